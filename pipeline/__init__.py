@@ -1,0 +1,1 @@
+"""US-China open-source AI debate pipeline: ingest, narratives, stance."""

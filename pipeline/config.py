@@ -1,0 +1,72 @@
+"""Project paths and parameter loading.
+
+Every path the pipeline touches is derived here from :data:`PROJECT_ROOT`, so no
+other module holds a path literal. Parameters live in ``params.yaml``, grouped by
+stage; a stage reads only its own section through :func:`load_params`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: Repository root; overridable with ``DEBATE_PROJECT_ROOT`` (the end-to-end
+#: smoke test runs the DAG in a scratch copy of the project).
+PROJECT_ROOT = Path(os.environ.get("DEBATE_PROJECT_ROOT", Path(__file__).resolve().parent.parent))
+CORPORA_DIR = PROJECT_ROOT / "corpora"
+DEMO_CORPUS_DIR = CORPORA_DIR / "demo"
+SOURCES_FILE = CORPORA_DIR / "sources.yaml"
+RAW_DIR = CORPORA_DIR / "raw"
+MANIFEST_FILE = RAW_DIR / "manifest.jsonl"
+DATA_DIR = PROJECT_ROOT / "data"
+WAREHOUSE_FILE = DATA_DIR / "debate.duckdb"
+METRICS_DIR = PROJECT_ROOT / "metrics"
+MODELS_DIR = PROJECT_ROOT / "models"
+PARAMS_FILE = PROJECT_ROOT / "params.yaml"
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+class ConfigError(ValueError):
+    """A configuration file (``params.yaml``, ``sources.yaml``) is malformed.
+
+    The message names the file, the entry and the key at fault.
+    """
+
+
+def load_params(stage: str, *, path: Path | None = None) -> dict[str, Any]:
+    """Return the ``stage`` section of ``params.yaml``.
+
+    Args:
+        stage: top-level key in ``params.yaml`` (``"scrape"``, ``"clean"`` …).
+        path: alternative params file; defaults to :data:`PARAMS_FILE`.
+
+    Returns:
+        The section as a dict (a fresh copy on every call).
+
+    Raises:
+        ConfigError: the file is not valid YAML or has no such section.
+    """
+    path = path or PARAMS_FILE
+    try:
+        params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(params, dict) or not isinstance(params.get(stage), dict):
+        raise ConfigError(f"{path}: missing section '{stage}:'")
+    return dict(params[stage])
+
+
+def relative_to_corpora(path: Path) -> str:
+    """Return ``path`` relative to ``corpora/`` as a POSIX string.
+
+    Used for the ``source_file`` column, so the warehouse never stores an
+    absolute, machine-specific path. Paths outside ``corpora/`` are returned
+    as given (absolute, POSIX).
+    """
+    try:
+        return Path(path).resolve().relative_to(CORPORA_DIR.resolve()).as_posix()
+    except ValueError:
+        return Path(path).resolve().as_posix()

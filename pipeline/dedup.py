@@ -1,0 +1,77 @@
+"""Exact and near-duplicate detection.
+
+Exact duplicates share the sha256 of their normalised text. Near-duplicates
+are found with MinHash over word 5-gram shingles and locality-sensitive
+hashing (Broder 1997; datasketch's ``MinHashLSH``). Documents are visited in
+corpus order, so the first seen document is the canonical one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from datasketch import MinHash, MinHashLSH
+
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, *, size: int) -> set[bytes]:
+    """Return the set of ``size``-word shingles of ``text`` (lower-cased,
+    ``\\w+`` tokens), UTF-8 encoded; empty when the text has fewer words."""
+    words = _WORD.findall(text.lower())
+    return {" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+
+
+def find_duplicates(texts: Sequence[str], content_hashes: Sequence[str], *, threshold: float,
+                    num_perm: int, shingle_size: int, min_words: int, seed: int
+                    ) -> list[tuple[int | None, str | None]]:
+    """Assign each document its canonical earlier twin, if any.
+
+    Args:
+        texts: normalised texts, in corpus order (length n).
+        content_hashes: sha256 of each text (length n).
+        threshold: estimated Jaccard similarity of shingle sets at or above
+            which two documents are near-duplicates (0–1).
+        num_perm: MinHash permutations (more is more precise and slower).
+        shingle_size: words per shingle.
+        min_words: texts with fewer words are only checked for exact
+            duplicates (short posts and titles share too few shingles).
+        seed: MinHash seed, for deterministic re-runs.
+
+    Returns:
+        n pairs ``(index_of_canonical, kind)``: ``(None, None)`` for a
+        canonical document, else the index of the first-seen document it
+        duplicates and ``"exact"`` or ``"near"``.
+
+    Raises:
+        ValueError: the two sequences differ in length.
+    """
+    if len(texts) != len(content_hashes):
+        raise ValueError(f"texts ({len(texts)}) and content_hashes ({len(content_hashes)}) differ in length")
+    result: list[tuple[int | None, str | None]] = [(None, None)] * len(texts)
+    first_by_hash: dict[str, int] = {}
+    candidates: list[int] = []
+    for i, digest in enumerate(content_hashes):
+        if digest in first_by_hash:
+            result[i] = (first_by_hash[digest], "exact")
+            continue
+        first_by_hash[digest] = i
+        if len(_WORD.findall(texts[i])) >= min_words:
+            candidates.append(i)
+    if not candidates:
+        return result
+    sets = [shingles(texts[i], size=shingle_size) for i in candidates]
+    hashes = MinHash.bulk(sets, num_perm=num_perm, seed=seed)
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    inserted: dict[int, MinHash] = {}
+    for i, mh in zip(candidates, hashes):
+        # LSH returns candidates; confirm with the estimated Jaccard and keep
+        # the earliest confirmed document as the canonical one.
+        canonical = next((j for j in sorted(lsh.query(mh)) if inserted[j].jaccard(mh) >= threshold), None)
+        if canonical is None:
+            lsh.insert(i, mh)
+            inserted[i] = mh
+        else:
+            result[i] = (canonical, "near")
+    return result

@@ -1,0 +1,191 @@
+"""Text, date and handle normalisation for the clean stage.
+
+Pure functions: each takes a value and returns its normalised form, so they
+can be tested on single inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from typing import Any
+
+import lxml.html
+from dateutil import parser as date_parser
+from markdown_it import MarkdownIt
+
+_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
+_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+               "table", "blockquote", "pre", "section", "article", "header", "footer", "figure",
+               "figcaption", "dd", "dt", "hr"}
+# C0/C1 controls except tab and newline, plus lone surrogates and noncharacters.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*")
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
+_EPOCH = re.compile(r"^\d{9,13}(\.\d+)?$")
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Render markdown to plain text with markdown-it-py (CommonMark + tables).
+
+    Link text is kept and URLs, images and raw HTML are dropped; every block
+    (paragraph, heading, list item, table row) ends with a blank line, so
+    paragraphs survive for passage splitting.
+    """
+    out: list[str] = []
+    for token in _MD.parse(markdown):
+        if token.type == "inline":
+            for child in token.children or []:
+                if child.type in ("text", "code_inline"):
+                    out.append(child.content)
+                elif child.type in ("softbreak",):
+                    out.append(" ")
+                elif child.type == "hardbreak":
+                    out.append("\n")
+        elif token.type in ("fence", "code_block"):
+            out.append(token.content)
+        elif token.type.endswith("_close") and token.block:
+            out.append("\n\n")
+        elif token.type in ("th_close", "td_close"):
+            out.append(" | ")
+    return "".join(out)
+
+
+def html_fragment_to_text(fragment: str) -> str:
+    """Strip HTML tags from a text field, keeping block boundaries as newlines.
+
+    Text without tags is returned unchanged (entities stay as written, so a
+    plain-text ``<`` is not mangled). Scripts, styles and comments are dropped.
+    """
+    if not _TAG.search(fragment):
+        return fragment
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    for bad in root.xpath("//script|//style|//noscript"):
+        bad.drop_tree()
+    parts: list[str] = []
+
+    def walk(el: Any) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if el.text and tag:
+            parts.append(el.text)
+        for child in el:
+            walk(child)
+        if tag.lower() in _BLOCK_TAGS:
+            parts.append("\n\n")
+        if el.tail:
+            parts.append(el.tail)
+
+    walk(root)
+    return "".join(parts)
+
+
+def normalise_text(text: str) -> str:
+    """Unicode NFC, drop control characters and lone surrogates, collapse runs
+    of spaces/tabs to one space and runs of blank lines to one blank line
+    (paragraph boundary ``\\n\\n``), trim each line and the whole text."""
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def clean_text(text: str, text_format: str) -> str:
+    """Turn a raw text field into clean plain text.
+
+    Args:
+        text: the field as read.
+        text_format: ``plain``, ``html`` (tags stripped) or ``markdown``
+            (rendered, see :func:`markdown_to_text`). Plain text is also
+            stripped of tags when it contains any.
+
+    Raises:
+        ValueError: unknown ``text_format``.
+    """
+    if text_format == "markdown":
+        text = markdown_to_text(text)
+    elif text_format in ("html", "plain"):
+        text = html_fragment_to_text(text)
+    else:
+        raise ValueError(f"unknown text_format {text_format!r}; expected plain, html or markdown")
+    return normalise_text(text)
+
+
+def parse_date(raw: str | None, *, earliest: dt.datetime, latest: dt.datetime
+               ) -> tuple[dt.datetime | None, str | None, str | None]:
+    """Parse a date in any common format to a UTC timestamp.
+
+    Accepts ISO 8601, RFC 2822 (``Mon Feb 03 23:59:58 +0000 2025``), free
+    text that dateutil understands, and epoch seconds or milliseconds (9–13
+    digits). Naive times are taken as UTC.
+
+    Args:
+        raw: the date string as found, or ``None``.
+        earliest, latest: plausible range (aware UTC datetimes); dates outside
+            it are refused.
+
+    Returns:
+        ``(timestamp, precision, problem)``: timestamp is an aware UTC
+        datetime, precision ``time`` when a time of day was given, else
+        ``day``; problem is ``None`` or a message saying why the date was
+        refused (then timestamp and precision are ``None``).
+    """
+    if raw is None or not str(raw).strip():
+        return None, None, None
+    raw = str(raw).strip()
+    try:
+        if _EPOCH.match(raw):
+            seconds = float(raw) / (1000 if len(raw.split(".")[0]) > 11 else 1)
+            value, precision = dt.datetime.fromtimestamp(seconds, dt.UTC), "time"
+        else:
+            try:
+                value = date_parser.parse(raw)
+            except (ValueError, OverflowError):
+                # free text around a date ("2025-01-29T10:01:55 (UTC -03:00)")
+                value = date_parser.parse(raw, fuzzy=True)
+            precision = "time" if _TIME_OF_DAY.search(raw) else "day"
+    except (ValueError, OverflowError, date_parser.ParserError) as exc:
+        return None, None, f"unparseable date {raw!r}: {exc}"
+    value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    if not earliest <= value <= latest:
+        return None, None, f"implausible date {raw!r} (outside {earliest:%Y-%m-%d}..{latest:%Y-%m-%d})"
+    return value, precision, None
+
+
+def pseudonym(handle: str, salt: str) -> str:
+    """Return the pseudonym of a social handle: ``user_`` + the first 10 hex
+    digits of sha256(salt + lower-cased handle) — the scheme of the demo
+    corpus (corpus README)."""
+    digest = hashlib.sha256((salt + handle.lower().lstrip("@")).encode("utf-8")).hexdigest()
+    return f"user_{digest[:10]}"
+
+
+_PSEUDONYM = re.compile(r"^user_[0-9a-f]{10}$")
+_MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,30})\b")
+_PROFILE_URL = re.compile(r"(https?://(?:www\.|mobile\.)?(?:x|twitter|nitter)\.(?:com|net)/)([A-Za-z0-9_]{1,30})(?=/|$)",
+                          re.IGNORECASE)
+
+
+def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str]) -> str | None:
+    """Replace social handles in ``value`` with salted pseudonyms.
+
+    Handles are ``@mentions`` and the account part of X/Twitter URLs; a bare
+    value that is itself a handle (an author field) is replaced whole.
+    Handles already pseudonymised (``user_<10 hex>``) and those in ``keep``
+    (organisation accounts, compared lower-case) are left as they are.
+    """
+    if not value:
+        return value
+
+    def swap(handle: str) -> str:
+        if _PSEUDONYM.match(handle) or handle.lower() in keep:
+            return handle
+        return pseudonym(handle, salt)
+
+    if re.fullmatch(r"@?[A-Za-z0-9_]{1,30}", value):
+        return swap(value.lstrip("@"))
+    value = _MENTION.sub(lambda m: "@" + swap(m.group(1)), value)
+    return _PROFILE_URL.sub(lambda m: m.group(1) + swap(m.group(2)), value)

@@ -1,0 +1,80 @@
+"""Field mappings: JMESPath expressions from ``sources.yaml`` applied to records.
+
+JMESPath (https://jmespath.org) gives fallbacks (``a || b``), indexing
+(``tweet_urls[0]``) and joins (``join('/', [date, subreddit, to_string(rank)])``)
+without code, so a new source in a known format needs only a YAML entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Any
+
+import jmespath
+import jmespath.exceptions
+
+#: Mapping keys a source may set in ``fields``.
+FIELD_KEYS = ("native_id", "text", "title", "date", "url", "author", "outlet", "lang")
+
+_FILENAME_DATE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})-(\d{2})(?:-(\d{2}))?(?!\d)")
+
+
+@lru_cache(maxsize=256)
+def compile_expression(expr: str) -> jmespath.parser.ParsedResult:
+    """Compile a JMESPath expression (cached).
+
+    Raises:
+        jmespath.exceptions.ParseError: the expression is invalid.
+    """
+    return jmespath.compile(expr)
+
+
+def as_text(value: Any) -> str | None:
+    """Render a mapped value as text: lists are joined with ", ", dates use ISO
+    format, empty strings and ``None`` give ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        parts = [p for p in (as_text(v) for v in value) if p]
+        return ", ".join(parts) or None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def apply_fields(mapping: dict[str, str], record: Any) -> dict[str, str | None]:
+    """Evaluate every expression of ``mapping`` on ``record``.
+
+    Args:
+        mapping: field name → JMESPath expression.
+        record: one parsed record (dict, usually).
+
+    Returns:
+        field name → text value (``None`` where the expression finds nothing).
+
+    Raises:
+        jmespath.exceptions.JMESPathError: an expression fails on this record
+            (for example ``to_string`` of a missing value inside ``join``).
+    """
+    return {key: as_text(compile_expression(expr).search(record)) for key, expr in mapping.items()}
+
+
+def date_from_filename(name: str) -> tuple[str, str] | None:
+    """Find ``YYYY-MM-DD`` or ``YYYY-MM`` in a file name.
+
+    Returns:
+        ``(iso_date, precision)`` with precision ``day`` or ``month`` (the
+        first of the month is used), or ``None`` when the name has no date.
+    """
+    match = _FILENAME_DATE.search(name)
+    if not match:
+        return None
+    year, month, day = match.groups()
+    if not 1 <= int(month) <= 12:
+        return None
+    if day:
+        return f"{year}-{month}-{day}", "day"
+    return f"{year}-{month}-01", "month"

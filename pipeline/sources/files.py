@@ -1,0 +1,143 @@
+"""One-document-per-file readers: ``markdown_dir`` and ``text_dir``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from pipeline.sources.base import Reader, RawRecord, Reject, sha256_bytes
+from pipeline.sources.decoding import DecodeError, decode_bytes
+from pipeline.sources.fields import apply_fields, date_from_filename
+
+LOG = logging.getLogger(__name__)
+
+#: Front-matter keys read when a source gives no ``fields`` mapping.
+DEFAULT_MARKDOWN_FIELDS = {
+    "title": "title",
+    "date": "date || published || published_at || created",
+    "url": "source_url || url || source",
+    "author": "author",
+}
+
+
+class _FileReader(Reader):
+    """Shared loop: read bytes, reject empty/binary files, decode, parse."""
+
+    text_format = "plain"
+
+    def read(self) -> Iterator[RawRecord | Reject]:
+        for path in self.files():
+            data = path.read_bytes()
+            sha = sha256_bytes(data)
+            if not data.strip():
+                yield self.reject(path, "empty_file", "file is empty", native_id=path.name, raw_sha256=sha)
+                continue
+            try:
+                text, _ = decode_bytes(data)
+            except DecodeError as exc:
+                yield self.reject(path, "not_text", str(exc), native_id=path.name, raw_sha256=sha)
+                continue
+            yield self.parse(path, text, sha)
+
+    def parse(self, path: Path, text: str, sha: str) -> RawRecord | Reject:
+        """Turn one decoded file into a record (or a reject)."""
+        raise NotImplementedError
+
+    def record(self, path: Path, text: str, sha: str, meta: dict[str, str | None]) -> RawRecord:
+        """Build the record; the date falls back to one in the file name."""
+        date, precision = meta.get("date"), None
+        if not date and (found := date_from_filename(path.name)):
+            date, precision = found
+        return RawRecord(
+            source=self.source,
+            source_file=self.rel(path),
+            native_id=path.name,
+            text=text,
+            raw_sha256=sha,
+            text_format=self.text_format,
+            title=meta.get("title"),
+            url=meta.get("url"),
+            author=meta.get("author") or self.spec.get("author"),
+            outlet=meta.get("outlet") or self.spec.get("outlet"),
+            date_raw=date,
+            date_precision=precision,
+        )
+
+
+class MarkdownDirReader(_FileReader):
+    """``markdown_dir``: markdown files, with optional YAML front matter
+    (parsed by python-frontmatter); ``native_id`` = file name."""
+
+    kinds = ("markdown_dir",)
+    text_format = "markdown"
+
+    def parse(self, path: Path, text: str, sha: str) -> RawRecord | Reject:
+        try:
+            post = frontmatter.loads(text)
+            metadata, content = dict(post.metadata), post.content
+        except yaml.YAMLError as exc:
+            # Keep the document: read the block key by key and warn.
+            mark = getattr(exc, "problem_mark", None)
+            LOG.warning("%s:%s: broken YAML front matter, read leniently: %s", self.rel(path),
+                        mark.line + 1 if mark is not None else "?", str(exc).replace("\n", " "))
+            block, content = frontmatter.YAMLHandler().split(text)
+            metadata = lenient_front_matter(block)
+        if not isinstance(metadata, dict):
+            return self.reject(path, "parse_error", "front matter is not a mapping",
+                               native_id=path.name, raw_sha256=sha)
+        mapping = {**DEFAULT_MARKDOWN_FIELDS, **self.spec.get("fields", {})}
+        meta = apply_fields(mapping, metadata)
+        return self.record(path, content, sha, meta)
+
+
+def lenient_front_matter(block: str) -> dict[str, Any]:
+    """Read a front-matter block that is not valid YAML, one ``key: value``
+    line at a time: each line is parsed as YAML on its own, and a line that
+    still fails keeps its raw value with outer quotes removed.
+
+    Returns:
+        key → value for every ``key: value`` line (other lines are skipped).
+    """
+    meta: dict[str, Any] = {}
+    for line in block.splitlines():
+        key, sep, value = line.partition(":")
+        if not sep or not key.strip() or key.startswith((" ", "\t", "-", "#")):
+            continue
+        try:
+            parsed = yaml.safe_load(line)
+            meta.update(parsed if isinstance(parsed, dict) else {key.strip(): value.strip()})
+        except yaml.YAMLError:
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            meta[key.strip()] = value
+    return meta
+
+
+class TextDirReader(_FileReader):
+    """``text_dir``: plain-text files; ``native_id`` = file name.
+
+    ``author_lookup: {path, key, value}`` names a JSON list of objects whose
+    ``key`` equals the file stem, giving the author (the NTIA docket's
+    ``comment_metadata.json``: ``ID`` → ``Commenter``).
+    """
+
+    kinds = ("text_dir",)
+
+    def __init__(self, spec: dict[str, Any], **kw: Any) -> None:
+        super().__init__(spec, **kw)
+        self.authors: dict[str, str] = {}
+        lookup = spec.get("author_lookup")
+        if lookup:
+            rows = json.loads(self.resolve(lookup["path"]).read_text(encoding="utf-8"))
+            self.authors = {str(r[lookup["key"]]): str(r[lookup["value"]]) for r in rows
+                            if lookup["key"] in r and lookup["value"] in r}
+
+    def parse(self, path: Path, text: str, sha: str) -> RawRecord | Reject:
+        return self.record(path, text, sha, {"author": self.authors.get(path.stem)})

@@ -1,0 +1,115 @@
+"""The DuckDB warehouse ``data/debate.duckdb``: connections, schema
+migrations and atomic builds.
+
+Schema changes are numbered SQL files in ``pipeline/sql/`` (``001_init.sql``
+…); ``schema_version`` records which were applied. A stage writes into a
+*copy* of the warehouse and swaps it in with ``os.replace`` only after a
+checkpoint, so a killed run leaves the previous good file, and a reader that
+has the old file open keeps a consistent snapshot (the write-audit-publish
+pattern).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from pipeline.config import SQL_DIR, WAREHOUSE_FILE
+
+_MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+def migrations(sql_dir: Path = SQL_DIR) -> list[tuple[int, Path]]:
+    """Return ``(version, file)`` for each numbered SQL file, in order.
+
+    Raises:
+        ValueError: two files share a version number.
+    """
+    found: dict[int, Path] = {}
+    for path in sorted(sql_dir.glob("*.sql")):
+        match = _MIGRATION.match(path.name)
+        if not match:
+            continue
+        version = int(match.group(1))
+        if version in found:
+            raise ValueError(f"{sql_dir}: migrations {found[version].name} and {path.name} share version {version}")
+        found[version] = path
+    return sorted(found.items())
+
+
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> int:
+    """Apply the migrations newer than the database's ``schema_version``.
+
+    Each file runs in its own transaction together with its
+    ``schema_version`` row.
+
+    Returns:
+        The schema version after migrating.
+    """
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version ("
+                "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    for version, path in migrations(sql_dir):
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        con.execute(path.read_text(encoding="utf-8"))
+        con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [version, path.name])
+        con.execute("COMMIT")
+        current = version
+    return current
+
+
+def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (``":memory:"`` for an in-memory one).
+
+    Args:
+        path: database file.
+        read_only: open read-only (notebooks, reports).
+
+    Raises:
+        FileNotFoundError: ``read_only`` and the file does not exist yet
+            (run ``make run`` first).
+    """
+    if read_only and str(path) != ":memory:" and not Path(path).exists():
+        raise FileNotFoundError(f"{path}: no warehouse yet; run `make run` first")
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+@contextlib.contextmanager
+def build(path: Path = WAREHOUSE_FILE, *, fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Write to the warehouse atomically.
+
+    Yields a connection to a temporary copy (``<name>.tmp-<pid>``), migrated
+    to the latest schema. On normal exit the copy is checkpointed, fsynced
+    and renamed over ``path``; on an exception it is deleted and ``path`` is
+    untouched.
+
+    Args:
+        path: the warehouse file.
+        fresh: start from an empty database instead of a copy of ``path``.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    if path.exists() and not fresh:
+        shutil.copyfile(path, tmp)
+    con = duckdb.connect(str(tmp))
+    try:
+        migrate(con)
+        yield con
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

@@ -59,14 +59,15 @@ def load_params(stage: str, *, path: Path | None = None) -> dict[str, Any]:
     return dict(params[stage])
 
 
-def relative_to_corpora(path: Path) -> str:
+def relative_to_corpora(path: Path, *, root: Path | None = None) -> str:
     """Return ``path`` relative to ``corpora/`` as a POSIX string.
 
+    ``root`` overrides the ``corpora/`` folder (a sliced copy in tests).
     Used for the ``source_file`` column, so the warehouse never stores an
     absolute, machine-specific path. Paths outside ``corpora/`` are returned
     as given (absolute, POSIX).
     """
     try:
-        return Path(path).resolve().relative_to(CORPORA_DIR.resolve()).as_posix()
+        return Path(path).resolve().relative_to((root or CORPORA_DIR).resolve()).as_posix()
     except ValueError:
         return Path(path).resolve().as_posix()

@@ -62,7 +62,8 @@ class FetchPolicy:
         retries: extra attempts after a failed or retryable response.
         backoff_s: first backoff, doubled on each retry; a ``Retry-After``
             header (seconds) overrides it, capped at ``max_backoff_s``.
-        max_bytes: bodies are cut at this size (bytes) and flagged.
+        max_bytes: larger bodies are refused by trafilatura's downloader
+            (it stops reading at the cap) and recorded as an error.
         respect_robots: obey robots.txt.
         allow_private_addresses: allow loopback/private hosts (tests,
             intranets); trafilatura blocks them by default (SSRF protection).
@@ -126,7 +127,8 @@ class FetchPolicy:
         return parser is None or parser.can_fetch(self.user_agent, url)
 
 
-def fetch(url: str, policy: FetchPolicy, *, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+def fetch(url: str, policy: FetchPolicy, *, root: Path = CORPORA_DIR,
+          sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
     """Fetch one URL under ``policy`` and store its body content-addressed.
 
     Returns:
@@ -144,9 +146,13 @@ def fetch(url: str, policy: FetchPolicy, *, sleep: Callable[[float], None] = tim
     delay = policy.backoff_s
     for attempt in range(policy.retries + 1):
         policy.wait_for_host(url, sleep)
-        response = fetch_response(url, config=config)
+        with _DownloadErrors() as errors:
+            response = fetch_response(url, config=config)
         if response is not None and response.status not in RETRY_STATUSES:
             break
+        if response is None and any("MAX_FILE_SIZE" in e for e in errors.messages):
+            row["error"] = f"body over max_bytes ({policy.max_bytes}): not stored"
+            return row
         if attempt == policy.retries:
             break
         retry_after = (response.headers or {}).get("retry-after") if response is not None else None
@@ -155,7 +161,8 @@ def fetch(url: str, policy: FetchPolicy, *, sleep: Callable[[float], None] = tim
         delay *= 2
     row["fetched_at"] = now_utc()
     if response is None:
-        row["error"] = f"timeout or connection error after {policy.retries + 1} attempts"
+        reason = errors.messages[-1] if errors.messages else "no response"
+        row["error"] = f"timeout or connection error after {policy.retries + 1} attempts: {reason}"
         return row
     headers = {k.lower(): v for k, v in (response.headers or {}).items()}
     row.update(status=response.status, final_url=response.url, content_type=headers.get("content-type"))
@@ -163,26 +170,45 @@ def fetch(url: str, policy: FetchPolicy, *, sleep: Callable[[float], None] = tim
         row["error"] = f"HTTP {response.status} after {attempt + 1} attempt(s)"
         return row
     body = response.data or b""
-    if len(body) >= policy.max_bytes:
-        row["error"] = f"body over max_bytes ({policy.max_bytes}); truncated"
-    row.update(store_raw(body), bytes=len(body))
+    row.update(store_raw(body, root=root), bytes=len(body))
     return row
 
 
-def store_raw(body: bytes, *, raw_dir: Path = RAW_DIR) -> dict[str, str]:
-    """Write ``body`` to ``raw_dir/<sha[:2]>/<sha>`` unless already there.
+class _DownloadErrors(logging.Handler):
+    """Collects what trafilatura's downloader logs while one request runs
+    (it returns ``None`` and logs the reason: timeout, size cap, refused
+    connection), so the manifest can say why a URL gave nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+        self._logger = logging.getLogger("trafilatura.downloads")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> "_DownloadErrors":
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self)
+
+
+def store_raw(body: bytes, *, root: Path = CORPORA_DIR) -> dict[str, str]:
+    """Write ``body`` to ``<root>/raw/<sha[:2]>/<sha>`` unless already there.
 
     Returns:
         ``{"sha256": hex digest, "path": path relative to corpora/}``.
     """
     sha = sha256_bytes(body)
-    path = raw_dir / sha[:2] / sha
+    path = root / RAW_DIR.relative_to(CORPORA_DIR) / sha[:2] / sha
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(body)
         tmp.replace(path)
-    return {"sha256": sha, "path": relative_to_corpora(path)}
+    return {"sha256": sha, "path": relative_to_corpora(path, root=root)}
 
 
 def discover(spec: dict[str, Any], policy: FetchPolicy) -> list[str]:
@@ -249,11 +275,11 @@ def scrape(sources: list[dict[str, Any]], policy: FetchPolicy, *, previous: list
                 if old and old["status"] == 200 and old["sha256"] and not force:
                     rows.append(old)
                     continue
-                rows.append({"source": spec["id"], "kind": spec["kind"], **fetch(url, policy)})
+                rows.append({"source": spec["id"], "kind": spec["kind"], **fetch(url, policy, root=root)})
             continue
         for path in make_reader(spec, root=root).files():
             data = path.read_bytes()
-            rel = relative_to_corpora(path)
+            rel = relative_to_corpora(path, root=root)
             sha = sha256_bytes(data)
             old = old_local.get((spec["id"], rel))
             fetched_at = old["fetched_at"] if old and old["sha256"] == sha else now_utc()

@@ -123,8 +123,9 @@ class Reader(ABC):
         return (self.root / rel).resolve()
 
     def rel(self, path: Path) -> str:
-        """Return ``path`` relative to ``corpora/`` for the ``source_file`` column."""
-        return relative_to_corpora(path)
+        """Return ``path`` relative to the reader's ``corpora/`` root, for the
+        ``source_file`` column."""
+        return relative_to_corpora(path, root=self.root)
 
     def files(self) -> list[Path]:
         """Return the source's files, sorted by path (deterministic order).

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import MANIFEST_FILE
+from pipeline.config import CORPORA_DIR, MANIFEST_FILE
 from pipeline.sources.base import Reader, RawRecord, Reject
 from pipeline.sources.decoding import DecodeError, decode_bytes
 from pipeline.sources.html import html_record
@@ -28,9 +28,9 @@ class WebReader(Reader):
 
     kinds = ("url_list", "feed", "sitemap")
 
-    def __init__(self, spec: dict[str, Any], *, manifest: Path = MANIFEST_FILE, **kw: Any) -> None:
+    def __init__(self, spec: dict[str, Any], *, manifest: Path | None = None, **kw: Any) -> None:
         super().__init__(spec, **kw)
-        self.manifest = manifest
+        self.manifest = manifest or self.root / MANIFEST_FILE.relative_to(CORPORA_DIR)
 
     def files(self) -> list[Path]:
         """Web sources have no local files before they are fetched."""

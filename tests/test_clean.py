@@ -1,0 +1,137 @@
+"""Clean stage and warehouse on real corpus slices with a real DuckDB."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from pipeline import warehouse
+from pipeline.clean import clean, resolve_native_ids, write_warehouse
+from pipeline.normalise import clean_text, pseudonym, pseudonymise
+from pipeline.scrape import scrape, FetchPolicy
+from pipeline.sources import make_reader
+from tests.conftest import DEMO, spec_for
+
+
+def test_pseudonymises_raw_handles_in_a_user_export(tmp_path, sources, clean_params, monkeypatch):
+    """The demo is already pseudonymised; a user's own export is not."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    text = (DEMO / "social/x_posts_deepseek_2025-02-03.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline="")))[:3]
+    rows[1][14] = "RealPerson_42"  # username
+    rows[1][12] = "https://x.com/RealPerson_42/status/" + rows[1][4]
+    rows[1][3] = "@RealPerson_42 and @OpenAI on #DeepSeek, cc @user_0123456789"
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/x_posts_deepseek_2025-02-03.csv").write_text(buf.getvalue(), encoding="utf-8")
+    docs, _ = clean([spec_for(sources, "x_deepseek")], clean_params, manifest=[], root=tmp_path)
+    fake = pseudonym("RealPerson_42", "test-salt")
+    assert docs[0].author == fake and fake.startswith("user_") and len(fake) == 15
+    assert docs[0].text == f"@{fake} and @OpenAI on #DeepSeek, cc @user_0123456789"
+    assert docs[0].url == f"https://x.com/{fake}/status/{rows[1][4]}"
+    assert "RealPerson" not in repr(docs)
+
+
+def test_pseudonymise_keeps_organisations_and_existing_pseudonyms():
+    keep = frozenset({"deepseek_ai"})
+    assert pseudonymise("thanks @DeepSeek_AI", salt="s", keep=keep) == "thanks @DeepSeek_AI"
+    assert pseudonymise("user_9e65f827df", salt="s", keep=keep) == "user_9e65f827df"
+    assert pseudonymise("mail me at a@b.com", salt="s", keep=keep) == "mail me at a@b.com"
+
+
+def test_clean_text_strips_tags_and_markdown():
+    body = '<figure><img src="x.jpg"/></figure>\n<p class="a">Missouri&#8217;s AG <b>threatens</b> Google.</p><p>Next</p>'
+    assert clean_text(body, "html") == "Missouri’s AG threatens Google.\n\nNext"
+    md = "# Title\n\nSee [Kimi K2](https://x.y) and ![](img.png) **now**.\n\n- one\n- two"
+    assert clean_text(md, "markdown") == "Title\n\nSee Kimi K2 and now.\n\none\n\ntwo"
+    assert clean_text("a\u0301  b\t\tc\n\n\n\nd\x00e", "plain") == "\u00e1 b c\n\nd e"
+
+
+def test_repeated_native_ids_are_merged_or_rejected(sources):
+    spec = spec_for(sources, "reddit_threads")
+    items = list(make_reader(spec).read())  # the real file repeats 18 records of 2025-04-01
+    out = resolve_native_ids(items, merge=False)
+    rejects = [i for i in out if not hasattr(i, "text")]
+    assert rejects and {r.reason for r in rejects} == {"duplicate_record"}
+    assert all("repeats line" in r.detail for r in rejects)
+    assert len(out) == len(items)
+
+    recaps = list(make_reader(spec_for(sources, "ainews_recaps")).read())[:400]
+    merged = resolve_native_ids(recaps, merge=True)
+    heads = [r for r in merged if hasattr(r, "extra") and r.extra.get("n_records", 1) > 1]
+    assert heads
+    assert sum(r.extra.get("n_records", 1) for r in merged if hasattr(r, "extra")) + \
+        sum(1 for r in merged if not hasattr(r, "extra")) == len(recaps)
+
+
+@pytest.fixture(scope="module")
+def built(corpus_slice, sources, tmp_path_factory):
+    """The clean stage run on the corpus slice into a real DuckDB file."""
+    from pipeline.config import load_params
+    params = load_params("clean")
+    manifest = scrape(sources, FetchPolicy(user_agent="t"), previous=[], root=corpus_slice)
+    docs, rejects = clean(sources, params, manifest=manifest, root=corpus_slice)
+    path = tmp_path_factory.mktemp("wh") / "debate.duckdb"
+    with warehouse.build(path, fresh=True) as con:
+        write_warehouse(con, docs, rejects, manifest)
+    return path, docs
+
+
+def test_warehouse_holds_every_source_dated_and_scored(built, sources):
+    path, docs = built
+    con = warehouse.connect(path, read_only=True)
+    assert con.execute("SELECT count(DISTINCT source) FROM documents").fetchone()[0] == len(sources)
+    n, dated = con.execute("SELECT count(*), count(published_at) FROM documents").fetchone()
+    assert n == len(docs) and dated / n >= 0.98
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] >= 1
+    bad = con.execute("SELECT count(*) FROM documents WHERE relevance < 0 OR relevance > 1 "
+                      "OR is_relevant <> (relevance >= 0.5)").fetchone()[0]
+    assert bad == 0
+    # a document about DeepSeek is relevant; an off-topic reddit title is not
+    assert con.execute("SELECT is_relevant FROM documents WHERE native_id = "
+                       "'24-02-06-ainews-qwen-15-released.html'").fetchone()[0] is True
+    assert con.execute("SELECT is_relevant, relevance FROM documents WHERE native_id = '2025-01-26/claudeai/1'"
+                       ).fetchone() == (False, 0.0)
+
+
+def test_reserved_pairs_in_the_slice_are_findable(built, corpus_slice):
+    path, docs = built
+    con = warehouse.connect(path, read_only=True)
+    present = {(d.source_file, d.native_id) for d in docs}
+    reserved = [line.split("\t") for line in (DEMO / "EVAL_RESERVED.tsv").read_text().splitlines()[1:]]
+    in_slice = [("demo/" + f, nid) for f, nid in reserved if ("demo/" + f, nid) in present]
+    assert len(in_slice) >= 5
+    for source_file, native_id in in_slice:
+        assert con.execute("SELECT count(*) FROM documents WHERE source_file = ? AND native_id = ?",
+                           [source_file, native_id]).fetchone()[0] == 1
+
+
+def test_exact_duplicates_point_to_the_first_seen(built):
+    path, _ = built
+    con = warehouse.connect(path, read_only=True)
+    rows = con.execute("SELECT d.doc_id, c.doc_id, d.content_sha256 = c.content_sha256, c.duplicate_of IS NULL "
+                       "FROM documents d JOIN documents c ON d.duplicate_of = c.doc_id "
+                       "WHERE d.duplicate_kind = 'exact'").fetchall()
+    assert all(same and canonical for _, _, same, canonical in rows)
+
+
+def test_clean_is_deterministic(corpus_slice, sources, clean_params):
+    subset = [s for s in sources if s["id"] in ("x_deepseek", "technews", "interconnects")]
+    first, _ = clean(subset, clean_params, manifest=[], root=corpus_slice)
+    second, _ = clean(subset, clean_params, manifest=[], root=corpus_slice)
+    assert [vars(d) for d in first] == [vars(d) for d in second]
+
+
+def test_failed_build_leaves_previous_warehouse(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with warehouse.build(path, fresh=True) as con:
+        con.execute("INSERT INTO rejects VALUES ('s', 'f', NULL, 1, 'parse_error', 'f:1: x', NULL)")
+    with pytest.raises(RuntimeError):
+        with warehouse.build(path) as con:
+            con.execute("DELETE FROM rejects")
+            raise RuntimeError("killed mid-write")
+    assert warehouse.connect(path, read_only=True).execute("SELECT count(*) FROM rejects").fetchone()[0] == 1
+    assert list(tmp_path.iterdir()) == [path]

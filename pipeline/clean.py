@@ -263,7 +263,8 @@ def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: li
     rejects: list[Reject] = []
     for spec in sources:
         reader = make_reader(spec, **({"root": root} if root else {}))
-        items = resolve_native_ids(list(reader.read()), merge=spec["merge_duplicate_ids"])
+        read = tqdm(reader.read(), desc=f"read {spec['id']}", unit="rec", disable=None, leave=False)
+        items = resolve_native_ids(list(read), merge=spec["merge_duplicate_ids"])
         for item in tqdm(items, desc=f"clean {spec['id']}", unit="rec", disable=None, leave=False):
             if isinstance(item, Reject):
                 rejects.append(item)

@@ -98,18 +98,18 @@ def clean_text(text: str, text_format: str) -> str:
 
     Args:
         text: the field as read.
-        text_format: ``plain``, ``html`` (tags stripped) or ``markdown``
-            (rendered, see :func:`markdown_to_text`). Plain text is also
-            stripped of tags when it contains any.
+        text_format: ``plain`` (kept as written: ``<think>`` or ``a<b`` in a
+            title is text, not markup), ``html`` (tags stripped) or
+            ``markdown`` (rendered, see :func:`markdown_to_text`).
 
     Raises:
         ValueError: unknown ``text_format``.
     """
     if text_format == "markdown":
         text = markdown_to_text(text)
-    elif text_format in ("html", "plain"):
+    elif text_format == "html":
         text = html_fragment_to_text(text)
-    else:
+    elif text_format != "plain":
         raise ValueError(f"unknown text_format {text_format!r}; expected plain, html or markdown")
     return normalise_text(text)
 

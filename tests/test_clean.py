@@ -48,6 +48,8 @@ def test_clean_text_strips_tags_and_markdown():
     md = "# Title\n\nSee [Kimi K2](https://x.y) and ![](img.png) **now**.\n\n- one\n- two"
     assert clean_text(md, "markdown") == "Title\n\nSee Kimi K2 and now.\n\none\n\ntwo"
     assert clean_text("a\u0301  b\t\tc\n\n\n\nd\x00e", "plain") == "\u00e1 b c\n\nd e"
+    # plain text keeps angle brackets (a real Reddit title mentions <think> tags)
+    assert clean_text("reasoning in <think> tags, if a<b and c>d", "plain") == "reasoning in <think> tags, if a<b and c>d"
 
 
 def test_repeated_native_ids_are_merged_or_rejected(sources):

@@ -30,7 +30,8 @@ def extract_html(html: str, *, url: str | None = None) -> dict[str, Any]:
         url: the page URL, if known (helps date and site-name extraction).
 
     Returns:
-        dict with ``text`` (str, "" when nothing was found), ``title``,
+        dict with ``text`` (str, blocks separated by a blank line; "" when
+        nothing was found), ``title``,
         ``author``, ``date`` (``YYYY-MM-DD`` or ``None``), ``sitename``,
         ``url`` and ``lang`` (the page's declared language, or ``None``).
     """
@@ -42,7 +43,9 @@ def extract_html(html: str, *, url: str | None = None) -> dict[str, Any]:
     if not date:
         date = htmldate.find_date(html, url=url, extensive_search=True, original_date=True)
     return {
-        "text": meta.get("text") or "",
+        # trafilatura puts each block (paragraph, heading, list item) on its
+        # own line; a blank line between blocks matches the other readers
+        "text": "\n\n".join(line for line in (meta.get("text") or "").split("\n") if line.strip()),
         "title": meta.get("title"),
         "author": meta.get("author"),
         "date": date,

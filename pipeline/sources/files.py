@@ -26,8 +26,9 @@ DEFAULT_MARKDOWN_FIELDS = {
 }
 
 
-class _FileReader(Reader):
-    """Shared loop: read bytes, reject empty/binary files, decode, parse."""
+class FileReader(Reader):
+    """Base of one-document-per-file readers: reads bytes, rejects empty and
+    binary files, decodes, then calls :meth:`parse`."""
 
     text_format = "plain"
 
@@ -70,7 +71,7 @@ class _FileReader(Reader):
         )
 
 
-class MarkdownDirReader(_FileReader):
+class MarkdownDirReader(FileReader):
     """``markdown_dir``: markdown files, with optional YAML front matter
     (parsed by python-frontmatter); ``native_id`` = file name."""
 
@@ -120,7 +121,7 @@ def lenient_front_matter(block: str) -> dict[str, Any]:
     return meta
 
 
-class TextDirReader(_FileReader):
+class TextDirReader(FileReader):
     """``text_dir``: plain-text files; ``native_id`` = file name.
 
     ``author_lookup: {path, key, value}`` names a JSON list of objects whose

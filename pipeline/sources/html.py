@@ -6,14 +6,14 @@ Used by the ``html_dir`` reader, by fetched web sources and by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import htmldate
 import trafilatura
 
-from pipeline.sources.base import Reader, RawRecord, Reject, sha256_bytes
-from pipeline.sources.decoding import DecodeError, decode_bytes
+from pipeline.sources.base import Reader, RawRecord
+from pipeline.sources.files import FileReader
 
 
 def extract_html(html: str, *, url: str | None = None) -> dict[str, Any]:
@@ -55,24 +55,13 @@ def extract_html(html: str, *, url: str | None = None) -> dict[str, Any]:
     }
 
 
-class HtmlDirReader(Reader):
+class HtmlDirReader(FileReader):
     """``html_dir``: one saved HTML page per file; ``native_id`` = file name."""
 
     kinds = ("html_dir",)
 
-    def read(self) -> Iterator[RawRecord | Reject]:
-        for path in self.files():
-            data = path.read_bytes()
-            sha = sha256_bytes(data)
-            if not data:
-                yield self.reject(path, "empty_file", "file is empty", native_id=path.name, raw_sha256=sha)
-                continue
-            try:
-                html, _ = decode_bytes(data)
-            except DecodeError as exc:
-                yield self.reject(path, "not_text", str(exc), native_id=path.name, raw_sha256=sha)
-                continue
-            yield html_record(self, html, native_id=path.name, source_file=self.rel(path), raw_sha256=sha)
+    def parse(self, path: Path, text: str, sha: str) -> RawRecord:
+        return html_record(self, text, native_id=path.name, source_file=self.rel(path), raw_sha256=sha)
 
 
 def html_record(reader: Reader, html: str, *, native_id: str, source_file: str,

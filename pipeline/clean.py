@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import sys
+from urllib.parse import urlsplit
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,10 +236,8 @@ def language_identifier(languages: list[str]) -> LanguageIdentifier:
 
 
 def _host(url: str | None) -> str | None:
-    if not url or "://" not in url:
-        return None
-    host = url.split("://", 1)[1].split("/", 1)[0].lower()
-    return host.removeprefix("www.") or None
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
 
 
 def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: list[dict[str, Any]],
@@ -327,13 +326,14 @@ def write_warehouse(con: Any, docs: list[Document], rejects: list[Reject],
 def summarise(con: Any) -> pd.DataFrame:
     """Per-source counts from the ``source_summary`` view plus the main
     reject reasons, for the printed summary and ``metrics/clean.json``."""
-    summary = con.execute("SELECT * FROM source_summary").df()
-    reasons = con.execute("SELECT source, string_agg(reason || '=' || n, ', ' ORDER BY n DESC) AS reject_reasons "
-                          "FROM (SELECT source, reason, count(*) AS n FROM rejects GROUP BY ALL) GROUP BY source").df()
-    order = {s: i for i, s in enumerate(con.execute("SELECT source FROM documents GROUP BY source "
-                                                    "ORDER BY min(rowid)").fetchall())}
-    out = summary.merge(reasons, on="source", how="left").fillna({"reject_reasons": ""})
-    return out.sort_values("source", key=lambda s: s.map(lambda x: order.get((x,), 0))).reset_index(drop=True)
+    return con.execute("""
+        SELECT s.*, coalesce(r.reject_reasons, '') AS reject_reasons
+        FROM source_summary s
+        LEFT JOIN (SELECT source, string_agg(reason || '=' || n, ', ' ORDER BY n DESC) AS reject_reasons
+                   FROM (SELECT source, reason, count(*) AS n FROM rejects GROUP BY ALL) GROUP BY source) r
+          USING (source)
+        JOIN (SELECT source, min(rowid) AS first_row FROM documents GROUP BY source) f USING (source)
+        ORDER BY f.first_row""").df()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -40,6 +40,7 @@ from trafilatura.settings import use_config
 from pipeline.config import CORPORA_DIR, MANIFEST_FILE, RAW_DIR, load_params, relative_to_corpora
 from pipeline.sources import WEB_KINDS, load_sources, make_reader
 from pipeline.sources.base import sha256_bytes
+from pipeline.sources.web import read_manifest
 
 LOG = logging.getLogger(__name__)
 #: Statuses worth retrying (RFC 9110: 429 Too Many Requests, 5xx server errors).
@@ -228,13 +229,6 @@ def discover(spec: dict[str, Any], policy: FetchPolicy) -> list[str]:
         else:
             found.update(sitemaps.sitemap_search(url, sleep_time=policy.host_delay_s, config=config))
     return sorted(found)
-
-
-def read_manifest(path: Path = MANIFEST_FILE) -> list[dict[str, Any]]:
-    """Read the manifest (empty list when there is none yet)."""
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def write_manifest(rows: Iterable[dict[str, Any]], path: Path = MANIFEST_FILE) -> None:

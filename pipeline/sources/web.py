@@ -19,6 +19,14 @@ from pipeline.sources.html import html_record
 MANIFEST_SOURCE_FILE = "raw/manifest.jsonl"
 
 
+def read_manifest(path: Path = MANIFEST_FILE) -> list[dict[str, Any]]:
+    """Read ``corpora/raw/manifest.jsonl`` (one JSON object per line; an
+    empty list when there is none yet)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 class WebReader(Reader):
     """Reads this source's rows of ``corpora/raw/manifest.jsonl``.
 
@@ -37,10 +45,7 @@ class WebReader(Reader):
         return []
 
     def read(self) -> Iterator[RawRecord | Reject]:
-        if not self.manifest.exists():
-            return
-        for line in self.manifest.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
+        for row in read_manifest(self.manifest):
             if row["source"] != self.source:
                 continue
             where = MANIFEST_SOURCE_FILE

@@ -33,7 +33,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from tqdm import tqdm
 
 from pipeline import warehouse
-from pipeline.config import METRICS_DIR, WAREHOUSE_FILE, load_params
+from pipeline.config import CLEAN_DB, METRICS_DIR, SQL_DIR, load_params
 from pipeline.dedup import find_duplicates
 from pipeline.normalise import clean_text, parse_date, pseudonymise
 from pipeline.relevance import RelevanceQuery
@@ -358,7 +358,7 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params("clean")
     manifest = read_manifest()
     docs, rejects = clean(load_sources(), params, manifest=manifest)
-    with warehouse.build(WAREHOUSE_FILE, fresh=True) as con:
+    with warehouse.build(CLEAN_DB, SQL_DIR / "clean", fresh=True) as con:
         write_warehouse(con, docs, rejects, manifest)
         summary = summarise(con)
         totals = con.execute("SELECT count(*), count(published_at), count(*) FILTER (WHERE is_relevant AND "
@@ -367,7 +367,7 @@ def main(argv: list[str] | None = None) -> None:
         print("\nRelevance summary: documents per source, kept = relevant and not a duplicate\n")
         print(summary.to_string(index=False))
     print(f"\n{totals[0]} documents, {totals[1] / max(totals[0], 1):.1%} dated, {totals[2]} kept for "
-          f"later stages, {len(rejects)} rejects → {WAREHOUSE_FILE}")
+          f"later stages, {len(rejects)} rejects → {CLEAN_DB}")
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     metrics = {"n_documents": totals[0], "n_dated": totals[1], "n_kept": totals[2], "n_rejects": len(rejects),
                "sources": json.loads(summary.to_json(orient="records"))}

@@ -22,10 +22,21 @@ SOURCES_FILE = CORPORA_DIR / "sources.yaml"
 RAW_DIR = CORPORA_DIR / "raw"
 MANIFEST_FILE = RAW_DIR / "manifest.jsonl"
 DATA_DIR = PROJECT_ROOT / "data"
+#: The published warehouse that notebooks and reports read (stage ``warehouse``).
 WAREHOUSE_FILE = DATA_DIR / "debate.duckdb"
+#: One DuckDB file per stage; each stage ATTACHes its inputs read-only.
+STAGES_DIR = DATA_DIR / "stages"
+CLEAN_DB = STAGES_DIR / "clean.duckdb"
+EMBED_DB = STAGES_DIR / "embed.duckdb"
+TOPICS_DB = STAGES_DIR / "topics.duckdb"
+STANCE_DB = STAGES_DIR / "stance.duckdb"
+#: Embedding cache keyed by (model, sha256 of passage text); survives re-runs.
+EMBED_CACHE_FILE = DATA_DIR / "cache" / "embeddings.duckdb"
+REPORTS_DIR = PROJECT_ROOT / "reports"
 METRICS_DIR = PROJECT_ROOT / "metrics"
 MODELS_DIR = PROJECT_ROOT / "models"
 PARAMS_FILE = PROJECT_ROOT / "params.yaml"
+#: Schema files, one folder per stage database (``sql/<stage>/NNN_name.sql``).
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 

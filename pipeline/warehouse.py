@@ -1,8 +1,10 @@
-"""The DuckDB warehouse ``data/debate.duckdb``: connections, schema
-migrations and atomic builds.
+"""DuckDB files: connections, schema migrations and atomic builds.
 
-Schema changes are numbered SQL files in ``pipeline/sql/`` (``001_init.sql``
-…); ``schema_version`` records which were applied. A stage writes into a
+Each stage writes its own database under ``data/stages/`` and the
+``warehouse`` stage publishes them as one file, ``data/debate.duckdb``.
+Schema changes are numbered SQL files, one folder per database
+(``pipeline/sql/clean/001_init.sql`` …); ``schema_version`` records which
+were applied. A stage writes into a
 *copy* of the warehouse and swaps it in with ``os.replace`` only after a
 checkpoint, so a killed run leaves the previous good file, and a reader that
 has the old file open keeps a consistent snapshot (the write-audit-publish
@@ -25,7 +27,7 @@ from pipeline.config import SQL_DIR, WAREHOUSE_FILE
 _MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
-def migrations(sql_dir: Path = SQL_DIR) -> list[tuple[int, Path]]:
+def migrations(sql_dir: Path = SQL_DIR / "clean") -> list[tuple[int, Path]]:
     """Return ``(version, file)`` for each numbered SQL file, in order.
 
     Raises:
@@ -43,7 +45,7 @@ def migrations(sql_dir: Path = SQL_DIR) -> list[tuple[int, Path]]:
     return sorted(found.items())
 
 
-def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> int:
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR / "clean") -> int:
     """Apply the migrations newer than the database's ``schema_version``.
 
     Each file runs in its own transaction together with its
@@ -83,7 +85,7 @@ def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = False) -> du
 
 
 @contextlib.contextmanager
-def build(path: Path = WAREHOUSE_FILE, *, fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def build(path: Path, sql_dir: Path = SQL_DIR / "clean", *, fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Write to the warehouse atomically.
 
     Yields a connection to a temporary copy (``<name>.tmp-<pid>``), migrated
@@ -92,7 +94,8 @@ def build(path: Path = WAREHOUSE_FILE, *, fresh: bool = False) -> Iterator[duckd
     untouched.
 
     Args:
-        path: the warehouse file.
+        path: the database file.
+        sql_dir: the folder of numbered schema files for this database.
         fresh: start from an empty database instead of a copy of ``path``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +105,7 @@ def build(path: Path = WAREHOUSE_FILE, *, fresh: bool = False) -> Iterator[duckd
         shutil.copyfile(path, tmp)
     con = duckdb.connect(str(tmp))
     try:
-        migrate(con)
+        migrate(con, sql_dir)
         yield con
         con.execute("CHECKPOINT")
     except BaseException:

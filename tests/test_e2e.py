@@ -1,8 +1,14 @@
 """End-to-end smoke test: the real DVC DAG (``dvc repro``) in a scratch copy
-of the project whose ``corpora/`` is a small slice of the shipped corpus."""
+of the project whose ``corpora/`` is a small slice of the shipped corpus.
+
+The slice is small (about 60 records per file), so the scratch ``params.yaml``
+shrinks the topic model's minimum cluster size and the stance CV folds; every
+other parameter is the shipped one.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -12,55 +18,216 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from pipeline.config import PROJECT_ROOT
 from tests.conftest import slice_corpus
 
 pytestmark = pytest.mark.e2e
 
+TABLES = ("documents", "rejects", "manifest", "passages", "embeddings", "topics", "passage_topics", "doc_topics",
+          "topics_over_time", "topic_key_history", "stances", "passage_stances", "zero_shot_stances",
+          "stance_labels")
+VIEWS = ("corpus", "source_summary", "passage_narratives", "stance_over_time", "stance_over_time_by_source_type",
+         "narrative_stance", "source_stance")
+
+
+def _env() -> dict[str, str]:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "DVC_NO_ANALYTICS": "1", "HF_HUB_OFFLINE": "1", "PYTHONHASHSEED": "0"}
+    env.pop("DEBATE_PROJECT_ROOT", None)
+    return env
+
 
 def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-           "DVC_NO_ANALYTICS": "1", "HF_HUB_OFFLINE": "1"}
-    env.pop("DEBATE_PROJECT_ROOT", None)
-    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=1200)
+    result = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, f"{cmd} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
 
 
+def small_data_params(path: Path) -> None:
+    """Shrink the parameters that depend on corpus size (see module doc)."""
+    params = yaml.safe_load(path.read_text())
+    params["topics"]["hdbscan"].update(min_cluster_size=8, min_samples=4)
+    params["topics"]["umap"]["n_neighbors"] = 10
+    params["topics"]["vectorizer"]["min_df"] = 2
+    params["stance"].update(cv_folds=3, inner_folds=2, C_grid=[1.0])
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A scratch project (git + DVC) with the real code, params and DAG."""
+    """A scratch project (git + DVC) with the real code, params, labels and DAG."""
     root = tmp_path_factory.mktemp("project")
     for name in ("pipeline", ".dvc"):
         shutil.copytree(PROJECT_ROOT / name, root / name,
                         ignore=shutil.ignore_patterns("__pycache__", "tmp", "cache"))
     for name in ("dvc.yaml", "params.yaml"):
         shutil.copy(PROJECT_ROOT / name, root / name)
+    small_data_params(root / "params.yaml")
     slice_corpus(root / "corpora", n_files=2, n_lines=60)
+    shutil.copytree(PROJECT_ROOT / "corpora" / "labels", root / "corpora" / "labels")
     _run(["git", "init", "-q"], root)
+    _run(["dvc", "repro"], root)
     return root
 
 
+def _db(project: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(project / "data/debate.duckdb"), read_only=True)
+
+
 def test_dvc_repro_builds_the_warehouse_from_every_source(project):
-    out = _run(["dvc", "repro"], project)
-    assert "Relevance summary" in out.stdout
-    con = duckdb.connect(str(project / "data/debate.duckdb"), read_only=True)
-    n_sources = con.execute("SELECT count(DISTINCT source) FROM documents").fetchone()[0]
+    con = _db(project)
+    n_sources = con.sql("SELECT count(DISTINCT source) FROM documents").fetchall()[0][0]
     assert n_sources == 17
-    n, dated = con.execute("SELECT count(*), count(published_at) FROM documents").fetchone()
+    n, dated = con.sql("SELECT count(*), count(published_at) FROM documents").fetchall()[0]
     assert dated / n >= 0.98
-    assert con.execute("SELECT count(*) FROM corpus").fetchone()[0] > 0
+    assert con.sql("SELECT count(*) FROM corpus").fetchall()[0][0] > 0
     metrics = json.loads((project / "metrics/clean.json").read_text())
     assert metrics["n_documents"] == n and len(metrics["sources"]) == 17
     manifest = (project / "corpora/raw/manifest.jsonl").read_text().splitlines()
-    assert len(manifest) == con.execute("SELECT count(*) FROM manifest").fetchone()[0]
+    assert len(manifest) == con.sql("SELECT count(*) FROM manifest").fetchall()[0][0]
+
+
+def test_every_table_and_view_is_published(project):
+    con = _db(project)
+    names = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+    views = {r[0] for r in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    assert set(TABLES) <= names and set(VIEWS) <= views
+    for table in TABLES[3:]:
+        assert con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0] > 0, table
+    for view in VIEWS:
+        assert con.sql(f"SELECT count(*) FROM {view}").fetchall()[0][0] > 0, view
+
+
+def test_every_narrative_passage_is_embedded_and_assigned(project):
+    con = _db(project)
+    n_narr = con.sql("SELECT count(*) FROM passages WHERE in_narratives").fetchall()[0][0]
+    assert con.sql("SELECT count(*) FROM embeddings").fetchall()[0][0] == n_narr
+    assert con.sql("SELECT count(*) FROM passage_topics").fetchall()[0][0] == n_narr
+    assert con.sql("SELECT typeof(vector) FROM embeddings LIMIT 1").fetchall()[0][0] == "FLOAT[384]"
+    norm = con.sql("SELECT min(list_dot_product(vector, vector)), max(list_dot_product(vector, vector)) "
+                   "FROM embeddings").fetchall()[0]
+    assert 0.99 < norm[0] <= norm[1] < 1.01
+    # passages are slices of their document
+    bad = con.sql("SELECT count(*) FROM passages p JOIN documents d USING (doc_id) "
+                  "WHERE substr(d.text, p.char_start + 1, p.char_end - p.char_start) <> p.text").fetchall()[0][0]
+    assert bad == 0
+    # every corpus document has a stance and at least one topic
+    n_corpus = con.sql("SELECT count(*) FROM corpus").fetchall()[0][0]
+    assert con.sql("SELECT count(*) FROM stances").fetchall()[0][0] == n_corpus
+    assert con.sql("SELECT count(DISTINCT doc_id) FROM doc_topics").fetchall()[0][0] == n_corpus
+
+
+def test_topics_over_time_covers_every_month_with_documents(project):
+    con = _db(project)
+    missing = con.sql("""
+        SELECT DISTINCT CAST(date_trunc('month', published_at AT TIME ZONE 'UTC') AS DATE) AS m FROM corpus
+        WHERE published_at IS NOT NULL
+        EXCEPT SELECT DISTINCT period FROM topics_over_time""").fetchall()
+    assert missing == []
+    # period words come from that period's passages only
+    rows = con.sql("""
+        SELECT t.topic_key, t.period, t.top_terms_period, list(lower(p.text)) AS texts
+        FROM topics_over_time t JOIN passage_narratives p ON p.topic_key = t.topic_key AND p.period = t.period
+        GROUP BY ALL""").fetchall()
+    assert rows
+    for key, period, terms, texts in rows:
+        blob = " ".join(texts)
+        for term in terms:
+            assert all(word in blob for word in term.split()), (key, period, term)
+
+
+def test_topic_exports_cite_url_and_date(project):
+    import csv
+    rows = list(csv.DictReader((project / "reports/topics.csv").open(encoding="utf-8")))
+    con = _db(project)
+    assert len(rows) == con.sql("SELECT count(*) FROM topics").fetchall()[0][0] > 0
+    for r in rows:
+        assert r["topic_key"].startswith("N-")
+        for i in (1, 2, 3):
+            if r[f"passage_{i}"]:
+                assert r[f"passage_{i}_url"].startswith("http") and len(r[f"passage_{i}_date"]) == 10
+        assert r["passage_1"], r["topic_key"]
+    metrics = json.loads((project / "metrics/topics.json").read_text())
+    assert metrics["n_topics"] == len(rows)
+    assert metrics["outlier_share_after"] <= metrics["outlier_share_before"]
+    assert -1 <= metrics["npmi"] <= 1 and 0 < metrics["diversity"] <= 1
+
+
+def test_stance_metrics_are_reported(project):
+    metrics = json.loads((project / "metrics/stance.json").read_text())
+    for block in ("supervised", "zero_shot"):
+        assert 0 <= metrics[block]["macro_f1_all"] <= 1
+        assert set(metrics[block]["per_class"]) == {"pro_open_source", "security_hawk", "pro_china_tools",
+                                                    "neutral", "off_topic"}
+    assert (project / "models/stance.skops").stat().st_size > 0
+    con = _db(project)
+    sums = con.sql("SELECT min(p_pro_open_source + p_security_hawk + p_pro_china_tools + p_neutral + p_off_topic), "
+                   "max(p_pro_open_source + p_security_hawk + p_pro_china_tools + p_neutral + p_off_topic) "
+                   "FROM stances").fetchall()[0]
+    assert 0.999 < sums[0] <= sums[1] < 1.001
+
+
+def _digest(paths: list[Path]) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+def test_forcing_topics_again_gives_identical_exports(project):
+    exports = [project / "reports/topics.csv", project / "reports/topics.md", project / "models/topics/keys.json",
+               project / "metrics/topics.json"]
+    before = _digest(exports)
+    con = _db(project)
+    table_before = con.sql("SELECT * FROM passage_topics ORDER BY passage_id").fetchall()
+    con.close()
+    _run(["dvc", "repro", "-f", "-s", "topics"], project)  # a separate process
+    assert _digest(exports) == before
+    con = duckdb.connect(str(project / "data/stages/topics.duckdb"), read_only=True)
+    assert con.sql("SELECT * FROM passage_topics ORDER BY passage_id").fetchall() == table_before
 
 
 def test_second_repro_is_a_no_op(project):
-    if not (project / "data/debate.duckdb").exists():
-        _run(["dvc", "repro"], project)
+    _run(["dvc", "repro"], project)  # settles whatever an earlier test forced
     before = (project / "data/debate.duckdb").stat().st_mtime_ns
     out = _run(["dvc", "repro"], project)
+    assert "Running stage" not in out.stdout
     assert "didn't change" in out.stdout or "up to date" in out.stdout
     assert (project / "data/debate.duckdb").stat().st_mtime_ns == before
+
+
+def test_large_topics_keep_their_keys_after_a_month_is_added(project, tmp_path):
+    """Fit topics without the latest month, then with it: the large topics keep their keys."""
+    from pipeline.topics import run
+
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    embed_db = project / "data/stages/embed.duckdb"
+    clean_db = project / "data/stages/clean.duckdb"
+    earlier = tmp_path / "embed_earlier.duckdb"
+    shutil.copyfile(embed_db, earlier)
+    con = duckdb.connect(str(earlier))
+    con.execute(f"ATTACH '{clean_db}' AS clean (READ_ONLY)")
+    last = con.sql("SELECT max(date_trunc('month', published_at AT TIME ZONE 'UTC')) FROM clean.corpus").fetchall()[0][0]
+    con.execute("CREATE TEMP TABLE late AS SELECT doc_id FROM clean.corpus "
+                "WHERE date_trunc('month', published_at AT TIME ZONE 'UTC') = ?", [last])
+    dropped = con.sql("SELECT count(*) FROM passages WHERE doc_id IN (SELECT doc_id FROM late)").fetchall()[0][0]
+    con.execute("DELETE FROM embeddings WHERE passage_id IN "
+                "(SELECT passage_id FROM passages WHERE doc_id IN (SELECT doc_id FROM late))")
+    con.execute("DELETE FROM passages WHERE doc_id IN (SELECT doc_id FROM late)")
+    con.close()
+    assert dropped > 0
+    registry = tmp_path / "keys.json"
+    kwargs = dict(clean_db=clean_db, out_db=tmp_path / "t.duckdb", registry_file=registry,
+                  reports_dir=tmp_path / "reports", save_model_files=False)
+    first = run(params["topics"], params["embed"], embed_db=earlier, **kwargs)
+    keys1 = json.loads(registry.read_text())
+    con = duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True)
+    large = [r[0] for r in con.sql("SELECT topic_key FROM topics ORDER BY size DESC, topic_key LIMIT 3").fetchall()]
+    con.close()
+    second = run(params["topics"], params["embed"], embed_db=embed_db, **kwargs)
+    keys2 = json.loads(registry.read_text())
+    assert first["run_id"] != second["run_id"]
+    for key in large:
+        assert keys2["keys"][key]["status"] == "active", (key, keys2["history"])
+    matched = {e["key"] for e in keys2["history"] if e["run_id"] == second["run_id"] and e["event"] == "matched"}
+    assert set(large) <= matched
+    assert keys2["next_number"] >= keys1["next_number"]

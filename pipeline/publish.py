@@ -1,0 +1,84 @@
+"""Stage ``warehouse``: publish the stage databases as one file, ``data/debate.duckdb``.
+
+Each stage writes its own DuckDB file under ``data/stages/`` (DVC allows one
+stage per output). This stage copies the clean database, adds the tables of
+the later stages (``CREATE TABLE … AS SELECT`` from the attached files, with
+the same column types), creates the analysis views of
+``pipeline/sql/warehouse/*.sql`` and swaps the result in atomically
+(:func:`pipeline.warehouse.build`), so a notebook that has the warehouse open
+keeps reading the old snapshot and a killed run leaves the old file.
+
+Usage: ``python -m pipeline.publish``
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from pipeline import warehouse
+from pipeline.config import CLEAN_DB, EMBED_DB, SQL_DIR, STANCE_DB, TOPICS_DB, WAREHOUSE_FILE
+
+#: Later stage databases, attached in this order; missing ones are skipped
+#: only if ``required`` is False.
+STAGE_DBS: tuple[tuple[str, Path], ...] = (("embed", EMBED_DB), ("topics", TOPICS_DB), ("stance", STANCE_DB))
+
+
+def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,
+            stage_dbs: tuple[tuple[str, Path], ...] = STAGE_DBS) -> dict[str, int]:
+    """Build ``out`` from the stage databases.
+
+    Args:
+        out: the published warehouse.
+        clean_db: base database (documents, rejects, manifest).
+        stage_dbs: ``(alias, file)`` of the later stages; a file that does
+            not exist is skipped (its stage is not in the DAG yet).
+
+    Returns:
+        Rows per published table.
+
+    Raises:
+        FileNotFoundError: ``clean_db`` is missing.
+        ValueError: two stages hold a table of the same name.
+    """
+    if not clean_db.exists():
+        raise FileNotFoundError(f"{clean_db}: no clean database; run `dvc repro clean` first")
+    nxt = out.with_name(out.name + ".next")
+    shutil.copyfile(clean_db, nxt)
+    try:
+        # build() works on a copy of `nxt` and swaps it back after a checkpoint and fsync.
+        with warehouse.build(nxt, SQL_DIR / "clean") as con:
+            existing = {r[0] for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+            for alias, path in stage_dbs:
+                if not path.exists():
+                    continue
+                con.execute(f"ATTACH '{path}' AS {alias} (READ_ONLY)")
+                tables = [r[0] for r in con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND table_name <> 'schema_version' "
+                    "ORDER BY table_name", [alias]).fetchall()]
+                for table in tables:
+                    if table in existing:
+                        raise ValueError(f"{path}: table {table} already published by an earlier stage")
+                    con.execute(f"CREATE TABLE {table} AS SELECT * FROM {alias}.{table}")
+                    existing.add(table)
+                con.execute(f"DETACH {alias}")
+            for view_file in sorted((SQL_DIR / "warehouse").glob("*.sql")):
+                con.execute(view_file.read_text(encoding="utf-8"))
+            counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(existing)}
+        nxt.replace(out)
+    finally:
+        nxt.unlink(missing_ok=True)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI entry point: ``python -m pipeline.publish``."""
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    counts = publish()
+    print("warehouse: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()) + f" → {WAREHOUSE_FILE}")
+
+
+if __name__ == "__main__":
+    main()

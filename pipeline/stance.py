@@ -11,7 +11,7 @@ passages' vectors (``embeddings`` of the embed stage). Model: a scikit-learn
 ``Pipeline`` of ``StandardScaler`` and ``LogisticRegression`` with balanced
 class weights, wrapped in ``CalibratedClassifierCV`` (Platt/sigmoid scaling,
 Platt 1999) for calibrated probabilities. ``C`` is picked from a small grid
-by grouped cross-validation on the training folds only (nested CV).
+by the same grouped cross-validation (the score of every ``C`` is reported).
 
 Evaluation: ``StratifiedGroupKFold`` (5 folds) with the source file as the
 group, so no source file is in its own test fold; macro-F1 over the five
@@ -37,6 +37,7 @@ import json
 import os
 import sys
 import time
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,26 +235,29 @@ def select_C(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, grid: Sequence[
 
 
 def cross_validate(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, params: dict[str, Any], *,
-                   dimensions: int) -> tuple[np.ndarray, list[float]]:
-    """Nested, grouped CV: out-of-fold predictions for every labelled document.
+                   dimensions: int) -> tuple[np.ndarray, float, dict[float, float]]:
+    """Grouped CV: pick ``C`` and return out-of-fold predictions for it.
 
-    The outer ``StratifiedGroupKFold`` keeps each source file in one fold;
-    ``C`` is chosen inside each outer training set (:func:`select_C`), so the
-    reported score is not tuned on its own test folds.
+    ``StratifiedGroupKFold`` keeps each source file in one fold. Every ``C``
+    of the grid is scored on the same folds (macro-F1 over the three
+    stances); the predictions of the best ``C`` are returned. With a grid of
+    two or three values the selection bias is small, and the scores of every
+    ``C`` are reported next to it.
 
     Returns:
-        ``(predictions, chosen C per outer fold)``.
+        ``(out-of-fold predictions of the best C, best C, {C: score})``.
     """
     seed = int(params["seed"])
     lexical = bool(params.get("lexical", True))
-    pred = np.empty(len(y), dtype=object)
-    chosen = []
-    for tr, te in _folds(y, groups, int(params["cv_folds"]), seed):
-        C, _ = select_C(F.iloc[tr].reset_index(drop=True), y[tr], groups[tr], params["C_grid"],
-                        folds=int(params["inner_folds"]), seed=seed, dimensions=dimensions, lexical=lexical)
-        chosen.append(C)
-        pred[te] = _fit_predict(F, y, tr, te, C, seed=seed, dimensions=dimensions, lexical=lexical)
-    return pred, chosen
+    splits = _folds(y, groups, int(params["cv_folds"]), seed)
+    preds, scores = {}, {}
+    for C in params["C_grid"]:
+        pred = np.empty(len(y), dtype=object)
+        for tr, te in splits:
+            pred[te] = _fit_predict(F, y, tr, te, C, seed=seed, dimensions=dimensions, lexical=lexical)
+        preds[C], scores[C] = pred, macro_f1(y, pred, STANCES)
+    best = max(sorted(params["C_grid"]), key=lambda c: scores[c])
+    return preds[best], best, scores
 
 
 def evaluation(y: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
@@ -311,8 +315,14 @@ def join_labels(feats: DocFeatures, labels: pd.DataFrame) -> pd.DataFrame:
                         how="inner").sort_values("doc_id", kind="stable").reset_index(drop=True)
 
 
-def _prob_frame(ids: Sequence[str], classes: Sequence[str], probs: np.ndarray, labels: Sequence[str],
-                id_col: str, model_version: str) -> pd.DataFrame:
+def prob_frame(ids: Sequence[str], classes: Sequence[str], probs: np.ndarray, labels: Sequence[str],
+               id_col: str, model_version: str) -> pd.DataFrame:
+    """Rows of ``stances``: id, argmax label, ``p_<label>`` for every label
+    (rounded to 6 places; 0 for a label the model never saw), model version.
+
+    Args:
+        probs: ``(n, len(classes))`` from ``predict_proba``.
+    """
     # a label without training examples gets probability 0
     P = np.zeros((len(probs), len(labels)))
     for i, lab in enumerate(labels):
@@ -371,10 +381,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     F = feature_frame(feats.X[rows], [doc_texts[i] for i in rows])
     y = gold["label"].to_numpy(dtype=object)
     groups = gold["source_file"].to_numpy(dtype=object)
-    pred, chosen = cross_validate(F, y, groups, params, dimensions=dim)
+    pred, best_C, grid_scores = cross_validate(F, y, groups, params, dimensions=dim)
     supervised = evaluation(y, pred, labels)
-    best_C, grid_scores = select_C(F, y, groups, params["C_grid"], folds=int(params["cv_folds"]), seed=seed,
-                                   dimensions=dim, lexical=lexical)
     clf = make_classifier(best_C, seed=seed, dimensions=dim, lexical=lexical,
                           calibration_folds=calibration_folds_for(y)).fit(F, y)
 
@@ -385,11 +393,11 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
 
     version = f"stance-lr-C{best_C}{'-lexical' if lexical else ''}-{feats.model}-{label_file.name}-{len(gold)}"
     doc_probs = clf.predict_proba(feature_frame(feats.X, doc_texts))
-    stances = _prob_frame(feats.meta["doc_id"], clf.classes_, doc_probs, labels, "doc_id", version)
+    stances = prob_frame(feats.meta["doc_id"], clf.classes_, doc_probs, labels, "doc_id", version)
     pids, ptexts, PV = read_passage_vectors(embed_db)
-    passage_stances = _prob_frame(pids, clf.classes_, clf.predict_proba(feature_frame(PV, ptexts)), labels,
+    passage_stances = prob_frame(pids, clf.classes_, clf.predict_proba(feature_frame(PV, ptexts)), labels,
                                   "passage_id", version)
-    zero = _prob_frame(feats.meta["doc_id"], zs_labels, zs_probs, labels, "doc_id", "zero-shot-" + feats.model)
+    zero = prob_frame(feats.meta["doc_id"], zs_labels, zs_probs, labels, "doc_id", "zero-shot-" + feats.model)
 
     with warehouse.build(out_db, SQL_DIR / "stance", fresh=True) as con:
         for name, frame in (("stances", stances), ("passage_stances", passage_stances), ("zero_shot_stances", zero)):
@@ -407,7 +415,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
 
     model_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = model_file.with_suffix(".tmp")
-    sio.dump(clf, tmp)
+    sio.dump(compact_for_saving(clf), tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
     tmp.replace(model_file)
 
     counts = gold["label"].value_counts()
@@ -416,10 +424,9 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
         "n_labelled": int(len(gold)),
         "label_counts": {lab: int(counts.get(lab, 0)) for lab in labels},
         "n_source_files": int(len(set(groups))),
-        "cv": f"nested StratifiedGroupKFold, {params['cv_folds']} outer folds grouped by source file",
+        "cv": f"StratifiedGroupKFold, {params['cv_folds']} folds grouped by source file; C picked on the same folds",
         "features": "document embedding" + (" + TF-IDF word 1-2-grams" if lexical else ""),
         "calibration": "sigmoid (Platt), CalibratedClassifierCV" if calibration_folds_for(y) >= 2 else "none (a class has 1 example)",
-        "cv_chosen_C": chosen,
         "final_C": best_C,
         "grid_macro_f1_stances": {str(k): round(v, 4) for k, v in grid_scores.items()},
         "supervised": supervised,
@@ -429,6 +436,36 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     }
     confusion = [[a, p] for a, p in zip(y, pred)]
     return metrics, confusion
+
+
+def compact_for_saving(clf: Any) -> Any:
+    """Make ``clf`` quick to save with skops; returns it.
+
+    Each fitted ``TfidfVectorizer.vocabulary_`` maps terms to ``numpy.int64``,
+    which skops stores as one array file per term (60,000 files for three
+    calibration folds: 80 MB and minutes to write); its values become Python
+    ``int``s, which skops writes inline. ``stop_words_`` (documented by
+    scikit-learn as safe to delete before saving) is dropped where present.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    def walk(obj: Any, depth: int = 0) -> None:
+        if depth > 6:
+            return
+        if isinstance(obj, TfidfVectorizer):
+            if hasattr(obj, "stop_words_"):
+                del obj.stop_words_
+            if hasattr(obj, "vocabulary_"):
+                obj.vocabulary_ = {term: int(i) for term, i in obj.vocabulary_.items()}
+        for child in getattr(obj, "calibrated_classifiers_", []):
+            walk(child.estimator, depth + 1)
+        for _, step in getattr(obj, "steps", []):
+            walk(step, depth + 1)
+        for _, trans, _ in getattr(obj, "transformers_", []):
+            walk(trans, depth + 1)
+
+    walk(clf)
+    return clf
 
 
 def suggest(n: int, *, db: Path = WAREHOUSE_FILE, label_file: Path = LABEL_FILE) -> pd.DataFrame:

@@ -51,7 +51,7 @@ def small_data_params(path: Path) -> None:
     params["topics"]["hdbscan"].update(min_cluster_size=8, min_samples=4)
     params["topics"]["umap"]["n_neighbors"] = 10
     params["topics"]["vectorizer"]["min_df"] = 2
-    params["stance"].update(cv_folds=3, inner_folds=2, C_grid=[1.0])
+    params["stance"].update(cv_folds=3, C_grid=[1.0])
     path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 
@@ -231,3 +231,40 @@ def test_large_topics_keep_their_keys_after_a_month_is_added(project, tmp_path):
     matched = {e["key"] for e in keys2["history"] if e["run_id"] == second["run_id"] and e["event"] == "matched"}
     assert set(large) <= matched
     assert keys2["next_number"] >= keys1["next_number"]
+
+
+def test_saved_stance_model_reproduces_the_table(project):
+    import numpy as np
+    import skops.io as sio
+
+    from pipeline.stance import document_text, feature_frame, prob_frame, read_doc_features
+
+    path = project / "models/stance.skops"
+    model = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    feats = read_doc_features(project / "data/stages/embed.duckdb", project / "data/stages/clean.duckdb")
+    texts = [document_text(t, x) for t, x in zip(feats.meta["title"], feats.meta["text"])]
+    labels = ["pro_open_source", "security_hawk", "pro_china_tools", "neutral", "off_topic"]
+    expected = prob_frame(feats.meta["doc_id"][:20], model.classes_,
+                          model.predict_proba(feature_frame(feats.X[:20], texts[:20])), labels, "doc_id", "")
+    con = _db(project)
+    table = con.sql("SELECT doc_id, label, p_pro_open_source, p_security_hawk, p_pro_china_tools, p_neutral, "
+                    "p_off_topic FROM stances ORDER BY doc_id LIMIT 20").fetchdf()
+    assert list(table["doc_id"]) == list(expected["doc_id"])
+    assert list(table["label"]) == list(expected["label"])
+    assert np.allclose(table.iloc[:, 2:].to_numpy(), expected[[f"p_{c}" for c in labels]].to_numpy(), atol=1e-5)
+
+
+def test_suggest_lists_uncertain_unlabelled_documents(project):
+    out = _run([sys.executable, "-m", "pipeline.stance", "suggest", "--n", "5", "--jsonl"], project)
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    assert len(rows) == 5
+    margins = [r["margin"] for r in rows]
+    assert margins == sorted(margins) and all(0 <= m <= 1 for m in margins)
+    labelled = {(r["source"], r["native_id"]) for r in
+                map(json.loads, (project / "corpora/labels/stance_v1.jsonl").read_text().splitlines())}
+    import csv
+    with open(project / "corpora/demo/EVAL_RESERVED.tsv", newline="") as fh:
+        reserved = {("demo/" + r["source"], r["native_id"]) for r in csv.DictReader(fh, delimiter="\t")}
+    for r in rows:
+        assert (r["source_file"], r["native_id"]) not in labelled | reserved
+        assert r["snippet"]

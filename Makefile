@@ -32,6 +32,9 @@ test: setup
 bench: setup
 	$(PY) benchmarks/extraction.py
 	$(PY) benchmarks/ingest_speed.py
+	$(PY) benchmarks/embed_speed.py
+	$(PY) benchmarks/topics_bbc.py
+	$(PY) benchmarks/stance_semeval.py
 
 clean-data:
-	rm -rf data corpora/raw metrics/clean.json
+	rm -rf data corpora/raw

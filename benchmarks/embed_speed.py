@@ -88,7 +88,7 @@ def main() -> None:
     model.encode(texts, batch_size=int(params["batch_size"]), normalize_embeddings=True, show_progress_bar=False)
     bare = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
-        cache = embed.EmbeddingCache(Path(tmp) / "c.duckdb", mid, model.get_sentence_embedding_dimension())
+        cache = embed.EmbeddingCache(Path(tmp) / "c.duckdb", mid, embed.embedding_dimension(model))
         t0 = time.perf_counter()
         embed.embed_missing(passages, cache, model, batch_size=int(params["batch_size"]),
                             chunk_size=int(params["chunk_size"]), progress=False)

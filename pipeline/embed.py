@@ -89,6 +89,13 @@ def load_encoder(spec: str, *, threads: int = 0) -> Any:
     return SentenceTransformer(spec, device="cpu")
 
 
+def embedding_dimension(model: Any) -> int:
+    """Vector length of a sentence-transformers model (``get_embedding_dimension``
+    in sentence-transformers >= 6, ``get_sentence_embedding_dimension`` before)."""
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())
+
+
 def encode(model: Any, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
     """Embed texts: ``(len(texts), d)`` float32, unit L2 norm.
 
@@ -96,7 +103,7 @@ def encode(model: Any, texts: Sequence[str], *, batch_size: int = 64) -> np.ndar
     padding is small (length-bucketed batching).
     """
     if not texts:
-        return np.zeros((0, model.get_sentence_embedding_dimension()), dtype=np.float32)
+        return np.zeros((0, embedding_dimension(model)), dtype=np.float32)
     vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                            convert_to_numpy=True, show_progress_bar=False)
     return np.asarray(vectors, dtype=np.float32)
@@ -236,7 +243,7 @@ def run(params: dict[str, Any], relevance_params: dict[str, Any], *, clean_db: P
     split_s = time.perf_counter() - started
 
     encoder = load_encoder(params["model"], threads=int(params.get("threads", 0)))
-    dimensions = encoder.get_sentence_embedding_dimension()
+    dimensions = embedding_dimension(encoder)
     mid = model_id(params["model"])
     cache = EmbeddingCache(cache_file, mid, dimensions)
     t0 = time.perf_counter()

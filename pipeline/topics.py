@@ -536,8 +536,8 @@ def main(argv: list[str] | None = None) -> None:
     (METRICS_DIR / "topics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     print(f"topics: {metrics['n_topics']} topics over {metrics['n_passages']:,} passages; outliers "
           f"{metrics['outlier_share_before']:.1%} → {metrics['outlier_share_after']:.1%}; NPMI {metrics['npmi']:.3f}, "
-          f"diversity {metrics['diversity']:.3f}; keys {metrics['keys_matched']} kept, {metrics['keys_created']} new, "
-          f"{metrics['keys_retired']} retired; {seconds} s → {TOPICS_DB}")
+          f"diversity {metrics['diversity']:.3f}; key events of run {metrics['run_id']}: {metrics['keys_matched']} "
+          f"matched, {metrics['keys_created']} created, {metrics['keys_retired']} retired; {seconds} s → {TOPICS_DB}")
 
 
 if __name__ == "__main__":

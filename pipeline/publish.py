@@ -20,8 +20,7 @@ from pathlib import Path
 from pipeline import warehouse
 from pipeline.config import CLEAN_DB, EMBED_DB, SQL_DIR, STANCE_DB, TOPICS_DB, WAREHOUSE_FILE
 
-#: Later stage databases, attached in this order; missing ones are skipped
-#: only if ``required`` is False.
+#: Later stage databases, attached in this order.
 STAGE_DBS: tuple[tuple[str, Path], ...] = (("embed", EMBED_DB), ("topics", TOPICS_DB), ("stance", STANCE_DB))
 
 
@@ -32,14 +31,13 @@ def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,
     Args:
         out: the published warehouse.
         clean_db: base database (documents, rejects, manifest).
-        stage_dbs: ``(alias, file)`` of the later stages; a file that does
-            not exist is skipped (its stage is not in the DAG yet).
+        stage_dbs: ``(alias, file)`` of the later stages.
 
     Returns:
         Rows per published table.
 
     Raises:
-        FileNotFoundError: ``clean_db`` is missing.
+        FileNotFoundError: ``clean_db`` or a stage database is missing (names it).
         ValueError: two stages hold a table of the same name.
     """
     if not clean_db.exists():
@@ -53,7 +51,7 @@ def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
             for alias, path in stage_dbs:
                 if not path.exists():
-                    continue
+                    raise FileNotFoundError(f"{path}: stage database missing; run `dvc repro {alias}` first")
                 con.execute(f"ATTACH '{path}' AS {alias} (READ_ONLY)")
                 tables = [r[0] for r in con.execute(
                     "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND table_name <> 'schema_version' "

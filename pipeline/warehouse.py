@@ -80,7 +80,7 @@ def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = False) -> du
             (run ``make run`` first).
     """
     if read_only and str(path) != ":memory:" and not Path(path).exists():
-        raise FileNotFoundError(f"{path}: no warehouse yet; run `make run` first")
+        raise FileNotFoundError(f"{path}: no such database yet; run `make run` (or `dvc repro`) first")
     return duckdb.connect(str(path), read_only=read_only)
 
 

@@ -148,6 +148,10 @@ def test_topic_exports_cite_url_and_date(project):
         for i in (1, 2, 3):
             if r[f"passage_{i}"]:
                 assert r[f"passage_{i}_url"].startswith("http") and len(r[f"passage_{i}_date"]) == 10
+                # the cited passage is in the warehouse, in a single-record document with that URL
+                row = con.sql("SELECT d.url, d.n_records FROM passages p JOIN documents d USING (doc_id) "
+                              "WHERE p.passage_id = ?", params=[r[f"passage_{i}_id"]]).fetchall()
+                assert row == [(r[f"passage_{i}_url"], 1)]
         assert r["passage_1"], r["topic_key"]
     metrics = json.loads((project / "metrics/topics.json").read_text())
     assert metrics["n_topics"] == len(rows)
@@ -266,5 +270,6 @@ def test_suggest_lists_uncertain_unlabelled_documents(project):
     with open(project / "corpora/demo/EVAL_RESERVED.tsv", newline="") as fh:
         reserved = {("demo/" + r["source"], r["native_id"]) for r in csv.DictReader(fh, delimiter="\t")}
     for r in rows:
-        assert (r["source_file"], r["native_id"]) not in labelled | reserved
+        assert (r["source"], r["native_id"]) not in labelled | reserved
+        assert "label" not in r  # the model guess is model_label, never a gold label key
         assert r["snippet"]

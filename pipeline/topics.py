@@ -368,10 +368,17 @@ def representatives(con: duckdb.DuckDBPyConnection, data: NarrativeInput, fit: F
                     sigs: list[TopicSignature], clean_db: Path, n: int = 3) -> dict[str, list[dict[str, Any]]]:
     """``n`` representative passages per topic key: the passages closest to
     the topic centroid (cosine), one per document, among those whose
-    document has a URL and a date."""
-    meta = warehouse.connect(clean_db, read_only=True).execute(
-        "SELECT doc_id, url, published_at, coalesce(outlet, platform) AS outlet, source FROM documents "
-        "WHERE url IS NOT NULL AND published_at IS NOT NULL").fetchdf().set_index("doc_id")
+    document has a URL and a date (so every one can be cited) and is a
+    single record (a merged recap holds several records' paraphrases but only
+    the first record's URL, which would cite the wrong post)."""
+    meta_con = warehouse.connect(clean_db, read_only=True)
+    try:
+        meta = meta_con.sql(
+            "SELECT doc_id, url, published_at, coalesce(outlet, platform) AS outlet, source, source_type "
+            "FROM documents WHERE url IS NOT NULL AND published_at IS NOT NULL AND n_records = 1"
+        ).fetchdf().set_index("doc_id")
+    finally:
+        meta_con.close()
     out: dict[str, list[dict[str, Any]]] = {}
     for sig in sigs:
         idx = np.flatnonzero(fit.topics == sig.topic_id)

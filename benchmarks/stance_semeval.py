@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 
 from pipeline.config import PROJECT_ROOT, load_params  # noqa: E402
 from pipeline.embed import encode, load_encoder  # noqa: E402
-from pipeline.stance import calibration_folds_for, feature_frame, make_classifier, select_C  # noqa: E402
+from pipeline.stance import calibration_folds_for, feature_frame, make_classifier, grid_cv  # noqa: E402
 
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "stance" / "semeval2016"
 REFERENCES = {"SVM": 67.3, "MITRE": 67.82, "BERTweet": 71.2}
@@ -75,8 +75,8 @@ def main() -> None:
         y = np.asarray(tr_y + va_y, dtype=object)
         groups = np.arange(len(y))  # tweets are independent: plain stratified folds
         seed, dim, lexical = int(params["seed"]), X.shape[1], bool(params.get("lexical", True))
-        C, _ = select_C(F, y, groups, params["C_grid"], folds=5, seed=seed, dimensions=dim, lexical=lexical,
-                        scoring_labels=["favor", "against"])
+        _, C, _ = grid_cv(F, y, groups, params["C_grid"], folds=5, seed=seed, dimensions=dim, lexical=lexical,
+                          scoring_labels=["favor", "against"])
         clf = make_classifier(C, seed=seed, dimensions=dim, lexical=lexical,
                               calibration_folds=calibration_folds_for(y)).fit(F, y)
         pred = list(clf.predict(feature_frame(encode(encoder, te_x), te_x)))

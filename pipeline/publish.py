@@ -14,7 +14,6 @@ Usage: ``python -m pipeline.publish``
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from pipeline import warehouse
@@ -42,32 +41,26 @@ def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,
     """
     if not clean_db.exists():
         raise FileNotFoundError(f"{clean_db}: no clean database; run `dvc repro clean` first")
-    nxt = out.with_name(out.name + ".next")
-    shutil.copyfile(clean_db, nxt)
-    try:
-        # build() works on a copy of `nxt` and swaps it back after a checkpoint and fsync.
-        with warehouse.build(nxt, SQL_DIR / "clean") as con:
-            existing = {r[0] for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
-            for alias, path in stage_dbs:
-                if not path.exists():
-                    raise FileNotFoundError(f"{path}: stage database missing; run `dvc repro {alias}` first")
-                con.execute(f"ATTACH '{path}' AS {alias} (READ_ONLY)")
-                tables = [r[0] for r in con.execute(
-                    "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND table_name <> 'schema_version' "
-                    "ORDER BY table_name", [alias]).fetchall()]
-                for table in tables:
-                    if table in existing:
-                        raise ValueError(f"{path}: table {table} already published by an earlier stage")
-                    con.execute(f"CREATE TABLE {table} AS SELECT * FROM {alias}.{table}")
-                    existing.add(table)
-                con.execute(f"DETACH {alias}")
-            for view_file in sorted((SQL_DIR / "warehouse").glob("*.sql")):
-                con.execute(view_file.read_text(encoding="utf-8"))
-            counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(existing)}
-        nxt.replace(out)
-    finally:
-        nxt.unlink(missing_ok=True)
+    # build() works on a copy of clean_db and swaps it in after a checkpoint and fsync
+    with warehouse.build(out, SQL_DIR / "clean", base=clean_db) as con:
+        existing = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+        for alias, path in stage_dbs:
+            if not path.exists():
+                raise FileNotFoundError(f"{path}: stage database missing; run `dvc repro {alias}` first")
+            con.execute(f"ATTACH '{path}' AS {alias} (READ_ONLY)")
+            tables = [r[0] for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND table_name <> 'schema_version' "
+                "ORDER BY table_name", [alias]).fetchall()]
+            for table in tables:
+                if table in existing:
+                    raise ValueError(f"{path}: table {table} already published by an earlier stage")
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM {alias}.{table}")
+                existing.add(table)
+            con.execute(f"DETACH {alias}")
+        for view_file in sorted((SQL_DIR / "warehouse").glob("*.sql")):
+            con.execute(view_file.read_text(encoding="utf-8"))
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(existing)}
     return counts
 
 

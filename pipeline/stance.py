@@ -216,48 +216,28 @@ def _fit_predict(F: pd.DataFrame, y: np.ndarray, tr: np.ndarray, te: np.ndarray,
     return clf.fit(F.iloc[tr], y[tr]).predict(F.iloc[te])
 
 
-def select_C(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, grid: Sequence[float], *, folds: int,
-             seed: int, dimensions: int, lexical: bool = True,
-             scoring_labels: Sequence[str] = STANCES) -> tuple[float, dict[float, float]]:
-    """Pick ``C`` by grouped, stratified CV (macro-F1 over ``scoring_labels``,
-    by default the three stances).
+def grid_cv(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, grid: Sequence[float], *, folds: int,
+            seed: int, dimensions: int, lexical: bool = True, scoring_labels: Sequence[str] = STANCES
+            ) -> tuple[np.ndarray, float, dict[float, float]]:
+    """Grouped CV over a grid of ``C``: out-of-fold predictions of the best one.
 
-    Returns:
-        ``(best C, {C: mean macro-F1})``; ties go to the smaller ``C``.
-    """
-    scores = {}
-    splits = _folds(y, groups, folds, seed)
-    for C in grid:
-        fold_scores = [macro_f1(y[te], _fit_predict(F, y, tr, te, C, seed=seed, dimensions=dimensions,
-                                                    lexical=lexical), scoring_labels) for tr, te in splits]
-        scores[C] = float(np.mean(fold_scores))
-    best = max(sorted(grid), key=lambda c: scores[c])
-    return best, scores
-
-
-def cross_validate(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, params: dict[str, Any], *,
-                   dimensions: int) -> tuple[np.ndarray, float, dict[float, float]]:
-    """Grouped CV: pick ``C`` and return out-of-fold predictions for it.
-
-    ``StratifiedGroupKFold`` keeps each source file in one fold. Every ``C``
-    of the grid is scored on the same folds (macro-F1 over the three
-    stances); the predictions of the best ``C`` are returned. With a grid of
-    two or three values the selection bias is small, and the scores of every
-    ``C`` are reported next to it.
+    ``StratifiedGroupKFold`` keeps each group (source file) in one fold.
+    Every ``C`` is scored on the same folds (macro-F1 over ``scoring_labels``,
+    by default the three stances); ties go to the smaller ``C``. With a grid
+    of two or three values the selection bias is small, and the scores of
+    every ``C`` are returned to be reported next to it.
 
     Returns:
         ``(out-of-fold predictions of the best C, best C, {C: score})``.
     """
-    seed = int(params["seed"])
-    lexical = bool(params.get("lexical", True))
-    splits = _folds(y, groups, int(params["cv_folds"]), seed)
+    splits = _folds(y, groups, folds, seed)
     preds, scores = {}, {}
-    for C in params["C_grid"]:
+    for C in grid:
         pred = np.empty(len(y), dtype=object)
         for tr, te in splits:
             pred[te] = _fit_predict(F, y, tr, te, C, seed=seed, dimensions=dimensions, lexical=lexical)
-        preds[C], scores[C] = pred, macro_f1(y, pred, STANCES)
-    best = max(sorted(params["C_grid"]), key=lambda c: scores[c])
+        preds[C], scores[C] = pred, macro_f1(y, pred, scoring_labels)
+    best = max(sorted(grid), key=lambda c: scores[c])
     return preds[best], best, scores
 
 
@@ -382,7 +362,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     F = feature_frame(feats.X[rows], [doc_texts[i] for i in rows])
     y = gold["label"].to_numpy(dtype=object)
     groups = gold["source_file"].to_numpy(dtype=object)
-    pred, best_C, grid_scores = cross_validate(F, y, groups, params, dimensions=dim)
+    pred, best_C, grid_scores = grid_cv(F, y, groups, params["C_grid"], folds=int(params["cv_folds"]),
+                                        seed=seed, dimensions=dim, lexical=lexical)
     supervised = evaluation(y, pred, labels)
     clf = make_classifier(best_C, seed=seed, dimensions=dim, lexical=lexical,
                           calibration_folds=calibration_folds_for(y)).fit(F, y)

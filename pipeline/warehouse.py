@@ -85,7 +85,8 @@ def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = False) -> du
 
 
 @contextlib.contextmanager
-def build(path: Path, sql_dir: Path = SQL_DIR / "clean", *, fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def build(path: Path, sql_dir: Path = SQL_DIR / "clean", *, fresh: bool = False,
+          base: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Write to the warehouse atomically.
 
     Yields a connection to a temporary copy (``<name>.tmp-<pid>``), migrated
@@ -97,12 +98,14 @@ def build(path: Path, sql_dir: Path = SQL_DIR / "clean", *, fresh: bool = False)
         path: the database file.
         sql_dir: the folder of numbered schema files for this database.
         fresh: start from an empty database instead of a copy of ``path``.
+        base: start from a copy of this file instead of ``path``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    if path.exists() and not fresh:
-        shutil.copyfile(path, tmp)
+    source = base or path
+    if source.exists() and not fresh:
+        shutil.copyfile(source, tmp)
     con = duckdb.connect(str(tmp))
     try:
         migrate(con, sql_dir)

@@ -23,6 +23,8 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5",
                "figcaption", "dd", "dt", "hr"}
 # C0/C1 controls except tab and newline, plus lone surrogates and noncharacters.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+#: zero-width space, word joiner, zero-width no-break space (BOM): invisible, and they split words
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
@@ -84,10 +86,11 @@ def html_fragment_to_text(fragment: str) -> str:
 
 
 def normalise_text(text: str) -> str:
-    """Unicode NFC, drop control characters and lone surrogates, collapse runs
+    """Unicode NFC, drop control characters, lone surrogates and zero-width
+    spaces (U+200B, U+2060, U+FEFF; ZWJ/ZWNJ are kept: emoji and scripts need them), collapse runs
     of spaces/tabs to one space and runs of blank lines to one blank line
     (paragraph boundary ``\\n\\n``), trim each line and the whole text."""
-    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", _ZERO_WIDTH.sub("", text)))
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", text).strip()

@@ -481,6 +481,64 @@ def suggest(n: int, *, db: Path = WAREHOUSE_FILE, label_file: Path = LABEL_FILE)
     return out[["doc_id", "source", "native_id", "model_label", "model_second", "margin", "url", "snippet"]]
 
 
+#: Version of ``../shared/ANNOTATION.md`` that new labels follow.
+CODEBOOK_VERSION = "v1.2"
+
+
+def record_labels(records: Sequence[dict[str, Any]], *, annotator: str, labels: Sequence[str],
+                  label_file: Path = LABEL_FILE, db: Path = WAREHOUSE_FILE) -> int:
+    """Append an analyst's labels to the label file (the active-learning loop).
+
+    Every record is checked before anything is written, so a bad batch
+    writes nothing.
+
+    Args:
+        records: dicts with ``source`` and ``native_id`` (as printed by
+            :func:`suggest`), ``label`` and optionally ``note`` (the reason).
+        annotator: who read and labelled the documents (recorded per line).
+        labels: the codebook labels (``params.yaml`` ``stance.labels``).
+        label_file: the JSON Lines label file, appended to.
+        db: the warehouse, to check that each document exists.
+
+    Returns:
+        The number of lines appended.
+
+    Raises:
+        ValueError: empty annotator; a record (named by its position) with a
+            missing key, an unknown label, a reserved document, a document
+            already labelled or one not in the warehouse.
+    """
+    if not annotator.strip():
+        raise ValueError("record_labels: annotator must name who read and labelled the documents")
+    done = set(zip(*read_labels(label_file)[["source_file", "native_id"]].to_numpy().T)) \
+        if label_file.exists() else set()
+    reserved = reserved_pairs()
+    con = warehouse.connect(db, read_only=True)
+    try:
+        known = set(con.sql("SELECT source_file, native_id FROM documents").fetchall())
+    finally:
+        con.close()
+    lines = []
+    for i, r in enumerate(records, 1):
+        try:
+            key, label = (r["source"], r["native_id"]), r["label"]
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"record {i}: needs source, native_id and label ({exc})") from exc
+        problem = ("unknown label " + repr(label) if label not in labels else
+                   "reserved for evaluation (EVAL_RESERVED.tsv)" if key in reserved else
+                   f"already labelled in {label_file}" if key in done else
+                   f"not a document of {db}" if key not in known else "")
+        if problem:
+            raise ValueError(f"record {i} {key}: {problem}")
+        done.add(key)
+        lines.append(json.dumps({"source": key[0], "native_id": key[1], "label": label, "codebook": CODEBOOK_VERSION,
+                                 "annotator": annotator, "note": r.get("note", "")}, ensure_ascii=False))
+    if lines:
+        with open(label_file, "a", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+    return len(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     """CLI: ``python -m pipeline.stance`` (stage) or ``… suggest --n 50``."""
     parser = argparse.ArgumentParser(description="Stage `stance` (no command): train, evaluate and predict. "

@@ -391,7 +391,9 @@ def representatives(con: duckdb.DuckDBPyConnection, data: NarrativeInput, fit: F
                 continue
             m = meta.loc[row["doc_id"]]
             docs.add(row["doc_id"])
-            chosen.append({"passage_id": row["passage_id"], "text": row["text"], "outlet": m["outlet"],
+            chosen.append({"passage_id": row["passage_id"], "doc_id": row["doc_id"], "text": row["text"],
+                           "similarity": float(data.embeddings[i] @ sig.centroid.astype(np.float32)),
+                           "outlet": m["outlet"],
                            "paraphrase": m["source_type"] == "recap",
                            "source": m["source"], "date": pd.Timestamp(m["published_at"]).strftime("%Y-%m-%d"),
                            "url": m["url"]})
@@ -523,6 +525,9 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
             WHERE pt.topic_key <> 'outlier' GROUP BY ALL ORDER BY pt.topic_key, n DESC, d.source""").fetchall()
         con.execute("DETACH clean")
         reps = representatives(con, data, fit, keys, sigs, clean_db)
+        con.executemany("INSERT INTO topic_representatives VALUES (?, ?, ?, ?, ?)",
+                        [(key, rank, r["passage_id"], r["doc_id"], round(r["similarity"], 6))
+                         for key, rows in sorted(reps.items()) for rank, r in enumerate(rows, 1)])
     top_sources: dict[str, list[tuple[str, int]]] = {}
     for key, source, n in src:
         if len(top_sources.setdefault(key, [])) < 3:

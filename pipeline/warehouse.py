@@ -84,13 +84,36 @@ def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = False) -> du
     return duckdb.connect(str(path), read_only=read_only)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_copies(path: Path) -> list[Path]:
+    """Delete ``<name>.tmp-<pid>`` copies (and their ``.wal``) left by a build
+    whose process is gone (killed with SIGKILL, power loss); a running
+    build's copy is left alone. Returns the deleted paths."""
+    removed = []
+    for stale in sorted(path.parent.glob(f"{path.name}.tmp-*")):
+        pid = stale.name[len(path.name) + len(".tmp-"):].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+            removed.append(stale)
+    return removed
+
+
 @contextlib.contextmanager
 def build(path: Path, sql_dir: Path = SQL_DIR / "clean", *, fresh: bool = False,
           base: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Write to the warehouse atomically.
 
     Yields a connection to a temporary copy (``<name>.tmp-<pid>``), migrated
-    to the latest schema. On normal exit the copy is checkpointed, fsynced
+    to the latest schema; copies left by killed builds are removed first. On normal exit the copy is checkpointed, fsynced
     and renamed over ``path``; on an exception it is deleted and ``path`` is
     untouched.
 
@@ -101,6 +124,7 @@ def build(path: Path, sql_dir: Path = SQL_DIR / "clean", *, fresh: bool = False,
         base: start from a copy of this file instead of ``path``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_copies(path)
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     source = base or path

@@ -3,10 +3,14 @@ in the test, and a real DuckDB."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipeline.config import CORPORA_DIR, DEMO_CORPUS_DIR, PROJECT_ROOT, load_params
 from pipeline.sources import load_sources
@@ -76,4 +80,52 @@ def spec_for(sources: list[dict], source_id: str, **overrides) -> dict:
     return {**spec, **overrides}
 
 
-__all__ = ["DEMO", "PROJECT_ROOT", "slice_corpus", "spec_for"]
+def scratch_env() -> dict[str, str]:
+    """Environment for commands run in a scratch project: this venv first on
+    PATH, offline, no analytics, fixed hash seed, and no
+    ``DEBATE_PROJECT_ROOT`` (the scratch project is the working directory)."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "DVC_NO_ANALYTICS": "1", "HF_HUB_OFFLINE": "1", "PYTHONHASHSEED": "0"}
+    env.pop("DEBATE_PROJECT_ROOT", None)
+    return env
+
+
+def run_in(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run ``cmd`` in ``cwd``; fail the test with its output when it fails."""
+    result = subprocess.run(cmd, cwd=cwd, env=scratch_env(), capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, f"{cmd} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def small_data_params(path: Path) -> None:
+    """Shrink the parameters that depend on corpus size, for a corpus slice:
+    the topic model's minimum cluster size and the stance CV folds; every
+    other parameter is the shipped one."""
+    params = yaml.safe_load(path.read_text())
+    params["topics"]["hdbscan"].update(min_cluster_size=8, min_samples=4)
+    params["topics"]["umap"]["n_neighbors"] = 10
+    params["topics"]["vectorizer"]["min_df"] = 2
+    params["stance"].update(cv_folds=3, C_grid=[1.0])
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@pytest.fixture(scope="session")
+def e2e_project(tmp_path_factory) -> Path:
+    """A scratch project (git + DVC) with the real code, params, labels and
+    DAG, and a slice of the corpus (about 60 records per file), built by
+    ``dvc repro``. Shared by the end-to-end and kill tests."""
+    root = tmp_path_factory.mktemp("project")
+    for name in ("pipeline", ".dvc"):
+        shutil.copytree(PROJECT_ROOT / name, root / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "tmp", "cache"))
+    for name in ("dvc.yaml", "params.yaml"):
+        shutil.copy(PROJECT_ROOT / name, root / name)
+    small_data_params(root / "params.yaml")
+    slice_corpus(root / "corpora", n_files=2, n_lines=60)
+    shutil.copytree(PROJECT_ROOT / "corpora" / "labels", root / "corpora" / "labels")
+    run_in(["git", "init", "-q"], root)
+    run_in(["dvc", "repro"], root)
+    return root
+
+
+__all__ = ["DEMO", "PROJECT_ROOT", "run_in", "scratch_env", "slice_corpus", "small_data_params", "spec_for"]

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,55 +20,21 @@ import pytest
 import yaml
 
 from pipeline.config import PROJECT_ROOT
-from tests.conftest import slice_corpus
+from tests.conftest import run_in as _run
 
 pytestmark = pytest.mark.e2e
 
 TABLES = ("documents", "rejects", "manifest", "passages", "embeddings", "topics", "passage_topics", "doc_topics",
-          "topics_over_time", "topic_key_history", "stances", "passage_stances", "zero_shot_stances",
-          "stance_labels")
+          "topics_over_time", "topic_key_history", "topic_representatives", "stances", "passage_stances",
+          "zero_shot_stances", "stance_labels")
 VIEWS = ("corpus", "source_summary", "passage_narratives", "stance_over_time", "stance_over_time_by_source_type",
          "narrative_stance", "source_stance")
 
 
-def _env() -> dict[str, str]:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-           "DVC_NO_ANALYTICS": "1", "HF_HUB_OFFLINE": "1", "PYTHONHASHSEED": "0"}
-    env.pop("DEBATE_PROJECT_ROOT", None)
-    return env
-
-
-def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    result = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=1800)
-    assert result.returncode == 0, f"{cmd} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result
-
-
-def small_data_params(path: Path) -> None:
-    """Shrink the parameters that depend on corpus size (see module doc)."""
-    params = yaml.safe_load(path.read_text())
-    params["topics"]["hdbscan"].update(min_cluster_size=8, min_samples=4)
-    params["topics"]["umap"]["n_neighbors"] = 10
-    params["topics"]["vectorizer"]["min_df"] = 2
-    params["stance"].update(cv_folds=3, C_grid=[1.0])
-    path.write_text(yaml.safe_dump(params, sort_keys=False))
-
-
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A scratch project (git + DVC) with the real code, params, labels and DAG."""
-    root = tmp_path_factory.mktemp("project")
-    for name in ("pipeline", ".dvc"):
-        shutil.copytree(PROJECT_ROOT / name, root / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "tmp", "cache"))
-    for name in ("dvc.yaml", "params.yaml"):
-        shutil.copy(PROJECT_ROOT / name, root / name)
-    small_data_params(root / "params.yaml")
-    slice_corpus(root / "corpora", n_files=2, n_lines=60)
-    shutil.copytree(PROJECT_ROOT / "corpora" / "labels", root / "corpora" / "labels")
-    _run(["git", "init", "-q"], root)
-    _run(["dvc", "repro"], root)
-    return root
+def project(e2e_project) -> Path:
+    """The scratch project built by ``dvc repro`` (``tests/conftest.py``)."""
+    return e2e_project
 
 
 def _db(project: Path) -> duckdb.DuckDBPyConnection:
@@ -273,3 +238,92 @@ def test_suggest_lists_uncertain_unlabelled_documents(project):
         assert (r["source"], r["native_id"]) not in labelled | reserved
         assert "label" not in r  # the model guess is model_label, never a gold label key
         assert r["snippet"]
+
+
+def test_report_stage_writes_figures_pages_and_a_report_from_the_warehouse(project):
+    import re
+
+    import matplotlib.image as mpimg
+
+    figures = sorted((project / "reports/figures").glob("*.png"))
+    assert [p.stem for p in figures] == ["narrative_heatmap", "narrative_stance", "source_mix", "stance_share"]
+    for path in figures:
+        height, width = mpimg.imread(path).shape[:2]
+        assert width >= 900 and height >= 400, (path.name, width, height)
+    for name in ("topics", "hierarchy", "topics_over_time"):
+        html = (project / f"reports/html/{name}.html").read_text(encoding="utf-8")
+        assert "Plotly.newPlot" in html and len(html) > 1_000_000  # plotly.js inlined
+        assert not re.search(r"<script[^>]+src=\"https?://", html), name  # nothing loaded from a CDN
+    report = (project / "reports/report.md").read_text(encoding="utf-8")
+    con = _db(project)
+    n_docs = con.sql("SELECT count(*) FROM corpus").fetchall()[0][0]
+    keys = {r[0] for r in con.sql("SELECT topic_key FROM topics").fetchall()}
+    urls = {r[0] for r in con.sql("SELECT url FROM corpus WHERE url IS NOT NULL").fetchall()}
+    counts = dict(con.sql("SELECT label, count(*) FROM stances GROUP BY 1").fetchall())
+    con.close()
+    assert f"**{n_docs:,} relevant, non-duplicate documents**" in report
+    for label, n in counts.items():
+        assert re.search(rf"\| {label} \| {n:,} \|", report), label
+    cited_keys = set(re.findall(r"\| (N-\d+) \|", report))
+    assert cited_keys and cited_keys <= keys
+    cited_urls = set(re.findall(r"<(https?://[^>]+)>", report))
+    assert cited_urls and cited_urls <= urls
+    for path in figures:
+        assert f"figures/{path.name}" in report
+    assert not re.search(r"\bnan\b|\bNaT\b", report)  # no missing value leaked into the text
+
+
+def test_notebooks_run_headless_against_the_warehouse(project, tmp_path, monkeypatch):
+    import papermill
+
+    labels = project / "corpora/labels/stance_v1.jsonl"
+    before = labels.read_bytes()
+    monkeypatch.setenv("DEBATE_PROJECT_ROOT", str(project))
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    notebooks = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
+    assert [p.stem for p in notebooks] == ["1.0-corpus-overview", "2.0-narratives-over-time",
+                                           "3.0-stance-evolution", "4.0-label-and-retrain"]
+    for nb in notebooks:
+        out = tmp_path / nb.name
+        papermill.execute_notebook(str(nb), str(out), kernel_name="python3", cwd=str(project), progress_bar=False)
+        executed = json.loads(out.read_text())
+        errors = [o for c in executed["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors, (nb.name, errors[:1])
+        assert any(c.get("outputs") for c in executed["cells"] if c["cell_type"] == "code"), nb.name
+    assert labels.read_bytes() == before  # the test run records no labels
+
+
+def test_record_labels_checks_every_record_before_writing(project, tmp_path):
+    from pipeline.stance import read_labels, record_labels, reserved_pairs
+
+    labels = ["pro_open_source", "security_hawk", "pro_china_tools", "neutral", "off_topic"]
+    label_file = tmp_path / "labels.jsonl"
+    shutil.copyfile(project / "corpora/labels/stance_v1.jsonl", label_file)
+    con = _db(project)
+    labelled = {(r.source_file, r.native_id) for r in read_labels(label_file).itertuples()}
+    docs = [d for d in con.sql("SELECT source_file, native_id FROM corpus ORDER BY doc_id").fetchall()
+            if d not in labelled and d not in reserved_pairs()]
+    con.close()
+    db = project / "data/debate.duckdb"
+    fresh = {"source": docs[0][0], "native_id": docs[0][1], "label": "neutral", "note": "test"}
+    bad = [
+        [{"source": docs[1][0], "native_id": docs[1][1], "label": "pro_china"}],   # not a codebook label
+        [{"source": docs[1][0], "native_id": docs[1][1]}],                          # no label
+        [{**fresh}, {**fresh}],                                                     # the same document twice
+        [{"source": "demo/none.jsonl", "native_id": "x", "label": "neutral"}],      # not in the warehouse
+        [{"source": sorted(labelled)[0][0], "native_id": sorted(labelled)[0][1], "label": "neutral"}],
+    ]
+    reserved = sorted(reserved_pairs())
+    if reserved:
+        bad.append([{"source": reserved[0][0], "native_id": reserved[0][1], "label": "neutral"}])
+    before = label_file.read_bytes()
+    for records in bad:
+        with pytest.raises(ValueError, match="record"):
+            record_labels(records, annotator="tester", labels=labels, label_file=label_file, db=db)
+        assert label_file.read_bytes() == before
+    with pytest.raises(ValueError, match="annotator"):
+        record_labels([fresh], annotator=" ", labels=labels, label_file=label_file, db=db)
+    assert record_labels([fresh], annotator="tester", labels=labels, label_file=label_file, db=db) == 1
+    added = read_labels(label_file, labels).iloc[-1]
+    assert (added["source_file"], added["native_id"], added["label"], added["annotator"]) == \
+        (fresh["source"], fresh["native_id"], "neutral", "tester")

@@ -32,7 +32,7 @@ LOCAL_KINDS = ("html_dir", "markdown_dir", "text_dir", "jsonl", "ndjson", "json"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 _KNOWN_KEYS = {"id", "kind", "path", "glob", "urls", "platform", "source_type", "outlet", "author",
                "fields", "text_format", "date_window", "pseudonymise", "merge_duplicate_ids",
-               "enabled", "records", "columns_from", "author_lookup"}
+               "enabled", "records", "columns_from", "author_lookup", "max_file_bytes"}
 
 
 def load_sources(path: Path = SOURCES_FILE, *, root: Path = CORPORA_DIR,

@@ -91,6 +91,7 @@ REJECT_REASONS = {
     "duplicate_native_id": "another record in the source already has this native_id",
     "bad_date": "the date could not be parsed or is implausible (kept, date NULL)",
     "fetch_failed": "a URL could not be fetched (HTTP error, timeout, robots.txt)",
+    "too_large": "the file is over the reader's size limit (sources.yaml max_file_bytes)",
 }
 
 
@@ -107,6 +108,9 @@ class Reader(ABC):
     """
 
     kinds: ClassVar[tuple[str, ...]] = ()
+    #: Files over this many bytes become a ``too_large`` reject instead of being
+    #: read into memory; ``max_file_bytes`` in a source's entry overrides it.
+    max_file_bytes: ClassVar[int] = 1_000_000_000
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -137,6 +141,16 @@ class Reader(ABC):
         if base.is_file():
             return [base]
         return sorted(p for p in base.glob(self.spec.get("glob", "*")) if p.is_file())
+
+    def read_file(self, path: Path, **kw: Any) -> tuple[bytes | None, Reject | None]:
+        """The file's bytes, or a ``too_large`` reject (nothing read) when it is
+        over :attr:`max_file_bytes`; ``kw`` goes to the reject (``native_id``)."""
+        limit = int(self.spec.get("max_file_bytes", self.max_file_bytes))
+        size = path.stat().st_size
+        if size > limit:
+            return None, self.reject(path, "too_large", f"{size / 1e6:,.0f} MB is over the {limit / 1e6:,.0f} MB "
+                                     "limit (raise max_file_bytes in sources.yaml to read it)", **kw)
+        return path.read_bytes(), None
 
     def reject(self, path: Path, reason: str, detail: str, **kw: Any) -> Reject:
         """Build a :class:`Reject` for this source whose detail names the file."""

@@ -8,7 +8,9 @@ without code, so a new source in a known format needs only a YAML entry.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -33,9 +35,16 @@ def compile_expression(expr: str) -> jmespath.parser.ParsedResult:
 
 def as_text(value: Any) -> str | None:
     """Render a mapped value as text: lists are joined with ", ", dates use ISO
-    format, empty strings and ``None`` give ``None``."""
-    if value is None:
+    format, empty strings, ``None`` and NaN/infinity give ``None``.
+
+    Raises:
+        ValueError: the value is a JSON object (the mapping points at a
+            container, not a value).
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
+    if isinstance(value, dict):
+        raise ValueError(f"a JSON object with keys {sorted(value)[:5]}, not a value")
     if isinstance(value, list):
         parts = [p for p in (as_text(v) for v in value) if p]
         return ", ".join(parts) or None
@@ -45,7 +54,7 @@ def as_text(value: Any) -> str | None:
     return text or None
 
 
-def apply_fields(mapping: dict[str, str], record: Any) -> dict[str, str | None]:
+def apply_fields(mapping: dict[str, str], record: Any, *, strict: bool = True) -> dict[str, str | None]:
     """Evaluate every expression of ``mapping`` on ``record``.
 
     Args:
@@ -58,8 +67,18 @@ def apply_fields(mapping: dict[str, str], record: Any) -> dict[str, str | None]:
     Raises:
         jmespath.exceptions.JMESPathError: an expression fails on this record
             (for example ``to_string`` of a missing value inside ``join``).
+        ValueError: with ``strict``, a field is a JSON object (without
+            ``strict`` that field is ``None``).
     """
-    return {key: as_text(compile_expression(expr).search(record)) for key, expr in mapping.items()}
+    out: dict[str, str | None] = {}
+    for key, expr in mapping.items():
+        try:
+            out[key] = as_text(compile_expression(expr).search(record))
+        except ValueError:
+            if strict:
+                raise ValueError(f"{key} ({expr}) is {sys.exc_info()[1]}") from None
+            out[key] = None
+    return out
 
 
 def date_from_filename(name: str) -> tuple[str, str] | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,9 @@ from pipeline.sources.decoding import DecodeError, decode_bytes
 from pipeline.sources.fields import apply_fields, date_from_filename
 
 LOG = logging.getLogger(__name__)
+
+#: A file that starts like an HTML document (doctype or <html>), whatever its name.
+_HTML_DOCUMENT = re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 
 #: Front-matter keys read when a source gives no ``fields`` mapping.
 DEFAULT_MARKDOWN_FIELDS = {
@@ -31,10 +36,15 @@ class FileReader(Reader):
     binary files, decodes, then calls :meth:`parse`."""
 
     text_format = "plain"
+    #: one document per file: a 100 MB page or essay is a mistake, not a document
+    max_file_bytes = 100_000_000
 
     def read(self) -> Iterator[RawRecord | Reject]:
         for path in self.files():
-            data = path.read_bytes()
+            data, refused = self.read_file(path, native_id=path.name)
+            if refused:
+                yield refused
+                continue
             sha = sha256_bytes(data)
             if not data.strip():
                 yield self.reject(path, "empty_file", "file is empty", native_id=path.name, raw_sha256=sha)
@@ -93,7 +103,14 @@ class MarkdownDirReader(FileReader):
             return self.reject(path, "parse_error", "front matter is not a mapping",
                                native_id=path.name, raw_sha256=sha)
         mapping = {**DEFAULT_MARKDOWN_FIELDS, **self.spec.get("fields", {})}
-        meta = apply_fields(mapping, metadata)
+        meta = apply_fields(mapping, metadata, strict=False)  # a field that is a mapping is left empty
+        if _HTML_DOCUMENT.match(content):
+            # a saved web page with a .md name: extract it as HTML, not as markdown
+            from pipeline.sources.html import extract_html
+
+            page = extract_html(content, url=meta.get("url"))
+            meta = {**{k: page.get(k) for k in ("title", "author", "date", "url")}, **{k: v for k, v in meta.items() if v}}
+            return dataclasses.replace(self.record(path, page["text"], sha, meta), text_format="plain")
         return self.record(path, content, sha, meta)
 
 

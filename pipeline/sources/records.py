@@ -46,7 +46,7 @@ class _MappedReader(Reader):
                                line=line, raw_sha256=sha)
         try:
             meta = apply_fields(self.mapping, obj)
-        except jmespath.exceptions.JMESPathError as exc:
+        except (jmespath.exceptions.JMESPathError, ValueError) as exc:
             return self.reject(path, "bad_record", f"field mapping failed: {exc}", line=line, raw_sha256=sha)
         if not meta.get("native_id"):
             return self.reject(path, "bad_record", f"no native_id (mapping: {self.mapping.get('native_id')})",
@@ -68,7 +68,9 @@ class _MappedReader(Reader):
         )
 
     def _open_text(self, path: Path) -> tuple[str | None, Reject | None]:
-        data = path.read_bytes()
+        data, refused = self.read_file(path)
+        if refused:
+            return None, refused
         if not data.strip():
             return None, self.reject(path, "empty_file", "file is empty", raw_sha256=sha256_bytes(data))
         try:

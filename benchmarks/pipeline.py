@@ -1,0 +1,150 @@
+"""Performance baseline of the whole DAG (issue 7).
+
+In a scratch copy of the project (code, params, ``dvc.yaml``, the shipped
+corpus; no ``data/``, so every cache starts empty) it measures, on the demo
+corpus:
+
+1. a **full run**: every stage in DAG order, one ``dvc repro -s <stage>`` at
+   a time, with wall time and peak RSS of the stage's process tree;
+2. a **no-op** ``dvc repro`` right after;
+3. **+1 %**: the last ``--added`` records of one source (default: the AINews
+   recaps, about 1 % of the corpus) are held back during the full run and
+   appended afterwards; then ``dvc repro`` again, per stage.
+
+Peak RSS is ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a fresh
+intermediate process that runs ``dvc repro -s`` and waits for it, so it is
+the largest process of that stage (DVC or the stage's Python). Timings on a
+shared 2-core machine are noisy: compare the ratios of one run.
+
+Prints a table and writes ``reports/benchmarks.json``.
+Targets (issue 7): full ≤ 20 min after setup, no-op ≤ 3 s, +1 % ≤ 10 % of full.
+
+Usage: ``python benchmarks/pipeline.py [--source ainews_recaps] [--added 100] [--keep DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import yaml  # noqa: E402
+
+from pipeline.config import PROJECT_ROOT, REPORTS_DIR  # noqa: E402
+
+STAGES = ("scrape", "clean", "embed", "topics", "stance", "warehouse", "report")
+COPY = ("pipeline", ".dvc", "corpora", "models", "dvc.yaml", "dvc.lock", "params.yaml")
+_MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "rc = subprocess.run(sys.argv[1:]).returncode; w = time.perf_counter() - t; "
+            "print(f'@@ {rc} {w:.3f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}')")
+
+
+def env() -> dict[str, str]:
+    """Offline, no analytics, this interpreter's venv first on PATH."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1", "DVC_NO_ANALYTICS": "1", "PYTHONHASHSEED": "0"}
+
+
+def measure(cmd: list[str], cwd: Path) -> dict[str, float]:
+    """Run ``cmd``; returns ``{"wall_s", "peak_rss_mb"}``.
+
+    Raises:
+        RuntimeError: the command failed (its output is printed).
+    """
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], cwd=cwd, env=env(), capture_output=True, text=True)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("@@ ")), None)
+    if line is None or line.split()[1] != "0":
+        print(out.stdout[-3000:], out.stderr[-3000:], file=sys.stderr)
+        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}")
+    _, _, wall, rss_kb = line.split()
+    return {"wall_s": round(float(wall), 1), "peak_rss_mb": round(int(rss_kb) / 1024, 0)}
+
+
+def source_file(project: Path, source_id: str) -> Path:
+    """The single records file of ``source_id`` (from ``corpora/sources.yaml``)."""
+    spec = next(s for s in yaml.safe_load((project / "corpora/sources.yaml").read_text())["sources"]
+                if s["id"] == source_id)
+    path = project / "corpora" / spec["path"]
+    if not path.is_file():
+        raise SystemExit(f"{source_id}: --source must be a one-file records source (jsonl, ndjson, csv)")
+    return path
+
+
+def run_stages(project: Path) -> dict[str, dict[str, float]]:
+    """Each stage in DAG order, measured."""
+    out = {}
+    for stage in STAGES:
+        out[stage] = measure(["dvc", "repro", "-s", stage], project)
+        print(f"  {stage:<10} {out[stage]['wall_s']:>8.1f} s  {out[stage]['peak_rss_mb']:>7.0f} MB", flush=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run the benchmark; returns and writes the figures."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--source", default="ainews_recaps", help="source that gets the +1 %% new records")
+    ap.add_argument("--added", type=int, default=100, help="records held back, then added")
+    ap.add_argument("--keep", type=Path, help="build the scratch project here and keep it")
+    args = ap.parse_args(argv)
+
+    scratch = args.keep or Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    project = scratch / "project"
+    shutil.rmtree(project, ignore_errors=True)
+    project.mkdir(parents=True)
+    for name in COPY:
+        src = PROJECT_ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, project / name, ignore=shutil.ignore_patterns("__pycache__", "tmp", "cache", "raw"))
+        elif src.exists():
+            shutil.copy(src, project / name)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    records = source_file(project, args.source)
+    lines = records.read_bytes().splitlines(keepends=True)
+    held, kept = lines[-args.added:], lines[:-args.added]
+    records.write_bytes(b"".join(kept))
+
+    print(f"full run in {project} ({len(kept):,} of {len(lines):,} lines of {records.name})", flush=True)
+    full = run_stages(project)
+    print("no-op re-run", flush=True)
+    noop = measure(["dvc", "repro"], project)
+    print(f"  {noop['wall_s']:.1f} s", flush=True)
+    records.write_bytes(b"".join(kept + held))
+    print(f"+{len(held)} records of {args.source} (≈ {len(held) / max(len(lines), 1):.1%} of the file)", flush=True)
+    added = run_stages(project)
+
+    total = sum(s["wall_s"] for s in full.values())
+    total_added = sum(s["wall_s"] for s in added.values())
+    result = {
+        "machine": f"{os.cpu_count()} cores",
+        "full_run": {"stages": full, "total_s": round(total, 1),
+                     "peak_rss_mb": max(s["peak_rss_mb"] for s in full.values())},
+        "noop_s": noop["wall_s"],
+        "added": {"source": args.source, "records": len(held), "stages": added, "total_s": round(total_added, 1),
+                  "share_of_full": round(total_added / total, 3)},
+        "targets": {"full_run_s": 1200, "noop_s": 3, "added_share_of_full": 0.10},
+    }
+    print("\n| stage | full run (s) | peak RSS (MB) | +1 % run (s) |\n|---|---:|---:|---:|")
+    for stage in STAGES:
+        print(f"| {stage} | {full[stage]['wall_s']:.1f} | {full[stage]['peak_rss_mb']:.0f} | "
+              f"{added[stage]['wall_s']:.1f} |")
+    print(f"| **total** | **{total:.1f}** | {result['full_run']['peak_rss_mb']:.0f} | **{total_added:.1f}** |")
+    print(f"\nno-op re-run: {noop['wall_s']:.1f} s (target ≤ 3 s); +1 %: {total_added / total:.1%} of the full run "
+          f"(target ≤ 10 %); full run {total / 60:.1f} min (target ≤ 20 min)")
+    out = REPORTS_DIR / "benchmarks.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out}")
+    if not args.keep:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return result
+
+
+if __name__ == "__main__":
+    main()

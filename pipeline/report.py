@@ -1,0 +1,484 @@
+"""Stage ``report``: figures, interactive topic pages and ``reports/report.md``.
+
+Everything here is read from the published warehouse (``data/debate.duckdb``,
+opened read-only through :mod:`pipeline.workspace`) and the saved BERTopic
+model; no number in the report is typed by hand. Outputs:
+
+* ``reports/figures/*.png`` (matplotlib, 150 dpi, A4-width): stance share by
+  month, prevalence of the top narratives by month, narrative × stance, and
+  the source mix by month;
+* ``reports/html/*.html``: BERTopic's plotly views (topics, hierarchy, topics
+  over time) with the plotly JavaScript inlined, so they open offline;
+* ``reports/plots/*.csv``: long tables behind the DVC ``plots:`` definitions;
+* ``reports/report.md``: the figures and tables, each claim citing a topic
+  key and example documents (outlet, date, URL).
+
+Months with fewer than ``report.min_docs_per_month`` documents are left out
+of the monthly figures (their shares are mostly noise) and named in the
+figure's source note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline import workspace
+from pipeline.config import MODELS_DIR, REPORTS_DIR, WAREHOUSE_FILE, load_params
+from pipeline.workspace import LABELS, STANCE_COLOURS
+
+STANCES = LABELS[:3]
+#: Source-type colours (Okabe & Ito palette minus the stance hues, then greys).
+SOURCE_TYPE_COLOURS = {"social": "#56B4E9", "recap": "#E69F00", "forum": "#CC79A7", "policy": "#000000",
+                       "news": "#F0E442", "blog": "#7F5F3F", "newsletter": "#8C8CFF"}
+SOURCE_NOTE = "Source: data/debate.duckdb ({view}), built by `dvc repro`; figure by pipeline/report.py."
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 10, "axes.titlesize": 12, "axes.labelsize": 10, "legend.fontsize": 9,
+                         "svg.hashsalt": "debate", "figure.dpi": 150})
+    return plt
+
+
+def _save(fig: Any, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=150, bbox_inches="tight", metadata={"Software": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return path
+
+
+def _note(fig: Any, text: str) -> None:
+    """Write the source note under everything already drawn (tick labels included)."""
+    renderer = fig.canvas.get_renderer()
+    bottom = fig.get_tightbbox(renderer).y0  # inches from the figure's bottom edge
+    fig.text(0.01, bottom / fig.get_figheight() - 0.01, text, fontsize=7.5, va="top", ha="left")
+
+
+def _month_label(d: Any) -> str:
+    return pd.Timestamp(d).strftime("%Y-%m")
+
+
+def monthly_stance(con: Any, min_docs: int) -> tuple[pd.DataFrame, list[str]]:
+    """Stance counts per month from view ``stance_over_time``.
+
+    Returns:
+        ``(frame (period, label, n_docs), months left out for having fewer
+        than min_docs documents)``.
+    """
+    frame = workspace.query(con, "SELECT period, label, n_docs FROM stance_over_time ORDER BY period, label")
+    totals = frame.groupby("period")["n_docs"].sum()
+    dropped = [_month_label(p) for p in totals.index[totals < min_docs]]
+    return frame[frame["period"].isin(totals.index[totals >= min_docs])], dropped
+
+
+def figure_stance_share(con: Any, path: Path, *, min_docs: int, seed: int) -> pd.DataFrame:
+    """Stacked area of monthly stance shares (%), documents per month below.
+
+    Returns the plotted shares with 95 % bootstrap intervals
+    (:func:`pipeline.workspace.bootstrap_shares`).
+    """
+    plt = _plt()
+    counts, dropped = monthly_stance(con, min_docs)
+    shares = workspace.bootstrap_shares(counts, seed=seed)
+    wide = shares.pivot(index="period", columns="label", values="share").reindex(columns=list(LABELS)).fillna(0)
+    n = shares.groupby("period")["n_group"].first()
+    x = pd.to_datetime(wide.index)
+    fig, (ax, axn) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    # one area per run of consecutive months, so that no area is drawn across a left-out month
+    months = x.year * 12 + x.month
+    run_id = np.cumsum(np.r_[1, np.diff(months) != 1])
+    for run in np.unique(run_id):
+        sel = run_id == run
+        if sel.sum() == 1:  # a lone month: a stacked bar
+            bottom = 0.0
+            for lab in LABELS:
+                v = 100 * float(wide[lab][sel].iloc[0])
+                ax.bar(x[sel], v, bottom=bottom, width=25, color=STANCE_COLOURS[lab])
+                bottom += v
+            continue
+        ax.stackplot(x[sel], *(100 * wide[lab][sel] for lab in LABELS),
+                     colors=[STANCE_COLOURS[lab] for lab in LABELS], edgecolor="white", linewidth=0.3)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("share of the month's documents (%)")
+    ax.set_title("Stance share by month (classifier labels, all sources)")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=STANCE_COLOURS[lab], label=lab.replace("_", " ")) for lab in reversed(LABELS)],
+              loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="stance")
+    axn.bar(x, n.to_numpy(), width=20, color="#555555")
+    axn.set_yscale("log")
+    axn.set_ylabel("documents\n(log scale)")
+    axn.set_xlabel("month of publication (UTC)")
+    note = SOURCE_NOTE.format(view="view stance_over_time")
+    if dropped:
+        note += f"\nMonths with fewer than {min_docs} documents left out: {', '.join(dropped)}."
+    fig.autofmt_xdate()
+    _note(fig, note)
+    _save(fig, path)
+    return shares
+
+
+def top_topics(con: Any, n: int) -> pd.DataFrame:
+    """The ``n`` largest topics (``topic_key, label, size, share, first_month, peak_month``)."""
+    return workspace.query(con, "SELECT topic_key, label, size, share, first_month, last_month, peak_month FROM topics "
+                                "ORDER BY size DESC, topic_key LIMIT ?", [n])
+
+
+def _topic_name(key: str, label: str, width: int = 38) -> str:
+    label = label.split(",")[0:2]
+    text = f"{key}  {', '.join(s.strip() for s in label)}"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, min_docs: int) -> pd.DataFrame:
+    """Heatmap: share of each month's narrative passages (%) in each top topic."""
+    plt = _plt()
+    tot = workspace.query(con, "SELECT period, count(*) AS n FROM passage_narratives WHERE period IS NOT NULL "
+                               "GROUP BY period ORDER BY period")
+    months = tot.loc[tot["n"] >= min_docs, "period"]
+    tot_over = workspace.query(con, "SELECT topic_key, period, share_of_period FROM topics_over_time")
+    grid = (tot_over.pivot(index="topic_key", columns="period", values="share_of_period")
+            .reindex(index=topics["topic_key"], columns=months).fillna(0) * 100)
+    fig, ax = plt.subplots(figsize=(11, 0.34 * len(topics) + 2.2))
+    im = ax.imshow(grid.to_numpy(), aspect="auto", cmap="Blues", vmin=0)
+    ax.set_yticks(range(len(topics)), [_topic_name(k, lab) for k, lab in zip(topics["topic_key"], topics["label"])])
+    ax.set_xticks(range(len(months)), [_month_label(m) for m in months], rotation=90)
+    ax.set_xlabel("month of publication (UTC)")
+    ax.set_title(f"Prevalence of the {len(topics)} largest narratives by month")
+    cb = fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01)
+    cb.set_label("% of the month's narrative passages")
+    _note(fig, SOURCE_NOTE.format(view="table topics_over_time") +
+          f"\nMonths with fewer than {min_docs} narrative passages left out. Topics ordered by size.")
+    _save(fig, path)
+    return grid
+
+
+def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame) -> pd.DataFrame:
+    """Heatmap: stance shares (%) of the documents in each top topic, with n."""
+    plt = _plt()
+    frame = workspace.query(con, "SELECT topic_key, label, n_docs, share FROM narrative_stance")
+    grid = (frame.pivot(index="topic_key", columns="label", values="share")
+            .reindex(index=topics["topic_key"], columns=list(LABELS)).fillna(0) * 100)
+    n = frame.groupby("topic_key")["n_docs"].sum().reindex(topics["topic_key"]).fillna(0).astype(int)
+    fig, ax = plt.subplots(figsize=(9, 0.36 * len(topics) + 2.4))
+    im = ax.imshow(grid.to_numpy(), aspect="auto", cmap="Greys", vmin=0, vmax=100)
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            v = grid.iat[i, j]
+            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=8, color="white" if v > 55 else "black")
+    ax.set_yticks(range(len(topics)), [f"{_topic_name(k, lab)} (n={n[k]})"
+                                       for k, lab in zip(topics["topic_key"], topics["label"])])
+    ax.xaxis.tick_top()
+    ax.set_xticks(range(len(LABELS)), [lab.replace("_", "\n") for lab in LABELS])
+    for tick, lab in zip(ax.xaxis.get_major_ticks(), LABELS):
+        tick.label2.set_color(STANCE_COLOURS[lab] if lab in STANCES else "#555555")
+        tick.label2.set_fontweight("bold")
+    ax.set_title("Stance inside each narrative (% of the topic's documents)")
+    cb = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
+    cb.set_label("% of the topic's documents")
+    _note(fig, SOURCE_NOTE.format(view="view narrative_stance") +
+          "\nA document counts in every topic that holds one of its narrative passages; n = documents.")
+    _save(fig, path)
+    return grid
+
+
+def figure_source_mix(con: Any, path: Path, *, min_docs: int) -> pd.DataFrame:
+    """100 % stacked bars of documents per month by source type, n below."""
+    plt = _plt()
+    frame = workspace.query(con, """
+        SELECT CAST(date_trunc('month', published_at AT TIME ZONE 'UTC') AS DATE) AS period, source_type,
+               count(*) AS n_docs
+        FROM corpus WHERE published_at IS NOT NULL GROUP BY ALL ORDER BY period, source_type""")
+    wide = frame.pivot(index="period", columns="source_type", values="n_docs").fillna(0)
+    totals = wide.sum(axis=1)
+    dropped = [_month_label(p) for p in totals.index[totals < min_docs]]
+    wide = wide[totals >= min_docs]
+    types = [t for t in SOURCE_TYPE_COLOURS if t in wide.columns] + sorted(set(wide.columns) - set(SOURCE_TYPE_COLOURS))
+    share = wide[types].div(wide.sum(axis=1), axis=0) * 100
+    x = np.arange(len(share))
+    fig, (ax, axn) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    bottom = np.zeros(len(share))
+    for t in types:
+        ax.bar(x, share[t], bottom=bottom, color=SOURCE_TYPE_COLOURS.get(t, "#999999"), label=t, width=0.85)
+        bottom += share[t].to_numpy()
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("share of the month's documents (%)")
+    ax.set_title("Source mix by month (relevant, non-duplicate documents)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="source type")
+    axn.bar(x, wide.sum(axis=1).to_numpy(), color="#555555", width=0.85)
+    axn.set_yscale("log")
+    axn.set_ylabel("documents\n(log scale)")
+    axn.set_xticks(x, [_month_label(p) for p in share.index], rotation=90)
+    axn.set_xlabel("month of publication (UTC)")
+    note = SOURCE_NOTE.format(view="view corpus")
+    if dropped:
+        note += f"\nMonths with fewer than {min_docs} documents left out: {', '.join(dropped)}."
+    _note(fig, note)
+    _save(fig, path)
+    return frame
+
+
+def topic_pages(con: Any, model_dir: Path, out_dir: Path, topics: pd.DataFrame) -> list[Path]:
+    """BERTopic's plotly views as standalone HTML with plotly.js inlined.
+
+    Writes ``topics.html`` (intertopic distance map), ``hierarchy.html``
+    (Ward clustering of the c-TF-IDF vectors) and ``topics_over_time.html``
+    (monthly passages per topic from table ``topics_over_time``). Labels are
+    ``topic_key label`` so they match the tables. Fixed ``div_id``\\s keep the
+    files identical across runs.
+
+    Raises:
+        FileNotFoundError: no saved BERTopic model in ``model_dir``.
+    """
+    from bertopic import BERTopic
+
+    if not (model_dir / "topics.json").exists():
+        raise FileNotFoundError(f"{model_dir}: no saved BERTopic model; run `dvc repro topics`")
+    model = BERTopic.load(str(model_dir), embedding_model=None)
+    ids = workspace.query(con, "SELECT topic_id, topic_key, label FROM topics ORDER BY topic_id")
+    model.set_topic_labels({int(r.topic_id): f"{r.topic_key} {r.label.split(',')[0]}" for r in ids.itertuples()})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    top_ids = ids.set_index("topic_key").loc[topics["topic_key"], "topic_id"].astype(int).tolist()
+    over = workspace.query(con, """
+        SELECT t.topic_id AS "Topic", array_to_string(o.top_terms_period[1:5], ', ') AS "Words",
+               o.n_passages AS "Frequency", o.period AS "Timestamp"
+        FROM topics_over_time o JOIN topics t USING (topic_key) ORDER BY o.period, t.topic_id""")
+    over["Timestamp"] = pd.to_datetime(over["Timestamp"])
+    figures = {
+        "topics": lambda: model.visualize_topics(custom_labels=True, title="Intertopic distance map"),
+        "hierarchy": lambda: model.visualize_hierarchy(custom_labels=True, title="Topic hierarchy (c-TF-IDF)"),
+        "topics_over_time": lambda: model.visualize_topics_over_time(
+            over, topics=top_ids, custom_labels=True, title="Narrative passages per month, largest topics"),
+    }
+    for name, make in figures.items():
+        path = out_dir / f"{name}.html"
+        make().write_html(str(path), include_plotlyjs=True, full_html=True, div_id=f"debate-{name}")
+        written.append(path)
+    return written
+
+
+def write_plot_tables(shares: pd.DataFrame, topics: pd.DataFrame, out_dir: Path) -> None:
+    """Long CSVs behind the DVC ``plots:`` definitions in ``dvc.yaml``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    s = shares[shares["label"].isin(STANCES)].assign(period=lambda f: f["period"].map(_month_label))
+    s[["period", "label", "share", "share_lo", "share_hi", "n_group"]].round(4).to_csv(
+        out_dir / "stance_share.csv", index=False)
+    topics[["topic_key", "size"]].to_csv(out_dir / "topic_sizes.csv", index=False)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def _cite(r: Any) -> str:
+    return f"{r.outlet}, {pd.Timestamp(r.published_at):%Y-%m-%d}, <{r.url}>"
+
+
+def _md_cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def representatives(con: Any, keys: list[str], per_topic: int = 2) -> pd.DataFrame:
+    """Citable example documents per topic (table ``topic_representatives``)."""
+    return workspace.query(con, """
+        SELECT r.topic_key, r.rank, r.passage_id, coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url,
+               d.source_type, p.text
+        FROM topic_representatives r JOIN corpus d USING (doc_id) JOIN passages p USING (passage_id)
+        WHERE r.rank <= ? ORDER BY r.topic_key, r.rank""", [per_topic]).query("topic_key in @keys")
+
+
+def first_voices(con: Any, keys: list[str], per_topic: int = 2) -> pd.DataFrame:
+    """The earliest citable documents (single record, URL and date) in each topic."""
+    return workspace.query(con, """
+        WITH d AS (
+            SELECT DISTINCT pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type
+            FROM passage_narratives pn JOIN corpus c USING (doc_id)
+            WHERE pn.url IS NOT NULL AND pn.published_at IS NOT NULL AND c.n_records = 1),
+        r AS (SELECT *, row_number() OVER (PARTITION BY topic_key ORDER BY published_at, doc_id) AS rank FROM d)
+        SELECT * FROM r WHERE rank <= ? ORDER BY topic_key, rank""", [per_topic]).query("topic_key in @keys")
+
+
+def stance_quality(con: Any) -> dict[str, Any]:
+    """Cross-validated macro-F1 recomputed from table ``stance_labels``."""
+    from sklearn.metrics import f1_score
+
+    gold = workspace.query(con, "SELECT label, cv_prediction FROM stance_labels")
+    model = workspace.query(con, "SELECT min(model_version) AS v FROM stances")["v"].iat[0]
+    f1 = f1_score(gold["label"], gold["cv_prediction"], labels=list(STANCES), average=None, zero_division=0)
+    return {"n": len(gold), "model_version": model,
+            "macro_f1_all": f1_score(gold["label"], gold["cv_prediction"], labels=list(LABELS), average="macro",
+                                     zero_division=0),
+            "macro_f1_stances": float(np.mean(f1)), "f1": dict(zip(STANCES, map(float, f1))),
+            "counts": gold["label"].value_counts().to_dict(),
+            "gold": gold}
+
+
+def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataFrame, params: dict[str, Any],
+                 figures: dict[str, Path], pages: list[Path]) -> str:
+    """Assemble ``reports/report.md`` from warehouse queries; returns the text."""
+    keys = topics["topic_key"].tolist()
+    corpus = workspace.query(con, "SELECT count(*) AS n, min(published_at) AS first, max(published_at) AS last, "
+                                  "count(DISTINCT source) AS sources FROM corpus").iloc[0]
+    by_type = workspace.query(con, "SELECT source_type, count(*) AS n FROM corpus GROUP BY 1 ORDER BY n DESC, 1")
+    peak = workspace.query(con, "SELECT CAST(date_trunc('month', published_at) AS DATE) AS m, count(*) AS n "
+                                "FROM corpus GROUP BY 1 ORDER BY n DESC, m LIMIT 1").iloc[0]
+    summary = workspace.query(con, "SELECT * FROM source_summary ORDER BY n_kept DESC, source")
+    totals = workspace.query(con, "SELECT (SELECT count(*) FROM passages) AS passages, "
+                                  "(SELECT count(*) FROM passage_topics) AS narrative, "
+                                  "(SELECT count(*) FROM passage_topics WHERE topic_key = 'outlier') AS outliers, "
+                                  "(SELECT count(*) FROM topics) AS topics").iloc[0]
+    q = stance_quality(con)
+    overall = workspace.query(con, "SELECT label, count(*) AS n FROM stances GROUP BY 1")
+    overall = overall.set_index("label")["n"].reindex(list(LABELS)).fillna(0)
+    mean_p = workspace.query(con, "SELECT " + ", ".join(f"avg(p_{lab}) AS {lab}" for lab in LABELS) + " FROM stances")
+    reps = representatives(con, keys)
+    first = first_voices(con, keys)
+    nstance = workspace.query(con, "SELECT topic_key, label, n_docs, share FROM narrative_stance")
+    ntot = nstance.groupby("topic_key")["n_docs"].sum()
+    rel = lambda p: os.path.relpath(p, path.parent)  # noqa: E731
+
+    out = ["# The open-source AI debate, US and China: generated report", "",
+           "_Generated by `dvc repro` (stage `report`, `pipeline/report.py`) from `data/debate.duckdb`. "
+           "Every number below is a query result; do not edit this file by hand. "
+           f"Stance model: `{q['model_version']}`._", ""]
+    out += ["## 1. Corpus", "",
+            f"The warehouse holds **{int(corpus.n):,} relevant, non-duplicate documents** from "
+            f"{int(corpus.sources)} sources, published {pd.Timestamp(corpus['first']):%Y-%m-%d} to "
+            f"{pd.Timestamp(corpus['last']):%Y-%m-%d} (view `corpus`). By source type: "
+            + ", ".join(f"{r.source_type} {r.n:,}" for r in by_type.itertuples()) + ".", "",
+            f"The busiest month is {pd.Timestamp(peak.m):%Y-%m} with {int(peak.n):,} documents "
+            f"({_pct(peak.n / corpus.n)} of the corpus); monthly shares below are shares *within* each month, "
+            "so that month does not dominate them.", "",
+            "| source | documents kept | duplicates | not relevant | rejects | undated |", "|---|---:|---:|---:|---:|---:|"]
+    out += [f"| {r.source} | {r.n_kept:,} | {r.n_duplicates:,} | {r.n_irrelevant:,} | {r.n_rejects:,} | "
+            f"{r.n_undated:,} |" for r in summary.itertuples()]
+    out += ["", f"![Source mix by month]({rel(figures['source_mix'])})", ""]
+
+    out += ["## 2. Stance over time", "",
+            f"Each document is labelled by the stance classifier. Grouped 5-fold cross-validation on the "
+            f"{q['n']:,} hand-labelled documents (table `stance_labels`) gives macro-F1 "
+            f"**{q['macro_f1_stances']:.3f} over the three stances** and {q['macro_f1_all']:.3f} over all five labels "
+            "(per stance: " + ", ".join(f"{k} {v:.2f}" for k, v in q["f1"].items()) + "). "
+            "Read the shares with that error in mind.", "",
+            f"![Stance share by month]({rel(figures['stance_share'])})", "",
+            "Corpus-wide shares: the share of documents given each label (classify and count), and the mean "
+            "calibrated probability of each label (probabilistic classify and count, Bella et al. 2010), which "
+            "counts the many uncertain documents fractionally. Notebook `3.0-stance-evolution` also shows "
+            "confusion-adjusted shares; with the low recall of `pro_china_tools` they are unstable, so they are "
+            "not quoted here.", "",
+            "| label | documents | share of documents | mean probability |", "|---|---:|---:|---:|"]
+    out += [f"| {lab} | {int(overall[lab]):,} | {_pct(overall[lab] / overall.sum())} | "
+            f"{_pct(float(mean_p[lab].iat[0]))} |" for lab in LABELS]
+    recent = sorted(shares["period"].unique())[-6:]
+    out += ["", "Last six months shown in the figure, share of documents with 95 % bootstrap interval:", "",
+            "| month | documents | " + " | ".join(STANCES) + " |", "|---|---:|" + "---:|" * len(STANCES)]
+    for m in recent:
+        rows = shares[shares["period"] == m].set_index("label")
+        cells = [f"{_pct(rows.at[s, 'share'])} ({100 * rows.at[s, 'share_lo']:.1f}–{100 * rows.at[s, 'share_hi']:.1f})"
+                 for s in STANCES]
+        out.append(f"| {_month_label(m)} | {int(rows['n_group'].iat[0]):,} | " + " | ".join(cells) + " |")
+
+    out += ["", "## 3. Narratives", "",
+            f"{int(totals.passages):,} passages; {int(totals.narrative):,} narrative passages were clustered into "
+            f"{int(totals.topics)} topics with BERTopic ({int(totals.outliers):,} remain outliers). Topic keys "
+            "(`N-01`, …) are stable across runs; cite them.", "",
+            f"![Narrative prevalence by month]({rel(figures['narrative_heatmap'])})", "",
+            "| key | label | passages | share | first month | peak month | example documents |",
+            "|---|---|---:|---:|---|---|---|"]
+    for t in topics.itertuples():
+        ex = "; ".join(_cite(r) for r in reps[reps["topic_key"] == t.topic_key].itertuples())
+        out.append(f"| {t.topic_key} | {_md_cell(t.label)} | {t.size:,} | {_pct(t.share)} | "
+                   f"{_month_label(t.first_month)} | {_month_label(t.peak_month)} | {_md_cell(ex)} |")
+
+    out += ["", "## 4. Which narrative belongs to which side", "",
+            f"![Narrative × stance]({rel(figures['narrative_stance'])})", ""]
+    min_docs = int(params["min_docs_narrative"])
+    for s in STANCES:
+        cand = nstance[(nstance["label"] == s) & nstance["topic_key"].map(ntot).ge(min_docs)]
+        if cand.empty:
+            out.append(f"- **{s}**: no narrative with at least {min_docs} documents carries this stance.")
+            continue
+        best = cand.sort_values(["share", "topic_key"], ascending=[False, True]).iloc[0]
+        label = workspace.query(con, "SELECT label FROM topics WHERE topic_key = ?", [best.topic_key])["label"].iat[0]
+        ex = workspace.query(con, """
+            SELECT coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url
+            FROM doc_topics dt JOIN stances s USING (doc_id) JOIN corpus d USING (doc_id)
+            WHERE dt.topic_key = ? AND s.label = ? AND d.url IS NOT NULL AND d.n_records = 1
+            ORDER BY s.p_{s} DESC, d.doc_id LIMIT 2""".replace("{s}", s), [best.topic_key, s])
+        out.append(f"- **{s}** is most frequent in **{best.topic_key}** ({_md_cell(label)}): "
+                   f"{_pct(best.share)} of its {int(ntot[best.topic_key]):,} documents. Examples: "
+                   + "; ".join(_cite(r) for r in ex.itertuples()) + ".")
+    out += ["", f"(Only narratives with at least {min_docs} documents are compared; view `narrative_stance`.)", ""]
+
+    out += ["## 5. Who moved first", "",
+            "The earliest citable documents (single records with URL and date) in each of the largest narratives "
+            "(view `passage_narratives`):", "", "| key | first documents |", "|---|---|"]
+    for k in keys:
+        rows = first[first["topic_key"] == k]
+        out.append(f"| {k} | " + _md_cell("; ".join(f"{_cite(r)} ({r.source_type})" for r in rows.itertuples()))
+                   + " |")
+    out += ["", "## 6. Interactive views", "",
+            "Standalone HTML (plotly inlined, opens offline): "
+            + ", ".join(f"[{p.stem}]({rel(p)})" for p in pages) + ".", ""]
+    text = "\n".join(out) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path = REPORTS_DIR,
+        model_dir: Path | None = None) -> dict[str, Any]:
+    """Write every output of the stage; returns a summary (paths, counts).
+
+    Raises:
+        FileNotFoundError: no warehouse or no saved topic model.
+    """
+    model_dir = model_dir or MODELS_DIR / "topics" / "bertopic"
+    figures_dir, html_dir = reports_dir / "figures", reports_dir / "html"
+    con = workspace.open_warehouse(db)
+    try:
+        topics = top_topics(con, int(params["top_narratives"]))
+        min_docs = int(params["min_docs_per_month"])
+        figures = {name: figures_dir / f"{name}.png"
+                   for name in ("stance_share", "narrative_heatmap", "narrative_stance", "source_mix")}
+        shares = figure_stance_share(con, figures["stance_share"], min_docs=min_docs, seed=int(params["seed"]))
+        figure_narrative_heatmap(con, figures["narrative_heatmap"], topics, min_docs=min_docs)
+        figure_narrative_stance(con, figures["narrative_stance"], topics)
+        figure_source_mix(con, figures["source_mix"], min_docs=min_docs)
+        pages = topic_pages(con, model_dir, html_dir, topics)
+        write_plot_tables(shares, topics, reports_dir / "plots")
+        write_report(con, reports_dir / "report.md", topics=topics, shares=shares, params=params, figures=figures,
+                     pages=pages)
+    finally:
+        con.close()
+    return {"figures": sorted(str(p.relative_to(reports_dir)) for p in figures.values()),
+            "html": sorted(str(p.relative_to(reports_dir)) for p in pages), "n_topics_reported": len(topics)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI entry point: ``python -m pipeline.report``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    started = time.perf_counter()
+    summary = run(load_params("report"))
+    print(f"report: {len(summary['figures'])} figures, {len(summary['html'])} HTML pages, "
+          f"{summary['n_topics_reported']} narratives → {REPORTS_DIR / 'report.md'} "
+          f"({time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -29,7 +29,7 @@ from tests.conftest import run_in, scratch_env
 pytestmark = pytest.mark.e2e
 
 STAGES = ("scrape", "clean", "embed", "topics", "stance", "warehouse", "report")
-KILL_AT = (0.3, 0.7)  # fractions of the stage's forced wall time
+KILL_AT = (0.25, 0.6)  # fractions of the stage's forced wall time (halved if the run beat the kill)
 
 #: What "the same warehouse" means: per table, a digest over the rows in key order.
 FINGERPRINT = {
@@ -89,13 +89,53 @@ def test_sigkill_inside_a_stage_loses_nothing(killed_project, stage):
     assert fingerprint(warehouse) == baseline  # a forced re-run is deterministic
     landed = 0
     for fraction in KILL_AT:
-        landed += _kill_during(["dvc", "repro", "-f", "-s", stage], root, wall * fraction)
+        for _ in range(4):  # on a busy machine the run may beat the kill: kill earlier
+            if _kill_during(["dvc", "repro", "-f", "-s", stage], root, wall * fraction):
+                landed += 1
+                break
+            fraction /= 2
         # while the stage is dead, readers see a complete warehouse: the old one
         assert fingerprint(warehouse) == baseline, (stage, fraction)
-    assert landed == len(KILL_AT), f"{stage}: a kill came after the stage had finished"
+    assert landed == len(KILL_AT), f"{stage}: every run finished before its kill"
     out = run_in(["dvc", "repro"], root)  # recovers: re-runs what the kills left undone
     assert fingerprint(warehouse) == baseline
     stray = [p for p in (root / "data").rglob("*") if ".tmp-" in p.name]
     assert not stray, stray
     status = run_in(["dvc", "status"], root)
     assert "up to date" in status.stdout, (out.stdout[-2000:], status.stdout)
+
+
+def test_a_reader_sees_old_or_new_warehouse_never_a_partial_one(killed_project):
+    """A notebook keeps a read-only connection open while the warehouse is
+    rebuilt: every query it makes succeeds and sees a complete table."""
+    import threading
+
+    root = killed_project
+    warehouse = root / "data/debate.duckdb"
+    expected = fingerprint(warehouse)
+    con = duckdb.connect(str(warehouse), read_only=True)  # opened before the rebuild, like a notebook
+    seen, errors, done = [], [], threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                seen.append(con.sql("SELECT count(*), count(DISTINCT doc_id) FROM stances").fetchall()[0])
+                fresh = duckdb.connect(str(warehouse), read_only=True)  # a reader that opens mid-rebuild
+                seen.append(fresh.sql("SELECT count(*), count(DISTINCT doc_id) FROM stances").fetchall()[0])
+                fresh.close()
+            except Exception as exc:  # noqa: BLE001 (any error is the failure)
+                errors.append(repr(exc))
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        run_in(["dvc", "repro", "-f", "-s", "warehouse"], root)
+    finally:
+        done.set()
+        thread.join()
+        con.close()
+    assert not errors, errors[:3]
+    n = expected["stances"][0]
+    assert len(seen) > 10 and set(seen) == {(n, n)}
+    assert fingerprint(warehouse) == expected

@@ -124,7 +124,6 @@ def main(argv: list[str] | None = None) -> dict:
     splits = _folds(y, groups, int(sp["cv_folds"]), seed)
     if args.folds:
         splits = splits[:args.folds]
-    tested = np.concatenate([te for _, te in splits])
 
     arms = {"frozen+lexical": np.empty(len(y), object), "frozen": np.empty(len(y), object),
             "setfit+lexical": np.empty(len(y), object), "setfit": np.empty(len(y), object)}
@@ -161,24 +160,29 @@ def main(argv: list[str] | None = None) -> dict:
         arms["setfit"][te] = head(XS, tr, te, False)
         partial = {a: round(macro_f1(y[te], p[te], STANCES), 4) for a, p in arms.items()}
         print(f"fold {k}: macro-F1 over the stances {partial}", flush=True)
+        result = _summary(arms, y, labels, np.concatenate([t for _, t in splits[:k]]), args, C, k, timings)
+        (REPORTS_DIR / "stance_setfit.json").write_text(json.dumps(result, indent=2) + "\n")  # kept if cut short
 
+    print(json.dumps(result, indent=2))
+    print(f"wrote {REPORTS_DIR / 'stance_setfit.json'}")
+    return result
+
+
+def _summary(arms: dict, y: np.ndarray, labels: list[str], tested: np.ndarray, args: argparse.Namespace, C: float,
+             folds_done: int, timings: dict) -> dict:
+    """Pooled figures over the folds done so far."""
     yt = y[tested]
-    result = {
+    return {
         "method": "SetFit body fine-tuning (setfit library, CosineSimilarityLoss) vs frozen encoder; "
                   "same StratifiedGroupKFold folds as the stance stage; same LogisticRegression head",
         "C": C, "steps": args.steps, "batch_pairs": args.batch, "passages_per_label": args.per_label,
-        "max_seq_length": args.max_seq_length, "folds": len(splits), "n_documents_tested": int(len(tested)),
+        "max_seq_length": args.max_seq_length, "folds_done": folds_done, "n_documents_tested": int(len(tested)),
         "arms": {a: {"macro_f1_all": round(macro_f1(yt, p[tested], labels), 4),
                      "macro_f1_stances": round(macro_f1(yt, p[tested], STANCES), 4),
                      "f1_pro_china_tools": round(macro_f1(yt, p[tested], ["pro_china_tools"]), 4)}
                  for a, p in arms.items()},
         "timings_s": {k: round(v, 1) for k, v in timings.items()},
     }
-    print(json.dumps(result, indent=2))
-    out = REPORTS_DIR / "stance_setfit.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {out}")
-    return result
 
 
 if __name__ == "__main__":

@@ -34,9 +34,9 @@ from pipeline.config import MODELS_DIR, REPORTS_DIR, WAREHOUSE_FILE, load_params
 from pipeline.workspace import LABELS, STANCE_COLOURS
 
 STANCES = LABELS[:3]
-#: Source-type colours (Okabe & Ito palette minus the stance hues, then greys).
-SOURCE_TYPE_COLOURS = {"social": "#56B4E9", "recap": "#E69F00", "forum": "#CC79A7", "policy": "#000000",
-                       "news": "#F0E442", "blog": "#7F5F3F", "newsletter": "#8C8CFF"}
+#: Source-type colours: hues far from the stance colours, so no figure suggests a stance.
+SOURCE_TYPE_COLOURS = {"social": "#8C8C8C", "recap": "#C9B458", "forum": "#9467BD", "policy": "#000000",
+                       "news": "#8C564B", "blog": "#E377C2", "newsletter": "#4FB9C9"}
 SOURCE_NOTE = "Source: data/debate.duckdb ({view}), built by `dvc repro`; figure by pipeline/report.py."
 
 
@@ -71,14 +71,25 @@ def _month_label(d: Any) -> str:
     return pd.Timestamp(d).strftime("%Y-%m")
 
 
+#: Documents the stance model did not train on: the shares reports quote. A
+#: labelled document's prediction is in-sample (the model has seen its label).
+UNLABELLED = "doc_id NOT IN (SELECT doc_id FROM stance_labels)"
+
+
 def monthly_stance(con: Any, min_docs: int) -> tuple[pd.DataFrame, list[str]]:
-    """Stance counts per month from view ``stance_over_time``.
+    """Stance counts per month over documents without a training label
+    (the same grouping as view ``stance_over_time``).
 
     Returns:
         ``(frame (period, label, n_docs), months left out for having fewer
         than min_docs documents)``.
     """
-    frame = workspace.query(con, "SELECT period, label, n_docs FROM stance_over_time ORDER BY period, label")
+    frame = workspace.query(con, f"""
+        SELECT CAST(date_trunc('month', d.published_at AT TIME ZONE 'UTC') AS DATE) AS period, s.label,
+               count(*) AS n_docs
+        FROM stances s JOIN corpus d USING (doc_id)
+        WHERE d.published_at IS NOT NULL AND s.{UNLABELLED}
+        GROUP BY ALL ORDER BY period, label""")
     totals = frame.groupby("period")["n_docs"].sum()
     dropped = [_month_label(p) for p in totals.index[totals < min_docs]]
     return frame[frame["period"].isin(totals.index[totals >= min_docs])], dropped
@@ -113,7 +124,7 @@ def figure_stance_share(con: Any, path: Path, *, min_docs: int, seed: int) -> pd
                      colors=[STANCE_COLOURS[lab] for lab in LABELS], edgecolor="white", linewidth=0.3)
     ax.set_ylim(0, 100)
     ax.set_ylabel("share of the month's documents (%)")
-    ax.set_title("Stance share by month (classifier labels, all sources)")
+    ax.set_title("Stance share by month (classifier labels; documents it was not trained on)")
     from matplotlib.patches import Patch
 
     ax.legend(handles=[Patch(color=STANCE_COLOURS[lab], label=lab.replace("_", " ")) for lab in reversed(LABELS)],
@@ -122,7 +133,11 @@ def figure_stance_share(con: Any, path: Path, *, min_docs: int, seed: int) -> pd
     axn.set_yscale("log")
     axn.set_ylabel("documents\n(log scale)")
     axn.set_xlabel("month of publication (UTC)")
-    note = SOURCE_NOTE.format(view="view stance_over_time")
+    q = stance_quality(con)
+    note = SOURCE_NOTE.format(view="tables stances, corpus; labelled documents excluded") + (
+        f"\nClassifier (grouped cross-validation): macro-F1 over the three stances {q['macro_f1_stances']:.2f}; "
+        + ", ".join(f"{k.replace('_', ' ')} precision {v['precision']:.2f} recall {v['recall']:.2f}"
+                    for k, v in q["per_class"].items() if k in STANCES) + ".")
     if dropped:
         note += f"\nMonths with fewer than {min_docs} documents left out: {', '.join(dropped)}."
     fig.autofmt_xdate()
@@ -153,15 +168,19 @@ def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, min_
     grid = (tot_over.pivot(index="topic_key", columns="period", values="share_of_period")
             .reindex(index=topics["topic_key"], columns=months).fillna(0) * 100)
     fig, ax = plt.subplots(figsize=(11, 0.34 * len(topics) + 2.2))
-    im = ax.imshow(grid.to_numpy(), aspect="auto", cmap="Blues", vmin=0)
+    values = grid.to_numpy()
+    vmax = float(np.percentile(values[values > 0], 98)) if (values > 0).any() else 1.0
+    im = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, vmax=vmax)
     ax.set_yticks(range(len(topics)), [_topic_name(k, lab) for k, lab in zip(topics["topic_key"], topics["label"])])
     ax.set_xticks(range(len(months)), [_month_label(m) for m in months], rotation=90)
     ax.set_xlabel("month of publication (UTC)")
     ax.set_title(f"Prevalence of the {len(topics)} largest narratives by month")
-    cb = fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01)
-    cb.set_label("% of the month's narrative passages")
+    cb = fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, extend="max")
+    cb.set_label(f"% of the month's narrative passages (scale capped at {vmax:.0f})")
+    left_out = [_month_label(m) for m in tot.loc[tot["n"] < min_docs, "period"]]
     _note(fig, SOURCE_NOTE.format(view="table topics_over_time") +
-          f"\nMonths with fewer than {min_docs} narrative passages left out. Topics ordered by size.")
+          f"\nTopics ordered by size. Months with fewer than {min_docs} narrative passages left out"
+          + (f": {', '.join(left_out)}." if left_out else "."))
     _save(fig, path)
     return grid
 
@@ -173,12 +192,21 @@ def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame) -> pd.Da
     grid = (frame.pivot(index="topic_key", columns="label", values="share")
             .reindex(index=topics["topic_key"], columns=list(LABELS)).fillna(0) * 100)
     n = frame.groupby("topic_key")["n_docs"].sum().reindex(topics["topic_key"]).fillna(0).astype(int)
+    from matplotlib.colors import LinearSegmentedColormap
+
     fig, ax = plt.subplots(figsize=(9, 0.36 * len(topics) + 2.4))
-    im = ax.imshow(grid.to_numpy(), aspect="auto", cmap="Greys", vmin=0, vmax=100)
+    values = grid.to_numpy()
+    for j, lab in enumerate(LABELS):  # each column in its stance's colour, shaded within the column
+        column = np.full_like(values, np.nan)
+        column[:, j] = values[:, j]
+        cmap = LinearSegmentedColormap.from_list(lab, ["#FFFFFF", STANCE_COLOURS[lab] if lab in STANCES else "#707070"])
+        ax.imshow(column, aspect="auto", cmap=cmap, vmin=0, vmax=max(float(values[:, j].max()), 1e-9))
     for i in range(grid.shape[0]):
         for j in range(grid.shape[1]):
             v = grid.iat[i, j]
-            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=8, color="white" if v > 55 else "black")
+            dark = v > 0.6 * max(float(values[:, j].max()), 1e-9)
+            ax.text(j, i, f"{v:.1f}" if 0 < v < 10 else f"{v:.0f}", ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black")
     ax.set_yticks(range(len(topics)), [f"{_topic_name(k, lab)} (n={n[k]})"
                                        for k, lab in zip(topics["topic_key"], topics["label"])])
     ax.xaxis.tick_top()
@@ -187,10 +215,10 @@ def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame) -> pd.Da
         tick.label2.set_color(STANCE_COLOURS[lab] if lab in STANCES else "#555555")
         tick.label2.set_fontweight("bold")
     ax.set_title("Stance inside each narrative (% of the topic's documents)")
-    cb = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
-    cb.set_label("% of the topic's documents")
     _note(fig, SOURCE_NOTE.format(view="view narrative_stance") +
-          "\nA document counts in every topic that holds one of its narrative passages; n = documents.")
+          "\nA document counts in every topic that holds one of its narrative passages; n = documents (the tables "
+          "count passages).\nShading is relative within each column; the numbers are the shares. Labelled "
+          "(training) documents included.")
     _save(fig, path)
     return grid
 
@@ -217,7 +245,9 @@ def figure_source_mix(con: Any, path: Path, *, min_docs: int) -> pd.DataFrame:
     ax.set_ylim(0, 100)
     ax.set_ylabel("share of the month's documents (%)")
     ax.set_title("Source mix by month (relevant, non-duplicate documents)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="source type")
+    handles, names = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], names[::-1], loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
+              title="source type")  # top of the legend = top of the stack
     axn.bar(x, wide.sum(axis=1).to_numpy(), color="#555555", width=0.85)
     axn.set_yscale("log")
     axn.set_ylabel("documents\n(log scale)")
@@ -285,7 +315,10 @@ def _pct(x: float) -> str:
 
 
 def _cite(r: Any) -> str:
-    return f"{r.outlet}, {pd.Timestamp(r.published_at):%Y-%m-%d}, <{r.url}>"
+    """``outlet, date, <url>``; a recap line is AINews's paraphrase of the linked post."""
+    kind = getattr(r, "source_type", None)
+    where = f"paraphrase by {r.outlet} of the linked post" if kind == "recap" else r.outlet
+    return f"{where}, {pd.Timestamp(r.published_at):%Y-%m-%d}, <{r.url}>"
 
 
 def _md_cell(text: Any) -> str:
@@ -301,25 +334,37 @@ def representatives(con: Any, keys: list[str], per_topic: int = 2) -> pd.DataFra
         WHERE r.rank <= ? ORDER BY r.topic_key, r.rank""", [per_topic]).query("topic_key in @keys")
 
 
-def first_voices(con: Any, keys: list[str], per_topic: int = 2) -> pd.DataFrame:
-    """The earliest citable documents (single record, URL and date) in each topic."""
+def first_voices(con: Any, keys: list[str], per_topic: int = 2, min_probability: float = 0.5) -> pd.DataFrame:
+    """The earliest citable documents (single record, URL and date) in each
+    topic, among passages HDBSCAN itself put in the topic (``assignment =
+    'cluster'``, membership ≥ ``min_probability``), not outliers reassigned
+    to it."""
     return workspace.query(con, """
         WITH d AS (
             SELECT DISTINCT pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type
             FROM passage_narratives pn JOIN corpus c USING (doc_id)
-            WHERE pn.url IS NOT NULL AND pn.published_at IS NOT NULL AND c.n_records = 1),
+            WHERE pn.url IS NOT NULL AND pn.published_at IS NOT NULL AND c.n_records = 1
+              AND pn.assignment = 'cluster' AND pn.probability >= ?),
         r AS (SELECT *, row_number() OVER (PARTITION BY topic_key ORDER BY published_at, doc_id) AS rank FROM d)
-        SELECT * FROM r WHERE rank <= ? ORDER BY topic_key, rank""", [per_topic]).query("topic_key in @keys")
+        SELECT * FROM r WHERE rank <= ? ORDER BY topic_key, rank""",
+                           [min_probability, per_topic]).query("topic_key in @keys")
 
 
 def stance_quality(con: Any) -> dict[str, Any]:
-    """Cross-validated macro-F1 recomputed from table ``stance_labels``."""
+    """Cross-validated macro-F1, per-class precision and recall, recomputed
+    from table ``stance_labels`` (each labelled document's out-of-fold prediction)."""
     from sklearn.metrics import f1_score
+
+    from sklearn.metrics import precision_recall_fscore_support
 
     gold = workspace.query(con, "SELECT label, cv_prediction FROM stance_labels")
     model = workspace.query(con, "SELECT min(model_version) AS v FROM stances")["v"].iat[0]
     f1 = f1_score(gold["label"], gold["cv_prediction"], labels=list(STANCES), average=None, zero_division=0)
+    p, r, _, n = precision_recall_fscore_support(gold["label"], gold["cv_prediction"], labels=list(LABELS),
+                                                 zero_division=0)
     return {"n": len(gold), "model_version": model,
+            "per_class": {lab: {"precision": float(p[i]), "recall": float(r[i]), "support": int(n[i])}
+                          for i, lab in enumerate(LABELS)},
             "macro_f1_all": f1_score(gold["label"], gold["cv_prediction"], labels=list(LABELS), average="macro",
                                      zero_division=0),
             "macro_f1_stances": float(np.mean(f1)), "f1": dict(zip(STANCES, map(float, f1))),
@@ -329,73 +374,124 @@ def stance_quality(con: Any) -> dict[str, Any]:
 
 def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataFrame, params: dict[str, Any],
                  figures: dict[str, Path], pages: list[Path]) -> str:
-    """Assemble ``reports/report.md`` from warehouse queries; returns the text."""
+    """Assemble ``reports/report.md`` from warehouse queries; returns the text.
+
+    Stance shares count only documents without a training label (a labelled
+    document's prediction is in-sample); a stance whose cross-validated
+    recall or precision is under ``report.min_recall`` is reported as not
+    measurable instead of being given a share.
+    """
     keys = topics["topic_key"].tolist()
     corpus = workspace.query(con, "SELECT count(*) AS n, min(published_at) AS first, max(published_at) AS last, "
-                                  "count(DISTINCT source) AS sources FROM corpus").iloc[0]
+                                  "count(DISTINCT source) AS sources, avg(CASE WHEN lang = 'en' THEN 1 ELSE 0 END) "
+                                  "AS english FROM corpus").iloc[0]
     by_type = workspace.query(con, "SELECT source_type, count(*) AS n FROM corpus GROUP BY 1 ORDER BY n DESC, 1")
     peak = workspace.query(con, "SELECT CAST(date_trunc('month', published_at) AS DATE) AS m, count(*) AS n "
                                 "FROM corpus GROUP BY 1 ORDER BY n DESC, m LIMIT 1").iloc[0]
-    summary = workspace.query(con, "SELECT * FROM source_summary ORDER BY n_kept DESC, source")
+    busiest_day = workspace.query(con, "SELECT CAST(published_at AS DATE) AS d, source, count(*) AS n FROM corpus "
+                                       "GROUP BY ALL ORDER BY n DESC, d LIMIT 1").iloc[0]
+    windowed = workspace.query(con, "SELECT source, count(*) AS n, min(CAST(published_at AS DATE)) AS d FROM corpus "
+                                    "WHERE date_precision = 'window' GROUP BY 1 ORDER BY n DESC, source")
+    summary = workspace.query(con, "SELECT s.*, coalesce(w.n, 0) AS n_window FROM source_summary s LEFT JOIN "
+                                   "(SELECT source, count(*) AS n FROM corpus WHERE date_precision = 'window' "
+                                   "GROUP BY 1) w USING (source) ORDER BY n_kept DESC, source")
     totals = workspace.query(con, "SELECT (SELECT count(*) FROM passages) AS passages, "
                                   "(SELECT count(*) FROM passage_topics) AS narrative, "
                                   "(SELECT count(*) FROM passage_topics WHERE topic_key = 'outlier') AS outliers, "
-                                  "(SELECT count(*) FROM topics) AS topics").iloc[0]
+                                  "(SELECT count(*) FROM topics) AS topics, "
+                                  "(SELECT count(*) FROM retired_topic_keys) AS retired").iloc[0]
     q = stance_quality(con)
-    overall = workspace.query(con, "SELECT label, count(*) AS n FROM stances GROUP BY 1")
-    overall = overall.set_index("label")["n"].reindex(list(LABELS)).fillna(0)
-    mean_p = workspace.query(con, "SELECT " + ", ".join(f"avg(p_{lab}) AS {lab}" for lab in LABELS) + " FROM stances")
+    min_recall = float(params["min_recall"])
+    measurable = [s for s in STANCES if q["per_class"][s]["recall"] >= min_recall
+                  and q["per_class"][s]["precision"] >= min_recall]
+    overall = workspace.query(con, f"SELECT label, count(*) AS n FROM stances WHERE {UNLABELLED} GROUP BY 1")
+    overall = overall.set_index("label")["n"].reindex(list(LABELS)).fillna(0).astype(int)
+    n_unlabelled = int(overall.sum())
+    mean_p = workspace.query(con, "SELECT " + ", ".join(f"avg(p_{lab}) AS {lab}" for lab in LABELS)
+                             + f" FROM stances WHERE {UNLABELLED}")
     reps = representatives(con, keys)
-    first = first_voices(con, keys)
-    nstance = workspace.query(con, "SELECT topic_key, label, n_docs, share FROM narrative_stance")
+    first = first_voices(con, keys, min_probability=float(params["min_membership"]))
+    nstance = workspace.query(con, f"""
+        SELECT dt.topic_key, s.label, count(*) AS n_docs FROM doc_topics dt JOIN stances s USING (doc_id)
+        WHERE s.{UNLABELLED} GROUP BY ALL""")
     ntot = nstance.groupby("topic_key")["n_docs"].sum()
+    topic_label = dict(workspace.query(con, "SELECT topic_key, label FROM topics").itertuples(index=False))
     rel = lambda p: os.path.relpath(p, path.parent)  # noqa: E731
+    labelled_note = ("LLM-labelled (Claude annotator sessions reading each document by the codebook; not human "
+                     "labels, see `corpora/labels/README.md`)")
 
-    out = ["# The open-source AI debate, US and China: generated report", "",
+    out = ["# The open-source AI debate, US and China, in English-language sources: generated report", "",
            "_Generated by `dvc repro` (stage `report`, `pipeline/report.py`) from `data/debate.duckdb`. "
            "Every number below is a query result; do not edit this file by hand. "
            f"Stance model: `{q['model_version']}`._", ""]
     out += ["## 1. Corpus", "",
             f"The warehouse holds **{int(corpus.n):,} relevant, non-duplicate documents** from "
             f"{int(corpus.sources)} sources, published {pd.Timestamp(corpus['first']):%Y-%m-%d} to "
-            f"{pd.Timestamp(corpus['last']):%Y-%m-%d} (view `corpus`). By source type: "
-            + ", ".join(f"{r.source_type} {r.n:,}" for r in by_type.itertuples()) + ".", "",
+            f"{pd.Timestamp(corpus['last']):%Y-%m-%d} (view `corpus`); {_pct(corpus.english)} are in English. "
+            "By source type: " + ", ".join(f"{r.source_type} {r.n:,}" for r in by_type.itertuples()) + ".", "",
+            "**How the corpus was collected matters more than anything below.** "
             f"The busiest month is {pd.Timestamp(peak.m):%Y-%m} with {int(peak.n):,} documents "
-            f"({_pct(peak.n / corpus.n)} of the corpus); monthly shares below are shares *within* each month, "
-            "so that month does not dominate them.", "",
-            "| source | documents kept | duplicates | not relevant | rejects | undated |", "|---|---:|---:|---:|---:|---:|"]
+            f"({_pct(peak.n / corpus.n)} of the corpus), and the busiest single day is "
+            f"{pd.Timestamp(busiest_day.d):%Y-%m-%d}: {int(busiest_day.n):,} documents of `{busiest_day.source}` "
+            "(a one-day collection, not a surge of debate). "
+            + ("Documents without their own date are dated at the start of their source's comment window: "
+               + ", ".join(f"`{r.source}` {r.n:,} on {pd.Timestamp(r.d):%Y-%m-%d}" for r in windowed.itertuples())
+               + ". " if len(windowed) else "")
+            + "Each source covers its own period, so a month's mix of sources (figure below) shapes its shares. "
+            "Monthly shares are shares *within* each month.", "",
+            "| source | documents kept | duplicates | not relevant | rejects | undated | window-dated |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
     out += [f"| {r.source} | {r.n_kept:,} | {r.n_duplicates:,} | {r.n_irrelevant:,} | {r.n_rejects:,} | "
-            f"{r.n_undated:,} |" for r in summary.itertuples()]
+            f"{r.n_undated:,} | {r.n_window:,} |" for r in summary.itertuples()]
     out += ["", f"![Source mix by month]({rel(figures['source_mix'])})", ""]
 
     out += ["## 2. Stance over time", "",
-            f"Each document is labelled by the stance classifier. Grouped 5-fold cross-validation on the "
-            f"{q['n']:,} hand-labelled documents (table `stance_labels`) gives macro-F1 "
-            f"**{q['macro_f1_stances']:.3f} over the three stances** and {q['macro_f1_all']:.3f} over all five labels "
-            "(per stance: " + ", ".join(f"{k} {v:.2f}" for k, v in q["f1"].items()) + "). "
-            "Read the shares with that error in mind.", "",
-            f"![Stance share by month]({rel(figures['stance_share'])})", "",
-            "Corpus-wide shares: the share of documents given each label (classify and count), and the mean "
-            "calibrated probability of each label (probabilistic classify and count, Bella et al. 2010), which "
-            "counts the many uncertain documents fractionally. Notebook `3.0-stance-evolution` also shows "
-            "confusion-adjusted shares; with the low recall of `pro_china_tools` they are unstable, so they are "
-            "not quoted here.", "",
-            "| label | documents | share of documents | mean probability |", "|---|---:|---:|---:|"]
-    out += [f"| {lab} | {int(overall[lab]):,} | {_pct(overall[lab] / overall.sum())} | "
-            f"{_pct(float(mean_p[lab].iat[0]))} |" for lab in LABELS]
+            f"The stance classifier was trained on {q['n']:,} documents {labelled_note}. Their own predictions "
+            f"are in-sample, so **every share below counts only the {n_unlabelled:,} documents without a training "
+            f"label**. Grouped 5-fold cross-validation on the labelled documents (table `stance_labels`) gives "
+            f"macro-F1 **{q['macro_f1_stances']:.3f} over the three stances** and {q['macro_f1_all']:.3f} over all "
+            "five labels.", "",
+            "| label | CV precision | CV recall | documents | share of documents | mean probability |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for lab in LABELS:
+        pc = q["per_class"][lab]
+        measured = lab not in STANCES or lab in measurable
+        out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {int(overall[lab]):,} | "
+                   + (f"{_pct(overall[lab] / n_unlabelled)} | {_pct(float(mean_p[lab].iat[0]))} |" if measured
+                      else "not measurable | not measurable |"))
+    not_measurable = [s for s in STANCES if s not in measurable]
+    out += ["", "Share of documents counts each document's most probable label; mean probability (probabilistic "
+            "classify-and-count, Bella et al. 2010) counts uncertain documents fractionally. Where the two differ "
+            "much, neither is reliable."
+            + (f" **{', '.join(not_measurable)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
+               "the classifier cannot measure it; no share or claim about it is made in this report."
+               if not_measurable else ""), "",
+            f"![Stance share by month]({rel(figures['stance_share'])})", ""]
     recent = sorted(shares["period"].unique())[-6:]
-    out += ["", "Last six months shown in the figure, share of documents with 95 % bootstrap interval:", "",
-            "| month | documents | " + " | ".join(STANCES) + " |", "|---|---:|" + "---:|" * len(STANCES)]
+    last_day = pd.Timestamp(corpus["last"])
+    out += [f"Last six months in the figure: documents with the label / documents of the month, and the 95 % Wilson "
+            "interval of the share:", "",
+            "| month | documents | " + " | ".join(measurable) + " |", "|---|---:|" + "---:|" * len(measurable)]
     for m in recent:
         rows = shares[shares["period"] == m].set_index("label")
-        cells = [f"{_pct(rows.at[s, 'share'])} ({100 * rows.at[s, 'share_lo']:.1f}–{100 * rows.at[s, 'share_hi']:.1f})"
-                 for s in STANCES]
-        out.append(f"| {_month_label(m)} | {int(rows['n_group'].iat[0]):,} | " + " | ".join(cells) + " |")
+        n = int(rows["n_group"].iat[0])
+        cells = []
+        for s in measurable:
+            k = int(rows.at[s, "n_docs"])
+            lo, hi = workspace.wilson_interval(k, n)
+            cells.append(f"{k}/{n}: {_pct(k / n)} ({100 * lo:.1f}–{100 * hi:.1f})")
+        month = pd.Timestamp(m)
+        partial = (f" (to {last_day:%m-%d})" if (month.year, month.month) == (last_day.year, last_day.month)
+                   and last_day.day < last_day.days_in_month else "")
+        out.append(f"| {_month_label(m)}{partial} | {n:,} | " + " | ".join(cells) + " |")
 
     out += ["", "## 3. Narratives", "",
             f"{int(totals.passages):,} passages; {int(totals.narrative):,} narrative passages were clustered into "
             f"{int(totals.topics)} topics with BERTopic ({int(totals.outliers):,} remain outliers). Topic keys "
-            "(`N-01`, …) are stable across runs; cite them.", "",
+            "(`N-01`, …) carry over between runs when a topic is still there; a topic that disappears has its key "
+            f"retired, never reused ({int(totals.retired)} retired so far, table `retired_topic_keys`). Cite keys "
+            "with the run's date. Labels are the topic's top key phrases, not human summaries; peak month is the "
+            "month with the most passages, which the collection (section 1) drives.", "",
             f"![Narrative prevalence by month]({rel(figures['narrative_heatmap'])})", "",
             "| key | label | passages | share | first month | peak month | example documents |",
             "|---|---|---:|---:|---|---|---|"]
@@ -404,33 +500,46 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
         out.append(f"| {t.topic_key} | {_md_cell(t.label)} | {t.size:,} | {_pct(t.share)} | "
                    f"{_month_label(t.first_month)} | {_month_label(t.peak_month)} | {_md_cell(ex)} |")
 
-    out += ["", "## 4. Which narrative belongs to which side", "",
-            f"![Narrative × stance]({rel(figures['narrative_stance'])})", ""]
     min_docs = int(params["min_docs_narrative"])
+    out += ["", "## 4. Which narrative carries which stance", "",
+            f"![Narrative × stance]({rel(figures['narrative_stance'])})", "",
+            f"Counts below use documents without a training label; topics with at least {min_docs} such documents.",
+            ""]
     for s in STANCES:
+        if s not in measurable:
+            out.append(f"- **{s}**: not measurable (see section 2).")
+            continue
         cand = nstance[(nstance["label"] == s) & nstance["topic_key"].map(ntot).ge(min_docs)]
         if cand.empty:
             out.append(f"- **{s}**: no narrative with at least {min_docs} documents carries this stance.")
             continue
-        best = cand.sort_values(["share", "topic_key"], ascending=[False, True]).iloc[0]
-        label = workspace.query(con, "SELECT label FROM topics WHERE topic_key = ?", [best.topic_key])["label"].iat[0]
-        ex = workspace.query(con, """
-            SELECT coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url
+        cand = cand.assign(share=cand["n_docs"] / cand["topic_key"].map(ntot))
+        top_share = cand.sort_values(["share", "topic_key"], ascending=[False, True]).iloc[0]
+        top_count = cand.sort_values(["n_docs", "topic_key"], ascending=[False, True]).iloc[0]
+        all_s = int(nstance.loc[nstance["label"] == s, "n_docs"].sum())
+        in_fig = "" if top_share.topic_key in keys else " (not among the topics in the figure)"
+        ex = workspace.query(con, f"""
+            SELECT coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url, d.source_type
             FROM doc_topics dt JOIN stances s USING (doc_id) JOIN corpus d USING (doc_id)
-            WHERE dt.topic_key = ? AND s.label = ? AND d.url IS NOT NULL AND d.n_records = 1
-            ORDER BY s.p_{s} DESC, d.doc_id LIMIT 2""".replace("{s}", s), [best.topic_key, s])
-        out.append(f"- **{s}** is most frequent in **{best.topic_key}** ({_md_cell(label)}): "
-                   f"{_pct(best.share)} of its {int(ntot[best.topic_key]):,} documents. Examples: "
-                   + "; ".join(_cite(r) for r in ex.itertuples()) + ".")
-    out += ["", f"(Only narratives with at least {min_docs} documents are compared; view `narrative_stance`.)", ""]
+            WHERE dt.topic_key = ? AND s.label = ? AND d.url IS NOT NULL AND d.n_records = 1 AND s.{UNLABELLED}
+            ORDER BY s.p_{s} DESC, d.doc_id LIMIT 2""", [top_share.topic_key, s])
+        out.append(f"- **{s}** makes up the largest share of **{top_share.topic_key}** "
+                   f"({_md_cell(topic_label[top_share.topic_key])}){in_fig}: {int(top_share.n_docs)} of its "
+                   f"{int(ntot[top_share.topic_key]):,} documents ({_pct(top_share.share)}). Most {s} documents sit "
+                   f"in **{top_count.topic_key}**: {int(top_count.n_docs)} of the {all_s:,} {s} documents across "
+                   "topics. Examples: " + ("; ".join(_cite(r) for r in ex.itertuples()) or "none citable") + ".")
+    out += ["", "(A document counts in every topic that holds one of its narrative passages.)", ""]
 
-    out += ["## 5. Who moved first", "",
-            "The earliest citable documents (single records with URL and date) in each of the largest narratives "
-            "(view `passage_narratives`):", "", "| key | first documents |", "|---|---|"]
+    out += ["## 5. Earliest documents in this corpus", "",
+            "The earliest citable documents (single records with URL and date) among passages the clustering itself "
+            f"put in each of the largest narratives (membership ≥ {float(params['min_membership']):.1f}; "
+            "view `passage_narratives`). *Earliest in this corpus* is not *first in the world*: each source "
+            "covers its own period (section 1), and recap lines are dated by the post they paraphrase.", "",
+            "| key | earliest documents |", "|---|---|"]
     for k in keys:
         rows = first[first["topic_key"] == k]
-        out.append(f"| {k} | " + _md_cell("; ".join(f"{_cite(r)} ({r.source_type})" for r in rows.itertuples()))
-                   + " |")
+        cited = "; ".join(f"{_cite(r)} ({r.source_type})" for r in rows.itertuples()) or "none above the threshold"
+        out.append(f"| {k} | {_md_cell(cited)} |")
     out += ["", "## 6. Interactive views", "",
             "Standalone HTML (plotly inlined, opens offline): "
             + ", ".join(f"[{p.stem}]({rel(p)})" for p in pages) + ".", ""]

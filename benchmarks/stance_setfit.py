@@ -55,7 +55,8 @@ from pipeline import warehouse  # noqa: E402
 from pipeline.config import EMBED_DB, METRICS_DIR, REPORTS_DIR, load_params  # noqa: E402
 from pipeline.embed import load_encoder  # noqa: E402
 from pipeline.stance import (STANCES, _folds, calibration_folds_for, document_text, feature_frame,  # noqa: E402
-                             join_labels, macro_f1, make_classifier, read_doc_features, read_labels)
+                             document_means, join_labels, macro_f1, make_classifier, read_doc_features,
+                             read_labels)
 
 
 def narrative_passages(doc_ids: list[str], embed_db: Path = EMBED_DB) -> pd.DataFrame:
@@ -67,15 +68,6 @@ def narrative_passages(doc_ids: list[str], embed_db: Path = EMBED_DB) -> pd.Data
                        "WHERE p.in_narratives ORDER BY p.passage_id").df()
     finally:
         con.close()
-
-
-def doc_means(passages: pd.DataFrame, vectors: np.ndarray, doc_ids: list[str]) -> np.ndarray:
-    """``(len(doc_ids), d)`` unit-norm mean of each document's passage vectors."""
-    row = {d: i for i, d in enumerate(doc_ids)}
-    idx = passages["doc_id"].map(row).to_numpy()
-    X = np.zeros((len(doc_ids), vectors.shape[1]))
-    np.add.at(X, idx, vectors)
-    return (X / np.linalg.norm(X, axis=1, keepdims=True).clip(min=1e-12)).astype(np.float32)
 
 
 def fine_tune(texts: list[str], labels: list[str], *, model_spec: str, steps: int, batch: int, seed: int,
@@ -155,7 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
         t0 = time.perf_counter()
         V = body.encode(passages["text"].tolist(), batch_size=64, normalize_embeddings=True, show_progress_bar=True)
         timings["encode_s"] += time.perf_counter() - t0
-        XS = doc_means(passages, np.asarray(V), doc_ids)
+        XS, _ = document_means(passages["doc_id"].tolist(), np.asarray(V), doc_ids)
         arms["setfit+lexical"][te] = head(XS, tr, te, True)
         arms["setfit"][te] = head(XS, tr, te, False)
         partial = {a: round(macro_f1(y[te], p[te], STANCES), 4) for a, p in arms.items()}

@@ -95,8 +95,9 @@ def monthly_stance(con: Any, min_docs: int) -> tuple[pd.DataFrame, list[str]]:
     return frame[frame["period"].isin(totals.index[totals >= min_docs])], dropped
 
 
-def figure_stance_share(con: Any, path: Path, *, min_docs: int, seed: int) -> pd.DataFrame:
-    """Stacked area of monthly stance shares (%), documents per month below.
+def figure_stance_share(con: Any, path: Path, *, min_docs: int, seed: int, quality: dict[str, Any]) -> pd.DataFrame:
+    """Stacked area of monthly stance shares (%), documents per month below;
+    ``quality`` (:func:`stance_quality`) goes into the source note.
 
     Returns the plotted shares with 95 % bootstrap intervals
     (:func:`pipeline.workspace.bootstrap_shares`).
@@ -133,11 +134,11 @@ def figure_stance_share(con: Any, path: Path, *, min_docs: int, seed: int) -> pd
     axn.set_yscale("log")
     axn.set_ylabel("documents\n(log scale)")
     axn.set_xlabel("month of publication (UTC)")
-    q = stance_quality(con)
     note = SOURCE_NOTE.format(view="tables stances, corpus; labelled documents excluded") + (
-        f"\nClassifier (grouped cross-validation): macro-F1 over the three stances {q['macro_f1_stances']:.2f}; "
+        "\nClassifier (grouped cross-validation): macro-F1 over the three stances "
+        f"{quality['macro_f1_stances']:.2f}; "
         + ", ".join(f"{k.replace('_', ' ')} precision {v['precision']:.2f} recall {v['recall']:.2f}"
-                    for k, v in q["per_class"].items() if k in STANCES) + ".")
+                    for k, v in quality["per_class"].items() if k in STANCES) + ".")
     if dropped:
         note += f"\nMonths with fewer than {min_docs} documents left out: {', '.join(dropped)}."
     fig.autofmt_xdate()
@@ -373,7 +374,7 @@ def stance_quality(con: Any) -> dict[str, Any]:
 
 
 def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataFrame, params: dict[str, Any],
-                 figures: dict[str, Path], pages: list[Path]) -> str:
+                 figures: dict[str, Path], pages: list[Path], quality: dict[str, Any]) -> str:
     """Assemble ``reports/report.md`` from warehouse queries; returns the text.
 
     Stance shares count only documents without a training label (a labelled
@@ -400,7 +401,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
                                   "(SELECT count(*) FROM passage_topics WHERE topic_key = 'outlier') AS outliers, "
                                   "(SELECT count(*) FROM topics) AS topics, "
                                   "(SELECT count(*) FROM retired_topic_keys) AS retired").iloc[0]
-    q = stance_quality(con)
+    q = quality  # stance_quality(con), computed once by run()
     min_recall = float(params["min_recall"])
     measurable = [s for s in STANCES if q["per_class"][s]["recall"] >= min_recall
                   and q["per_class"][s]["precision"] >= min_recall]
@@ -469,7 +470,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
             f"![Stance share by month]({rel(figures['stance_share'])})", ""]
     recent = sorted(shares["period"].unique())[-6:]
     last_day = pd.Timestamp(corpus["last"])
-    out += [f"Last six months in the figure: documents with the label / documents of the month, and the 95 % Wilson "
+    out += ["Last six months in the figure: documents with the label / documents of the month, and the 95 % Wilson "
             "interval of the share:", "",
             "| month | documents | " + " | ".join(measurable) + " |", "|---|---:|" + "---:|" * len(measurable)]
     for m in recent:
@@ -563,14 +564,16 @@ def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path 
         min_docs = int(params["min_docs_per_month"])
         figures = {name: figures_dir / f"{name}.png"
                    for name in ("stance_share", "narrative_heatmap", "narrative_stance", "source_mix")}
-        shares = figure_stance_share(con, figures["stance_share"], min_docs=min_docs, seed=int(params["seed"]))
+        quality = stance_quality(con)
+        shares = figure_stance_share(con, figures["stance_share"], min_docs=min_docs, seed=int(params["seed"]),
+                                     quality=quality)
         figure_narrative_heatmap(con, figures["narrative_heatmap"], topics, min_docs=min_docs)
         figure_narrative_stance(con, figures["narrative_stance"], topics)
         figure_source_mix(con, figures["source_mix"], min_docs=min_docs)
         pages = topic_pages(con, model_dir, html_dir, topics)
         write_plot_tables(shares, topics, reports_dir / "plots")
         write_report(con, reports_dir / "report.md", topics=topics, shares=shares, params=params, figures=figures,
-                     pages=pages)
+                     pages=pages, quality=quality)
     finally:
         con.close()
     return {"figures": sorted(str(p.relative_to(reports_dir)) for p in figures.values()),

@@ -98,18 +98,35 @@ def read_doc_features(embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB) -> D
                        "FROM clean.corpus ORDER BY doc_id").to_arrow_table().to_pandas()
     finally:
         con.close()
-    row = {d: i for i, d in enumerate(meta["doc_id"])}
-    V = _vectors(vecs)
-    idx = np.array([row.get(d, -1) for d in vecs.column("doc_id").to_pylist()])
-    keep = idx >= 0
-    X = np.zeros((len(meta), V.shape[1]), dtype=np.float64)
-    np.add.at(X, idx[keep], V[keep])
-    counts = np.bincount(idx[keep], minlength=len(meta))
+    X, counts = document_means(vecs.column("doc_id").to_pylist(), _vectors(vecs), list(meta["doc_id"]))
     missing = int((counts == 0).sum())
     if missing:
         raise ValueError(f"{embed_db}: {missing} corpus documents have no narrative passage vector")
+    return DocFeatures(meta, X, model)
+
+
+def document_means(row_doc_ids: Sequence[str], vectors: np.ndarray, doc_ids: Sequence[str]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Document embeddings: the normalised mean of each document's passage vectors.
+
+    Args:
+        row_doc_ids: the document of each row of ``vectors``; rows of other
+            documents are ignored.
+        vectors: ``(n_passages, d)`` passage vectors.
+        doc_ids: the documents wanted, in output order.
+
+    Returns:
+        ``(X, counts)``: ``X`` is ``(len(doc_ids), d)`` float32 with unit rows
+        (zero rows for documents without a vector); ``counts`` the passages
+        averaged per document.
+    """
+    row = {d: i for i, d in enumerate(doc_ids)}
+    idx = np.array([row.get(d, -1) for d in row_doc_ids], dtype=np.int64)
+    keep = idx >= 0
+    X = np.zeros((len(doc_ids), vectors.shape[1]), dtype=np.float64)
+    np.add.at(X, idx[keep], vectors[keep])
     X /= np.linalg.norm(X, axis=1, keepdims=True).clip(min=1e-12)
-    return DocFeatures(meta, X.astype(np.float32), model)
+    return X.astype(np.float32), np.bincount(idx[keep], minlength=len(doc_ids))
 
 
 def read_labels(path: Path = LABEL_FILE, labels: Sequence[str] = ()) -> pd.DataFrame:
@@ -137,6 +154,17 @@ def read_labels(path: Path = LABEL_FILE, labels: Sequence[str] = ()) -> pd.DataF
         rows.append({"source_file": r["source"], "native_id": r["native_id"], "label": label,
                      "annotator": r.get("annotator", "")})
     return pd.DataFrame(rows, columns=["source_file", "native_id", "label", "annotator"])
+
+
+def labelled_pairs(path: Path = LABEL_FILE) -> set[tuple[str, str]]:
+    """``(source_file, native_id)`` of the documents in the label file (empty if there is none).
+
+    Raises:
+        ValueError: as :func:`read_labels`.
+    """
+    if not path.exists():
+        return set()
+    return set(zip(*read_labels(path)[["source_file", "native_id"]].to_numpy().T))
 
 
 def reserved_pairs(path: Path = DEMO_CORPUS_DIR / "EVAL_RESERVED.tsv") -> set[tuple[str, str]]:
@@ -466,9 +494,7 @@ def suggest(n: int, *, db: Path = WAREHOUSE_FILE, label_file: Path = LABEL_FILE)
             FROM stances s JOIN documents d USING (doc_id) ORDER BY s.doc_id""").fetchdf()
     finally:
         con.close()
-    labelled = set(zip(*read_labels(label_file)[["source_file", "native_id"]].to_numpy().T)) \
-        if label_file.exists() else set()
-    skip = labelled | reserved_pairs()
+    skip = labelled_pairs(label_file) | reserved_pairs()
     frame = frame[[k not in skip for k in zip(frame["source_file"], frame["native_id"])]]
     pcols = [c for c in frame.columns if c.startswith("p_")]
     P = frame[pcols].to_numpy()
@@ -510,8 +536,7 @@ def record_labels(records: Sequence[dict[str, Any]], *, annotator: str, labels: 
     """
     if not annotator.strip():
         raise ValueError("record_labels: annotator must name who read and labelled the documents")
-    done = set(zip(*read_labels(label_file)[["source_file", "native_id"]].to_numpy().T)) \
-        if label_file.exists() else set()
+    done = labelled_pairs(label_file)
     reserved = reserved_pairs()
     con = warehouse.connect(db, read_only=True)
     try:

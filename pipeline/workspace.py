@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipeline import warehouse
 from pipeline.config import WAREHOUSE_FILE
 
 #: Stance labels in codebook order (``../shared/ANNOTATION.md``).
@@ -47,10 +48,7 @@ def open_warehouse(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     Raises:
         FileNotFoundError: the file does not exist (run ``make run``).
     """
-    path = Path(path) if path else WAREHOUSE_FILE
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no warehouse; run `make run` first")
-    return duckdb.connect(str(path), read_only=True)
+    return warehouse.connect(path or WAREHOUSE_FILE, read_only=True)
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -80,6 +81,32 @@ def spec_for(sources: list[dict], source_id: str, **overrides) -> dict:
     return {**spec, **overrides}
 
 
+def serve_on_loopback(handler: Any, *, seed: int = 0) -> Any:
+    """A ``ThreadingHTTPServer`` for ``handler`` on port 80 of a free loopback
+    address (127.x.y.z), not yet serving.
+
+    Port 80, because trafilatura's URL checks (courlan.get_hostinfo) refuse
+    hosts with an explicit port; a random 127/8 address, so parallel runs and
+    other services do not collide. Binding port 80 needs root or
+    CAP_NET_BIND_SERVICE, which the project's machines and CI have.
+    """
+    import random
+    from http.server import ThreadingHTTPServer
+
+    rng = random.Random(os.getpid() + seed)
+    for _ in range(20):
+        host = f"127.{rng.randint(1, 254)}.{rng.randint(1, 254)}.{rng.randint(1, 254)}"
+        try:
+            server = ThreadingHTTPServer((host, 80), handler)
+        except PermissionError:
+            pytest.fail("binding port 80 on loopback needs root or CAP_NET_BIND_SERVICE")
+        except OSError:
+            continue
+        server.daemon_threads = True
+        return server
+    pytest.fail("no free loopback address with port 80")
+
+
 def scratch_env() -> dict[str, str]:
     """Environment for commands run in a scratch project: this venv first on
     PATH, offline, no analytics, fixed hash seed, and no
@@ -128,4 +155,5 @@ def e2e_project(tmp_path_factory) -> Path:
     return root
 
 
-__all__ = ["DEMO", "PROJECT_ROOT", "run_in", "scratch_env", "slice_corpus", "small_data_params", "spec_for"]
+__all__ = ["DEMO", "PROJECT_ROOT", "run_in", "scratch_env", "serve_on_loopback", "slice_corpus", "small_data_params",
+           "spec_for"]

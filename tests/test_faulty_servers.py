@@ -15,18 +15,17 @@ policy's own ``retries`` around it. The tests below pin that behaviour down.
 from __future__ import annotations
 
 import os
-import random
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from pipeline.scrape import FetchPolicy, fetch, read_manifest, scrape, write_manifest
 from pipeline.sources import make_reader
 from pipeline.sources.base import RawRecord, Reject
-from tests.conftest import DEMO
+from tests.conftest import DEMO, serve_on_loopback
 
 PAGE = (DEMO / "html/ainews/25-07-11-kimi-k2.html").read_bytes()
 
@@ -96,20 +95,8 @@ class _Faulty(BaseHTTPRequestHandler):
 @pytest.fixture
 def faulty():
     """A misbehaving server on port 80 of a random loopback address (see
-    ``tests/test_scrape.py`` for why port 80)."""
-    rng = random.Random(os.getpid() + 7)
-    server = None
-    for _ in range(20):
-        host = f"127.{rng.randint(1, 254)}.{rng.randint(1, 254)}.{rng.randint(1, 254)}"
-        try:
-            server = ThreadingHTTPServer((host, 80), _Faulty)
-            break
-        except PermissionError:
-            pytest.fail("binding port 80 on loopback needs root or CAP_NET_BIND_SERVICE")
-        except OSError:
-            continue
-    assert server is not None, "no free loopback address with port 80"
-    server.daemon_threads = True
+    :func:`tests.conftest.serve_on_loopback` for why port 80)."""
+    server = serve_on_loopback(_Faulty, seed=7)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     _Faulty.hits, _Faulty.times = {}, {}
     yield f"http://{server.server_address[0]}"

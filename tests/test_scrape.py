@@ -3,8 +3,6 @@ a feed and a sitemap. Neither trafilatura nor the network layer is mocked."""
 
 from __future__ import annotations
 
-import os
-import random
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,7 +13,7 @@ from pipeline.scrape import FetchPolicy, read_manifest, scrape, write_manifest
 from pipeline.sources import make_reader
 from pipeline.sources.base import RawRecord, Reject, sha256_bytes
 from pipeline.sources.html import extract_html
-from tests.conftest import DEMO
+from tests.conftest import DEMO, serve_on_loopback
 
 PAGES = ["25-01-27-ainews-deepseek-1-on-us-app-store-nvidia-stock-tanks-17percent.html",
          "25-07-11-kimi-k2.html", "25-06-16-chinese-models.html"]
@@ -33,23 +31,8 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 def _serve(root: Path) -> ThreadingHTTPServer:
-    """Bind a server on port 80 of a free loopback address (127.x.y.z).
-
-    Port 80, because trafilatura's URL checks (courlan.get_hostinfo) refuse
-    hosts with an explicit port; a random 127/8 address, so parallel runs and
-    other services do not collide. Binding port 80 needs root or
-    CAP_NET_BIND_SERVICE, which the project's machines and CI have.
-    """
-    rng = random.Random(os.getpid())
-    for _ in range(20):
-        host = f"127.{rng.randint(1, 254)}.{rng.randint(1, 254)}.{rng.randint(1, 254)}"
-        try:
-            return ThreadingHTTPServer((host, 80), lambda *a: _Handler(*a, directory=str(root)))
-        except PermissionError:
-            pytest.fail("binding port 80 on loopback needs root or CAP_NET_BIND_SERVICE")
-        except OSError:
-            continue
-    pytest.fail("no free loopback address with port 80")
+    """A loopback server for the files under ``root`` (see :func:`tests.conftest.serve_on_loopback`)."""
+    return serve_on_loopback(lambda *a: _Handler(*a, directory=str(root)))
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import sys
 from functools import lru_cache
 from typing import Any
 
@@ -74,9 +73,9 @@ def apply_fields(mapping: dict[str, str], record: Any, *, strict: bool = True) -
     for key, expr in mapping.items():
         try:
             out[key] = as_text(compile_expression(expr).search(record))
-        except ValueError:
+        except ValueError as exc:
             if strict:
-                raise ValueError(f"{key} ({expr}) is {sys.exc_info()[1]}") from None
+                raise ValueError(f"{key} ({expr}) is {exc}") from None
             out[key] = None
     return out
 

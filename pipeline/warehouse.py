@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import psutil
 
 from pipeline.config import SQL_DIR, WAREHOUSE_FILE
 
@@ -84,24 +85,41 @@ def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = False) -> du
     return duckdb.connect(str(path), read_only=read_only)
 
 
-def _alive(pid: int) -> bool:
+def _builder_alive(pid: int, copy: Path) -> bool:
+    """Whether process ``pid`` can still be the build that writes ``copy``.
+
+    A zombie (killed, not yet reaped: common in containers whose PID 1 does
+    not reap orphans) is dead, and so is a process started after the copy
+    was last written (the pid was reused). Uses ``psutil`` (already a
+    dependency of DVC)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return proc.create_time() <= copy.stat().st_mtime + 1.0
+    except (psutil.NoSuchProcess, FileNotFoundError):
         return False
-    except PermissionError:  # exists, owned by someone else
+    except psutil.AccessDenied:  # exists, owned by someone else
         return True
-    return True
 
 
 def remove_stale_copies(path: Path) -> list[Path]:
     """Delete ``<name>.tmp-<pid>`` copies (and their ``.wal``) left by a build
     whose process is gone (killed with SIGKILL, power loss); a running
-    build's copy is left alone. Returns the deleted paths."""
+    build's copy is left alone. Called by :func:`build`, so a killed stage's
+    copy goes when that database is next built (a plain ``dvc repro`` that
+    finds the stage up to date builds nothing and leaves it, git-ignored).
+
+    Args:
+        path: the database file whose stale copies to delete.
+
+    Returns:
+        The deleted paths, sorted.
+    """
     removed = []
     for stale in sorted(path.parent.glob(f"{path.name}.tmp-*")):
         pid = stale.name[len(path.name) + len(".tmp-"):].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not _builder_alive(int(pid), stale):
             stale.unlink(missing_ok=True)
             removed.append(stale)
     return removed

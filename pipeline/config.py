@@ -30,6 +30,7 @@ CLEAN_DB = STAGES_DIR / "clean.duckdb"
 EMBED_DB = STAGES_DIR / "embed.duckdb"
 TOPICS_DB = STAGES_DIR / "topics.duckdb"
 STANCE_DB = STAGES_DIR / "stance.duckdb"
+ACTORS_DB = STAGES_DIR / "actors.duckdb"
 #: Embedding cache keyed by (model, sha256 of passage text); survives re-runs.
 EMBED_CACHE_FILE = DATA_DIR / "cache" / "embeddings.duckdb"
 REPORTS_DIR = PROJECT_ROOT / "reports"

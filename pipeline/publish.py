@@ -17,10 +17,11 @@ import argparse
 from pathlib import Path
 
 from pipeline import warehouse
-from pipeline.config import CLEAN_DB, EMBED_DB, SQL_DIR, STANCE_DB, TOPICS_DB, WAREHOUSE_FILE
+from pipeline.config import ACTORS_DB, CLEAN_DB, EMBED_DB, SQL_DIR, STANCE_DB, TOPICS_DB, WAREHOUSE_FILE
 
 #: Later stage databases, attached in this order.
-STAGE_DBS: tuple[tuple[str, Path], ...] = (("embed", EMBED_DB), ("topics", TOPICS_DB), ("stance", STANCE_DB))
+STAGE_DBS: tuple[tuple[str, Path], ...] = (("embed", EMBED_DB), ("topics", TOPICS_DB), ("stance", STANCE_DB),
+                                           ("actors", ACTORS_DB))
 
 
 def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,

@@ -21,6 +21,7 @@ figure's source note.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from pathlib import Path
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.config import MODELS_DIR, REPORTS_DIR, WAREHOUSE_FILE, load_params
+from pipeline.config import METRICS_DIR, MODELS_DIR, REPORTS_DIR, WAREHOUSE_FILE, load_params
 from pipeline.workspace import LABELS, STANCE_COLOURS
 
 STANCES = LABELS[:3]
@@ -262,6 +263,71 @@ def figure_source_mix(con: Any, path: Path, *, min_docs: int) -> pd.DataFrame:
     return frame
 
 
+#: Quotes of listed actors (table ``actors``), not ``other:`` names or unknown speakers.
+LISTED = "q.speaker_actor IN (SELECT actor FROM actors)"
+
+
+def top_actors(con: Any, n: int) -> pd.DataFrame:
+    """The ``n`` listed actors with the most quotes: ``actor, kind, n_quotes``."""
+    return workspace.query(con, f"""
+        SELECT q.speaker_actor AS actor, a.kind, count(*) AS n_quotes
+        FROM quotes q JOIN actors a ON a.actor = q.speaker_actor WHERE {LISTED}
+        GROUP BY ALL ORDER BY n_quotes DESC, actor LIMIT ?""", [n])
+
+
+def figure_actor_stance(con: Any, path: Path, actors: pd.DataFrame, *, min_quotes: int) -> pd.DataFrame:
+    """Heatmap: per actor (rows) and quarter (columns), the net stance of the
+    actor's quotes, ``(pro_open_source - security_hawk) / quotes`` (−1 … 1),
+    from view ``actor_stance``; cells with fewer than ``min_quotes`` quotes
+    are left blank. Returns the quarterly counts."""
+    plt = _plt()
+    frame = workspace.query(con, "SELECT actor, period, label, n_quotes FROM actor_stance WHERE actor IN "
+                                 "(SELECT unnest(?))", [actors["actor"].tolist()])
+    frame["quarter"] = pd.PeriodIndex(pd.to_datetime(frame["period"]), freq="Q").astype(str)
+    wide = frame.pivot_table(index=["actor", "quarter"], columns="label", values="n_quotes", aggfunc="sum",
+                             fill_value=0).reindex(columns=list(LABELS), fill_value=0)
+    total = wide.sum(axis=1)
+    net = ((wide["pro_open_source"] - wide["security_hawk"]) / total).unstack("quarter")
+    counts = total.unstack("quarter").fillna(0).astype(int)
+    quarters = sorted(counts.columns)
+    quarters = [qq for qq in quarters if counts[qq].max() >= min_quotes]
+    net = net.reindex(index=actors["actor"], columns=quarters)
+    counts = counts.reindex(index=actors["actor"], columns=quarters).fillna(0).astype(int)
+    shown = net.where(counts >= min_quotes)
+    if not len(actors) or not quarters:
+        fig, ax = plt.subplots(figsize=(7, 3))
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"No listed actor has a quarter with {min_quotes} or more quotes.", ha="center")
+        _note(fig, SOURCE_NOTE.format(view="view actor_stance"))
+        _save(fig, path)
+        return counts
+    from matplotlib.colors import LinearSegmentedColormap
+
+    cmap = LinearSegmentedColormap.from_list("net", [STANCE_COLOURS["security_hawk"], "#FFFFFF",
+                                                     STANCE_COLOURS["pro_open_source"]])
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.62 * len(quarters) + 3.5), 0.42 * len(actors) + 2.2))
+    im = ax.imshow(shown.to_numpy(dtype=float), aspect="auto", cmap=cmap, vmin=-1, vmax=1)
+    for i in range(len(actors)):
+        for j in range(len(quarters)):
+            k = int(counts.iat[i, j])
+            if k:
+                ax.text(j, i, str(k), ha="center", va="center", fontsize=7,
+                        color="black" if k >= min_quotes else "#9A9A9A")
+    ax.set_yticks(range(len(actors)), [f"{a} ({kind})" for a, kind in zip(actors["actor"], actors["kind"])])
+    ax.set_xticks(range(len(quarters)), quarters, rotation=90)
+    ax.set_xlabel("quarter of publication (UTC)")
+    ax.set_title("Net stance of each actor's quotes by quarter")
+    bar = fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
+    bar.set_ticks([-1, 0, 1], labels=["all security_hawk", "balanced / neutral", "all pro_open_source"])
+    _note(fig, SOURCE_NOTE.format(view="view actor_stance") +
+          "\nColour: (pro_open_source − security_hawk quotes) / all quotes of the actor in the quarter; numbers: "
+          f"quotes; cells with fewer than {min_quotes} quotes are blank (grey number).\nQuote stance is the "
+          "document classifier applied to the quote's text; speakers come from automatic attribution "
+          "(precision and recall in metrics/actors.json).")
+    _save(fig, path)
+    return counts
+
+
 def topic_pages(con: Any, model_dir: Path, out_dir: Path, topics: pd.DataFrame) -> list[Path]:
     """BERTopic's plotly views as standalone HTML with plotly.js inlined.
 
@@ -373,8 +439,72 @@ def stance_quality(con: Any) -> dict[str, Any]:
             "gold": gold}
 
 
+def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], rel: Any, measurable: list[str],
+                  metrics: dict[str, Any]) -> list[str]:
+    """Markdown lines of the report's "who says what" section: attribution
+    quality (from ``metrics/actors.json``), the actor figure, the listed
+    actors most quoted with each measurable stance with their most typical
+    quote cited, and the outlets that quote listed actors."""
+    n = int(params["top_actors"])
+    totals = workspace.query(con, f"""
+        SELECT count(*) AS quotes, count(DISTINCT doc_id) AS docs,
+               count(*) FILTER (WHERE {LISTED}) AS listed,
+               count(*) FILTER (WHERE q.speaker_actor = 'unknown') AS unknown
+        FROM quotes q""").iloc[0]
+    ev = metrics["evaluation"]
+    part, exact = ev["attribution_partial_span"], ev["attribution_exact_span"]
+    out = ["## 5. Who says what: actors and quotes", "",
+           f"{int(totals.quotes):,} quotes in {int(totals.docs):,} documents (tables `quotes`, `quote_stances`): "
+           f"{int(totals.listed):,} by actors listed in `corpora/actors.yaml`, {int(totals.unknown):,} by speakers the "
+           "finder could not name. Public comments count each passage as a quote of the submitter. "
+           f"On the quote gold set ({ev['gold_quotes']} quotes in {ev['documents']} documents, LLM-labelled, "
+           f"`corpora/labels/quotes_v1.jsonl`) the stage's attribution has **precision {part['precision']:.2f} and "
+           f"recall {part['recall']:.2f}** (partial span; exact span {exact['precision']:.2f} / "
+           f"{exact['recall']:.2f}). Recall is low: the stage parses only relevant passages and whole articles of "
+           "some sources (`params.yaml: actors`), and misses many reported-speech forms. **Counts are lower "
+           "bounds, and a quote's stance is the document classifier applied to the quote's own text**, which it "
+           "was not trained on: read the quotes before citing a stance.", "",
+           f"![Actor stance by quarter]({rel(figures['actor_stance'])})", ""]
+    for st in STANCES:
+        if st not in measurable:
+            out += [f"**{st}**: not measurable (section 2).", ""]
+            continue
+        rows = workspace.query(con, f"""
+            WITH ranked AS (
+                SELECT q.speaker_actor AS actor, q.quote_text, s.p_{st} AS p, coalesce(d.outlet, d.platform) AS outlet,
+                       d.published_at, d.url, d.source_type,
+                       count(*) FILTER (WHERE s.label = ?) OVER (PARTITION BY q.speaker_actor) AS n_label,
+                       count(*) OVER (PARTITION BY q.speaker_actor) AS n_all,
+                       row_number() OVER (PARTITION BY q.speaker_actor ORDER BY s.p_{st} DESC, q.quote_id) AS rank
+                FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
+                WHERE {LISTED} AND d.url IS NOT NULL AND d.published_at IS NOT NULL)
+            SELECT r.*, a.kind FROM ranked r JOIN actors a USING (actor)
+            WHERE rank = 1 AND n_label > 0 ORDER BY n_label DESC, actor LIMIT ?""", [st, n])
+        out += [f"**Most quoted with stance {st}** (quotes classified {st} / all quotes of the actor; the example is "
+                "the actor's quote with the highest probability of the stance):", "",
+                "| actor | kind | quotes | example quote | cited |", "|---|---|---:|---|---|"]
+        for r in rows.itertuples():
+            text = r.quote_text if len(r.quote_text) <= 220 else r.quote_text[:217].rsplit(" ", 1)[0] + " …"
+            out.append(f"| {r.actor} | {r.kind} | {int(r.n_label)}/{int(r.n_all)} | “{_md_cell(text)}” | "
+                       f"{_md_cell(_cite(r))} |")
+        out.append("")
+    outlets = workspace.query(con, """
+        SELECT o.outlet, sum(o.n) AS n,
+               sum(o.n) FILTER (WHERE o.label = 'pro_open_source') AS pos,
+               sum(o.n) FILTER (WHERE o.label = 'security_hawk') AS sh
+        FROM outlet_quotes o JOIN actors a USING (actor)
+        GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?""", [n])
+    out += ["**Which outlets quote listed actors, and with which stance** (view `outlet_quotes`):", "",
+            "| outlet | quotes of listed actors | pro_open_source | security_hawk |", "|---|---:|---:|---:|"]
+    for r in outlets.itertuples():
+        pos, sh = int(0 if pd.isna(r.pos) else r.pos), int(0 if pd.isna(r.sh) else r.sh)
+        out.append(f"| {_md_cell(r.outlet)} | {int(r.n):,} | {pos} ({_pct(pos / r.n)}) | {sh} ({_pct(sh / r.n)}) |")
+    return out + [""]
+
+
 def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataFrame, params: dict[str, Any],
-                 figures: dict[str, Path], pages: list[Path], quality: dict[str, Any]) -> str:
+                 figures: dict[str, Path], pages: list[Path], quality: dict[str, Any],
+                 actor_metrics: dict[str, Any]) -> str:
     """Assemble ``reports/report.md`` from warehouse queries; returns the text.
 
     Stance shares count only documents without a training label (a labelled
@@ -531,7 +661,9 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
                    "topics. Examples: " + ("; ".join(_cite(r) for r in ex.itertuples()) or "none citable") + ".")
     out += ["", "(A document counts in every topic that holds one of its narrative passages.)", ""]
 
-    out += ["## 5. Earliest documents in this corpus", "",
+    out += actor_section(con, params, figures, rel, measurable, actor_metrics)
+
+    out += ["## 6. Earliest documents in this corpus", "",
             "The earliest citable documents (single records with URL and date) among passages the clustering itself "
             f"put in each of the largest narratives (membership ≥ {float(params['min_membership']):.1f}; "
             "view `passage_narratives`). *Earliest in this corpus* is not *first in the world*: each source "
@@ -541,7 +673,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
         rows = first[first["topic_key"] == k]
         cited = "; ".join(f"{_cite(r)} ({r.source_type})" for r in rows.itertuples()) or "none above the threshold"
         out.append(f"| {k} | {_md_cell(cited)} |")
-    out += ["", "## 6. Interactive views", "",
+    out += ["", "## 7. Interactive views", "",
             "Standalone HTML (plotly inlined, opens offline): "
             + ", ".join(f"[{p.stem}]({rel(p)})" for p in pages) + ".", ""]
     text = "\n".join(out) + "\n"
@@ -550,11 +682,11 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
 
 
 def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path = REPORTS_DIR,
-        model_dir: Path | None = None) -> dict[str, Any]:
+        model_dir: Path | None = None, metrics_file: Path = METRICS_DIR / "actors.json") -> dict[str, Any]:
     """Write every output of the stage; returns a summary (paths, counts).
 
     Raises:
-        FileNotFoundError: no warehouse or no saved topic model.
+        FileNotFoundError: no warehouse, no saved topic model or no metrics/actors.json.
     """
     model_dir = model_dir or MODELS_DIR / "topics" / "bertopic"
     figures_dir, html_dir = reports_dir / "figures", reports_dir / "html"
@@ -563,17 +695,21 @@ def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path 
         topics = top_topics(con, int(params["top_narratives"]))
         min_docs = int(params["min_docs_per_month"])
         figures = {name: figures_dir / f"{name}.png"
-                   for name in ("stance_share", "narrative_heatmap", "narrative_stance", "source_mix")}
+                   for name in ("stance_share", "narrative_heatmap", "narrative_stance", "source_mix",
+                                "actor_stance")}
         quality = stance_quality(con)
         shares = figure_stance_share(con, figures["stance_share"], min_docs=min_docs, seed=int(params["seed"]),
                                      quality=quality)
         figure_narrative_heatmap(con, figures["narrative_heatmap"], topics, min_docs=min_docs)
         figure_narrative_stance(con, figures["narrative_stance"], topics)
         figure_source_mix(con, figures["source_mix"], min_docs=min_docs)
+        figure_actor_stance(con, figures["actor_stance"], top_actors(con, int(params["top_actors"])),
+                            min_quotes=int(params["min_quotes"]))
+        actor_metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
         pages = topic_pages(con, model_dir, html_dir, topics)
         write_plot_tables(shares, topics, reports_dir / "plots")
         write_report(con, reports_dir / "report.md", topics=topics, shares=shares, params=params, figures=figures,
-                     pages=pages, quality=quality)
+                     pages=pages, quality=quality, actor_metrics=actor_metrics)
     finally:
         con.close()
     return {"figures": sorted(str(p.relative_to(reports_dir)) for p in figures.values()),

@@ -26,9 +26,9 @@ pytestmark = pytest.mark.e2e
 
 TABLES = ("documents", "rejects", "manifest", "passages", "embeddings", "topics", "passage_topics", "doc_topics",
           "topics_over_time", "topic_key_history", "topic_representatives", "stances", "passage_stances",
-          "zero_shot_stances", "stance_labels")
+          "zero_shot_stances", "stance_labels", "actors", "entities", "quotes", "quote_stances")
 VIEWS = ("corpus", "source_summary", "passage_narratives", "stance_over_time", "stance_over_time_by_source_type",
-         "narrative_stance", "source_stance")
+         "narrative_stance", "source_stance", "actor_stance", "outlet_quotes")
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +136,42 @@ def test_stance_metrics_are_reported(project):
                    "max(p_pro_open_source + p_security_hawk + p_pro_china_tools + p_neutral + p_off_topic) "
                    "FROM stances").fetchall()[0]
     assert 0.999 < sums[0] <= sums[1] < 1.001
+
+
+def test_actor_tables_cite_their_text_and_views_add_up(project):
+    """Entities and quotes point at their exact characters in ``documents.text``;
+    every quote has one stance; the actor views' shares add up to 1; the
+    metrics carry the gold-set evaluation."""
+    con = _db(project)
+    bad = con.sql("SELECT count(*) FROM quotes q JOIN documents d USING (doc_id) "
+                  "WHERE substr(d.text, q.start_char + 1, q.end_char - q.start_char) <> q.quote_text").fetchall()[0][0]
+    assert bad == 0
+    bad = con.sql("SELECT count(*) FROM entities e JOIN documents d USING (doc_id) "
+                  "WHERE substr(d.text, e.start_char + 1, e.end_char - e.start_char) <> e.text").fetchall()[0][0]
+    assert bad == 0
+    # each quote lies in the passage it names
+    outside = con.sql("SELECT count(*) FROM quotes q JOIN passages p USING (passage_id) "
+                      "WHERE q.start_char < p.char_start OR q.start_char >= p.char_end").fetchall()[0][0]
+    assert outside == 0
+    n_quotes, n_stances, n_joined = con.sql(
+        "SELECT (SELECT count(*) FROM quotes), (SELECT count(*) FROM quote_stances), "
+        "(SELECT count(*) FROM quotes JOIN quote_stances USING (quote_id))").fetchall()[0]
+    assert n_quotes > 0 and n_quotes == n_stances == n_joined
+    cues = {r[0] for r in con.sql("SELECT DISTINCT cue FROM quotes").fetchall()}
+    assert {"comment_author", "reported"} <= cues
+    # the ruler's canonical ids are registry actors; Nvidia is an ORG, never a GPE
+    assert con.sql("SELECT count(*) FROM entities WHERE actor IS NOT NULL AND actor NOT IN (SELECT actor FROM actors)"
+                   ).fetchall()[0][0] == 0
+    assert con.sql("SELECT count(*) FROM entities WHERE lower(text) = 'nvidia' AND label <> 'ORG'").fetchall()[0][0] == 0
+    sums = con.sql("SELECT actor, period, sum(share) s FROM actor_stance GROUP BY ALL HAVING abs(s - 1) > 1e-9").fetchall()
+    assert not sums
+    total = con.sql("SELECT sum(n) FROM outlet_quotes").fetchall()[0][0]
+    assert total == con.sql("SELECT count(*) FROM quotes WHERE speaker_actor <> 'unknown'").fetchall()[0][0]
+    metrics = json.loads((project / "metrics/actors.json").read_text())
+    assert metrics["quotes"] == n_quotes and metrics["entities"] == con.sql("SELECT count(*) FROM entities").fetchall()[0][0]
+    ev = metrics["evaluation"]
+    assert ev["gold_quotes"] == 240 and set(ev) >= {"span_exact", "span_partial", "attribution_exact_span",
+                                                    "attribution_partial_span"}
 
 
 def _digest(paths: list[Path]) -> dict[str, str]:
@@ -246,7 +282,8 @@ def test_report_stage_writes_figures_pages_and_a_report_from_the_warehouse(proje
     import matplotlib.image as mpimg
 
     figures = sorted((project / "reports/figures").glob("*.png"))
-    assert [p.stem for p in figures] == ["narrative_heatmap", "narrative_stance", "source_mix", "stance_share"]
+    assert [p.stem for p in figures] == ["actor_stance", "narrative_heatmap", "narrative_stance", "source_mix",
+                                         "stance_share"]
     for path in figures:
         height, width = mpimg.imread(path).shape[:2]
         assert width >= 900 and height >= 400, (path.name, width, height)
@@ -271,6 +308,11 @@ def test_report_stage_writes_figures_pages_and_a_report_from_the_warehouse(proje
     assert cited_urls and cited_urls <= urls
     for path in figures:
         assert f"figures/{path.name}" in report
+    # who says what: the quote count and the gold-set figures come from the warehouse and metrics
+    metrics = json.loads((project / "metrics/actors.json").read_text())
+    assert f"{metrics['quotes']:,} quotes in" in report
+    part = metrics["evaluation"]["attribution_partial_span"]
+    assert f"precision {part['precision']:.2f} and recall {part['recall']:.2f}" in report
     assert not re.search(r"\bnan\b|\bNaT\b", report)  # no missing value leaked into the text
 
 

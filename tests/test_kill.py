@@ -29,7 +29,7 @@ from tests.conftest import run_in, scratch_env
 
 pytestmark = pytest.mark.e2e
 
-STAGES = ("scrape", "clean", "embed", "topics", "stance", "warehouse", "report")
+STAGES = ("scrape", "clean", "embed", "topics", "stance", "actors", "warehouse", "report")
 KILL_AT = (0.25, 0.6)  # fractions of the stage's forced wall time (halved if the run beat the kill)
 
 #: What "the same warehouse" means: per table, a digest over the rows in key order.
@@ -41,6 +41,8 @@ FINGERPRINT = {
     "topics": "SELECT topic_key, size FROM topics ORDER BY topic_key",
     "passage_topics": "SELECT passage_id, topic_key FROM passage_topics ORDER BY passage_id",
     "stances": "SELECT doc_id, label FROM stances ORDER BY doc_id",
+    "quotes": "SELECT quote_id, speaker_actor, start_char, end_char FROM quotes ORDER BY quote_id",
+    "quote_stances": "SELECT quote_id, label FROM quote_stances ORDER BY quote_id",
 }
 
 

@@ -1,0 +1,47 @@
+-- 001: actors, entities, quotes and quote stances (issue #6). Filled by pipeline/actors.py.
+
+-- The actor registry, corpora/actors.yaml.
+CREATE TABLE actors (
+    actor    VARCHAR PRIMARY KEY,   -- canonical name
+    kind     VARCHAR NOT NULL,      -- company, lab, government, person, ...
+    org      VARCHAR,               -- the actor a person speaks for, if listed
+    aliases  VARCHAR[] NOT NULL     -- every alias matched (case-insensitive), the name included
+);
+
+-- spaCy named entities (statistical NER corrected by the actor ruler) in the
+-- passages the stage reads; offsets index documents.text.
+CREATE TABLE entities (
+    doc_id      VARCHAR NOT NULL,
+    passage_id  VARCHAR NOT NULL,
+    text        VARCHAR NOT NULL,
+    label       VARCHAR NOT NULL,   -- spaCy label: PERSON, ORG, GPE, NORP, PRODUCT ...
+    actor       VARCHAR,            -- canonical actor when the ruler matched an alias
+    start_char  INTEGER NOT NULL,
+    end_char    INTEGER NOT NULL
+);
+
+-- Attributed quotes; quote_text = documents.text[start_char:end_char].
+CREATE TABLE quotes (
+    quote_id       VARCHAR PRIMARY KEY,  -- sha256(doc_id, start_char, end_char, cue), 16 hex digits
+    doc_id         VARCHAR NOT NULL,
+    passage_id     VARCHAR NOT NULL,     -- the passage holding start_char
+    speaker        VARCHAR NOT NULL,     -- as written: "Nvidia CEO Jensen Huang", "he", a submitter
+    speaker_actor  VARCHAR NOT NULL,     -- canonical actor, 'other:<name>' or 'unknown'
+    quote_text     VARCHAR NOT NULL,
+    cue            VARCHAR NOT NULL,     -- said_direct, colon_direct, wrote_direct, reported,
+                                         -- according_to, transcript, comment_author
+    start_char     INTEGER NOT NULL,
+    end_char       INTEGER NOT NULL
+);
+
+-- The stance classifier (models/stance.skops) on each quote's own text.
+CREATE TABLE quote_stances (
+    quote_id          VARCHAR PRIMARY KEY,
+    label             VARCHAR NOT NULL,
+    p_pro_open_source DOUBLE NOT NULL,
+    p_security_hawk   DOUBLE NOT NULL,
+    p_pro_china_tools DOUBLE NOT NULL,
+    p_neutral         DOUBLE NOT NULL,
+    p_off_topic       DOUBLE NOT NULL,
+    model_version     VARCHAR NOT NULL
+);

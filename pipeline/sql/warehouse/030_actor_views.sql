@@ -1,0 +1,22 @@
+-- Actor views over the published warehouse (issue #6).
+-- Speakers the stage could not name (speaker_actor = 'unknown') are left out;
+-- unlisted speakers appear as 'other:<name>' (join `actors` to keep listed ones).
+
+-- Stance of each actor's quotes per month; shares of an (actor, period) sum to 1.
+CREATE OR REPLACE VIEW actor_stance AS
+WITH c AS (
+    SELECT q.speaker_actor AS actor,
+           CAST(date_trunc('month', d.published_at AT TIME ZONE 'UTC') AS DATE) AS period,
+           s.label, count(*) AS n
+    FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
+    WHERE q.speaker_actor <> 'unknown' AND d.published_at IS NOT NULL
+    GROUP BY ALL)
+SELECT actor, period, label, n AS n_quotes, n / sum(n) OVER (PARTITION BY actor, period) AS share FROM c;
+
+-- Which outlets quote which actor with which stance (outlet: the document's
+-- outlet, else its source).
+CREATE OR REPLACE VIEW outlet_quotes AS
+SELECT coalesce(d.outlet, d.source) AS outlet, q.speaker_actor AS actor, s.label, count(*) AS n
+FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
+WHERE q.speaker_actor <> 'unknown'
+GROUP BY ALL;

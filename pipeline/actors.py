@@ -66,11 +66,20 @@ SPEECH_LEMMAS = frozenset({
 #: Heads of "the company said"-style speakers, resolved like "it" to the last organisation named.
 NOMINAL_ORGS = frozenset({"company", "firm", "startup", "lab", "laboratory", "agency", "department", "ministry",
                           "government", "administration", "group", "developer", "maker"})
+#: Speech verbs that also mean something else ("adds web search", "calls it"):
+#: cues only next to a quotation.
+WEAK_LEMMAS = frozenset({"add", "call", "describe", "maintain", "post", "observe"})
+#: Shorter quoted or reported text is not a quote ("frontier", "4-bit").
+MIN_QUOTE_WORDS = 3
 PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "they": "org", "it": "org",
             "we": "org"}
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{2,}?)[\"“”]")
 _SPEAKER_LINE = re.compile(r"^(?P<name>(?:(?:MR|MS|MRS|DR|SEN|SENATOR|REP|SECRETARY|PRESIDENT|THE PRESIDENT)\.?\s+)?"
-                           r"[A-Z][A-Z.'\- ]{1,40}|Q)\s*:\s+(?P<text>\S.*)$", re.MULTILINE)
+                           r"[A-Z][A-Z.'\- ]{1,40}|Q|[A-Z][\w.’'\-]+(?: [A-Z][\w.’'\-]+){1,3}(?=:\s+\[\d))"
+                           r"\s*:\s+(?P<text>\S.*)$", re.MULTILINE)
+#: Line labels that look like transcript speakers.
+NOT_SPEAKERS = frozenset({"note", "update", "source", "editor's note", "disclosure", "correction", "related",
+                          "summary", "tl;dr", "edit", "activity", "link", "title", "answer", "question"})
 
 
 @dataclass(frozen=True)
@@ -81,10 +90,23 @@ class Actor:
     kind: str
     aliases: tuple[str, ...]
     org: str | None = None
+    #: aliases matched only with this exact case ("FAIR", "Meta", "Moonshot": common words in lower case)
+    case_sensitive: tuple[str, ...] = ()
 
     @property
     def is_person(self) -> bool:
         return self.kind in PERSON_KINDS
+
+
+class History(list):
+    """What a document has named so far: a list of :class:`Actor` mentions
+    (listed actors and stand-ins for unlisted names, for surnames), and
+    ``subjects``, the actor each sentence's main subject named (or None),
+    for pronouns."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.subjects: list[Actor | None] = []
 
 
 @dataclass
@@ -134,7 +156,11 @@ def load_actors(path: Path = ACTORS_FILE) -> list[Actor]:
             if key in owner and owner[key] != entry["actor"]:
                 raise ConfigError(f"{where} ({entry['actor']}): alias {alias!r} already belongs to {owner[key]}")
             owner[key] = entry["actor"]
-        actors.append(Actor(str(entry["actor"]), entry["kind"], aliases, entry.get("org")))
+        exact = tuple(map(str, entry.get("case_sensitive") or []))
+        if not set(exact) <= set(aliases):
+            raise ConfigError(f"{where} ({entry['actor']}): case_sensitive names that are not aliases: "
+                              f"{sorted(set(exact) - set(aliases))}")
+        actors.append(Actor(str(entry["actor"]), entry["kind"], aliases, entry.get("org"), exact))
     names = [a.actor for a in actors]
     if len(set(names)) != len(names):
         raise ConfigError(f"{path}: actor names repeat: {sorted({x for x in names if names.count(x) > 1})}")
@@ -147,6 +173,9 @@ def load_actors(path: Path = ACTORS_FILE) -> list[Actor]:
 def add_actor_ruler(nlp: Any, actors: list[Actor]) -> Any:
     """Add an ``entity_ruler`` with every alias before ``ner``; returns ``nlp``.
 
+    Aliases match case-insensitively, except an actor's ``case_sensitive``
+    ones ("FAIR" is Meta's lab, "fair" is a word).
+
     Persons get label PERSON, everything else ORG; ``ent_id_`` is the
     canonical actor. ``overwrite_ents`` lets the ruler correct the statistical
     NER (Nvidia as GPE).
@@ -156,7 +185,10 @@ def add_actor_ruler(nlp: Any, actors: list[Actor]) -> Any:
     patterns = []
     for a in actors:
         label = "PERSON" if a.is_person else "ORG"
-        patterns.extend({"label": label, "pattern": alias, "id": a.actor} for alias in a.aliases)
+        for alias in a.aliases:
+            # case-insensitive phrase, or exact tokens for the case-sensitive ones
+            pattern = [{"ORTH": t.text} for t in nlp.make_doc(alias)] if alias in a.case_sensitive else alias
+            patterns.append({"label": label, "pattern": pattern, "id": a.actor})
     ruler.add_patterns(patterns)
     return nlp
 
@@ -166,6 +198,20 @@ def _actor_in(span: Any, registry: dict[str, Actor]) -> Actor | None:
     found = [registry[e.ent_id_] for e in span.ents if e.ent_id_ in registry]
     people = [a for a in found if a.is_person]
     return (people or found or [None])[0]
+
+
+def _adjacent(verb: Any, start: int, end: int, window: int = 6) -> bool:
+    """Whether a token (the speech verb or its subject) sits next to the
+    quotation ``[start, end)``: within ``window`` tokens after its closing
+    mark ("…," said X) or before its opening mark (X said: "…")."""
+    doc = verb.doc
+    if verb.idx >= end:
+        between = [t for t in doc[:verb.i] if t.idx >= end]
+    elif verb.idx < start:
+        between = [t for t in doc[verb.i + 1:] if t.idx + len(t) <= start]
+    else:
+        return False
+    return len(between) <= window
 
 
 def _speaker_span(token: Any) -> Any:
@@ -200,7 +246,9 @@ class QuoteFinder:
         last person or organisation named; another name → ``other:<name>``
         (a person before an organisation); otherwise ``unknown``.
         """
-        actor = _actor_in(span, self.registry) or (_actor_in(context, self.registry) if context is not None else None)
+        spans = context if isinstance(context, list) else ([context] if context is not None else [])
+        actor = _actor_in(span, self.registry) or next(
+            (a for a in (_actor_in(c, self.registry) for c in spans) if a is not None), None)
         if actor:
             return actor.actor
         text = span.text.strip()
@@ -215,10 +263,12 @@ class QuoteFinder:
         kind = PRONOUNS.get(text.lower())
         if kind is None and head is not None and head.lemma_.lower() in NOMINAL_ORGS and \
                 any(t.lower_ == "the" for t in head.children):
-            kind = "org"  # "the company said": the last organisation named
+            kind = "org"  # "the company said"
         if kind:
-            for prior in reversed(history):
-                if (kind == "person") == prior.is_person:
+            # the subject of one of the last two sentences, if it is of the right
+            # kind; "they" after "Users love DeepSeek." is not DeepSeek
+            for prior in reversed(getattr(history, "subjects", [])[-2:]):
+                if prior is not None and (kind == "person") == prior.is_person:
                     return prior.actor
             return "unknown"
         names = people + [e for e in span.ents if e.label_ == "ORG"] + \
@@ -227,6 +277,30 @@ class QuoteFinder:
         if names:
             return f"other:{names[0].text}"
         return f"other:{text}" if head is not None and head.pos_ == "PROPN" else "unknown"
+
+    @staticmethod
+    def _continuation(sent: Any, marks: list[tuple[int, int]], previous: list[Quote]) -> list[Quote]:
+        """A sentence that is all quotation, right after a sentence with a
+        direct quote, continues that speaker ("“…,” Ng said. “That limits
+        how all of us can access AI.”")."""
+        last = next((q for q in reversed(previous) if q.cue.endswith("_direct")), None)
+        text = sent.text.strip()
+        if last is None or not text or text[0] not in "\"“":
+            return []
+        inside = [(a, b) for a, b in marks if a >= sent.start_char and b <= sent.end_char]
+        covered = sum(b - a for a, b in inside)
+        if not inside or covered < 0.7 * len(text):
+            return []
+        return [Quote(last.speaker, last.speaker_actor, sent.doc.text[a:b], last.cue, a, b) for a, b in inside
+                if len(_WORD.findall(sent.doc.text[a:b])) >= MIN_QUOTE_WORDS]
+
+    def _subject(self, sent: Any, history: list[Actor]) -> Actor | None:
+        """The actor the sentence's main subject names (for later pronouns), or None."""
+        subj = next((c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is None or subj.lower_ in PRONOUNS:
+            return None
+        named = self.mentions(_speaker_span(subj))
+        return (sorted(named, key=lambda a: not a.is_person) or [None])[0]
 
     def mentions(self, span: Any) -> list[Actor]:
         """Who ``span`` names, in order, for later pronouns and surnames:
@@ -248,35 +322,40 @@ class QuoteFinder:
                 out.append(Actor(f"other:{e.text}", "company", (e.text,)))
         return out
 
-    def find(self, text: str) -> list[Quote]:
+    def find(self, text: str, publisher: str | None = None) -> list[Quote]:
         """Every attributed quote in ``text``, in text order.
 
         Args:
             text: a document's cleaned text (paragraphs separated by blank lines).
+            publisher: the document's outlet (see :meth:`transcript`).
 
         Returns:
             :class:`Quote` objects; offsets index ``text``.
         """
-        quotes = self.transcript(text)
+        quotes = self.transcript(text, publisher)
         if quotes:
             return quotes
-        return self.find_parsed(self.nlp(text), [])
+        return self.find_parsed(self.nlp(text), History())
 
-    def find_parsed(self, doc: Any, history: list[Any], offset: int = 0) -> list[Quote]:
+    def find_parsed(self, doc: Any, history: "History", offset: int = 0) -> list[Quote]:
         """The quotes of an already parsed text (a passage), in text order.
 
         Args:
             doc: a spaCy ``Doc`` from :attr:`nlp`.
-            history: actors mentioned earlier in the same document (for
-                pronoun speakers); extended in place with this text's actors.
+            history: what earlier passages of the same document named (for
+                surnames and pronouns); extended in place.
             offset: added to every offset (the passage's ``char_start`` in
                 its document).
         """
         marks = [(m.start(1), m.end(1)) for m in _QUOTE.finditer(doc.text)]
         out: list[Quote] = []
+        previous: list[Quote] = []
         for sent in doc.sents:
-            out.extend(self._sentence(sent, marks, history))
+            found = self._sentence(sent, marks, history) or self._continuation(sent, marks, previous)
+            out.extend(found)
+            previous = found
             history.extend(self.mentions(sent))
+            history.subjects.append(self._subject(sent, history))
         out.sort(key=lambda q: q.start_char)
         for q in out:
             q.start_char += offset
@@ -307,48 +386,69 @@ class QuoteFinder:
                 continue
             if tok.pos_ not in ("VERB", "AUX") or tok.lemma_ not in SPEECH_LEMMAS:
                 continue
+            if any(a <= tok.idx < b for a, b in inside):
+                continue  # a verb inside the quotation ("We think …") is not the cue
             subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
             if subj is None:
                 continue
             speaker = _speaker_span(subj)
-            context = sent.doc[subj.left_edge.i:subj.right_edge.i + 1]
-            if inside:  # direct quote(s) in this sentence, outside the speaker span
-                for a, b in inside:
-                    if speaker.start_char >= a and speaker.end_char <= b:
-                        continue
-                    colon = any(t.text == ":" and t.i < sent.end and t.idx < a for t in sent)
-                    cue = "colon_direct" if colon else ("wrote_direct" if tok.lemma_ == "write" else "said_direct")
+            # the speaker's own phrase: the cut span plus appositions ("Junyang Lin, a
+            # researcher at Alibaba"), not relative clauses ("who once worked at Google")
+            context = [speaker] + [sent.doc[c.left_edge.i:c.right_edge.i + 1] for c in subj.children
+                                   if c.dep_ == "appos"]
+            near = [(a, b) for a, b in inside if (_adjacent(tok, a, b) or _adjacent(subj, a, b)) and
+                    not (speaker.start_char >= a and speaker.end_char <= b)]
+            if near:  # "…," said X / X said: "…" / "…" X wrote
+                for a, b in near:
+                    if len(_WORD.findall(sent.doc.text[a:b])) < MIN_QUOTE_WORDS:
+                        continue  # a scare quote or a name in quotation marks
+                    before = sent.doc.text[max(sent.start_char, a - 3):a - 1].rstrip()
+                    cue = "colon_direct" if before.endswith(":") else (
+                        "wrote_direct" if tok.lemma_ == "write" else "said_direct")
                     out.append(Quote(speaker.text, self.resolve(speaker, history, context), sent.doc.text[a:b],
                                      cue, a, b))
                 break
+            if tok.lemma_ in WEAK_LEMMAS:
+                continue  # "adds web search", "calls it": speech only with a quotation
             clause = next((c for c in tok.children if c.dep_ == "ccomp"), None)
             if clause is not None and clause.i > tok.i:
                 span = [t for t in clause.subtree if t.dep_ != "mark" or t.head != clause]
                 span = [t for t in span if not (t.is_punct and t.i == clause.right_edge.i)]
-                if len(span) >= 3:
+                if len(span) >= MIN_QUOTE_WORDS:
                     a, b = span[0].idx, span[-1].idx + len(span[-1])
                     out.append(Quote(speaker.text, self.resolve(speaker, history, context), sent.doc.text[a:b],
                                      "reported", a, b))
                     break
         return out
 
-    def transcript(self, text: str) -> list[Quote]:
+    def transcript(self, text: str, publisher: str | None = None) -> list[Quote]:
         """``NAME: text`` turns (a briefing or hearing transcript), when at
         least three lines of ``text``, and a tenth of its paragraphs, open with
-        one; else ``[]``. A turn's quote is its first paragraph. Offsets index
-        ``text``."""
-        turns = list(_SPEAKER_LINE.finditer(text))
+        one, by at least two speakers; else ``[]``. A turn's quote is its first
+        line. Names are upper case ("MS. PATTERSON:") or, when a turn carries a
+        timestamp, title case ("Sam Altman: [1:18:20]"). ``publisher`` (the
+        document's outlet, e.g. "The White House"): a listed publisher speaks
+        through its unlisted staff (not through "Q", the press). "THE
+        PRESIDENT" stays ``other:The President`` (the document does not say
+        which). Offsets index ``text``."""
+        turns = [m for m in _SPEAKER_LINE.finditer(text)
+                 if m.group("name").strip().lower() not in NOT_SPEAKERS]
         # a transcript is made of turns: at least 3, opening at least a tenth of its
         # paragraphs (three "NOTE:" lines in a long newsletter are not one)
         paragraphs = sum(1 for p in text.split("\n\n") if p.strip())
-        if len(turns) < 3 or len(turns) < 0.1 * paragraphs:
+        names = {m.group("name").strip() for m in turns}
+        if len(turns) < 3 or len(turns) < 0.1 * paragraphs or len(names) < 2:
             return []
+        house = self.actor_of_name(publisher) if publisher else None
+        house = house if house and not house.startswith("other:") else None
         out = []
         for m in turns:
             name = m.group("name").strip()
             said = m.group("text").rstrip()
-            out.append(Quote(name, self.actor_of_name(name.title()), said,
-                             "transcript", m.start("text"), m.start("text") + len(said)))
+            actor = self.actor_of_name(name.title() if name.isupper() else name)
+            if actor.startswith("other:") and house and name != "Q" and "PRESIDENT" not in name.upper():
+                actor = house
+            out.append(Quote(name, actor, said, "transcript", m.start("text"), m.start("text") + len(said)))
         return out
 
 
@@ -395,7 +495,7 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
 
     Returns:
         One row per passage, ordered by ``doc_id, idx``: ``passage_id, doc_id,
-        idx, text, char_start, source, author``.
+        idx, text, char_start, relevance, source, author, outlet``.
 
     Raises:
         FileNotFoundError: a stage database is missing (named).
@@ -407,7 +507,7 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
     try:
         con.execute(f"ATTACH '{clean_db}' AS clean (READ_ONLY)")
         return con.sql(
-            "SELECT p.passage_id, p.doc_id, p.idx, p.text, p.char_start, c.source, c.author "
+            "SELECT p.passage_id, p.doc_id, p.idx, p.text, p.char_start, p.relevance, c.source, c.author, c.outlet "
             "FROM passages p JOIN clean.corpus c USING (doc_id) "
             "WHERE p.relevance >= ? OR list_contains(?, c.source) "
             "ORDER BY p.doc_id, p.idx", params=[min_relevance, list(whole_document_sources)]).to_arrow_table().to_pandas()
@@ -447,8 +547,8 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
     * a document that is a transcript (:meth:`QuoteFinder.transcript` on its
       whole text) gives its turns that fall in the passages read;
     * a document of a source in ``author_sources`` (public comments) gives
-      each passage read as a quote of its author (cue ``comment_author``:
-      "a comment's author is the submitter");
+      one quote of its author (cue ``comment_author``: "a comment's author is
+      the submitter"): its most relevant passage read;
     * every other passage gives :meth:`QuoteFinder.find_parsed`, with the
       pronoun history carried from passage to passage of a document.
 
@@ -466,9 +566,14 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
     transcripts: dict[str, list[Quote]] = {}
     author_sources = set(author_sources)
     speaker_of: dict[str, str] = {}
-    history: list[Actor] = []
+    history = History()
     current = None
     texts = passages["text"].tolist()
+    # a public comment is one quote of its submitter: its most relevant passage
+    # read (every passage would let one long comment outweigh a hundred others)
+    comments = passages[passages["source"].isin(author_sources)]
+    comment_passage = dict(comments.sort_values(["doc_id", "relevance", "idx"], ascending=[True, False, True])
+                           .drop_duplicates("doc_id")[["doc_id", "passage_id"]].itertuples(index=False))
     # the dependency parse (the slow part) only where a quote can be: a speech
     # cue or quotation marks; elsewhere NER alone (it does not use the parse)
     cued = [bool(_CUE.search(t)) and not (row_src in author_sources) for t, row_src in zip(texts, passages["source"])]
@@ -480,7 +585,7 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
     for row, is_cued in tqdm(zip(rows, cued), total=len(texts), desc="actors", unit="passage", disable=not progress):
         doc = next(full) if is_cued else next(fast)
         if row.doc_id != current:
-            current, history = row.doc_id, []
+            current, history = row.doc_id, History()
             author = row.author.strip() if isinstance(row.author, str) and row.author.strip() else None
             if author and _NOT_A_PERSON.search(author):
                 author = None  # a subreddit or a platform, not who wrote it
@@ -488,7 +593,7 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
                 speaker_of[author] = finder.actor_of_name(author)
             finder.author = speaker_of[author] if author else None
             if row.doc_id not in transcripts:
-                transcripts[row.doc_id] = finder.transcript(documents.get(row.doc_id, ""))
+                transcripts[row.doc_id] = finder.transcript(documents.get(row.doc_id, ""), row.outlet)
         offset = int(row.char_start)
         end = offset + len(row.text)
         for e in entity_rows(doc, row.doc_id, row.passage_id):
@@ -497,8 +602,9 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
             ent_rows.append(e)
         if transcripts[row.doc_id]:
             found = [q for q in transcripts[row.doc_id] if offset <= q.start_char < end]
-        elif row.source in author_sources and finder.author:
-            found = [Quote(row.author.strip(), finder.author, row.text, "comment_author", offset, end)]
+        elif row.source in author_sources:
+            found = [Quote(row.author.strip(), finder.author, row.text, "comment_author", offset, end)] \
+                if finder.author and row.passage_id == comment_passage.get(row.doc_id) else []
         elif is_cued:
             found = finder.find_parsed(doc, history, offset)
         else:
@@ -738,6 +844,14 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], stance_params: dic
         predicted.setdefault(src[doc_id], []).append((text, actor))
     in_scope = {(d["source"], d["native_id"]) for d in gold_docs} & set(_doc_keys(clean_db, passages["doc_id"]).values())
     listed = quotes["speaker_actor"].isin(set(registry["actor"]))
+    con = duckdb.connect(str(clean_db), read_only=True)
+    try:
+        con.register("gold_docs", pd.DataFrame(gold_docs)[["source", "native_id"]])
+        mix = con.execute("SELECT d.source_type, count(*) FROM documents d JOIN gold_docs g "
+                          "ON d.source_file = g.source AND d.native_id = g.native_id GROUP BY 1 ORDER BY 2 DESC, 1"
+                          ).fetchall()
+    finally:
+        con.close()
     return {
         "passages_read": int(len(passages)),
         "documents_read": int(passages["doc_id"].nunique()),
@@ -752,6 +866,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], stance_params: dic
         "quote_stance_counts": {k: int(v) for k, v in stances["label"].value_counts().sort_index().items()},
         "stance_model_version": version,
         "evaluation": {"gold_file": gold_file.name, "gold_documents_read": len(in_scope),
+                       "gold_documents_by_source_type": {k: int(n) for k, n in mix},
                        **evaluate_quotes(predicted, gold, gold_docs)},
         "parse_seconds": round(parse_seconds, 1),
     }

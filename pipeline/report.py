@@ -289,8 +289,11 @@ def figure_actor_stance(con: Any, path: Path, actors: pd.DataFrame, *, min_quote
     total = wide.sum(axis=1)
     net = ((wide["pro_open_source"] - wide["security_hawk"]) / total).unstack("quarter")
     counts = total.unstack("quarter").fillna(0).astype(int)
-    quarters = sorted(counts.columns)
-    quarters = [qq for qq in quarters if counts[qq].max() >= min_quotes]
+    if len(counts.columns):  # every quarter from the first to the last, none skipped
+        span = pd.period_range(min(counts.columns), max(counts.columns), freq="Q")
+        quarters = [str(qq) for qq in span]
+    else:
+        quarters = []
     net = net.reindex(index=actors["actor"], columns=quarters)
     counts = counts.reindex(index=actors["actor"], columns=quarters).fillna(0).astype(int)
     shown = net.where(counts >= min_quotes)
@@ -306,7 +309,13 @@ def figure_actor_stance(con: Any, path: Path, actors: pd.DataFrame, *, min_quote
     cmap = LinearSegmentedColormap.from_list("net", [STANCE_COLOURS["security_hawk"], "#FFFFFF",
                                                      STANCE_COLOURS["pro_open_source"]])
     fig, ax = plt.subplots(figsize=(max(6.0, 0.62 * len(quarters) + 3.5), 0.42 * len(actors) + 2.2))
-    im = ax.imshow(shown.to_numpy(dtype=float), aspect="auto", cmap=cmap, vmin=-1, vmax=1)
+    stanced = ((wide["pro_open_source"] + wide["security_hawk"]).unstack("quarter")
+               .reindex(index=actors["actor"], columns=quarters).fillna(0))
+    none = np.where((counts >= min_quotes) & (stanced == 0), 1.0, np.nan)
+    im = ax.imshow(shown.where(stanced > 0).to_numpy(dtype=float), aspect="auto", cmap=cmap, vmin=-1, vmax=1)
+    from matplotlib.colors import ListedColormap
+
+    ax.imshow(none, aspect="auto", cmap=ListedColormap(["#D9D9D9"]), vmin=0, vmax=1)  # no quote with a stance
     for i in range(len(actors)):
         for j in range(len(quarters)):
             k = int(counts.iat[i, j])
@@ -321,7 +330,8 @@ def figure_actor_stance(con: Any, path: Path, actors: pd.DataFrame, *, min_quote
     bar.set_ticks([-1, 0, 1], labels=["all security_hawk", "balanced / neutral", "all pro_open_source"])
     _note(fig, SOURCE_NOTE.format(view="view actor_stance") +
           "\nColour: (pro_open_source − security_hawk quotes) / all quotes of the actor in the quarter; numbers: "
-          f"quotes; cells with fewer than {min_quotes} quotes are blank (grey number).\nQuote stance is the "
+          f"quotes; fewer than {min_quotes} quotes: blank (grey number); grey cell: {min_quotes} or more quotes, "
+          "none pro_open_source or security_hawk.\nQuote stance is the "
           "document classifier applied to the quote's text; speakers come from automatic attribution "
           "(precision and recall in metrics/actors.json).")
     _save(fig, path)
@@ -453,40 +463,54 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
         FROM quotes q""").iloc[0]
     ev = metrics["evaluation"]
     part, exact = ev["attribution_partial_span"], ev["attribution_exact_span"]
+    gold_mix = ", ".join(f"{n} {kind}" for kind, n in ev.get("gold_documents_by_source_type", {}).items()) or \
+        "news articles"
     out = ["## 5. Who says what: actors and quotes", "",
            f"{int(totals.quotes):,} quotes in {int(totals.docs):,} documents (tables `quotes`, `quote_stances`): "
            f"{int(totals.listed):,} by actors listed in `corpora/actors.yaml`, {int(totals.unknown):,} by speakers the "
            "finder could not name. Public comments count each passage as a quote of the submitter. "
-           f"On the quote gold set ({ev['gold_quotes']} quotes in {ev['documents']} documents, LLM-labelled, "
-           f"`corpora/labels/quotes_v1.jsonl`) the stage's attribution has **precision {part['precision']:.2f} and "
-           f"recall {part['recall']:.2f}** (partial span; exact span {exact['precision']:.2f} / "
-           f"{exact['recall']:.2f}). Recall is low: the stage parses only relevant passages and whole articles of "
-           "some sources (`params.yaml: actors`), and misses many reported-speech forms. **Counts are lower "
-           "bounds, and a quote's stance is the document classifier applied to the quote's own text**, which it "
-           "was not trained on: read the quotes before citing a stance.", "",
+           f"On the quote gold set ({ev['gold_quotes']} quotes in {ev['documents']} documents, "
+           f"{ev['gold_documents_read']} of them read by the stage; LLM-labelled, `corpora/labels/quotes_v1.jsonl`) "
+           f"the stage's attribution has **precision {part['precision']:.2f} and recall {part['recall']:.2f}** "
+           f"(partial span; exact span {exact['precision']:.2f} / {exact['recall']:.2f}). The gold documents are "
+           f"{gold_mix}: the figures say nothing about AINews recaps, social posts or public comments. **So the "
+           "counts below hold missed quotes and wrongly attributed ones, and a quote's stance is the document "
+           "classifier applied to the quote's own text**, which it was not trained on: read the quotes before "
+           "citing them.", "",
            f"![Actor stance by quarter]({rel(figures['actor_stance'])})", ""]
+    min_q = int(params["min_quotes"])
     for st in STANCES:
         if st not in measurable:
             out += [f"**{st}**: not measurable (section 2).", ""]
             continue
         rows = workspace.query(con, f"""
-            WITH ranked AS (
-                SELECT q.speaker_actor AS actor, q.quote_text, s.p_{st} AS p, coalesce(d.outlet, d.platform) AS outlet,
+            WITH counts AS (
+                SELECT q.speaker_actor AS actor, count(*) FILTER (WHERE s.label = ?) AS n_label, count(*) AS n_all,
+                       count(DISTINCT q.doc_id) FILTER (WHERE s.label = ?) AS n_docs
+                FROM quotes q JOIN quote_stances s USING (quote_id) WHERE {LISTED} GROUP BY 1),
+            citable AS (
+                SELECT q.speaker_actor AS actor, q.quote_text, q.cue, coalesce(d.outlet, d.platform) AS outlet,
                        d.published_at, d.url, d.source_type,
-                       count(*) FILTER (WHERE s.label = ?) OVER (PARTITION BY q.speaker_actor) AS n_label,
-                       count(*) OVER (PARTITION BY q.speaker_actor) AS n_all,
                        row_number() OVER (PARTITION BY q.speaker_actor ORDER BY s.p_{st} DESC, q.quote_id) AS rank
                 FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
-                WHERE {LISTED} AND d.url IS NOT NULL AND d.published_at IS NOT NULL)
-            SELECT r.*, a.kind FROM ranked r JOIN actors a USING (actor)
-            WHERE rank = 1 AND n_label > 0 ORDER BY n_label DESC, actor LIMIT ?""", [st, n])
-        out += [f"**Most quoted with stance {st}** (quotes classified {st} / all quotes of the actor; the example is "
-                "the actor's quote with the highest probability of the stance):", "",
-                "| actor | kind | quotes | example quote | cited |", "|---|---|---:|---|---|"]
+                WHERE {LISTED} AND s.label = ? AND d.url IS NOT NULL AND d.published_at IS NOT NULL)
+            SELECT c.*, a.kind, e.quote_text, e.cue, e.outlet, e.published_at, e.url, e.source_type
+            FROM counts c JOIN actors a USING (actor) LEFT JOIN citable e ON e.actor = c.actor AND e.rank = 1
+            WHERE c.n_label >= ? ORDER BY c.n_label DESC, c.actor LIMIT ?""", [st, st, st, min_q, n])
+        out += [f"**Most quoted with stance {st}** (actors with at least {min_q} such quotes; quotes classified "
+                f"{st} / all quotes of the actor, and the documents they come from; the example is the actor's "
+                "citable quote, with URL and date, with the highest probability of the stance):", "",
+                "| actor | kind | quotes | documents | example quote | cited |", "|---|---|---:|---:|---|---|"]
         for r in rows.itertuples():
-            text = r.quote_text if len(r.quote_text) <= 220 else r.quote_text[:217].rsplit(" ", 1)[0] + " …"
-            out.append(f"| {r.actor} | {r.kind} | {int(r.n_label)}/{int(r.n_all)} | “{_md_cell(text)}” | "
-                       f"{_md_cell(_cite(r))} |")
+            if isinstance(r.quote_text, str):
+                text = r.quote_text if len(r.quote_text) <= 220 else r.quote_text[:217].rsplit(" ", 1)[0] + " …"
+                example, cited = f"“{_md_cell(text)}” ({r.cue})", _md_cell(_cite(r))
+            else:
+                example, cited = "no citable quote (public comments carry no URL)", ""
+            out.append(f"| {r.actor} | {r.kind} | {int(r.n_label)}/{int(r.n_all)} | {int(r.n_docs)} | {example} | "
+                       f"{cited} |")
+        if rows.empty:
+            out.append(f"| no listed actor has {min_q} or more | | | | | |")
         out.append("")
     outlets = workspace.query(con, """
         SELECT o.outlet, sum(o.n) AS n,
@@ -494,7 +518,8 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
                sum(o.n) FILTER (WHERE o.label = 'security_hawk') AS sh
         FROM outlet_quotes o JOIN actors a USING (actor)
         GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?""", [n])
-    out += ["**Which outlets quote listed actors, and with which stance** (view `outlet_quotes`):", "",
+    out += ["**Which outlets quote listed actors, and with which stance** (view `outlet_quotes`: quotes found by the "
+            "quote finder; an actor's own public comments are not an outlet quoting it):", "",
             "| outlet | quotes of listed actors | pro_open_source | security_hawk |", "|---|---:|---:|---:|"]
     for r in outlets.itertuples():
         pos, sh = int(0 if pd.isna(r.pos) else r.pos), int(0 if pd.isna(r.sh) else r.sh)

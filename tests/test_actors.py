@@ -56,6 +56,9 @@ def test_aliases_of_one_actor_share_one_canonical_name(finder):
     doc = finder.nlp("deepseek-ai released weights. DeepSeek AI said so, and DeepSeek-V3 followed Qwen3 and Kimi K2.")
     ids = [e.ent_id_ for e in doc.ents]
     assert ids.count("DeepSeek") == 3 and "Alibaba" in ids and "Moonshot AI" in ids
+    # case-sensitive aliases: the lab, not the adjective
+    doc = finder.nlp("It is fair to say the moonshot failed, FAIR said, and Ascend chips ascend.")
+    assert [(e.text, e.ent_id_) for e in doc.ents if e.ent_id_] == [("FAIR", "Meta"), ("Ascend", "Huawei")]
 
 
 def test_quote_cues_on_real_sentences(finder):

@@ -166,12 +166,17 @@ def test_actor_tables_cite_their_text_and_views_add_up(project):
     sums = con.sql("SELECT actor, period, sum(share) s FROM actor_stance GROUP BY ALL HAVING abs(s - 1) > 1e-9").fetchall()
     assert not sums
     total = con.sql("SELECT sum(n) FROM outlet_quotes").fetchall()[0][0]
-    assert total == con.sql("SELECT count(*) FROM quotes WHERE speaker_actor <> 'unknown'").fetchall()[0][0]
+    assert total == con.sql("SELECT count(*) FROM quotes WHERE speaker_actor <> 'unknown' "
+                            "AND cue <> 'comment_author'").fetchall()[0][0]
+    # a public comment is one quote of its submitter
+    assert con.sql("SELECT max(n) FROM (SELECT count(*) AS n FROM quotes WHERE cue = 'comment_author' "
+                   "GROUP BY doc_id)").fetchall()[0][0] == 1
     metrics = json.loads((project / "metrics/actors.json").read_text())
     assert metrics["quotes"] == n_quotes and metrics["entities"] == con.sql("SELECT count(*) FROM entities").fetchall()[0][0]
     ev = metrics["evaluation"]
     assert ev["gold_quotes"] == 240 and set(ev) >= {"span_exact", "span_partial", "attribution_exact_span",
                                                     "attribution_partial_span"}
+    assert 0 < sum(ev["gold_documents_by_source_type"].values()) <= ev["documents"] == 42
 
 
 def _digest(paths: list[Path]) -> dict[str, str]:

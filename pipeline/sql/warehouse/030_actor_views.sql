@@ -14,9 +14,10 @@ WITH c AS (
 SELECT actor, period, label, n AS n_quotes, n / sum(n) OVER (PARTITION BY actor, period) AS share FROM c;
 
 -- Which outlets quote which actor with which stance (outlet: the document's
--- outlet, else its source).
+-- outlet, else its platform, else its source). An actor's own public comment
+-- (cue 'comment_author') is not an outlet quoting it and is left out.
 CREATE OR REPLACE VIEW outlet_quotes AS
-SELECT coalesce(d.outlet, d.source) AS outlet, q.speaker_actor AS actor, s.label, count(*) AS n
+SELECT coalesce(d.outlet, d.platform, d.source) AS outlet, q.speaker_actor AS actor, s.label, count(*) AS n
 FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
-WHERE q.speaker_actor <> 'unknown'
+WHERE q.speaker_actor <> 'unknown' AND q.cue <> 'comment_author'
 GROUP BY ALL;

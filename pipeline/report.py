@@ -468,7 +468,7 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
     out = ["## 5. Who says what: actors and quotes", "",
            f"{int(totals.quotes):,} quotes in {int(totals.docs):,} documents (tables `quotes`, `quote_stances`): "
            f"{int(totals.listed):,} by actors listed in `corpora/actors.yaml`, {int(totals.unknown):,} by speakers the "
-           "finder could not name. Public comments count each passage as a quote of the submitter. "
+           "finder could not name. Each public comment is one quote of its submitter (its most relevant passage). "
            f"On the quote gold set ({ev['gold_quotes']} quotes in {ev['documents']} documents, "
            f"{ev['gold_documents_read']} of them read by the stage; LLM-labelled, `corpora/labels/quotes_v1.jsonl`) "
            f"the stage's attribution has **precision {part['precision']:.2f} and recall {part['recall']:.2f}** "
@@ -478,7 +478,7 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
            "classifier applied to the quote's own text**, which it was not trained on: read the quotes before "
            "citing them.", "",
            f"![Actor stance by quarter]({rel(figures['actor_stance'])})", ""]
-    min_q = int(params["min_quotes"])
+    min_q = int(params["min_stance_quotes"])
     for st in STANCES:
         if st not in measurable:
             out += [f"**{st}**: not measurable (section 2).", ""]
@@ -506,7 +506,7 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
                 text = r.quote_text if len(r.quote_text) <= 220 else r.quote_text[:217].rsplit(" ", 1)[0] + " …"
                 example, cited = f"“{_md_cell(text)}” ({r.cue})", _md_cell(_cite(r))
             else:
-                example, cited = "no citable quote (public comments carry no URL)", ""
+                example, cited = "no quote of this stance with a URL and a date", ""
             out.append(f"| {r.actor} | {r.kind} | {int(r.n_label)}/{int(r.n_all)} | {int(r.n_docs)} | {example} | "
                        f"{cited} |")
         if rows.empty:

@@ -14,10 +14,14 @@ WITH c AS (
 SELECT actor, period, label, n AS n_quotes, n / sum(n) OVER (PARTITION BY actor, period) AS share FROM c;
 
 -- Which outlets quote which actor with which stance (outlet: the document's
--- outlet, else its platform, else its source). An actor's own public comment
--- (cue 'comment_author') is not an outlet quoting it and is left out.
+-- outlet, else its platform, else its source). An actor speaking in its own
+-- publication is not an outlet quoting it and is left out: public comments
+-- (cue 'comment_author') and quotes whose actor has the outlet as an alias
+-- (a White House briefing's staff, 'The White House').
 CREATE OR REPLACE VIEW outlet_quotes AS
 SELECT coalesce(d.outlet, d.platform, d.source) AS outlet, q.speaker_actor AS actor, s.label, count(*) AS n
 FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
+LEFT JOIN actors a ON a.actor = q.speaker_actor
 WHERE q.speaker_actor <> 'unknown' AND q.cue <> 'comment_author'
+  AND NOT coalesce(list_contains(a.aliases, regexp_replace(d.outlet, '^The ', '')), false)
 GROUP BY ALL;

@@ -44,7 +44,7 @@ import yaml  # noqa: E402
 
 from pipeline.config import PROJECT_ROOT, REPORTS_DIR  # noqa: E402
 
-STAGES = ("scrape", "clean", "embed", "topics", "stance", "warehouse", "report")
+STAGES = tuple(yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text())["stages"])  # DAG order as written
 COPY = ("pipeline", ".dvc", "corpora", "models", "dvc.yaml", "dvc.lock", "params.yaml")
 _MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
             "rc = subprocess.run(sys.argv[1:]).returncode; w = time.perf_counter() - t; "

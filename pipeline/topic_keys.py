@@ -62,11 +62,15 @@ class KeyRegistry:
         keys: key → ``{"status", "centroid", "terms", "label", "created_run", "last_run"}``.
         history: events ``{"run_id", "key", "event", "topic_id", "similarity"}``,
             ``event`` in ``created``, ``matched``, ``retired``.
+        last_events: the events of the last :func:`assign_keys` call.
     """
 
     next_number: int = 1
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
+    #: The events of the last :func:`assign_keys` call, kept here even when
+    #: ``history`` already held that run id (not saved).
+    last_events: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> "KeyRegistry":
@@ -165,4 +169,5 @@ def assign_keys(new: list[TopicSignature], registry: KeyRegistry, run_id: str, *
             events.append({"run_id": run_id, "key": key, "event": "retired", "topic_id": None, "similarity": None})
     if not seen_run:
         registry.history.extend(events)
+    registry.last_events = events
     return out

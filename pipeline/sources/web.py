@@ -44,6 +44,11 @@ class WebReader(Reader):
         """Web sources have no local files before they are fetched."""
         return []
 
+    def inputs(self) -> list[Path]:
+        """The manifest: it names each fetched body by its sha256, so it
+        changes whenever a body does."""
+        return [self.manifest]
+
     def read(self) -> Iterator[RawRecord | Reject]:
         for row in read_manifest(self.manifest):
             if row["source"] != self.source:

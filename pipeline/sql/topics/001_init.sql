@@ -18,7 +18,8 @@ CREATE TABLE passage_topics (
     passage_id  VARCHAR PRIMARY KEY,
     topic_key   VARCHAR NOT NULL,
     probability DOUBLE NOT NULL,      -- HDBSCAN membership strength, 0..1; 0 for outliers
-    assignment  VARCHAR NOT NULL      -- cluster, outlier_reduced (reassigned by embedding), outlier
+    assignment  VARCHAR NOT NULL      -- cluster, outlier_reduced (reassigned by embedding),
+                                      -- assigned (joined a previous fit's topic by embedding), outlier
 );
 
 -- Share of each document's narrative passages per topic (sums to 1 per doc).

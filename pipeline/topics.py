@@ -509,14 +509,22 @@ def text_shas(texts: Sequence[str]) -> list[str]:
     return [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
 
 
-def refit_reason(data: NarrativeInput, state: dict[str, Any] | None, params: dict[str, Any]) -> str | None:
+def _file_sha(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def refit_reason(data: NarrativeInput, state: dict[str, Any] | None, params: dict[str, Any],
+                 registry_sha256: str | None = None) -> str | None:
     """Why this run must fit anew, or ``None`` when the new passages can join
     the previous fit's topics (:func:`assign_to_fit`).
 
     A previous fit is kept while the settings, the embedding model and the
-    code are the same, every passage it holds is still there with the same
+    code are the same, the key registry is the one the state was saved with
+    (``registry_sha256``: sha256 of ``keys.json``; a checkout of another
+    registry re-fits), every passage it holds is still there with the same
     text, and the passages added since the fit are at most
     ``topics.refit_share`` of those it was fitted on (0 always re-fits).
+    The vectors are not compared: they follow from the texts and the model.
     """
     share = float(params.get("refit_share", 0.0))
     if share <= 0:
@@ -526,6 +534,8 @@ def refit_reason(data: NarrativeInput, state: dict[str, Any] | None, params: dic
     if state.get("version") != STATE_VERSION or state["params"] != _fit_params(params) \
             or state["model"] != data.model or state["code"] != _code_fingerprint():
         return "settings, embedding model or code changed since the previous fit"
+    if state.get("registry_sha256") != registry_sha256:
+        return "the key registry is not the one saved with the previous fit"
     current = dict(zip(data.frame["passage_id"], text_shas(data.frame["text"].tolist())))
     old = state["passages"]
     gone = sum(current.get(pid) != sha for pid, sha in zip(old["passage_id"], old["text_sha256"]))
@@ -539,9 +549,10 @@ def refit_reason(data: NarrativeInput, state: dict[str, Any] | None, params: dic
 
 def assign_to_fit(data: NarrativeInput, state: dict[str, Any], threshold: float) -> tuple[Fit, list[TopicSignature]]:
     """Keep the previous fit's topics and put each new passage in the topic
-    whose fit-time centroid is most cosine-similar, if that similarity is at
-    least ``threshold`` (``topics.outliers.threshold``: the rule of
-    ``reduce_outliers(strategy="embeddings")``), else in the outliers.
+    whose fit-time centroid (mean passage vector, as in :func:`signatures`)
+    is most cosine-similar, if that similarity is at least ``threshold``
+    (``topics.outliers.threshold``, the threshold of outlier reduction;
+    applied whatever ``outliers.strategy``), else in the outliers.
 
     Passages already in ``state`` keep their topic, membership strength and
     assignment; new ones get ``assignment = 'assigned'`` (or ``outlier``)
@@ -552,6 +563,10 @@ def assign_to_fit(data: NarrativeInput, state: dict[str, Any], threshold: float)
     Returns:
         ``(fit, signatures)`` as :func:`fit_topics` and :func:`signatures`
         would give them, ``fit.model`` being ``None``.
+
+    Raises:
+        KeyError: a passage of ``state`` is missing from ``data`` (call
+            :func:`refit_reason` first).
     """
     old = state["passages"].set_index("passage_id")
     pids = data.frame["passage_id"]
@@ -638,7 +653,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     run_id = run_id_for(data, params)
     registry = KeyRegistry.load(registry_file)
     state = load_state(state_file)
-    why = refit_reason(data, state, params) if state_file is not None else "no state file"
+    why = refit_reason(data, state, params, _file_sha(registry_file)) if state_file is not None else "no state file"
     if why is None:
         fit, sigs = assign_to_fit(data, state, float(params["outliers"]["threshold"]))
         keys = dict(state["keys"])
@@ -703,6 +718,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
             top_sources[key].append((source, n))
     export_reports(tables["topics"], reps, top_sources, metrics, reports_dir)
     if why is not None:
+        if state_file is not None:  # a kill before the new state is saved must not leave the old one valid
+            state_file.unlink(missing_ok=True)
         registry.save(registry_file)
         if save_model_files:
             # the name BERTopic.load() will use for the encoder; package: models are all-MiniLM-L6-v2
@@ -719,7 +736,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
                                       "text_sha256": text_shas(texts), "topic_before": fit.topics_before,
                                       "topic": fit.topics, "probability": fit.probability,
                                       "assignment": fit.assignment}),
-            "signatures": fit_sigs, "keys": keys, "vectorizer": fit.vectorizer, "quality": quality})
+            "signatures": fit_sigs, "keys": keys, "vectorizer": fit.vectorizer, "quality": quality,
+            "registry_sha256": _file_sha(registry_file)})
     metrics["seconds"] = round(time.perf_counter() - started, 1)
     return metrics
 

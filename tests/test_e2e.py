@@ -283,12 +283,14 @@ def test_new_passages_join_the_previous_fit_until_refit_share(project, tmp_path)
             assert key == "outlier" and sims.max() < topics["outliers"]["threshold"] + 1e-6
 
     # what forces a new fit
-    assert refit_reason(data, saved, topics) is None
-    assert "over refit_share" in refit_reason(data, saved, {**topics, "refit_share": 0.01})
+    registry = hashlib.sha256((tmp_path / "keys.json").read_bytes()).hexdigest()
+    assert refit_reason(data, saved, topics, registry) is None
+    assert "over refit_share" in refit_reason(data, saved, {**topics, "refit_share": 0.01}, registry)
     changed = read_narratives(embed_db, clean_db)
     changed.frame.loc[0, "text"] += " changed"
-    assert "changed or left" in refit_reason(changed, saved, topics)
-    assert "settings" in refit_reason(data, saved, {**topics, "seed": topics["seed"] + 1})
+    assert "changed or left" in refit_reason(changed, saved, topics, registry)
+    assert "settings" in refit_reason(data, saved, {**topics, "seed": topics["seed"] + 1}, registry)
+    assert "registry" in refit_reason(data, saved, topics, None)
     third = run({**topics, "refit_share": 0.0}, params["embed"], embed_db=embed_db, **kwargs)
     assert third["fit_run_id"] == third["run_id"] == second["run_id"] and third["n_passages_assigned"] == 0
 

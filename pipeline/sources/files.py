@@ -157,5 +157,10 @@ class TextDirReader(FileReader):
             self.authors = {str(r[lookup["key"]]): str(r[lookup["value"]]) for r in rows
                             if lookup["key"] in r and lookup["value"] in r}
 
+    def inputs(self) -> list[Path]:
+        """The text files and the author lookup file."""
+        lookup = self.spec.get("author_lookup")
+        return self.files() + ([self.resolve(lookup["path"])] if lookup else [])
+
     def parse(self, path: Path, text: str, sha: str) -> RawRecord | Reject:
         return self.record(path, text, sha, {"author": self.authors.get(path.stem)})

@@ -97,6 +97,11 @@ class JsonLinesReader(_MappedReader):
             meta = json.loads(self.resolve(spec["columns_from"]).read_text(encoding="utf-8"))
             self.columns = list(meta["columns"])
 
+    def inputs(self) -> list[Path]:
+        """The records file and the ``columns_from`` file."""
+        extra = self.spec.get("columns_from")
+        return self.files() + ([self.resolve(extra)] if extra else [])
+
     def read(self) -> Iterator[RawRecord | Reject]:
         for path in self.files():
             text, rejected = self._open_text(path)

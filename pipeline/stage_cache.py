@@ -9,6 +9,10 @@ and gives it back when the same arguments come again. What the arguments do
 not show goes into the ``code`` digest: :func:`fingerprint` of the input
 files' bytes, of the source code of every module involved and of library
 versions.
+
+For many small results, one per document (passages, actor rows, report
+pages), :class:`KeyedStore` keeps them in one joblib file per stage, keyed
+by a content digest of each document, and drops the ones not used in a run.
 """
 
 from __future__ import annotations

@@ -259,13 +259,22 @@ def grid_cv(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, grid: Sequence[f
     Returns:
         ``(out-of-fold predictions of the best C, best C, {C: score})``.
     """
+    from joblib import Parallel, delayed
+
     splits = _folds(y, groups, folds, seed)
+    # the grid x folds fits are independent and seeded: run them on every core
+    # (joblib processes; the same predictions as one after another)
+    tasks = [(C, tr, te) for C in grid for tr, te in splits]
+    fitted = Parallel(n_jobs=min(len(tasks), os.cpu_count() or 1))(
+        delayed(_fit_predict)(F, y, tr, te, C, seed=seed, dimensions=dimensions, lexical=lexical)
+        for C, tr, te in tasks)
     preds, scores = {}, {}
     for C in grid:
-        pred = np.empty(len(y), dtype=object)
-        for tr, te in splits:
-            pred[te] = _fit_predict(F, y, tr, te, C, seed=seed, dimensions=dimensions, lexical=lexical)
-        preds[C], scores[C] = pred, macro_f1(y, pred, scoring_labels)
+        preds[C] = np.empty(len(y), dtype=object)
+    for (C, _, te), p in zip(tasks, fitted):
+        preds[C][te] = p
+    for C in grid:
+        scores[C] = macro_f1(y, preds[C], scoring_labels)
     best = max(sorted(grid), key=lambda c: scores[c])
     return preds[best], best, scores
 
@@ -345,6 +354,23 @@ def fit_stance(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, *, grid: Sequ
     return pred, best_C, grid_scores, clf
 
 
+def fit_and_save(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, **fit_args: Any
+                 ) -> tuple[np.ndarray, float, dict[float, float], Any, bytes]:
+    """:func:`fit_stance` and the classifier as skops bytes (after
+    :func:`compact_for_saving`; ZIP deflate level 6), so that a re-run that
+    reuses the fit also reuses the file's content: writing it takes about
+    20 s on 2 cores.
+
+    Returns:
+        What :func:`fit_stance` returns, then the bytes of ``models/stance.skops``.
+    """
+    import skops.io as sio
+
+    pred, best_C, grid_scores, clf = fit_stance(F, y, groups, **fit_args)
+    blob = sio.dumps(compact_for_saving(clf), compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+    return pred, best_C, grid_scores, clf, blob
+
+
 def join_labels(feats: DocFeatures, labels: pd.DataFrame) -> pd.DataFrame:
     """Labelled documents found in the corpus, with their row in ``feats.X``.
 
@@ -404,7 +430,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     """Train, evaluate, predict and write ``data/stages/stance.duckdb``.
 
     With ``cache_dir`` (the stage uses ``data/cache/stance``), the grid CV
-    and final fit (:func:`fit_stance`) and the description embeddings are
+    and final fit with its saved bytes (:func:`fit_and_save`) and the description embeddings are
     reused when their inputs are equal to a previous run's: the labelled
     documents' features, labels and source files, the settings, this
     module's code and the library versions. Then only prediction is redone.
@@ -417,8 +443,6 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
         ValueError: bad label file, reserved documents labelled, or fewer
             than ``cv_folds`` source files.
     """
-    import skops.io as sio
-
     labels = list(params["labels"])
     seed = int(params["seed"])
     feats = read_doc_features(embed_db, clean_db)
@@ -441,12 +465,12 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
                        packages=["scikit-learn", "numpy", "scipy", "torch", "sentence-transformers"])
     fit_args = dict(grid=list(params["C_grid"]), folds=int(params["cv_folds"]), seed=seed, dimensions=dim,
                     lexical=lexical)
-    if in_cache(mem, code, fit_stance, F, y, groups, **fit_args):
+    if in_cache(mem, code, fit_and_save, F, y, groups, **fit_args):
         print(f"stance: reusing the fit of {len(y)} labelled documents (labels, features, settings and code "
               f"unchanged) from {cache_dir}")
     else:
         print(f"stance: fitting on {len(y)} labelled documents (grid CV over C = {fit_args['grid']})")
-    pred, best_C, grid_scores, clf = cached_call(mem, code, fit_stance, F, y, groups, **fit_args)
+    pred, best_C, grid_scores, clf, blob = cached_call(mem, code, fit_and_save, F, y, groups, **fit_args)
     supervised = evaluation(y, pred, labels)
     L = cached_call(mem, code, description_vectors, list(params["labels"].values()), embed_params["model"],
                     int(embed_params.get("threads", 0)))
@@ -480,7 +504,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
 
     model_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = model_file.with_suffix(".tmp")
-    sio.dump(compact_for_saving(clf), tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+    tmp.write_bytes(blob)
     tmp.replace(model_file)
 
     counts = gold["label"].value_counts()

@@ -315,7 +315,7 @@ def test_stage_caches_give_what_a_fresh_computation_gives(project):
     query, pparams = RelevanceQuery.from_params(rel), PassageParams.from_params(e.get("passages", {}))
     sentences = SentenceSplitter(e["spacy_model"], e.get("passages", {}).get("sentences", "sentencizer"))
     cache = project / "data/cache/passages"
-    assert len(list(cache.glob("passages-*.joblib"))) == 1
+    assert len(list(cache.glob("passages-*.pkl"))) == 1
     cached = embed.split_cached(docs, query=query, pparams=pparams, sentences=sentences, params=e,
                                 relevance_params=rel, cache_dir=cache, progress=False)
     assert cached == list(split_corpus(docs, query=query, params=pparams, sentences=sentences))

@@ -693,9 +693,11 @@ def extract_incremental(passages: pd.DataFrame, documents: dict[str, str], finde
         h.update(json.dumps(values).encode("utf-8", "surrogatepass"))
     keys = {doc_id: h.hexdigest() for doc_id, h in digests.items()}
     store = KeyedStore(cache_dir, "extract", code)
-    todo = [d for d, k in keys.items() if store.get(k) is None]
-    if todo:
-        ents, quotes = extract(passages[passages["doc_id"].isin(set(todo))], documents, finder,
+    doc_ids = list(keys)
+
+    def parse(todo: list[int]) -> dict[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+        wanted = {doc_ids[i] for i in todo}
+        ents, quotes = extract(passages[passages["doc_id"].isin(wanted)], documents, finder,
                                author_sources=author_sources, batch_size=batch_size, n_process=n_process,
                                progress=progress)
         # missing values as None, as extract's own rows have them (to_dict gives NaN for str columns)
@@ -703,39 +705,18 @@ def extract_incremental(passages: pd.DataFrame, documents: dict[str, str], finde
                     for d, g in ents.groupby("doc_id", sort=False)}
         by_doc_q = {d: g.astype(object).where(g.notna(), None).to_dict("records")
                     for d, g in quotes.groupby("doc_id", sort=False)}
-        for d in todo:
-            store.put(keys[d], (by_doc_e.get(d, []), by_doc_q.get(d, [])))
-    current = {k: store.get(k) for k in keys.values()}
-    store.save()
-    ent_rows = [r for d in keys for r in current[keys[d]][0]]
-    quote_rows = [r for d in keys for r in current[keys[d]][1]]
+        return {i: (by_doc_e.get(doc_ids[i], []), by_doc_q.get(doc_ids[i], [])) for i in todo}
+
+    rows = store.fill([keys[d] for d in doc_ids], parse)
+    ent_rows = [r for ents, _ in rows for r in ents]
+    quote_rows = [r for _, quotes in rows for r in quotes]
     entities = pd.DataFrame(ent_rows, columns=["doc_id", "passage_id", "text", "label", "actor",
                                                "start_char", "end_char"])
     quotes = pd.DataFrame(quote_rows, columns=["quote_id", "doc_id", "passage_id", "speaker", "speaker_actor",
                                                "quote_text", "cue", "start_char", "end_char"])
-    LOG.info("%d of %d documents parsed now, %d from %s", len(todo), len(keys), len(keys) - len(todo), store.file)
+    LOG.info("%d of %d documents parsed now, %d from %s", store.computed, len(keys), len(keys) - store.computed,
+             store.file)
     return entities, quotes.drop_duplicates("quote_id").reset_index(drop=True)
-
-
-def _cached_vectors(cache: Any, shas: Sequence[str]) -> np.ndarray:
-    """``(len(shas), d)`` float32 vectors of an ``EmbeddingCache``, in the
-    order of ``shas`` (each must be cached)."""
-    import pyarrow as pa
-
-    from pipeline.stance import _vectors
-
-    probe = pa.table({"i": pa.array(range(len(shas)), type=pa.int64()), "text_sha256": pa.array(list(shas), pa.string())})
-    cache.con.register("probe", probe)
-    try:
-        table = cache.con.execute(f"SELECT p.i, v.vector FROM probe p JOIN {cache.table} v ON v.model = ? "
-                                  "AND v.text_sha256 = p.text_sha256 ORDER BY p.i", [cache.model]).to_arrow_table()
-    finally:
-        cache.con.unregister("probe")
-    if table.num_rows != len(shas):
-        raise ValueError(f"embedding cache: {len(shas) - table.num_rows} quote vectors missing")
-    if not len(shas):
-        return np.zeros((0, cache.dimensions), dtype=np.float32)
-    return _vectors(table)
 
 
 def load_stance_model(path: Path) -> Any:
@@ -757,27 +738,37 @@ def load_stance_model(path: Path) -> Any:
     return sio.load(path, trusted=untrusted)
 
 
+def vector_dimension(embed_db: Path) -> int | None:
+    """Length of the passage vectors in the embed stage's ``embeddings``
+    table (the encoder's dimension), or ``None`` when it has none."""
+    con = duckdb.connect(str(embed_db), read_only=True)
+    try:
+        row = con.execute("SELECT len(vector) FROM embeddings LIMIT 1").fetchone()
+    finally:
+        con.close()
+    return int(row[0]) if row else None
+
+
 def quote_stances(quotes: pd.DataFrame, clf: Any, encoder: Any, cache: Any, labels: Sequence[str],
                   model_version: str, *, batch_size: int = 64) -> pd.DataFrame:
     """The stance classifier on each quote's own text: its embedding (cached
     by text sha256, like passages) and its TF-IDF, as for a one-passage
     document (:func:`pipeline.stance.feature_frame`).
 
+    Args:
+        encoder: the sentence-transformers model, or a function that loads
+            it (called only if a quote has no cached vector).
+
     Returns:
         Rows of ``quote_stances`` (``quote_id``, ``label``, ``p_<label>``,
         ``model_version``), in the order of ``quotes``.
     """
-    from pipeline.embed import encode
     from pipeline.stance import feature_frame, prob_frame
 
     texts = quotes["quote_text"].tolist()
     shas = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
-    todo = sorted(cache.missing(shas))
-    by_sha = dict(zip(shas, texts))
-    for start in range(0, len(todo), 1024):
-        keys = todo[start:start + 1024]
-        cache.put(keys, encode(encoder, [by_sha[k] for k in keys], batch_size=batch_size))
-    X = _cached_vectors(cache, shas)
+    cache.fill(dict(zip(shas, texts)), encoder, batch_size=batch_size)
+    X = cache.get(shas)
     if not len(quotes):
         return prob_frame([], labels, np.zeros((0, len(labels))), labels, "quote_id", model_version)
     probs = clf.predict_proba(feature_frame(X, texts))
@@ -920,8 +911,12 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], stance_params: dic
     parse_seconds = time.perf_counter() - started
 
     clf = load_stance_model(model_file)
-    encoder = load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))
-    cache = EmbeddingCache(cache_file, model_id(embed_params["model"]), embedding_dimension(encoder))
+
+    def encoder() -> Any:  # loaded only if a quote has no vector yet
+        return load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))
+
+    dimensions = vector_dimension(embed_db) or embedding_dimension(encoder())
+    cache = EmbeddingCache(cache_file, model_id(embed_params["model"]), dimensions)
     try:
         version = f"stance-on-quotes-{model_id(embed_params['model'])}-{hashlib.sha256(model_file.read_bytes()).hexdigest()[:12]}"
         stances = quote_stances(quotes, clf, encoder, cache, list(stance_params["labels"]), version,

@@ -38,7 +38,7 @@ from pipeline.dedup import find_duplicates, signatures
 from pipeline.normalise import clean_text, parse_date, pseudonymise
 from pipeline.relevance import RelevanceQuery
 from pipeline.scrape import read_manifest
-from pipeline.stage_cache import cached_call, fingerprint, memory, prune
+from pipeline.stage_cache import KeyedStore, fingerprint
 from pipeline.sources import RawRecord, Reject, load_sources, make_reader
 from pipeline.sources.decoding import DecodeError, decode_bytes
 from pipeline.sources.html import extract_html
@@ -299,7 +299,7 @@ def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path 
     reader = make_reader(spec, **({"root": root} if root else {}))
     salt = os.environ.get(params["pseudonymise"]["salt_env"], "")
     # json.dumps keeps the order of the params (the relevance terms' order is
-    # the order of documents.relevance_terms); the joblib key sorts dict keys
+    # the order of documents.relevance_terms)
     return fingerprint(spec, json.dumps(params, default=str), hashlib.sha256(salt.encode()).hexdigest(),
                        files=reader.inputs(), root=reader.root,
                        modules=[sys.modules[__name__], pipeline.normalise, pipeline.relevance, pipeline.dedup,
@@ -319,30 +319,35 @@ def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: li
         params: the ``clean`` params section.
         manifest: rows from the scrape stage (for ``ingested_at``).
         root: ``corpora/`` folder override (tests).
-        cache_dir: joblib cache of :func:`read_source` results, keyed by the
-            source's entry, the params and :func:`source_fingerprint` (so a
-            re-run reads only the sources whose files, entry, params or code
-            changed); ``None`` reads everything.
+        cache_dir: folder of the :class:`pipeline.stage_cache.KeyedStore`
+            of :func:`read_source` results, keyed by
+            :func:`source_fingerprint` (the source's entry, the params, its
+            files, the code), so a re-run reads only the sources whose files,
+            entry, params or code changed; ``None`` reads everything.
 
     Returns:
         ``(documents, rejects)``; documents in corpus order.
     """
-    mem = memory(cache_dir)
     registered = {r["path"]: r["fetched_at"] for r in manifest if r.get("path")}
     fallback_time = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     docs: list[Document] = []
     rejects: list[Reject] = []
     sigs: list[Any] = []
-    for spec in tqdm(sources, desc="sources", unit="source", disable=None):
-        inputs = source_fingerprint(spec, params, root) if cache_dir is not None else ""
-        source_docs, source_rejects, source_sigs = cached_call(mem, inputs, read_source, spec, params, root)
+    store = KeyedStore(cache_dir, "sources", fingerprint("read_source"))
+    keys = [source_fingerprint(spec, params, root) if cache_dir is not None else str(i)
+            for i, spec in enumerate(sources)]
+
+    def read(todo: list[int]) -> dict[int, tuple[list[Document], list[Reject], list[Any]]]:
+        return {i: read_source(sources[i], params, root)
+                for i in tqdm(todo, desc="sources", unit="source", disable=None)}
+
+    for source_docs, source_rejects, source_sigs in store.fill(keys, read):
         for doc in source_docs:
             stamp = registered.get(doc.source_file)
             doc.ingested_at = dt.datetime.fromisoformat(stamp) if stamp else fallback_time
         docs += source_docs
         rejects += source_rejects
         sigs += source_sigs
-    prune(mem)
     dedup = params["dedup"]
     twins = find_duplicates([d.text for d in docs], [d.content_sha256 for d in docs],
                             threshold=dedup["threshold"], num_perm=dedup["num_perm"],

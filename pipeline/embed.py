@@ -111,6 +111,14 @@ def encode(model: Any, texts: Sequence[str], *, batch_size: int = 64) -> np.ndar
     return np.asarray(vectors, dtype=np.float32)
 
 
+def arrow_vectors(table: Any, column: str = "vector") -> np.ndarray:
+    """A ``FLOAT[d]`` (Arrow fixed-size list) column of ``table`` as an
+    ``(n, d)`` float32 array."""
+    arr = table.column(column).combine_chunks()
+    dim = arr.type.list_size
+    return np.asarray(arr.values.to_numpy(zero_copy_only=False), dtype=np.float32).reshape(-1, dim)
+
+
 def vectors_to_arrow(vectors: np.ndarray) -> pa.FixedSizeListArray:
     """``(n, d)`` float32 → Arrow ``fixed_size_list<float>[d]`` (DuckDB ``FLOAT[d]``)."""
     n, d = vectors.shape
@@ -162,6 +170,52 @@ class EmbeddingCache:
         finally:
             self.con.unregister("batch")
 
+    def fill(self, texts: dict[str, str], model: Any, *, batch_size: int, chunk_size: int = 1024,
+             progress: bool = False, desc: str = "embed") -> int:
+        """Embed the texts (``{sha256: text}``) that have no vector yet,
+        longest first (sha256 breaks ties: a fixed batch order), committing
+        each chunk of ``chunk_size`` before the next starts.
+
+        Args:
+            model: the encoder, or a function without arguments that loads
+                it (called only when a text is missing: loading
+                sentence-transformers takes about 10 s on 2 cores).
+
+        Returns:
+            The number of texts embedded now.
+        """
+        todo = self.missing(list(texts))
+        order = sorted(todo, key=lambda sha: (-len(texts[sha]), sha))
+        if order and not hasattr(model, "encode"):
+            model = model()
+        with tqdm(total=len(order), desc=desc, unit="text", disable=not progress) as bar:
+            for start in range(0, len(order), chunk_size):
+                keys = order[start:start + chunk_size]
+                self.put(keys, encode(model, [texts[k] for k in keys], batch_size=batch_size))
+                bar.update(len(keys))
+        return len(order)
+
+    def get(self, shas: Sequence[str]) -> np.ndarray:
+        """``(len(shas), d)`` float32 vectors in the order of ``shas``.
+
+        Raises:
+            ValueError: some of them are not cached (how many).
+        """
+        probe = pa.table({"i": pa.array(range(len(shas)), type=pa.int64()),
+                          "text_sha256": pa.array(list(shas), type=pa.string())})
+        self.con.register("probe", probe)
+        try:
+            table = self.con.sql(f"SELECT p.i, v.vector FROM probe p JOIN {self.table} v ON v.model = $model "
+                                 "AND v.text_sha256 = p.text_sha256 ORDER BY p.i",
+                                 params={"model": self.model}).to_arrow_table()
+        finally:
+            self.con.unregister("probe")
+        if table.num_rows != len(shas):
+            raise ValueError(f"embedding cache: {len(shas) - table.num_rows} of {len(shas)} vectors missing")
+        if not len(shas):
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return arrow_vectors(table)
+
     def close(self) -> None:
         """Checkpoint and close the file."""
         self.con.execute("CHECKPOINT")
@@ -179,14 +233,7 @@ def embed_missing(passages: Sequence[Passage], cache: EmbeddingCache, model: Any
         The number of texts embedded now.
     """
     texts = {p.text_sha256: p.text for p in passages if p.in_narratives}
-    todo = cache.missing(list(texts))
-    order = sorted(todo, key=lambda sha: (-len(texts[sha]), sha))
-    with tqdm(total=len(order), desc="embed", unit="passage", disable=not progress) as bar:
-        for start in range(0, len(order), chunk_size):
-            keys = order[start:start + chunk_size]
-            cache.put(keys, encode(model, [texts[k] for k in keys], batch_size=batch_size))
-            bar.update(len(keys))
-    return len(order)
+    return cache.fill(texts, model, batch_size=batch_size, chunk_size=chunk_size, progress=progress)
 
 
 def read_corpus(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
@@ -249,17 +296,15 @@ def split_cached(docs: Sequence[tuple[str, str, str]], *, query: RelevanceQuery,
                        packages=["spacy", spacy_model])
     store = KeyedStore(cache_dir, "passages", code)
     keys = [hashlib.sha256(f"{d}\x1f{t}\x1f{x}".encode("utf-8", "surrogatepass")).hexdigest() for d, t, x in docs]
-    todo = [doc for doc, key in zip(docs, keys) if store.get(key) is None]
-    by_doc: dict[str, list[Passage]] = {}
-    for p in split_corpus(tqdm(todo, desc="passages", unit="doc", disable=not progress), query=query,
-                          params=pparams, sentences=sentences):
-        by_doc.setdefault(p.doc_id, []).append(p)
-    for doc, key in zip(docs, keys):
-        if store.get(key) is None:
-            store.put(key, by_doc.get(doc[0], []))
-    out = [p for key in keys for p in store.get(key)]
-    store.save()
-    return out
+
+    def split(todo: list[int]) -> dict[int, list[Passage]]:
+        by_doc: dict[str, list[Passage]] = {}
+        for p in split_corpus(tqdm([docs[i] for i in todo], desc="passages", unit="doc", disable=not progress),
+                              query=query, params=pparams, sentences=sentences):
+            by_doc.setdefault(p.doc_id, []).append(p)
+        return {i: by_doc.get(docs[i][0], []) for i in todo}
+
+    return [p for passages in store.fill(keys, split) for p in passages]
 
 
 def run(params: dict[str, Any], relevance_params: dict[str, Any], *, clean_db: Path = CLEAN_DB,

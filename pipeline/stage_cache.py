@@ -1,18 +1,14 @@
 """Content-keyed caches that let a stage redo only what its inputs changed.
 
-A stage hands :func:`memory` a folder under ``data/cache/`` and runs the
-expensive, pure part of its work (read one source, fit the stance model,
-parse a batch of documents) through :func:`cached_call`: joblib's
-:class:`joblib.Memory` stores each result under a hash of the call's
-arguments, writes it atomically (a killed run leaves no half-written entry)
-and gives it back when the same arguments come again. What the arguments do
-not show goes into the ``code`` digest: :func:`fingerprint` of the input
-files' bytes, of the source code of every module involved and of library
-versions.
-
-For many small results, one per document (passages, actor rows, report
-pages), :class:`KeyedStore` keeps them in one pickle file per stage, keyed
-by a content digest of each document, and drops the ones not used in a run.
+A stage keeps the results of its expensive, pure work (read one source,
+split or parse one document, fit the stance model, draw one page) in a
+:class:`KeyedStore` in a folder under ``data/cache/``: one pickle file per
+stage, results under a content key (for a document: a digest of what its
+result depends on), written atomically, holding only the keys used by the
+last run. What the keys do not show goes into the store's ``code`` digest:
+:func:`fingerprint` of input files' bytes, of the source code of every
+module involved and of library versions; another digest starts an empty
+store and deletes the old file.
 """
 
 from __future__ import annotations
@@ -23,55 +19,6 @@ import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-
-#: Entries kept per cache folder (joblib ``reduce_size``, most recently used
-#: first): enough for every source of a corpus, small enough that a cache of
-#: a long-lived checkout does not grow without end.
-MAX_ENTRIES = 256
-
-
-def memory(folder: Path | None) -> Any:
-    """A :class:`joblib.Memory` in ``folder`` (created), or a no-op one when
-    ``folder`` is ``None`` (tests that must not reuse results)."""
-    from joblib import Memory
-
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-    return Memory(None if folder is None else str(folder), verbose=0)
-
-
-def _run(code: str, func: Any, args: tuple, kwargs: dict) -> Any:
-    return func(*args, **kwargs)
-
-
-def cached_call(mem: Any, code: str, func: Any, *args: Any, **kwargs: Any) -> Any:
-    """``func(*args, **kwargs)`` through ``mem``: the stored result when the
-    same function was called with equal arguments (joblib hashes their
-    content; a function by its qualified name, dicts with sorted keys, so
-    pass ordered data as lists) and the same ``code`` digest
-    (:func:`fingerprint` of whatever the arguments do not show: input files,
-    source code, library versions); else computed and stored.
-
-    Returns:
-        What ``func`` returns (unpickled from the cache on a hit).
-
-    Raises:
-        Whatever ``func`` raises (nothing is stored then).
-    """
-    return mem.cache(_run)(code, func, args, kwargs)
-
-
-def in_cache(mem: Any, code: str, func: Any, *args: Any, **kwargs: Any) -> bool:
-    """Whether :func:`cached_call` with these arguments would reuse a stored
-    result (joblib ``check_call_in_cache``)."""
-    return mem.location is not None and mem.cache(_run).check_call_in_cache(code, func, args, kwargs)
-
-
-def prune(mem: Any, items: int = MAX_ENTRIES) -> None:
-    """Drop all but the ``items`` most recently used entries of ``mem``
-    (joblib ``reduce_size``, by file access time)."""
-    if mem.location is not None:
-        mem.reduce_size(items_limit=items)
 
 
 def fingerprint(*parts: Any, files: list[Path] = (), root: Path | None = None, modules: list[Any] = (),
@@ -141,6 +88,8 @@ class KeyedStore:
             except Exception as exc:  # a corrupt file only costs recomputing
                 print(f"{self.file}: unreadable ({exc}); recomputing")
         self._used: dict[str, Any] = {}
+        #: results computed by the last :meth:`fill`
+        self.computed = 0
 
     def get(self, key: str) -> Any:
         """The stored result, or ``None``."""
@@ -154,6 +103,28 @@ class KeyedStore:
     def put(self, key: str, value: Any) -> None:
         """Store ``value`` under ``key`` (kept by the next :meth:`save`)."""
         self._used[key] = value
+
+    def fill(self, keys: list[str], compute: Any) -> list[Any]:
+        """The result of every key of ``keys``, in order, then :meth:`save`.
+
+        Stored results are taken as they are; the positions whose key is not
+        stored are computed by one call ``compute(positions)``, which returns
+        ``{position: result}`` (results must not be ``None``) and are stored.
+        :attr:`computed` is set to how many were computed.
+
+        Raises:
+            KeyError: ``compute`` left out a position it was given.
+        """
+        found = [self.get(k) for k in keys]
+        todo = [i for i, value in enumerate(found) if value is None]
+        self.computed = len(todo)
+        if todo:
+            new = compute(todo)
+            for i in todo:
+                found[i] = new[i]
+                self.put(keys[i], new[i])
+        self.save()
+        return found
 
     def save(self) -> None:
         """Rewrite the file with the used keys (atomically) and delete the

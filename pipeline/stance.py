@@ -51,7 +51,8 @@ import pandas as pd
 from pipeline import warehouse
 from pipeline.config import (CLEAN_DB, CORPORA_DIR, DEMO_CORPUS_DIR, EMBED_DB, METRICS_DIR, MODELS_DIR, SQL_DIR,
                              STANCE_CACHE_DIR, STANCE_DB, WAREHOUSE_FILE, load_params)
-from pipeline.stage_cache import cached_call, fingerprint, in_cache, memory, prune
+from pipeline.embed import arrow_vectors
+from pipeline.stage_cache import KeyedStore, fingerprint
 
 LABEL_FILE = CORPORA_DIR / "labels" / "stance_v1.jsonl"
 MODEL_FILE = MODELS_DIR / "stance.skops"
@@ -74,12 +75,6 @@ class DocFeatures:
     model: str
 
 
-def _vectors(table: Any, column: str = "vector") -> np.ndarray:
-    arr = table.column(column).combine_chunks()
-    dim = arr.type.list_size
-    return np.asarray(arr.values.to_numpy(zero_copy_only=False), dtype=np.float32).reshape(-1, dim)
-
-
 def read_doc_features(embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB) -> DocFeatures:
     """Mean of each corpus document's narrative passage vectors, normalised.
 
@@ -99,7 +94,7 @@ def read_doc_features(embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB) -> D
                        "FROM clean.corpus ORDER BY doc_id").to_arrow_table().to_pandas()
     finally:
         con.close()
-    X, counts = document_means(vecs.column("doc_id").to_pylist(), _vectors(vecs), list(meta["doc_id"]))
+    X, counts = document_means(vecs.column("doc_id").to_pylist(), arrow_vectors(vecs), list(meta["doc_id"]))
     missing = int((counts == 0).sum())
     if missing:
         raise ValueError(f"{embed_db}: {missing} corpus documents have no narrative passage vector")
@@ -406,6 +401,36 @@ def prob_frame(ids: Sequence[str], classes: Sequence[str], probs: np.ndarray, la
     return frame
 
 
+def predict_cached(clf: Any, X: np.ndarray, texts: Sequence[str], store: KeyedStore, fit_key: str) -> np.ndarray:
+    """``clf.predict_proba`` of the rows ``(X[i], texts[i])``, reusing the
+    rows that the same fit predicted in an earlier run.
+
+    A row's key is sha256 of ``fit_key`` (the fit's content key), its text
+    and its vector's float32 bytes; a row's probabilities do not depend on
+    the other rows, so only new rows are predicted (the TF-IDF transform of
+    every document took most of a re-run of the stage).
+
+    Args:
+        X: ``(n, d)`` embeddings; texts: the n texts.
+        store: where predicted rows are kept (only this call's rows stay).
+
+    Returns:
+        ``(n, len(clf.classes_))`` float64 probabilities.
+    """
+    import hashlib
+
+    salt = fit_key.encode()
+    keys = [hashlib.sha256(salt + b"\0" + t.encode("utf-8", "surrogatepass") + b"\0" +
+                           np.ascontiguousarray(x, dtype=np.float32).tobytes()).hexdigest() for x, t in zip(X, texts)]
+
+    def predict(todo: list[int]) -> dict[int, tuple[float, ...]]:
+        probs = clf.predict_proba(feature_frame(X[todo], [texts[i] for i in todo]))
+        return {i: tuple(row.tolist()) for i, row in zip(todo, probs)}
+
+    rows = store.fill(keys, predict)
+    return np.array(rows, dtype=np.float64).reshape(len(keys), len(clf.classes_))
+
+
 def read_passage_vectors(embed_db: Path = EMBED_DB) -> tuple[list[str], list[str], np.ndarray]:
     """``(passage_ids, texts, (n, d) vectors)`` of the narrative passages, by id."""
     con = warehouse.connect(embed_db, read_only=True)
@@ -414,7 +439,7 @@ def read_passage_vectors(embed_db: Path = EMBED_DB) -> tuple[list[str], list[str
                         "ORDER BY e.passage_id").to_arrow_table()
     finally:
         con.close()
-    return table.column("passage_id").to_pylist(), table.column("text").to_pylist(), _vectors(table)
+    return table.column("passage_id").to_pylist(), table.column("text").to_pylist(), arrow_vectors(table)
 
 
 def document_text(title: Any, text: str, limit: int = 3000) -> str:
@@ -429,11 +454,13 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
         model_file: Path = MODEL_FILE, cache_dir: Path | None = None) -> tuple[dict[str, Any], list[list[Any]]]:
     """Train, evaluate, predict and write ``data/stages/stance.duckdb``.
 
-    With ``cache_dir`` (the stage uses ``data/cache/stance``), the grid CV
-    and final fit with its saved bytes (:func:`fit_and_save`) and the description embeddings are
-    reused when their inputs are equal to a previous run's: the labelled
-    documents' features, labels and source files, the settings, this
-    module's code and the library versions. Then only prediction is redone.
+    With ``cache_dir`` (the stage uses ``data/cache/stance``, a
+    :class:`pipeline.stage_cache.KeyedStore`), the grid CV and final fit
+    with its saved bytes (:func:`fit_and_save`) and the description
+    embeddings are reused when their inputs are equal to a previous run's:
+    the labelled documents' features, labels and source files, the
+    settings, this module's code and the library versions. Then only
+    prediction is redone, and ``models/stance.skops`` keeps its bytes.
 
     Returns:
         ``(metrics for metrics/stance.json, confusion rows (actual, predicted)
@@ -454,38 +481,49 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     F = feature_frame(feats.X[rows], [doc_texts[i] for i in rows])
     y = gold["label"].to_numpy(dtype=object)
     groups = gold["source_file"].to_numpy(dtype=object)
-    # Cached by joblib on the features, labels, groups, settings, this
-    # module's code and library versions: re-runs that change neither the
-    # labels nor the labelled documents' features only predict.
-    mem = memory(cache_dir)
+    # Kept by content (features, labels, groups, settings) for this module's
+    # code and library versions: re-runs that change neither the labels nor
+    # the labelled documents' features only predict.
+    import joblib
+
     import pipeline.embed
 
     code = fingerprint(pipeline.embed.model_id(embed_params["model"]),
                        modules=[sys.modules[__name__], pipeline.embed],
-                       packages=["scikit-learn", "numpy", "scipy", "torch", "sentence-transformers"])
+                       packages=["scikit-learn", "numpy", "scipy", "torch", "sentence-transformers", "skops"])
     fit_args = dict(grid=list(params["C_grid"]), folds=int(params["cv_folds"]), seed=seed, dimensions=dim,
                     lexical=lexical)
-    if in_cache(mem, code, fit_and_save, F, y, groups, **fit_args):
+    store = KeyedStore(cache_dir, "fit", code)
+    fit_key = "fit-" + joblib.hash([F, y, groups, sorted(fit_args.items())])
+    fitted = store.get(fit_key)
+    if fitted is not None:
         print(f"stance: reusing the fit of {len(y)} labelled documents (labels, features, settings and code "
               f"unchanged) from {cache_dir}")
     else:
         print(f"stance: fitting on {len(y)} labelled documents (grid CV over C = {fit_args['grid']})")
-    pred, best_C, grid_scores, clf, blob = cached_call(mem, code, fit_and_save, F, y, groups, **fit_args)
+        fitted = fit_and_save(F, y, groups, **fit_args)
+        store.put(fit_key, fitted)
+    pred, best_C, grid_scores, clf, blob = fitted
     supervised = evaluation(y, pred, labels)
-    L = cached_call(mem, code, description_vectors, list(params["labels"].values()), embed_params["model"],
-                    int(embed_params.get("threads", 0)))
-    prune(mem)
+    descriptions = list(params["labels"].values())
+    desc_key = "descriptions-" + joblib.hash(descriptions)
+    L = store.get(desc_key)
+    if L is None:
+        L = description_vectors(descriptions, embed_params["model"], int(embed_params.get("threads", 0)))
+        store.put(desc_key, L)
+    store.save()
     zs_labels, zs_probs = zero_shot(feats.X, params["labels"], None, label_vectors=L,
                                     temperature=float(params["zero_shot_temperature"]))
     zs_pred = np.asarray(zs_labels, dtype=object)[zs_probs[gold["row"].to_numpy()].argmax(axis=1)]
     zs = evaluation(y, zs_pred, labels)
 
     version = f"stance-lr-C{best_C}{'-lexical' if lexical else ''}-{feats.model}-{label_file.name}-{len(gold)}"
-    doc_probs = clf.predict_proba(feature_frame(feats.X, doc_texts))
-    stances = prob_frame(feats.meta["doc_id"], clf.classes_, doc_probs, labels, "doc_id", version)
     pids, ptexts, PV = read_passage_vectors(embed_db)
-    passage_stances = prob_frame(pids, clf.classes_, clf.predict_proba(feature_frame(PV, ptexts)), labels,
-                                  "passage_id", version)
+    # documents and narrative passages in one call (one store of predicted rows)
+    probs = predict_cached(clf, np.vstack([feats.X, PV]), doc_texts + ptexts,
+                           KeyedStore(cache_dir, "predictions", code), fit_key)
+    stances = prob_frame(feats.meta["doc_id"], clf.classes_, probs[:len(doc_texts)], labels, "doc_id", version)
+    passage_stances = prob_frame(pids, clf.classes_, probs[len(doc_texts):], labels, "passage_id", version)
     zero = prob_frame(feats.meta["doc_id"], zs_labels, zs_probs, labels, "doc_id", "zero-shot-" + feats.model)
 
     with warehouse.build(out_db, SQL_DIR / "stance", fresh=True) as con:

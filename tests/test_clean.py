@@ -129,22 +129,31 @@ def test_clean_is_deterministic(corpus_slice, sources, clean_params):
     assert [vars(d) for d in first] == [vars(d) for d in second]
 
 
-def test_cached_clean_equals_a_fresh_one_and_rereads_a_changed_source(tmp_path, corpus_slice, sources, clean_params):
+def test_cached_clean_equals_a_fresh_one_and_rereads_a_changed_source(tmp_path, monkeypatch, corpus_slice, sources,
+                                                                      clean_params):
     """The per-source cache gives back exactly what a fresh read gives, and a
     source whose file changed is read again while the others come from the
-    cache (their entries are not rewritten)."""
+    cache (an unchanged re-run does not even rewrite the store)."""
+    import pipeline.clean as clean_module
+
     corpus = tmp_path / "corpora"
     shutil.copytree(corpus_slice, corpus)
     subset = [s for s in sources if s["id"] in ("x_deepseek", "technews", "interconnects")]
     cache = tmp_path / "cache"
     fresh, fresh_rejects = clean(subset, clean_params, manifest=[], root=corpus)
+    read = []
+    real_read = clean_module.read_source
+    monkeypatch.setattr(clean_module, "read_source", lambda spec, *a: read.append(spec["id"]) or real_read(spec, *a))
     first, _ = clean(subset, clean_params, manifest=[], root=corpus, cache_dir=cache)
-    entries = {p: p.stat().st_mtime_ns for p in cache.rglob("output.pkl")}
-    assert len(entries) == len(subset)
+    assert sorted(read) == sorted(s["id"] for s in subset)
+    [store] = cache.glob("sources-*.pkl")
+    stamp = store.stat().st_mtime_ns
+    read.clear()
     second, second_rejects = clean(subset, clean_params, manifest=[], root=corpus, cache_dir=cache)
+    assert read == []
     assert [vars(d) for d in fresh] == [vars(d) for d in first] == [vars(d) for d in second]
     assert [vars(r) for r in fresh_rejects] == [vars(r) for r in second_rejects]
-    assert {p: p.stat().st_mtime_ns for p in cache.rglob("output.pkl")} == entries
+    assert store.stat().st_mtime_ns == stamp
 
     # one more article in technews: that source alone is read again
     path = corpus / "demo/jsonl/technews_articles.jsonl"
@@ -154,10 +163,10 @@ def test_cached_clean_equals_a_fresh_one_and_rereads_a_changed_source(tmp_path, 
     record["body"] += "<p>A paragraph added for the test about DeepSeek open weights.</p>"
     path.write_text("\n".join(lines + [json.dumps(record)]) + "\n", encoding="utf-8")
     third, _ = clean(subset, clean_params, manifest=[], root=corpus, cache_dir=cache)
+    assert read == ["technews"]
     assert len(third) == len(first) + 1
-    changed = [p for p in cache.rglob("output.pkl") if entries.get(p) != p.stat().st_mtime_ns]
-    assert len(changed) == 1
     assert [vars(d) for d in third] == [vars(d) for d in clean(subset, clean_params, manifest=[], root=corpus)[0]]
+    assert list(cache.iterdir()) == [store], "one store file, no temporary files"
 
 
 def test_failed_build_leaves_previous_warehouse(tmp_path):

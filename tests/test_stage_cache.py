@@ -1,0 +1,56 @@
+"""The per-stage result store on real corpus files."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pipeline.config import DEMO_CORPUS_DIR
+from pipeline.stage_cache import KeyedStore
+
+
+def _essays() -> dict[str, str]:
+    files = sorted((DEMO_CORPUS_DIR / "markdown").rglob("*.md"))[:6]
+    return {hashlib.sha256(f.read_bytes()).hexdigest(): f.read_text(encoding="utf-8") for f in files}
+
+
+def test_fill_computes_only_missing_keys_and_keeps_only_used_ones(tmp_path):
+    essays = _essays()
+    keys = list(essays)
+    calls = []
+
+    def words(wanted):
+        def compute(todo):  # positions in ``wanted``
+            calls.append(list(todo))
+            return {i: essays[wanted[i]].split()[:50] for i in todo}
+        return compute
+
+    first = KeyedStore(tmp_path, "words", "code-a").fill(keys[:4], words(keys[:4]))
+    assert calls == [[0, 1, 2, 3]]
+    assert first == [essays[k].split()[:50] for k in keys[:4]]
+    (tmp_path / "words-leftover.pkl.tmp-1234").write_bytes(b"a killed run's temporary file")
+
+    store = KeyedStore(tmp_path, "words", "code-a")
+    second = store.fill(keys[2:], words(keys[2:]))  # keys 2 and 3 stored, 4 and 5 new
+    assert calls[1] == [2, 3] and store.computed == 2
+    assert second == [essays[k].split()[:50] for k in keys[2:]]
+    assert [p.name for p in tmp_path.iterdir()] == [store.file.name], "temporary files of killed runs go"
+
+    again = KeyedStore(tmp_path, "words", "code-a")
+    assert again.get(keys[0]) is None, "keys unused by the last run are dropped"
+    assert again.fill(keys[2:], words(keys[2:])) == second and again.computed == 0
+
+    other = KeyedStore(tmp_path, "words", "code-b")  # another code digest starts empty
+    assert other.fill(keys[2:3], words(keys[2:3])) == second[:1] and other.computed == 1
+    assert [p.name for p in tmp_path.iterdir()] == [other.file.name]
+
+
+def test_a_corrupt_store_is_recomputed(tmp_path, capsys):
+    essays = _essays()
+    keys = list(essays)[:2]
+    store = KeyedStore(tmp_path, "words", "code")
+    store.fill(keys, lambda todo: {i: len(essays[keys[i]]) for i in todo})
+    store.file.write_bytes(store.file.read_bytes()[:20])  # cut short, as by a full disk
+    fresh = KeyedStore(tmp_path, "words", "code")
+    assert "unreadable" in capsys.readouterr().out
+    assert fresh.fill(keys, lambda todo: {i: len(essays[keys[i]]) for i in todo}) == \
+        [len(essays[k]) for k in keys] and fresh.computed == 2

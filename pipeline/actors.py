@@ -731,11 +731,12 @@ def load_stance_model(path: Path) -> Any:
 
     if not path.exists():
         raise FileNotFoundError(f"{path}: no stance model; run `dvc repro stance` first")
-    untrusted = sio.get_untrusted_types(file=path)
+    data = path.read_bytes()  # read and unzipped once for the check and the load
+    untrusted = sio.get_untrusted_types(data=data)
     foreign = [t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy.", "builtins."))]
     if foreign:
         raise ValueError(f"{path}: refusing to load types {foreign}")
-    return sio.load(path, trusted=untrusted)
+    return sio.loads(data, trusted=untrusted)
 
 
 def vector_dimension(embed_db: Path) -> int | None:

@@ -178,7 +178,7 @@ def feature_frame(X: np.ndarray, texts: Sequence[str]) -> pd.DataFrame:
 
 
 def make_classifier(C: float, *, seed: int, dimensions: int, lexical: bool = True,
-                    calibration_folds: int = 3) -> Any:
+                    calibration_folds: int = 3, n_jobs: int | None = None) -> Any:
     """The stance classifier.
 
     ``CalibratedClassifierCV(Pipeline([features, LogisticRegression]))``:
@@ -191,6 +191,8 @@ def make_classifier(C: float, *, seed: int, dimensions: int, lexical: bool = Tru
     * sigmoid calibration (Platt scaling) over ``calibration_folds``
       stratified folds; with ``calibration_folds < 2`` (a class has a single
       example) the pipeline's own probabilities are used uncalibrated.
+      ``n_jobs`` processes fit the calibration folds (independent fits:
+      the same model as one after another).
     """
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.compose import ColumnTransformer
@@ -206,7 +208,7 @@ def make_classifier(C: float, *, seed: int, dimensions: int, lexical: bool = Tru
                      ("logreg", LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=seed))])
     if calibration_folds < 2:
         return base
-    return CalibratedClassifierCV(base, method="sigmoid", cv=calibration_folds)
+    return CalibratedClassifierCV(base, method="sigmoid", cv=calibration_folds, n_jobs=n_jobs)
 
 
 def calibration_folds_for(y: Sequence[str], wanted: int = 3) -> int:
@@ -345,7 +347,7 @@ def fit_stance(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, *, grid: Sequ
     pred, best_C, grid_scores = grid_cv(F, y, groups, grid, folds=folds, seed=seed, dimensions=dimensions,
                                         lexical=lexical)
     clf = make_classifier(best_C, seed=seed, dimensions=dimensions, lexical=lexical,
-                          calibration_folds=calibration_folds_for(y)).fit(F, y)
+                          calibration_folds=calibration_folds_for(y), n_jobs=os.cpu_count()).fit(F, y)
     return pred, best_C, grid_scores, clf
 
 

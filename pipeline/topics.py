@@ -215,7 +215,8 @@ class Fit:
 
 
 def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, Any], embedding_model: Any) -> Fit:
-    """Fit BERTopic, reduce outliers and refresh the topic representations.
+    """Fit BERTopic, reduce outliers and compute the topic representations
+    (KeyBERTInspired, then MMR) on the final topics.
 
     Python's and NumPy's global generators are seeded with ``topics.seed``
     first, and UMAP gets ``random_state``, so a fit is reproducible.
@@ -224,6 +225,10 @@ def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, A
     random.seed(seed)
     np.random.seed(seed)
     model = build_model(params, embedding_model)
+    # KeyBERTInspired + MMR run once, on the final topics (update_topics below):
+    # fit_transform's own representation would be replaced anyway (30 s on
+    # 2 cores); its representative documents depend only on c-TF-IDF
+    representation, model.representation_model = model.representation_model, None
     topics, probs = model.fit_transform(list(texts), embeddings)
     before = np.asarray(topics)
     after = before
@@ -231,11 +236,11 @@ def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, A
     if o.get("strategy", "embeddings") != "none" and (before == -1).any():
         after = np.asarray(model.reduce_outliers(list(texts), list(before), strategy=o["strategy"],
                                                  embeddings=embeddings, threshold=o["threshold"]))
-        random.seed(seed)
-        np.random.seed(seed)
-        model.update_topics(list(texts), topics=list(after), top_n_words=params["representation"]["top_n_words"],
-                            vectorizer_model=model.vectorizer_model, ctfidf_model=model.ctfidf_model,
-                            representation_model=model.representation_model)
+    random.seed(seed)
+    np.random.seed(seed)
+    model.update_topics(list(texts), topics=list(after), top_n_words=params["representation"]["top_n_words"],
+                        vectorizer_model=model.vectorizer_model, ctfidf_model=model.ctfidf_model,
+                        representation_model=representation)
     probability = np.where(before == -1, 0.0, np.asarray(probs, dtype=np.float64))
     assignment = np.where(before != -1, "cluster", np.where(after != -1, "outlier_reduced", "outlier"))
     return Fit(model, before, after, probability, assignment.astype(object), model.vectorizer_model)

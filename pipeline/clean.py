@@ -38,7 +38,7 @@ from pipeline.dedup import find_duplicates, signatures
 from pipeline.normalise import clean_text, parse_date, pseudonymise
 from pipeline.relevance import RelevanceQuery
 from pipeline.scrape import read_manifest
-from pipeline.stage_cache import KeyedStore, fingerprint
+from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
 from pipeline.sources import RawRecord, Reject, load_sources, make_reader
 from pipeline.sources.decoding import DecodeError, decode_bytes
 from pipeline.sources.html import extract_html
@@ -333,6 +333,7 @@ def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: li
     docs: list[Document] = []
     rejects: list[Reject] = []
     sigs: list[Any] = []
+    drop_legacy(cache_dir)
     store = KeyedStore(cache_dir, "sources", fingerprint("read_source"))
     keys = [source_fingerprint(spec, params, root) if cache_dir is not None else str(i)
             for i, spec in enumerate(sources)]

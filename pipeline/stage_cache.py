@@ -60,6 +60,17 @@ def fingerprint(*parts: Any, files: list[Path] = (), root: Path | None = None, m
     return h.hexdigest()
 
 
+def drop_legacy(folder: Path | None) -> None:
+    """Delete ``folder/joblib``, the ``joblib.Memory`` cache that earlier
+    versions kept there (clean, stance), and its ``.gitignore``; nothing
+    reads them any more."""
+    import shutil
+
+    if folder is not None:
+        shutil.rmtree(folder / "joblib", ignore_errors=True)
+        (folder / ".gitignore").unlink(missing_ok=True)
+
+
 class KeyedStore:
     """Results by content key (``str``), kept in one pickle file
     ``<folder>/<name>-<code[:16]>.pkl``: for many small results, such as

@@ -52,7 +52,7 @@ from pipeline import warehouse
 from pipeline.config import (CLEAN_DB, CORPORA_DIR, DEMO_CORPUS_DIR, EMBED_DB, METRICS_DIR, MODELS_DIR, SQL_DIR,
                              STANCE_CACHE_DIR, STANCE_DB, WAREHOUSE_FILE, load_params)
 from pipeline.embed import arrow_vectors
-from pipeline.stage_cache import KeyedStore, fingerprint
+from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
 
 LABEL_FILE = CORPORA_DIR / "labels" / "stance_v1.jsonl"
 MODEL_FILE = MODELS_DIR / "stance.skops"
@@ -495,6 +495,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
                        packages=["scikit-learn", "numpy", "scipy", "torch", "sentence-transformers", "skops"])
     fit_args = dict(grid=list(params["C_grid"]), folds=int(params["cv_folds"]), seed=seed, dimensions=dim,
                     lexical=lexical)
+    drop_legacy(cache_dir)
     store = KeyedStore(cache_dir, "fit", code)
     fit_key = "fit-" + joblib.hash([F, y, groups, sorted(fit_args.items())])
     fitted = store.get(fit_key)

@@ -54,3 +54,17 @@ def test_a_corrupt_store_is_recomputed(tmp_path, capsys):
     assert "unreadable" in capsys.readouterr().out
     assert fresh.fill(keys, lambda todo: {i: len(essays[keys[i]]) for i in todo}) == \
         [len(essays[k]) for k in keys] and fresh.computed == 2
+
+
+def test_drop_legacy_removes_the_old_joblib_cache_only(tmp_path):
+    from pipeline.stage_cache import drop_legacy
+
+    essays = _essays()
+    keys = list(essays)[:1]
+    KeyedStore(tmp_path, "sources", "code").fill(keys, lambda todo: {i: essays[keys[i]][:100] for i in todo})
+    (tmp_path / "joblib" / "pipeline" / "read_source").mkdir(parents=True)
+    (tmp_path / "joblib" / "pipeline" / "read_source" / "output.pkl").write_bytes(b"old entry")
+    (tmp_path / ".gitignore").write_text("# Created by joblib automatically.\n*\n")
+    drop_legacy(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [f"sources-{'code'[:16]}.pkl"]
+    drop_legacy(None)  # a stage without a cache folder

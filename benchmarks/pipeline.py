@@ -116,13 +116,24 @@ def run_dag(project: Path, *, interval_s: float = 0.25) -> tuple[float, dict[str
     done = threading.Event()
 
     def sample() -> None:
-        root = psutil.Process(proc.pid)
+        try:
+            root = psutil.Process(proc.pid)
+        except psutil.Error:
+            return
         while not done.wait(interval_s):
             try:
                 procs = [root, *root.children(recursive=True)]
-                rss = max(p.memory_info().rss for p in procs)
             except psutil.Error:
                 continue
+            sizes = []
+            for p in procs:  # a child may end between listing and reading
+                try:
+                    sizes.append(p.memory_info().rss)
+                except psutil.Error:
+                    pass
+            if not sizes:
+                continue
+            rss = max(sizes)
             if marks:
                 stage = marks[-1][0]
                 peak[stage] = max(peak.get(stage, 0.0), rss / 2**20)
@@ -225,7 +236,7 @@ def _measure_all(project: Path, records: Path, kept: list[bytes], held: list[byt
         "method": "one `dvc repro` per run, as `make run`; stage times between DVC's stage lines; "
                   "peak RSS of the largest process, sampled every 0.25 s",
         "full_run": {"stages": full, "total_s": total,
-                     "peak_rss_mb": max(s["peak_rss_mb"] for s in full.values())},
+                     "peak_rss_mb": max((s["peak_rss_mb"] for s in full.values()), default=0.0)},
         "noop_s": noop["wall_s"],
         "added": {"source": args.source, "records": len(held), "stages": added, "total_s": round(total_added, 1),
                   "share_of_full": round(total_added / total, 3)},

@@ -731,7 +731,7 @@ def load_stance_model(path: Path) -> Any:
 
     if not path.exists():
         raise FileNotFoundError(f"{path}: no stance model; run `dvc repro stance` first")
-    data = path.read_bytes()  # read and unzipped once for the check and the load
+    data = path.read_bytes()  # read from disk once for the check and the load
     untrusted = sio.get_untrusted_types(data=data)
     foreign = [t for t in untrusted if not t.startswith(("sklearn.", "numpy.", "scipy.", "builtins."))]
     if foreign:

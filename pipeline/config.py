@@ -34,7 +34,7 @@ STANCE_DB = STAGES_DIR / "stance.duckdb"
 ACTORS_DB = STAGES_DIR / "actors.duckdb"
 #: Embedding cache keyed by (model, sha256 of passage text); survives re-runs.
 EMBED_CACHE_FILE = DATA_DIR / "cache" / "embeddings.duckdb"
-#: Per-stage result caches (joblib, keyed by input digests; see pipeline/stage_cache.py).
+#: Per-stage result caches (pickle stores keyed by input digests; see pipeline/stage_cache.py).
 CLEAN_CACHE_DIR = DATA_DIR / "cache" / "clean"
 PASSAGE_CACHE_DIR = DATA_DIR / "cache" / "passages"
 TOPICS_CACHE_DIR = DATA_DIR / "cache" / "topics"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,8 @@ class KeyedStore:
         return None
 
     def put(self, key: str, value: Any) -> None:
-        """Store ``value`` under ``key`` (kept by the next :meth:`save`)."""
+        """Store ``value`` under a new ``key`` (kept by the next :meth:`save`;
+        results are content-keyed, so a stored key's value never changes)."""
         self._used[key] = value
 
     def fill(self, keys: list[str], compute: Any) -> list[Any]:
@@ -151,6 +153,8 @@ class KeyedStore:
             with tmp.open("wb") as f:
                 pickle.dump(self._used, f, protocol=5)
             os.replace(tmp, self.file)
-        for other in self.folder.glob(f"{self.name}-*"):
-            if other != self.file:
+        # this store's files only: <name>-<code[:16], no dash>.<pkl|joblib>[.tmp-<pid>]
+        mine = re.compile(rf"{re.escape(self.name)}-\w{{1,16}}\.(?:pkl|joblib)(?:\.tmp-\d+)?")
+        for other in self.folder.iterdir():
+            if other != self.file and other.is_file() and mine.fullmatch(other.name):
                 other.unlink(missing_ok=True)

@@ -256,13 +256,13 @@ def grid_cv(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, grid: Sequence[f
     Returns:
         ``(out-of-fold predictions of the best C, best C, {C: score})``.
     """
-    from joblib import Parallel, delayed
+    from joblib import Parallel, cpu_count, delayed
 
     splits = _folds(y, groups, folds, seed)
     # the grid x folds fits are independent and seeded: run them on every core
-    # (joblib processes; the same predictions as one after another)
+    # (joblib processes, whose count respects CPU quotas)
     tasks = [(C, tr, te) for C in grid for tr, te in splits]
-    fitted = Parallel(n_jobs=min(len(tasks), os.cpu_count() or 1))(
+    fitted = Parallel(n_jobs=min(len(tasks), cpu_count()))(
         delayed(_fit_predict)(F, y, tr, te, C, seed=seed, dimensions=dimensions, lexical=lexical)
         for C, tr, te in tasks)
     preds, scores = {}, {}
@@ -347,7 +347,7 @@ def fit_stance(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, *, grid: Sequ
     pred, best_C, grid_scores = grid_cv(F, y, groups, grid, folds=folds, seed=seed, dimensions=dimensions,
                                         lexical=lexical)
     clf = make_classifier(best_C, seed=seed, dimensions=dimensions, lexical=lexical,
-                          calibration_folds=calibration_folds_for(y), n_jobs=os.cpu_count()).fit(F, y)
+                          calibration_folds=calibration_folds_for(y), n_jobs=-1).fit(F, y)
     return pred, best_C, grid_scores, clf
 
 

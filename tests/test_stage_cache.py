@@ -24,22 +24,26 @@ def test_fill_computes_only_missing_keys_and_keeps_only_used_ones(tmp_path):
             return {i: essays[wanted[i]].split()[:50] for i in todo}
         return compute
 
-    first = KeyedStore(tmp_path, "words", "code-a").fill(keys[:4], words(keys[:4]))
+    first = KeyedStore(tmp_path, "words", "codea").fill(keys[:4], words(keys[:4]))
     assert calls == [[0, 1, 2, 3]]
     assert first == [essays[k].split()[:50] for k in keys[:4]]
-    (tmp_path / "words-leftover.pkl.tmp-1234").write_bytes(b"a killed run's temporary file")
+    (tmp_path / "words-0123456789abcdef.pkl.tmp-1234").write_bytes(b"a killed run's temporary file")
+    neighbour = tmp_path / "words-cv-0123456789abcdef.pkl"  # another store of the folder
+    neighbour.write_bytes(b"kept")
 
-    store = KeyedStore(tmp_path, "words", "code-a")
+    store = KeyedStore(tmp_path, "words", "codea")
     second = store.fill(keys[2:], words(keys[2:]))  # keys 2 and 3 stored, 4 and 5 new
     assert calls[1] == [2, 3] and store.computed == 2
     assert second == [essays[k].split()[:50] for k in keys[2:]]
-    assert [p.name for p in tmp_path.iterdir()] == [store.file.name], "temporary files of killed runs go"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([store.file.name, neighbour.name]), \
+        "temporary files of killed runs go, other stores' files stay"
+    neighbour.unlink()
 
-    again = KeyedStore(tmp_path, "words", "code-a")
+    again = KeyedStore(tmp_path, "words", "codea")
     assert again.get(keys[0]) is None, "keys unused by the last run are dropped"
     assert again.fill(keys[2:], words(keys[2:])) == second and again.computed == 0
 
-    other = KeyedStore(tmp_path, "words", "code-b")  # another code digest starts empty
+    other = KeyedStore(tmp_path, "words", "codeb")  # another code digest starts empty
     assert other.fill(keys[2:3], words(keys[2:3])) == second[:1] and other.computed == 1
     assert [p.name for p in tmp_path.iterdir()] == [other.file.name]
 

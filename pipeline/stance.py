@@ -461,8 +461,9 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     with its saved bytes (:func:`fit_and_save`) and the description
     embeddings are reused when their inputs are equal to a previous run's:
     the labelled documents' features, labels and source files, the
-    settings, this module's code and the library versions. Then only
-    prediction is redone, and ``models/stance.skops`` keeps its bytes.
+    settings, this module's code and the library versions. Then only the
+    documents and passages that fit has not predicted before are predicted
+    (:func:`predict_cached`), and ``models/stance.skops`` keeps its bytes.
 
     Returns:
         ``(metrics for metrics/stance.json, confusion rows (actual, predicted)

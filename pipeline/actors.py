@@ -27,6 +27,7 @@ Usage: ``python -m pipeline.actors [--no-progress]``
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -913,7 +914,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], stance_params: dic
 
     clf = load_stance_model(model_file)
 
-    def encoder() -> Any:  # loaded only if a quote has no vector yet
+    @functools.cache
+    def encoder() -> Any:  # loaded only if a quote has no vector yet, and then once
         return load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))
 
     dimensions = vector_dimension(embed_db) or embedding_dimension(encoder())

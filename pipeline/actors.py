@@ -662,6 +662,17 @@ def extract_fingerprint(params: dict[str, Any], embed_params: dict[str, Any], ac
                        packages=["spacy", spacy_model, "pandas"])
 
 
+def _records_by_doc(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """A frame's rows as dicts, grouped by ``doc_id`` in row order; missing
+    values as ``None``, as :func:`extract`'s own rows have them (``to_dict``
+    gives NaN for str columns). Converts the whole frame at once: per-document
+    conversion took 88 s for 9,000 documents."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+        out.setdefault(row["doc_id"], []).append(row)
+    return out
+
+
 def extract_incremental(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFinder, *,
                         author_sources: Sequence[str], cache_dir: Path | None, code: str, batch_size: int = 64,
                         n_process: int = 1, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -701,11 +712,7 @@ def extract_incremental(passages: pd.DataFrame, documents: dict[str, str], finde
         ents, quotes = extract(passages[passages["doc_id"].isin(wanted)], documents, finder,
                                author_sources=author_sources, batch_size=batch_size, n_process=n_process,
                                progress=progress)
-        # missing values as None, as extract's own rows have them (to_dict gives NaN for str columns)
-        by_doc_e = {d: g.astype(object).where(g.notna(), None).to_dict("records")
-                    for d, g in ents.groupby("doc_id", sort=False)}
-        by_doc_q = {d: g.astype(object).where(g.notna(), None).to_dict("records")
-                    for d, g in quotes.groupby("doc_id", sort=False)}
+        by_doc_e, by_doc_q = _records_by_doc(ents), _records_by_doc(quotes)
         return {i: (by_doc_e.get(doc_ids[i], []), by_doc_q.get(doc_ids[i], [])) for i in todo}
 
     rows = store.fill([keys[d] for d in doc_ids], parse)

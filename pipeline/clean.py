@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -228,11 +229,19 @@ def language_identifier(languages: list[str]) -> LanguageIdentifier:
     ``languages`` (ISO 639-1 codes from params): unrestricted, short posts are
     often labelled as rare languages (Nigerian Pidgin, Latin, Malagasy).
 
+    One identifier per language set and process, shared (loading the model
+    file took 0.6 s, once per source); callers must not change it.
+
     Raises:
         ValueError: a code is not in the model.
     """
+    return _language_identifier(tuple(languages))
+
+
+@functools.lru_cache(maxsize=4)
+def _language_identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
-    identifier.set_languages(languages)
+    identifier.set_languages(list(languages))
     return identifier
 
 

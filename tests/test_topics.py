@@ -36,3 +36,62 @@ def test_class_tfidf_equals_bertopics_transformer_on_essays():
     # the top terms per class, the table's content, are the same
     assert [list(np.argsort(-r, kind="stable")[:10]) for r in got] == \
         [list(np.argsort(-r, kind="stable")[:10]) for r in expected]
+
+
+def _paragraph_vectors() -> np.ndarray:
+    """TF-IDF vectors (dense, float32) of the essays' paragraphs: real,
+    sparse-ish text vectors with exact duplicates (repeated boilerplate)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    paragraphs = [p for e in _essays() for p in e.split("\n\n") if len(p.split()) >= 3]
+    return TfidfVectorizer(min_df=2).fit_transform(paragraphs).toarray().astype(np.float32)
+
+
+def test_exact_cosine_knn_equals_brute_force_neighbours():
+    """``exact_cosine_knn`` gives scikit-learn's brute-force cosine
+    neighbours (as sets, ties aside), each row first at distance 0, and the
+    same neighbours whatever the block size."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from pipeline.topics import exact_cosine_knn
+
+    X = _paragraph_vectors()
+    X = X[np.linalg.norm(X, axis=1) > 0]
+    assert len(X) > 300
+    k = 15
+    idx, dist = exact_cosine_knn(X, k, block=97)
+    assert idx.shape == dist.shape == (len(X), k)
+    assert (idx[:, 0] == np.arange(len(X))).all() and (dist[:, 0] == 0).all()
+    assert (np.diff(dist, axis=1) >= 0).all()
+    ref_dist, ref_idx = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(X).kneighbors(X)
+    np.testing.assert_allclose(np.sort(dist, axis=1), np.sort(ref_dist, axis=1), atol=1e-5)
+    # neighbour sets agree wherever the k-th distance is not tied
+    kth = ref_dist[:, -1]
+    untied = np.array([(np.abs(ref_dist[i, :-1] - kth[i]) > 1e-5).all() and
+                       np.isclose(ref_dist[i], kth[i], atol=1e-5).sum() == 1 for i in range(len(X))])
+    assert untied.sum() > len(X) // 2
+    assert all(set(idx[i, 1:]) | {i} == set(ref_idx[i]) | {i} for i in np.flatnonzero(untied))
+    # another block shape: the same neighbours, distances within rounding
+    again_idx, again_dist = exact_cosine_knn(X, k, block=1024)
+    assert (again_idx == idx).all()
+    np.testing.assert_allclose(again_dist, dist, atol=2e-6, rtol=0)
+
+
+def test_exact_knn_umap_lays_out_real_vectors_deterministically():
+    """The UMAP of the topic model runs on the exact graph: the same layout
+    twice, ``transform`` of the fitted data gives that layout, and another
+    metric is refused."""
+    import pytest
+
+    from pipeline.topics import exact_knn_umap
+
+    X = _paragraph_vectors()[:600]
+    runs = [exact_knn_umap(n_neighbors=10, n_components=2, min_dist=0.0, metric="cosine", random_state=1,
+                           low_memory=False) for _ in range(2)]
+    layouts = [u.fit_transform(X) for u in runs]
+    assert layouts[0].shape == (len(X), 2)
+    np.testing.assert_array_equal(layouts[0], layouts[1])
+    np.testing.assert_array_equal(runs[0].transform(X), layouts[0])
+    assert runs[0].knn_indices.shape == (len(X), 10)
+    with pytest.raises(ValueError, match="cosine"):
+        exact_knn_umap(metric="euclidean")

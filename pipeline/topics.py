@@ -178,11 +178,15 @@ def exact_cosine_knn(X: np.ndarray, k: int, *, block: int = 1024) -> tuple[np.nd
     """Exact k nearest neighbours of every row of ``X`` by cosine distance.
 
     Rows are L2-normalised (zero rows stay zero); similarities are computed
-    ``block`` rows at a time (``block × n`` float32 in memory). Each row's
-    own index comes first, at distance 0; the others follow by increasing
-    distance (similarities rounded to 6 decimals), ties by index: the same
-    ``block`` gives the same result, another ``block`` the same neighbours
-    (distances may differ by 1e-6).
+    ``block`` rows at a time (about ``16 × block × n`` bytes at once: the
+    similarities, their negation and ``argpartition``'s int64 indices), so
+    time grows with ``n² d``. Each row's own index comes first, at distance
+    0; the others follow by increasing distance (similarities rounded to 6
+    decimals), ties in order of index. Among candidates tied at the k-th
+    distance (exact duplicates), ``argpartition`` chooses, the same way for
+    the same input. The same ``block`` gives the same result; another
+    ``block`` can differ where a rounded similarity crosses a rounding
+    boundary.
 
     Args:
         X: ``(n, d)`` vectors, any norm.
@@ -227,7 +231,9 @@ def exact_knn_umap(**params: Any) -> Any:
     """A ``umap.UMAP`` (``params`` as its constructor's) whose ``fit`` builds
     its k-nearest-neighbour graph with :func:`exact_cosine_knn` on the data
     it is given (the embeddings after guided BERTopic's nudging), passed as
-    ``precomputed_knn``. The metric must be ``"cosine"``. ``transform`` of
+    ``precomputed_knn`` (data with no more rows than ``n_neighbors`` is left
+    to UMAP). The metric must be ``"cosine"``. The class is local: the
+    model cannot be pickled (BERTopic's safetensors save does not keep it). ``transform`` of
     new data is unavailable (no search index); the stage never needs it,
     since new passages join topics by embedding (:func:`assign_to_fit`).
     ``transform`` of the fitted data returns the fitted layout.
@@ -244,7 +250,8 @@ def exact_knn_umap(**params: Any) -> Any:
 
     class ExactKnnUMAP(UMAP):
         def fit(self, X: Any, y: Any = None, *args: Any, **kwargs: Any) -> Any:
-            self.precomputed_knn = (*exact_cosine_knn(np.asarray(X), self.n_neighbors), None)
+            if len(X) > self.n_neighbors:  # else UMAP's own handling (a warning, fewer neighbours)
+                self.precomputed_knn = (*exact_cosine_knn(np.asarray(X), self.n_neighbors), None)
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
                 return super().fit(X, y, *args, **kwargs)

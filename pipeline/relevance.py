@@ -38,8 +38,8 @@ class RelevanceQuery:
     Attributes:
         terms: ``(phrase, weight, pattern)`` triples.
         threshold: score at or above which a document is relevant.
-        needles: per term, its first word lower-cased (without ``*``) when
-            that word is ASCII, else ``None``: where a match can start (see
+        needles: per term, the first word of its pattern when that word
+            is ASCII, else ``None``: where a match can start (see
             the module docstring). Empty: every pattern searches the text.
     """
 
@@ -96,18 +96,29 @@ class RelevanceQuery:
         return round(min(1.0, total), 4), matched
 
 
-def _needle(phrase: str) -> str | None:
-    """The first word of a phrase, lower-cased and without a trailing ``*``;
-    ``None`` when it is not ASCII or empty."""
+def _words(phrase: str) -> tuple[list[str], bool]:
+    """A phrase's words as its pattern matches them (hyphens read as spaces,
+    lower-cased, the last word's trailing ``*`` removed), and whether the
+    last word had one (a word continuation).
+
+    Raises:
+        IndexError: the phrase has no word.
+    """
     words = phrase.replace("-", " ").lower().split()
-    word = words[0].rstrip("*") if words else ""
+    prefix = words[-1].endswith("*")
+    words[-1] = words[-1].rstrip("*")
+    return words, prefix
+
+
+def _needle(phrase: str) -> str | None:
+    """The first word of the phrase's pattern (:func:`_words`), where every
+    match starts; ``None`` when it is not ASCII or empty."""
+    word = _words(phrase)[0][0]
     return word if word and word.isascii() else None
 
 
 def _compile(phrase: str) -> re.Pattern[str]:
-    words = phrase.replace("-", " ").lower().split()
-    prefix = words[-1].endswith("*")
-    words[-1] = words[-1].rstrip("*")
+    words, prefix = _words(phrase)
     body = r"\s+".join(re.escape(w) for w in words)
     tail = r"\w*" if prefix else r"\b"
     return re.compile(rf"(?<!\w){body}{tail}", re.IGNORECASE)

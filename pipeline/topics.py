@@ -11,10 +11,11 @@ and ``metrics/topics.json``.
 Model (Grootendorst 2022, BERTopic): precomputed sentence embeddings → UMAP
 (McInnes et al. 2018) on an exact cosine k-nearest-neighbour graph
 (:func:`exact_cosine_knn`; UMAP's own approximate search, NN-descent, is
-compiled by numba in every process: 50 s of a 70 s UMAP on 2 cores) → HDBSCAN (Campello et al. 2013) → a CountVectorizer
-with English stop words and 1–2-grams → class-based TF-IDF (c-TF-IDF) →
-KeyBERTInspired + maximal marginal relevance for the readable label. Optional
-seed words make it guided BERTopic.
+compiled by numba in every process: 50 s of a 70 s UMAP on 2 cores) →
+HDBSCAN (Campello et al. 2013) → a CountVectorizer with English stop words
+and 1–2-grams → class-based TF-IDF (c-TF-IDF) → KeyBERTInspired + maximal
+marginal relevance for the readable label. Optional seed words make it
+guided BERTopic.
 
 Outliers (HDBSCAN's topic -1) are reassigned with BERTopic's
 ``reduce_outliers(strategy="embeddings")``: an outlier passage joins the
@@ -233,10 +234,11 @@ def exact_knn_umap(**params: Any) -> Any:
     it is given (the embeddings after guided BERTopic's nudging), passed as
     ``precomputed_knn`` (data with no more rows than ``n_neighbors`` is left
     to UMAP). The metric must be ``"cosine"``. The class is local: the
-    model cannot be pickled (BERTopic's safetensors save does not keep it). ``transform`` of
-    new data is unavailable (no search index); the stage never needs it,
-    since new passages join topics by embedding (:func:`assign_to_fit`).
-    ``transform`` of the fitted data returns the fitted layout.
+    model cannot be pickled (BERTopic's safetensors save does not keep it).
+    ``transform`` of new data is unavailable (no search index); the stage
+    never needs it, since new passages join topics by embedding
+    (:func:`assign_to_fit`). ``transform`` of the fitted data returns the
+    fitted layout.
 
     Raises:
         ValueError: another metric.

@@ -39,7 +39,7 @@ bench: setup
 
 # The whole DAG timed stage by stage in a scratch copy (about 40 minutes on 2 cores)
 bench-pipeline: setup
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) benchmarks/pipeline.py
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) benchmarks/full_run.py
 
 clean-data:
 	rm -rf data corpora/raw

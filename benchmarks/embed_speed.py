@@ -31,7 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import duckdb  # noqa: E402
 
-from pipeline import embed  # noqa: E402
+from pipeline import embed, encoder  # noqa: E402
 from pipeline.config import CLEAN_DB, load_params  # noqa: E402
 from pipeline.passages import PassageParams, SentenceSplitter, split_corpus  # noqa: E402
 from pipeline.relevance import RelevanceQuery  # noqa: E402
@@ -67,8 +67,8 @@ def main() -> None:
     args = parser.parse_args()
     params = load_params("embed")
     relevance = load_params("clean")["relevance"]
-    model = embed.load_encoder(params["model"], threads=int(params.get("threads", 0)))
-    mid = embed.model_id(params["model"])
+    model = encoder.load_encoder(params["model"], threads=int(params.get("threads", 0)))
+    mid = encoder.model_id(params["model"])
 
     # 1. throughput: stage path vs bare encode, same passages, same model
     con = duckdb.connect(str(CLEAN_DB), read_only=True)
@@ -83,12 +83,12 @@ def main() -> None:
                 if p.in_narratives]
     passages = rng.sample(passages, min(len(passages), args.passages))
     texts = [p.text for p in passages]
-    embed.encode(model, texts[:64])  # warm-up
+    encoder.encode(model, texts[:64])  # warm-up
     t0 = time.perf_counter()
     model.encode(texts, batch_size=int(params["batch_size"]), normalize_embeddings=True, show_progress_bar=False)
     bare = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
-        cache = embed.EmbeddingCache(Path(tmp) / "c.duckdb", mid, embed.embedding_dimension(model))
+        cache = encoder.EmbeddingCache(Path(tmp) / "c.duckdb", mid, encoder.embedding_dimension(model))
         t0 = time.perf_counter()
         embed.embed_missing(passages, cache, model, batch_size=int(params["batch_size"]),
                             chunk_size=int(params["chunk_size"]), progress=False)

@@ -34,7 +34,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-from pipeline import embed, workspace  # noqa: E402
+from pipeline import encoder, workspace  # noqa: E402
 from pipeline.config import REPORTS_DIR, load_params  # noqa: E402
 
 
@@ -106,18 +106,18 @@ def main(argv: list[str] | None = None) -> dict:
 
     params = load_params("embed")
     texts = sample_passages(args.passages)
-    fp32 = embed.load_encoder(params["model"], threads=int(params.get("threads", 0)))
-    embed.encode(fp32, texts[:64], batch_size=64)  # warm-up
+    fp32 = encoder.load_encoder(params["model"], threads=int(params.get("threads", 0)))
+    encoder.encode(fp32, texts[:64], batch_size=64)  # warm-up
     profiler = Profiler(interval=0.005)
     profiler.start()
-    ref = embed.encode(fp32, texts, batch_size=64)  # the batch size before this profile
+    ref = encoder.encode(fp32, texts, batch_size=64)  # the batch size before this profile
     profiler.stop()
     shares = frame_shares(profiler.last_session)
     REPORTS_DIR.mkdir(parents=True, exist_ok=True)
     (REPORTS_DIR / "profile_embed.html").write_text(profiler.output_html(), encoding="utf-8")
     print(profiler.output_text(unicode=True, color=False, show_all=False)[:4000])
 
-    int8 = embed.load_encoder(params["model"], threads=int(params.get("threads", 0)))
+    int8 = encoder.load_encoder(params["model"], threads=int(params.get("threads", 0)))
     int8 = torch.ao.quantization.quantize_dynamic(int8, {torch.nn.Linear}, dtype=torch.qint8)
     candidates = {"fp32, batch 64 (before)": (fp32, 64), "fp32, batch 32": (fp32, 32),
                   "fp32, batch 16": (fp32, 16), "fp32, batch 8": (fp32, 8), "int8 dynamic, batch 64": (int8, 64)}
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict:
     for _ in range(args.repeats):
         for name, (model, batch) in candidates.items():
             started = time.perf_counter()
-            vectors[name] = embed.encode(model, texts, batch_size=batch)
+            vectors[name] = encoder.encode(model, texts, batch_size=batch)
             seconds[name].append(time.perf_counter() - started)
     base = min(seconds["fp32, batch 64 (before)"])
     rows = {}

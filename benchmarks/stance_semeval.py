@@ -30,7 +30,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from pipeline.config import PROJECT_ROOT, load_params  # noqa: E402
-from pipeline.embed import encode, load_encoder  # noqa: E402
+from pipeline.encoder import encode, load_encoder  # noqa: E402
 from pipeline.stance import calibration_folds_for, feature_frame, make_classifier, grid_cv  # noqa: E402
 
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "stance" / "semeval2016"

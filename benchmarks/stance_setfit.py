@@ -53,7 +53,7 @@ import pandas as pd  # noqa: E402
 
 from pipeline import warehouse  # noqa: E402
 from pipeline.config import EMBED_DB, METRICS_DIR, REPORTS_DIR, load_params  # noqa: E402
-from pipeline.embed import load_encoder  # noqa: E402
+from pipeline.encoder import load_encoder  # noqa: E402
 from pipeline.stance import (STANCES, _folds, calibration_folds_for, document_text, feature_frame,  # noqa: E402
                              document_means, join_labels, macro_f1, make_classifier, read_doc_features,
                              read_labels)

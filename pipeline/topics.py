@@ -782,7 +782,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
         print(f"topics: {len(texts) - len(state['passages'])} new passages join fit {fit_run_id} "
               f"({len(texts) - state['n_fitted']} since the fit, refit_share {params['refit_share']})")
     else:
-        from pipeline.embed import load_encoder
+        from pipeline.encoder import load_encoder
 
         print(f"topics: fitting ({why})")
         encoder = load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))

@@ -23,7 +23,7 @@ Targets (issue 7): full ≤ 20 min after setup, no-op ≤ 3 s, +1 % ≤ 10 % of 
 clone: it ends with the full corpus built, as after ``make run``; the held-back
 records are restored before the +1 % run).
 
-Usage: ``python benchmarks/pipeline.py [--source ainews_recaps] [--added 100] [--keep DIR | --in-place]``
+Usage: ``python benchmarks/full_run.py [--source ainews_recaps] [--added 100] [--keep DIR | --in-place]``
 """
 
 from __future__ import annotations

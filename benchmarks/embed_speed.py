@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--passages", type=int, default=1000, help="passages in the throughput comparison")
     args = parser.parse_args()
     params = load_params("embed")
-    relevance = load_params("clean")["relevance"]
+    relevance = load_params("relevance")
     model = encoder.load_encoder(params["model"], threads=int(params.get("threads", 0)))
     mid = encoder.model_id(params["model"])
 

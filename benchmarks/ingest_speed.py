@@ -17,7 +17,7 @@ reader's files, 1 MB = 10**6 bytes). Then it times the two corpus-wide steps
 on all the documents: near-duplicate detection
 (:func:`pipeline.dedup.find_duplicates` with the ``clean.dedup`` params) and
 relevance scoring (:class:`pipeline.relevance.RelevanceQuery` with
-``clean.relevance``, on title + text as the stage scores it).
+``relevance``, on title + text as the stage scores it).
 
 Not timed: building the :class:`~pipeline.clean.Normaliser` (loading the
 py3langid model, once per run) and writing the warehouse. Web kinds
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
 
-    params = load_params("clean")
+    params = load_params("clean", include=("relevance",))
     normaliser = Normaliser.from_params(params)
     sources = load_sources()
     local = [spec for spec in sources if spec["kind"] in LOCAL_KINDS]

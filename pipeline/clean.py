@@ -436,7 +436,7 @@ def main(argv: list[str] | None = None) -> None:
         record["n_chars"] = len(record["text"])
         print(json.dumps(record, ensure_ascii=False, indent=2))
         return
-    params = load_params("clean")
+    params = load_params("clean", include=("relevance",))
     manifest = read_manifest()
     docs, rejects = clean(load_sources(), params, manifest=manifest, cache_dir=CLEAN_CACHE_DIR)
     with warehouse.build(CLEAN_DB, SQL_DIR / "clean", fresh=True) as con:

@@ -2,7 +2,10 @@
 
 Every path the pipeline touches is derived here from :data:`PROJECT_ROOT`, so no
 other module holds a path literal. Parameters live in ``params.yaml``, grouped by
-stage; a stage reads only its own section through :func:`load_params`.
+stage, plus two shared sections (``relevance``: the debate query, read by clean
+and embed; ``encoder``: the sentence encoder, read by embed, topics, stance
+and actors). A stage reads its own section and the shared ones it names
+through :func:`load_params`; ``dvc.yaml`` lists exactly those keys.
 """
 
 from __future__ import annotations
@@ -56,12 +59,14 @@ class ConfigError(ValueError):
     """
 
 
-def load_params(stage: str, *, path: Path | None = None) -> dict[str, Any]:
+def load_params(stage: str, *, path: Path | None = None, include: tuple[str, ...] = ()) -> dict[str, Any]:
     """Return the ``stage`` section of ``params.yaml``.
 
     Args:
         stage: top-level key in ``params.yaml`` (``"scrape"``, ``"clean"`` …).
         path: alternative params file; defaults to :data:`PARAMS_FILE`.
+        include: shared sections added under their own key
+            (``load_params("clean", include=("relevance",))["relevance"]``).
 
     Returns:
         The section as a dict (a fresh copy on every call).
@@ -74,9 +79,15 @@ def load_params(stage: str, *, path: Path | None = None) -> dict[str, Any]:
         params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(params, dict) or not isinstance(params.get(stage), dict):
-        raise ConfigError(f"{path}: missing section '{stage}:'")
-    return dict(params[stage])
+    for name in (stage, *include):
+        if not isinstance(params, dict) or not isinstance(params.get(name), dict):
+            raise ConfigError(f"{path}: missing section '{name}:'")
+    section = dict(params[stage])
+    for name in include:
+        if name in section:
+            raise ConfigError(f"{path}: section '{stage}:' has a key '{name}' that shadows the shared section")
+        section[name] = dict(params[name])
+    return section
 
 
 @functools.lru_cache(maxsize=65536)

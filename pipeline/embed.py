@@ -95,7 +95,7 @@ def split_cached(docs: Sequence[tuple[str, str, str]], *, query: RelevanceQuery,
     Args:
         docs: ``(doc_id, source_type, text)`` triples (:func:`read_corpus`).
         query, pparams, sentences: as for :func:`pipeline.passages.split_corpus`.
-        params: the ``embed`` params; relevance_params: ``clean.relevance``
+        params: the ``embed`` params; relevance_params: the ``relevance`` section
             (both part of the cache key).
         cache_dir: the store's folder, or ``None``.
         progress: show a progress bar over the documents split now.
@@ -131,7 +131,7 @@ def run(params: dict[str, Any], relevance_params: dict[str, Any], *, clean_db: P
 
     Args:
         params: the ``embed`` section of ``params.yaml``.
-        relevance_params: ``clean.relevance`` (the passage relevance query).
+        relevance_params: the ``relevance`` section (the passage relevance query).
         clean_db, out_db, cache_file: input, output and cache files.
         passage_cache_dir: per-document passages of earlier runs
             (:func:`split_cached`; the stage uses ``data/cache/passages``).
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    figures = run(load_params("embed"), load_params("clean")["relevance"], progress=not args.no_progress,
+    figures = run(load_params("embed"), load_params("relevance"), progress=not args.no_progress,
                   passage_cache_dir=PASSAGE_CACHE_DIR)
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     timing = {k: figures.pop(k) for k in ("split_seconds", "embed_seconds", "passages_per_second",

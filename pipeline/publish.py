@@ -7,6 +7,10 @@ the same column types), creates the analysis views of
 ``pipeline/sql/warehouse/*.sql`` and swaps the result in atomically
 (:func:`pipeline.warehouse.build`), so a notebook that has the warehouse open
 keeps reading the old snapshot and a killed run leaves the old file.
+Before the swap it runs the data tests of ``pipeline/sql/warehouse/tests/``
+(:mod:`pipeline.data_tests`) on the full data: a failing test fails the stage,
+names the relation, the test and the offending rows, and leaves the previous
+warehouse in place.
 
 Usage: ``python -m pipeline.publish``
 """
@@ -16,8 +20,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipeline import warehouse
-from pipeline.config import ACTORS_DB, CLEAN_DB, EMBED_DB, SQL_DIR, STANCE_DB, TOPICS_DB, WAREHOUSE_FILE
+from typing import Any
+
+from pipeline import data_tests, warehouse
+from pipeline.config import (ACTORS_DB, CLEAN_DB, EMBED_DB, SQL_DIR, STANCE_DB, TOPICS_DB, WAREHOUSE_FILE,
+                             load_params)
 
 #: Later stage databases, attached in this order.
 STAGE_DBS: tuple[tuple[str, Path], ...] = (("embed", EMBED_DB), ("topics", TOPICS_DB), ("stance", STANCE_DB),
@@ -25,20 +32,26 @@ STAGE_DBS: tuple[tuple[str, Path], ...] = (("embed", EMBED_DB), ("topics", TOPIC
 
 
 def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,
-            stage_dbs: tuple[tuple[str, Path], ...] = STAGE_DBS) -> dict[str, int]:
+            stage_dbs: tuple[tuple[str, Path], ...] = STAGE_DBS, params: dict[str, Any] | None = None,
+            tests_dir: Path = data_tests.TESTS_DIR) -> tuple[dict[str, int], dict[str, int]]:
     """Build ``out`` from the stage databases.
 
     Args:
         out: the published warehouse.
         clean_db: base database (documents, rejects, manifest).
         stage_dbs: ``(alias, file)`` of the later stages.
+        params: the ``params.yaml`` sections the data tests refer to
+            (``{"stance": {...}}``); default: read from ``params.yaml``.
+        tests_dir: the data tests' folder.
 
     Returns:
-        Rows per published table.
+        Rows per published table, and failing rows per data test (all 0).
 
     Raises:
         FileNotFoundError: ``clean_db`` or a stage database is missing (names it).
         ValueError: two stages hold a table of the same name.
+        pipeline.data_tests.DataTestError: a data test failed (the previous
+            warehouse is kept).
     """
     if not clean_db.exists():
         raise FileNotFoundError(f"{clean_db}: no clean database; run `dvc repro clean` first")
@@ -62,14 +75,18 @@ def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,
         for view_file in sorted((SQL_DIR / "warehouse").glob("*.sql")):
             con.execute(view_file.read_text(encoding="utf-8"))
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(existing)}
-    return counts
+        if params is None:
+            params = {"stance": load_params("stance")}
+        results = data_tests.run_tests(con, data_tests.load_tests(params, tests_dir))
+    return counts, results
 
 
 def main(argv: list[str] | None = None) -> None:
     """CLI entry point: ``python -m pipeline.publish``."""
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
-    counts = publish()
+    counts, results = publish()
     print("warehouse: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()) + f" → {WAREHOUSE_FILE}")
+    print(f"warehouse: {len(results)} data tests passed")
 
 
 if __name__ == "__main__":

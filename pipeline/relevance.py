@@ -1,6 +1,6 @@
 """Relevance of a document to the debate: a weighted term query.
 
-The query lives in ``params.yaml`` (``clean.relevance``) as phrases with
+The query lives in ``params.yaml`` (``relevance``) as phrases with
 weights, so every score can be explained by the phrases it matched:
 
     relevance = min(1, sum of the weights of the distinct phrases found)
@@ -58,13 +58,13 @@ class RelevanceQuery:
         terms = params.get("terms") or {}
         threshold = float(params.get("threshold", 0.5))
         if not terms:
-            raise ValueError("clean.relevance.terms is empty: the relevance query needs phrases")
+            raise ValueError("relevance.terms is empty: the relevance query needs phrases")
         if not 0 < threshold <= 1:
-            raise ValueError(f"clean.relevance.threshold must be in (0, 1], got {threshold}")
+            raise ValueError(f"relevance.threshold must be in (0, 1], got {threshold}")
         compiled = []
         for phrase, weight in terms.items():
             if not isinstance(weight, (int, float)):
-                raise ValueError(f"clean.relevance.terms[{phrase!r}]: weight must be a number, got {weight!r}")
+                raise ValueError(f"relevance.terms[{phrase!r}]: weight must be a number, got {weight!r}")
             compiled.append((phrase, float(weight), _compile(phrase)))
         return cls(tuple(compiled), threshold, tuple(_needle(phrase) for phrase in terms))
 

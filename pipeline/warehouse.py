@@ -23,12 +23,12 @@ from pathlib import Path
 import duckdb
 import psutil
 
-from pipeline.config import SQL_DIR, WAREHOUSE_FILE
+from pipeline.config import WAREHOUSE_FILE
 
 _MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
-def migrations(sql_dir: Path = SQL_DIR / "clean") -> list[tuple[int, Path]]:
+def migrations(sql_dir: Path) -> list[tuple[int, Path]]:
     """Return ``(version, file)`` for each numbered SQL file, in order.
 
     Raises:
@@ -46,7 +46,7 @@ def migrations(sql_dir: Path = SQL_DIR / "clean") -> list[tuple[int, Path]]:
     return sorted(found.items())
 
 
-def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR / "clean") -> int:
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> int:
     """Apply the migrations newer than the database's ``schema_version``.
 
     Each file runs in its own transaction together with its
@@ -126,7 +126,7 @@ def remove_stale_copies(path: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def build(path: Path, sql_dir: Path = SQL_DIR / "clean", *, fresh: bool = False,
+def build(path: Path, sql_dir: Path, *, fresh: bool = False,
           base: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Write to the warehouse atomically.
 

@@ -73,7 +73,7 @@ def sources() -> list[dict]:
 @pytest.fixture
 def clean_params() -> dict:
     """The ``clean`` section of the real ``params.yaml``."""
-    return load_params("clean")
+    return load_params("clean", include=("relevance",))
 
 
 def spec_for(sources: list[dict], source_id: str, **overrides) -> dict:

@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from pipeline import warehouse
+from pipeline.config import SQL_DIR
 from pipeline.clean import clean, resolve_native_ids, write_warehouse
 from pipeline.normalise import clean_text, pseudonym, pseudonymise
 from pipeline.scrape import scrape, FetchPolicy
@@ -75,11 +76,11 @@ def test_repeated_native_ids_are_merged_or_rejected(sources):
 def built(corpus_slice, sources, tmp_path_factory):
     """The clean stage run on the corpus slice into a real DuckDB file."""
     from pipeline.config import load_params
-    params = load_params("clean")
+    params = load_params("clean", include=("relevance",))
     manifest = scrape(sources, FetchPolicy(user_agent="t"), previous=[], root=corpus_slice)
     docs, rejects = clean(sources, params, manifest=manifest, root=corpus_slice)
     path = tmp_path_factory.mktemp("wh") / "debate.duckdb"
-    with warehouse.build(path, fresh=True) as con:
+    with warehouse.build(path, SQL_DIR / "clean", fresh=True) as con:
         write_warehouse(con, docs, rejects, manifest)
     return path, docs
 
@@ -171,10 +172,10 @@ def test_cached_clean_equals_a_fresh_one_and_rereads_a_changed_source(tmp_path, 
 
 def test_failed_build_leaves_previous_warehouse(tmp_path):
     path = tmp_path / "w.duckdb"
-    with warehouse.build(path, fresh=True) as con:
+    with warehouse.build(path, SQL_DIR / "clean", fresh=True) as con:
         con.execute("INSERT INTO rejects VALUES ('s', 'f', NULL, 1, 'parse_error', 'f:1: x', NULL)")
     with pytest.raises(RuntimeError):
-        with warehouse.build(path) as con:
+        with warehouse.build(path, SQL_DIR / "clean") as con:
             con.execute("DELETE FROM rejects")
             raise RuntimeError("killed mid-write")
     assert warehouse.connect(path, read_only=True).execute("SELECT count(*) FROM rejects").fetchone()[0] == 1
@@ -196,7 +197,7 @@ def test_stale_copies_of_dead_builders_go_live_ones_stay(tmp_path):
     try:
         for pid in (zombie.pid, running.pid, 2**22 + 7):  # the last: no such process
             (tmp_path / f"w.duckdb.tmp-{pid}").write_bytes(b"partial")
-        with warehouse.build(path, fresh=True):
+        with warehouse.build(path, SQL_DIR / "clean", fresh=True):
             pass
         left = sorted(p.name for p in tmp_path.iterdir())
         assert left == ["w.duckdb", f"w.duckdb.tmp-{running.pid}"]

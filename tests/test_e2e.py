@@ -309,7 +309,7 @@ def test_stage_caches_give_what_a_fresh_computation_gives(project):
     params = yaml.safe_load((project / "params.yaml").read_text())
     clean_db = project / "data/stages/clean.duckdb"
     embed_db = project / "data/stages/embed.duckdb"
-    e, rel = params["embed"], params["clean"]["relevance"]
+    e, rel = params["embed"], params["relevance"]
     with duckdb.connect(str(clean_db), read_only=True) as con:
         docs = embed.read_corpus(con)
     query, pparams = RelevanceQuery.from_params(rel), PassageParams.from_params(e.get("passages", {}))

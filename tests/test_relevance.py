@@ -15,7 +15,7 @@ from tests.conftest import DEMO
 
 @pytest.fixture(scope="module")
 def query() -> RelevanceQuery:
-    return RelevanceQuery.from_params(load_params("clean")["relevance"])
+    return RelevanceQuery.from_params(load_params("relevance"))
 
 
 def _technews(title_part: str) -> str:

@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export DVC_NO_ANALYTICS := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: setup run test bench bench-pipeline clean-data
+.PHONY: setup run test test-fast lint bench bench-pipeline clean-data
 
 setup: $(STAMP)
 
@@ -28,6 +28,13 @@ run: setup
 
 test: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest
+
+# Unit tests only (no end-to-end DVC run, no kill tests): the developer loop, under 3 minutes
+test-fast: setup
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m pytest -m "not e2e and not slow"
+
+lint: setup
+	$(VENV)/bin/ruff check .
 
 bench: setup
 	$(PY) benchmarks/extraction.py

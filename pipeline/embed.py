@@ -124,7 +124,8 @@ def split_cached(docs: Sequence[tuple[str, str, str]], *, query: RelevanceQuery,
     return [p for passages in store.fill(keys, split) for p in passages]
 
 
-def run(params: dict[str, Any], relevance_params: dict[str, Any], *, clean_db: Path = CLEAN_DB,
+def run(params: dict[str, Any], relevance_params: dict[str, Any], encoder_params: dict[str, Any], *,
+        clean_db: Path = CLEAN_DB,
         out_db: Path = EMBED_DB, cache_file: Path = EMBED_CACHE_FILE, progress: bool = True,
         passage_cache_dir: Path | None = None) -> dict[str, Any]:
     """Run the stage.
@@ -132,6 +133,8 @@ def run(params: dict[str, Any], relevance_params: dict[str, Any], *, clean_db: P
     Args:
         params: the ``embed`` section of ``params.yaml``.
         relevance_params: the ``relevance`` section (the passage relevance query).
+        encoder_params: the ``encoder`` section (``model``, ``batch_size``,
+            ``threads``).
         clean_db, out_db, cache_file: input, output and cache files.
         passage_cache_dir: per-document passages of earlier runs
             (:func:`split_cached`; the stage uses ``data/cache/passages``).
@@ -155,13 +158,13 @@ def run(params: dict[str, Any], relevance_params: dict[str, Any], *, clean_db: P
                             relevance_params=relevance_params, cache_dir=passage_cache_dir, progress=progress)
     split_s = time.perf_counter() - started
 
-    encoder = load_encoder(params["model"], threads=int(params.get("threads", 0)))
+    encoder = load_encoder(encoder_params["model"], threads=int(encoder_params.get("threads", 0)))
     dimensions = embedding_dimension(encoder)
-    mid = model_id(params["model"])
+    mid = model_id(encoder_params["model"])
     cache = EmbeddingCache(cache_file, mid, dimensions)
     t0 = time.perf_counter()
     try:
-        n_new = embed_missing(passages, cache, encoder, batch_size=int(params.get("batch_size", 64)),
+        n_new = embed_missing(passages, cache, encoder, batch_size=int(encoder_params.get("batch_size", 64)),
                               chunk_size=int(params.get("chunk_size", 1024)), progress=progress)
     finally:
         cache.close()
@@ -195,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    figures = run(load_params("embed"), load_params("relevance"), progress=not args.no_progress,
+    figures = run(load_params("embed"), load_params("relevance"), load_params("encoder"), progress=not args.no_progress,
                   passage_cache_dir=PASSAGE_CACHE_DIR)
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     timing = {k: figures.pop(k) for k in ("split_seconds", "embed_seconds", "passages_per_second",

@@ -12,27 +12,36 @@ with the ``DEBATE_PROJECT_ROOT`` environment variable, or pass ``path``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from pipeline import warehouse
-from pipeline.config import WAREHOUSE_FILE
+from pipeline.config import WAREHOUSE_FILE, load_params
 
-#: Stance labels in codebook order (``../shared/ANNOTATION.md``).
-LABELS = ("pro_open_source", "security_hawk", "pro_china_tools", "neutral", "off_topic")
-#: One colour per stance in every figure: the colour-blind-safe palette of
-#: Okabe & Ito (2008, "Color Universal Design"): blue, vermilion, bluish
-#: green; greys for the two non-stances.
-STANCE_COLOURS = {
-    "pro_open_source": "#0072B2",
-    "security_hawk": "#D55E00",
-    "pro_china_tools": "#009E73",
-    "neutral": "#A0A0A0",
-    "off_topic": "#DDDDDD",
-}
+#: Stance labels in the order of ``params.yaml`` → ``stance.labels`` (codebook
+#: order, ``../shared/ANNOTATION.md``): a debate with other labels edits params only.
+LABELS: tuple[str, ...] = tuple(load_params("stance")["labels"])
+#: Colours of the sides, in label order: the colour-blind-safe palette of
+#: Okabe & Ito (2008, "Color Universal Design"): blue, vermilion, bluish green,
+#: then reddish purple, orange, sky blue, yellow; greys for the two non-stances.
+SIDE_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
+NON_STANCE_COLOURS = {"neutral": "#A0A0A0", "off_topic": "#DDDDDD"}
+
+
+def stance_colours(labels: Sequence[str]) -> dict[str, str]:
+    """One colour per label: greys for ``neutral`` and ``off_topic``, the
+    :data:`SIDE_PALETTE` in order for the others (cycled past seven)."""
+    sides = [lab for lab in labels if lab not in NON_STANCE_COLOURS]
+    colours = {lab: SIDE_PALETTE[i % len(SIDE_PALETTE)] for i, lab in enumerate(sides)}
+    return {lab: NON_STANCE_COLOURS.get(lab) or colours[lab] for lab in labels}
+
+
+#: One colour per stance in every figure (:func:`stance_colours` of :data:`LABELS`).
+STANCE_COLOURS = stance_colours(LABELS)
 
 
 def open_warehouse(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:

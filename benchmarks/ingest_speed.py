@@ -19,7 +19,7 @@ on all the documents: near-duplicate detection
 relevance scoring (:class:`pipeline.relevance.RelevanceQuery` with
 ``relevance``, on title + text as the stage scores it).
 
-Not timed: building the :class:`~pipeline.clean.Normaliser` (loading the
+Not timed: building the :class:`~pipeline.documents.Normaliser` (loading the
 py3langid model, once per run) and writing the warehouse. Web kinds
 (``url_list``, ``feed``, ``sitemap``) are left out: their pages are fetched by
 the scrape stage, and none is enabled in the shipped ``sources.yaml``.
@@ -49,7 +49,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from pipeline.clean import Document, Normaliser, resolve_native_ids
+from pipeline.documents import Document, Normaliser, resolve_native_ids
 from pipeline.config import load_params
 from pipeline.dedup import find_duplicates
 from pipeline.relevance import RelevanceQuery

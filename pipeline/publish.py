@@ -26,6 +26,16 @@ from pipeline import data_tests, warehouse
 from pipeline.config import (ACTORS_DB, CLEAN_DB, EMBED_DB, SQL_DIR, STANCE_DB, TOPICS_DB, WAREHOUSE_FILE,
                              load_params)
 
+#: Decision tables and their long-form probabilities ``(<id>, label, p)``: the
+#: warehouse adds a view ``<decision table>_wide`` with one ``p_<label>`` column
+#: per label of ``params.yaml`` → ``stance.labels`` (:func:`create_pivot_views`).
+PROBABILITY_TABLES: tuple[tuple[str, str, str], ...] = (
+    ("stances", "stance_probabilities", "doc_id"),
+    ("passage_stances", "passage_stance_probabilities", "passage_id"),
+    ("zero_shot_stances", "zero_shot_probabilities", "doc_id"),
+    ("quote_stances", "quote_stance_probabilities", "quote_id"),
+)
+
 #: Later stage databases, attached in this order.
 STAGE_DBS: tuple[tuple[str, Path], ...] = (("embed", EMBED_DB), ("topics", TOPICS_DB), ("stance", STANCE_DB),
                                            ("actors", ACTORS_DB))
@@ -72,13 +82,40 @@ def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM {alias}.{table}")
                 existing.add(table)
             con.execute(f"DETACH {alias}")
+        if params is None:
+            params = {"stance": load_params("stance")}
+        create_pivot_views(con, list(params["stance"]["labels"]), existing)
         for view_file in sorted((SQL_DIR / "warehouse").glob("*.sql")):
             con.execute(view_file.read_text(encoding="utf-8"))
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(existing)}
-        if params is None:
-            params = {"stance": load_params("stance")}
         results = data_tests.run_tests(con, data_tests.load_tests(params, tests_dir))
     return counts, results
+
+
+def create_pivot_views(con: Any, labels: list[str], tables: set[str]) -> list[str]:
+    """For each pair of :data:`PROBABILITY_TABLES` present in ``tables``, a view
+    ``<decision>_wide``: the decision table's columns followed by one
+    ``p_<label>`` column (DOUBLE; NULL where no row) per label, in the order
+    of ``labels``.
+
+    Returns:
+        The names of the views created.
+
+    Raises:
+        ValueError: a label is not a plain identifier (it becomes a column name).
+    """
+    bad = [lab for lab in labels if not lab.isidentifier()]
+    if bad:
+        raise ValueError(f"params.yaml stance.labels: {bad} cannot be column names")
+    made = []
+    for decision, probs, key in PROBABILITY_TABLES:
+        if decision not in tables or probs not in tables:
+            continue
+        cols = ", ".join(f"max(p) FILTER (WHERE label = '{lab}') AS p_{lab}" for lab in labels)
+        con.execute(f"CREATE OR REPLACE VIEW {decision}_wide AS SELECT d.*, w.* EXCLUDE ({key}) "
+                    f"FROM {decision} d LEFT JOIN (SELECT {key}, {cols} FROM {probs} GROUP BY {key}) w USING ({key})")
+        made.append(f"{decision}_wide")
+    return made
 
 
 def main(argv: list[str] | None = None) -> None:

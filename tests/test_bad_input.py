@@ -8,7 +8,8 @@ import io
 import json
 import shutil
 
-from pipeline.clean import Normaliser, clean
+from pipeline.clean import clean
+from pipeline.documents import Normaliser
 from pipeline.sources import RawRecord, Reject, make_reader
 from tests.conftest import DEMO, spec_for
 

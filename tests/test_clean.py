@@ -11,7 +11,8 @@ import pytest
 
 from pipeline import warehouse
 from pipeline.config import SQL_DIR
-from pipeline.clean import clean, resolve_native_ids, write_warehouse
+from pipeline.clean import clean, write_warehouse
+from pipeline.documents import resolve_native_ids
 from pipeline.normalise import clean_text, pseudonym, pseudonymise
 from pipeline.scrape import scrape, FetchPolicy
 from pipeline.sources import make_reader

@@ -1,0 +1,96 @@
+"""Section 5 of ``reports/report.md``, "Who says what": attribution quality,
+the actor figure, the listed actors most quoted with each stance and the
+outlets that quote them (views ``report_quote_totals``,
+``report_actor_stance_quotes``, ``report_outlet_listed_quotes``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from pipeline import workspace
+from pipeline.report.cells import _cite, _md_cell, _pct
+from pipeline.workspace import LABELS
+
+STANCES = LABELS[:3]
+
+
+def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], rel: Callable[[Path], str],
+                  measurable: list[str], metrics: dict[str, Any]) -> list[str]:
+    """Markdown lines of the report's "who says what" section: attribution
+    quality (from ``metrics/actors.json``), the actor figure, the listed
+    actors most quoted with each measurable stance with their most typical
+    quote cited, and the outlets that quote listed actors.
+
+    Args:
+        con: the warehouse, read-only.
+        params: ``report`` params (``top_actors``, ``min_stance_quotes``).
+        figures: figure name → PNG path (``actor_stance`` is linked).
+        rel: path → link relative to ``report.md``.
+        measurable: the stances with a share (section 2); the others are
+            named "not measurable".
+        metrics: ``metrics/actors.json`` (its ``evaluation`` block).
+    """
+    n = int(params["top_actors"])
+    totals = workspace.query(con, "SELECT quotes, docs, listed, unknown FROM report_quote_totals").iloc[0]
+    ev = metrics["evaluation"]
+    part, exact = ev["attribution_partial_span"], ev["attribution_exact_span"]
+    gold_mix = ", ".join(f"{n} {kind}" for kind, n in ev.get("gold_documents_by_source_type", {}).items()) or \
+        "news articles"
+    out = ["## 5. Who says what: actors and quotes", "",
+           f"{int(totals.quotes):,} quotes in {int(totals.docs):,} documents (tables `quotes`, `quote_stances`): "
+           f"{int(totals.listed):,} by actors listed in `corpora/actors.yaml`, {int(totals.unknown):,} by speakers the "
+           "finder could not name. Each public comment is one quote of its submitter (its most relevant passage). "
+           f"On the quote gold set ({ev['gold_quotes']} quotes in {ev['documents']} documents, "
+           f"{ev['gold_documents_read']} of them read by the stage; LLM-labelled, `corpora/labels/quotes_v1.jsonl`) "
+           f"the stage's attribution has **precision {part['precision']:.2f} and recall {part['recall']:.2f}** "
+           f"(partial span; exact span {exact['precision']:.2f} / {exact['recall']:.2f}). The gold documents are "
+           f"{gold_mix}: the figures say nothing about AINews recaps, social posts or public comments. **So the "
+           "counts below hold missed quotes and wrongly attributed ones, and a quote's stance is the document "
+           "classifier applied to the quote's own text**, which it was not trained on: read the quotes before "
+           "citing them.", "",
+           f"![Actor stance by quarter]({rel(figures['actor_stance'])})", ""]
+    min_q = int(params["min_stance_quotes"])
+    for st in STANCES:
+        if st not in measurable:
+            out += [f"**{st}**: not measurable (section 2).", ""]
+            continue
+        out += stance_table(con, st, min_quotes=min_q, limit=n)
+    outlets = workspace.query(con, "SELECT outlet, n, pos, sh FROM report_outlet_listed_quotes "
+                                   "ORDER BY n DESC, outlet LIMIT ?", [n])
+    out += ["**Which outlets quote listed actors, and with which stance** (view `outlet_quotes`: quotes found by the "
+            "quote finder; an actor's own public comments are not an outlet quoting it):", "",
+            "| outlet | quotes of listed actors | pro_open_source | security_hawk |", "|---|---:|---:|---:|"]
+    for r in outlets.itertuples():
+        pos, sh = int(0 if pd.isna(r.pos) else r.pos), int(0 if pd.isna(r.sh) else r.sh)
+        out.append(f"| {_md_cell(r.outlet)} | {int(r.n):,} | {pos} ({_pct(pos / r.n)}) | {sh} ({_pct(sh / r.n)}) |")
+    return out + [""]
+
+
+def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int) -> list[str]:
+    """Markdown lines: the ``limit`` listed actors with at least
+    ``min_quotes`` quotes classified ``stance`` (most first, then by name),
+    each with its citable quote of highest probability of the stance (view
+    ``report_actor_stance_quotes``), then a blank line."""
+    rows = workspace.query(con, """
+        SELECT actor, n_label, n_all, n_docs, kind, quote_text, cue, outlet, published_at, url, source_type
+        FROM report_actor_stance_quotes WHERE stance = ? AND n_label >= ?
+        ORDER BY n_label DESC, actor LIMIT ?""", [stance, min_quotes, limit])
+    out = [f"**Most quoted with stance {stance}** (actors with at least {min_quotes} such quotes; quotes classified "
+           f"{stance} / all quotes of the actor, and the documents they come from; the example is the actor's "
+           "citable quote, with URL and date, with the highest probability of the stance):", "",
+           "| actor | kind | quotes | documents | example quote | cited |", "|---|---|---:|---:|---|---|"]
+    for r in rows.itertuples():
+        if isinstance(r.quote_text, str):
+            text = r.quote_text if len(r.quote_text) <= 220 else r.quote_text[:217].rsplit(" ", 1)[0] + " …"
+            example, cited = f"“{_md_cell(text)}” ({r.cue})", _md_cell(_cite(r))
+        else:
+            example, cited = "no quote of this stance with a URL and a date", ""
+        out.append(f"| {r.actor} | {r.kind} | {int(r.n_label)}/{int(r.n_all)} | {int(r.n_docs)} | {example} | "
+                   f"{cited} |")
+    if rows.empty:
+        out.append(f"| no listed actor has {min_quotes} or more | | | | | |")
+    out.append("")
+    return out

@@ -1,0 +1,321 @@
+"""The report's matplotlib figures (``reports/figures/*.png``, 150 dpi,
+A4-width) and the long CSVs behind the DVC ``plots:`` (``reports/plots``).
+
+Figures: stance share by month, prevalence of the top narratives by month,
+narrative × stance, the source mix by month and the actors' net stance by
+quarter. Each reads its view of the warehouse (``pipeline/sql/warehouse``)
+and carries a source note under the plot. Months with fewer than
+``report.min_docs_per_month`` documents are left out of the monthly figures
+(their shares are mostly noise) and named in the figure's source note.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline import workspace
+from pipeline.report.cells import _month_label
+from pipeline.workspace import LABELS, STANCE_COLOURS
+
+STANCES = LABELS[:3]
+#: Source-type colours: hues far from the stance colours, so no figure suggests a stance.
+SOURCE_TYPE_COLOURS = {"social": "#8C8C8C", "recap": "#C9B458", "forum": "#9467BD", "policy": "#000000",
+                       "news": "#8C564B", "blog": "#E377C2", "newsletter": "#4FB9C9"}
+#: The note under every figure (its text, naming the former ``pipeline/report.py``, is part of the committed PNGs).
+SOURCE_NOTE = "Source: data/debate.duckdb ({view}), built by `dvc repro`; figure by pipeline/report.py."
+
+
+def _plt():
+    """``matplotlib.pyplot`` on the Agg backend with the report's fonts and
+    150 dpi (a fixed ``svg.hashsalt``, so output is reproducible)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 10, "axes.titlesize": 12, "axes.labelsize": 10, "legend.fontsize": 9,
+                         "svg.hashsalt": "debate", "figure.dpi": 150})
+    return plt
+
+
+def _save(fig: Any, path: Path) -> Path:
+    """Write ``fig`` as a 150-dpi PNG (no "Software" metadata, so the bytes
+    do not depend on the matplotlib version string), close it, return ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=150, bbox_inches="tight", metadata={"Software": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return path
+
+
+def _note(fig: Any, text: str) -> None:
+    """Write the source note under everything already drawn (tick labels included)."""
+    renderer = fig.canvas.get_renderer()
+    bottom = fig.get_tightbbox(renderer).y0  # inches from the figure's bottom edge
+    fig.text(0.01, bottom / fig.get_figheight() - 0.01, text, fontsize=7.5, va="top", ha="left")
+
+
+def monthly_stance(con: Any, min_docs: int) -> tuple[pd.DataFrame, list[str]]:
+    """Stance counts per month over documents without a training label
+    (view ``report_stance_month_counts``; the same grouping as view ``stance_over_time``).
+
+    Returns:
+        ``(frame (period, label, n_docs), months left out for having fewer
+        than min_docs documents)``.
+    """
+    frame = workspace.query(con, "SELECT period, label, n_docs FROM report_stance_month_counts "
+                                 "ORDER BY period, label")
+    totals = frame.groupby("period")["n_docs"].sum()
+    dropped = [_month_label(p) for p in totals.index[totals < min_docs]]
+    return frame[frame["period"].isin(totals.index[totals >= min_docs])], dropped
+
+
+def figure_stance_share(con: Any, path: Path, *, min_docs: int, seed: int, quality: dict[str, Any]) -> pd.DataFrame:
+    """Stacked area of monthly stance shares (%), documents per month below;
+    ``quality`` (:func:`pipeline.report.markdown.stance_quality`) goes into the
+    source note.
+
+    Returns the plotted shares with 95 % bootstrap intervals
+    (:func:`pipeline.workspace.bootstrap_shares`).
+    """
+    plt = _plt()
+    counts, dropped = monthly_stance(con, min_docs)
+    shares = workspace.bootstrap_shares(counts, seed=seed)
+    wide = shares.pivot(index="period", columns="label", values="share").reindex(columns=list(LABELS)).fillna(0)
+    n = shares.groupby("period")["n_group"].first()
+    x = pd.to_datetime(wide.index)
+    fig, (ax, axn) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    # one area per run of consecutive months, so that no area is drawn across a left-out month
+    months = x.year * 12 + x.month
+    run_id = np.cumsum(np.r_[1, np.diff(months) != 1])
+    for run in np.unique(run_id):
+        sel = run_id == run
+        if sel.sum() == 1:  # a lone month: a stacked bar
+            bottom = 0.0
+            for lab in LABELS:
+                v = 100 * float(wide[lab][sel].iloc[0])
+                ax.bar(x[sel], v, bottom=bottom, width=25, color=STANCE_COLOURS[lab])
+                bottom += v
+            continue
+        ax.stackplot(x[sel], *(100 * wide[lab][sel] for lab in LABELS),
+                     colors=[STANCE_COLOURS[lab] for lab in LABELS], edgecolor="white", linewidth=0.3)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("share of the month's documents (%)")
+    ax.set_title("Stance share by month (classifier labels; documents it was not trained on)")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=STANCE_COLOURS[lab], label=lab.replace("_", " ")) for lab in reversed(LABELS)],
+              loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="stance")
+    axn.bar(x, n.to_numpy(), width=20, color="#555555")
+    axn.set_yscale("log")
+    axn.set_ylabel("documents\n(log scale)")
+    axn.set_xlabel("month of publication (UTC)")
+    note = SOURCE_NOTE.format(view="tables stances, corpus; labelled documents excluded") + (
+        "\nClassifier (grouped cross-validation): macro-F1 over the three stances "
+        f"{quality['macro_f1_stances']:.2f}; "
+        + ", ".join(f"{k.replace('_', ' ')} precision {v['precision']:.2f} recall {v['recall']:.2f}"
+                    for k, v in quality["per_class"].items() if k in STANCES) + ".")
+    if dropped:
+        note += f"\nMonths with fewer than {min_docs} documents left out: {', '.join(dropped)}."
+    fig.autofmt_xdate()
+    _note(fig, note)
+    _save(fig, path)
+    return shares
+
+
+def top_topics(con: Any, n: int) -> pd.DataFrame:
+    """The ``n`` largest topics (``topic_key, label, size, share, first_month, peak_month``)."""
+    return workspace.query(con, "SELECT topic_key, label, size, share, first_month, last_month, peak_month FROM topics "
+                                "ORDER BY size DESC, topic_key LIMIT ?", [n])
+
+
+def _topic_name(key: str, label: str, width: int = 38) -> str:
+    """``"N-01  first, second"`` label phrase pair, cut to ``width`` characters with an ellipsis."""
+    label = label.split(",")[0:2]
+    text = f"{key}  {', '.join(s.strip() for s in label)}"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, min_docs: int) -> pd.DataFrame:
+    """Heatmap: share of each month's narrative passages (%) in each top topic."""
+    plt = _plt()
+    tot = workspace.query(con, "SELECT period, n FROM report_narrative_month_totals ORDER BY period")
+    months = tot.loc[tot["n"] >= min_docs, "period"]
+    tot_over = workspace.query(con, "SELECT topic_key, period, share_of_period FROM topics_over_time")
+    grid = (tot_over.pivot(index="topic_key", columns="period", values="share_of_period")
+            .reindex(index=topics["topic_key"], columns=months).fillna(0) * 100)
+    fig, ax = plt.subplots(figsize=(11, 0.34 * len(topics) + 2.2))
+    values = grid.to_numpy()
+    vmax = float(np.percentile(values[values > 0], 98)) if (values > 0).any() else 1.0
+    im = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, vmax=vmax)
+    ax.set_yticks(range(len(topics)), [_topic_name(k, lab) for k, lab in zip(topics["topic_key"], topics["label"])])
+    ax.set_xticks(range(len(months)), [_month_label(m) for m in months], rotation=90)
+    ax.set_xlabel("month of publication (UTC)")
+    ax.set_title(f"Prevalence of the {len(topics)} largest narratives by month")
+    cb = fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, extend="max")
+    cb.set_label(f"% of the month's narrative passages (scale capped at {vmax:.0f})")
+    left_out = [_month_label(m) for m in tot.loc[tot["n"] < min_docs, "period"]]
+    _note(fig, SOURCE_NOTE.format(view="table topics_over_time") +
+          f"\nTopics ordered by size. Months with fewer than {min_docs} narrative passages left out"
+          + (f": {', '.join(left_out)}." if left_out else "."))
+    _save(fig, path)
+    return grid
+
+
+def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame) -> pd.DataFrame:
+    """Heatmap: stance shares (%) of the documents in each top topic, with n."""
+    plt = _plt()
+    frame = workspace.query(con, "SELECT topic_key, label, n_docs, share FROM narrative_stance")
+    grid = (frame.pivot(index="topic_key", columns="label", values="share")
+            .reindex(index=topics["topic_key"], columns=list(LABELS)).fillna(0) * 100)
+    n = frame.groupby("topic_key")["n_docs"].sum().reindex(topics["topic_key"]).fillna(0).astype(int)
+    from matplotlib.colors import LinearSegmentedColormap
+
+    fig, ax = plt.subplots(figsize=(9, 0.36 * len(topics) + 2.4))
+    values = grid.to_numpy()
+    for j, lab in enumerate(LABELS):  # each column in its stance's colour, shaded within the column
+        column = np.full_like(values, np.nan)
+        column[:, j] = values[:, j]
+        cmap = LinearSegmentedColormap.from_list(lab, ["#FFFFFF", STANCE_COLOURS[lab] if lab in STANCES else "#707070"])
+        ax.imshow(column, aspect="auto", cmap=cmap, vmin=0, vmax=max(float(values[:, j].max()), 1e-9))
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            v = grid.iat[i, j]
+            dark = v > 0.6 * max(float(values[:, j].max()), 1e-9)
+            ax.text(j, i, f"{v:.1f}" if 0 < v < 10 else f"{v:.0f}", ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black")
+    ax.set_yticks(range(len(topics)), [f"{_topic_name(k, lab)} (n={n[k]})"
+                                       for k, lab in zip(topics["topic_key"], topics["label"])])
+    ax.xaxis.tick_top()
+    ax.set_xticks(range(len(LABELS)), [lab.replace("_", "\n") for lab in LABELS])
+    for tick, lab in zip(ax.xaxis.get_major_ticks(), LABELS):
+        tick.label2.set_color(STANCE_COLOURS[lab] if lab in STANCES else "#555555")
+        tick.label2.set_fontweight("bold")
+    ax.set_title("Stance inside each narrative (% of the topic's documents)")
+    _note(fig, SOURCE_NOTE.format(view="view narrative_stance") +
+          "\nA document counts in every topic that holds one of its narrative passages; n = documents (the tables "
+          "count passages).\nShading is relative within each column; the numbers are the shares. Labelled "
+          "(training) documents included.")
+    _save(fig, path)
+    return grid
+
+
+def figure_source_mix(con: Any, path: Path, *, min_docs: int) -> pd.DataFrame:
+    """100 % stacked bars of documents per month by source type, n below."""
+    plt = _plt()
+    frame = workspace.query(con, "SELECT period, source_type, n_docs FROM report_source_type_month_counts "
+                                 "ORDER BY period, source_type")
+    wide = frame.pivot(index="period", columns="source_type", values="n_docs").fillna(0)
+    totals = wide.sum(axis=1)
+    dropped = [_month_label(p) for p in totals.index[totals < min_docs]]
+    wide = wide[totals >= min_docs]
+    types = [t for t in SOURCE_TYPE_COLOURS if t in wide.columns] + sorted(set(wide.columns) - set(SOURCE_TYPE_COLOURS))
+    share = wide[types].div(wide.sum(axis=1), axis=0) * 100
+    x = np.arange(len(share))
+    fig, (ax, axn) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    bottom = np.zeros(len(share))
+    for t in types:
+        ax.bar(x, share[t], bottom=bottom, color=SOURCE_TYPE_COLOURS.get(t, "#999999"), label=t, width=0.85)
+        bottom += share[t].to_numpy()
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("share of the month's documents (%)")
+    ax.set_title("Source mix by month (relevant, non-duplicate documents)")
+    handles, names = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], names[::-1], loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
+              title="source type")  # top of the legend = top of the stack
+    axn.bar(x, wide.sum(axis=1).to_numpy(), color="#555555", width=0.85)
+    axn.set_yscale("log")
+    axn.set_ylabel("documents\n(log scale)")
+    axn.set_xticks(x, [_month_label(p) for p in share.index], rotation=90)
+    axn.set_xlabel("month of publication (UTC)")
+    note = SOURCE_NOTE.format(view="view corpus")
+    if dropped:
+        note += f"\nMonths with fewer than {min_docs} documents left out: {', '.join(dropped)}."
+    _note(fig, note)
+    _save(fig, path)
+    return frame
+
+
+def top_actors(con: Any, n: int) -> pd.DataFrame:
+    """The ``n`` listed actors (table ``actors``, not ``other:`` names or
+    unknown speakers) with the most quotes: ``actor, kind, n_quotes`` (view
+    ``report_listed_actor_quotes``)."""
+    return workspace.query(con, "SELECT actor, kind, n_quotes FROM report_listed_actor_quotes "
+                                "ORDER BY n_quotes DESC, actor LIMIT ?", [n])
+
+
+def figure_actor_stance(con: Any, path: Path, actors: pd.DataFrame, *, min_quotes: int) -> pd.DataFrame:
+    """Heatmap: per actor (rows) and quarter (columns), the net stance of the
+    actor's quotes, ``(pro_open_source - security_hawk) / quotes`` (−1 … 1),
+    from view ``actor_stance``; cells with fewer than ``min_quotes`` quotes
+    are left blank. Returns the quarterly counts."""
+    plt = _plt()
+    frame = workspace.query(con, "SELECT actor, period, label, n_quotes FROM actor_stance WHERE actor IN "
+                                 "(SELECT unnest(?))", [actors["actor"].tolist()])
+    frame["quarter"] = pd.PeriodIndex(pd.to_datetime(frame["period"]), freq="Q").astype(str)
+    wide = frame.pivot_table(index=["actor", "quarter"], columns="label", values="n_quotes", aggfunc="sum",
+                             fill_value=0).reindex(columns=list(LABELS), fill_value=0)
+    total = wide.sum(axis=1)
+    net = ((wide["pro_open_source"] - wide["security_hawk"]) / total).unstack("quarter")
+    counts = total.unstack("quarter").fillna(0).astype(int)
+    if len(counts.columns):  # every quarter from the first to the last, none skipped
+        span = pd.period_range(min(counts.columns), max(counts.columns), freq="Q")
+        quarters = [str(qq) for qq in span]
+    else:
+        quarters = []
+    net = net.reindex(index=actors["actor"], columns=quarters)
+    counts = counts.reindex(index=actors["actor"], columns=quarters).fillna(0).astype(int)
+    shown = net.where(counts >= min_quotes)
+    if not len(actors) or not quarters:
+        fig, ax = plt.subplots(figsize=(7, 3))
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"No listed actor has a quarter with {min_quotes} or more quotes.", ha="center")
+        _note(fig, SOURCE_NOTE.format(view="view actor_stance"))
+        _save(fig, path)
+        return counts
+    from matplotlib.colors import LinearSegmentedColormap
+
+    cmap = LinearSegmentedColormap.from_list("net", [STANCE_COLOURS["security_hawk"], "#FFFFFF",
+                                                     STANCE_COLOURS["pro_open_source"]])
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.62 * len(quarters) + 3.5), 0.42 * len(actors) + 2.2))
+    stanced = ((wide["pro_open_source"] + wide["security_hawk"]).unstack("quarter")
+               .reindex(index=actors["actor"], columns=quarters).fillna(0))
+    none = np.where((counts >= min_quotes) & (stanced == 0), 1.0, np.nan)
+    im = ax.imshow(shown.where(stanced > 0).to_numpy(dtype=float), aspect="auto", cmap=cmap, vmin=-1, vmax=1)
+    from matplotlib.colors import ListedColormap
+
+    ax.imshow(none, aspect="auto", cmap=ListedColormap(["#D9D9D9"]), vmin=0, vmax=1)  # no quote with a stance
+    for i in range(len(actors)):
+        for j in range(len(quarters)):
+            k = int(counts.iat[i, j])
+            if k:
+                ax.text(j, i, str(k), ha="center", va="center", fontsize=7,
+                        color="black" if k >= min_quotes else "#9A9A9A")
+    ax.set_yticks(range(len(actors)), [f"{a} ({kind})" for a, kind in zip(actors["actor"], actors["kind"])])
+    ax.set_xticks(range(len(quarters)), quarters, rotation=90)
+    ax.set_xlabel("quarter of publication (UTC)")
+    ax.set_title("Net stance of each actor's quotes by quarter")
+    bar = fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
+    bar.set_ticks([-1, 0, 1], labels=["all security_hawk", "balanced / neutral", "all pro_open_source"])
+    _note(fig, SOURCE_NOTE.format(view="view actor_stance") +
+          "\nColour: (pro_open_source − security_hawk quotes) / all quotes of the actor in the quarter; numbers: "
+          f"quotes; fewer than {min_quotes} quotes: blank (grey number); grey cell: {min_quotes} or more quotes, "
+          "none pro_open_source or security_hawk.\nQuote stance is the "
+          "document classifier applied to the quote's text; speakers come from automatic attribution "
+          "(precision and recall in metrics/actors.json).")
+    _save(fig, path)
+    return counts
+
+
+def write_plot_tables(shares: pd.DataFrame, topics: pd.DataFrame, out_dir: Path) -> None:
+    """Long CSVs behind the DVC ``plots:`` definitions in ``dvc.yaml``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    s = shares[shares["label"].isin(STANCES)].assign(period=lambda f: f["period"].map(_month_label))
+    s[["period", "label", "share", "share_lo", "share_hi", "n_group"]].round(4).to_csv(
+        out_dir / "stance_share.csv", index=False)
+    topics[["topic_key", "size"]].to_csv(out_dir / "topic_sizes.csv", index=False)

@@ -1,0 +1,242 @@
+"""Sections 1–4, 6 and 7 of ``reports/report.md`` (section 5 is
+:mod:`pipeline.report.actor_section`), each a function returning its
+Markdown lines, and the example documents they cite.
+
+Every number is read from the warehouse views of
+``pipeline/sql/warehouse/040_report_views.sql`` (or a table). Stance shares
+count only documents without a training label (view
+``report_unlabelled_stances``; a labelled document's prediction is
+in-sample).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline import workspace
+from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
+from pipeline.workspace import LABELS
+
+STANCES = LABELS[:3]
+LABELLED_NOTE = ("LLM-labelled (Claude annotator sessions reading each document by the codebook; not human "
+                 "labels, see `corpora/labels/README.md`)")
+
+
+def representatives(con: Any, keys: list[str], per_topic: int = 2) -> pd.DataFrame:
+    """Citable example documents per topic (table ``topic_representatives``
+    through view ``report_topic_representatives``, documents of the corpus):
+    rows ``topic_key, rank, passage_id, outlet, published_at, url,
+    source_type, text`` of the topics in ``keys``, ``rank <= per_topic``."""
+    return workspace.query(con, """
+        SELECT topic_key, rank, passage_id, outlet, published_at, url, source_type, text
+        FROM report_topic_representatives
+        WHERE in_corpus AND rank <= ? ORDER BY topic_key, rank""", [per_topic]).query("topic_key in @keys")
+
+
+def first_voices(con: Any, keys: list[str], per_topic: int = 2, min_probability: float = 0.5) -> pd.DataFrame:
+    """The earliest citable documents (single record, URL and date) in each
+    topic, among passages HDBSCAN itself put in the topic (``assignment =
+    'cluster'``, membership ≥ ``min_probability``), not outliers reassigned
+    to it (view ``report_first_voice_candidates``).
+
+    Returns:
+        Rows ``topic_key, doc_id, outlet, published_at, url, source_type,
+        rank`` (1 = earliest; ties by ``doc_id``) of the topics in ``keys``.
+    """
+    return workspace.query(con, """
+        SELECT topic_key, doc_id, outlet, published_at, url, source_type,
+               row_number() OVER (PARTITION BY topic_key ORDER BY published_at, doc_id) AS rank
+        FROM report_first_voice_candidates WHERE probability >= ?
+        QUALIFY rank <= ? ORDER BY topic_key, rank""", [min_probability, per_topic]).query("topic_key in @keys")
+
+
+def corpus_section(con: Any, corpus: pd.Series, figure: str) -> list[str]:
+    """Section 1: the corpus, how it was collected, and the table of sources.
+
+    Args:
+        corpus: the row of view ``report_corpus_summary``.
+        figure: link to the source-mix figure.
+    """
+    by_type = workspace.query(con, "SELECT source_type, n FROM report_source_type_counts ORDER BY n DESC, source_type")
+    peak = workspace.query(con, "SELECT m, n FROM report_month_counts ORDER BY n DESC, m LIMIT 1").iloc[0]
+    busiest_day = workspace.query(con, "SELECT d, source, n FROM report_day_source_counts "
+                                       "ORDER BY n DESC, d LIMIT 1").iloc[0]
+    windowed = workspace.query(con, "SELECT source, n, d FROM report_window_dated_sources ORDER BY n DESC, source")
+    summary = workspace.query(con, "SELECT * FROM report_source_accounts ORDER BY n_kept DESC, source")
+    out = ["## 1. Corpus", "",
+           f"The warehouse holds **{int(corpus.n):,} relevant, non-duplicate documents** from "
+           f"{int(corpus.sources)} sources, published {pd.Timestamp(corpus['first']):%Y-%m-%d} to "
+           f"{pd.Timestamp(corpus['last']):%Y-%m-%d} (view `corpus`); {_pct(corpus.english)} are in English. "
+           "By source type: " + ", ".join(f"{r.source_type} {r.n:,}" for r in by_type.itertuples()) + ".", "",
+           "**How the corpus was collected matters more than anything below.** "
+           f"The busiest month is {pd.Timestamp(peak.m):%Y-%m} with {int(peak.n):,} documents "
+           f"({_pct(peak.n / corpus.n)} of the corpus), and the busiest single day is "
+           f"{pd.Timestamp(busiest_day.d):%Y-%m-%d}: {int(busiest_day.n):,} documents of `{busiest_day.source}` "
+           "(a one-day collection, not a surge of debate). "
+           + ("Documents without their own date are dated at the start of their source's comment window: "
+              + ", ".join(f"`{r.source}` {r.n:,} on {pd.Timestamp(r.d):%Y-%m-%d}" for r in windowed.itertuples())
+              + ". " if len(windowed) else "")
+           + "Each source covers its own period, so a month's mix of sources (figure below) shapes its shares. "
+           "Monthly shares are shares *within* each month.", "",
+           "| source | documents kept | duplicates | not relevant | rejects | undated | window-dated |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    out += [f"| {r.source} | {r.n_kept:,} | {r.n_duplicates:,} | {r.n_irrelevant:,} | {r.n_rejects:,} | "
+            f"{r.n_undated:,} | {r.n_window:,} |" for r in summary.itertuples()]
+    return out + ["", f"![Source mix by month]({figure})", ""]
+
+
+def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last: Any, measurable: list[str],
+                   min_recall: float, figure: str) -> list[str]:
+    """Section 2: classifier quality, the shares of each label over
+    unlabelled documents (views ``report_stance_counts``,
+    ``report_stance_mean_probability``), the figure, and the last six
+    months of ``shares`` with Wilson intervals.
+
+    Args:
+        quality: :func:`pipeline.report.markdown.stance_quality`.
+        shares: the monthly shares of figure ``stance_share``
+            (:func:`pipeline.report.figures.figure_stance_share`).
+        last: the corpus's latest ``published_at`` (marks a partial last month).
+        measurable: stances whose CV precision and recall reach ``min_recall``.
+        figure: link to the stance-share figure.
+    """
+    q = quality
+    overall = workspace.query(con, "SELECT label, n FROM report_stance_counts")
+    overall = overall.set_index("label")["n"].reindex(list(LABELS)).fillna(0).astype(int)
+    n_unlabelled = int(overall.sum())
+    mean_p = workspace.query(con, "SELECT " + ", ".join(LABELS) + " FROM report_stance_mean_probability")
+    out = ["## 2. Stance over time", "",
+           f"The stance classifier was trained on {q['n']:,} documents {LABELLED_NOTE}. Their own predictions "
+           f"are in-sample, so **every share below counts only the {n_unlabelled:,} documents without a training "
+           f"label**. Grouped 5-fold cross-validation on the labelled documents (table `stance_labels`) gives "
+           f"macro-F1 **{q['macro_f1_stances']:.3f} over the three stances** and {q['macro_f1_all']:.3f} over all "
+           "five labels.", "",
+           "| label | CV precision | CV recall | documents | share of documents | mean probability |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for lab in LABELS:
+        pc = q["per_class"][lab]
+        measured = lab not in STANCES or lab in measurable
+        out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {int(overall[lab]):,} | "
+                   + (f"{_pct(overall[lab] / n_unlabelled)} | {_pct(float(mean_p[lab].iat[0]))} |" if measured
+                      else "not measurable | not measurable |"))
+    not_measurable = [s for s in STANCES if s not in measurable]
+    out += ["", "Share of documents counts each document's most probable label; mean probability (probabilistic "
+            "classify-and-count, Bella et al. 2010) counts uncertain documents fractionally. Where the two differ "
+            "much, neither is reliable."
+            + (f" **{', '.join(not_measurable)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
+               "the classifier cannot measure it; no share or claim about it is made in this report."
+               if not_measurable else ""), "",
+            f"![Stance share by month]({figure})", ""]
+    recent = sorted(shares["period"].unique())[-6:]
+    last_day = pd.Timestamp(last)
+    out += ["Last six months in the figure: documents with the label / documents of the month, and the 95 % Wilson "
+            "interval of the share:", "",
+            "| month | documents | " + " | ".join(measurable) + " |", "|---|---:|" + "---:|" * len(measurable)]
+    for m in recent:
+        rows = shares[shares["period"] == m].set_index("label")
+        n = int(rows["n_group"].iat[0])
+        cells = []
+        for s in measurable:
+            k = int(rows.at[s, "n_docs"])
+            lo, hi = workspace.wilson_interval(k, n)
+            cells.append(f"{k}/{n}: {_pct(k / n)} ({100 * lo:.1f}–{100 * hi:.1f})")
+        month = pd.Timestamp(m)
+        partial = (f" (to {last_day:%m-%d})" if (month.year, month.month) == (last_day.year, last_day.month)
+                   and last_day.day < last_day.days_in_month else "")
+        out.append(f"| {_month_label(m)}{partial} | {n:,} | " + " | ".join(cells) + " |")
+    return out
+
+
+def narratives_section(con: Any, topics: pd.DataFrame, figure: str) -> list[str]:
+    """Section 3: passage and topic counts (view ``report_narrative_totals``),
+    the heatmap, and the table of the top ``topics`` with their example
+    documents (:func:`representatives`)."""
+    totals = workspace.query(con, "SELECT passages, narrative, outliers, topics, retired "
+                                  "FROM report_narrative_totals").iloc[0]
+    reps = representatives(con, topics["topic_key"].tolist())
+    out = ["", "## 3. Narratives", "",
+           f"{int(totals.passages):,} passages; {int(totals.narrative):,} narrative passages were clustered into "
+           f"{int(totals.topics)} topics with BERTopic ({int(totals.outliers):,} remain outliers). Topic keys "
+           "(`N-01`, …) carry over between runs when a topic is still there; a topic that disappears has its key "
+           f"retired, never reused ({int(totals.retired)} retired so far, table `retired_topic_keys`). Cite keys "
+           "with the run's date. Labels are the topic's top key phrases, not human summaries; peak month is the "
+           "month with the most passages, which the collection (section 1) drives.", "",
+           f"![Narrative prevalence by month]({figure})", "",
+           "| key | label | passages | share | first month | peak month | example documents |",
+           "|---|---|---:|---:|---|---|---|"]
+    for t in topics.itertuples():
+        ex = "; ".join(_cite(r) for r in reps[reps["topic_key"] == t.topic_key].itertuples())
+        out.append(f"| {t.topic_key} | {_md_cell(t.label)} | {t.size:,} | {_pct(t.share)} | "
+                   f"{_month_label(t.first_month)} | {_month_label(t.peak_month)} | {_md_cell(ex)} |")
+    return out
+
+
+def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], min_docs: int,
+                             figure: str) -> list[str]:
+    """Section 4: for each measurable stance, the topic (with at least
+    ``min_docs`` unlabelled documents) where it has the largest share, the
+    topic holding most of its documents, and two example documents (views
+    ``report_narrative_stance_counts``, ``report_narrative_stance_examples``).
+
+    Args:
+        keys: the topics in the figures (others are marked as such).
+        min_docs: ``report.min_docs_narrative``.
+        figure: link to the narrative × stance figure.
+    """
+    nstance = workspace.query(con, "SELECT topic_key, label, n_docs FROM report_narrative_stance_counts")
+    ntot = nstance.groupby("topic_key")["n_docs"].sum()
+    topic_label = dict(workspace.query(con, "SELECT topic_key, label FROM topics").itertuples(index=False))
+    out = ["", "## 4. Which narrative carries which stance", "",
+           f"![Narrative × stance]({figure})", "",
+           f"Counts below use documents without a training label; topics with at least {min_docs} such documents.",
+           ""]
+    for s in STANCES:
+        if s not in measurable:
+            out.append(f"- **{s}**: not measurable (see section 2).")
+            continue
+        cand = nstance[(nstance["label"] == s) & nstance["topic_key"].map(ntot).ge(min_docs)]
+        if cand.empty:
+            out.append(f"- **{s}**: no narrative with at least {min_docs} documents carries this stance.")
+            continue
+        cand = cand.assign(share=cand["n_docs"] / cand["topic_key"].map(ntot))
+        top_share = cand.sort_values(["share", "topic_key"], ascending=[False, True]).iloc[0]
+        top_count = cand.sort_values(["n_docs", "topic_key"], ascending=[False, True]).iloc[0]
+        all_s = int(nstance.loc[nstance["label"] == s, "n_docs"].sum())
+        in_fig = "" if top_share.topic_key in keys else " (not among the topics in the figure)"
+        ex = workspace.query(con, """
+            SELECT outlet, published_at, url, source_type FROM report_narrative_stance_examples
+            WHERE topic_key = ? AND label = ? ORDER BY probability DESC, doc_id LIMIT 2""",
+                             [top_share.topic_key, s])
+        out.append(f"- **{s}** makes up the largest share of **{top_share.topic_key}** "
+                   f"({_md_cell(topic_label[top_share.topic_key])}){in_fig}: {int(top_share.n_docs)} of its "
+                   f"{int(ntot[top_share.topic_key]):,} documents ({_pct(top_share.share)}). Most {s} documents sit "
+                   f"in **{top_count.topic_key}**: {int(top_count.n_docs)} of the {all_s:,} {s} documents across "
+                   "topics. Examples: " + ("; ".join(_cite(r) for r in ex.itertuples()) or "none citable") + ".")
+    return out + ["", "(A document counts in every topic that holds one of its narrative passages.)", ""]
+
+
+def earliest_section(con: Any, keys: list[str], min_membership: float) -> list[str]:
+    """Section 6: the two earliest citable documents of each topic in
+    ``keys`` (:func:`first_voices`, membership ≥ ``min_membership``)."""
+    first = first_voices(con, keys, min_probability=min_membership)
+    out = ["## 6. Earliest documents in this corpus", "",
+           "The earliest citable documents (single records with URL and date) among passages the clustering itself "
+           f"put in each of the largest narratives (membership ≥ {min_membership:.1f}; "
+           "view `passage_narratives`). *Earliest in this corpus* is not *first in the world*: each source "
+           "covers its own period (section 1), and recap lines are dated by the post they paraphrase.", "",
+           "| key | earliest documents |", "|---|---|"]
+    for k in keys:
+        rows = first[first["topic_key"] == k]
+        cited = "; ".join(f"{_cite(r)} ({r.source_type})" for r in rows.itertuples()) or "none above the threshold"
+        out.append(f"| {k} | {_md_cell(cited)} |")
+    return out
+
+
+def pages_section(pages: list[Path], rel: Any) -> list[str]:
+    """Section 7: links to the interactive pages (``rel``: path → link)."""
+    return ["", "## 7. Interactive views", "",
+            "Standalone HTML (plotly inlined, opens offline): "
+            + ", ".join(f"[{p.stem}]({rel(p)})" for p in pages) + ".", ""]

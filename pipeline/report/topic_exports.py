@@ -1,0 +1,139 @@
+"""``reports/topics.csv`` and ``reports/topics.md``: every topic with its
+key, label, size, months, top terms, the sources carrying it most and its
+representative passages, each cited with outlet, date and URL.
+
+Read from the warehouse (table ``topics``; views
+``report_topic_sources`` and ``report_topic_representatives``) and from
+``metrics/topics.json`` (passage and topic counts, outlier shares, NPMI,
+diversity). Deterministic: no timestamps, so a re-run with the same
+warehouse writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline import workspace
+
+#: Sources listed per topic, and representative passages per topic in the CSV.
+N_SOURCES = 3
+N_PASSAGES = 3
+
+
+def _month_str(value: Any) -> str | None:
+    """``YYYY-MM`` of a date, or ``None`` for a missing one (``None``, ``NaT``)."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m")
+
+
+def _snippet(text: str, limit: int = 280) -> str:
+    """``text`` with its whitespace collapsed, cut at a word boundary to under
+    ``limit`` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def read_topics(con: Any) -> pd.DataFrame:
+    """All topics of table ``topics`` by key: ``topic_key, label, top_terms,
+    size, share, first_month, last_month, peak_month``."""
+    return workspace.query(con, "SELECT topic_key, label, top_terms, size, share, first_month, last_month, "
+                                "peak_month FROM topics ORDER BY topic_key")
+
+
+def top_sources(con: Any, n: int = N_SOURCES) -> dict[str, list[tuple[str, int]]]:
+    """Per topic key, the ``n`` sources with the most of its passages, as
+    ``(source, passages)``, most first, ties by source name (view
+    ``report_topic_sources``)."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    rows = con.execute("SELECT topic_key, source, n FROM report_topic_sources "
+                       "ORDER BY topic_key, n DESC, source").fetchall()
+    for key, source, count in rows:
+        if len(out.setdefault(key, [])) < n:
+            out[key].append((source, count))
+    return out
+
+
+def representatives(con: Any) -> dict[str, list[dict[str, Any]]]:
+    """Per topic key, its representative passages by rank (view
+    ``report_topic_representatives``): dicts with ``passage_id``, ``text``,
+    ``outlet``, ``date`` (``YYYY-MM-DD``), ``url`` and ``paraphrase`` (the
+    document is an AINews recap line, a paraphrase of the linked post)."""
+    frame = workspace.query(con, "SELECT topic_key, rank, passage_id, text, outlet, published_at, url, source_type "
+                                 "FROM report_topic_representatives ORDER BY topic_key, rank")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in frame.itertuples():
+        out.setdefault(r.topic_key, []).append({
+            "passage_id": r.passage_id, "text": r.text, "outlet": r.outlet,
+            "date": pd.Timestamp(r.published_at).strftime("%Y-%m-%d"), "url": r.url,
+            "paraphrase": r.source_type == "recap"})
+    return out
+
+
+def export_reports(topics: pd.DataFrame, reps: dict[str, list[dict[str, Any]]],
+                   top_sources: dict[str, list[tuple[str, int]]], metrics: dict[str, Any], out_dir: Path) -> None:
+    """Write ``topics.csv`` and ``topics.md`` to ``out_dir``.
+
+    Args:
+        topics: :func:`read_topics`.
+        reps: :func:`representatives`.
+        top_sources: :func:`top_sources`.
+        metrics: ``metrics/topics.json`` (``n_passages``, ``n_topics``,
+            ``outlier_share_before``/``_after``, ``outlier_strategy``,
+            ``outlier_threshold``, ``npmi``, ``diversity``, ``n_terms``).
+        out_dir: ``reports/``.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    header = ["topic_key", "label", "size", "share", "top_terms", "first_month", "peak_month", "last_month",
+              "top_sources"]
+    for i in range(1, N_PASSAGES + 1):
+        header += [f"passage_{i}", f"passage_{i}_outlet", f"passage_{i}_date", f"passage_{i}_url", f"passage_{i}_id"]
+    w.writerow(header)
+    for t in topics.itertuples():
+        row = [t.topic_key, t.label, t.size, f"{t.share:.4f}", "; ".join(t.top_terms), _month_str(t.first_month),
+               _month_str(t.peak_month), _month_str(t.last_month),
+               "; ".join(f"{s} ({n})" for s, n in top_sources.get(t.topic_key, []))]
+        for r in reps.get(t.topic_key, [])[:N_PASSAGES]:
+            row += [_snippet(r["text"]), r["outlet"], r["date"], r["url"], r["passage_id"]]
+        w.writerow(row + [""] * (len(header) - len(row)))
+    (out_dir / "topics.csv").write_text(buf.getvalue(), encoding="utf-8")
+
+    # "(stage `topics`)": the committed topics.md keeps its bytes, though the report stage writes it now
+    lines = ["# Narratives (BERTopic topics)", "",
+             "Generated by `dvc repro` (stage `topics`); do not edit. Keys are stable across runs "
+             "(`models/topics/keys.json`).", "",
+             f"- Narrative passages: {metrics['n_passages']:,}; topics: {metrics['n_topics']}",
+             f"- Outliers: {metrics['outlier_share_before']:.1%} of passages before outlier reduction, "
+             f"{metrics['outlier_share_after']:.1%} after (strategy `{metrics['outlier_strategy']}`, "
+             f"threshold {metrics['outlier_threshold']})",
+             f"- NPMI coherence {metrics['npmi']:.3f}, topic diversity {metrics['diversity']:.3f} "
+             f"(top {metrics['n_terms']} c-TF-IDF terms)", "",
+             "| key | label | size | share | first | peak | last |", "|---|---|---:|---:|---|---|---|"]
+    for t in topics.itertuples():
+        lines.append(f"| {t.topic_key} | {t.label} | {t.size:,} | {t.share:.1%} | {_month_str(t.first_month)} | "
+                     f"{_month_str(t.peak_month)} | {_month_str(t.last_month)} |")
+    for t in topics.itertuples():
+        lines += ["", f"## {t.topic_key}: {t.label}", "",
+                  f"{t.size:,} passages ({t.share:.1%}); first {_month_str(t.first_month)}, "
+                  f"peak {_month_str(t.peak_month)}, last {_month_str(t.last_month)}.", "",
+                  f"- Top terms (c-TF-IDF): {', '.join(t.top_terms)}",
+                  f"- Sources carrying it most: "
+                  + ", ".join(f"{s} ({n})" for s, n in top_sources.get(t.topic_key, [])), "",
+                  "Representative passages:", ""]
+        for r in reps.get(t.topic_key, []):
+            text = _snippet(r["text"]).replace('"', "'")
+            cited = f"Recap paraphrase (not a quote): {text}" if r["paraphrase"] else f'"{text}"'
+            lines.append(f"- {cited} ({r['outlet']}, {r['date']}, <{r['url']}>, passage `{r['passage_id']}`)")
+    (out_dir / "topics.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_topic_exports(con: Any, metrics: dict[str, Any], out_dir: Path) -> list[Path]:
+    """Read the topics, sources and representatives from the warehouse and
+    write ``topics.csv`` and ``topics.md`` to ``out_dir``; returns their paths."""
+    export_reports(read_topics(con), representatives(con), top_sources(con), metrics, out_dir)
+    return [out_dir / "topics.csv", out_dir / "topics.md"]

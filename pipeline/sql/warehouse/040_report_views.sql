@@ -1,0 +1,239 @@
+-- Report views over the published warehouse: every number of stage `report`
+-- (pipeline/report/) and of its topic exports (reports/topics.csv, topics.md)
+-- is read from one of these views or from a table, with at most a WHERE,
+-- an ORDER BY and a LIMIT at read time. Run-time parameters (a minimum
+-- count, a threshold) are applied at read time, so no view depends on
+-- params.yaml.
+--
+-- "Unlabelled" = documents without a stance training label (table
+-- stance_labels): the model has seen a labelled document's label, so its
+-- prediction is in-sample and the report's shares leave it out.
+-- "Listed" actors = those of table actors (corpora/actors.yaml), not
+-- 'other:<name>' speakers nor 'unknown'.
+-- Dates: views that truncate published_at AT TIME ZONE 'UTC' give UTC
+-- months; the others (report_month_counts, report_day_source_counts) keep
+-- the reading session's time zone, as the report always has.
+
+-- Grain: one row per document with a stance, not in stance_labels.
+-- Columns: those of table stances.
+-- For: the base of every unlabelled stance figure below.
+CREATE OR REPLACE VIEW report_unlabelled_stances AS
+SELECT * FROM stances WHERE doc_id NOT IN (SELECT doc_id FROM stance_labels);
+
+-- Grain: (month, stance label), unlabelled dated documents of the corpus.
+-- Columns: period (DATE, first of the UTC month), label, n_docs.
+-- For: figure stance_share (months with too few documents are dropped at read time).
+CREATE OR REPLACE VIEW report_stance_month_counts AS
+SELECT CAST(date_trunc('month', d.published_at AT TIME ZONE 'UTC') AS DATE) AS period, s.label, count(*) AS n_docs
+FROM report_unlabelled_stances s JOIN corpus d USING (doc_id)
+WHERE d.published_at IS NOT NULL
+GROUP BY ALL;
+
+-- Grain: one row per stance label, over all unlabelled documents of table stances.
+-- Columns: label, n (documents whose most probable label it is).
+-- For: report section 2, "documents" and "share of documents".
+CREATE OR REPLACE VIEW report_stance_counts AS
+SELECT label, count(*) AS n FROM report_unlabelled_stances GROUP BY 1;
+
+-- Grain: one row (all unlabelled documents of table stances).
+-- Columns: one per label, the mean of its probability (probabilistic classify-and-count).
+-- For: report section 2, "mean probability".
+CREATE OR REPLACE VIEW report_stance_mean_probability AS
+SELECT avg(p_pro_open_source) AS pro_open_source, avg(p_security_hawk) AS security_hawk,
+       avg(p_pro_china_tools) AS pro_china_tools, avg(p_neutral) AS neutral, avg(p_off_topic) AS off_topic
+FROM report_unlabelled_stances;
+
+-- Grain: one row.
+-- Columns: model_version (the stance model of table stances; min if several).
+-- For: the report's header and stance_quality().
+CREATE OR REPLACE VIEW report_stance_model AS
+SELECT min(model_version) AS model_version FROM stances;
+
+-- Grain: one row per (topic, stance label); unlabelled documents with a
+-- narrative passage in the topic (a document counts in every such topic).
+-- Columns: topic_key, label, n_docs.
+-- For: report section 4, "which narrative carries which stance".
+CREATE OR REPLACE VIEW report_narrative_stance_counts AS
+SELECT dt.topic_key, s.label, count(*) AS n_docs
+FROM doc_topics dt JOIN report_unlabelled_stances s USING (doc_id)
+GROUP BY ALL;
+
+-- Grain: one row per (topic, unlabelled citable document): single record with a URL.
+-- Columns: topic_key, label (the document's stance), doc_id, outlet (outlet, else
+-- platform), published_at, url, source_type, probability (of its own label).
+-- For: report section 4, example documents (read: WHERE topic_key, label
+-- ORDER BY probability DESC, doc_id).
+CREATE OR REPLACE VIEW report_narrative_stance_examples AS
+SELECT dt.topic_key, s.label, d.doc_id, coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url,
+       d.source_type,
+       CASE s.label WHEN 'pro_open_source' THEN s.p_pro_open_source WHEN 'security_hawk' THEN s.p_security_hawk
+                    WHEN 'pro_china_tools' THEN s.p_pro_china_tools WHEN 'neutral' THEN s.p_neutral
+                    WHEN 'off_topic' THEN s.p_off_topic END AS probability
+FROM doc_topics dt JOIN report_unlabelled_stances s USING (doc_id) JOIN corpus d USING (doc_id)
+WHERE d.url IS NOT NULL AND d.n_records = 1;
+
+-- Grain: one row per month with narrative passages.
+-- Columns: period (DATE, first of the UTC month), n (narrative passages, outliers included).
+-- For: figure narrative_heatmap (months under report.min_docs_per_month are left out at read time).
+CREATE OR REPLACE VIEW report_narrative_month_totals AS
+SELECT period, count(*) AS n FROM passage_narratives WHERE period IS NOT NULL GROUP BY period;
+
+-- Grain: one row per (month, source type), dated documents of the corpus.
+-- Columns: period (DATE, first of the UTC month), source_type, n_docs.
+-- For: figure source_mix.
+CREATE OR REPLACE VIEW report_source_type_month_counts AS
+SELECT CAST(date_trunc('month', published_at AT TIME ZONE 'UTC') AS DATE) AS period, source_type,
+       count(*) AS n_docs
+FROM corpus WHERE published_at IS NOT NULL GROUP BY ALL;
+
+-- Grain: one row per (topic, month) of table topics_over_time.
+-- Columns: topic_id (BERTopic's id in this run), words (the month's top 5
+-- terms, comma-separated), n_passages, period (DATE).
+-- For: the interactive page topics_over_time.html (BERTopic's column names are given at read time).
+CREATE OR REPLACE VIEW report_topic_page_terms AS
+SELECT t.topic_id, array_to_string(o.top_terms_period[1:5], ', ') AS words, o.n_passages, o.period
+FROM topics_over_time o JOIN topics t USING (topic_key);
+
+-- Grain: one row per (topic, rank) of table topic_representatives.
+-- Columns: topic_key, rank (1 = closest to the centroid), passage_id, doc_id,
+-- text (the passage), outlet (outlet, else platform), published_at, url,
+-- source, source_type, in_corpus (the document is in view corpus).
+-- For: example documents of report section 3 (in_corpus, rank <= 2) and the
+-- representative passages of reports/topics.csv and topics.md.
+CREATE OR REPLACE VIEW report_topic_representatives AS
+SELECT r.topic_key, r.rank, r.passage_id, r.doc_id, p.text, coalesce(d.outlet, d.platform) AS outlet,
+       d.published_at, d.url, d.source, d.source_type, d.is_relevant AND d.duplicate_of IS NULL AS in_corpus
+FROM topic_representatives r JOIN documents d USING (doc_id) JOIN passages p USING (passage_id);
+
+-- Grain: one row per (topic, citable document of the corpus: single record,
+-- URL and date) with a passage HDBSCAN itself put in the topic (assignment 'cluster').
+-- Columns: topic_key, doc_id, outlet, published_at, url, source_type,
+-- probability (the highest membership of the document's passages in the topic).
+-- For: report section 6, earliest documents (read: WHERE probability >= report.min_membership,
+-- ranked by published_at, doc_id).
+CREATE OR REPLACE VIEW report_first_voice_candidates AS
+SELECT pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type,
+       max(pn.probability) AS probability
+FROM passage_narratives pn JOIN corpus c USING (doc_id)
+WHERE pn.url IS NOT NULL AND pn.published_at IS NOT NULL AND c.n_records = 1 AND pn.assignment = 'cluster'
+GROUP BY pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type;
+
+-- Grain: one row per (topic, source), narrative passages not outliers.
+-- Columns: topic_key, source, n (passages).
+-- For: "top sources" of reports/topics.csv and topics.md (read: ORDER BY topic_key, n DESC, source).
+CREATE OR REPLACE VIEW report_topic_sources AS
+SELECT pt.topic_key, d.source, count(*) AS n
+FROM passage_topics pt JOIN documents d ON d.doc_id = split_part(pt.passage_id, '-', 1)
+WHERE pt.topic_key <> 'outlier'
+GROUP BY ALL;
+
+-- Grain: one row.
+-- Columns: passages, narrative (passages with a topic row, outliers
+-- included), outliers, topics, retired (retired topic keys).
+-- For: report section 3, first paragraph.
+CREATE OR REPLACE VIEW report_narrative_totals AS
+SELECT (SELECT count(*) FROM passages) AS passages,
+       (SELECT count(*) FROM passage_topics) AS narrative,
+       (SELECT count(*) FROM passage_topics WHERE topic_key = 'outlier') AS outliers,
+       (SELECT count(*) FROM topics) AS topics,
+       (SELECT count(*) FROM retired_topic_keys) AS retired;
+
+-- Grain: one row (the corpus).
+-- Columns: n (documents), first, last (published_at), sources, english (share 0-1 with lang 'en').
+-- For: report section 1, first paragraph.
+CREATE OR REPLACE VIEW report_corpus_summary AS
+SELECT count(*) AS n, min(published_at) AS first, max(published_at) AS last, count(DISTINCT source) AS sources,
+       avg(CASE WHEN lang = 'en' THEN 1 ELSE 0 END) AS english
+FROM corpus;
+
+-- Grain: one row per source type of the corpus.
+-- Columns: source_type, n (documents).
+-- For: report section 1, "by source type".
+CREATE OR REPLACE VIEW report_source_type_counts AS
+SELECT source_type, count(*) AS n FROM corpus GROUP BY 1;
+
+-- Grain: one row per month (session time zone; NULL for undated documents) of the corpus.
+-- Columns: m (DATE, first of the month), n (documents).
+-- For: report section 1, the busiest month.
+CREATE OR REPLACE VIEW report_month_counts AS
+SELECT CAST(date_trunc('month', published_at) AS DATE) AS m, count(*) AS n FROM corpus GROUP BY 1;
+
+-- Grain: one row per (day, source) of the corpus (session time zone; NULL day for undated documents).
+-- Columns: d (DATE), source, n (documents).
+-- For: report section 1, the busiest single day.
+CREATE OR REPLACE VIEW report_day_source_counts AS
+SELECT CAST(published_at AS DATE) AS d, source, count(*) AS n FROM corpus GROUP BY ALL;
+
+-- Grain: one row per source with documents dated by their comment window (date_precision 'window').
+-- Columns: source, n (documents), d (their earliest date).
+-- For: report section 1, window-dated documents.
+CREATE OR REPLACE VIEW report_window_dated_sources AS
+SELECT source, count(*) AS n, min(CAST(published_at AS DATE)) AS d FROM corpus
+WHERE date_precision = 'window' GROUP BY 1;
+
+-- Grain: one row per source (view source_summary).
+-- Columns: those of source_summary, then n_window (window-dated documents of the corpus, 0 if none).
+-- For: report section 1, the table of sources.
+CREATE OR REPLACE VIEW report_source_accounts AS
+SELECT s.*, coalesce(w.n, 0) AS n_window FROM source_summary s LEFT JOIN
+    (SELECT source, count(*) AS n FROM corpus WHERE date_precision = 'window' GROUP BY 1) w USING (source);
+
+-- Grain: one row per listed actor with at least one quote.
+-- Columns: actor, kind, n_quotes.
+-- For: the rows of figure actor_stance (read: ORDER BY n_quotes DESC, actor LIMIT report.top_actors).
+CREATE OR REPLACE VIEW report_listed_actor_quotes AS
+SELECT q.speaker_actor AS actor, a.kind, count(*) AS n_quotes
+FROM quotes q JOIN actors a ON a.actor = q.speaker_actor WHERE q.speaker_actor IN (SELECT actor FROM actors)
+GROUP BY ALL;
+
+-- Grain: one row (all quotes).
+-- Columns: quotes, docs (documents with a quote), listed (quotes of listed actors),
+-- unknown (quotes whose speaker the finder could not name).
+-- For: report section 5, first paragraph.
+CREATE OR REPLACE VIEW report_quote_totals AS
+SELECT count(*) AS quotes, count(DISTINCT doc_id) AS docs,
+       count(*) FILTER (WHERE q.speaker_actor IN (SELECT actor FROM actors)) AS listed,
+       count(*) FILTER (WHERE q.speaker_actor = 'unknown') AS unknown
+FROM quotes q;
+
+-- Grain: one row per (listed actor with a classified quote, stance) for the
+-- three stances pro_open_source, security_hawk, pro_china_tools.
+-- Columns: actor, stance, n_label (the actor's quotes classified as the
+-- stance), n_all (all the actor's classified quotes), n_docs (documents of
+-- the n_label quotes), kind, and the actor's citable quote (document with URL
+-- and date) with the highest probability of the stance (lowest quote_id on
+-- ties): quote_text, cue, outlet, published_at, url, source_type (all NULL if none).
+-- For: report section 5, "most quoted with stance" (read: WHERE stance AND
+-- n_label >= report.min_stance_quotes ORDER BY n_label DESC, actor LIMIT report.top_actors).
+CREATE OR REPLACE VIEW report_actor_stance_quotes AS
+WITH wanted(stance) AS (VALUES ('pro_open_source'), ('security_hawk'), ('pro_china_tools')),
+counts AS (
+    SELECT q.speaker_actor AS actor, t.stance, count(*) FILTER (WHERE s.label = t.stance) AS n_label,
+           count(*) AS n_all, count(DISTINCT q.doc_id) FILTER (WHERE s.label = t.stance) AS n_docs
+    FROM quotes q JOIN quote_stances s USING (quote_id) CROSS JOIN wanted t
+    WHERE q.speaker_actor IN (SELECT actor FROM actors) GROUP BY 1, 2),
+citable AS (
+    SELECT q.speaker_actor AS actor, s.label AS stance, q.quote_text, q.cue,
+           coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url, d.source_type,
+           row_number() OVER (PARTITION BY q.speaker_actor, s.label ORDER BY
+               CASE s.label WHEN 'pro_open_source' THEN s.p_pro_open_source
+                            WHEN 'security_hawk' THEN s.p_security_hawk
+                            WHEN 'pro_china_tools' THEN s.p_pro_china_tools END DESC, q.quote_id) AS rank
+    FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
+    WHERE q.speaker_actor IN (SELECT actor FROM actors) AND s.label IN (SELECT stance FROM wanted)
+      AND d.url IS NOT NULL AND d.published_at IS NOT NULL)
+SELECT c.actor, c.stance, c.n_label, c.n_all, c.n_docs, a.kind, e.quote_text, e.cue, e.outlet, e.published_at,
+       e.url, e.source_type
+FROM counts c JOIN actors a USING (actor)
+LEFT JOIN citable e ON e.actor = c.actor AND e.stance = c.stance AND e.rank = 1;
+
+-- Grain: one row per outlet quoting listed actors (view outlet_quotes).
+-- Columns: outlet, n (quotes of listed actors), pos (of them pro_open_source),
+-- sh (security_hawk); pos and sh are NULL when none.
+-- For: report section 5, "which outlets quote listed actors" (read: ORDER BY n DESC, outlet LIMIT).
+CREATE OR REPLACE VIEW report_outlet_listed_quotes AS
+SELECT o.outlet, sum(o.n) AS n,
+       sum(o.n) FILTER (WHERE o.label = 'pro_open_source') AS pos,
+       sum(o.n) FILTER (WHERE o.label = 'security_hawk') AS sh
+FROM outlet_quotes o JOIN actors a USING (actor)
+GROUP BY 1;

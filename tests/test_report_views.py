@@ -1,0 +1,253 @@
+"""The report's warehouse views (pipeline/sql/warehouse/040_report_views.sql)
+on a tiny published warehouse of real demo documents: every view read by
+the report gives exactly what the report's inline query gave before the
+views existed (those queries are kept below as the oracle), and a few
+results checked by hand."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from pipeline import workspace
+from pipeline.config import SQL_DIR
+from pipeline.report.figures import monthly_stance, top_actors
+from pipeline.report.sections import first_voices, representatives
+from tests.report_warehouse import build
+
+VIEWS_FILE = SQL_DIR / "warehouse" / "040_report_views.sql"
+UNLABELLED = "doc_id NOT IN (SELECT doc_id FROM stance_labels)"
+LISTED = "q.speaker_actor IN (SELECT actor FROM actors)"
+
+
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory):
+    db, ids = build(tmp_path_factory.mktemp("warehouse"))
+    con = workspace.open_warehouse(db)
+    yield con, ids
+    con.close()
+
+
+def same(con, old: str, new: str, old_params=(), new_params=()) -> pd.DataFrame:
+    """Assert the two queries give the same rows in the same order; return them."""
+    a = workspace.query(con, old, list(old_params))
+    b = workspace.query(con, new, list(new_params))
+    assert len(a) > 0, old
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=True)
+    return b
+
+
+def test_every_view_has_a_header_naming_grain_columns_and_use():
+    text = VIEWS_FILE.read_text(encoding="utf-8")
+    blocks = re.split(r"\n(?=CREATE OR REPLACE VIEW)", text)
+    views = [re.match(r"CREATE OR REPLACE VIEW (\w+)", b).group(1) for b in blocks[1:]]
+    assert len(views) >= 20 and all(v.startswith("report_") for v in views)
+    for before, view in zip(blocks, views):
+        lines = before.rstrip("\n").split("\n")
+        n = next(i for i, line in enumerate(reversed(lines)) if not line.startswith("--"))
+        header = "\n".join(lines[len(lines) - n:])  # the comment right above this view
+        for word in ("Grain:", "Columns:", "For:"):
+            assert word in header, (view, word)
+
+
+def test_the_views_are_published_in_the_warehouse(wh):
+    con, _ = wh
+    names = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    declared = set(re.findall(r"CREATE OR REPLACE VIEW (\w+)", VIEWS_FILE.read_text(encoding="utf-8")))
+    assert declared <= names
+
+
+def test_stance_views_match_the_inline_queries(wh):
+    con, ids = wh
+    rows = same(con, f"""
+        SELECT CAST(date_trunc('month', d.published_at AT TIME ZONE 'UTC') AS DATE) AS period, s.label,
+               count(*) AS n_docs
+        FROM stances s JOIN corpus d USING (doc_id)
+        WHERE d.published_at IS NOT NULL AND s.{UNLABELLED}
+        GROUP BY ALL ORDER BY period, label""",
+                "SELECT period, label, n_docs FROM report_stance_month_counts ORDER BY period, label")
+    assert rows["n_docs"].sum() == 5  # 8 corpus documents: 2 labelled, 1 undated
+    frame, dropped = monthly_stance(con, min_docs=2)
+    assert dropped and set(frame["period"]) == {pd.Timestamp("2024-03-01")}  # the only month with 2 documents
+    same(con, f"SELECT label, count(*) AS n FROM stances WHERE {UNLABELLED} GROUP BY 1 ORDER BY 1",
+         "SELECT label, n FROM report_stance_counts ORDER BY 1")
+    labels = ("pro_open_source", "security_hawk", "pro_china_tools", "neutral", "off_topic")
+    means = same(con, "SELECT " + ", ".join(f"avg(p_{lab}) AS {lab}" for lab in labels)
+                 + f" FROM stances WHERE {UNLABELLED}",
+                 "SELECT " + ", ".join(labels) + " FROM report_stance_mean_probability")
+    assert means.iloc[0].sum() == pytest.approx(1.0)
+    same(con, "SELECT min(model_version) AS v FROM stances", "SELECT model_version AS v FROM report_stance_model")
+    unlabelled = {r[0] for r in con.execute("SELECT doc_id FROM report_unlabelled_stances").fetchall()}
+    assert ids["news2"] not in unlabelled and ids["news3"] not in unlabelled and ids["news1"] in unlabelled
+
+
+def test_narrative_views_match_the_inline_queries(wh):
+    con, _ = wh
+    same(con, "SELECT period, count(*) AS n FROM passage_narratives WHERE period IS NOT NULL "
+              "GROUP BY period ORDER BY period", "SELECT period, n FROM report_narrative_month_totals ORDER BY period")
+    same(con, """
+        SELECT CAST(date_trunc('month', published_at AT TIME ZONE 'UTC') AS DATE) AS period, source_type,
+               count(*) AS n_docs
+        FROM corpus WHERE published_at IS NOT NULL GROUP BY ALL ORDER BY period, source_type""",
+         "SELECT period, source_type, n_docs FROM report_source_type_month_counts ORDER BY period, source_type")
+    same(con, """
+        SELECT t.topic_id AS "Topic", array_to_string(o.top_terms_period[1:5], ', ') AS "Words",
+               o.n_passages AS "Frequency", o.period AS "Timestamp"
+        FROM topics_over_time o JOIN topics t USING (topic_key) ORDER BY o.period, t.topic_id""",
+         'SELECT topic_id AS "Topic", words AS "Words", n_passages AS "Frequency", period AS "Timestamp" '
+         "FROM report_topic_page_terms ORDER BY period, topic_id")
+    totals = same(con, "SELECT (SELECT count(*) FROM passages) AS passages, "
+                       "(SELECT count(*) FROM passage_topics) AS narrative, "
+                       "(SELECT count(*) FROM passage_topics WHERE topic_key = 'outlier') AS outliers, "
+                       "(SELECT count(*) FROM topics) AS topics, "
+                       "(SELECT count(*) FROM retired_topic_keys) AS retired",
+                  "SELECT passages, narrative, outliers, topics, retired FROM report_narrative_totals")
+    assert totals.iloc[0].tolist() == [14, 12, 2, 3, 1]
+    nstance = same(con, f"""
+        SELECT dt.topic_key, s.label, count(*) AS n_docs FROM doc_topics dt JOIN stances s USING (doc_id)
+        WHERE s.{UNLABELLED} GROUP BY ALL ORDER BY 1, 2""",
+                   "SELECT topic_key, label, n_docs FROM report_narrative_stance_counts ORDER BY 1, 2")
+    # N-01 holds news1, news2 (labelled), recap, merged
+    assert dict(nstance[nstance["topic_key"] == "N-01"][["label", "n_docs"]].itertuples(index=False)) == \
+        {"pro_open_source": 2, "security_hawk": 1}
+    for key in ("N-01", "N-02", "N-04"):
+        for s in ("pro_open_source", "security_hawk", "pro_china_tools"):
+            old = workspace.query(con, f"""
+                SELECT coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url, d.source_type
+                FROM doc_topics dt JOIN stances s USING (doc_id) JOIN corpus d USING (doc_id)
+                WHERE dt.topic_key = ? AND s.label = ? AND d.url IS NOT NULL AND d.n_records = 1
+                  AND s.{UNLABELLED}
+                ORDER BY s.p_{s} DESC, d.doc_id LIMIT 2""", [key, s])
+            new = workspace.query(con, """
+                SELECT outlet, published_at, url, source_type FROM report_narrative_stance_examples
+                WHERE topic_key = ? AND label = ? ORDER BY probability DESC, doc_id LIMIT 2""", [key, s])
+            pd.testing.assert_frame_equal(old, new)
+    ex = workspace.query(con, "SELECT outlet FROM report_narrative_stance_examples WHERE topic_key = 'N-01' "
+                              "AND label = 'pro_open_source' ORDER BY probability DESC, doc_id")
+    assert ex["outlet"].tolist() == ["twitter/x", "ZDNET"]  # recap (0.8) before news1 (0.7); merged recap left out
+
+
+def test_representatives_and_first_voices_match_the_inline_queries(wh):
+    con, ids = wh
+    for per_topic in (1, 2, 3):
+        old = workspace.query(con, """
+            SELECT r.topic_key, r.rank, r.passage_id, coalesce(d.outlet, d.platform) AS outlet, d.published_at,
+                   d.url, d.source_type, p.text
+            FROM topic_representatives r JOIN corpus d USING (doc_id) JOIN passages p USING (passage_id)
+            WHERE r.rank <= ? ORDER BY r.topic_key, r.rank""", [per_topic])
+        pd.testing.assert_frame_equal(old, representatives(con, ["N-01", "N-02", "N-04"], per_topic))
+    assert representatives(con, ["N-02"])["topic_key"].tolist() == ["N-02"]
+    for min_p in (0.0, 0.5, 0.65, 0.95):
+        for per_topic in (1, 2):
+            old = workspace.query(con, """
+                WITH d AS (
+                    SELECT DISTINCT pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type
+                    FROM passage_narratives pn JOIN corpus c USING (doc_id)
+                    WHERE pn.url IS NOT NULL AND pn.published_at IS NOT NULL AND c.n_records = 1
+                      AND pn.assignment = 'cluster' AND pn.probability >= ?),
+                r AS (SELECT *, row_number() OVER (PARTITION BY topic_key ORDER BY published_at, doc_id) AS rank
+                      FROM d)
+                SELECT * FROM r WHERE rank <= ? ORDER BY topic_key, rank""", [min_p, per_topic])
+            new = first_voices(con, ["N-01", "N-02", "N-04"], per_topic=per_topic, min_probability=min_p)
+            pd.testing.assert_frame_equal(old, new.reset_index(drop=True))
+    # news1 has passages of membership 0.9 and 0.3 in N-01: one candidate row, at its highest membership
+    cand = workspace.query(con, "SELECT probability FROM report_first_voice_candidates WHERE doc_id = ?",
+                           [ids["news1"]])
+    assert cand["probability"].tolist() == [0.9]
+    earliest = first_voices(con, ["N-01"], min_probability=0.5)
+    assert earliest["doc_id"].tolist() == [ids["recap"], ids["news1"]]  # 2024-03 before 2025-10
+
+
+def test_corpus_views_match_the_inline_queries(wh):
+    con, _ = wh
+    corpus = same(con, "SELECT count(*) AS n, min(published_at) AS first, max(published_at) AS last, "
+                       "count(DISTINCT source) AS sources, avg(CASE WHEN lang = 'en' THEN 1 ELSE 0 END) "
+                       "AS english FROM corpus", "SELECT n, first, last, sources, english FROM report_corpus_summary")
+    assert corpus.at[0, "n"] == 8 and corpus.at[0, "english"] == pytest.approx(7 / 8)
+    same(con, "SELECT source_type, count(*) AS n FROM corpus GROUP BY 1 ORDER BY n DESC, 1",
+         "SELECT source_type, n FROM report_source_type_counts ORDER BY n DESC, source_type")
+    same(con, "SELECT CAST(date_trunc('month', published_at) AS DATE) AS m, count(*) AS n "
+              "FROM corpus GROUP BY 1 ORDER BY n DESC, m LIMIT 1",
+         "SELECT m, n FROM report_month_counts ORDER BY n DESC, m LIMIT 1")
+    same(con, "SELECT CAST(published_at AS DATE) AS d, source, count(*) AS n FROM corpus "
+              "GROUP BY ALL ORDER BY n DESC, d LIMIT 1",
+         "SELECT d, source, n FROM report_day_source_counts ORDER BY n DESC, d LIMIT 1")
+    same(con, "SELECT source, count(*) AS n, min(CAST(published_at AS DATE)) AS d FROM corpus "
+              "WHERE date_precision = 'window' GROUP BY 1 ORDER BY n DESC, source",
+         "SELECT source, n, d FROM report_window_dated_sources ORDER BY n DESC, source")
+    summary = same(con, "SELECT s.*, coalesce(w.n, 0) AS n_window FROM source_summary s LEFT JOIN "
+                        "(SELECT source, count(*) AS n FROM corpus WHERE date_precision = 'window' "
+                        "GROUP BY 1) w USING (source) ORDER BY n_kept DESC, source",
+                   "SELECT * FROM report_source_accounts ORDER BY n_kept DESC, source")
+    tech = summary.set_index("source").loc["technews"]
+    assert (tech.n_kept, tech.n_irrelevant, tech.n_rejects, tech.n_undated, tech.n_window) == (5, 1, 1, 1, 0)
+    assert summary.set_index("source").at["regulations", "n_window"] == 1
+
+
+def test_actor_views_match_the_inline_queries(wh):
+    con, _ = wh
+    for n in (1, 2, 12):
+        old = workspace.query(con, f"""
+            SELECT q.speaker_actor AS actor, a.kind, count(*) AS n_quotes
+            FROM quotes q JOIN actors a ON a.actor = q.speaker_actor WHERE {LISTED}
+            GROUP BY ALL ORDER BY n_quotes DESC, actor LIMIT ?""", [n])
+        pd.testing.assert_frame_equal(old, top_actors(con, n))
+    same(con, f"""
+        SELECT count(*) AS quotes, count(DISTINCT doc_id) AS docs,
+               count(*) FILTER (WHERE {LISTED}) AS listed,
+               count(*) FILTER (WHERE q.speaker_actor = 'unknown') AS unknown
+        FROM quotes q""", "SELECT quotes, docs, listed, unknown FROM report_quote_totals")
+    for st in ("pro_open_source", "security_hawk", "pro_china_tools"):
+        for min_q in (0, 1, 2, 3):
+            for n in (1, 12):
+                old = workspace.query(con, f"""
+                    WITH counts AS (
+                        SELECT q.speaker_actor AS actor, count(*) FILTER (WHERE s.label = ?) AS n_label,
+                               count(*) AS n_all, count(DISTINCT q.doc_id) FILTER (WHERE s.label = ?) AS n_docs
+                        FROM quotes q JOIN quote_stances s USING (quote_id) WHERE {LISTED} GROUP BY 1),
+                    citable AS (
+                        SELECT q.speaker_actor AS actor, q.quote_text, q.cue, coalesce(d.outlet, d.platform) AS outlet,
+                               d.published_at, d.url, d.source_type,
+                               row_number() OVER (PARTITION BY q.speaker_actor ORDER BY s.p_{st} DESC, q.quote_id)
+                                   AS rank
+                        FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
+                        WHERE {LISTED} AND s.label = ? AND d.url IS NOT NULL AND d.published_at IS NOT NULL)
+                    SELECT c.*, a.kind, e.quote_text, e.cue, e.outlet, e.published_at, e.url, e.source_type
+                    FROM counts c JOIN actors a USING (actor) LEFT JOIN citable e ON e.actor = c.actor AND e.rank = 1
+                    WHERE c.n_label >= ? ORDER BY c.n_label DESC, c.actor LIMIT ?""", [st, st, st, min_q, n])
+                new = workspace.query(con, """
+                    SELECT actor, n_label, n_all, n_docs, kind, quote_text, cue, outlet, published_at, url,
+                           source_type
+                    FROM report_actor_stance_quotes WHERE stance = ? AND n_label >= ?
+                    ORDER BY n_label DESC, actor LIMIT ?""", [st, min_q, n])
+                pd.testing.assert_frame_equal(old, new)
+    rows = workspace.query(con, "SELECT * FROM report_actor_stance_quotes ORDER BY actor, stance").set_index(
+        ["actor", "stance"])
+    meta = rows.loc[("Meta", "pro_open_source")]
+    assert (meta.n_label, meta.n_all, meta.n_docs) == (3, 4, 2)
+    best = con.execute("SELECT q.quote_text FROM quotes q JOIN quote_stances s USING (quote_id) "
+                       "WHERE q.speaker_actor = 'Meta' ORDER BY s.p_pro_open_source DESC LIMIT 1").fetchone()[0]
+    assert meta.quote_text == best
+    # NVIDIA's most security_hawk quote (0.99) is in an undated document: the dated one is cited
+    assert rows.loc[("NVIDIA", "security_hawk"), "outlet"] == "ZDNET"
+    assert pd.isna(rows.loc[("NVIDIA", "pro_open_source"), "quote_text"])
+    same(con, """
+        SELECT o.outlet, sum(o.n) AS n,
+               sum(o.n) FILTER (WHERE o.label = 'pro_open_source') AS pos,
+               sum(o.n) FILTER (WHERE o.label = 'security_hawk') AS sh
+        FROM outlet_quotes o JOIN actors a USING (actor)
+        GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?""",
+         "SELECT outlet, n, pos, sh FROM report_outlet_listed_quotes ORDER BY n DESC, outlet LIMIT ?", [12], [12])
+
+
+def test_topic_sources_match_the_topics_stage_query(wh):
+    con, _ = wh
+    rows = same(con, """
+        SELECT pt.topic_key, d.source, count(*) AS n FROM passage_topics pt
+        JOIN documents d ON d.doc_id = split_part(pt.passage_id, '-', 1)
+        WHERE pt.topic_key <> 'outlier' GROUP BY ALL ORDER BY pt.topic_key, n DESC, d.source""",
+                "SELECT topic_key, source, n FROM report_topic_sources ORDER BY topic_key, n DESC, source")
+    assert rows.values.tolist() == [["N-01", "technews", 3], ["N-01", "ainews", 2], ["N-02", "technews", 3],
+                                    ["N-02", "regulations", 1], ["N-04", "technews", 1]]

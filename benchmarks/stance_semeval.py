@@ -31,7 +31,8 @@ import numpy as np  # noqa: E402
 
 from pipeline.config import PROJECT_ROOT, load_params  # noqa: E402
 from pipeline.encoder import encode, load_encoder  # noqa: E402
-from pipeline.stance import calibration_folds_for, feature_frame, make_classifier, grid_cv  # noqa: E402
+from pipeline.stance.features import feature_frame  # noqa: E402
+from pipeline.stance.model import calibration_folds_for, grid_cv, make_classifier  # noqa: E402
 
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "stance" / "semeval2016"
 REFERENCES = {"SVM": 67.3, "MITRE": 67.82, "BERTweet": 71.2}

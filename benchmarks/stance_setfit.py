@@ -18,7 +18,7 @@ on the labelled documents of ``corpora/labels/stance_v1.jsonl`` with the
   drawn with the seed, so that neutral does not swamp the pairs), for
   ``--steps`` steps of ``--batch`` pairs. Every labelled document's narrative
   passages are then re-encoded with the fine-tuned body and averaged, and the
-  same scikit-learn head (:func:`pipeline.stance.make_classifier`) is
+  same scikit-learn head (:func:`pipeline.stance.model.make_classifier`) is
   trained on the fold's training documents.
 
 All arms use ``C`` = the stage's selected ``final_C`` from
@@ -54,9 +54,9 @@ import pandas as pd  # noqa: E402
 from pipeline import warehouse  # noqa: E402
 from pipeline.config import EMBED_DB, METRICS_DIR, REPORTS_DIR, load_params  # noqa: E402
 from pipeline.encoder import load_encoder  # noqa: E402
-from pipeline.stance import (STANCES, _folds, calibration_folds_for, document_text, feature_frame,  # noqa: E402
-                             document_means, join_labels, macro_f1, make_classifier, read_doc_features,
-                             read_labels)
+from pipeline.stance.features import document_means, document_text, feature_frame, read_doc_features  # noqa: E402
+from pipeline.stance.labels import join_labels, read_labels  # noqa: E402
+from pipeline.stance.model import STANCES, _folds, calibration_folds_for, macro_f1, make_classifier  # noqa: E402
 
 
 def narrative_passages(doc_ids: list[str], embed_db: Path = EMBED_DB) -> pd.DataFrame:

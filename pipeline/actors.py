@@ -772,7 +772,8 @@ def quote_stances(quotes: pd.DataFrame, clf: Any, encoder: Any, cache: Any, labe
         Rows of ``quote_stances`` (``quote_id``, ``label``, ``p_<label>``,
         ``model_version``), in the order of ``quotes``.
     """
-    from pipeline.stance import feature_frame, prob_frame
+    from pipeline.stance.features import feature_frame
+    from pipeline.stance.predict import prob_frame
 
     texts = quotes["quote_text"].tolist()
     shas = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]

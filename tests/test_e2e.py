@@ -405,7 +405,8 @@ def test_saved_stance_model_reproduces_the_table(project):
     import numpy as np
     import skops.io as sio
 
-    from pipeline.stance import document_text, feature_frame, prob_frame, read_doc_features
+    from pipeline.stance.features import document_text, feature_frame, read_doc_features
+    from pipeline.stance.predict import prob_frame
 
     path = project / "models/stance.skops"
     model = sio.load(path, trusted=sio.get_untrusted_types(file=path))
@@ -502,7 +503,8 @@ def test_notebooks_run_headless_against_the_warehouse(project, tmp_path, monkeyp
 
 
 def test_record_labels_checks_every_record_before_writing(project, tmp_path):
-    from pipeline.stance import read_labels, record_labels, reserved_pairs
+    from pipeline.stance.annotate import record_labels
+    from pipeline.stance.labels import read_labels, reserved_pairs
 
     labels = ["pro_open_source", "security_hawk", "pro_china_tools", "neutral", "off_topic"]
     label_file = tmp_path / "labels.jsonl"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.stance import read_labels
+from pipeline.stance.labels import read_labels
 from pipeline.workspace import LABELS, adjusted_shares, bootstrap_shares, confusion_rates
 
 

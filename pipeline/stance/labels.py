@@ -1,0 +1,87 @@
+"""The stance labels: the label file read by the classifier and the
+documents reserved for evaluation.
+
+Labels follow the codebook (``../shared/ANNOTATION.md`` v1.2):
+``pro_open_source``, ``security_hawk``, ``pro_china_tools``, ``neutral``,
+``off_topic``. Training data: ``corpora/labels/stance_v1.jsonl`` (JSON
+Lines, one document per line, read and labelled by annotators); the
+documents of ``corpora/demo/EVAL_RESERVED.tsv`` are never labelled.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from pipeline.config import CORPORA_DIR, DEMO_CORPUS_DIR
+
+if TYPE_CHECKING:
+    from pipeline.stance.features import DocFeatures
+
+
+#: The stance label file (JSON Lines), appended to by :func:`pipeline.stance.annotate.record_labels`.
+LABEL_FILE = CORPORA_DIR / "labels" / "stance_v1.jsonl"
+
+
+def read_labels(path: Path = LABEL_FILE, labels: Sequence[str] = ()) -> pd.DataFrame:
+    """The label file as a DataFrame (``source, native_id, label, annotator``).
+
+    Raises:
+        ValueError: a line that is not JSON, misses a key, has an unknown
+            label or repeats a document (message names file and line).
+    """
+    rows, seen = [], set()
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+            key = (r["source"], r["native_id"])
+            label = r["label"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{n}: not a label record ({exc})") from exc
+        if labels and label not in labels:
+            raise ValueError(f"{path}:{n}: unknown label {label!r}")
+        if key in seen:
+            raise ValueError(f"{path}:{n}: document {key} labelled twice")
+        seen.add(key)
+        rows.append({"source_file": r["source"], "native_id": r["native_id"], "label": label,
+                     "annotator": r.get("annotator", "")})
+    return pd.DataFrame(rows, columns=["source_file", "native_id", "label", "annotator"])
+
+
+def labelled_pairs(path: Path = LABEL_FILE) -> set[tuple[str, str]]:
+    """``(source_file, native_id)`` of the documents in the label file (empty if there is none).
+
+    Raises:
+        ValueError: as :func:`read_labels`.
+    """
+    if not path.exists():
+        return set()
+    return set(zip(*read_labels(path)[["source_file", "native_id"]].to_numpy().T))
+
+
+def reserved_pairs(path: Path = DEMO_CORPUS_DIR / "EVAL_RESERVED.tsv") -> set[tuple[str, str]]:
+    """``(source_file, native_id)`` of the documents reserved for evaluation."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return {("demo/" + r["source"], r["native_id"]) for r in csv.DictReader(fh, delimiter="\t")}
+
+
+def join_labels(feats: DocFeatures, labels: pd.DataFrame) -> pd.DataFrame:
+    """Labelled documents found in the corpus, with their row in ``feats.X``.
+
+    Raises:
+        ValueError: a labelled document is reserved for evaluation.
+    """
+    reserved = reserved_pairs()
+    leaked = [k for k in zip(labels["source_file"], labels["native_id"]) if k in reserved]
+    if leaked:
+        raise ValueError(f"{LABEL_FILE}: reserved documents must not be labelled: {leaked[:5]}")
+    meta = feats.meta.reset_index().rename(columns={"index": "row"})
+    return labels.merge(meta[["row", "doc_id", "source_file", "native_id"]], on=["source_file", "native_id"],
+                        how="inner").sort_values("doc_id", kind="stable").reset_index(drop=True)

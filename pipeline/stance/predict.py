@@ -1,0 +1,65 @@
+"""Stance predictions: the classifier's probabilities as table rows, and
+the prediction of many rows that reuses the rows an earlier run of the same
+fit predicted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.stage_cache import KeyedStore
+from pipeline.stance.features import feature_frame
+
+
+def prob_frame(ids: Sequence[str], classes: Sequence[str], probs: np.ndarray, labels: Sequence[str],
+               id_col: str, model_version: str) -> pd.DataFrame:
+    """Rows of ``stances``: id, argmax label, ``p_<label>`` for every label
+    (rounded to 6 places; 0 for a label the model never saw), model version.
+
+    Args:
+        probs: ``(n, len(classes))`` from ``predict_proba``.
+    """
+    # a label without training examples gets probability 0
+    P = np.zeros((len(probs), len(labels)))
+    for i, lab in enumerate(labels):
+        if lab in list(classes):
+            P[:, i] = probs[:, list(classes).index(lab)]
+    frame = pd.DataFrame({id_col: list(ids), "label": [labels[i] for i in P.argmax(axis=1)]})
+    for i, lab in enumerate(labels):
+        frame[f"p_{lab}"] = np.round(P[:, i], 6)
+    frame["model_version"] = model_version
+    return frame
+
+
+def predict_cached(clf: Any, X: np.ndarray, texts: Sequence[str], store: KeyedStore, fit_key: str) -> np.ndarray:
+    """``clf.predict_proba`` of the rows ``(X[i], texts[i])``, reusing the
+    rows that the same fit predicted in an earlier run.
+
+    A row's key is sha256 of ``fit_key`` (the fit's content key), its text
+    and its vector's float32 bytes; a row's probabilities do not depend on
+    the other rows, so only new rows are predicted (the TF-IDF transform of
+    every document took most of a re-run of the stage).
+
+    Args:
+        X: ``(n, d)`` embeddings; texts: the n texts.
+        store: where predicted rows are kept (only this call's rows stay).
+
+    Returns:
+        ``(n, len(clf.classes_))`` float64 probabilities.
+    """
+    import hashlib
+
+    salt = fit_key.encode()
+    keys = [hashlib.sha256(salt + b"\0" + t.encode("utf-8", "surrogatepass") + b"\0" +
+                           np.ascontiguousarray(x, dtype=np.float32).tobytes()).hexdigest() for x, t in zip(X, texts)]
+
+    def predict(todo: list[int]) -> dict[int, tuple[float, ...]]:
+        probs = clf.predict_proba(feature_frame(X[todo], [texts[i] for i in todo]))
+        return {i: tuple(row.tolist()) for i, row in zip(todo, probs)}
+
+    rows = store.fill(keys, predict)
+    return np.array(rows, dtype=np.float64).reshape(len(keys), len(clf.classes_))

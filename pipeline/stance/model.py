@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -166,7 +167,60 @@ def fit_and_save(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, **fit_args:
 
     pred, best_C, grid_scores, clf = fit_stance(F, y, groups, **fit_args)
     blob = sio.dumps(compact_for_saving(clf), compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-    return pred, best_C, grid_scores, clf, blob
+    return pred, best_C, grid_scores, clf, canonical_zip(blob)
+
+
+def canonical_zip(blob: bytes) -> bytes:
+    """The skops file ``blob`` with run-independent bytes: skops names each
+    array file and each object's ``__id__`` by the ``id()`` of the object (a
+    memory address) and stamps the time of writing, so two fits with
+    identical arrays gave different files (and ``model_version``\ s).
+    Array files become ``a000001.npy`` … and ids 1, 2, … in their order of
+    first appearance in ``schema.json`` (rewritten to match, ids kept
+    consistent so shared objects stay shared); members are dated 1980-01-01
+    and stored in name order. ``skops.io.loads`` reads the result as the
+    original.
+
+    Raises:
+        ValueError: the blob has no ``schema.json``, or a member that
+            ``schema.json`` does not name.
+    """
+    import io
+    import json
+
+    with zipfile.ZipFile(io.BytesIO(blob)) as zin:
+        members = {info.filename: zin.read(info) for info in zin.infolist()}
+    if "schema.json" not in members:
+        raise ValueError("skops file without schema.json")
+    schema = json.loads(members.pop("schema.json"))
+    files: dict[str, str] = {}
+    ids: dict[int, int] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str) and node["file"] in members:
+                node["file"] = files.setdefault(node["file"], f"a{len(files) + 1:06d}{Path(node['file']).suffix}")
+            if isinstance(node.get("__id__"), int):
+                node["__id__"] = ids.setdefault(node["__id__"], len(ids) + 1)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    missing = sorted(set(members) - set(files))
+    if missing:
+        raise ValueError(f"skops file: members {missing[:3]} are not named in schema.json")
+    entries = [("schema.json", json.dumps(schema, indent=2).encode("utf-8"))]
+    entries += [(files[name], data) for name, data in members.items()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zout:
+        for name, data in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, data, compresslevel=6)
+    return out.getvalue()
 
 
 def compact_for_saving(clf: Any) -> Any:
@@ -176,7 +230,9 @@ def compact_for_saving(clf: Any) -> Any:
     which skops stores as one array file per term (60,000 files for three
     calibration folds: 80 MB and minutes to write); its values become Python
     ``int``s, which skops writes inline. ``stop_words_`` (documented by
-    scikit-learn as safe to delete before saving) is dropped where present.
+    scikit-learn as safe to delete before saving) is dropped where present,
+    and so is ``_stop_words_id`` (the ``id()`` of the stop-word list, a
+    memory address: scikit-learn only compares it to skip a re-check).
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -186,6 +242,8 @@ def compact_for_saving(clf: Any) -> Any:
         if isinstance(obj, TfidfVectorizer):
             if hasattr(obj, "stop_words_"):
                 del obj.stop_words_
+            if hasattr(obj, "_stop_words_id"):
+                del obj._stop_words_id
             if hasattr(obj, "vocabulary_"):
                 obj.vocabulary_ = {term: int(i) for term, i in obj.vocabulary_.items()}
         for child in getattr(obj, "calibrated_classifiers_", []):

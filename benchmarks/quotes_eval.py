@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import workspace  # noqa: E402
-from pipeline.actors import GOLD_FILE, QuoteFinder, evaluate_quotes, load_actors, load_nlp, read_gold  # noqa: E402
+from pipeline.actors.quotes import GOLD_FILE, QuoteFinder, evaluate_quotes, load_actors, load_nlp, read_gold  # noqa: E402
 from pipeline.config import REPORTS_DIR  # noqa: E402
 
 

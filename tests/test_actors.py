@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from pipeline.actors import QuoteFinder, evaluate_quotes, load_actors, load_nlp, read_gold
+from pipeline.actors.quotes import QuoteFinder, evaluate_quotes, load_actors, load_nlp, read_gold
 from pipeline.config import CORPORA_DIR, ConfigError
 from tests.conftest import DEMO
 

@@ -301,7 +301,8 @@ def test_stage_caches_give_what_a_fresh_computation_gives(project):
     reuses its cached fit and writes the same tables."""
     import pandas as pd
 
-    from pipeline import actors, embed
+    from pipeline import embed
+    from pipeline.actors import quotes as actors
     from pipeline.passages import PassageParams, SentenceSplitter, split_corpus
     from pipeline.relevance import RelevanceQuery
     from pipeline.stage_cache import KeyedStore

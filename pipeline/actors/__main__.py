@@ -1,5 +1,5 @@
-"""``python -m pipeline.actors``: run the stage."""
+"""``python -m pipeline.actors``: run the stage (:func:`pipeline.actors.stage.main`)."""
 
-from pipeline.actors.quotes import main
+from pipeline.actors.stage import main
 
 main()

@@ -1,6 +1,6 @@
 """Quote attribution against the hand-labelled gold set (issue 6).
 
-Two figures, both with :func:`pipeline.actors.evaluate_quotes` (one-to-one
+Two figures, both with :func:`pipeline.actors.evaluate.evaluate_quotes` (one-to-one
 greedy matching within a document; exact span, partial span = half of the
 shorter quote's words shared, after Pareti 2016, PARC 3.0; attribution = a
 matched quote with the gold canonical actor):
@@ -8,7 +8,7 @@ matched quote with the gold canonical actor):
 * **stage**: the ``quotes`` table of the warehouse, i.e. what ``make run``
   publishes (the stage reads only relevant passages, see
   ``params.yaml: actors``); the same figures as ``metrics/actors.json``;
-* **whole documents**: :class:`pipeline.actors.QuoteFinder` on the full
+* **whole documents**: :class:`pipeline.actors.quotes.QuoteFinder` on the full
   cleaned text of every gold document (what the finder can do when it reads
   everything).
 
@@ -27,7 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import workspace  # noqa: E402
-from pipeline.actors import GOLD_FILE, QuoteFinder, evaluate_quotes, load_actors, load_nlp, read_gold  # noqa: E402
+from pipeline.actors.evaluate import GOLD_FILE, evaluate_quotes, read_gold  # noqa: E402
+from pipeline.actors.quotes import QuoteFinder  # noqa: E402
+from pipeline.actors.registry import load_actors, load_nlp  # noqa: E402
 from pipeline.config import REPORTS_DIR  # noqa: E402
 
 

@@ -305,7 +305,10 @@ def test_stage_caches_give_what_a_fresh_computation_gives(project):
     reuses its cached fit and writes the same tables."""
     import pandas as pd
 
-    from pipeline import actors, embed
+    from pipeline import embed
+    from pipeline.actors.extract import extract, extract_fingerprint, extract_incremental, read_documents, read_passages
+    from pipeline.actors.quotes import QuoteFinder
+    from pipeline.actors.registry import load_actors, load_nlp
     from pipeline.passages import PassageParams, SentenceSplitter, split_corpus
     from pipeline.relevance import RelevanceQuery
     from pipeline.stage_cache import KeyedStore
@@ -325,17 +328,16 @@ def test_stage_caches_give_what_a_fresh_computation_gives(project):
     assert cached == list(split_corpus(docs, query=query, params=pparams, sentences=sentences))
 
     a = params["actors"]
-    passages = actors.read_passages(embed_db, clean_db, float(a["min_passage_relevance"]),
-                                    a["whole_document_sources"])
-    documents = actors.read_documents(clean_db, passages["doc_id"])
-    spec = actors.load_actors(project / "corpora/actors.yaml")
-    finder = actors.QuoteFinder(actors.load_nlp(e["spacy_model"], spec), spec)
-    code = actors.extract_fingerprint(a, e, project / "corpora/actors.yaml")
+    passages = read_passages(embed_db, clean_db, float(a["min_passage_relevance"]), a["whole_document_sources"])
+    documents = read_documents(clean_db, passages["doc_id"])
+    spec = load_actors(project / "corpora/actors.yaml")
+    finder = QuoteFinder(load_nlp(e["spacy_model"], spec), spec)
+    code = extract_fingerprint(a, e, project / "corpora/actors.yaml")
     store = KeyedStore(project / "data/cache/actors", "extract", code)
     assert store.file.exists() and store._old, "the stage's per-document store"
-    got = actors.extract_incremental(passages, documents, finder, author_sources=a["author_is_speaker"],
-                                     cache_dir=project / "data/cache/actors", code=code, progress=False)
-    fresh = actors.extract(passages, documents, finder, author_sources=a["author_is_speaker"], progress=False)
+    got = extract_incremental(passages, documents, finder, author_sources=a["author_is_speaker"],
+                              cache_dir=project / "data/cache/actors", code=code, progress=False)
+    fresh = extract(passages, documents, finder, author_sources=a["author_is_speaker"], progress=False)
     for g, f in zip(got, fresh):
         pd.testing.assert_frame_equal(g.reset_index(drop=True), f.reset_index(drop=True), check_dtype=False)
 

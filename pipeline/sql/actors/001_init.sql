@@ -1,4 +1,4 @@
--- 001: actors, entities, quotes and quote stances (issue #6). Filled by pipeline/actors.py.
+-- 001: actors, entities, quotes and quote stances (issue #6). Filled by pipeline/actors/stage.py.
 
 -- The actor registry, corpora/actors.yaml.
 CREATE TABLE actors (

@@ -1,0 +1,344 @@
+"""Quote attribution rules (issue 6): who says what in a text.
+
+From spaCy's dependency parse and speech-verb cues: direct quotes
+(``"…," said X``, ``X said: "…"``, ``"…" X wrote``), reported speech
+(``X warned that …``: the verb's ``ccomp`` clause), ``according to X, …``
+and transcript turns (``NAME: text`` at a line start). A pronoun speaker
+(he, she, they, it) is resolved to the most recent person (he/she) or
+organisation (it/they) actor mentioned before it in the document.
+
+:class:`QuoteFinder` is a plain class over a spaCy pipeline with the actor
+ruler (:func:`pipeline.actors.registry.load_nlp`), not a pipeline component:
+its state runs across the passages of a document (the speakers named so far,
+the document's author), which a component, called batch by batch and
+possibly in other processes by ``nlp.pipe``, would not see.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.actors.registry import Actor, actor_in, name_actor
+
+#: Lemmas of verbs that introduce speech (after the attribution-cue lists of
+#: Pareti 2016, "PARC 3.0", and Newell et al. 2018, "Attributing Quotations").
+SPEECH_LEMMAS = frozenset({
+    "say", "tell", "write", "warn", "argue", "add", "note", "claim", "explain", "insist", "predict", "state",
+    "announce", "urge", "caution", "acknowledge", "suggest", "stress", "declare", "contend", "assert", "believe",
+    "maintain", "emphasize", "emphasise", "observe", "remark", "reply", "respond", "testify", "post", "tweet",
+    "complain", "concede", "admit", "recall", "describe", "call", "think", "worry", "fear", "hope", "estimate",
+})
+#: Heads of "the company said"-style speakers, resolved like "it" to the last organisation named.
+NOMINAL_ORGS = frozenset({"company", "firm", "startup", "lab", "laboratory", "agency", "department", "ministry",
+                          "government", "administration", "group", "developer", "maker"})
+#: Speech verbs that also mean something else ("adds web search", "calls it"):
+#: cues only next to a quotation.
+WEAK_LEMMAS = frozenset({"add", "call", "describe", "maintain", "post", "observe"})
+#: Shorter quoted or reported text is not a quote ("frontier", "4-bit").
+MIN_QUOTE_WORDS = 3
+PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "they": "org", "it": "org",
+            "we": "org"}
+_QUOTE = re.compile(r"[\"“”]([^\"“”]{2,}?)[\"“”]")
+_SPEAKER_LINE = re.compile(r"^(?P<name>(?:(?:MR|MS|MRS|DR|SEN|SENATOR|REP|SECRETARY|PRESIDENT|THE PRESIDENT)\.?\s+)?"
+                           r"[A-Z][A-Z.'\- ]{1,40}|Q|[A-Z][\w.’'\-]+(?: [A-Z][\w.’'\-]+){1,3}(?=:\s+\[\d))"
+                           r"\s*:\s+(?P<text>\S.*)$", re.MULTILINE)
+#: Line labels that look like transcript speakers.
+NOT_SPEAKERS = frozenset({"note", "update", "source", "editor's note", "disclosure", "correction", "related",
+                          "summary", "tl;dr", "edit", "activity", "link", "title", "answer", "question"})
+#: Word tokens, to count a quote's words against MIN_QUOTE_WORDS.
+_WORD = re.compile(r"\w+")
+
+
+class History(list):
+    """What a document has named so far: a list of :class:`Actor` mentions
+    (listed actors and stand-ins for unlisted names, for surnames), and
+    ``subjects``, the actor each sentence's main subject named (or None),
+    for pronouns."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.subjects: list[Actor | None] = []
+
+
+@dataclass
+class Quote:
+    """One attributed stretch of text.
+
+    Attributes:
+        speaker: the speaker span as written ("Nvidia CEO Jensen Huang", "he").
+        speaker_actor: canonical actor, ``other:<speaker>`` or ``unknown``.
+        quote_text: the quoted or reported text.
+        cue: ``said_direct``, ``colon_direct``, ``reported``, ``according_to``,
+            ``transcript``.
+        start_char, end_char: the quote_text's offsets in the document text.
+    """
+
+    speaker: str
+    speaker_actor: str
+    quote_text: str
+    cue: str
+    start_char: int
+    end_char: int
+
+
+def _adjacent(verb: Any, start: int, end: int, window: int = 6) -> bool:
+    """Whether a token (the speech verb or its subject) sits next to the
+    quotation ``[start, end)``: within ``window`` tokens after its closing
+    mark ("…," said X) or before its opening mark (X said: "…")."""
+    doc = verb.doc
+    if verb.idx >= end:
+        between = [t for t in doc[:verb.i] if t.idx >= end]
+    elif verb.idx < start:
+        between = [t for t in doc[verb.i + 1:] if t.idx + len(t) <= start]
+    else:
+        return False
+    return len(between) <= window
+
+
+def _speaker_span(token: Any) -> Any:
+    """The subject's span: its subtree, cut at a relative clause or comma."""
+    doc = token.doc
+    start, end = token.left_edge.i, token.right_edge.i + 1
+    for child in token.children:
+        if child.dep_ in ("relcl", "acl", "appos") or child.text == ",":
+            if child.i > token.i:
+                end = min(end, child.left_edge.i)
+    return doc[start:end]
+
+
+class QuoteFinder:
+    """Quote attribution over documents with a spaCy pipeline carrying the
+    actor ruler (:func:`pipeline.actors.registry.add_actor_ruler`)."""
+
+    def __init__(self, nlp: Any, actors: list[Actor]) -> None:
+        self.nlp = nlp
+        self.registry = {a.actor: a for a in actors}
+        #: canonical actor of the current document's author ("I said"), set by the caller
+        self.author: str | None = None
+        self._names: dict[str, str] = {}
+
+    def resolve(self, span: Any, history: list[Actor], context: Any = None) -> str:
+        """Canonical actor of a speaker span.
+
+        In order: a listed actor named in the span, or in ``context`` (the
+        subject's whole subtree, appositions included: "Junyang Lin, a
+        researcher at Alibaba" gives Alibaba); "I" → the document's author;
+        a surname or full name of a person named earlier in the document
+        (``history``, see :meth:`mentions`); a pronoun or "the company" → the
+        last person or organisation named; another name → ``other:<name>``
+        (a person before an organisation); otherwise ``unknown``.
+        """
+        spans = context if isinstance(context, list) else ([context] if context is not None else [])
+        actor = actor_in(span, self.registry) or next(
+            (a for a in (actor_in(c, self.registry) for c in spans) if a is not None), None)
+        if actor:
+            return actor.actor
+        text = span.text.strip()
+        if text.lower() in ("i", "me") and self.author:  # first person: the document's author
+            return self.author
+        head = span.root if len(span) else None
+        people = [e for e in span.ents if e.label_ == "PERSON"]
+        key = (people[0].text if people else text).lower()
+        for prior in reversed(history):  # "Ng said" after "Andrew Ng"
+            if prior.is_person and key in {a.lower() for a in prior.aliases}:
+                return prior.actor
+        kind = PRONOUNS.get(text.lower())
+        if kind is None and head is not None and head.lemma_.lower() in NOMINAL_ORGS and \
+                any(t.lower_ == "the" for t in head.children):
+            kind = "org"  # "the company said"
+        if kind:
+            # the subject of one of the last two sentences, if it is of the right
+            # kind; "they" after "Users love DeepSeek." is not DeepSeek
+            for prior in reversed(getattr(history, "subjects", [])[-2:]):
+                if prior is not None and (kind == "person") == prior.is_person:
+                    return prior.actor
+            return "unknown"
+        names = people + [e for e in span.ents if e.label_ == "ORG"] + \
+            [e for e in span.ents if e.label_ in ("NORP", "GPE") and e.root == head]
+        # a speaker that names nobody ("company data published Monday") is unknown
+        if names:
+            return f"other:{names[0].text}"
+        return f"other:{text}" if head is not None and head.pos_ == "PROPN" else "unknown"
+
+    @staticmethod
+    def _continuation(sent: Any, marks: list[tuple[int, int]], previous: list[Quote]) -> list[Quote]:
+        """A sentence that is all quotation, right after a sentence with a
+        direct quote, continues that speaker ("“…,” Ng said. “That limits
+        how all of us can access AI.”")."""
+        last = next((q for q in reversed(previous) if q.cue.endswith("_direct")), None)
+        text = sent.text.strip()
+        if last is None or not text or text[0] not in "\"“":
+            return []
+        inside = [(a, b) for a, b in marks if a >= sent.start_char and b <= sent.end_char]
+        covered = sum(b - a for a, b in inside)
+        if not inside or covered < 0.7 * len(text):
+            return []
+        return [Quote(last.speaker, last.speaker_actor, sent.doc.text[a:b], last.cue, a, b) for a, b in inside
+                if len(_WORD.findall(sent.doc.text[a:b])) >= MIN_QUOTE_WORDS]
+
+    def _subject(self, sent: Any, history: list[Actor]) -> Actor | None:
+        """The actor the sentence's main subject names (for later pronouns), or None."""
+        subj = next((c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is None or subj.lower_ in PRONOUNS:
+            return None
+        named = self.mentions(_speaker_span(subj))
+        return (sorted(named, key=lambda a: not a.is_person) or [None])[0]
+
+    def mentions(self, span: Any) -> list[Actor]:
+        """Who ``span`` names, in order, for later pronouns and surnames:
+        listed actors, and unlisted people and organisations as stand-ins
+        (``other:<name>``; an unlisted person whose own phrase names a listed
+        organisation, "Anthropic's Thariq Shihipar", speaks for it)."""
+        parsed = span.doc.has_annotation("DEP")
+        out = []
+        for e in span.ents:
+            if e.ent_id_ in self.registry:
+                out.append(self.registry[e.ent_id_])
+            elif e.label_ == "PERSON":
+                org = None
+                if parsed:
+                    found = actor_in(span.doc[e.root.left_edge.i:e.root.right_edge.i + 1], self.registry)
+                    org = found if found is not None and not found.is_person else None
+                out.append(Actor(org.actor if org else f"other:{e.text}", "person", (e.text, e.text.split()[-1])))
+            elif e.label_ == "ORG":
+                out.append(Actor(f"other:{e.text}", "company", (e.text,)))
+        return out
+
+    def find(self, text: str, publisher: str | None = None) -> list[Quote]:
+        """Every attributed quote in ``text``, in text order.
+
+        Args:
+            text: a document's cleaned text (paragraphs separated by blank lines).
+            publisher: the document's outlet (see :meth:`transcript`).
+
+        Returns:
+            :class:`Quote` objects; offsets index ``text``.
+        """
+        quotes = self.transcript(text, publisher)
+        if quotes:
+            return quotes
+        return self.find_parsed(self.nlp(text), History())
+
+    def find_parsed(self, doc: Any, history: "History", offset: int = 0) -> list[Quote]:
+        """The quotes of an already parsed text (a passage), in text order.
+
+        Args:
+            doc: a spaCy ``Doc`` from :attr:`nlp`.
+            history: what earlier passages of the same document named (for
+                surnames and pronouns); extended in place.
+            offset: added to every offset (the passage's ``char_start`` in
+                its document).
+        """
+        marks = [(m.start(1), m.end(1)) for m in _QUOTE.finditer(doc.text)]
+        out: list[Quote] = []
+        previous: list[Quote] = []
+        for sent in doc.sents:
+            found = self._sentence(sent, marks, history) or self._continuation(sent, marks, previous)
+            out.extend(found)
+            previous = found
+            history.extend(self.mentions(sent))
+            history.subjects.append(self._subject(sent, history))
+        out.sort(key=lambda q: q.start_char)
+        for q in out:
+            q.start_char += offset
+            q.end_char += offset
+        return out
+
+    def actor_of_name(self, name: str) -> str:
+        """Canonical actor of a bare name (a comment's submitter, a transcript
+        speaker): the listed actor it names, else ``other:<name>``
+        (:func:`pipeline.actors.registry.name_actor`: only the tokenizer and
+        the actor ruler run).
+
+        Each name is resolved once per finder: the whole pipeline on every
+        turn and author took a minute of the stage on the corpus.
+        """
+        actor = self._names.get(name)
+        if actor is None:
+            actor = self._names[name] = name_actor(self.nlp, self.registry, name)
+        return actor
+
+    def _sentence(self, sent: Any, marks: list[tuple[int, int]], history: list[Actor]) -> list[Quote]:
+        out = []
+        inside = [(a, b) for a, b in marks if a < sent.end_char and b > sent.start_char]
+        for tok in sent:
+            if tok.lemma_ == "accord" and any(c.text.lower() == "to" for c in tok.children):
+                to = next(c for c in tok.children if c.text.lower() == "to")
+                pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+                if pobj is None:
+                    continue
+                speaker = sent.doc[pobj.left_edge.i:pobj.right_edge.i + 1]
+                rest = [t for t in sent if not (tok.i <= t.i <= pobj.right_edge.i) and not t.is_punct]
+                if rest:
+                    a, b = rest[0].idx, rest[-1].idx + len(rest[-1])
+                    out.append(Quote(speaker.text, self.resolve(speaker, history), sent.doc.text[a:b],
+                                     "according_to", a, b))
+                continue
+            if tok.pos_ not in ("VERB", "AUX") or tok.lemma_ not in SPEECH_LEMMAS:
+                continue
+            if any(a <= tok.idx < b for a, b in inside):
+                continue  # a verb inside the quotation ("We think …") is not the cue
+            subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subj is None:
+                continue
+            speaker = _speaker_span(subj)
+            # the speaker's own phrase: the cut span plus appositions ("Junyang Lin, a
+            # researcher at Alibaba"), not relative clauses ("who once worked at Google")
+            context = [speaker] + [sent.doc[c.left_edge.i:c.right_edge.i + 1] for c in subj.children
+                                   if c.dep_ == "appos"]
+            near = [(a, b) for a, b in inside if (_adjacent(tok, a, b) or _adjacent(subj, a, b)) and
+                    not (speaker.start_char >= a and speaker.end_char <= b)]
+            if near:  # "…," said X / X said: "…" / "…" X wrote
+                for a, b in near:
+                    if len(_WORD.findall(sent.doc.text[a:b])) < MIN_QUOTE_WORDS:
+                        continue  # a scare quote or a name in quotation marks
+                    before = sent.doc.text[max(sent.start_char, a - 3):a - 1].rstrip()
+                    cue = "colon_direct" if before.endswith(":") else (
+                        "wrote_direct" if tok.lemma_ == "write" else "said_direct")
+                    out.append(Quote(speaker.text, self.resolve(speaker, history, context), sent.doc.text[a:b],
+                                     cue, a, b))
+                break
+            if tok.lemma_ in WEAK_LEMMAS:
+                continue  # "adds web search", "calls it": speech only with a quotation
+            clause = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+            if clause is not None and clause.i > tok.i:
+                span = [t for t in clause.subtree if t.dep_ != "mark" or t.head != clause]
+                span = [t for t in span if not (t.is_punct and t.i == clause.right_edge.i)]
+                if len(span) >= MIN_QUOTE_WORDS:
+                    a, b = span[0].idx, span[-1].idx + len(span[-1])
+                    out.append(Quote(speaker.text, self.resolve(speaker, history, context), sent.doc.text[a:b],
+                                     "reported", a, b))
+                    break
+        return out
+
+    def transcript(self, text: str, publisher: str | None = None) -> list[Quote]:
+        """``NAME: text`` turns (a briefing or hearing transcript), when at
+        least three lines of ``text``, and a tenth of its paragraphs, open with
+        one, by at least two speakers; else ``[]``. A turn's quote is its first
+        line. Names are upper case ("MS. PATTERSON:") or, when a turn carries a
+        timestamp, title case ("Sam Altman: [1:18:20]"). ``publisher`` (the
+        document's outlet, e.g. "The White House"): a listed publisher speaks
+        through its unlisted staff (not through "Q", the press). "THE
+        PRESIDENT" stays ``other:The President`` (the document does not say
+        which). Offsets index ``text``."""
+        turns = [m for m in _SPEAKER_LINE.finditer(text)
+                 if m.group("name").strip().lower() not in NOT_SPEAKERS]
+        # a transcript is made of turns: at least 3, opening at least a tenth of its
+        # paragraphs (three "NOTE:" lines in a long newsletter are not one)
+        paragraphs = sum(1 for p in text.split("\n\n") if p.strip())
+        names = {m.group("name").strip() for m in turns}
+        if len(turns) < 3 or len(turns) < 0.1 * paragraphs or len(names) < 2:
+            return []
+        house = self.actor_of_name(publisher) if publisher else None
+        house = house if house and not house.startswith("other:") else None
+        out = []
+        for m in turns:
+            name = m.group("name").strip()
+            said = m.group("text").rstrip()
+            actor = self.actor_of_name(name.title() if name.isupper() else name)
+            if actor.startswith("other:") and house and name != "Q" and "PRESIDENT" not in name.upper():
+                actor = house
+            out.append(Quote(name, actor, said, "transcript", m.start("text"), m.start("text") + len(said)))
+        return out

@@ -1,0 +1,109 @@
+"""Entity and quote rows of passages (:mod:`pipeline.actors.extract`,
+issue 6) on a real article and a real public comment, and the per-document
+cache of :func:`extract_incremental`."""
+
+from __future__ import annotations
+
+import json
+import re
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from pipeline.actors import extract as extract_module
+from pipeline.actors.extract import extract, extract_fingerprint, extract_incremental, quote_id
+from pipeline.actors.quotes import QuoteFinder
+from pipeline.actors.registry import load_actors, load_nlp
+from pipeline.config import load_params
+from tests.conftest import DEMO
+
+VERGE = "https://www.theverge.com/news/712753/trump-nvidia-jensen-huang-break-up-chips-ai"
+COLUMNS = ["passage_id", "doc_id", "idx", "text", "char_start", "relevance", "source", "author", "outlet"]
+
+
+@pytest.fixture(scope="module")
+def finder() -> QuoteFinder:
+    actors = load_actors()
+    return QuoteFinder(load_nlp(actors=actors), actors)
+
+
+def _passages(doc_id: str, text: str, source: str, author: str | None, outlet: str | None,
+              relevance: list[float] | None = None) -> list[dict]:
+    """``read_passages`` rows of ``text``: one per paragraph (blank-line separated)."""
+    rows = []
+    for idx, m in enumerate(re.finditer(r"\S(?:.|\n(?!\s*\n))*", text)):
+        rows.append({"passage_id": f"{doc_id}-{idx}", "doc_id": doc_id, "idx": idx, "text": m.group(),
+                     "char_start": m.start(), "relevance": relevance[idx] if relevance else 1.0,
+                     "source": source, "author": author, "outlet": outlet})
+    return rows
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[pd.DataFrame, dict[str, str]]:
+    """The Verge article (12 gold direct quotes) and the first comment of the
+    AI Action Plan RFI, the comment's second passage the most relevant."""
+    article = next(r for r in map(json.loads, (DEMO / "jsonl/technews_articles.jsonl").read_text().splitlines())
+                   if r["source_url"] == VERGE)["body"]
+    comment = json.loads((DEMO / "policy/ai_action_plan_rfi_2025.jsonl").read_text().splitlines()[0])
+    comment_text = comment["text"][:1500]
+    rows = _passages("a-verge", article, "technews", None, "The Verge")
+    n = len(_passages("b-rfi", comment_text, "ai_action_plan_rfi", "AABA", None))
+    rows += _passages("b-rfi", comment_text, "ai_action_plan_rfi", "AABA", None,
+                      [0.9 if i == 1 else 0.1 for i in range(n)])
+    return pd.DataFrame(rows, columns=COLUMNS), {"a-verge": article, "b-rfi": comment_text}
+
+
+def test_rows_index_the_document_text_and_quotes_are_found(finder, corpus):
+    passages, documents = corpus
+    entities, quotes = extract(passages, documents, finder, author_sources=["ai_action_plan_rfi"], progress=False)
+    assert len(entities) > 20 and len(quotes) >= 5
+    for r in entities.itertuples():
+        assert documents[r.doc_id][r.start_char:r.end_char] == r.text
+    for r in quotes.itertuples():
+        assert documents[r.doc_id][r.start_char:r.end_char] == r.quote_text
+        assert r.quote_id == quote_id(r.doc_id, r.start_char, r.end_char, r.cue)
+    article = quotes[quotes["doc_id"] == "a-verge"]
+    assert {"said_direct"} <= set(article["cue"]) and "Donald Trump" in set(article["speaker_actor"])
+    # a public comment is one quote of its submitter: its most relevant passage
+    comment = quotes[quotes["doc_id"] == "b-rfi"]
+    assert comment[["passage_id", "speaker", "speaker_actor", "cue"]].values.tolist() == [
+        ["b-rfi-1", "AABA", "other:AABA", "comment_author"]]
+
+
+def test_passages_without_a_cue_give_the_entities_of_the_full_pipeline(finder, corpus):
+    """Passages without a speech cue skip the parse (:func:`ner_only`); their
+    entities are those of the whole pipeline."""
+    passages, documents = corpus
+    entities, _ = extract(passages, documents, finder, author_sources=[], progress=False)
+    uncued = passages[~passages["text"].str.contains(extract_module._CUE)]
+    assert len(uncued) >= 3
+    for row in uncued.itertuples():
+        full = [(e.text, e.label_, e.ent_id_ or None, e.start_char + row.char_start) for e in finder.nlp(row.text).ents]
+        got = entities[entities["passage_id"] == row.passage_id].astype(object)
+        got = got.where(got.notna(), None)
+        assert list(zip(got["text"], got["label"], got["actor"], got["start_char"])) == full
+
+
+def test_the_document_cache_returns_the_rows_without_parsing_again(finder, corpus, tmp_path):
+    passages, documents = corpus
+    kw = {"author_sources": ["ai_action_plan_rfi"], "cache_dir": tmp_path, "code": "test", "progress": False}
+    first = extract_incremental(passages, documents, finder, **kw)
+    fresh = extract(passages, documents, finder, author_sources=["ai_action_plan_rfi"], progress=False)
+    # a finder without a pipeline: any parse would fail
+    broken = SimpleNamespace(nlp=None, author=None)
+    again = extract_incremental(passages, documents, broken, **kw)
+    for a, b, c in zip(first, again, fresh):
+        pd.testing.assert_frame_equal(a, b)
+        pd.testing.assert_frame_equal(a, c, check_dtype=False)
+
+
+def test_the_cache_key_covers_the_modules_that_shape_the_rows(monkeypatch):
+    """:func:`extract_fingerprint` hashes the registry, quote and extraction
+    modules, not the stance on quotes, the evaluation or the stage."""
+    seen = {}
+    monkeypatch.setattr(extract_module, "fingerprint", lambda *parts, **kw: seen.update(kw) or "x")
+    extract_fingerprint(load_params("actors"), load_params("embed"))
+    assert [m.__name__ for m in seen["modules"]] == ["pipeline.actors.registry", "pipeline.actors.quotes",
+                                                      "pipeline.actors.extract"]
+    assert seen["files"][0].name == "actors.yaml" and "spacy" in seen["packages"]

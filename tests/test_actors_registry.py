@@ -1,0 +1,85 @@
+"""Actor registry, entity ruler and the spaCy set-up
+(:mod:`pipeline.actors.registry`, issue 6) on real corpus texts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.actors.quotes import QuoteFinder
+from pipeline.actors.registry import actor_in, load_actors, load_nlp, name_actor, ner_only
+from pipeline.config import ConfigError
+from tests.conftest import DEMO
+
+HUAWEI = "https://techcrunch.com/2025/09/18/huawei-announces-new-ai-infrastructure-as-nvidia-gets-locked-out-of-china/"
+
+
+@pytest.fixture(scope="module")
+def finder() -> QuoteFinder:
+    actors = load_actors()
+    return QuoteFinder(load_nlp(actors=actors), actors)
+
+
+def _technews(url: str) -> str:
+    for line in (DEMO / "jsonl/technews_articles.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["source_url"] == url:
+            return record["body"]
+    raise KeyError(url)
+
+
+def test_registry_is_consistent_and_conflicts_are_named(tmp_path):
+    actors = load_actors()
+    names = {a.actor for a in actors}
+    assert {"DeepSeek", "Alibaba", "Moonshot AI", "Nvidia", "Huawei", "BIS", "CSET", "Hugging Face"} <= names
+    assert all(a.org in names for a in actors if a.org)
+    bad = tmp_path / "actors.yaml"
+    bad.write_text("actors:\n  - {actor: A, kind: lab, aliases: [Qwen]}\n  - {actor: B, kind: lab, aliases: [qwen]}\n")
+    with pytest.raises(ConfigError, match=r"actors\[2\] \(B\): alias 'qwen' already belongs to A"):
+        load_actors(bad)
+    bad.write_text("actors:\n  - {actor: A, kind: planet, aliases: []}\n")
+    with pytest.raises(ConfigError, match="unknown kind 'planet'"):
+        load_actors(bad)
+
+
+def test_ruler_makes_nvidia_and_huawei_organisations_with_canonical_ids(finder):
+    doc = finder.nlp(_technews(HUAWEI))
+    found = {(e.text, e.label_, e.ent_id_) for e in doc.ents if e.ent_id_}
+    assert ("Huawei", "ORG", "Huawei") in found and ("Nvidia", "ORG", "Nvidia") in found
+    assert ("Ascend", "ORG", "Huawei") in found  # a product is an alias of its maker
+    assert ("nvidia", "ORG", "Nvidia") in found  # case-insensitive
+
+
+def test_aliases_of_one_actor_share_one_canonical_name(finder):
+    doc = finder.nlp("deepseek-ai released weights. DeepSeek AI said so, and DeepSeek-V3 followed Qwen3 and Kimi K2.")
+    ids = [e.ent_id_ for e in doc.ents]
+    assert ids.count("DeepSeek") == 3 and "Alibaba" in ids and "Moonshot AI" in ids
+    # case-sensitive aliases: the lab, not the adjective
+    doc = finder.nlp("It is fair to say the moonshot failed, FAIR said, and Ascend chips ascend.")
+    assert [(e.text, e.ent_id_) for e in doc.ents if e.ent_id_] == [("FAIR", "Meta"), ("Ascend", "Huawei")]
+
+
+def test_a_span_names_its_person_before_its_organisation(finder):
+    doc = finder.nlp("Nvidia CEO Jensen Huang spoke.")
+    assert actor_in(doc[:4], finder.registry).actor == "Jensen Huang"
+    assert actor_in(doc[:1], finder.registry).actor == "Nvidia"
+    assert actor_in(doc[4:], finder.registry) is None
+
+
+def test_bare_names_resolve_to_listed_actors_or_stand_ins(finder):
+    assert name_actor(finder.nlp, finder.registry, "Secretary Lutnick") == "Howard Lutnick"
+    assert name_actor(finder.nlp, finder.registry, "Association for the Advancement of Business AI") == \
+        "other:Association for the Advancement of Business AI"
+    assert finder.actor_of_name("Secretary Lutnick") == "Howard Lutnick"
+
+
+def test_ner_only_leaves_the_entities_unchanged_on_a_real_article(finder):
+    """The components :func:`ner_only` disables (the parse, for passages
+    without a speech cue) do not change what the NER and the ruler find."""
+    light = ner_only(finder.nlp)
+    assert "parser" in light and "ner" not in light and "entity_ruler" not in light
+    text = _technews(HUAWEI)
+    full = [(e.text, e.label_, e.ent_id_, e.start_char) for e in finder.nlp(text).ents]
+    fast = [(e.text, e.label_, e.ent_id_, e.start_char) for e in finder.nlp(text, disable=light).ents]
+    assert fast == full and len(full) > 10

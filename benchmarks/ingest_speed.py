@@ -49,9 +49,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from pipeline.documents import Document, Normaliser, resolve_native_ids
 from pipeline.config import load_params
 from pipeline.dedup import find_duplicates
+from pipeline.documents import Document, Normaliser, resolve_native_ids
 from pipeline.relevance import RelevanceQuery
 from pipeline.sources import LOCAL_KINDS, Reject, load_sources, make_reader
 

@@ -61,7 +61,8 @@ def sample_passages(n: int) -> list[str]:
 def frame_shares(session) -> dict[str, float]:
     """Share of sampled time whose stack passes through each kind of frame."""
     kinds = {"linear (matrix multiplies)": ("linear.py",), "attention": ("sdpa_attention", "attention"),
-             "tokeniser": ("tokenization", "tokenizers"), "layer norm / activations": ("normalization.py", "activation")}
+             "tokeniser": ("tokenization", "tokenizers"),
+             "layer norm / activations": ("normalization.py", "activation")}
     totals = dict.fromkeys(kinds, 0.0)
     root = session.root_frame()
 
@@ -101,8 +102,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--passages", type=int, default=600)
     ap.add_argument("--repeats", type=int, default=2, help="interleaved timing rounds")
     args = ap.parse_args(argv)
-    from pyinstrument import Profiler
     import torch
+    from pyinstrument import Profiler
 
     params = load_params("embed")
     texts = sample_passages(args.passages)

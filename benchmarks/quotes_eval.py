@@ -50,8 +50,8 @@ def evaluate(gold_file: Path = GOLD_FILE) -> dict:
             text = workspace.query(con, "SELECT text, outlet FROM documents WHERE source_file = ? AND native_id = ?",
                                    [d["source"], d["native_id"]])
             if not text.empty:
-                whole[(d["source"], d["native_id"])] = [(q.quote_text, q.speaker_actor)
-                                                        for q in finder.find(text["text"].iat[0], text["outlet"].iat[0])]
+                found = finder.find(text["text"].iat[0], text["outlet"].iat[0])
+                whole[(d["source"], d["native_id"])] = [(q.quote_text, q.speaker_actor) for q in found]
     finally:
         con.close()
     return {"gold_file": gold_file.name, "stage": evaluate_quotes(stage, gold, docs),

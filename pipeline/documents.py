@@ -129,7 +129,7 @@ class Normaliser:
     identifier: LanguageIdentifier
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> "Normaliser":
+    def from_params(cls, params: dict[str, Any]) -> Normaliser:
         """Build from the ``clean`` params section; the pseudonym salt comes
         from the environment variable named by ``pseudonymise.salt_env``,
         else ``pseudonymise.salt``."""

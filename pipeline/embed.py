@@ -32,8 +32,7 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from pipeline import warehouse
-from pipeline.config import (CLEAN_DB, EMBED_CACHE_FILE, EMBED_DB, METRICS_DIR, PASSAGE_CACHE_DIR, SQL_DIR,
-                             load_params)
+from pipeline.config import CLEAN_DB, EMBED_CACHE_FILE, EMBED_DB, METRICS_DIR, PASSAGE_CACHE_DIR, SQL_DIR, load_params
 from pipeline.encoder import EmbeddingCache, embedding_dimension, load_encoder, model_id
 from pipeline.passages import Passage, PassageParams, SentenceSplitter, split_corpus
 from pipeline.relevance import RelevanceQuery

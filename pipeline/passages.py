@@ -92,7 +92,7 @@ class PassageParams:
     max_narrative_passages: int = 8
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> "PassageParams":
+    def from_params(cls, params: dict[str, Any]) -> PassageParams:
         """Build from the ``embed.passages`` dict.
 
         Raises:

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
 from typing import Any
 
 from pipeline import data_tests, warehouse
-from pipeline.config import (ACTORS_DB, CLEAN_DB, EMBED_DB, SQL_DIR, STANCE_DB, TOPICS_DB, WAREHOUSE_FILE,
-                             load_params)
+from pipeline.config import ACTORS_DB, CLEAN_DB, EMBED_DB, SQL_DIR, STANCE_DB, TOPICS_DB, WAREHOUSE_FILE, load_params
 
 #: Decision tables and their long-form probabilities ``(<id>, label, p)``: the
 #: warehouse adds a view ``<decision table>_wide`` with one ``p_<label>`` column

@@ -48,7 +48,7 @@ class RelevanceQuery:
     needles: tuple[str | None, ...] = ()
 
     @classmethod
-    def from_params(cls, params: dict) -> "RelevanceQuery":
+    def from_params(cls, params: dict) -> RelevanceQuery:
         """Build from ``{"threshold": float, "terms": {phrase: weight}}``.
 
         Raises:

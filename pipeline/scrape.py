@@ -83,7 +83,7 @@ class FetchPolicy:
     _robots: dict[str, urllib.robotparser.RobotFileParser | None] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> "FetchPolicy":
+    def from_params(cls, params: dict[str, Any]) -> FetchPolicy:
         """Build from the ``scrape`` params section (unknown keys ignored)."""
         keys = {k for k in cls.__dataclass_fields__ if not k.startswith("_")}
         return cls(**{k: v for k, v in params.items() if k in keys})
@@ -188,7 +188,7 @@ class _DownloadErrors(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
 
-    def __enter__(self) -> "_DownloadErrors":
+    def __enter__(self) -> _DownloadErrors:
         self._logger.addHandler(self)
         return self
 

@@ -131,9 +131,9 @@ def build(path: Path, sql_dir: Path, *, fresh: bool = False,
     """Write to the warehouse atomically.
 
     Yields a connection to a temporary copy (``<name>.tmp-<pid>``), migrated
-    to the latest schema; copies left by killed builds are removed first. On normal exit the copy is checkpointed, fsynced
-    and renamed over ``path``; on an exception it is deleted and ``path`` is
-    untouched.
+    to the latest schema; copies left by killed builds are removed first. On
+    normal exit the copy is checkpointed, fsynced and renamed over ``path``;
+    on an exception it is deleted and ``path`` is untouched.
 
     Args:
         path: the database file.

@@ -11,8 +11,8 @@ with the ``DEBATE_PROJECT_ROOT`` environment variable, or pass ``path``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import duckdb

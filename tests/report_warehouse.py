@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ def doc_id(source: str, native_id: str) -> str:
 
 
 def _utc(day: str) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=12, tzinfo=timezone.utc)
+    return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
 
 
 def documents() -> pd.DataFrame:

@@ -105,7 +105,8 @@ def test_records_without_dates(tmp_path, sources, clean_params):
     docs = [normalise(r, spec)[0] for r in records]
     assert len(docs) == 5 and all(d.published_at is None and d.date_precision is None for d in docs)
     windowed = [normalise(r, {**spec, "date_window": ["2025-02-06", "2025-03-15"]})[0] for r in records]
-    assert {(d.published_at.isoformat(), d.date_precision) for d in windowed} == {("2025-02-06T00:00:00+00:00", "window")}
+    assert {(d.published_at.isoformat(), d.date_precision) for d in windowed} == {
+        ("2025-02-06T00:00:00+00:00", "window")}
 
 
 def test_implausible_and_free_text_dates(tmp_path, sources, clean_params):

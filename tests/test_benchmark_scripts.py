@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import scratch_env
 
 ROOT = Path(__file__).resolve().parent.parent

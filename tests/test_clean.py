@@ -10,11 +10,11 @@ import shutil
 import pytest
 
 from pipeline import warehouse
-from pipeline.config import SQL_DIR
 from pipeline.clean import clean, write_warehouse
+from pipeline.config import SQL_DIR
 from pipeline.documents import resolve_native_ids
 from pipeline.normalise import clean_text, pseudonym, pseudonymise
-from pipeline.scrape import scrape, FetchPolicy
+from pipeline.scrape import FetchPolicy, scrape
 from pipeline.sources import make_reader
 from tests.conftest import DEMO, spec_for
 
@@ -47,13 +47,15 @@ def test_pseudonymise_keeps_organisations_and_existing_pseudonyms():
 
 
 def test_clean_text_strips_tags_and_markdown():
-    body = '<figure><img src="x.jpg"/></figure>\n<p class="a">Missouri&#8217;s AG <b>threatens</b> Google.</p><p>Next</p>'
+    body = ('<figure><img src="x.jpg"/></figure>\n'
+            '<p class="a">Missouri&#8217;s AG <b>threatens</b> Google.</p><p>Next</p>')
     assert clean_text(body, "html") == "Missouri’s AG threatens Google.\n\nNext"
     md = "# Title\n\nSee [Kimi K2](https://x.y) and ![](img.png) **now**.\n\n- one\n- two"
     assert clean_text(md, "markdown") == "Title\n\nSee Kimi K2 and now.\n\none\n\ntwo"
     assert clean_text("a\u0301  b\t\tc\n\n\n\nd\x00e", "plain") == "\u00e1 b c\n\nd e"
     # plain text keeps angle brackets (a real Reddit title mentions <think> tags)
-    assert clean_text("reasoning in <think> tags, if a<b and c>d", "plain") == "reasoning in <think> tags, if a<b and c>d"
+    plain = "reasoning in <think> tags, if a<b and c>d"
+    assert clean_text(plain, "plain") == plain
 
 
 def test_repeated_native_ids_are_merged_or_rejected(sources):

@@ -162,8 +162,10 @@ def test_actor_tables_cite_their_text_and_views_add_up(project):
     # the ruler's canonical ids are registry actors; Nvidia is an ORG, never a GPE
     assert con.sql("SELECT count(*) FROM entities WHERE actor IS NOT NULL AND actor NOT IN (SELECT actor FROM actors)"
                    ).fetchall()[0][0] == 0
-    assert con.sql("SELECT count(*) FROM entities WHERE lower(text) = 'nvidia' AND label <> 'ORG'").fetchall()[0][0] == 0
-    sums = con.sql("SELECT actor, period, sum(share) s FROM actor_stance GROUP BY ALL HAVING abs(s - 1) > 1e-9").fetchall()
+    assert con.sql("SELECT count(*) FROM entities WHERE lower(text) = 'nvidia' AND label <> 'ORG'"
+                   ).fetchall()[0][0] == 0
+    sums = con.sql("SELECT actor, period, sum(share) s FROM actor_stance GROUP BY ALL HAVING abs(s - 1) > 1e-9"
+                   ).fetchall()
     assert not sums
     total = con.sql("SELECT sum(n) FROM outlet_quotes").fetchall()[0][0]
     assert total == con.sql("SELECT count(*) FROM quotes q JOIN documents d USING (doc_id) "
@@ -174,7 +176,8 @@ def test_actor_tables_cite_their_text_and_views_add_up(project):
     assert con.sql("SELECT max(n) FROM (SELECT count(*) AS n FROM quotes WHERE cue = 'comment_author' "
                    "GROUP BY doc_id)").fetchall()[0][0] == 1
     metrics = json.loads((project / "metrics/actors.json").read_text())
-    assert metrics["quotes"] == n_quotes and metrics["entities"] == con.sql("SELECT count(*) FROM entities").fetchall()[0][0]
+    assert metrics["quotes"] == n_quotes
+    assert metrics["entities"] == con.sql("SELECT count(*) FROM entities").fetchall()[0][0]
     ev = metrics["evaluation"]
     assert ev["gold_quotes"] == 240 and set(ev) >= {"span_exact", "span_partial", "attribution_exact_span",
                                                     "attribution_partial_span"}
@@ -376,7 +379,8 @@ def test_large_topics_keep_their_keys_after_a_month_is_added(project, tmp_path):
     shutil.copyfile(embed_db, earlier)
     con = duckdb.connect(str(earlier))
     con.execute(f"ATTACH '{clean_db}' AS clean (READ_ONLY)")
-    last = con.sql("SELECT max(date_trunc('month', published_at AT TIME ZONE 'UTC')) FROM clean.corpus").fetchall()[0][0]
+    last = con.sql("SELECT max(date_trunc('month', published_at AT TIME ZONE 'UTC')) FROM clean.corpus"
+                   ).fetchall()[0][0]
     con.execute("CREATE TEMP TABLE late AS SELECT doc_id FROM clean.corpus "
                 "WHERE date_trunc('month', published_at AT TIME ZONE 'UTC') = ?", [last])
     dropped = con.sql("SELECT count(*) FROM passages WHERE doc_id IN (SELECT doc_id FROM late)").fetchall()[0][0]

@@ -178,6 +178,7 @@ def test_every_fault_reaches_the_clean_stage_as_a_record_or_a_reject(faulty, tmp
     rejects = {i.native_id: i for i in items if isinstance(i, Reject)}
     assert set(records) | set(rejects) == {faulty + p for p in paths} and not set(records) & set(rejects)
     assert set(records) == {faulty + "/ok", faulty + "/flaky500"}
-    assert rejects[faulty + "/paper.pdf"].reason == "not_text" and "application/pdf" in rejects[faulty + "/paper.pdf"].detail
+    pdf = rejects[faulty + "/paper.pdf"]
+    assert pdf.reason == "not_text" and "application/pdf" in pdf.detail
     for p in ("/error500", "/private/x.html", "/loop"):
         assert rejects[faulty + p].reason == "fetch_failed" and faulty + p in rejects[faulty + p].detail

@@ -102,7 +102,8 @@ def test_html_with_only_scripts_styles_and_comments_is_no_text(tmp_path, sources
 
 def test_html_whose_declared_charset_lies(tmp_path, sources, clean_params):
     page = (DEMO / "html/ainews" / PAGE).read_text(encoding="utf-8")
-    lying = page.replace("<head>", '<head><meta charset="windows-1252">', 1) + "<p>深度求索 DeepSeek — “open” weights</p>"
+    lying = (page.replace("<head>", '<head><meta charset="windows-1252">', 1)
+             + "<p>深度求索 DeepSeek — “open” weights</p>")
     _put(tmp_path, "demo/html/ainews/lying.html", lying.encode("utf-8"))
     docs, rejects = _run(tmp_path, sources, clean_params, "ainews_html")
     _accounted(docs, rejects, 1)
@@ -154,7 +155,8 @@ def test_right_to_left_and_cjk_text(tmp_path, sources, clean_params):
     rows = _lines(TECHNEWS, 3)
     rows[0]["body"] = ("نموذج ديب سيك المفتوح المصدر يتحدى الشركات الأمريكية الكبرى في مجال الذكاء الاصطناعي، "
                        "ويثير نقاشا حول ضوابط التصدير والأمن القومي. ") * 3
-    rows[1]["body"] = "深度求索发布开源权重模型，美国科技巨头面临来自中国开放模型的竞争。出口管制与供应链风险成为讨论焦点。" * 3
+    rows[1]["body"] = ("深度求索发布开源权重模型，美国科技巨头面临来自中国开放模型的竞争。"
+                       "出口管制与供应链风险成为讨论焦点。") * 3
     _put(tmp_path, "demo/jsonl/technews_articles.jsonl", _jsonl(rows))
     docs, rejects = _run(tmp_path, sources, clean_params, "technews")
     _accounted(docs, rejects, 3)
@@ -267,7 +269,7 @@ def test_epoch_seconds_and_milliseconds_dates(tmp_path, sources, clean_params):
     assert dates[2] in ("2025-03-02", "2025-02-03", None)
 
 
-# --- CSV ----------------------------------------------------------------------------------------------------------------
+# --- CSV -----------------------------------------------------------------------------------------------------
 
 def _tweets(tmp_path, rows) -> None:
     buf = io.StringIO(newline="")

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from pipeline.clean import clean
-from pipeline.passages import (NARRATIVE_REASONS, PassageParams, SentenceSplitter, paragraph_spans,
-                               split_corpus, split_document)
+from pipeline.passages import (
+    NARRATIVE_REASONS,
+    PassageParams,
+    SentenceSplitter,
+    paragraph_spans,
+    split_corpus,
+    split_document,
+)
 from pipeline.relevance import RelevanceQuery
 
 
@@ -62,7 +68,7 @@ def test_short_paragraphs_merge_with_the_next(docs, splitter):
     spans = split_document(d.text, single=False, params=params, sentences=splitter)
     words = [len(d.text[a:b].split()) for a, b in spans]
     # a passage under min_words is only left when merging would break the cap
-    for (a, b), n, nxt in zip(spans, words, words[1:] + [0]):
+    for n, nxt in zip(words, words[1:] + [0]):
         assert n >= params.min_words or n + nxt > params.max_words or nxt == 0
     short_paragraphs = [1 for a, b in paragraph_spans(d.text) if len(d.text[a:b].split()) < params.min_words]
     assert sum(1 for n in words if n < params.min_words) < len(short_paragraphs)

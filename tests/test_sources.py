@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pipeline.config import ConfigError
-from pipeline.sources import Reject, RawRecord, load_sources, make_reader
+from pipeline.sources import RawRecord, Reject, load_sources, make_reader
 from tests.conftest import spec_for
 
 EXPECTED_SOURCES = 17

@@ -12,8 +12,14 @@ import pytest
 
 from pipeline.config import DEMO_CORPUS_DIR
 from pipeline.encoder import vectors_to_arrow
-from pipeline.stance.features import (DocFeatures, document_means, document_text, feature_frame, read_doc_features,
-                                      read_passage_vectors)
+from pipeline.stance.features import (
+    DocFeatures,
+    document_means,
+    document_text,
+    feature_frame,
+    read_doc_features,
+    read_passage_vectors,
+)
 
 
 def _articles(n: int = 6) -> list[dict]:

@@ -13,8 +13,16 @@ import pytest
 from pipeline.config import DEMO_CORPUS_DIR, load_params
 from pipeline.stance.features import document_text, feature_frame
 from pipeline.stance.labels import read_labels
-from pipeline.stance.model import (STANCES, _folds, calibration_folds_for, compact_for_saving, evaluation, fit_and_save,
-                                   macro_f1, make_classifier)
+from pipeline.stance.model import (
+    STANCES,
+    _folds,
+    calibration_folds_for,
+    compact_for_saving,
+    evaluation,
+    fit_and_save,
+    macro_f1,
+    make_classifier,
+)
 
 LABELS = list(load_params("stance")["labels"])
 

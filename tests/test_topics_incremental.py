@@ -12,8 +12,15 @@ import pytest
 
 from pipeline.config import DEMO_CORPUS_DIR
 from pipeline.topics.data import NarrativeInput, run_id_for
-from pipeline.topics.incremental import (assign_to_fit, file_sha, load_state, refit_reason, save_state, state_for,
-                                         text_shas)
+from pipeline.topics.incremental import (
+    assign_to_fit,
+    file_sha,
+    load_state,
+    refit_reason,
+    save_state,
+    state_for,
+    text_shas,
+)
 from pipeline.topics.keys import TopicSignature
 from pipeline.topics.model import Fit
 

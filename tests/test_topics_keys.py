@@ -28,7 +28,8 @@ def test_keys_follow_topics_whose_ids_change(tmp_path):
     reg = KeyRegistry.load(tmp_path / "keys.json")
     # next run: ids swapped, topic a drifted a little, a new topic c appears
     drifted = a + 0.1 * _unit(rng)
-    second = assign_keys([_sig(0, b, ["cheap", "cost"]), _sig(1, drifted / np.linalg.norm(drifted), ["export", "chips"]),
+    second = assign_keys([_sig(0, b, ["cheap", "cost"]),
+                          _sig(1, drifted / np.linalg.norm(drifted), ["export", "chips"]),
                           _sig(2, c, ["distillation", "theft"])], reg, "run2", threshold=0.5, centroid_weight=0.7)
     assert second == {0: "N-02", 1: "N-01", 2: "N-03"}
     events = [(e["run_id"], e["key"], e["event"]) for e in reg.history]

@@ -73,7 +73,8 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
             "SELECT p.passage_id, p.doc_id, p.idx, p.text, p.char_start, p.relevance, c.source, c.author, c.outlet "
             "FROM passages p JOIN clean.corpus c USING (doc_id) "
             "WHERE p.relevance >= ? OR list_contains(?, c.source) "
-            "ORDER BY p.doc_id, p.idx", params=[min_relevance, list(whole_document_sources)]).to_arrow_table().to_pandas()
+            "ORDER BY p.doc_id, p.idx",
+            params=[min_relevance, list(whole_document_sources)]).to_arrow_table().to_pandas()
     finally:
         con.close()
 
@@ -127,7 +128,7 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
                            .drop_duplicates("doc_id")[["doc_id", "passage_id"]].itertuples(index=False))
     # the dependency parse (the slow part) only where a quote can be: a speech
     # cue or quotation marks; elsewhere NER alone (it does not use the parse)
-    cued = [bool(_CUE.search(t)) and not (row_src in author_sources) for t, row_src in zip(texts, passages["source"])]
+    cued = [bool(_CUE.search(t)) and row_src not in author_sources for t, row_src in zip(texts, passages["source"])]
     light = ner_only(finder.nlp)
     full = iter(finder.nlp.pipe([t for t, c in zip(texts, cued) if c], batch_size=batch_size, n_process=n_process))
     fast = iter(finder.nlp.pipe([t for t, c in zip(texts, cued) if not c], batch_size=batch_size, disable=light,

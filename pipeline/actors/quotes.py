@@ -221,7 +221,7 @@ class QuoteFinder:
             return quotes
         return self.find_parsed(self.nlp(text), History())
 
-    def find_parsed(self, doc: Any, history: "History", offset: int = 0) -> list[Quote]:
+    def find_parsed(self, doc: Any, history: History, offset: int = 0) -> list[Quote]:
         """The quotes of an already parsed text (a passage), in text order.
 
         Args:

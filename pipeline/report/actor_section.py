@@ -5,8 +5,9 @@ outlets that quote them (views ``report_quote_totals``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 

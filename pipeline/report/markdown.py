@@ -19,8 +19,14 @@ import pandas as pd
 
 from pipeline import workspace
 from pipeline.report.actor_section import actor_section
-from pipeline.report.sections import (corpus_section, earliest_section, narrative_stance_section,
-                                      narratives_section, pages_section, stance_section)
+from pipeline.report.sections import (
+    corpus_section,
+    earliest_section,
+    narrative_stance_section,
+    narratives_section,
+    pages_section,
+    stance_section,
+)
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]

@@ -28,9 +28,16 @@ from typing import Any
 
 from pipeline import workspace
 from pipeline.config import METRICS_DIR, MODELS_DIR, REPORT_CACHE_DIR, REPORTS_DIR, WAREHOUSE_FILE, load_params
-from pipeline.report.figures import (figure_actor_stance, figure_narrative_heatmap, figure_narrative_stance,
-                                     figure_source_mix, figure_stance_share, top_actors, top_topics,
-                                     write_plot_tables)
+from pipeline.report.figures import (
+    figure_actor_stance,
+    figure_narrative_heatmap,
+    figure_narrative_stance,
+    figure_source_mix,
+    figure_stance_share,
+    top_actors,
+    top_topics,
+    write_plot_tables,
+)
 from pipeline.report.markdown import stance_quality, write_report
 from pipeline.report.pages import topic_pages
 from pipeline.report.topic_exports import write_topic_exports

@@ -122,7 +122,7 @@ def export_reports(topics: pd.DataFrame, reps: dict[str, list[dict[str, Any]]],
                   f"{t.size:,} passages ({t.share:.1%}); first {_month_str(t.first_month)}, "
                   f"peak {_month_str(t.peak_month)}, last {_month_str(t.last_month)}.", "",
                   f"- Top terms (c-TF-IDF): {', '.join(t.top_terms)}",
-                  f"- Sources carrying it most: "
+                  "- Sources carrying it most: "
                   + ", ".join(f"{s} ({n})" for s, n in top_sources.get(t.topic_key, [])), "",
                   "Representative passages:", ""]
         for r in reps.get(t.topic_key, []):

@@ -17,7 +17,7 @@ import yaml
 
 from pipeline.config import CORPORA_DIR, SOURCES_FILE, ConfigError
 from pipeline.sources import files, html, records, web  # noqa: F401  (registers readers)
-from pipeline.sources.base import READERS, Reader, RawRecord, Reject
+from pipeline.sources.base import READERS, RawRecord, Reader, Reject
 from pipeline.sources.fields import FIELD_KEYS, compile_expression
 
 __all__ = ["load_sources", "make_reader", "RawRecord", "Reject", "Reader", "READERS",
@@ -96,11 +96,13 @@ def _validate(entry: dict[str, Any], where: str, root: Path) -> None:
         if not isinstance(entry.get(key), str) or not entry[key]:
             raise ConfigError(f"{where}: key '{key}' is required")
     if entry["source_type"] not in SOURCE_TYPES:
-        raise ConfigError(f"{where}: key 'source_type' is {entry['source_type']!r}; expected one of {list(SOURCE_TYPES)}")
+        raise ConfigError(f"{where}: key 'source_type' is {entry['source_type']!r}; "
+                          f"expected one of {list(SOURCE_TYPES)}")
     enabled = entry.get("enabled", True)
     if kind in WEB_KINDS:
         urls = entry.get("urls")
-        if not isinstance(urls, list) or not urls or not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in urls):
+        if not isinstance(urls, list) or not urls \
+                or not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in urls):
             raise ConfigError(f"{where}: key 'urls' must be a non-empty list of http(s) URLs")
     else:
         if not isinstance(entry.get("path"), str):

@@ -13,7 +13,7 @@ from typing import Any
 import frontmatter
 import yaml
 
-from pipeline.sources.base import Reader, RawRecord, Reject, sha256_bytes
+from pipeline.sources.base import RawRecord, Reader, Reject, sha256_bytes
 from pipeline.sources.decoding import DecodeError, decode_bytes
 from pipeline.sources.fields import apply_fields, date_from_filename
 
@@ -109,7 +109,8 @@ class MarkdownDirReader(FileReader):
             from pipeline.sources.html import extract_html
 
             page = extract_html(content, url=meta.get("url"))
-            meta = {**{k: page.get(k) for k in ("title", "author", "date", "url")}, **{k: v for k, v in meta.items() if v}}
+            meta = {**{k: page.get(k) for k in ("title", "author", "date", "url")},
+                    **{k: v for k, v in meta.items() if v}}
             return dataclasses.replace(self.record(path, page["text"], sha, meta), text_format="plain")
         return self.record(path, content, sha, meta)
 

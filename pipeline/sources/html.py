@@ -12,7 +12,7 @@ from typing import Any
 import htmldate
 import trafilatura
 
-from pipeline.sources.base import Reader, RawRecord
+from pipeline.sources.base import RawRecord, Reader
 from pipeline.sources.files import FileReader
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import jmespath.exceptions
 
-from pipeline.sources.base import Reader, RawRecord, Reject, sha256_bytes
+from pipeline.sources.base import RawRecord, Reader, Reject, sha256_bytes
 from pipeline.sources.decoding import DecodeError, decode_bytes
 from pipeline.sources.fields import apply_fields, compile_expression
 

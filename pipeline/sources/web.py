@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import CORPORA_DIR, MANIFEST_FILE
-from pipeline.sources.base import Reader, RawRecord, Reject
+from pipeline.sources.base import RawRecord, Reader, Reject
 from pipeline.sources.decoding import DecodeError, decode_bytes
 from pipeline.sources.html import html_record
-
 
 #: ``source_file`` of fetched pages: the manifest that lists them (the
 #: content-addressed body path changes when a page changes; this does not).

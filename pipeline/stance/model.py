@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-
 #: The three stances of the codebook (``../shared/ANNOTATION.md`` v1.2); the other two
 #: labels, ``neutral`` and ``off_topic``, take none.
 STANCES = ("pro_open_source", "security_hawk", "pro_china_tools")
@@ -171,7 +170,7 @@ def fit_and_save(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, **fit_args:
 
 
 def canonical_zip(blob: bytes) -> bytes:
-    """The skops file ``blob`` with run-independent bytes: skops names each
+    r"""The skops file ``blob`` with run-independent bytes: skops names each
     array file and each object's ``__id__`` by the ``id()`` of the object (a
     memory address) and stamps the time of writing, so two fits with
     identical arrays gave different files (and ``model_version``\ s).

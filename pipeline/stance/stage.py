@@ -39,8 +39,16 @@ import numpy as np
 import pandas as pd
 
 from pipeline import warehouse
-from pipeline.config import (CLEAN_DB, EMBED_DB, METRICS_DIR, MODELS_DIR, SQL_DIR, STANCE_CACHE_DIR, STANCE_DB,
-                             load_params)
+from pipeline.config import (
+    CLEAN_DB,
+    EMBED_DB,
+    METRICS_DIR,
+    MODELS_DIR,
+    SQL_DIR,
+    STANCE_CACHE_DIR,
+    STANCE_DB,
+    load_params,
+)
 from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
 from pipeline.stance.annotate import suggest
 from pipeline.stance.features import document_text, feature_frame, read_doc_features, read_passage_vectors
@@ -48,7 +56,6 @@ from pipeline.stance.labels import LABEL_FILE, join_labels, read_labels
 from pipeline.stance.model import calibration_folds_for, evaluation, fit_and_save
 from pipeline.stance.predict import predict_cached, prob_frame
 from pipeline.stance.zero_shot import description_vectors, zero_shot
-
 
 #: The saved classifier (skops), read by the actors stage for quote stances.
 MODEL_FILE = MODELS_DIR / "stance.skops"
@@ -182,7 +189,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
         "n_source_files": int(len(set(groups))),
         "cv": f"StratifiedGroupKFold, {params['cv_folds']} folds grouped by source file; C picked on the same folds",
         "features": "document embedding" + (" + TF-IDF word 1-2-grams" if lexical else ""),
-        "calibration": "sigmoid (Platt), CalibratedClassifierCV" if calibration_folds_for(y) >= 2 else "none (a class has 1 example)",
+        "calibration": ("sigmoid (Platt), CalibratedClassifierCV" if calibration_folds_for(y) >= 2
+                        else "none (a class has 1 example)"),
         "final_C": best_C,
         "grid_macro_f1_stances": {str(k): round(v, 4) for k, v in grid_scores.items()},
         "supervised": supervised,

@@ -73,7 +73,7 @@ class KeyRegistry:
     last_events: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def load(cls, path: Path) -> "KeyRegistry":
+    def load(cls, path: Path) -> KeyRegistry:
         """Read ``path``; an absent file is an empty registry.
 
         Raises:

@@ -28,8 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import warehouse
-from pipeline.config import (CLEAN_DB, EMBED_DB, METRICS_DIR, MODELS_DIR, SQL_DIR, TOPICS_CACHE_DIR, TOPICS_DB,
-                             load_params)
+from pipeline.config import (
+    CLEAN_DB,
+    EMBED_DB,
+    METRICS_DIR,
+    MODELS_DIR,
+    SQL_DIR,
+    TOPICS_CACHE_DIR,
+    TOPICS_DB,
+    load_params,
+)
 from pipeline.topics.data import read_narratives, run_id_for
 from pipeline.topics.incremental import assign_to_fit, file_sha, load_state, refit_reason, save_state, state_for
 from pipeline.topics.keys import KeyRegistry, assign_keys

@@ -67,8 +67,9 @@ def main() -> None:
     args = parser.parse_args()
     params = load_params("embed")
     relevance = load_params("relevance")
-    model = encoder.load_encoder(params["model"], threads=int(params.get("threads", 0)))
-    mid = encoder.model_id(params["model"])
+    enc = load_params("encoder")
+    model = encoder.load_encoder(enc["model"], threads=int(enc.get("threads", 0)))
+    mid = encoder.model_id(enc["model"])
 
     # 1. throughput: stage path vs bare encode, same passages, same model
     con = duckdb.connect(str(CLEAN_DB), read_only=True)
@@ -85,12 +86,12 @@ def main() -> None:
     texts = [p.text for p in passages]
     encoder.encode(model, texts[:64])  # warm-up
     t0 = time.perf_counter()
-    model.encode(texts, batch_size=int(params["batch_size"]), normalize_embeddings=True, show_progress_bar=False)
+    model.encode(texts, batch_size=int(enc["batch_size"]), normalize_embeddings=True, show_progress_bar=False)
     bare = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         cache = encoder.EmbeddingCache(Path(tmp) / "c.duckdb", mid, encoder.embedding_dimension(model))
         t0 = time.perf_counter()
-        embed.embed_missing(passages, cache, model, batch_size=int(params["batch_size"]),
+        embed.embed_missing(passages, cache, model, batch_size=int(enc["batch_size"]),
                             chunk_size=int(params["chunk_size"]), progress=False)
         staged = time.perf_counter() - t0
         cache.close()
@@ -113,7 +114,7 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     figures = {
-        "model": mid, "threads": int(params.get("threads", 0)) or os.cpu_count(),
+        "model": mid, "threads": int(enc.get("threads", 0)) or os.cpu_count(),
         "throughput_passages": n, "mean_words_per_passage": round(words, 1),
         "bare_encode_passages_per_s": round(n / bare, 1), "stage_passages_per_s": round(n / staged, 1),
         "stage_to_bare_ratio": round(bare / staged, 3),

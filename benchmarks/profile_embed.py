@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> dict:
     import torch
     from pyinstrument import Profiler
 
-    params = load_params("embed")
+    params = load_params("encoder")
     texts = sample_passages(args.passages)
     fp32 = encoder.load_encoder(params["model"], threads=int(params.get("threads", 0)))
     encoder.encode(fp32, texts[:64], batch_size=64)  # warm-up

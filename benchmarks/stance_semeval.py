@@ -63,8 +63,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args()
     mapping = dict(line.split("\t") for line in (args.data / "mapping.txt").read_text().splitlines() if line.strip())
-    params, embed_params = load_params("stance"), load_params("embed")
-    encoder = load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))
+    params, encoder_params = load_params("stance"), load_params("encoder")
+    encoder = load_encoder(encoder_params["model"], threads=int(encoder_params.get("threads", 0)))
     started = time.perf_counter()
     pooled_true, pooled_pred, per_target = [], [], {}
     for folder in sorted(p for p in args.data.iterdir() if p.is_dir()):

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--folds", type=int, default=0, help="run only the first N folds (0 = all)")
     args = ap.parse_args(argv)
 
-    sp, ep = load_params("stance"), load_params("embed")
+    sp, ep = load_params("stance"), load_params("encoder")
     labels, seed = list(sp["labels"]), int(sp["seed"])
     C = float(json.loads((METRICS_DIR / "stance.json").read_text())["final_C"])
     feats = read_doc_features()

@@ -46,10 +46,10 @@ def main() -> None:
     params = load_params("topics")
     params["hdbscan"] = {**params["hdbscan"], "min_cluster_size": args.min_cluster_size}
     params["seed_topics"] = []  # the debate's seed words do not apply to BBC
-    embed_params = load_params("embed")
-    encoder = load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))
+    encoder_params = load_params("encoder")
+    encoder = load_encoder(encoder_params["model"], threads=int(encoder_params.get("threads", 0)))
     t0 = time.perf_counter()
-    X = encode(encoder, texts, batch_size=int(embed_params["batch_size"]))
+    X = encode(encoder, texts, batch_size=int(encoder_params["batch_size"]))
     t_embed = time.perf_counter() - t0
     t0 = time.perf_counter()
     fit = fit_topics(texts, X, params, encoder)

@@ -262,10 +262,10 @@ def test_new_passages_join_the_previous_fit_until_refit_share(project, tmp_path)
             return {r[0]: r[1:] for r in c.sql("SELECT passage_id, topic_key, probability, assignment "
                                                "FROM passage_topics").fetchall()}
 
-    first = run(topics, params["embed"], embed_db=earlier, **kwargs)
+    first = run(topics, params["encoder"], embed_db=earlier, **kwargs)
     assert first["fit_run_id"] == first["run_id"] and first["n_passages_assigned"] == 0
     fitted = table()
-    second = run(topics, params["embed"], embed_db=embed_db, **kwargs)
+    second = run(topics, params["encoder"], embed_db=embed_db, **kwargs)
     now = table()
     assert second["fit_run_id"] == first["run_id"] != second["run_id"]
     assert second["n_passages"] == first["n_passages"] + n_late == len(now)
@@ -298,7 +298,7 @@ def test_new_passages_join_the_previous_fit_until_refit_share(project, tmp_path)
     assert "changed or left" in refit_reason(changed, saved, topics, registry)
     assert "settings" in refit_reason(data, saved, {**topics, "seed": topics["seed"] + 1}, registry)
     assert "registry" in refit_reason(data, saved, topics, None)
-    third = run({**topics, "refit_share": 0.0}, params["embed"], embed_db=embed_db, **kwargs)
+    third = run({**topics, "refit_share": 0.0}, params["encoder"], embed_db=embed_db, **kwargs)
     assert third["fit_run_id"] == third["run_id"] == second["run_id"] and third["n_passages_assigned"] == 0
 
 
@@ -392,12 +392,12 @@ def test_large_topics_keep_their_keys_after_a_month_is_added(project, tmp_path):
     registry = tmp_path / "keys.json"
     kwargs = dict(clean_db=clean_db, out_db=tmp_path / "t.duckdb", registry_file=registry,
                   save_model_files=False)
-    first = run(params["topics"], params["embed"], embed_db=earlier, **kwargs)
+    first = run(params["topics"], params["encoder"], embed_db=earlier, **kwargs)
     keys1 = json.loads(registry.read_text())
     con = duckdb.connect(str(tmp_path / "t.duckdb"), read_only=True)
     large = [r[0] for r in con.sql("SELECT topic_key FROM topics ORDER BY size DESC, topic_key LIMIT 3").fetchall()]
     con.close()
-    second = run(params["topics"], params["embed"], embed_db=embed_db, **kwargs)
+    second = run(params["topics"], params["encoder"], embed_db=embed_db, **kwargs)
     keys2 = json.loads(registry.read_text())
     assert first["run_id"] != second["run_id"]
     for key in large:

@@ -84,11 +84,11 @@ def quote_stances(quotes: pd.DataFrame, clf: Any, encoder: Any, cache: Any, labe
     return prob_frame(quotes["quote_id"], clf.classes_, probs, labels, "quote_id", model_version)
 
 
-def score_quotes(quotes: pd.DataFrame, embed_params: dict[str, Any], labels: Sequence[str], *, embed_db: Path,
+def score_quotes(quotes: pd.DataFrame, encoder_params: dict[str, Any], labels: Sequence[str], *, embed_db: Path,
                  model_file: Path = STANCE_MODEL_FILE, cache_file: Path = QUOTE_CACHE_FILE
                  ) -> tuple[pd.DataFrame, str]:
     """:func:`quote_stances` with the saved classifier, the embed stage's
-    encoder (``embed_params``: ``model``, ``threads``, ``batch_size``; loaded
+    encoder (``encoder_params``: ``model``, ``threads``, ``batch_size``; loaded
     only if a quote has no cached vector, and then once) and the quote vector
     cache ``cache_file``, whose dimension is that of the passage vectors of
     ``embed_db`` (or the encoder's when it has none).
@@ -106,15 +106,15 @@ def score_quotes(quotes: pd.DataFrame, embed_params: dict[str, Any], labels: Seq
 
     @functools.cache
     def encoder() -> Any:  # loaded only if a quote has no vector yet, and then once
-        return load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))
+        return load_encoder(encoder_params["model"], threads=int(encoder_params.get("threads", 0)))
 
     dimensions = vector_dimension(embed_db) or embedding_dimension(encoder())
-    cache = EmbeddingCache(cache_file, model_id(embed_params["model"]), dimensions)
+    cache = EmbeddingCache(cache_file, model_id(encoder_params["model"]), dimensions)
     try:
         digest = hashlib.sha256(model_file.read_bytes()).hexdigest()[:12]
-        version = f"stance-on-quotes-{model_id(embed_params['model'])}-{digest}"
+        version = f"stance-on-quotes-{model_id(encoder_params['model'])}-{digest}"
         stances = quote_stances(quotes, clf, encoder, cache, list(labels), version,
-                                batch_size=int(embed_params.get("batch_size", 64)))
+                                batch_size=int(encoder_params.get("batch_size", 64)))
     finally:
         cache.close()
     return stances, version

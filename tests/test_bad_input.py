@@ -8,6 +8,8 @@ import io
 import json
 import shutil
 
+import pytest
+
 from pipeline.clean import clean
 from pipeline.documents import Normaliser
 from pipeline.sources import RawRecord, Reject, make_reader
@@ -124,6 +126,7 @@ def test_implausible_and_free_text_dates(tmp_path, sources, clean_params):
     assert "1900-01-01" in rejects[0].detail and "federal_register.jsonl:1" in rejects[0].detail
 
 
+@pytest.mark.slow
 def test_20_mb_page_is_extracted(tmp_path, sources):
     html = (DEMO / "html/ainews" / PAGE).read_text(encoding="utf-8")
     start, end = html.find(">", html.find("<body")) + 1, html.rfind("</body>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from pipeline.config import DEMO_CORPUS_DIR
 
@@ -53,6 +54,7 @@ def test_exact_cosine_knn_equals_brute_force_neighbours():
     np.testing.assert_allclose(again_dist, dist, atol=2e-6, rtol=0)
 
 
+@pytest.mark.slow
 def test_exact_knn_umap_lays_out_real_vectors_deterministically():
     """The UMAP of the topic model runs on the exact graph: the same layout
     twice, ``transform`` of the fitted data gives that layout, and another

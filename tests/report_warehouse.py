@@ -23,6 +23,7 @@ import pandas as pd
 from pipeline import warehouse
 from pipeline.config import DEMO_CORPUS_DIR, SQL_DIR
 from pipeline.publish import publish
+from pipeline.stance.predict import write_long
 
 LABELS = ("pro_open_source", "security_hawk", "pro_china_tools", "neutral", "off_topic")
 
@@ -176,8 +177,9 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
                  "merged": ("security_hawk", 0.9), "window": ("pro_china_tools", 0.5),
                  "undated": ("off_topic", 0.6)}
     with warehouse.build(stages / "stance.duckdb", SQL_DIR / "stance", fresh=True) as con:
-        _insert(con, "stances", [{"doc_id": ids[n], "label": lab, **probs(lab, p), "model_version": "m-1"}
-                                 for n, (lab, p) in stance_of.items()])
+        write_long(con, pd.DataFrame([{"doc_id": ids[n], "label": lab, **probs(lab, p), "model_version": "m-1"}
+                                      for n, (lab, p) in stance_of.items()]), "stances", "stance_probabilities")
+        _insert(con, "stance_codebook", [{"label": lab, "description": f"the {lab} side"} for lab in LABELS])
         _insert(con, "stance_labels", [{"doc_id": ids["news2"], "label": "pro_open_source", "annotator": "a",
                                         "cv_prediction": "pro_open_source"},
                                        {"doc_id": ids["news3"], "label": "security_hawk", "annotator": "a",
@@ -207,7 +209,7 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
                                 {"actor": "NVIDIA", "kind": "company", "org": None, "aliases": ["NVIDIA", "Nvidia"]},
                                 {"actor": "NTIA", "kind": "government", "org": None, "aliases": ["NTIA"]}])
         _insert(con, "quotes", quotes)
-        _insert(con, "quote_stances", qstances)
+        write_long(con, pd.DataFrame(qstances), "quote_stances", "quote_stance_probabilities")
     publish(db, clean_db=clean_db, stage_dbs=(("embed", stages / "embed.duckdb"),
                                               ("topics", stages / "topics.duckdb"),
                                               ("stance", stages / "stance.duckdb"),

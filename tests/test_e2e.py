@@ -132,10 +132,18 @@ def test_stance_metrics_are_reported(project):
                                                     "neutral", "off_topic"}
     assert (project / "models/stance.skops").stat().st_size > 0
     con = _db(project)
-    sums = con.sql("SELECT min(p_pro_open_source + p_security_hawk + p_pro_china_tools + p_neutral + p_off_topic), "
-                   "max(p_pro_open_source + p_security_hawk + p_pro_china_tools + p_neutral + p_off_topic) "
-                   "FROM stances").fetchall()[0]
-    assert 0.999 < sums[0] <= sums[1] < 1.001
+    for decisions, probs, key in (("stances", "stance_probabilities", "doc_id"),
+                                  ("passage_stances", "passage_stance_probabilities", "passage_id"),
+                                  ("quote_stances", "quote_stance_probabilities", "quote_id")):
+        # long form: one row per id and label of params, summing to 1; the label is the most probable
+        sums = con.sql(f"SELECT min(t), max(t), min(n), max(n) FROM (SELECT sum(p) AS t, count(*) AS n "
+                       f"FROM {probs} GROUP BY {key})").fetchall()[0]
+        assert 0.999 < sums[0] <= sums[1] < 1.001 and sums[2] == sums[3] == 5, (probs, sums)
+        assert con.sql(f"SELECT count(*) FROM {decisions} d JOIN {probs} p USING ({key}) "
+                       f"WHERE p.label <> d.label AND p.p > (SELECT max(q.p) FROM {probs} q "
+                       f"WHERE q.{key} = d.{key} AND q.label = d.label)").fetchall()[0][0] == 0
+        assert con.sql(f"SELECT count(*) FROM {decisions}").fetchall() == con.sql(
+            f"SELECT count(DISTINCT {key}) FROM {probs}").fetchall()
 
 
 def test_actor_tables_cite_their_text_and_views_add_up(project):
@@ -423,7 +431,7 @@ def test_saved_stance_model_reproduces_the_table(project):
                           model.predict_proba(feature_frame(feats.X[:20], texts[:20])), labels, "doc_id", "")
     con = _db(project)
     table = con.sql("SELECT doc_id, label, p_pro_open_source, p_security_hawk, p_pro_china_tools, p_neutral, "
-                    "p_off_topic FROM stances ORDER BY doc_id LIMIT 20").fetchdf()
+                    "p_off_topic FROM stances_wide ORDER BY doc_id LIMIT 20").fetchdf()
     assert list(table["doc_id"]) == list(expected["doc_id"])
     assert list(table["label"]) == list(expected["label"])
     assert np.allclose(table.iloc[:, 2:].to_numpy(), expected[[f"p_{c}" for c in labels]].to_numpy(), atol=1e-5)

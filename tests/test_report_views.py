@@ -74,10 +74,11 @@ def test_stance_views_match_the_inline_queries(wh):
     same(con, f"SELECT label, count(*) AS n FROM stances WHERE {UNLABELLED} GROUP BY 1 ORDER BY 1",
          "SELECT label, n FROM report_stance_counts ORDER BY 1")
     labels = ("pro_open_source", "security_hawk", "pro_china_tools", "neutral", "off_topic")
-    means = same(con, "SELECT " + ", ".join(f"avg(p_{lab}) AS {lab}" for lab in labels)
-                 + f" FROM stances WHERE {UNLABELLED}",
-                 "SELECT " + ", ".join(labels) + " FROM report_stance_mean_probability")
-    assert means.iloc[0].sum() == pytest.approx(1.0)
+    wide = workspace.query(con, "SELECT " + ", ".join(f"avg(p_{lab}) AS {lab}" for lab in labels)
+                           + f" FROM stances_wide WHERE {UNLABELLED}")
+    means = dict(con.execute("SELECT label, mean_p FROM report_stance_mean_probability").fetchall())
+    assert means == pytest.approx({lab: float(wide[lab].iat[0]) for lab in labels})
+    assert sum(means.values()) == pytest.approx(1.0)
     same(con, "SELECT min(model_version) AS v FROM stances", "SELECT model_version AS v FROM report_stance_model")
     unlabelled = {r[0] for r in con.execute("SELECT doc_id FROM report_unlabelled_stances").fetchall()}
     assert ids["news2"] not in unlabelled and ids["news3"] not in unlabelled and ids["news1"] in unlabelled
@@ -116,7 +117,7 @@ def test_narrative_views_match_the_inline_queries(wh):
         for s in ("pro_open_source", "security_hawk", "pro_china_tools"):
             old = workspace.query(con, f"""
                 SELECT coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url, d.source_type
-                FROM doc_topics dt JOIN stances s USING (doc_id) JOIN corpus d USING (doc_id)
+                FROM doc_topics dt JOIN stances_wide s USING (doc_id) JOIN corpus d USING (doc_id)
                 WHERE dt.topic_key = ? AND s.label = ? AND d.url IS NOT NULL AND d.n_records = 1
                   AND s.{UNLABELLED}
                 ORDER BY s.p_{s} DESC, d.doc_id LIMIT 2""", [key, s])
@@ -212,7 +213,7 @@ def test_actor_views_match_the_inline_queries(wh):
                                d.published_at, d.url, d.source_type,
                                row_number() OVER (PARTITION BY q.speaker_actor ORDER BY s.p_{st} DESC, q.quote_id)
                                    AS rank
-                        FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
+                        FROM quotes q JOIN quote_stances_wide s USING (quote_id) JOIN documents d USING (doc_id)
                         WHERE {LISTED} AND s.label = ? AND d.url IS NOT NULL AND d.published_at IS NOT NULL)
                     SELECT c.*, a.kind, e.quote_text, e.cue, e.outlet, e.published_at, e.url, e.source_type
                     FROM counts c JOIN actors a USING (actor) LEFT JOIN citable e ON e.actor = c.actor AND e.rank = 1
@@ -227,7 +228,7 @@ def test_actor_views_match_the_inline_queries(wh):
         ["actor", "stance"])
     meta = rows.loc[("Meta", "pro_open_source")]
     assert (meta.n_label, meta.n_all, meta.n_docs) == (3, 4, 2)
-    best = con.execute("SELECT q.quote_text FROM quotes q JOIN quote_stances s USING (quote_id) "
+    best = con.execute("SELECT q.quote_text FROM quotes q JOIN quote_stances_wide s USING (quote_id) "
                        "WHERE q.speaker_actor = 'Meta' ORDER BY s.p_pro_open_source DESC LIMIT 1").fetchone()[0]
     assert meta.quote_text == best
     # NVIDIA's most security_hawk quote (0.99) is in an undated document: the dated one is cited

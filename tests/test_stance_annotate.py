@@ -9,11 +9,14 @@ import shutil
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
-from pipeline.config import DEMO_CORPUS_DIR, load_params
+from pipeline.config import DEMO_CORPUS_DIR, SQL_DIR, load_params
+from pipeline.publish import create_pivot_views
 from pipeline.stance.annotate import CODEBOOK_VERSION, record_labels, suggest
 from pipeline.stance.labels import LABEL_FILE, read_labels, reserved_pairs
+from pipeline.stance.predict import write_long
 
 LABELS = list(load_params("stance")["labels"])
 SOURCE = "demo/jsonl/technews_articles.jsonl"
@@ -32,8 +35,8 @@ def warehouse(tmp_path):
     con = duckdb.connect(str(db))
     con.execute("CREATE TABLE documents (doc_id VARCHAR, source VARCHAR, source_file VARCHAR, native_id VARCHAR, "
                 "url VARCHAR, title VARCHAR, text VARCHAR)")
-    con.execute("CREATE TABLE stances (doc_id VARCHAR, label VARCHAR, " +
-                ", ".join(f"p_{lab} DOUBLE" for lab in LABELS) + ", model_version VARCHAR)")
+    con.execute((SQL_DIR / "stance" / "001_init.sql").read_text(encoding="utf-8"))
+    rows = []
     native = [r["source_url"] for r in records[:-1]] + [reserved[0][1] if reserved else records[-1]["source_url"]]
     margins = [0.9, 0.1, 0.5, 0.3, 0.05, 0.7, 0.2, 0.0]
     for i, (r, nid, m) in enumerate(zip(records, native, margins)):
@@ -41,8 +44,11 @@ def warehouse(tmp_path):
         p[i % 5], p[(i + 1) % 5] = (1 + m) / 2, (1 - m) / 2
         con.execute("INSERT INTO documents VALUES (?, 'technews', ?, ?, ?, ?, ?)",
                     [f"doc{i}", SOURCE, nid, r["source_url"], r["title"], r["body"]])
-        con.execute(f"INSERT INTO stances VALUES (?, ?, {', '.join('?' * len(LABELS))}, 'v')",
-                    [f"doc{i}", LABELS[i % 5], *p.tolist()])
+        rows.append({"doc_id": f"doc{i}", "label": LABELS[i % 5], **{f"p_{lab}": x for lab, x in zip(LABELS, p)},
+                     "model_version": "v"})
+    # as the stance stage writes them (long form) and the warehouse pivots them
+    write_long(con, pd.DataFrame(rows), "stances", "stance_probabilities")
+    create_pivot_views(con, LABELS, {"stances", "stance_probabilities"})
     con.close()
     label_file = tmp_path / "labels.jsonl"
     shutil.copyfile(LABEL_FILE, label_file)

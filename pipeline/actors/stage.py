@@ -34,6 +34,7 @@ from pipeline.actors.quote_stance import QUOTE_CACHE_FILE, STANCE_MODEL_FILE, sc
 from pipeline.actors.quotes import QuoteFinder
 from pipeline.actors.registry import ACTORS_FILE, load_actors, load_nlp
 from pipeline.config import ACTORS_CACHE_DIR, ACTORS_DB, CLEAN_DB, EMBED_DB, METRICS_DIR, SQL_DIR, load_params
+from pipeline.stance.predict import write_long
 
 
 def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: dict[str, Any],
@@ -43,7 +44,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
         actors_file: Path = ACTORS_FILE, gold_file: Path = GOLD_FILE, progress: bool = True,
         cache_dir: Path | None = None) -> dict[str, Any]:
     """Build ``data/stages/actors.duckdb`` (``actors``, ``entities``,
-    ``quotes``, ``quote_stances``) and return the figures for
+    ``quotes``, ``quote_stances``, ``quote_stance_probabilities``) and return the figures for
     ``metrics/actors.json``, the evaluation on the quote gold set included
     (the stage's own quotes in the gold documents, which it reads like any
     others). With ``cache_dir`` (the stage uses ``data/cache/actors``),
@@ -79,11 +80,11 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
     registry = pd.DataFrame({"actor": [a.actor for a in actors], "kind": [a.kind for a in actors],
                              "org": [a.org for a in actors], "aliases": [list(a.aliases) for a in actors]})
     with warehouse.build(out_db, SQL_DIR / "actors", fresh=True) as con:
-        for name, frame in (("actors", registry), ("entities", entities), ("quotes", quotes),
-                            ("quote_stances", stances)):
+        for name, frame in (("actors", registry), ("entities", entities), ("quotes", quotes)):
             con.register("frame", frame)
             con.execute(f"INSERT INTO {name} SELECT * FROM frame")
             con.unregister("frame")
+        write_long(con, stances, "quote_stances", "quote_stance_probabilities")
 
     evaluation = evaluate_stage(quotes, passages["doc_id"], clean_db, gold_file)
     listed = quotes["speaker_actor"].isin(set(registry["actor"]))

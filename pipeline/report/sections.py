@@ -107,7 +107,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
     overall = workspace.query(con, "SELECT label, n FROM report_stance_counts")
     overall = overall.set_index("label")["n"].reindex(list(LABELS)).fillna(0).astype(int)
     n_unlabelled = int(overall.sum())
-    mean_p = workspace.query(con, "SELECT " + ", ".join(LABELS) + " FROM report_stance_mean_probability")
+    mean_p = dict(con.execute("SELECT label, mean_p FROM report_stance_mean_probability").fetchall())
     out = ["## 2. Stance over time", "",
            f"The stance classifier was trained on {q['n']:,} documents {LABELLED_NOTE}. Their own predictions "
            f"are in-sample, so **every share below counts only the {n_unlabelled:,} documents without a training "
@@ -120,7 +120,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
         pc = q["per_class"][lab]
         measured = lab not in STANCES or lab in measurable
         out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {int(overall[lab]):,} | "
-                   + (f"{_pct(overall[lab] / n_unlabelled)} | {_pct(float(mean_p[lab].iat[0]))} |" if measured
+                   + (f"{_pct(overall[lab] / n_unlabelled)} | {_pct(float(mean_p.get(lab, 0.0)))} |" if measured
                       else "not measurable | not measurable |"))
     not_measurable = [s for s in STANCES if s not in measurable]
     out += ["", "Share of documents counts each document's most probable label; mean probability (probabilistic "

@@ -34,7 +34,7 @@ def suggest(n: int, *, db: Path = WAREHOUSE_FILE, label_file: Path = LABEL_FILE)
         frame = con.execute("""
             SELECT s.*, d.source, d.source_file, d.native_id, d.url,
                    coalesce(d.title, '') || ' ' || left(d.text, 400) AS snippet
-            FROM stances s JOIN documents d USING (doc_id) ORDER BY s.doc_id""").fetchdf()
+            FROM stances_wide s JOIN documents d USING (doc_id) ORDER BY s.doc_id""").fetchdf()
     finally:
         con.close()
     skip = labelled_pairs(label_file) | reserved_pairs()

@@ -35,6 +35,28 @@ def prob_frame(ids: Sequence[str], classes: Sequence[str], probs: np.ndarray, la
     return frame
 
 
+def write_long(con: Any, frame: pd.DataFrame, decisions: str, probabilities: str) -> None:
+    """Insert a :func:`prob_frame` into its two tables: ``decisions`` gets
+    ``(id, label, model_version)`` and ``probabilities`` the long form
+    ``(id, label, p)``, one row per id and label in the order of the
+    ``p_<label>`` columns, so the label set of ``params.yaml`` (not the
+    schema) decides which labels there are. The warehouse pivots them back
+    (``<decisions>_wide``, :func:`pipeline.publish.create_pivot_views`).
+    """
+    id_col = frame.columns[0]
+    labels = [c[2:] for c in frame.columns if c.startswith("p_")]
+    ids = frame[id_col].to_numpy()
+    long = pd.DataFrame({id_col: np.repeat(ids, len(labels)),
+                         "label": np.tile(np.asarray(labels, dtype=object), len(ids)),
+                         "p": frame[[f"p_{lab}" for lab in labels]].to_numpy(dtype=np.float64).reshape(-1)})
+    for table, rows in ((decisions, frame[[id_col, "label", "model_version"]]), (probabilities, long)):
+        con.register("frame", rows)
+        try:
+            con.execute(f"INSERT INTO {table} SELECT * FROM frame")
+        finally:
+            con.unregister("frame")
+
+
 def predict_cached(clf: Any, X: np.ndarray, texts: Sequence[str], store: KeyedStore, fit_key: str) -> np.ndarray:
     """``clf.predict_proba`` of the rows ``(X[i], texts[i])``, reusing the
     rows that the same fit predicted in an earlier run.

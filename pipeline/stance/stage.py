@@ -54,7 +54,7 @@ from pipeline.stance.annotate import suggest
 from pipeline.stance.features import document_text, feature_frame, read_doc_features, read_passage_vectors
 from pipeline.stance.labels import LABEL_FILE, join_labels, read_labels
 from pipeline.stance.model import calibration_folds_for, evaluation, fit_and_save
-from pipeline.stance.predict import predict_cached, prob_frame
+from pipeline.stance.predict import predict_cached, prob_frame, write_long
 from pipeline.stance.zero_shot import description_vectors, zero_shot
 
 #: The saved classifier (skops), read by the actors stage for quote stances.
@@ -163,10 +163,10 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     zero = prob_frame(feats.meta["doc_id"], zs_labels, zs_probs, labels, "doc_id", "zero-shot-" + feats.model)
 
     with warehouse.build(out_db, SQL_DIR / "stance", fresh=True) as con:
-        for name, frame in (("stances", stances), ("passage_stances", passage_stances), ("zero_shot_stances", zero)):
-            con.register("frame", frame)
-            con.execute(f"INSERT INTO {name} SELECT * FROM frame")
-            con.unregister("frame")
+        for frame, decisions, probabilities in ((stances, "stances", "stance_probabilities"),
+                                                (passage_stances, "passage_stances", "passage_stance_probabilities"),
+                                                (zero, "zero_shot_stances", "zero_shot_probabilities")):
+            write_long(con, frame, decisions, probabilities)
         gold_frame = gold[["doc_id", "label", "annotator"]].assign(cv_prediction=list(pred))
         con.register("frame", gold_frame)
         con.execute("INSERT INTO stance_labels SELECT doc_id, label, annotator, cv_prediction FROM frame")

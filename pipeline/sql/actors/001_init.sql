@@ -37,11 +37,15 @@ CREATE TABLE quotes (
 -- The stance classifier (models/stance.skops) on each quote's own text.
 CREATE TABLE quote_stances (
     quote_id          VARCHAR PRIMARY KEY,
-    label             VARCHAR NOT NULL,
-    p_pro_open_source DOUBLE NOT NULL,
-    p_security_hawk   DOUBLE NOT NULL,
-    p_pro_china_tools DOUBLE NOT NULL,
-    p_neutral         DOUBLE NOT NULL,
-    p_off_topic       DOUBLE NOT NULL,
+    label             VARCHAR NOT NULL,   -- most probable label
     model_version     VARCHAR NOT NULL
+);
+
+-- Its probabilities in long form, one row per quote and label of params.yaml
+-- stance.labels (the warehouse view quote_stances_wide pivots them).
+CREATE TABLE quote_stance_probabilities (
+    quote_id          VARCHAR NOT NULL,
+    label             VARCHAR NOT NULL,
+    p                 DOUBLE NOT NULL,    -- calibrated probability, 0..1; sums to 1 per quote
+    PRIMARY KEY (quote_id, label)
 );

@@ -1,39 +1,48 @@
 -- 001: stance predictions (issue #4). Filled by pipeline/stance.py.
 
--- One row per document of the corpus (reserved documents included).
+-- One row per document of the corpus (reserved documents included): the most
+-- probable label. The probabilities are in long form below, one row per label of
+-- params.yaml stance.labels, so the label set decides the rows, not the schema;
+-- the warehouse pivots them (views stances_wide, passage_stances_wide, ...).
 CREATE TABLE stances (
     doc_id            VARCHAR PRIMARY KEY,
     label             VARCHAR NOT NULL,   -- most probable label
-    p_pro_open_source DOUBLE NOT NULL,    -- calibrated probabilities (sigmoid / Platt), sum to 1
-    p_security_hawk   DOUBLE NOT NULL,
-    p_pro_china_tools DOUBLE NOT NULL,
-    p_neutral         DOUBLE NOT NULL,
-    p_off_topic       DOUBLE NOT NULL,
     model_version     VARCHAR NOT NULL
+);
+
+CREATE TABLE stance_probabilities (
+    doc_id            VARCHAR NOT NULL,
+    label             VARCHAR NOT NULL,
+    p                 DOUBLE NOT NULL,    -- calibrated probability (sigmoid / Platt); sums to 1 per document
+    PRIMARY KEY (doc_id, label)
 );
 
 -- The same classifier on each narrative passage's embedding.
 CREATE TABLE passage_stances (
     passage_id        VARCHAR PRIMARY KEY,
     label             VARCHAR NOT NULL,
-    p_pro_open_source DOUBLE NOT NULL,
-    p_security_hawk   DOUBLE NOT NULL,
-    p_pro_china_tools DOUBLE NOT NULL,
-    p_neutral         DOUBLE NOT NULL,
-    p_off_topic       DOUBLE NOT NULL,
     model_version     VARCHAR NOT NULL
+);
+
+CREATE TABLE passage_stance_probabilities (
+    passage_id        VARCHAR NOT NULL,
+    label             VARCHAR NOT NULL,
+    p                 DOUBLE NOT NULL,
+    PRIMARY KEY (passage_id, label)
 );
 
 -- Zero-shot first cut (label-description similarity), for comparison and cold starts.
 CREATE TABLE zero_shot_stances (
     doc_id            VARCHAR PRIMARY KEY,
     label             VARCHAR NOT NULL,
-    p_pro_open_source DOUBLE NOT NULL,
-    p_security_hawk   DOUBLE NOT NULL,
-    p_pro_china_tools DOUBLE NOT NULL,
-    p_neutral         DOUBLE NOT NULL,
-    p_off_topic       DOUBLE NOT NULL,
     model_version     VARCHAR NOT NULL
+);
+
+CREATE TABLE zero_shot_probabilities (
+    doc_id            VARCHAR NOT NULL,
+    label             VARCHAR NOT NULL,
+    p                 DOUBLE NOT NULL,
+    PRIMARY KEY (doc_id, label)
 );
 
 -- The labelled documents used for training, with their out-of-fold prediction.

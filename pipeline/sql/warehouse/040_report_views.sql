@@ -35,13 +35,13 @@ GROUP BY ALL;
 CREATE OR REPLACE VIEW report_stance_counts AS
 SELECT label, count(*) AS n FROM report_unlabelled_stances GROUP BY 1;
 
--- Grain: one row (all unlabelled documents of table stances).
--- Columns: one per label, the mean of its probability (probabilistic classify-and-count).
+-- Grain: one row per stance label (all unlabelled documents of table stances).
+-- Columns: label, mean_p (the mean of its probability: probabilistic classify-and-count).
 -- For: report section 2, "mean probability".
 CREATE OR REPLACE VIEW report_stance_mean_probability AS
-SELECT avg(p_pro_open_source) AS pro_open_source, avg(p_security_hawk) AS security_hawk,
-       avg(p_pro_china_tools) AS pro_china_tools, avg(p_neutral) AS neutral, avg(p_off_topic) AS off_topic
-FROM report_unlabelled_stances;
+SELECT p.label, avg(p.p) AS mean_p
+FROM stance_probabilities p JOIN report_unlabelled_stances s USING (doc_id)
+GROUP BY p.label;
 
 -- Grain: one row.
 -- Columns: model_version (the stance model of table stances; min if several).
@@ -66,10 +66,9 @@ GROUP BY ALL;
 CREATE OR REPLACE VIEW report_narrative_stance_examples AS
 SELECT dt.topic_key, s.label, d.doc_id, coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url,
        d.source_type,
-       CASE s.label WHEN 'pro_open_source' THEN s.p_pro_open_source WHEN 'security_hawk' THEN s.p_security_hawk
-                    WHEN 'pro_china_tools' THEN s.p_pro_china_tools WHEN 'neutral' THEN s.p_neutral
-                    WHEN 'off_topic' THEN s.p_off_topic END AS probability
+       p.p AS probability
 FROM doc_topics dt JOIN report_unlabelled_stances s USING (doc_id) JOIN corpus d USING (doc_id)
+JOIN stance_probabilities p ON p.doc_id = s.doc_id AND p.label = s.label
 WHERE d.url IS NOT NULL AND d.n_records = 1;
 
 -- Grain: one row per month with narrative passages.
@@ -197,7 +196,7 @@ SELECT count(*) AS quotes, count(DISTINCT doc_id) AS docs,
 FROM quotes q;
 
 -- Grain: one row per (listed actor with a classified quote, stance) for the
--- three stances pro_open_source, security_hawk, pro_china_tools.
+-- stance labels of stance_codebook other than neutral and off_topic.
 -- Columns: actor, stance, n_label (the actor's quotes classified as the
 -- stance), n_all (all the actor's classified quotes), n_docs (documents of
 -- the n_label quotes), kind, and the actor's citable quote (document with URL
@@ -206,7 +205,7 @@ FROM quotes q;
 -- For: report section 5, "most quoted with stance" (read: WHERE stance AND
 -- n_label >= report.min_stance_quotes ORDER BY n_label DESC, actor LIMIT report.top_actors).
 CREATE OR REPLACE VIEW report_actor_stance_quotes AS
-WITH wanted(stance) AS (VALUES ('pro_open_source'), ('security_hawk'), ('pro_china_tools')),
+WITH wanted AS (SELECT label AS stance FROM stance_codebook WHERE label NOT IN ('neutral', 'off_topic')),
 counts AS (
     SELECT q.speaker_actor AS actor, t.stance, count(*) FILTER (WHERE s.label = t.stance) AS n_label,
            count(*) AS n_all, count(DISTINCT q.doc_id) FILTER (WHERE s.label = t.stance) AS n_docs
@@ -215,11 +214,9 @@ counts AS (
 citable AS (
     SELECT q.speaker_actor AS actor, s.label AS stance, q.quote_text, q.cue,
            coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url, d.source_type,
-           row_number() OVER (PARTITION BY q.speaker_actor, s.label ORDER BY
-               CASE s.label WHEN 'pro_open_source' THEN s.p_pro_open_source
-                            WHEN 'security_hawk' THEN s.p_security_hawk
-                            WHEN 'pro_china_tools' THEN s.p_pro_china_tools END DESC, q.quote_id) AS rank
+           row_number() OVER (PARTITION BY q.speaker_actor, s.label ORDER BY p.p DESC, q.quote_id) AS rank
     FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
+    JOIN quote_stance_probabilities p ON p.quote_id = s.quote_id AND p.label = s.label
     WHERE q.speaker_actor IN (SELECT actor FROM actors) AND s.label IN (SELECT stance FROM wanted)
       AND d.url IS NOT NULL AND d.published_at IS NOT NULL)
 SELECT c.actor, c.stance, c.n_label, c.n_all, c.n_docs, a.kind, e.quote_text, e.cue, e.outlet, e.published_at,

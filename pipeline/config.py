@@ -47,6 +47,14 @@ REPORT_CACHE_DIR = DATA_DIR / "cache" / "report"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 METRICS_DIR = PROJECT_ROOT / "metrics"
 MODELS_DIR = PROJECT_ROOT / "models"
+#: Inputs and outputs of single stages, named here so that every path is in one place.
+ACTORS_FILE = CORPORA_DIR / "actors.yaml"                       # actor registry (stage actors)
+STANCE_LABEL_FILE = CORPORA_DIR / "labels" / "stance_v1.jsonl"  # stance training labels
+QUOTE_GOLD_FILE = CORPORA_DIR / "labels" / "quotes_v1.jsonl"    # quote attribution gold set
+STANCE_MODEL_FILE = MODELS_DIR / "stance.skops"                 # written by stance, read by actors
+QUOTE_CACHE_FILE = DATA_DIR / "cache" / "quote_embeddings.duckdb"  # quote vectors (stage actors)
+TOPIC_MODEL_DIR = MODELS_DIR / "topics" / "bertopic"            # BERTopic, safetensors (stage topics)
+KEY_REGISTRY_FILE = MODELS_DIR / "topics" / "keys.json"         # stable topic keys (tracked in git)
 PARAMS_FILE = PROJECT_ROOT / "params.yaml"
 #: Schema files, one folder per stage database (``sql/<stage>/NNN_name.sql``).
 SQL_DIR = Path(__file__).resolve().parent / "sql"

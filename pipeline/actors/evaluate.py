@@ -19,9 +19,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pipeline.config import CORPORA_DIR
+from pipeline.config import QUOTE_GOLD_FILE as GOLD_FILE
 
-GOLD_FILE = CORPORA_DIR / "labels" / "quotes_v1.jsonl"
 #: Word tokens of the span overlap.
 _WORD = re.compile(r"\w+")
 

@@ -19,11 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipeline.config import DATA_DIR, MODELS_DIR
-
-STANCE_MODEL_FILE = MODELS_DIR / "stance.skops"
-#: Quote embeddings by (model, text sha256): a re-run embeds only new quotes.
-QUOTE_CACHE_FILE = DATA_DIR / "cache" / "quote_embeddings.duckdb"
+from pipeline.config import QUOTE_CACHE_FILE, STANCE_MODEL_FILE
 
 
 def load_stance_model(path: Path) -> Any:

@@ -16,9 +16,11 @@ from typing import Any
 
 import yaml
 
-from pipeline.config import CORPORA_DIR, ConfigError
+from pipeline.config import (
+    ACTORS_FILE,
+    ConfigError,
+)
 
-ACTORS_FILE = CORPORA_DIR / "actors.yaml"
 PERSON_KINDS = frozenset({"person", "official", "legislator", "investor"})
 KINDS = PERSON_KINDS | {"company", "lab", "government", "legislature", "think_tank", "community"}
 

@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from pipeline.config import CORPORA_DIR, DEMO_CORPUS_DIR
+from pipeline.config import DEMO_CORPUS_DIR
+from pipeline.config import STANCE_LABEL_FILE as LABEL_FILE
 
 if TYPE_CHECKING:
     from pipeline.stance.features import DocFeatures
 
 
-#: The stance label file (JSON Lines), appended to by :func:`pipeline.stance.annotate.record_labels`.
-LABEL_FILE = CORPORA_DIR / "labels" / "stance_v1.jsonl"
 
 
 def read_labels(path: Path = LABEL_FILE, labels: Sequence[str] = ()) -> pd.DataFrame:

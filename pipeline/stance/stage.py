@@ -43,12 +43,12 @@ from pipeline.config import (
     CLEAN_DB,
     EMBED_DB,
     METRICS_DIR,
-    MODELS_DIR,
     SQL_DIR,
     STANCE_CACHE_DIR,
     STANCE_DB,
     load_params,
 )
+from pipeline.config import STANCE_MODEL_FILE as MODEL_FILE
 from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
 from pipeline.stance.annotate import suggest
 from pipeline.stance.features import document_text, feature_frame, read_doc_features, read_passage_vectors
@@ -56,9 +56,6 @@ from pipeline.stance.labels import LABEL_FILE, join_labels, read_labels
 from pipeline.stance.model import calibration_folds_for, evaluation, fit_and_save
 from pipeline.stance.predict import predict_cached, prob_frame, write_long
 from pipeline.stance.zero_shot import description_vectors, zero_shot
-
-#: The saved classifier (skops), read by the actors stage for quote stances.
-MODEL_FILE = MODELS_DIR / "stance.skops"
 
 
 def cache_code(embed_model: str) -> str:

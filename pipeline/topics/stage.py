@@ -31,9 +31,10 @@ from pipeline import warehouse
 from pipeline.config import (
     CLEAN_DB,
     EMBED_DB,
+    KEY_REGISTRY_FILE,
     METRICS_DIR,
-    MODELS_DIR,
     SQL_DIR,
+    TOPIC_MODEL_DIR,
     TOPICS_CACHE_DIR,
     TOPICS_DB,
     load_params,
@@ -44,9 +45,6 @@ from pipeline.topics.keys import KeyRegistry, assign_keys
 from pipeline.topics.model import fit_topics, save_model, signatures
 from pipeline.topics.quality import fit_quality
 from pipeline.topics.tables import representatives, topic_tables, write_tables
-
-TOPIC_MODEL_DIR = MODELS_DIR / "topics" / "bertopic"
-KEY_REGISTRY_FILE = MODELS_DIR / "topics" / "keys.json"
 
 
 def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Path = EMBED_DB,

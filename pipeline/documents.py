@@ -166,7 +166,7 @@ class Normaliser:
         if spec["pseudonymise"]:
             text = pseudonymise(text, salt=self.salt, keep=self.keep_handles)
             title = pseudonymise(title, salt=self.salt, keep=self.keep_handles)
-            author = pseudonymise(author, salt=self.salt, keep=self.keep_handles)
+            author = pseudonymise(author, salt=self.salt, keep=self.keep_handles, handle_field=True)
             url = pseudonymise(url, salt=self.salt, keep=self.keep_handles)
         published, precision = None, None
         for raw in rec.extra.get("dates", [rec.date_raw]):

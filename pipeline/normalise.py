@@ -172,11 +172,14 @@ _PROFILE_URL = re.compile(r"(https?://(?:www\.|mobile\.)?(?:x|twitter|nitter)\.(
                           re.IGNORECASE)
 
 
-def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str]) -> str | None:
+def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str], handle_field: bool = False) -> str | None:
     """Replace social handles in ``value`` with salted pseudonyms.
 
-    Handles are ``@mentions`` and the account part of X/Twitter URLs; a bare
-    value that is itself a handle (an author field) is replaced whole.
+    Handles are ``@mentions`` and the account part of X/Twitter URLs; with
+    ``handle_field`` (a field that holds a handle, such as a post's author)
+    a bare value that is itself a handle is replaced whole. A bare word in
+    a text or title ("DeepSeek", "RIP", "nan") is never a handle: it was
+    replaced whole before, which turned 90 Reddit titles into pseudonyms.
     Handles already pseudonymised (``user_<10 hex>``) and those in ``keep``
     (organisation accounts, compared lower-case) are left as they are.
     """
@@ -188,7 +191,7 @@ def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str]) -> str |
             return handle
         return pseudonym(handle, salt)
 
-    if re.fullmatch(r"@?[A-Za-z0-9_]{1,30}", value):
+    if handle_field and re.fullmatch(r"@?[A-Za-z0-9_]{1,30}", value):
         return swap(value.lstrip("@"))
     value = _MENTION.sub(lambda m: "@" + swap(m.group(1)), value)
     return _PROFILE_URL.sub(lambda m: m.group(1) + swap(m.group(2)), value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 
 import pytest
@@ -208,3 +209,22 @@ def test_stale_copies_of_dead_builders_go_live_ones_stay(tmp_path):
         running.kill()
         running.wait()
         zombie.wait()
+
+
+def test_one_word_posts_and_titles_stay_words(tmp_path, sources, clean_params):
+    """Real one-word Reddit titles ("RIP", "Wow", "test") stay as written and
+    are not merged as duplicates of each other; only a handle field, an
+    @mention or a profile URL is pseudonymised (issue 16)."""
+    lines = (DEMO / "social/reddit_ai_threads.jsonl").read_text(encoding="utf-8").splitlines()
+    one_word = [ln for ln in lines if re.fullmatch(r"@?\w{1,30}", json.loads(ln)["title"])]
+    assert len(one_word) >= 10
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/reddit_ai_threads.jsonl").write_text("\n".join(one_word) + "\n", encoding="utf-8")
+    docs, rejects = clean([spec_for(sources, "reddit_threads")], clean_params, manifest=[], root=tmp_path)
+    titles = sorted(json.loads(ln)["title"] for ln in one_word)
+    assert sorted(d.text for d in docs) == titles
+    assert not any(d.text.startswith("user_") for d in docs)
+    keep = frozenset()
+    assert pseudonymise("DeepSeek", salt="s", keep=keep) == "DeepSeek"
+    assert pseudonymise("nan", salt="s", keep=keep) == "nan"
+    assert pseudonymise("RealPerson_42", salt="s", keep=keep, handle_field=True) == pseudonym("RealPerson_42", "s")

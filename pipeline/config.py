@@ -28,6 +28,8 @@ MANIFEST_FILE = RAW_DIR / "manifest.jsonl"
 DATA_DIR = PROJECT_ROOT / "data"
 #: The published warehouse that notebooks and reports read (stage ``warehouse``).
 WAREHOUSE_FILE = DATA_DIR / "debate.duckdb"
+#: Analysts' own tables (pipeline.workspace.open_notes); no stage writes or deletes it.
+NOTES_FILE = DATA_DIR / "notes.duckdb"
 #: One DuckDB file per stage; each stage ATTACHes its inputs read-only.
 STAGES_DIR = DATA_DIR / "stages"
 CLEAN_DB = STAGES_DIR / "clean.duckdb"

@@ -69,20 +69,37 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> int:
     return current
 
 
-def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse (``":memory:"`` for an in-memory one).
+def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open a database; read-only unless asked (``":memory:"`` for an
+    in-memory one).
+
+    A read-only connection is a fresh in-memory DuckDB with the file
+    ATTACHed read-only as ``ro_<file stem>`` and made the default
+    (``USE``). So every call reads the file that is there now (``duckdb.connect``
+    on a path hands back the process's cached instance, which keeps reading
+    a file that a build has since replaced), and read-only connections never
+    clash with each other or with another connection's configuration.
 
     Args:
         path: database file.
-        read_only: open read-only (notebooks, reports).
+        read_only: False only to write (the stages write through
+            :func:`build`; analysts' own tables go to
+            :func:`pipeline.workspace.open_notes`).
 
     Raises:
         FileNotFoundError: ``read_only`` and the file does not exist yet
             (run ``make run`` first).
     """
-    if read_only and str(path) != ":memory:" and not Path(path).exists():
+    if not read_only or str(path) == ":memory:":
+        return duckdb.connect(str(path), read_only=read_only and str(path) != ":memory:")
+    path = Path(path)
+    if not path.exists():
         raise FileNotFoundError(f"{path}: no such database yet; run `make run` (or `dvc repro`) first")
-    return duckdb.connect(str(path), read_only=read_only)
+    alias = "ro_" + re.sub(r"\W", "_", path.stem)
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {alias} (READ_ONLY)")
+    con.execute(f"USE {alias}")
+    return con
 
 
 def _builder_alive(pid: int, copy: Path) -> bool:

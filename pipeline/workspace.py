@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import warehouse
-from pipeline.config import WAREHOUSE_FILE, load_params
+from pipeline.config import NOTES_FILE, WAREHOUSE_FILE, load_params
 
 #: Stance labels in the order of ``params.yaml`` → ``stance.labels`` (codebook
 #: order, ``../shared/ANNOTATION.md``): a debate with other labels edits params only.
@@ -51,13 +51,58 @@ def open_warehouse(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
         path: a DuckDB file; default ``data/debate.duckdb`` of the project
             (``DEBATE_PROJECT_ROOT`` if set).
 
+    Each call reads the warehouse file that is there now (so re-running the
+    cell after ``make run`` gives the new build) and prints a line when that
+    build is newer than the one this process opened before. A pipeline run
+    never waits for this connection: it builds a new file and swaps it in.
+
     Returns:
         A read-only DuckDB connection; close it when done.
 
     Raises:
         FileNotFoundError: the file does not exist (run ``make run``).
     """
-    return warehouse.connect(path or WAREHOUSE_FILE, read_only=True)
+    path = Path(path or WAREHOUSE_FILE)
+    con = warehouse.connect(path, read_only=True)
+    stat = path.stat()
+    build = (stat.st_ino, stat.st_mtime_ns)
+    seen = _OPENED.get(path.resolve())
+    if seen is not None and seen != build:
+        print(f"workspace: {path} is a newer build (written {_when(stat.st_mtime)}) than the one opened "
+              "before in this session; connections opened before still read the old one")
+    _OPENED[path.resolve()] = build
+    return con
+
+
+#: (inode, mtime) of the warehouse build each path had when last opened.
+_OPENED: dict[Path, tuple[int, int]] = {}
+
+
+def _when(seconds: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def open_notes(path: Path | str | None = None, *, warehouse_path: Path | str | None = None
+               ) -> duckdb.DuckDBPyConnection:
+    """A writable database for an analyst's own tables, ``data/notes.duckdb``
+    by default, with the warehouse attached read-only as ``debate`` (join
+    ``debate.documents`` …). Publishing never touches it, so what a notebook
+    writes here survives every ``make run``; the warehouse itself is never
+    written by notebooks.
+
+    Raises:
+        FileNotFoundError: the warehouse does not exist yet.
+    """
+    wh = Path(warehouse_path or WAREHOUSE_FILE)
+    if not wh.exists():
+        raise FileNotFoundError(f"{wh}: no such database yet; run `make run` (or `dvc repro`) first")
+    notes = Path(path or NOTES_FILE)
+    notes.parent.mkdir(parents=True, exist_ok=True)
+    con = warehouse.connect(notes, read_only=False)
+    con.execute(f"ATTACH '{str(wh).replace(chr(39), chr(39) * 2)}' AS debate (READ_ONLY)")
+    return con
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:

@@ -76,6 +76,40 @@ def clean_params() -> dict:
     return load_params("clean", include=("relevance",))
 
 
+def technews_body(url: str) -> str:
+    """The body of the real tech-news article ``url`` (``source_url``) of the demo corpus."""
+    import json
+
+    for line in (DEMO / "jsonl/technews_articles.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["source_url"] == url:
+            return record["body"]
+    raise KeyError(url)
+
+
+@pytest.fixture(scope="module")
+def finder():
+    """The quote finder over the real actor registry and spaCy model."""
+    from pipeline.actors.quotes import QuoteFinder
+    from pipeline.actors.registry import load_actors, load_nlp
+
+    actors = load_actors()
+    return QuoteFinder(load_nlp(actors=actors), actors)
+
+
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory):
+    """A small published warehouse of real demo rows (tests/report_warehouse.py),
+    open read-only, with its document ids by name."""
+    from pipeline import workspace
+    from tests.report_warehouse import build
+
+    db, ids = build(tmp_path_factory.mktemp("warehouse"))
+    con = workspace.open_warehouse(db)
+    yield con, ids
+    con.close()
+
+
 def spec_for(sources: list[dict], source_id: str, **overrides) -> dict:
     """The entry ``source_id`` of ``sources``, with ``overrides`` applied."""
     spec = next(s for s in sources if s["id"] == source_id)
@@ -157,4 +191,4 @@ def e2e_project(tmp_path_factory) -> Path:
 
 
 __all__ = ["DEMO", "PROJECT_ROOT", "run_in", "scratch_env", "serve_on_loopback", "slice_corpus", "small_data_params",
-           "spec_for"]
+           "spec_for", "technews_body"]

@@ -6,28 +6,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from pipeline.actors.quotes import History, QuoteFinder
-from pipeline.actors.registry import load_actors, load_nlp
+from pipeline.actors.quotes import History
 from pipeline.config import CORPORA_DIR
-from tests.conftest import DEMO
+from tests.conftest import technews_body
 
 GOLD = CORPORA_DIR / "labels" / "quotes_v1.jsonl"
-
-
-@pytest.fixture(scope="module")
-def finder() -> QuoteFinder:
-    actors = load_actors()
-    return QuoteFinder(load_nlp(actors=actors), actors)
-
-
-def _technews(url: str) -> str:
-    for line in (DEMO / "jsonl/technews_articles.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        if record["source_url"] == url:
-            return record["body"]
-    raise KeyError(url)
 
 
 def test_quote_cues_on_real_sentences(finder):
@@ -60,7 +43,7 @@ def test_direct_quotes_of_the_gold_set_are_found_in_their_articles(finder):
     assert len(news) >= 15
     found = 0
     for q in news:
-        predicted = finder.find(_technews(q["native_id"]))
+        predicted = finder.find(technews_body(q["native_id"]))
         words = set(q["quote_text"].lower().split())
         found += any(len(words & set(p.quote_text.lower().split())) >= len(words) / 2 for p in predicted)
     assert found / len(news) >= 0.5, f"{found} of {len(news)}"  # about 0.6 at the first commit

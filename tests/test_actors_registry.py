@@ -3,30 +3,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from pipeline.actors.quotes import QuoteFinder
-from pipeline.actors.registry import actor_in, load_actors, load_nlp, name_actor, ner_only
+from pipeline.actors.registry import actor_in, load_actors, name_actor, ner_only
 from pipeline.config import ConfigError
-from tests.conftest import DEMO
+from tests.conftest import technews_body
 
 HUAWEI = "https://techcrunch.com/2025/09/18/huawei-announces-new-ai-infrastructure-as-nvidia-gets-locked-out-of-china/"
-
-
-@pytest.fixture(scope="module")
-def finder() -> QuoteFinder:
-    actors = load_actors()
-    return QuoteFinder(load_nlp(actors=actors), actors)
-
-
-def _technews(url: str) -> str:
-    for line in (DEMO / "jsonl/technews_articles.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        if record["source_url"] == url:
-            return record["body"]
-    raise KeyError(url)
 
 
 def test_registry_is_consistent_and_conflicts_are_named(tmp_path):
@@ -44,7 +27,7 @@ def test_registry_is_consistent_and_conflicts_are_named(tmp_path):
 
 
 def test_ruler_makes_nvidia_and_huawei_organisations_with_canonical_ids(finder):
-    doc = finder.nlp(_technews(HUAWEI))
+    doc = finder.nlp(technews_body(HUAWEI))
     found = {(e.text, e.label_, e.ent_id_) for e in doc.ents if e.ent_id_}
     assert ("Huawei", "ORG", "Huawei") in found and ("Nvidia", "ORG", "Nvidia") in found
     assert ("Ascend", "ORG", "Huawei") in found  # a product is an alias of its maker
@@ -79,7 +62,7 @@ def test_ner_only_leaves_the_entities_unchanged_on_a_real_article(finder):
     without a speech cue) do not change what the NER and the ruler find."""
     light = ner_only(finder.nlp)
     assert "parser" in light and "ner" not in light and "entity_ruler" not in light
-    text = _technews(HUAWEI)
+    text = technews_body(HUAWEI)
     full = [(e.text, e.label_, e.ent_id_, e.start_char) for e in finder.nlp(text).ents]
     fast = [(e.text, e.label_, e.ent_id_, e.start_char) for e in finder.nlp(text, disable=light).ents]
     assert fast == full and len(full) > 10

@@ -14,18 +14,11 @@ from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
 from pipeline.report.figures import monthly_stance, top_topics
 from pipeline.report.markdown import measurable_stances, stance_quality, write_report
 from pipeline.report.sections import corpus_section
-from tests.report_warehouse import build
 
 PARAMS = {"seed": 0, "min_docs_per_month": 1, "top_narratives": 15, "min_docs_narrative": 1, "min_recall": 0.2,
           "min_membership": 0.5, "top_actors": 12, "min_quotes": 1, "min_stance_quotes": 1}
 
 
-@pytest.fixture(scope="module")
-def wh(tmp_path_factory):
-    db, ids = build(tmp_path_factory.mktemp("warehouse"))
-    con = workspace.open_warehouse(db)
-    yield con, ids
-    con.close()
 
 
 def test_cells():

@@ -15,19 +15,12 @@ from pipeline import workspace
 from pipeline.config import SQL_DIR
 from pipeline.report.figures import monthly_stance, top_actors
 from pipeline.report.sections import first_voices, representatives
-from tests.report_warehouse import build
 
 VIEWS_FILE = SQL_DIR / "warehouse" / "040_report_views.sql"
 UNLABELLED = "doc_id NOT IN (SELECT doc_id FROM stance_labels)"
 LISTED = "q.speaker_actor IN (SELECT actor FROM actors)"
 
 
-@pytest.fixture(scope="module")
-def wh(tmp_path_factory):
-    db, ids = build(tmp_path_factory.mktemp("warehouse"))
-    con = workspace.open_warehouse(db)
-    yield con, ids
-    con.close()
 
 
 def same(con, old: str, new: str, old_params=(), new_params=()) -> pd.DataFrame:

@@ -69,7 +69,8 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> int:
     return current
 
 
-def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = True,
+            attach: dict[str, Path] | None = None) -> duckdb.DuckDBPyConnection:
     """Open a database; read-only unless asked (``":memory:"`` for an
     in-memory one).
 
@@ -85,11 +86,16 @@ def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = True) -> duc
         read_only: False only to write (the stages write through
             :func:`build`; analysts' own tables go to
             :func:`pipeline.workspace.open_notes`).
+        attach: more databases to ATTACH read-only, by alias (a stage
+            reading ``embed.duckdb`` with ``{"clean": CLEAN_DB}``).
 
     Raises:
-        FileNotFoundError: ``read_only`` and the file does not exist yet
-            (run ``make run`` first).
+        FileNotFoundError: ``read_only`` and the file, or one to attach, does
+            not exist yet (run ``make run`` first).
     """
+    for other in (attach or {}).values():
+        if not Path(other).exists():
+            raise FileNotFoundError(f"{other}: no such database yet; run `make run` (or `dvc repro`) first")
     if not read_only or str(path) == ":memory:":
         return duckdb.connect(str(path), read_only=read_only and str(path) != ":memory:")
     path = Path(path)
@@ -97,7 +103,8 @@ def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = True) -> duc
         raise FileNotFoundError(f"{path}: no such database yet; run `make run` (or `dvc repro`) first")
     alias = "ro_" + re.sub(r"\W", "_", path.stem)
     con = duckdb.connect()
-    con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {alias} (READ_ONLY)")
+    for name, file in ((alias, path), *(attach or {}).items()):
+        con.execute(f"ATTACH '{str(file).replace(chr(39), chr(39) * 2)}' AS {name} (READ_ONLY)")
     con.execute(f"USE {alias}")
     return con
 

@@ -105,5 +105,5 @@ def test_read_doc_features_names_missing_vectors_and_databases(tmp_path):
     clean, embed, *_ = _stage_dbs(tmp_path, with_vector_for_every_doc=False)
     with pytest.raises(ValueError, match="1 corpus documents have no narrative passage vector"):
         read_doc_features(embed, clean)
-    with pytest.raises(FileNotFoundError, match="no clean database"):
+    with pytest.raises(FileNotFoundError, match="no such database yet"):
         read_doc_features(embed, tmp_path / "none.duckdb")

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
+from pipeline import warehouse
 from pipeline.config import QUOTE_GOLD_FILE as GOLD_FILE
 
 #: Word tokens of the span overlap.
@@ -126,7 +126,7 @@ def read_gold(gold_file: Path = GOLD_FILE) -> tuple[list[dict[str, Any]], list[d
 
 def doc_keys(clean_db: Path, doc_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
     """``doc_id → (source_file, native_id)``, the key of the label files."""
-    con = duckdb.connect(str(clean_db), read_only=True)
+    con = warehouse.connect(clean_db)
     try:
         con.register("wanted", pd.DataFrame({"doc_id": list(dict.fromkeys(doc_ids))}))
         rows = con.execute("SELECT d.doc_id, d.source_file, d.native_id FROM documents d "
@@ -159,7 +159,7 @@ def evaluate_stage(quotes: pd.DataFrame, doc_ids: Sequence[str], clean_db: Path,
     for doc_id, text, actor in zip(quotes["doc_id"], quotes["quote_text"], quotes["speaker_actor"]):
         predicted.setdefault(src[doc_id], []).append((text, actor))
     in_scope = {(d["source"], d["native_id"]) for d in gold_docs} & set(doc_keys(clean_db, doc_ids).values())
-    con = duckdb.connect(str(clean_db), read_only=True)
+    con = warehouse.connect(clean_db)
     try:
         con.register("gold_docs", pd.DataFrame(gold_docs)[["source", "native_id"]])
         mix = con.execute("SELECT d.source_type, count(*) FROM documents d JOIN gold_docs g "

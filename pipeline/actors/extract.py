@@ -18,10 +18,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 from tqdm import tqdm
 
+from pipeline import warehouse
 from pipeline.actors import quotes as quotes_module
 from pipeline.actors import registry
 from pipeline.actors.quotes import SPEECH_LEMMAS, History, Quote, QuoteFinder
@@ -66,9 +66,8 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
     for path, stage in ((embed_db, "embed"), (clean_db, "clean")):
         if not Path(path).exists():
             raise FileNotFoundError(f"{path}: stage database missing; run `dvc repro {stage}` first")
-    con = duckdb.connect(str(embed_db), read_only=True)
+    con = warehouse.connect(embed_db, attach={"clean": clean_db})
     try:
-        con.execute(f"ATTACH '{clean_db}' AS clean (READ_ONLY)")
         return con.sql(
             "SELECT p.passage_id, p.doc_id, p.idx, p.text, p.char_start, p.relevance, c.source, c.author, c.outlet "
             "FROM passages p JOIN clean.corpus c USING (doc_id) "
@@ -81,7 +80,7 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
 
 def read_documents(clean_db: Path, doc_ids: Sequence[str]) -> dict[str, str]:
     """``doc_id → documents.text`` for ``doc_ids``."""
-    con = duckdb.connect(str(clean_db), read_only=True)
+    con = warehouse.connect(clean_db)
     try:
         con.register("wanted", pd.DataFrame({"doc_id": list(dict.fromkeys(doc_ids))}))
         rows = con.execute("SELECT d.doc_id, d.text FROM documents d JOIN wanted USING (doc_id)").fetchall()

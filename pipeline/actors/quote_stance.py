@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
+from pipeline import warehouse
 from pipeline.config import QUOTE_CACHE_FILE, STANCE_MODEL_FILE
 
 
@@ -45,7 +45,7 @@ def load_stance_model(path: Path) -> Any:
 def vector_dimension(embed_db: Path) -> int | None:
     """Length of the passage vectors in the embed stage's ``embeddings``
     table (the encoder's dimension), or ``None`` when it has none."""
-    con = duckdb.connect(str(embed_db), read_only=True)
+    con = warehouse.connect(embed_db)
     try:
         row = con.execute("SELECT len(vector) FROM embeddings LIMIT 1").fetchone()
     finally:

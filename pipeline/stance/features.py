@@ -47,11 +47,8 @@ def read_doc_features(embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB) -> D
         FileNotFoundError: a stage database is missing.
         ValueError: a corpus document has no narrative passage vector.
     """
-    con = warehouse.connect(embed_db, read_only=True)
+    con = warehouse.connect(embed_db, attach={"clean": clean_db})
     try:
-        if not Path(clean_db).exists():
-            raise FileNotFoundError(f"{clean_db}: no clean database; run `make run` first")
-        con.execute(f"ATTACH '{clean_db}' AS clean (READ_ONLY)")
         model = con.sql("SELECT min(model) FROM embeddings").fetchall()[0][0]
         vecs = con.sql("SELECT p.doc_id, e.vector FROM passages p JOIN embeddings e USING (passage_id) "
                        "ORDER BY p.passage_id").to_arrow_table()

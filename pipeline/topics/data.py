@@ -45,11 +45,8 @@ def read_narratives(embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB) -> Nar
         FileNotFoundError: a stage database is missing.
         ValueError: no narrative passages, or vectors of mixed models.
     """
-    con = warehouse.connect(embed_db, read_only=True)
+    con = warehouse.connect(embed_db, attach={"clean": clean_db})
     try:
-        if not Path(clean_db).exists():
-            raise FileNotFoundError(f"{clean_db}: no clean warehouse yet; run `make run` first")
-        con.execute(f"ATTACH '{clean_db}' AS clean (READ_ONLY)")
         table = con.sql("""
             SELECT p.passage_id, p.doc_id, p.text, e.model,
                    CAST(date_trunc('month', d.published_at AT TIME ZONE 'UTC') AS DATE) AS month,

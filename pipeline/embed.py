@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from pipeline import warehouse
 from pipeline.config import CLEAN_DB, EMBED_CACHE_FILE, EMBED_DB, METRICS_DIR, PASSAGE_CACHE_DIR, SQL_DIR, load_params
-from pipeline.encoder import EmbeddingCache, embedding_dimension, load_encoder, model_id
+from pipeline.encoder import EmbeddingCache, embedding_dimension, load_encoder, model_id, over_window
 from pipeline.passages import Passage, PassageParams, SentenceSplitter, split_corpus
 from pipeline.relevance import RelevanceQuery
 
@@ -168,6 +168,8 @@ def run(params: dict[str, Any], relevance_params: dict[str, Any], encoder_params
     finally:
         cache.close()
     embed_s = time.perf_counter() - t0
+    # passages the encoder cuts at its window: their vectors ignore the end (issue 16; not split yet)
+    truncated, window, longest = over_window(encoder, [p.text for p in passages if p.in_narratives])
 
     with warehouse.build(out_db, SQL_DIR / "embed", fresh=True) as con:
         write_tables(con, passages, cache_file, mid, dimensions)
@@ -184,6 +186,9 @@ def run(params: dict[str, Any], relevance_params: dict[str, Any], encoder_params
         "narrative_passages": n_narrative,
         "narrative_reasons": reasons,
         "embedded_now": n_new,
+        "encoder_window_tokens": window,
+        "narrative_passages_truncated": truncated,
+        "longest_narrative_passage_tokens": longest,
         "from_cache": n_narrative - n_new if n_new <= n_narrative else 0,
         "split_seconds": round(split_s, 1),
         "embed_seconds": round(embed_s, 1),

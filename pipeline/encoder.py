@@ -81,6 +81,23 @@ def embedding_dimension(model: Any) -> int:
     return int(getter())
 
 
+def over_window(model: Any, texts: Sequence[str]) -> tuple[int, int, int]:
+    """How many of ``texts`` the encoder truncates: their word pieces (with
+    the special tokens) exceed ``model.max_seq_length`` (256 for
+    all-MiniLM-L6-v2), so the vector ignores their end.
+
+    Returns:
+        ``(n_truncated, window, longest)``: texts over the window, the window
+        in word pieces, and the longest text's length in word pieces.
+    """
+    window = int(model.max_seq_length)
+    if not texts:
+        return 0, window, 0
+    lengths = [len(ids) for ids in model.tokenizer(list(texts), add_special_tokens=True, truncation=False,
+                                                     verbose=False)["input_ids"]]
+    return sum(n > window for n in lengths), window, max(lengths)
+
+
 def encode(model: Any, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
     """Embed texts: ``(len(texts), d)`` float32, unit L2 norm.
 

@@ -8,10 +8,10 @@ import json
 
 import duckdb
 import pytest
-from conftest import DEMO
 
 from pipeline.config import ConfigError, load_params
 from pipeline.data_tests import DataTestError, compile_generic, load_tests, run_tests
+from tests.conftest import DEMO
 
 STANCE = {"stance": load_params("stance")}
 

@@ -10,10 +10,10 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DEMO, scratch_env
 
 from pipeline import warehouse, workspace
 from pipeline.config import SQL_DIR
+from tests.conftest import DEMO, scratch_env
 
 
 def _build(path, titles):

@@ -108,7 +108,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
 
 def main(argv: list[str] | None = None) -> None:
     """CLI entry point: ``python -m pipeline.actors [--no-progress]``."""
-    parser = argparse.ArgumentParser(description="Stage actors: entities, quotes and quote stances")
+    parser = argparse.ArgumentParser(prog="python -m pipeline.actors",
+                                     description="Stage actors: entities, quotes and quote stances")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -143,7 +143,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
 
 def main(argv: list[str] | None = None) -> None:
     """CLI entry point: ``python -m pipeline.topics``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m pipeline.topics", description=__doc__.splitlines()[0])
     parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     metrics = run(load_params("topics"), load_params("encoder"), state_file=TOPICS_CACHE_DIR / "state.joblib")

@@ -25,8 +25,8 @@ STANCES = LABELS[:3]
 #: Source-type colours: hues far from the stance colours, so no figure suggests a stance.
 SOURCE_TYPE_COLOURS = {"social": "#8C8C8C", "recap": "#C9B458", "forum": "#9467BD", "policy": "#000000",
                        "news": "#8C564B", "blog": "#E377C2", "newsletter": "#4FB9C9"}
-#: The note under every figure (its text, naming the former ``pipeline/report.py``, is part of the committed PNGs).
-SOURCE_NOTE = "Source: data/debate.duckdb ({view}), built by `dvc repro`; figure by pipeline/report.py."
+#: The note under every figure: where its numbers come from.
+SOURCE_NOTE = "Source: data/debate.duckdb ({view}), built by `dvc repro`; figure by pipeline/report/figures.py."
 
 
 def _plt():

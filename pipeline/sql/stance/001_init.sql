@@ -1,4 +1,4 @@
--- 001: stance predictions (issue #4). Filled by pipeline/stance.py.
+-- 001: stance predictions (issue #4). Filled by pipeline/stance/stage.py.
 
 -- One row per document of the corpus (reserved documents included): the most
 -- probable label. The probabilities are in long form below, one row per label of

@@ -103,12 +103,12 @@ def main() -> None:
         tmp = Path(tmp)
         rest = sample_clean_db(CLEAN_DB, tmp / "clean.duckdb", args.docs)
         t0 = time.perf_counter()
-        first = embed.run(params, relevance, clean_db=tmp / "clean.duckdb", out_db=tmp / "embed.duckdb",
+        first = embed.run(params, relevance, enc, clean_db=tmp / "clean.duckdb", out_db=tmp / "embed.duckdb",
                           cache_file=tmp / "cache.duckdb", progress=False)
         t_first = time.perf_counter() - t0
         add_documents(CLEAN_DB, tmp / "clean.duckdb", rest[: max(1, args.docs // 100)])
         t0 = time.perf_counter()
-        second = embed.run(params, relevance, clean_db=tmp / "clean.duckdb", out_db=tmp / "embed.duckdb",
+        second = embed.run(params, relevance, enc, clean_db=tmp / "clean.duckdb", out_db=tmp / "embed.duckdb",
                            cache_file=tmp / "cache.duckdb", progress=False)
         t_second = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,7 +1,7 @@
 """Profile the slowest stage, ``embed`` (issue 7), and compare fixes in one run.
 
 1. **Profile.** pyinstrument over the stage's encoding path
-   (:func:`pipeline.embed.encode`) on a sample of narrative passages; prints
+   (:func:`pipeline.encoder.encode`) on a sample of narrative passages; prints
    where the time goes (share of the run in the transformer's ``Linear``
    layers, attention, tokenisation, the rest) and writes the full call tree
    to ``reports/profile_embed.html``.

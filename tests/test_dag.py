@@ -1,5 +1,6 @@
 """The DAG is exact: each stage's ``dvc.yaml`` deps cover every project module
-and SQL folder that its command imports or reads.
+and SQL folder that its command imports or reads, and its ``params`` name
+exactly the ``params.yaml`` sections its code loads.
 
 The imports are followed statically (``ast``), including imports inside
 functions, from the module that ``python -m pipeline.<stage>`` runs (a
@@ -110,6 +111,38 @@ def test_stage_deps_cover_its_imports(stage):
     used = closure(entry_module(spec["cmd"]))
     missing = sorted(p.relative_to(ROOT).as_posix() for p in used if not covered(p, deps))
     assert not missing, f"dvc.yaml stage {stage!r}: deps miss {missing}"
+
+
+def sections_loaded(files: set[Path]) -> set[str]:
+    """The ``params.yaml`` sections that ``load_params("<section>", include=(…))``
+    calls with literal arguments in ``files`` read."""
+    found: set[str] = set()
+    for path in files:
+        if path.suffix != ".py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = getattr(node.func, "id", getattr(node.func, "attr", None)) if isinstance(node, ast.Call) else None
+            if name == "load_params":
+                args = [a for a in node.args[:1] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                found |= {a.value for a in args}
+                for kw in node.keywords:
+                    if kw.arg == "include" and isinstance(kw.value, (ast.Tuple, ast.List)):
+                        found |= {e.value for e in kw.value.elts if isinstance(e, ast.Constant)}
+    return found
+
+
+#: Sections a stage's imports load in code the stage never runs: clean imports
+#: ``read_manifest`` from pipeline/scrape.py, whose ``main()`` loads ``scrape``.
+NOT_RUN = {"clean": {"scrape"}}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stage_params_name_the_sections_its_code_loads(stage):
+    """At section level (a stage that reads one key lists that key)."""
+    spec = DVC["stages"][stage]
+    listed = {(p if isinstance(p, str) else next(iter(p))).split(".")[0] for p in spec.get("params", [])}
+    loaded = sections_loaded(closure(entry_module(spec["cmd"]))) - NOT_RUN.get(stage, set())
+    assert loaded == listed, f"dvc.yaml stage {stage!r}: code loads {sorted(loaded)}, params list {sorted(listed)}"
 
 
 def test_closure_follows_lazy_and_package_imports(tmp_path):

@@ -136,7 +136,8 @@ def fit_stance(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, *, grid: Sequ
     on all labelled documents.
 
     Args:
-        F: ``(n, d + 1)`` :func:`feature_frame` of the labelled documents.
+        F: ``(n, d + 1)`` :func:`pipeline.stance.features.feature_frame` of
+            the labelled documents.
         y, groups: their labels and source files (length n).
 
     Returns:

@@ -58,9 +58,9 @@ from pipeline.stance.predict import predict_cached, prob_frame, write_long
 from pipeline.stance.zero_shot import description_vectors, zero_shot
 
 
-def cache_code(embed_model: str) -> str:
+def cache_code(encoder_model: str) -> str:
     """The ``code`` of the stance caches (:class:`pipeline.stage_cache.KeyedStore`):
-    sha256 (hex) over the encoder's model id (``embed.model`` spec), the
+    sha256 (hex) over the encoder's model id (``encoder.model`` spec), the
     source of the modules whose code shapes a cached result and the versions
     of the libraries that do.
 
@@ -78,7 +78,7 @@ def cache_code(embed_model: str) -> str:
     from pipeline.stance import features, model, predict
     from pipeline.stance import zero_shot as zero_shot_module
 
-    return fingerprint(pipeline.encoder.model_id(embed_model),
+    return fingerprint(pipeline.encoder.model_id(encoder_model),
                        modules=[features, model, predict, zero_shot_module, pipeline.encoder],
                        packages=["scikit-learn", "numpy", "scipy", "torch", "sentence-transformers", "skops"])
 

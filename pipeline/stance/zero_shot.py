@@ -43,7 +43,7 @@ def zero_shot(X: np.ndarray, descriptions: dict[str, str], encoder: Any, *, temp
 def description_vectors(texts: Sequence[str], model: str, threads: int = 0) -> np.ndarray:
     """``(n_labels, d)`` float32, unit-norm embeddings of the label
     descriptions ``texts`` (in their order) with the encoder ``model`` (an
-    ``embed.model`` spec; ``threads`` torch threads, 0 = torch's default)."""
+    ``encoder.model`` spec; ``threads`` torch threads, 0 = torch's default)."""
     from pipeline.encoder import encode, load_encoder
 
     return encode(load_encoder(model, threads=threads), list(texts))

@@ -36,7 +36,7 @@ CREATE TABLE documents (
     content_sha256  VARCHAR NOT NULL,    -- sha256 of text
     duplicate_of    VARCHAR,             -- canonical doc_id (first seen), or NULL
     duplicate_kind  VARCHAR,             -- 'exact' or 'near' (MinHash), or NULL
-    relevance       DOUBLE NOT NULL,     -- 0..1, clean.relevance query in params.yaml
+    relevance       DOUBLE NOT NULL,     -- 0..1, the relevance query of params.yaml
     relevance_terms VARCHAR[] NOT NULL,  -- the query phrases that matched
     is_relevant     BOOLEAN NOT NULL,    -- relevance >= threshold
     n_records       INTEGER NOT NULL,    -- source records merged into this document (usually 1)

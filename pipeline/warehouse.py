@@ -87,25 +87,30 @@ def connect(path: Path | str = WAREHOUSE_FILE, *, read_only: bool = True,
             :func:`build`; analysts' own tables go to
             :func:`pipeline.workspace.open_notes`).
         attach: more databases to ATTACH read-only, by alias (a stage
-            reading ``embed.duckdb`` with ``{"clean": CLEAN_DB}``).
+            reading ``embed.duckdb`` with ``{"clean": CLEAN_DB}``), on a
+            read-only or a writable connection.
 
     Raises:
         FileNotFoundError: ``read_only`` and the file, or one to attach, does
             not exist yet (run ``make run`` first).
     """
-    for other in (attach or {}).values():
+    others = dict(attach or {})
+    for other in others.values():
         if not Path(other).exists():
             raise FileNotFoundError(f"{other}: no such database yet; run `make run` (or `dvc repro`) first")
     if not read_only or str(path) == ":memory:":
-        return duckdb.connect(str(path), read_only=read_only and str(path) != ":memory:")
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such database yet; run `make run` (or `dvc repro`) first")
-    alias = "ro_" + re.sub(r"\W", "_", path.stem)
-    con = duckdb.connect()
-    for name, file in ((alias, path), *(attach or {}).items()):
+        con = duckdb.connect(str(path))
+    else:
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such database yet; run `make run` (or `dvc repro`) first")
+        alias = "ro_" + re.sub(r"\W", "_", path.stem)
+        others = {alias: path, **others}
+        con = duckdb.connect()
+    for name, file in others.items():
         con.execute(f"ATTACH '{str(file).replace(chr(39), chr(39) * 2)}' AS {name} (READ_ONLY)")
-    con.execute(f"USE {alias}")
+    if read_only and str(path) != ":memory:":
+        con.execute(f"USE {alias}")
     return con
 
 

@@ -95,14 +95,9 @@ def open_notes(path: Path | str | None = None, *, warehouse_path: Path | str | N
     Raises:
         FileNotFoundError: the warehouse does not exist yet.
     """
-    wh = Path(warehouse_path or WAREHOUSE_FILE)
-    if not wh.exists():
-        raise FileNotFoundError(f"{wh}: no such database yet; run `make run` (or `dvc repro`) first")
     notes = Path(path or NOTES_FILE)
     notes.parent.mkdir(parents=True, exist_ok=True)
-    con = warehouse.connect(notes, read_only=False)
-    con.execute(f"ATTACH '{str(wh).replace(chr(39), chr(39) * 2)}' AS debate (READ_ONLY)")
-    return con
+    return warehouse.connect(notes, read_only=False, attach={"debate": Path(warehouse_path or WAREHOUSE_FILE)})
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:

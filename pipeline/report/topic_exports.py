@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
+from pipeline.report.cells import _month_label
 
 #: Sources listed per topic, and representative passages per topic in the CSV.
 N_SOURCES = 3
@@ -27,7 +28,7 @@ N_PASSAGES = 3
 
 def _month_str(value: Any) -> str | None:
     """``YYYY-MM`` of a date, or ``None`` for a missing one (``None``, ``NaT``)."""
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m")
+    return None if value is None or pd.isna(value) else _month_label(value)
 
 
 def _snippet(text: str, limit: int = 280) -> str:

@@ -30,9 +30,10 @@ from tqdm import tqdm
 
 from pipeline import warehouse
 from pipeline.config import CLEAN_CACHE_DIR, CLEAN_DB, METRICS_DIR, SQL_DIR, load_params
-from pipeline.dedup import find_duplicates, signatures
+from pipeline.dedup import find_copies, find_duplicates, signatures
 from pipeline.documents import Document, Normaliser, resolve_native_ids
 from pipeline.normalise import clean_text
+from pipeline.privacy import load_organisation_handles
 from pipeline.relevance import RelevanceQuery
 from pipeline.scrape import read_manifest
 from pipeline.sources import Reject, load_sources, make_reader
@@ -87,7 +88,7 @@ def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path 
     paths and bytes of the source's input files (``Reader.inputs``: its
     files and side files such as an author lookup, or the scrape manifest of
     a web source), the params in their order, the pseudonym salt from the
-    environment, the code of the clean stage, its readers and
+    environment, the organisation handles kept, the code of the clean stage, its readers and
     ``pipeline/config.py``, and the versions of the libraries that shape the
     text (trafilatura, py3langid, datasketch, ...). Not covered: dateutil
     fills a date's missing year from the day of the run, so a cached source
@@ -104,6 +105,7 @@ def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path 
     # json.dumps keeps the order of the params (the relevance terms' order is
     # the order of documents.relevance_terms)
     return fingerprint(spec, json.dumps(params, default=str), hashlib.sha256(salt.encode()).hexdigest(),
+                       sorted(load_organisation_handles()),
                        files=reader.inputs(), root=reader.root,
                        modules=[sys.modules[__name__], pipeline.documents, pipeline.normalise, pipeline.relevance,
                                 pipeline.dedup, pipeline.config, Path(pipeline.sources.__file__).parent],
@@ -160,13 +162,28 @@ def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: li
     for doc, (canonical, kind) in zip(docs, twins):
         if canonical is not None:
             doc.duplicate_of, doc.duplicate_kind = docs[canonical].doc_id, kind
+    # copy-paste campaigns among the rest: one account (the author of a social post; a
+    # subreddit or a docket commenter is not one), one text, many replies
+    rest = [i for i, (canonical, _) in enumerate(twins) if canonical is None]
+    copies = find_copies([docs[i].author if docs[i].source_type == "social" else None for i in rest],
+                         [docs[i].text for i in rest],
+                         min_words=dedup["copy_min_words"])
+    for i, first in zip(rest, copies):
+        if first is not None:
+            docs[i].duplicate_of, docs[i].duplicate_kind = docs[rest[first]].doc_id, "copy"
+    n_copies: dict[str, int] = {}
+    for doc in docs:
+        if doc.duplicate_of:
+            n_copies[doc.duplicate_of] = n_copies.get(doc.duplicate_of, 0) + 1
+    for doc in docs:
+        doc.n_copies = n_copies.get(doc.doc_id, 0)
     return docs, rejects
 
 
 DOC_COLUMNS = ["doc_id", "source", "source_file", "native_id", "line", "platform", "source_type", "url",
                "title", "author", "outlet", "published_at", "date_precision", "lang", "text", "n_chars",
                "content_sha256", "duplicate_of", "duplicate_kind", "relevance", "relevance_terms",
-               "is_relevant", "n_records", "raw_sha256", "ingested_at"]
+               "is_relevant", "n_records", "n_copies", "raw_sha256", "ingested_at"]
 REJECT_COLUMNS = ["source", "source_file", "native_id", "line", "reason", "detail", "raw_sha256"]
 MANIFEST_COLUMNS = ["source", "kind", "url", "final_url", "status", "fetched_at", "content_type",
                     "sha256", "path", "bytes", "error"]
@@ -230,7 +247,7 @@ def main(argv: list[str] | None = None) -> None:
         record["n_chars"] = len(record["text"])
         print(json.dumps(record, ensure_ascii=False, indent=2))
         return
-    params = load_params("clean", include=("relevance",))
+    params = load_params("clean", include=("relevance", "privacy"))
     manifest = read_manifest()
     docs, rejects = clean(load_sources(), params, manifest=manifest, cache_dir=CLEAN_CACHE_DIR)
     with warehouse.build(CLEAN_DB, SQL_DIR / "clean", fresh=True) as con:

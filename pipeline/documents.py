@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from pipeline.normalise import clean_text, parse_date, pseudonymise
+from pipeline.normalise import clean_text, parse_date, pseudonymise, strip_status_ids
+from pipeline.privacy import load_organisation_handles
 from pipeline.sources import RawRecord, Reject
 
 LOG = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Document:
     content_sha256: str
     raw_sha256: str
     n_records: int = 1
+    n_copies: int = 0
     duplicate_of: str | None = None
     duplicate_kind: str | None = None
     relevance: float = 0.0
@@ -127,12 +129,16 @@ class Normaliser:
     salt: str
     keep_handles: frozenset[str]
     identifier: LanguageIdentifier
+    strip_status_ids: bool = False
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Normaliser:
-        """Build from the ``clean`` params section; the pseudonym salt comes
-        from the environment variable named by ``pseudonymise.salt_env``,
-        else ``pseudonymise.salt``."""
+        """Build from the ``clean`` params section (with the shared ``privacy``
+        section where given); the pseudonym salt comes from the environment
+        variable named by ``pseudonymise.salt_env``, else
+        ``pseudonymise.salt``; the kept accounts from
+        ``corpora/organisation_handles.yaml`` (a broken file raises
+        :class:`pipeline.config.ConfigError` naming the entry)."""
         pseudo = params["pseudonymise"]
         day = lambda s: dt.datetime.fromisoformat(str(s)).replace(tzinfo=dt.UTC)  # noqa: E731
         return cls(
@@ -140,8 +146,9 @@ class Normaliser:
             latest=day(params["latest_date"]),
             lang_max_chars=int(params["lang_max_chars"]),
             salt=os.environ.get(pseudo["salt_env"], "") or str(pseudo["salt"]),
-            keep_handles=frozenset(h.lower() for h in pseudo.get("keep_handles", [])),
+            keep_handles=load_organisation_handles(),
             identifier=language_identifier(params["languages"]),
+            strip_status_ids=bool(params.get("privacy", {}).get("strip_status_ids", False)),
         )
 
     def __call__(self, rec: RawRecord, spec: dict[str, Any]) -> tuple[Document | None, list[Reject]]:
@@ -162,12 +169,16 @@ class Normaliser:
         if not text:
             return None, [Reject(rec.source, rec.source_file, "no_text", f"{where}: no text after cleaning",
                                  native_id=rec.native_id, line=rec.line, raw_sha256=rec.raw_sha256)]
-        author, url = rec.author, rec.url
+        author, url, native_id = rec.author, rec.url, rec.native_id
         if spec["pseudonymise"]:
-            text = pseudonymise(text, salt=self.salt, keep=self.keep_handles)
-            title = pseudonymise(title, salt=self.salt, keep=self.keep_handles)
-            author = pseudonymise(author, salt=self.salt, keep=self.keep_handles, handle_field=True)
-            url = pseudonymise(url, salt=self.salt, keep=self.keep_handles)
+            # Every text field with one salted mapping (docs/privacy.md); the author is a
+            # handle field only in social sources (elsewhere "reddit", "AABA" are names).
+            text, title, url, native_id = (pseudonymise(v, salt=self.salt, keep=self.keep_handles)
+                                           for v in (text, title, url, native_id))
+            author = pseudonymise(author, salt=self.salt, keep=self.keep_handles,
+                                  handle_field=spec["source_type"] == "social")
+        if self.strip_status_ids:
+            text, title, url, native_id = (strip_status_ids(v, salt=self.salt) for v in (text, title, url, native_id))
         published, precision = None, None
         for raw in rec.extra.get("dates", [rec.date_raw]):
             value, prec, problem = parse_date(raw, earliest=self.earliest, latest=self.latest)
@@ -183,10 +194,10 @@ class Normaliser:
         # A language given by the source (a tweet's ``lang``) wins over detection.
         lang = rec.lang_hint or self.identifier.classify(text[: self.lang_max_chars])[0]
         return Document(
-            doc_id=doc_id_for(rec.source, rec.source_file, rec.native_id),
+            doc_id=doc_id_for(rec.source, rec.source_file, native_id),  # of the pseudonymised id: no dictionary attack
             source=rec.source,
             source_file=rec.source_file,
-            native_id=rec.native_id,
+            native_id=native_id,
             line=rec.line,
             platform=spec["platform"],
             source_type=spec["source_type"],

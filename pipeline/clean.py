@@ -101,7 +101,7 @@ def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path 
     import pipeline.sources
 
     reader = make_reader(spec, **({"root": root} if root else {}))
-    salt = os.environ.get(params["pseudonymise"]["salt_env"], "")
+    salt = os.environ.get(params["privacy"]["salt_env"], "")
     # json.dumps keeps the order of the params (the relevance terms' order is
     # the order of documents.relevance_terms)
     return fingerprint(spec, json.dumps(params, default=str), hashlib.sha256(salt.encode()).hexdigest(),

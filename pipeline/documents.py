@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from pipeline.normalise import clean_text, parse_date, pseudonymise, strip_status_ids
-from pipeline.privacy import load_organisation_handles
+from pipeline.privacy import load_organisation_handles, pseudonym_salt
 from pipeline.sources import RawRecord, Reject
 
 LOG = logging.getLogger(__name__)
@@ -135,20 +135,18 @@ class Normaliser:
     def from_params(cls, params: dict[str, Any]) -> Normaliser:
         """Build from the ``clean`` params section (with the shared ``privacy``
         section where given); the pseudonym salt comes from the environment
-        variable named by ``pseudonymise.salt_env``, else
-        ``pseudonymise.salt``; the kept accounts from
+        variable named by ``privacy.salt_env``, else ``privacy.salt``; the kept accounts from
         ``corpora/organisation_handles.yaml`` (a broken file raises
         :class:`pipeline.config.ConfigError` naming the entry)."""
-        pseudo = params["pseudonymise"]
         day = lambda s: dt.datetime.fromisoformat(str(s)).replace(tzinfo=dt.UTC)  # noqa: E731
         return cls(
             earliest=day(params["earliest_date"]),
             latest=day(params["latest_date"]),
             lang_max_chars=int(params["lang_max_chars"]),
-            salt=os.environ.get(pseudo["salt_env"], "") or str(pseudo["salt"]),
+            salt=pseudonym_salt(params["privacy"]),
             keep_handles=load_organisation_handles(),
             identifier=language_identifier(params["languages"]),
-            strip_status_ids=bool(params.get("privacy", {}).get("strip_status_ids", False)),
+            strip_status_ids=bool(params["privacy"].get("strip_status_ids", False)),
         )
 
     def __call__(self, rec: RawRecord, spec: dict[str, Any]) -> tuple[Document | None, list[Reject]]:

@@ -16,6 +16,7 @@ CLI:
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections import Counter
@@ -26,7 +27,7 @@ import duckdb
 import yaml
 
 from pipeline.config import ORGANISATION_HANDLES_FILE, REPORTS_DIR, WAREHOUSE_FILE, ConfigError
-from pipeline.normalise import raw_handles
+from pipeline.normalise import pseudonymise, raw_handles, strip_status_ids
 
 #: Files under reports/ that hold text (figures are PNG; their labels come from the warehouse).
 TEXT_SUFFIXES = frozenset({".md", ".csv", ".json", ".html", ".txt", ".svg", ".tsv"})
@@ -61,6 +62,39 @@ def load_organisation_handles(path: Path = ORGANISATION_HANDLES_FILE) -> frozens
             raise ConfigError(f"{where}: handle listed twice")
         seen.add(name.lower())
     return frozenset(seen)
+
+
+def pseudonym_salt(privacy: dict) -> str:
+    """The pseudonym salt: the environment variable named by ``privacy.salt_env``
+    if set and not empty, else ``privacy.salt`` (params.yaml)."""
+    return os.environ.get(str(privacy["salt_env"]), "") or str(privacy["salt"])
+
+
+@dataclass(frozen=True)
+class StoredKeys:
+    """Maps a corpus ``native_id`` to the one the warehouse stores.
+
+    The clean stage pseudonymises native ids that hold a handle
+    (``https://x.com/<handle>/status/<id>``), and with
+    ``privacy.strip_status_ids`` also their status ids, so label files and
+    ``EVAL_RESERVED.tsv``, which use the corpus's own ids, are joined through
+    this mapping (the same transformation as
+    :class:`pipeline.documents.Normaliser`). Ids without a handle map to
+    themselves.
+    """
+
+    salt: str
+    keep: frozenset[str]
+    strip_ids: bool = False
+
+    @classmethod
+    def from_params(cls, privacy: dict) -> StoredKeys:
+        """From the ``privacy`` params section and corpora/organisation_handles.yaml."""
+        return cls(pseudonym_salt(privacy), load_organisation_handles(), bool(privacy.get("strip_status_ids", False)))
+
+    def __call__(self, native_id: str) -> str:
+        value = pseudonymise(native_id, salt=self.salt, keep=self.keep) or native_id
+        return strip_status_ids(value, salt=self.salt) if self.strip_ids else value
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def sources() -> list[dict]:
 @pytest.fixture
 def clean_params() -> dict:
     """The ``clean`` section of the real ``params.yaml``."""
-    return load_params("clean", include=("relevance",))
+    return load_params("clean", include=("relevance", "privacy"))
 
 
 def technews_body(url: str) -> str:

@@ -138,7 +138,7 @@ def test_strip_status_ids_keeps_no_post_id(tmp_path, sources, clean_params):
     lines = (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()[:40]
     (tmp_path / "demo/social").mkdir(parents=True)
     (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    params = dict(clean_params, privacy={"strip_status_ids": True})
+    params = dict(clean_params, privacy=dict(clean_params["privacy"], strip_status_ids=True))
     docs, _ = clean([spec_for(sources, "ainews_recaps")], params, manifest=[], root=tmp_path)
     status = re.compile(r"(?:x|twitter)\.com/\w+/status/(\w+)")
     ids = [m.group(1) for d in docs for v in (d.text, d.url, d.native_id) for m in status.finditer(v or "")]

@@ -61,7 +61,7 @@ def read_source(spec: dict[str, Any], params: dict[str, Any], root: Path | None
     """
     normalise = Normaliser.from_params(params)
     query = RelevanceQuery.from_params(params["relevance"])
-    reader = make_reader(spec, **({"root": root} if root else {}))
+    reader = make_reader(spec, dates=params.get("dates"), **({"root": root} if root else {}))
     read = tqdm(reader.read(), desc=f"read {spec['id']}", unit="rec", disable=None, leave=False)
     items = resolve_native_ids(list(read), merge=spec["merge_duplicate_ids"])
     docs: list[Document] = []
@@ -109,9 +109,9 @@ def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path 
                        files=reader.inputs(), root=reader.root,
                        modules=[sys.modules[__name__], pipeline.documents, pipeline.normalise, pipeline.relevance,
                                 pipeline.dedup, pipeline.config, Path(pipeline.sources.__file__).parent],
-                       packages=["trafilatura", "htmldate", "lxml", "charset-normalizer", "markdown-it-py",
-                                 "python-frontmatter", "python-dateutil", "jmespath", "py3langid", "datasketch",
-                                 "pyyaml"])
+                       packages=["trafilatura", "htmldate", "dateparser", "lxml", "charset-normalizer",
+                                 "markdown-it-py", "python-frontmatter", "python-dateutil", "jmespath", "py3langid",
+                                 "datasketch", "pyyaml"])
 
 
 def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: list[dict[str, Any]],
@@ -181,7 +181,7 @@ def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: li
 
 
 DOC_COLUMNS = ["doc_id", "source", "source_file", "native_id", "line", "platform", "source_type", "url",
-               "title", "author", "outlet", "published_at", "date_precision", "lang", "text", "n_chars",
+               "title", "author", "outlet", "published_at", "date_precision", "date_source", "lang", "text", "n_chars",
                "content_sha256", "duplicate_of", "duplicate_kind", "relevance", "relevance_terms",
                "is_relevant", "n_records", "n_copies", "raw_sha256", "ingested_at"]
 REJECT_COLUMNS = ["source", "source_file", "native_id", "line", "reason", "detail", "raw_sha256"]
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
             html, encoding = decode_bytes(args.file.read_bytes())
         except (OSError, DecodeError) as exc:
             sys.exit(f"{args.file}: {exc}")
-        record = extract_html(html, url=args.url)
+        record = extract_html(html, url=args.url, dates=load_params("clean").get("dates"))
         record.update(file=str(args.file), encoding=encoding, text=clean_text(record["text"], "plain"))
         record["n_chars"] = len(record["text"])
         print(json.dumps(record, ensure_ascii=False, indent=2))

@@ -46,6 +46,7 @@ class Document:
     outlet: str | None
     published_at: dt.datetime | None
     date_precision: str | None
+    date_source: str  # a key of pipeline.sources.dates.DATE_SOURCES; "none" when undated
     lang: str | None
     text: str
     n_chars: int
@@ -156,7 +157,9 @@ class Normaliser:
             ``(document, rejects)``: document is ``None`` when no text is
             left after cleaning (then rejects holds a ``no_text`` row); a
             refused date gives a ``bad_date`` row while the document is kept
-            with its date from the source's window or NULL.
+            with its date from the source's window or NULL. Of a merged
+            record's dates the earliest is kept; ``date_source`` says how the
+            kept date was found (``date_window``, ``none`` when undated).
         """
         rejects: list[Reject] = []
         where = f"{rec.source_file}:{rec.line}" if rec.line else rec.source_file
@@ -177,7 +180,7 @@ class Normaliser:
                                   handle_field=spec["source_type"] == "social")
         if self.strip_status_ids:
             text, title, url, native_id = (strip_status_ids(v, salt=self.salt) for v in (text, title, url, native_id))
-        published, precision = None, None
+        published, precision, date_source = None, None, "none"
         for raw in rec.extra.get("dates", [rec.date_raw]):
             value, prec, problem = parse_date(raw, earliest=self.earliest, latest=self.latest)
             if problem:
@@ -185,10 +188,11 @@ class Normaliser:
                                       native_id=rec.native_id, line=rec.line, raw_sha256=rec.raw_sha256))
             elif value is not None and (published is None or value < published):
                 published, precision = value, rec.date_precision or prec
+                date_source = rec.date_source or "record_field"
         if published is None and spec.get("date_window"):
             start = dt.date.fromisoformat(str(spec["date_window"][0]))
             published = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC)
-            precision = "window"
+            precision, date_source = "window", "date_window"
         # A language given by the source (a tweet's ``lang``) wins over detection.
         lang = rec.lang_hint or self.identifier.classify(text[: self.lang_max_chars])[0]
         return Document(
@@ -205,6 +209,7 @@ class Normaliser:
             outlet=rec.outlet or spec.get("outlet") or _host(url),
             published_at=published,
             date_precision=precision,
+            date_source=date_source,
             lang=lang,
             text=text,
             n_chars=len(text),

@@ -16,6 +16,8 @@ import lxml.html
 from dateutil import parser as date_parser
 from markdown_it import MarkdownIt
 
+from pipeline.sources.dates import date_parts
+
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
@@ -27,7 +29,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\u
 _ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
-_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
 _EPOCH = re.compile(r"^\d{9,13}(\.\d+)?$")
 
 
@@ -119,11 +120,15 @@ def clean_text(text: str, text_format: str) -> str:
 
 def parse_date(raw: str | None, *, earliest: dt.datetime, latest: dt.datetime
                ) -> tuple[dt.datetime | None, str | None, str | None]:
-    """Parse a date in any common format to a UTC timestamp.
+    """Parse a date in any common format to a UTC timestamp, with the
+    precision the string really gives.
 
     Accepts ISO 8601, RFC 2822 (``Mon Feb 03 23:59:58 +0000 2025``), free
     text that dateutil understands, and epoch seconds or milliseconds (9–13
-    digits). Naive times are taken as UTC.
+    digits). Naive times are taken as UTC. A missing day or month is the
+    first (``2025-07`` → 2025-07-01 at precision ``month``, ``2019`` →
+    2019-01-01 at ``year``), found by parsing with two different defaults
+    (:func:`pipeline.sources.dates.date_parts`); dateutil alone filled them from the day of the run.
 
     Args:
         raw: the date string as found, or ``None``.
@@ -132,9 +137,10 @@ def parse_date(raw: str | None, *, earliest: dt.datetime, latest: dt.datetime
 
     Returns:
         ``(timestamp, precision, problem)``: timestamp is an aware UTC
-        datetime, precision ``time`` when a time of day was given, else
-        ``day``; problem is ``None`` or a message saying why the date was
-        refused (then timestamp and precision are ``None``).
+        datetime; precision ``time`` (a time of day was given, or epoch),
+        ``day``, ``month`` or ``year``; problem is ``None`` or a message
+        saying why the date was refused (no year, unparseable, implausible;
+        then timestamp and precision are ``None``).
     """
     if raw is None or not str(raw).strip():
         return None, None, None
@@ -144,12 +150,7 @@ def parse_date(raw: str | None, *, earliest: dt.datetime, latest: dt.datetime
             seconds = float(raw) / (1000 if len(raw.split(".")[0]) > 11 else 1)
             value, precision = dt.datetime.fromtimestamp(seconds, dt.UTC), "time"
         else:
-            try:
-                value = date_parser.parse(raw)
-            except (ValueError, OverflowError):
-                # free text around a date ("2025-01-29T10:01:55 (UTC -03:00)")
-                value = date_parser.parse(raw, fuzzy=True)
-            precision = "time" if _TIME_OF_DAY.search(raw) else "day"
+            value, precision = date_parts(raw)
     except (ValueError, OverflowError, date_parser.ParserError) as exc:
         return None, None, f"unparseable date {raw!r}: {exc}"
     value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

@@ -62,6 +62,7 @@ def documents() -> pd.DataFrame:
                      "source_file": f"demo/{source}.jsonl", "native_id": native_id, "line": len(rows) + 1,
                      "platform": platform, "source_type": source_type, "url": url, "title": text[:60],
                      "author": None, "outlet": outlet, "published_at": published, "date_precision": precision,
+                     "date_source": {"window": "date_window", None: "none"}.get(precision, "record_field"),
                      "lang": lang, "text": text, "n_chars": len(text),
                      "content_sha256": hashlib.sha256(text.encode()).hexdigest(), "duplicate_of": duplicate_of,
                      "duplicate_kind": "exact" if duplicate_of else None, "relevance": 0.9 if relevant else 0.1,

@@ -61,10 +61,11 @@ class FileReader(Reader):
         raise NotImplementedError
 
     def record(self, path: Path, text: str, sha: str, meta: dict[str, str | None]) -> RawRecord:
-        """Build the record; the date falls back to one in the file name."""
-        date, precision = meta.get("date"), None
+        """Build the record; the date falls back to one in the file name.
+        ``meta["date_source"]`` says how a date not from a field was found."""
+        date, precision, source = meta.get("date"), None, meta.get("date_source") if meta.get("date") else None
         if not date and (found := date_from_filename(path.name)):
-            date, precision = found
+            (date, precision), source = found, "file_name"
         return RawRecord(
             source=self.source,
             source_file=self.rel(path),
@@ -78,6 +79,7 @@ class FileReader(Reader):
             outlet=meta.get("outlet") or self.spec.get("outlet"),
             date_raw=date,
             date_precision=precision,
+            date_source=source,
         )
 
 
@@ -108,8 +110,10 @@ class MarkdownDirReader(FileReader):
             # a saved web page with a .md name: extract it as HTML, not as markdown
             from pipeline.sources.html import extract_html
 
-            page = extract_html(content, url=meta.get("url"))
-            meta = {**{k: page.get(k) for k in ("title", "author", "date", "url")},
+            page = extract_html(content, url=meta.get("url"), dates=self.dates)
+            if meta.get("date"):  # the front matter's date wins: a record field
+                page["date_source"] = None
+            meta = {**{k: page.get(k) for k in ("title", "author", "date", "url", "date_source")},
                     **{k: v for k, v in meta.items() if v}}
             return dataclasses.replace(self.record(path, page["text"], sha, meta), text_format="plain")
         return self.record(path, content, sha, meta)

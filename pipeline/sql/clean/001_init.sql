@@ -29,7 +29,8 @@ CREATE TABLE documents (
     author          VARCHAR,             -- a handle (pseudonymised) in social sources, else a name
     outlet          VARCHAR,
     published_at    TIMESTAMPTZ,         -- UTC
-    date_precision  VARCHAR,             -- time, day, month or window
+    date_precision  VARCHAR,             -- time, day, month, year or window
+    date_source     VARCHAR NOT NULL,    -- how published_at was found: pipeline/sources/dates.py DATE_SOURCES
     lang            VARCHAR,             -- ISO 639-1, detected (py3langid)
     text            VARCHAR NOT NULL,    -- clean main text; paragraphs separated by a blank line
     n_chars         INTEGER NOT NULL,

@@ -6,7 +6,9 @@ Reads the ``corpus`` view of ``data/stages/clean.duckdb`` and writes
 Embeddings are cached in ``data/cache/embeddings.duckdb`` by (model, sha256 of
 the passage text), so a re-run embeds only new or changed passages. The cache
 is committed every ``embed.chunk_size`` passages: a killed run keeps what it
-had embedded.
+had embedded. The cache is written in a copy and swapped in at each commit
+(:class:`pipeline.encoder.EmbeddingCache`), so a reader holding it never
+blocks the stage.
 
 Vectors come from sentence-transformers with ``normalize_embeddings=True``
 (unit L2 norm, so a dot product is the cosine similarity). The default model

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -245,7 +247,17 @@ def vectors_to_arrow(vectors: np.ndarray) -> pa.FixedSizeListArray:
 
 
 class EmbeddingCache:
-    """Vectors by (model, sha256 of text) in a DuckDB file.
+    """Vectors by (model, sha256 of text) in a DuckDB file, never written in place.
+
+    The cache is written in a copy, ``<name>.tmp-<pid>`` in the same folder,
+    and swapped in with ``os.replace`` by :meth:`commit` (after each chunk of
+    :meth:`fill`) and :meth:`close` (issue 16). So a reader that holds the
+    file open (a notebook; DuckDB locks a file it opens) never blocks a
+    stage, and keeps its snapshot; a killed run leaves the last committed
+    file, and its copy is deleted by the next run
+    (:func:`pipeline.warehouse.remove_stale_copies`). A ``<name>.wal`` left
+    by a writer killed in place (versions before the copy) is replayed into
+    the copy and removed, so it never faces a newer file.
 
     Args:
         path: the cache file (created if missing).
@@ -257,14 +269,48 @@ class EmbeddingCache:
     """
 
     def __init__(self, path: Path, model: str, dimensions: int) -> None:
+        from pipeline.warehouse import remove_stale_copies
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(path))
+        remove_stale_copies(path)
+        self.path = path
+        self.tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
         self.model = model
         self.dimensions = dimensions
         self.table = f"vectors_{dimensions}"
+        self.con = self._open_copy()
         self.con.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (model VARCHAR NOT NULL, "
                          f"text_sha256 VARCHAR NOT NULL, vector FLOAT[{dimensions}] NOT NULL, "
                          "PRIMARY KEY (model, text_sha256))")
+
+    def _open_copy(self) -> duckdb.DuckDBPyConnection:
+        """Copy the cache (and a leftover WAL) to :attr:`tmp` and open the copy."""
+        wal, tmp_wal = self.path.with_name(self.path.name + ".wal"), self.tmp.with_name(self.tmp.name + ".wal")
+        self.tmp.unlink(missing_ok=True)
+        tmp_wal.unlink(missing_ok=True)
+        if self.path.exists():
+            shutil.copyfile(self.path, self.tmp)
+            if wal.exists():
+                shutil.copyfile(wal, tmp_wal)
+        try:
+            con = duckdb.connect(str(self.tmp))
+        except duckdb.Error as exc:  # a WAL of another file: the cache as of its last checkpoint
+            print(f"{wal}: not replayed ({exc})")
+            tmp_wal.unlink(missing_ok=True)
+            con = duckdb.connect(str(self.tmp))
+        wal.unlink(missing_ok=True)
+        return con
+
+    def commit(self, *, reopen: bool = True) -> None:
+        """Checkpoint and close the copy, swap it in for the cache file
+        (``os.replace``, after an fsync) and, with ``reopen``, start a new copy."""
+        self.con.execute("CHECKPOINT")
+        self.con.close()
+        with open(self.tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self.tmp, self.path)
+        if reopen:
+            self.con = self._open_copy()
 
     def missing(self, shas: Sequence[str]) -> set[str]:
         """The keys among ``shas`` that have no vector yet."""
@@ -293,7 +339,7 @@ class EmbeddingCache:
              progress: bool = False, desc: str = "embed") -> int:
         """Embed the texts (``{sha256: text}``) that have no vector yet,
         longest first (sha256 breaks ties: a fixed batch order), committing
-        each chunk of ``chunk_size`` before the next starts.
+        (:meth:`commit`) each chunk of ``chunk_size`` before the next starts.
 
         Args:
             model: the encoder, or a function without arguments that loads
@@ -311,6 +357,8 @@ class EmbeddingCache:
             for start in range(0, len(order), chunk_size):
                 keys = order[start:start + chunk_size]
                 self.put(keys, encode(model, [texts[k] for k in keys], batch_size=batch_size))
+                if start + chunk_size < len(order):
+                    self.commit()
                 bar.update(len(keys))
         return len(order)
 
@@ -336,6 +384,5 @@ class EmbeddingCache:
         return arrow_vectors(table)
 
     def close(self) -> None:
-        """Checkpoint and close the file."""
-        self.con.execute("CHECKPOINT")
-        self.con.close()
+        """Swap the copy in (:meth:`commit`) and close it."""
+        self.commit(reopen=False)

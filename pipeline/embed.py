@@ -1,7 +1,9 @@
 """Stage ``embed``: cut the corpus into passages and embed the narrative ones.
 
-Reads the ``corpus`` view of ``data/stages/clean.duckdb`` and writes
-``data/stages/embed.duckdb`` with the tables ``passages`` and ``embeddings``.
+Reads the ``corpus`` view and ``document_records`` of
+``data/stages/clean.duckdb`` and writes ``data/stages/embed.duckdb`` with the
+tables ``passages`` (each citing its own record's URL and date) and
+``embeddings``.
 
 Embeddings are cached in ``data/cache/embeddings.duckdb`` by (model, sha256 of
 the passage text), so a re-run embeds only new or changed passages. The cache
@@ -59,6 +61,34 @@ def read_corpus(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     return con.execute("SELECT doc_id, source_type, text FROM corpus ORDER BY doc_id").fetchall()
 
 
+def read_breaks(con: duckdb.DuckDBPyConnection) -> dict[str, list[int]]:
+    """doc_id → the record starts of each merged ``corpus`` document (offsets
+    in its text that no passage may cross); single-record documents are left out."""
+    rows = con.execute("""
+        SELECT doc_id, list(DISTINCT char_start ORDER BY char_start)
+        FROM document_records JOIN corpus USING (doc_id)
+        WHERE n_records > 1 AND char_start IS NOT NULL GROUP BY doc_id""").fetchall()
+    return {doc_id: starts for doc_id, starts in rows}
+
+
+def cite_records(con: duckdb.DuckDBPyConnection, clean_db: Path) -> None:
+    """Give every passage its own record's ``record_idx``, ``url`` and
+    ``published_at`` (``002_passage_citations.sql``): the first record of
+    ``clean_db``'s ``document_records`` whose span holds the passage;
+    ``citable`` when there is one and it has a URL and a date."""
+    con.execute(f"ATTACH '{clean_db}' AS clean_db (READ_ONLY)")
+    con.execute("""
+        UPDATE passages SET record_idx = r.record_idx, url = r.url, published_at = r.published_at,
+                            citable = r.url IS NOT NULL AND r.published_at IS NOT NULL
+        FROM (SELECT p.passage_id, arg_min(r.record_idx, r.record_idx) AS record_idx,
+                     arg_min(r.url, r.record_idx) AS url, arg_min(r.published_at, r.record_idx) AS published_at
+              FROM passages p JOIN clean_db.document_records r
+                ON r.doc_id = p.doc_id AND r.char_start <= p.char_start AND p.char_end <= r.char_end
+              GROUP BY p.passage_id) r
+        WHERE passages.passage_id = r.passage_id""")
+    con.execute("DETACH clean_db")
+
+
 def write_tables(con: duckdb.DuckDBPyConnection, passages: Sequence[Passage], cache_file: Path,
                  model: str, dimensions: int) -> None:
     """Fill ``passages`` and ``embeddings`` (vectors copied from the cache)."""
@@ -83,11 +113,13 @@ def write_tables(con: duckdb.DuckDBPyConnection, passages: Sequence[Passage], ca
 
 def split_cached(docs: Sequence[tuple[str, str, str]], *, query: RelevanceQuery, pparams: PassageParams,
                  sentences: Any, params: dict[str, Any], relevance_params: dict[str, Any],
-                 cache_dir: Path | None, progress: bool = True, window: TokenWindow | None = None) -> list[Passage]:
+                 cache_dir: Path | None, progress: bool = True, window: TokenWindow | None = None,
+                 breaks: dict[str, list[int]] | None = None) -> list[Passage]:
     """:func:`pipeline.passages.split_corpus`, reusing the passages of
     documents split before.
 
-    A document's passages depend only on its id, source type and text, on the
+    A document's passages depend only on its id, source type, text and record
+    starts (``breaks``, :func:`read_breaks`), on the
     ``embed.passages`` and ``embed.spacy_model`` params, the relevance query,
     the encoder's tokenizer and window (model id, window size, tokenizer
     class and ``transformers``/``tokenizers`` versions) and the code, so they
@@ -102,6 +134,7 @@ def split_cached(docs: Sequence[tuple[str, str, str]], *, query: RelevanceQuery,
             (both part of the cache key).
         cache_dir: the store's folder, or ``None``.
         progress: show a progress bar over the documents split now.
+        breaks: doc_id → record starts no passage may cross (:func:`read_breaks`).
 
     Returns:
         Passages, documents in the order of ``docs``.
@@ -116,12 +149,14 @@ def split_cached(docs: Sequence[tuple[str, str, str]], *, query: RelevanceQuery,
                        modules=[pipeline.passages, pipeline.relevance],
                        packages=["spacy", spacy_model, "transformers", "tokenizers"])
     store = KeyedStore(cache_dir, "passages", code)
-    keys = [hashlib.sha256(f"{d}\x1f{t}\x1f{x}".encode("utf-8", "surrogatepass")).hexdigest() for d, t, x in docs]
+    breaks = breaks or {}
+    keys = [hashlib.sha256(f"{d}\x1f{t}\x1f{x}{f'{chr(31)}{breaks[d]}' if d in breaks else ''}"
+                           .encode("utf-8", "surrogatepass")).hexdigest() for d, t, x in docs]
 
     def split(todo: list[int]) -> dict[int, list[Passage]]:
         by_doc: dict[str, list[Passage]] = {}
         for p in split_corpus(tqdm([docs[i] for i in todo], desc="passages", unit="doc", disable=not progress),
-                              query=query, params=pparams, sentences=sentences, window=window):
+                              query=query, params=pparams, sentences=sentences, window=window, breaks=breaks):
             by_doc.setdefault(p.doc_id, []).append(p)
         return {i: by_doc.get(docs[i][0], []) for i in todo}
 
@@ -160,9 +195,10 @@ def run(params: dict[str, Any], relevance_params: dict[str, Any], encoder_params
     window = load_window(encoder_params["model"])
     with warehouse.connect(clean_db, read_only=True) as con:
         docs = read_corpus(con)
+        breaks = read_breaks(con)
     passages = split_cached(docs, query=query, pparams=pparams, sentences=sentences, params=params,
                             relevance_params=relevance_params, cache_dir=passage_cache_dir, progress=progress,
-                            window=window)
+                            window=window, breaks=breaks)
     split_s = time.perf_counter() - started
     # word pieces the encoder would drop: 0 by construction (passages are cut to the window; issue 16)
     lengths = window.counts([p.text for p in passages])
@@ -186,6 +222,7 @@ def run(params: dict[str, Any], relevance_params: dict[str, Any], encoder_params
 
     with warehouse.build(out_db, SQL_DIR / "embed", fresh=True) as con:
         write_tables(con, passages, cache_file, mid, dimensions)
+        cite_records(con, clean_db)
         n_vectors = con.execute("SELECT count(*) FROM embeddings").fetchone()[0]
         n_narrative = con.execute("SELECT count(*) FROM passages WHERE in_narratives").fetchone()[0]
         if n_vectors != n_narrative:

@@ -8,7 +8,9 @@ one blank line between paragraphs in every reader). A paragraph longer than
 are packed greedily up to ``max_words``. Paragraphs shorter than
 ``min_words`` (headings, one-line asides) are merged with the next one, so a
 heading travels with the paragraph it introduces. A social post, a forum
-title and any text of at most ``max_words`` words is one passage.
+title and any text of at most ``max_words`` words is one passage. The
+records of a merged document (``document_records``) are hard breaks: no
+passage crosses one, so each passage cites its own record (``breaks``).
 
 The hard limit is the encoder's window (:class:`pipeline.encoder.TokenWindow`:
 its own tokenizer, ``max_seq_length`` word pieces with the special tokens;
@@ -41,7 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -207,7 +209,7 @@ class SentenceSplitter:
 
 
 def split_document(text: str, *, single: bool, params: PassageParams, sentences: SentenceSplitter | None,
-                   window: TokenWindow | None = None) -> list[tuple[int, int]]:
+                   window: TokenWindow | None = None, breaks: Sequence[int] = ()) -> list[tuple[int, int]]:
     """Passage spans of one document.
 
     Args:
@@ -221,10 +223,19 @@ def split_document(text: str, *, single: bool, params: PassageParams, sentences:
         window: the encoder's tokenizer and window; every span gets at most
             ``window.limit`` word pieces. ``None``: words only (as before
             issue 16; the encoder may truncate).
+        breaks: character offsets no passage may cross (the starts of a
+            merged document's records, ``document_records.char_start``):
+            the text between two breaks is split as a document of its own.
 
     Returns:
         ``[(char_start, char_end), ...]``, non-overlapping, in order.
     """
+    cuts = sorted({b for b in breaks if 0 < b < len(text)})
+    if cuts:
+        bounds = [0, *cuts, len(text)]
+        return [(a + s, a + e) for a, b in zip(bounds, bounds[1:])
+                for s, e in split_document(text[a:b], single=single, params=params, sentences=sentences,
+                                           window=window)]
     whole = _strip(text, 0, len(text))
     if whole[1] <= whole[0]:
         return []
@@ -352,19 +363,23 @@ def passages_for(doc_id: str, text: str, spans: list[tuple[int, int]], *, query:
 
 
 def split_corpus(docs: Iterable[tuple[str, str, str]], *, query: RelevanceQuery, params: PassageParams,
-                 sentences: SentenceSplitter | None, window: TokenWindow | None = None) -> Iterator[Passage]:
+                 sentences: SentenceSplitter | None, window: TokenWindow | None = None,
+                 breaks: Mapping[str, Sequence[int]] | None = None) -> Iterator[Passage]:
     """Passages of many documents.
 
     Args:
         docs: ``(doc_id, source_type, text)`` triples.
         query, params, sentences, window: as in :func:`split_document` and
             :func:`passages_for`.
+        breaks: doc_id → offsets no passage may cross (record starts of
+            merged documents); documents not in it have none.
 
     Yields:
         Passages, documents in input order.
     """
     for doc_id, source_type, text in docs:
         single = source_type in SINGLE_PASSAGE_TYPES
-        spans = split_document(text, single=single, params=params, sentences=sentences, window=window)
+        spans = split_document(text, single=single, params=params, sentences=sentences, window=window,
+                               breaks=(breaks or {}).get(doc_id, ()))
         post = single and word_count(text) <= 4 * params.max_words
         yield from passages_for(doc_id, text, spans, query=query, params=params, post=post)

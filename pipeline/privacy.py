@@ -4,7 +4,7 @@
 (the accounts pseudonymisation keeps, organisations only; each entry says why).
 :func:`scan_warehouse` and :func:`scan_reports` find raw handles (``@mentions``,
 X-like and Bluesky profile or status URLs; the rule of
-:func:`pipeline.normalise.find_handles`) that are neither a pseudonym nor a
+:func:`pipeline.pseudonyms.find_handles`) that are neither a pseudonym nor a
 listed organisation, in every text column of a DuckDB file or every text file
 under a folder. The end-to-end test runs both on the built warehouse and
 ``reports/``.
@@ -27,7 +27,7 @@ import duckdb
 import yaml
 
 from pipeline.config import ORGANISATION_HANDLES_FILE, REPORTS_DIR, WAREHOUSE_FILE, ConfigError
-from pipeline.normalise import pseudonymise, raw_handles, strip_status_ids
+from pipeline.pseudonyms import pseudonymise, raw_handles, strip_status_ids
 
 #: Files under reports/ that hold text (figures are PNG; their labels come from the warehouse).
 TEXT_SUFFIXES = frozenset({".md", ".csv", ".json", ".html", ".txt", ".svg", ".tsv"})

@@ -14,7 +14,8 @@ from pipeline import warehouse
 from pipeline.clean import clean, write_warehouse
 from pipeline.config import SQL_DIR
 from pipeline.documents import resolve_native_ids
-from pipeline.normalise import clean_text, pseudonym, pseudonymise
+from pipeline.normalise import clean_text
+from pipeline.pseudonyms import pseudonym, pseudonymise
 from pipeline.scrape import FetchPolicy, scrape
 from pipeline.sources import make_reader
 from tests.conftest import DEMO, spec_for

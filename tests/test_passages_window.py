@@ -28,7 +28,7 @@ def encoder():
 
 @pytest.fixture(scope="module")
 def docs(corpus_slice, sources):
-    params = load_params("clean", include=("relevance",))
+    params = load_params("clean", include=("relevance", "privacy"))
     subset = [s for s in sources if s["id"] in ("x_deepseek", "clippings", "ntia_open_weights")]
     out, _ = clean(subset, params, manifest=[], root=corpus_slice)
     return [d for d in out if d.duplicate_of is None]

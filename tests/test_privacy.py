@@ -14,8 +14,8 @@ import pytest
 from pipeline import warehouse
 from pipeline.clean import clean, write_warehouse
 from pipeline.config import SQL_DIR, ConfigError
-from pipeline.normalise import pseudonym, pseudonymise, raw_handles
 from pipeline.privacy import load_organisation_handles, scan_warehouse
+from pipeline.pseudonyms import pseudonym, pseudonymise, raw_handles
 from tests.conftest import DEMO, spec_for
 
 AINEWS = ("html/ainews/24-12-26-ainews-deepseek-v3-671b-finegrained-moe-trained-for-dollar55m-usd-of-compute"

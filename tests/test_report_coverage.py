@@ -33,7 +33,8 @@ def _doc(source: str, source_type: str, native_id: str, text: str, published: da
     text = " ".join(text.split())
     return {"doc_id": doc_id(source, native_id), "source": source, "source_file": f"demo/{source}", "line": line,
             "native_id": native_id, "platform": "web", "source_type": source_type, "url": None, "title": text[:60],
-            "author": None, "outlet": None, "published_at": published, "date_precision": precision, "lang": "en",
+            "author": None, "outlet": None, "published_at": published, "date_precision": precision,
+            "date_source": "date_window" if precision == "window" else "record_field", "lang": "en",
             "text": text, "n_chars": len(text), "content_sha256": hashlib.sha256(text.encode()).hexdigest(),
             "duplicate_of": None, "duplicate_kind": None, "relevance": 0.9, "relevance_terms": ["open-source"],
             "is_relevant": True, "n_records": 1, "raw_sha256": hashlib.sha256(native_id.encode()).hexdigest(),

@@ -38,18 +38,18 @@ def representatives(con: Any, keys: list[str], per_topic: int = 2) -> pd.DataFra
 
 
 def first_voices(con: Any, keys: list[str], per_topic: int = 2, min_probability: float = 0.5) -> pd.DataFrame:
-    """The earliest citable documents (single record, URL and date) in each
-    topic, among passages HDBSCAN itself put in the topic (``assignment =
+    """The earliest citable records (a passage whose own record has a URL
+    and a date) in each topic, among passages HDBSCAN itself put in the topic (``assignment =
     'cluster'``, membership ≥ ``min_probability``), not outliers reassigned
     to it (view ``report_first_voice_candidates``).
 
     Returns:
         Rows ``topic_key, doc_id, outlet, published_at, url, source_type,
-        rank`` (1 = earliest; ties by ``doc_id``) of the topics in ``keys``.
+        rank`` (1 = earliest; ties by ``doc_id``, ``url``) of the topics in ``keys``.
     """
     return workspace.query(con, """
         SELECT topic_key, doc_id, outlet, published_at, url, source_type,
-               row_number() OVER (PARTITION BY topic_key ORDER BY published_at, doc_id) AS rank
+               row_number() OVER (PARTITION BY topic_key ORDER BY published_at, doc_id, url) AS rank
         FROM report_first_voice_candidates WHERE probability >= ?
         QUALIFY rank <= ? ORDER BY topic_key, rank""", [min_probability, per_topic]).query("topic_key in @keys")
 
@@ -248,7 +248,8 @@ def earliest_section(con: Any, keys: list[str], min_membership: float) -> list[s
     ``keys`` (:func:`first_voices`, membership ≥ ``min_membership``)."""
     first = first_voices(con, keys, min_probability=min_membership)
     out = ["## 6. Earliest documents in this corpus", "",
-           "The earliest citable documents (single records with URL and date) among passages the clustering itself "
+           "The earliest citable records (a passage's own post, with URL and date) among passages the clustering "
+           "itself "
            f"put in each of the largest narratives (membership ≥ {min_membership:.1f}; "
            "view `passage_narratives`). *Earliest in this corpus* is not *first in the world*: each source "
            "covers its own period (section 1), and recap lines are dated by the post they paraphrase.", "",

@@ -22,6 +22,13 @@ LOG = logging.getLogger(__name__)
 #: A file that starts like an HTML document (doctype or <html>), whatever its name.
 _HTML_DOCUMENT = re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 
+def file_keys(path: Path) -> dict[str, str]:
+    """Keys about the file itself that ``fields`` expressions may use beside
+    the front matter: ``_file`` (the file name, e.g. ``2025-07-july.md``)
+    and ``_stem`` (without its suffix, e.g. ``NTIA-2023-0009-0125``)."""
+    return {"_file": path.name, "_stem": path.stem}
+
+
 #: Front-matter keys read when a source gives no ``fields`` mapping.
 DEFAULT_MARKDOWN_FIELDS = {
     "title": "title",
@@ -105,7 +112,8 @@ class MarkdownDirReader(FileReader):
             return self.reject(path, "parse_error", "front matter is not a mapping",
                                native_id=path.name, raw_sha256=sha)
         mapping = {**DEFAULT_MARKDOWN_FIELDS, **self.spec.get("fields", {})}
-        meta = apply_fields(mapping, metadata, strict=False)  # a field that is a mapping is left empty
+        # a field that is a mapping is left empty
+        meta = apply_fields(mapping, {**metadata, **file_keys(path)}, strict=False)
         if _HTML_DOCUMENT.match(content):
             # a saved web page with a .md name: extract it as HTML, not as markdown
             from pipeline.sources.html import extract_html
@@ -148,7 +156,8 @@ class TextDirReader(FileReader):
 
     ``author_lookup: {path, key, value}`` names a JSON list of objects whose
     ``key`` equals the file stem, giving the author (the NTIA docket's
-    ``comment_metadata.json``: ``ID`` → ``Commenter``).
+    ``comment_metadata.json``: ``ID`` → ``Commenter``). ``fields`` (``url``,
+    ``title``, ``date``, ``outlet``) are evaluated on :func:`file_keys`.
     """
 
     kinds = ("text_dir",)
@@ -168,4 +177,5 @@ class TextDirReader(FileReader):
         return self.files() + ([self.resolve(lookup["path"])] if lookup else [])
 
     def parse(self, path: Path, text: str, sha: str) -> RawRecord | Reject:
-        return self.record(path, text, sha, {"author": self.authors.get(path.stem)})
+        meta = apply_fields(self.spec.get("fields", {}), file_keys(path), strict=False)
+        return self.record(path, text, sha, {**meta, "author": meta.get("author") or self.authors.get(path.stem)})

@@ -37,6 +37,7 @@ EMBED_DB = STAGES_DIR / "embed.duckdb"
 TOPICS_DB = STAGES_DIR / "topics.duckdb"
 STANCE_DB = STAGES_DIR / "stance.duckdb"
 ACTORS_DB = STAGES_DIR / "actors.duckdb"
+NARRATIVES_DB = STAGES_DIR / "narratives.duckdb"
 #: Embedding cache keyed by (model, sha256 of passage text); survives re-runs.
 EMBED_CACHE_FILE = DATA_DIR / "cache" / "embeddings.duckdb"
 #: Per-stage result caches (pickle stores keyed by input digests; see pipeline/stage_cache.py).
@@ -59,6 +60,7 @@ STANCE_PASSAGE_LABEL_FILE = CORPORA_DIR / "labels" / "stance_passages_v1.jsonl" 
 NARRATIVE_PASSAGE_LABEL_FILE = CORPORA_DIR / "labels" / "narratives_passages_v1.jsonl"  # passage narrative labels
 STANCE_MODEL_FILE = MODELS_DIR / "stance.skops"                 # written by stance, read by actors
 QUOTE_CACHE_FILE = DATA_DIR / "cache" / "quote_embeddings.duckdb"  # quote vectors (stage actors)
+NARRATIVE_TEXT_CACHE_FILE = DATA_DIR / "cache" / "narrative_embeddings.duckdb"  # label/claim vectors (narratives)
 TOPIC_MODEL_DIR = MODELS_DIR / "topics" / "bertopic"            # BERTopic, safetensors (stage topics)
 KEY_REGISTRY_FILE = MODELS_DIR / "topics" / "keys.json"         # stable topic keys (tracked in git)
 PARAMS_FILE = PROJECT_ROOT / "params.yaml"

@@ -1,0 +1,146 @@
+"""The narrative passage labels: read, checked, and joined to the current passages.
+
+The label file (``corpora/labels/narratives_passages_v1.jsonl``, format in
+``../shared/NARRATIVES.md``, "Label file format") holds one JSON object per
+labelled passage: ``source`` (file under ``corpora/``), ``native_id`` (the
+corpus's id), ``passage`` (verbatim text, a slice of ``documents.text`` when it
+was labelled), ``narratives`` (keys of the taxonomy; ``[]`` is a label: no
+narrative), ``annotator``. Documents may have been re-cut since: a label's text
+need not be one current passage, so the classifier trains on the label text
+itself (:mod:`pipeline.narratives.model`) and :func:`join_passages` only finds
+which current passage, if any, each label covers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.config import DEMO_CORPUS_DIR, NARRATIVE_PASSAGE_LABEL_FILE
+
+#: Columns of :func:`read_labels`.
+LABEL_COLUMNS = ["line", "source_file", "native_id", "text", "narratives", "annotator"]
+_SPACE = re.compile(r"\s+")
+
+
+def read_labels(path: Path = NARRATIVE_PASSAGE_LABEL_FILE, keys: Sequence[str] = (),
+                key: Callable[[str], str] | None = None) -> pd.DataFrame:
+    """The label file as a DataFrame, one row per labelled passage.
+
+    Args:
+        path: the JSON Lines file; a missing or empty file gives no rows
+            (the stage then runs zero-shot for every narrative).
+        keys: the taxonomy's narrative keys; a label naming another key fails.
+        key: maps the file's corpus native ids to the stored ones
+            (:class:`pipeline.privacy.StoredKeys`); ``None`` keeps them.
+
+    Returns:
+        Columns :data:`LABEL_COLUMNS`: ``line`` (1-based line in the file),
+        ``narratives`` a sorted tuple of keys (possibly empty).
+
+    Raises:
+        ValueError: a line that is not a JSON object with ``source``,
+            ``native_id``, ``passage`` (non-empty) and ``narratives`` (a list),
+            a key not in ``keys``, or the same passage of a document twice;
+            the message names the file and line.
+    """
+    if not path.exists():
+        return pd.DataFrame(columns=LABEL_COLUMNS)
+    rows, seen = [], {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+            source, native_id, text, narratives = r["source"], str(r["native_id"]), r["passage"], r["narratives"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{n}: not a passage label record ({type(exc).__name__}: {exc})") from exc
+        if not isinstance(text, str) or not text.strip() or not isinstance(narratives, list):
+            raise ValueError(f"{path}:{n}: 'passage' must be a non-empty string and 'narratives' a list")
+        unknown = [k for k in narratives if k not in keys] if keys else []
+        if unknown:
+            raise ValueError(f"{path}:{n}: narrative(s) {unknown} are not keys of the taxonomy "
+                             f"(corpora/narratives.yaml: {list(keys)}); relabel or map them")
+        ident = (source, native_id, _norm(text))
+        if ident in seen:
+            raise ValueError(f"{path}:{n}: passage labelled twice (first at line {seen[ident]})")
+        seen[ident] = n
+        rows.append({"line": n, "source_file": source, "native_id": key(native_id) if key else native_id,
+                     "text": text, "narratives": tuple(sorted(set(narratives))),
+                     "annotator": str(r.get("annotator", ""))})
+    return pd.DataFrame(rows, columns=LABEL_COLUMNS)
+
+
+def reserved_pairs(path: Path = DEMO_CORPUS_DIR / "EVAL_RESERVED.tsv",
+                   key: Callable[[str], str] | None = None) -> set[tuple[str, str]]:
+    """``(source_file, stored native_id)`` of the documents reserved for
+    evaluation (``corpora/demo/EVAL_RESERVED.tsv``: columns ``source``
+    relative to ``corpora/demo/``, ``native_id``); empty if there is no file."""
+    if not path.exists():
+        return set()
+    key = key or (lambda native_id: native_id)
+    with open(path, encoding="utf-8", newline="") as fh:
+        return {("demo/" + r["source"], key(r["native_id"])) for r in csv.DictReader(fh, delimiter="\t")}
+
+
+def check_not_reserved(labels: pd.DataFrame, reserved: set[tuple[str, str]], path: Path) -> None:
+    """Raise ``ValueError`` (naming the lines) if a label is on a reserved document."""
+    bad = [int(r.line) for r in labels.itertuples() if (r.source_file, r.native_id) in reserved]
+    if bad:
+        raise ValueError(f"{path}: lines {bad[:10]} label documents reserved for evaluation "
+                         "(corpora/demo/EVAL_RESERVED.tsv); never label, train or tune on them")
+
+
+def join_passages(labels: pd.DataFrame, documents: pd.DataFrame, passages: pd.DataFrame) -> pd.DataFrame:
+    """Each label's document and the current passage it covers.
+
+    Args:
+        labels: :func:`read_labels`.
+        documents: ``doc_id, source_file, native_id`` of table ``documents``.
+        passages: ``passage_id, doc_id, text`` of every passage (``idx`` order).
+
+    Returns:
+        ``labels`` plus ``doc_id`` (None: the document is not in the
+        warehouse), ``passage_id`` (None: no current passage matches) and
+        ``match``: ``exact`` (same text up to whitespace), ``contains`` (the
+        label text contains the passage: the first such passage in the
+        document), ``within`` (the passage contains the label text), ``none``
+        or ``no_document``.
+    """
+    docs = documents.set_index(["source_file", "native_id"])["doc_id"].to_dict()
+    by_doc: dict[str, list[tuple[str, str]]] = {}
+    for pid, did, text in zip(passages["passage_id"], passages["doc_id"], passages["text"]):
+        by_doc.setdefault(did, []).append((pid, _norm(text)))
+    doc_ids, pids, kinds = [], [], []
+    for r in labels.itertuples():
+        did = docs.get((r.source_file, r.native_id))
+        doc_ids.append(did)
+        if did is None:
+            pids.append(None)
+            kinds.append("no_document")
+            continue
+        text, found = _norm(r.text), (None, "none")
+        cands = by_doc.get(did, [])
+        for kind in ("exact", "contains", "within"):
+            hit = next((pid for pid, p in cands if p and _matches(kind, p, text)), None)
+            if hit is not None:
+                found = (hit, kind)
+                break
+        pids.append(found[0])
+        kinds.append(found[1])
+    return labels.assign(doc_id=doc_ids, passage_id=pids, match=kinds)
+
+
+def _matches(kind: str, passage: str, label: str) -> bool:
+    """Whether a (normalised) passage matches a label text in the sense ``kind`` of :func:`join_passages`."""
+    return passage == label if kind == "exact" else passage in label if kind == "contains" else label in passage
+
+
+def _norm(text: str) -> str:
+    """Whitespace-collapsed, stripped text (label texts were copied with their line breaks)."""
+    return _SPACE.sub(" ", text).strip()

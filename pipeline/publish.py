@@ -29,6 +29,7 @@ from pipeline.config import (
     ACTORS_DB,
     CLEAN_DB,
     EMBED_DB,
+    NARRATIVES_DB,
     SOURCES_FILE,
     SQL_DIR,
     STANCE_DB,
@@ -49,7 +50,7 @@ PROBABILITY_TABLES: tuple[tuple[str, str, str], ...] = (
 
 #: Later stage databases, attached in this order.
 STAGE_DBS: tuple[tuple[str, Path], ...] = (("embed", EMBED_DB), ("topics", TOPICS_DB), ("stance", STANCE_DB),
-                                           ("actors", ACTORS_DB))
+                                           ("actors", ACTORS_DB), ("narratives", NARRATIVES_DB))
 
 
 def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,

@@ -34,6 +34,7 @@ def slice_corpus(dst: Path, *, n_files: int = 2, n_lines: int = 40) -> Path:
     shutil.copy(CORPORA_DIR / "sources.yaml", dst / "sources.yaml")
     shutil.copy(CORPORA_DIR / "actors.yaml", dst / "actors.yaml")
     shutil.copy(CORPORA_DIR / "organisation_handles.yaml", dst / "organisation_handles.yaml")
+    shutil.copy(CORPORA_DIR / "narratives.yaml", dst / "narratives.yaml")
     for path in sorted(DEMO.rglob("*")):
         if not path.is_file():
             continue
@@ -162,13 +163,14 @@ def run_in(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 def small_data_params(path: Path) -> None:
     """Shrink the parameters that depend on corpus size, for a corpus slice:
-    the topic model's minimum cluster size and the stance CV folds; every
+    the topic model's minimum cluster size and the stance and narrative CV folds; every
     other parameter is the shipped one."""
     params = yaml.safe_load(path.read_text())
     params["topics"]["hdbscan"].update(min_cluster_size=8, min_samples=4)
     params["topics"]["umap"]["n_neighbors"] = 10
     params["topics"]["vectorizer"]["min_df"] = 2
     params["stance"].update(cv_folds=3, C_grid=[1.0])
+    params["narratives"].update(cv_folds=3, C_grid=[1.0])
     path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 

@@ -3,7 +3,7 @@
 Eight real articles and recap lines of ``corpora/demo`` become documents
 (one a duplicate, one not relevant, one undated, one window-dated, one a
 merged recap of two records); their text is cut into passages, given
-topics, stances, quotes and actors by hand, written into stage databases of
+topics, narratives, stances, quotes and actors by hand, written into stage databases of
 the real schemas (``pipeline/sql/<stage>``) and published by the real
 :func:`pipeline.publish.publish`, which creates the views of
 ``pipeline/sql/warehouse`` (the report's included).
@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipeline import warehouse
 from pipeline.config import DEMO_CORPUS_DIR, SQL_DIR
 from pipeline.embed import cite_records
+from pipeline.narratives import tables as narrative_tables
+from pipeline.narratives.taxonomy import load_narratives
 from pipeline.publish import publish
 from pipeline.stance.predict import write_long
 
@@ -218,8 +221,25 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
                                 {"actor": "NTIA", "kind": "government", "org": None, "aliases": ["NTIA"]}])
         _insert(con, "quotes", quotes)
         write_long(con, pd.DataFrame(qstances), "quote_stances", "quote_stance_probabilities")
+    # narratives (the shipped taxonomy, zero-shot mode): the first claim in news1 and the recap,
+    # the second in both passages of news3 (its evidence: the first, more probable)
+    tax = load_narratives(sides=LABELS)
+    keys = list(tax.keys)
+    P = np.zeros((len(pas), len(keys)))
+    row = {p: i for i, p in enumerate(pas["passage_id"])}
+    for name, idx, k, p in (("news1", 0, 0, 0.9), ("recap", 0, 0, 0.7), ("news3", 0, 1, 0.8), ("news3", 1, 1, 0.6),
+                            ("news4", 1, 1, 0.3)):
+        P[row[pid[name, idx]], k] = p
+    thresholds = np.array([np.inf if n.catch_all else 0.5 for n in tax.narratives])
+    with warehouse.build(stages / "narratives.duckdb", SQL_DIR / "narratives", fresh=True) as con:
+        narrative_tables.write_taxonomy(con, tax, {n.key: "none" if n.catch_all else "zero_shot"
+                                                   for n in tax.narratives},
+                                        {n.key: 0.5 for n in tax.narratives if not n.catch_all}, {})
+        narrative_tables.write_passages(con, list(pas["passage_id"]), keys, P, thresholds)
+        narrative_tables.write_documents(con, pas, docs[["doc_id", "published_at"]])
     publish(db, clean_db=clean_db, stage_dbs=(("embed", stages / "embed.duckdb"),
                                               ("topics", stages / "topics.duckdb"),
                                               ("stance", stages / "stance.duckdb"),
-                                              ("actors", stages / "actors.duckdb")))
+                                              ("actors", stages / "actors.duckdb"),
+                                              ("narratives", stages / "narratives.duckdb")))
     return db, ids

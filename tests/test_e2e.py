@@ -27,8 +27,8 @@ pytestmark = pytest.mark.e2e
 TABLES = ("documents", "rejects", "manifest", "passages", "embeddings", "topics", "passage_topics", "doc_topics",
           "topics_over_time", "topic_key_history", "topic_representatives", "stances", "passage_stances",
           "zero_shot_stances", "stance_labels", "actors", "entities", "quotes", "quote_stances")
-VIEWS = ("corpus", "source_summary", "passage_narratives", "stance_over_time", "stance_over_time_by_source_type",
-         "narrative_stance", "source_stance", "actor_stance", "outlet_quotes")
+VIEWS = ("corpus", "source_summary", "topic_passages", "stance_over_time", "stance_over_time_by_source_type",
+         "topic_stance", "source_stance", "actor_stance", "outlet_quotes")
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_topics_over_time_covers_every_month_with_documents(project):
     # period words come from that period's passages only
     rows = con.sql("""
         SELECT t.topic_key, t.period, t.top_terms_period, list(lower(p.text)) AS texts
-        FROM topics_over_time t JOIN passage_narratives p ON p.topic_key = t.topic_key AND p.period = t.period
+        FROM topics_over_time t JOIN topic_passages p ON p.topic_key = t.topic_key AND p.period = t.period
         GROUP BY ALL""").fetchall()
     assert rows
     for key, period, terms, texts in rows:

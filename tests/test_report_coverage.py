@@ -58,7 +58,7 @@ def cov(tmp_path_factory):
     stages = tmp / "stages"
     with warehouse.build(stages / "clean.duckdb", SQL_DIR / "clean", fresh=True) as con:
         _insert(con, "documents", docs)
-    for stage in ("embed", "topics", "actors"):
+    for stage in ("embed", "topics", "actors", "narratives"):
         with warehouse.build(stages / f"{stage}.duckdb", SQL_DIR / stage, fresh=True):
             pass
     # every docket comment pro_open_source (the lone 90 % bar of issue 17); recaps neutral but every 4th
@@ -72,7 +72,8 @@ def cov(tmp_path_factory):
         _insert(con, "stance_codebook", [{"label": lab, "description": f"the {lab} side"} for lab in LABELS])
     db = tmp / "debate.duckdb"
     publish(db, clean_db=stages / "clean.duckdb",
-            stage_dbs=tuple((s, stages / f"{s}.duckdb") for s in ("embed", "topics", "stance", "actors")))
+            stage_dbs=tuple((s, stages / f"{s}.duckdb") for s in ("embed", "topics", "stance", "actors",
+                                                                         "narratives")))
     con = workspace.open_warehouse(db)
     yield con
     con.close()

@@ -79,7 +79,7 @@ def test_stance_views_match_the_inline_queries(wh):
 
 def test_narrative_views_match_the_inline_queries(wh):
     con, _ = wh
-    same(con, "SELECT period, count(*) AS n FROM passage_narratives WHERE period IS NOT NULL "
+    same(con, "SELECT period, count(*) AS n FROM topic_passages WHERE period IS NOT NULL "
               "GROUP BY period ORDER BY period", "SELECT period, n FROM report_narrative_month_totals ORDER BY period")
     same(con, """
         SELECT CAST(date_trunc('month', published_at AT TIME ZONE 'UTC') AS DATE) AS period, source_type,
@@ -138,7 +138,7 @@ def test_representatives_and_first_voices_match_the_inline_queries(wh):
             old = workspace.query(con, """
                 WITH d AS (
                     SELECT DISTINCT pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type
-                    FROM passage_narratives pn JOIN corpus c USING (doc_id)
+                    FROM topic_passages pn JOIN corpus c USING (doc_id)
                     WHERE pn.citable AND pn.assignment = 'cluster' AND pn.probability >= ?),
                 r AS (SELECT *, row_number() OVER (PARTITION BY topic_key ORDER BY published_at, doc_id, url) AS rank
                       FROM d)

@@ -85,8 +85,10 @@ def text_vectors(texts: list[str], encoder_params: dict[str, Any], cache_file: P
     known = known or {}
     shas = [sha256(t) for t in texts]
     todo = {s: t for s, t in zip(shas, texts) if s not in known}
+    if not texts:
+        return np.zeros((0, dimensions), dtype=np.float32)
     if not todo:
-        return np.array([known[s] for s in shas], dtype=np.float32).reshape(len(texts), -1)
+        return np.array([known[s] for s in shas], dtype=np.float32)
     spec = encoder_params["model"]
     cache = EmbeddingCache(cache_file, model_id(spec), dimensions)
     try:
@@ -96,4 +98,4 @@ def text_vectors(texts: list[str], encoder_params: dict[str, Any], cache_file: P
     finally:
         cache.close()
     found.update({s: v for s, v in known.items() if s in set(shas)})
-    return np.array([found[s] for s in shas], dtype=np.float32).reshape(len(texts), -1)
+    return np.array([found[s] for s in shas], dtype=np.float32)

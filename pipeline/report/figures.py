@@ -241,7 +241,7 @@ def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, pane
 def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame) -> pd.DataFrame:
     """Heatmap: stance shares (%) of the documents in each top topic, with n."""
     plt = _plt()
-    frame = workspace.query(con, "SELECT topic_key, label, n_docs, share FROM narrative_stance")
+    frame = workspace.query(con, "SELECT topic_key, label, n_docs, share FROM topic_stance")
     grid = (frame.pivot(index="topic_key", columns="label", values="share")
             .reindex(index=topics["topic_key"], columns=list(LABELS)).fillna(0) * 100)
     n = frame.groupby("topic_key")["n_docs"].sum().reindex(topics["topic_key"]).fillna(0).astype(int)
@@ -268,7 +268,7 @@ def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame) -> pd.Da
         tick.label2.set_color(STANCE_COLOURS[lab] if lab in STANCES else "#555555")
         tick.label2.set_fontweight("bold")
     ax.set_title("Stance inside each narrative (% of the topic's documents)")
-    _note(fig, SOURCE_NOTE.format(view="view narrative_stance") +
+    _note(fig, SOURCE_NOTE.format(view="view topic_stance") +
           "\nA document counts in every topic that holds one of its narrative passages; n = documents (the tables "
           "count passages).\nShading is relative within each column; the numbers are the shares. Labelled "
           "(training) documents included.")

@@ -251,7 +251,7 @@ def earliest_section(con: Any, keys: list[str], min_membership: float) -> list[s
            "The earliest citable records (a passage's own post, with URL and date) among passages the clustering "
            "itself "
            f"put in each of the largest narratives (membership ≥ {min_membership:.1f}; "
-           "view `passage_narratives`). *Earliest in this corpus* is not *first in the world*: each source "
+           "view `topic_passages`). *Earliest in this corpus* is not *first in the world*: each source "
            "covers its own period (section 1), and recap lines are dated by the post they paraphrase.", "",
            "| key | earliest documents |", "|---|---|"]
     for k in keys:

@@ -20,8 +20,8 @@ WITH c AS (
     GROUP BY ALL)
 SELECT period, source_type, label, n AS n_docs, n / sum(n) OVER (PARTITION BY period, source_type) AS share FROM c;
 
--- Stance inside each narrative: documents with at least one passage in the topic.
-CREATE OR REPLACE VIEW narrative_stance AS
+-- Stance inside each BERTopic topic: documents with at least one passage in the topic.
+CREATE OR REPLACE VIEW topic_stance AS
 WITH c AS (
     SELECT dt.topic_key, s.label, count(*) AS n
     FROM doc_topics dt JOIN stances s USING (doc_id)

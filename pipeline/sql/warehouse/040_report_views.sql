@@ -76,7 +76,7 @@ WHERE d.url IS NOT NULL AND d.published_at IS NOT NULL AND d.n_records = 1;
 -- Columns: period (DATE, first of the UTC month), n (narrative passages, outliers included).
 -- For: figure narrative_heatmap (months under report.min_docs_per_month are left out at read time).
 CREATE OR REPLACE VIEW report_narrative_month_totals AS
-SELECT period, count(*) AS n FROM passage_narratives WHERE period IS NOT NULL GROUP BY period;
+SELECT period, count(*) AS n FROM topic_passages WHERE period IS NOT NULL GROUP BY period;
 
 -- Grain: one row per (month, source type), dated documents of the corpus.
 -- Columns: period (DATE, first of the UTC month), source_type, n_docs.
@@ -116,7 +116,7 @@ WHERE p.citable;
 CREATE OR REPLACE VIEW report_first_voice_candidates AS
 SELECT pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type,
        max(pn.probability) AS probability
-FROM passage_narratives pn JOIN corpus c USING (doc_id)
+FROM topic_passages pn JOIN corpus c USING (doc_id)
 WHERE pn.citable AND pn.assignment = 'cluster'
 GROUP BY pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type;
 

@@ -61,4 +61,4 @@ GROUP BY ALL;
 -- For: figure narrative_heatmap, summed over the trend's panel of sources.
 CREATE OR REPLACE VIEW report_narrative_month_source_counts AS
 SELECT period, source, source_type, topic_key, count(*) AS n_passages
-FROM passage_narratives WHERE period IS NOT NULL GROUP BY ALL;
+FROM topic_passages WHERE period IS NOT NULL GROUP BY ALL;

@@ -74,21 +74,25 @@ def test_write_report_assembles_every_section(wh, tmp_path):
                         quality=stance_quality(con), actor_metrics=metrics)
     assert path.read_text(encoding="utf-8") == text and text.endswith("\n")
     headings = re.findall(r"^## (\d)\.", text, flags=re.M)
-    assert headings == ["1", "2", "3", "4", "5", "6", "7"]
+    assert headings == ["1", "2", "3", "4", "5", "6", "7", "8"]
     # section 2: shares of the 6 unlabelled documents; the two unmeasurable stances get no share
     assert re.search(r"\| pro_open_source \| 0\.50 \| 1\.00 \| 2 \| 33\.3 % \| ", text)
     assert "| security_hawk | 0.00 | 0.00 | 1 | not measurable | not measurable |" in text
-    # section 3: topics by size, example documents from the corpus (the recap as a paraphrase)
+    # section 3: the first claim in news1 (p 0.9) and the recap (outside the panel); its evidence is news1's passage
+    tax = workspace.query(con, "SELECT narrative FROM narrative_taxonomy ORDER BY position")["narrative"].tolist()
+    assert f"- `{tax[0]}` (p = 0.90): “" in text and f"- `{tax[2]}`: no citable passage carries it." in text
+    assert "no labelled passages: every narrative is a zero-shot first cut" in text
+    # section 4: topics by size, example documents from the corpus (the recap as a paraphrase)
     assert text.index("| N-01 | open source, windows apps, free | 5 |") < text.index("| N-02 | chinese model \\|")
     assert "paraphrase by twitter/x of the linked post, 2024-03-04" in text
-    # section 4: pro_open_source in N-01, 2 of its 3 unlabelled documents; the recap (0.8) cited first
+    # section 5: pro_open_source in N-01, 2 of its 3 unlabelled documents; the recap (0.8) cited first
     assert re.search(r"\*\*pro_open_source\*\* makes up the largest share of \*\*N-01\*\* .*: 2 of its 3 documents "
                      r"\(66\.7 %\)\..*Examples: paraphrase by twitter/x", text)
-    # section 5: attribution figures and Meta's three pro_open_source quotes in two documents
+    # section 6: attribution figures and Meta's three pro_open_source quotes in two documents
     assert "9 quotes in 7 documents" in text and "precision 0.81 and recall 0.62" in text
     assert re.search(r"\| Meta \| company \| 3/4 \| 2 \| “", text)
     assert "| ZDNET | 4 | 2 (50.0 %) | 2 (50.0 %) |" in text
-    # section 6: earliest records of N-01 with membership >= 0.5: the merged recap cites its own record now
+    # section 7: earliest records of N-01 with membership >= 0.5: the merged recap cites its own record now
     assert re.search(r"\| N-01 \| paraphrase by twitter/x .*2024-03-04.*\(recap\); "
                      r"paraphrase by reddit .*2024-03-21", text)
     assert "| N-02 | ZDNET, 2025-11-07" in text

@@ -1,4 +1,4 @@
-"""Section 5 of ``reports/report.md``, "Who says what": attribution quality,
+"""Section 6 of ``reports/report.md``, "Who says what": attribution quality,
 the actor figure, the listed actors most quoted with each stance and the
 outlets that quote them (views ``report_quote_totals``,
 ``report_actor_stance_quotes``, ``report_outlet_listed_quotes``)."""
@@ -57,7 +57,7 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
     part, exact = ev["attribution_partial_span"], ev["attribution_exact_span"]
     gold_mix = ", ".join(f"{n} {kind}" for kind, n in ev.get("gold_documents_by_source_type", {}).items()) or \
         "news articles"
-    out = ["## 5. Who says what: actors and quotes", "",
+    out = ["## 6. Who says what: actors and quotes", "",
            f"{int(totals.quotes):,} quotes in {int(totals.docs):,} documents (tables `quotes`, `quote_stances`): "
            f"{int(totals.listed):,} by actors listed in `corpora/actors.yaml`, {int(totals.unknown):,} by speakers the "
            "finder could not name. Each public comment is one quote of its submitter (its most relevant passage). "

@@ -1,6 +1,7 @@
 """``reports/report.md``: the stance classifier's cross-validated quality and
 the assembly of the report from its sections
-(:mod:`pipeline.report.sections`, :mod:`pipeline.report.actor_section`).
+(:mod:`pipeline.report.sections`, :mod:`pipeline.report.narrative_section`,
+:mod:`pipeline.report.actor_section`).
 
 Stance shares count only documents without a training label (a labelled
 document's prediction is in-sample); a stance whose cross-validated recall
@@ -23,6 +24,7 @@ from pipeline import workspace
 from pipeline.report.actor_section import actor_section
 from pipeline.report.coverage import coverage_line, load_coverage, trend_panel
 from pipeline.report.figures import panel_narratives, panel_stance
+from pipeline.report.narrative_section import claims_section
 from pipeline.report.sections import (
     corpus_section,
     earliest_section,
@@ -105,6 +107,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     out += corpus_section(con, corpus, rel(figures["source_mix"]), scope=source_mix_line(con, min_docs))
     out += stance_section(con, quality, shares, corpus["last"], measurable, min_recall, rel(figures["stance_share"]),
                           cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"))
+    out += claims_section(con, panel, min_docs)
     out += narratives_section(con, topics, rel(figures["narrative_heatmap"]),
                               scope=coverage_line(panel, narrative_cells, "narrative passages"))
     out += narrative_stance_section(con, keys, measurable, int(params["min_docs_narrative"]),

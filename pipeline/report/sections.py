@@ -1,4 +1,5 @@
-"""Sections 1–4, 6 and 7 of ``reports/report.md`` (section 5 is
+"""Sections 1, 2, 4, 5, 7 and 8 of ``reports/report.md`` (section 3 is
+:mod:`pipeline.report.narrative_section`, section 6
 :mod:`pipeline.report.actor_section`), each a function returning its
 Markdown lines, and the example documents they cite.
 
@@ -176,13 +177,13 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
 
 
 def narratives_section(con: Any, topics: pd.DataFrame, figure: str, *, scope: str) -> list[str]:
-    """Section 3: passage and topic counts (view ``report_narrative_totals``),
+    """Section 4: passage and topic counts (view ``report_narrative_totals``),
     the heatmap with its coverage sentence ``scope`` above it, and the table
     of the top ``topics`` with their example documents (:func:`representatives`)."""
     totals = workspace.query(con, "SELECT passages, narrative, outliers, topics, retired "
                                   "FROM report_narrative_totals").iloc[0]
     reps = representatives(con, topics["topic_key"].tolist())
-    out = ["", "## 3. Narratives", "",
+    out = ["", "## 4. Topics (what passages are about; BERTopic)", "",
            f"{int(totals.passages):,} passages; {int(totals.narrative):,} narrative passages were clustered into "
            f"{int(totals.topics)} topics with BERTopic ({int(totals.outliers):,} remain outliers). Topic keys "
            "(`N-01`, …) carry over between runs when a topic is still there; a topic that disappears has its key "
@@ -201,7 +202,7 @@ def narratives_section(con: Any, topics: pd.DataFrame, figure: str, *, scope: st
 
 def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], min_docs: int,
                              figure: str) -> list[str]:
-    """Section 4: for each measurable stance, the topic (with at least
+    """Section 5: for each measurable stance, the topic (with at least
     ``min_docs`` unlabelled documents) where it has the largest share, the
     topic holding most of its documents, and two example documents (views
     ``report_narrative_stance_counts``, ``report_narrative_stance_examples``).
@@ -214,7 +215,7 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
     nstance = workspace.query(con, "SELECT topic_key, label, n_docs FROM report_narrative_stance_counts")
     ntot = nstance.groupby("topic_key")["n_docs"].sum()
     topic_label = dict(workspace.query(con, "SELECT topic_key, label FROM topics").itertuples(index=False))
-    out = ["", "## 4. Which narrative carries which stance", "",
+    out = ["", "## 5. Which topic carries which stance", "",
            f"![Narrative × stance]({figure})", "",
            f"Counts below use documents without a training label; topics with at least {min_docs} such documents.",
            ""]
@@ -244,10 +245,10 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
 
 
 def earliest_section(con: Any, keys: list[str], min_membership: float) -> list[str]:
-    """Section 6: the two earliest citable documents of each topic in
+    """Section 7: the two earliest citable documents of each topic in
     ``keys`` (:func:`first_voices`, membership ≥ ``min_membership``)."""
     first = first_voices(con, keys, min_probability=min_membership)
-    out = ["## 6. Earliest documents in this corpus", "",
+    out = ["## 7. Earliest documents in this corpus", "",
            "The earliest citable records (a passage's own post, with URL and date) among passages the clustering "
            "itself "
            f"put in each of the largest narratives (membership ≥ {min_membership:.1f}; "
@@ -262,7 +263,7 @@ def earliest_section(con: Any, keys: list[str], min_membership: float) -> list[s
 
 
 def pages_section(pages: list[Path], rel: Any) -> list[str]:
-    """Section 7: links to the interactive pages (``rel``: path → link)."""
-    return ["", "## 7. Interactive views", "",
+    """Section 8: links to the interactive pages (``rel``: path → link)."""
+    return ["", "## 8. Interactive views", "",
             "Standalone HTML (plotly inlined, opens offline): "
             + ", ".join(f"[{p.stem}]({rel(p)})" for p in pages) + ".", ""]

@@ -52,7 +52,7 @@ SELECT min(model_version) AS model_version FROM stances;
 -- Grain: one row per (topic, stance label); unlabelled documents with a
 -- narrative passage in the topic (a document counts in every such topic).
 -- Columns: topic_key, label, n_docs.
--- For: report section 4, "which narrative carries which stance".
+-- For: report section 5, "which narrative carries which stance".
 CREATE OR REPLACE VIEW report_narrative_stance_counts AS
 SELECT dt.topic_key, s.label, count(*) AS n_docs
 FROM doc_topics dt JOIN report_unlabelled_stances s USING (doc_id)
@@ -62,7 +62,7 @@ GROUP BY ALL;
 -- (a merged recap's stance is over all its records, so it names no single post).
 -- Columns: topic_key, label (the document's stance), doc_id, outlet (outlet, else
 -- platform), published_at, url, source_type, probability (of its own label).
--- For: report section 4, example documents (read: WHERE topic_key, label
+-- For: report section 5, example documents (read: WHERE topic_key, label
 -- ORDER BY probability DESC, doc_id).
 CREATE OR REPLACE VIEW report_narrative_stance_examples AS
 SELECT dt.topic_key, s.label, d.doc_id, coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url,
@@ -98,7 +98,7 @@ FROM topics_over_time o JOIN topics t USING (topic_key);
 -- Columns: topic_key, rank (1 = closest to the centroid), passage_id, doc_id,
 -- text (the passage), outlet (outlet, else platform), published_at, url (of the
 -- passage's own record), source, source_type, in_corpus (the document is in view corpus).
--- For: example documents of report section 3 (in_corpus, rank <= 2) and the
+-- For: example documents of report section 4 (in_corpus, rank <= 2) and the
 -- representative passages of reports/topics.csv and topics.md.
 CREATE OR REPLACE VIEW report_topic_representatives AS
 SELECT r.topic_key, r.rank, r.passage_id, r.doc_id, p.text, coalesce(d.outlet, d.platform) AS outlet,
@@ -111,7 +111,7 @@ WHERE p.citable;
 -- the topic (assignment 'cluster'); a merged recap gives one row per record.
 -- Columns: topic_key, doc_id, outlet, published_at, url (the record's), source_type,
 -- probability (the highest membership of the record's passages in the topic).
--- For: report section 6, earliest documents (read: WHERE probability >= report.min_membership,
+-- For: report section 7, earliest documents (read: WHERE probability >= report.min_membership,
 -- ranked by published_at, doc_id).
 CREATE OR REPLACE VIEW report_first_voice_candidates AS
 SELECT pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type,
@@ -132,7 +132,7 @@ GROUP BY ALL;
 -- Grain: one row.
 -- Columns: passages, narrative (passages with a topic row, outliers
 -- included), outliers, topics, retired (retired topic keys).
--- For: report section 3, first paragraph.
+-- For: report section 4, first paragraph.
 CREATE OR REPLACE VIEW report_narrative_totals AS
 SELECT (SELECT count(*) FROM passages) AS passages,
        (SELECT count(*) FROM passage_topics) AS narrative,
@@ -191,7 +191,7 @@ GROUP BY ALL;
 -- Grain: one row (all quotes).
 -- Columns: quotes, docs (documents with a quote), listed (quotes of listed actors),
 -- unknown (quotes whose speaker the finder could not name).
--- For: report section 5, first paragraph.
+-- For: report section 6, first paragraph.
 CREATE OR REPLACE VIEW report_quote_totals AS
 SELECT count(*) AS quotes, count(DISTINCT doc_id) AS docs,
        count(*) FILTER (WHERE q.speaker_actor IN (SELECT actor FROM actors)) AS listed,
@@ -205,7 +205,7 @@ FROM quotes q;
 -- the n_label quotes), kind, and the actor's citable quote (its passage is
 -- citable: its own record has a URL and a date) with the highest probability of the stance (lowest quote_id on
 -- ties): quote_text, cue, outlet, published_at, url, source_type (all NULL if none).
--- For: report section 5, "most quoted with stance" (read: WHERE stance AND
+-- For: report section 6, "most quoted with stance" (read: WHERE stance AND
 -- n_label >= report.min_stance_quotes ORDER BY n_label DESC, actor LIMIT report.top_actors).
 CREATE OR REPLACE VIEW report_actor_stance_quotes AS
 WITH wanted AS (SELECT label AS stance FROM stance_codebook WHERE label NOT IN ('neutral', 'off_topic')),
@@ -231,7 +231,7 @@ LEFT JOIN citable e ON e.actor = c.actor AND e.stance = c.stance AND e.rank = 1;
 -- Grain: one row per outlet quoting listed actors (view outlet_quotes).
 -- Columns: outlet, n (quotes of listed actors), pos (of them pro_open_source),
 -- sh (security_hawk); pos and sh are NULL when none.
--- For: report section 5, "which outlets quote listed actors" (read: ORDER BY n DESC, outlet LIMIT).
+-- For: report section 6, "which outlets quote listed actors" (read: ORDER BY n DESC, outlet LIMIT).
 CREATE OR REPLACE VIEW report_outlet_listed_quotes AS
 SELECT o.outlet, sum(o.n) AS n,
        sum(o.n) FILTER (WHERE o.label = 'pro_open_source') AS pos,

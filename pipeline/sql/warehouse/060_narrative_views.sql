@@ -32,3 +32,39 @@ SELECT q.speaker_actor AS actor, pn.narrative, count(*) AS n_quotes
 FROM quotes q JOIN passage_narratives pn USING (passage_id)
 WHERE q.speaker_actor <> 'unknown'
 GROUP BY ALL;
+
+-- Report views of the section "Narratives (claims)" (pipeline/report/narrative_section.py);
+-- conventions of 040_report_views.sql (thresholds applied at read time).
+
+-- Grain: one row per (month, source) of dated corpus documents with a narrative passage
+-- (passages.in_narratives: the passages the narratives stage scores).
+-- Columns: period (DATE, first of the UTC month), source, n_docs.
+-- For: the denominators of the claim trend, summed over the trend's panel of sources.
+CREATE OR REPLACE VIEW report_claim_month_source_totals AS
+SELECT CAST(date_trunc('month', d.published_at AT TIME ZONE 'UTC') AS DATE) AS period, d.source,
+       count(DISTINCT d.doc_id) AS n_docs
+FROM corpus d JOIN passages p USING (doc_id)
+WHERE p.in_narratives AND d.published_at IS NOT NULL
+GROUP BY ALL;
+
+-- Grain: one row per (month, source, narrative) of dated corpus documents carrying the narrative.
+-- Columns: period (DATE), source, narrative, n_docs.
+-- For: the claim trend's numerators, summed over the trend's panel of sources.
+CREATE OR REPLACE VIEW report_claim_month_source_counts AS
+SELECT CAST(date_trunc('month', d.published_at AT TIME ZONE 'UTC') AS DATE) AS period, d.source, dn.narrative,
+       count(*) AS n_docs
+FROM doc_narratives dn JOIN corpus d USING (doc_id)
+WHERE d.published_at IS NOT NULL
+GROUP BY ALL;
+
+-- Grain: one row per (narrative, citable evidence passage of a corpus document), the passage
+-- carrying the narrative (passage_narratives), its own record's URL and date (passages.citable).
+-- Columns: narrative, passage_id, doc_id, p, text, outlet (outlet, else platform), source_type,
+-- url, published_at, labelled (the passage is in narrative_labels: its p is in-sample).
+-- For: the evidence passage of each narrative (read: WHERE NOT labelled ORDER BY p DESC, passage_id).
+CREATE OR REPLACE VIEW report_claim_evidence AS
+SELECT pn.narrative, pn.passage_id, p.doc_id, pn.p, p.text, coalesce(d.outlet, d.platform) AS outlet,
+       d.source_type, p.url, p.published_at,
+       pn.passage_id IN (SELECT passage_id FROM narrative_labels WHERE passage_id IS NOT NULL) AS labelled
+FROM passage_narratives pn JOIN passages p USING (passage_id) JOIN corpus d USING (doc_id)
+WHERE p.citable AND p.in_narratives;

@@ -19,16 +19,19 @@ import duckdb
 import pytest
 import yaml
 
-from pipeline.config import PROJECT_ROOT
+from pipeline.config import PROJECT_ROOT, load_params
 from tests.conftest import run_in as _run
 
 pytestmark = pytest.mark.e2e
 
 TABLES = ("documents", "rejects", "manifest", "passages", "embeddings", "topics", "passage_topics", "doc_topics",
           "topics_over_time", "topic_key_history", "topic_representatives", "stances", "passage_stances",
-          "zero_shot_stances", "stance_labels", "actors", "entities", "quotes", "quote_stances")
+          "zero_shot_stances", "stance_labels", "actors", "entities", "quotes", "quote_stances",
+          "narrative_taxonomy", "passage_narratives", "passage_narrative_probabilities", "doc_narratives",
+          "narratives_over_time", "narrative_labels")
 VIEWS = ("corpus", "source_summary", "topic_passages", "stance_over_time", "stance_over_time_by_source_type",
-         "topic_stance", "source_stance", "actor_stance", "outlet_quotes")
+         "topic_stance", "source_stance", "actor_stance", "outlet_quotes", "narrative_stance", "narrative_sources",
+         "actor_narratives")
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +125,24 @@ def test_topic_exports_cite_url_and_date(project):
     assert metrics["n_topics"] == len(rows)
     assert metrics["outlier_share_after"] <= metrics["outlier_share_before"]
     assert -1 <= metrics["npmi"] <= 1 and 0 < metrics["diversity"] <= 1
+
+
+def test_narratives_are_scored_evaluated_and_published(project):
+    from pipeline.narratives.taxonomy import load_narratives
+
+    metrics = json.loads((project / "metrics/narratives.json").read_text())
+    keys = load_narratives(project / "corpora/narratives.yaml", sides=load_params("stance")["labels"]).keys
+    assert set(metrics["modes"]) == set(keys) and "supervised" in metrics["modes"].values()
+    assert 0 <= metrics["evaluation"]["micro_f1"] <= 1 and 0 <= metrics["zero_shot"]["micro_f1"] <= 1
+    con = _db(project)
+    n = con.sql("SELECT count(*) FROM passage_narrative_probabilities").fetchall()[0][0]
+    assert n == metrics["predicted"]["passages"] * len(keys)
+    # every document narrative cites a passage of its own document that carries it
+    bad = con.sql("SELECT count(*) FROM doc_narratives dn JOIN passages p ON p.passage_id = dn.evidence_passage_id "
+                  "ANTI JOIN passage_narratives pn ON pn.passage_id = dn.evidence_passage_id "
+                  "AND pn.narrative = dn.narrative WHERE p.doc_id = dn.doc_id").fetchall()[0][0]
+    assert bad == 0 and con.sql("SELECT count(*) FROM doc_narratives").fetchall()[0][0] > 0
+    assert "## 3. Narratives (claims)" in (project / "reports/report.md").read_text()
 
 
 def test_stance_metrics_are_reported(project):

@@ -82,6 +82,8 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     tax = workspace.query(con, "SELECT narrative FROM narrative_taxonomy ORDER BY position")["narrative"].tolist()
     assert f"- `{tax[0]}` (p = 0.90): “" in text and f"- `{tax[2]}`: no citable passage carries it." in text
     assert "no labelled passages: every narrative is a zero-shot first cut" in text
+    # who carries it: news1 (unlabelled, pro_open_source) and the recap; Meta quoted twice in news1's passage
+    assert re.search(rf"\| `{tax[0]}` \| 2 \| 100\.0 % \| ZDNET \(1\), twitter/x \(1\) \| Meta \(2\) \|", text)
     # section 4: topics by size, example documents from the corpus (the recap as a paraphrase)
     assert text.index("| N-01 | open source, windows apps, free | 5 |") < text.index("| N-02 | chinese model \\|")
     assert "paraphrase by twitter/x of the linked post, 2024-03-04" in text

@@ -107,7 +107,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     out += corpus_section(con, corpus, rel(figures["source_mix"]), scope=source_mix_line(con, min_docs))
     out += stance_section(con, quality, shares, corpus["last"], measurable, min_recall, rel(figures["stance_share"]),
                           cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"))
-    out += claims_section(con, panel, min_docs)
+    out += claims_section(con, panel, min_docs, measurable)
     out += narratives_section(con, topics, rel(figures["narrative_heatmap"]),
                               scope=coverage_line(panel, narrative_cells, "narrative passages"))
     out += narrative_stance_section(con, keys, measurable, int(params["min_docs_narrative"]),

@@ -90,8 +90,35 @@ def evidence(con: Any) -> pd.DataFrame:
         FROM report_claim_evidence WHERE NOT labelled QUALIFY rank = 1 ORDER BY narrative""")
 
 
-def claims_section(con: Any, panel: Panel, min_docs: int) -> list[str]:
-    """Section 3: quality, trend table (coverage line above it) and evidence per narrative."""
+def carriers(con: Any, claims: list[str], measurable: list[str], top: int = 3) -> list[str]:
+    """The table "who carries each narrative", over all months: the stance mix of
+    its unlabelled corpus documents (view ``report_claim_stance_counts``; the
+    ``measurable`` stances only), its ``top`` outlets (view ``narrative_sources``)
+    and listed actors (view ``actor_narratives``, actors of table ``actors``)."""
+    stance = workspace.query(con, "SELECT narrative, label, n_docs FROM report_claim_stance_counts")
+    outlets = workspace.query(con, "SELECT narrative, outlet, sum(n_docs) AS n FROM narrative_sources "
+                                   "GROUP BY ALL ORDER BY narrative, n DESC, outlet")
+    actors = workspace.query(con, "SELECT narrative, actor, n_quotes AS n FROM actor_narratives "
+                                  "WHERE actor IN (SELECT actor FROM actors) ORDER BY narrative, n DESC, actor")
+    out = ["| narrative | unlabelled documents | " + "".join(f"{s} share | " for s in measurable)
+           + f"top {top} outlets (documents) | top {top} listed actors (quotes in its passages) |",
+           "|---|---:|" + "---:|" * len(measurable) + "---|---|"]
+    for key in claims:
+        st = stance[stance["narrative"] == key].set_index("label")["n_docs"]
+        n = int(st.sum())
+        shares = "".join(f"{_pct(st.get(s, 0) / n) if n else '–'} | " for s in measurable)
+        top_o = ", ".join(f"{_md_cell(r.outlet)} ({int(r.n):,})" for r in outlets[outlets["narrative"] == key]
+                          .head(top).itertuples()) or "–"
+        top_a = ", ".join(f"{_md_cell(r.actor)} ({int(r.n):,})" for r in actors[actors["narrative"] == key]
+                          .head(top).itertuples()) or "–"
+        out.append(f"| `{key}` | {n:,} | {shares}{top_o} | {top_a} |")
+    return out
+
+
+def claims_section(con: Any, panel: Panel, min_docs: int, measurable: list[str] = ()) -> list[str]:
+    """Section 3: quality, trend table (coverage line above it), who carries each
+    narrative (:func:`carriers`; ``measurable``: the stances with a share, section 2)
+    and evidence per narrative."""
     quality, totals = claim_quality(con)
     trend, cells = claim_trend(con, panel, min_docs)
     measured = [m for m, ok in zip(cells["period"], cells["measured"]) if ok]
@@ -132,7 +159,10 @@ def claims_section(con: Any, panel: Panel, min_docs: int) -> list[str]:
         months = "".join(f" {_pct(float(share.get((r.narrative, m), 0.0)))} |" for m in shown)
         out.append(f"| `{r.narrative}` | {_md_cell(r.claim)} | {r.mode} | {quality_cell} | {pooled} |{months}")
     out += ["", "Source: tables `narrative_taxonomy`, `narrative_labels`; views `report_claim_month_source_counts`, "
-            "`report_claim_month_source_totals` (summed over the panel).", "", "**Evidence** (for each narrative, "
+            "`report_claim_month_source_totals` (summed over the panel).", "",
+            "**Who carries each narrative** (all months and sources; stance shares of its unlabelled documents, "
+            "the stances measurable in section 2 only):", "",
+            *carriers(con, list(claims["narrative"]), list(measurable)), "", "**Evidence** (for each narrative, "
             "its most probable citable passage without a training label; view `report_claim_evidence`):", ""]
     ev = evidence(con).set_index("narrative")
     for r in claims.itertuples():

@@ -68,3 +68,11 @@ SELECT pn.narrative, pn.passage_id, p.doc_id, pn.p, p.text, coalesce(d.outlet, d
        pn.passage_id IN (SELECT passage_id FROM narrative_labels WHERE passage_id IS NOT NULL) AS labelled
 FROM passage_narratives pn JOIN passages p USING (passage_id) JOIN corpus d USING (doc_id)
 WHERE p.citable AND p.in_narratives;
+
+-- Grain: one row per (narrative, stance label) over unlabelled documents (report_unlabelled_stances).
+-- Columns: narrative, label, n_docs.
+-- For: report section 3, "who carries each narrative" (stance mix, all months).
+CREATE OR REPLACE VIEW report_claim_stance_counts AS
+SELECT dn.narrative, s.label, count(*) AS n_docs
+FROM doc_narratives dn JOIN report_unlabelled_stances s USING (doc_id) JOIN corpus USING (doc_id)
+GROUP BY ALL;

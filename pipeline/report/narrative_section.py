@@ -136,7 +136,8 @@ def claims_section(con: Any, panel: Panel, min_docs: int, measurable: list[str] 
               f"**{totals['micro_f1']:.2f}** over the {len(claims)} claims, per narrative below. At this quality "
               "the shares are rough estimates: compare months and narratives, do not quote a level as exact. The "
               "thresholds maximise F1 on labelled passages whose class shares are not corpus shares, so levels "
-              "lean high for low-precision narratives." if totals["n"] else
+              "lean high for low-precision narratives, and a document of several narrative passages has several "
+              "chances to carry one." if totals["n"] else
               "There are no labelled passages: every narrative is a zero-shot first cut (similarity to its claim "
               "text), with no measured quality."), ""]
     if catch_all.size:

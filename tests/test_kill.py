@@ -31,7 +31,7 @@ from tests.conftest import run_in, scratch_env
 
 pytestmark = pytest.mark.e2e
 
-STAGES = ("scrape", "clean", "embed", "topics", "stance", "actors", "warehouse", "report")
+STAGES = ("scrape", "clean", "embed", "topics", "stance", "actors", "narratives", "warehouse", "report")
 #: The module each stage runs (``cmd: python -m <module>`` in dvc.yaml).
 MODULES = {stage: f"pipeline.{stage}" for stage in STAGES} | {"warehouse": "pipeline.publish"}
 KILL_AT = (0.25, 0.6)  # fractions of the stage's forced wall time (halved if the run beat the kill)
@@ -47,6 +47,8 @@ FINGERPRINT = {
     "stances": "SELECT doc_id, label FROM stances ORDER BY doc_id",
     "quotes": "SELECT quote_id, speaker_actor, start_char, end_char FROM quotes ORDER BY quote_id",
     "quote_stances": "SELECT quote_id, label FROM quote_stances ORDER BY quote_id",
+    "passage_narratives": "SELECT passage_id, narrative, p FROM passage_narratives ORDER BY ALL",
+    "doc_narratives": "SELECT doc_id, narrative, evidence_passage_id FROM doc_narratives ORDER BY ALL",
 }
 
 

@@ -17,7 +17,8 @@ the same settings then break the fit (issue 16, part 4):
   not of passages.
 
 :func:`too_small` says when the stage does not fit at all
-(``topics.min_passages_to_fit``); :func:`bounded_params` bounds UMAP and
+(``topics.min_passages_to_fit``) or has nothing to fit (:func:`no_terms`);
+:func:`bounded_params` bounds UMAP and
 HDBSCAN by ``N``; :class:`BoundedCountVectorizer` bounds the document
 frequencies by the documents of each fit. Settings that are valid for ``N``
 are left as they are, so the full corpus gets exactly the configured model.
@@ -48,6 +49,18 @@ def too_small(params: dict[str, Any], n: int) -> str | None:
         return (f"{n} narrative passages, fewer than the {floor} needed to fit topics "
                 f"(topics.min_passages_to_fit = {params.get('min_passages_to_fit', 0)}); "
                 f"every passage is an outlier")
+    return None
+
+
+def no_terms(texts: list[str]) -> str | None:
+    """Why ``texts`` cannot be fitted for want of words, or ``None``: not
+    one holds a term of the topic model's vectorizer (only stop words, bare
+    numbers, handles), so c-TF-IDF has no vocabulary."""
+    from pipeline.topics.model import topic_vectorizer
+
+    analyzer = topic_vectorizer({"min_df": 1}).build_analyzer()
+    if texts and not any(analyzer(t) for t in texts):
+        return f"none of the {len(texts)} narrative passages holds a word to model (stop words, numbers, handles)"
     return None
 
 

@@ -40,7 +40,7 @@ from pipeline.config import (
     TOPICS_DB,
     load_params,
 )
-from pipeline.topics.bounds import too_small
+from pipeline.topics.bounds import no_terms, too_small
 from pipeline.topics.data import read_narratives, run_id_for
 from pipeline.topics.incremental import assign_to_fit, file_sha, load_state, refit_reason, save_state, state_for
 from pipeline.topics.keys import KeyRegistry, assign_keys
@@ -86,7 +86,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     run_id = run_id_for(data, params)
     registry = KeyRegistry.load(registry_file)
     state = load_state(state_file)
-    small = too_small(params, len(texts))
+    small = too_small(params, len(texts)) or no_terms(texts)
     why = refit_reason(data, state, params, file_sha(registry_file)) if state_file is not None else "no state file"
     if small is not None:
         print(f"topics: not fitted: {small}")

@@ -71,9 +71,10 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
 
     Below ``topics.min_passages_to_fit`` passages
     (:func:`~pipeline.topics.bounds.too_small`) nothing is fitted: every
-    passage is written as an outlier, no topic, the key registry, model
-    and state are left as they are (the old state is deleted, so the next run
-    fits), and the metrics say ``fitted: false`` with the ``reason``.
+    passage is written as an outlier, no topic; the key registry is left as
+    it is (no key retired), the saved model and the state are deleted (they
+    describe no fit of these passages; the next run fits), and the metrics
+    say ``fitted: false`` with the ``reason``.
 
     Raises:
         FileNotFoundError: an input database is missing.

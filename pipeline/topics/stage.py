@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -71,10 +70,11 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
 
     Below ``topics.min_passages_to_fit`` passages
     (:func:`~pipeline.topics.bounds.too_small`) nothing is fitted: every
-    passage is written as an outlier, no topic; the key registry is left as
-    it is (no key retired), the saved model and the state are deleted (they
-    describe no fit of these passages; the next run fits), and the metrics
-    say ``fitted: false`` with the ``reason``.
+    passage is written as an outlier, no topic; the key registry and the
+    saved model (``model_dir``, tracked in git) stay those of the last fit
+    (no key is retired; the report reads no model when there is no topic),
+    the state is deleted (the next run fits), and the metrics say
+    ``fitted: false`` with the ``reason``.
 
     Raises:
         FileNotFoundError: an input database is missing.
@@ -147,8 +147,6 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     if small is not None:
         if state_file is not None:  # an unfitted run is no fit to join: the next run fits
             state_file.unlink(missing_ok=True)
-        if save_model_files:  # the model of an earlier fit does not describe these passages
-            shutil.rmtree(model_dir, ignore_errors=True)
     elif why is not None:
         if state_file is not None:  # a kill before the new state is saved must not leave the old one valid
             state_file.unlink(missing_ok=True)

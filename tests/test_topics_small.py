@@ -1,11 +1,11 @@
 """A small corpus does not crash the topics stage (issue 16, part 4), on real
 passages and their real vectors.
 
-The inputs are cut from the project's built embed database
-(``data/stages/embed.duckdb``, ``make run``): ``n`` of its narrative
-passages with their vectors (:func:`pipeline.topics.sample.sample_embed_db`),
-documents from the built ``clean.duckdb``. Without a build the tests that
-need one are skipped with that reason.
+The inputs are built in the test from the real corpus, as a first day of
+collection would give them: the first 400 rows of the X export and of the
+Reddit threads go through the real clean and embed stages (about 300
+narrative passages with their MiniLM vectors), and each size ``n`` is cut from
+that build (:func:`pipeline.topics.sample.sample_embed_db`).
 """
 
 from __future__ import annotations
@@ -18,17 +18,41 @@ import pandas as pd
 import pytest
 
 from pipeline import warehouse
-from pipeline.config import CLEAN_DB, EMBED_DB, KEY_REGISTRY_FILE, load_params
+from pipeline.config import KEY_REGISTRY_FILE, SQL_DIR, load_params
 from pipeline.topics.bounds import bounded_params, df_counts, too_small
 from pipeline.topics.model import topic_vectorizer
+from tests.conftest import slice_corpus, spec_for
 
-needs_build = pytest.mark.skipif(not (EMBED_DB.exists() and CLEAN_DB.exists()),
-                                 reason=f"needs the built {EMBED_DB} and {CLEAN_DB} (make run)")
+BUILD: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def first_day(tmp_path_factory, sources):
+    """Real clean and embed stages over the first 400 rows of two real social
+    sources; sets ``BUILD["clean"]`` and ``BUILD["embed"]``."""
+    from pipeline.clean import clean, write_warehouse
+    from pipeline.embed import run as embed
+
+    tmp = tmp_path_factory.mktemp("first-day")
+    root = slice_corpus(tmp / "corpora", n_files=1, n_lines=400)
+    params = load_params("clean", include=("relevance", "privacy"))
+    docs, rejects = clean([spec_for(sources, "x_deepseek"), spec_for(sources, "reddit_threads")], params,
+                          manifest=[], root=root)
+    BUILD["clean"], BUILD["embed"] = tmp / "clean.duckdb", tmp / "embed.duckdb"
+    with warehouse.build(BUILD["clean"], SQL_DIR / "clean", fresh=True) as con:
+        write_warehouse(con, docs, rejects, [])
+    embed(load_params("embed"), load_params("relevance"), load_params("encoder"), clean_db=BUILD["clean"],
+          out_db=BUILD["embed"], cache_file=tmp / "vectors.duckdb", progress=False)
+    con = warehouse.connect(BUILD["embed"], read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM passages WHERE in_narratives").fetchall()[0][0] >= 200
+    finally:
+        con.close()
 
 
 def _real_passages(n: int) -> list[str]:
-    """``n`` narrative passages of the built embed database (md5 order)."""
-    con = warehouse.connect(EMBED_DB, read_only=True)
+    """``n`` narrative passages of the first day's build (md5 order)."""
+    con = warehouse.connect(BUILD["embed"], read_only=True)
     try:
         return [r[0] for r in con.execute("SELECT text FROM passages WHERE in_narratives "
                                           "ORDER BY md5(passage_id) LIMIT ?", [n]).fetchall()]
@@ -42,8 +66,8 @@ def _run(tmp: Path, n: int, params: dict, *, state: bool = False) -> tuple[dict,
     from pipeline.topics.stage import run
 
     db = tmp / f"embed-{n}.duckdb"
-    assert sample_embed_db(EMBED_DB, db, n) == n
-    metrics = run(params, load_params("encoder"), embed_db=db, clean_db=CLEAN_DB, out_db=tmp / "topics.duckdb",
+    assert sample_embed_db(BUILD["embed"], db, n) == n
+    metrics = run(params, load_params("encoder"), embed_db=db, clean_db=BUILD["clean"], out_db=tmp / "topics.duckdb",
                   model_dir=tmp / "model", registry_file=tmp / "keys.json", save_model_files=False,
                   state_file=tmp / "state.joblib" if state else None)
     json.dumps(metrics, allow_nan=False)  # metrics/topics.json stays valid JSON (no NaN without topics)
@@ -89,7 +113,6 @@ def test_bounded_params_are_valid_for_every_size_and_leave_the_full_corpus_alone
     assert too_small({**params, "min_passages_to_fit": 80}, 80) is None
 
 
-@needs_build
 def test_vectorizer_document_frequencies_follow_the_documents_it_gets():
     """scikit-learn's own error on real passages as BERTopic's c-TF-IDF sees
     them (one document per topic), and none from the bounded vectorizer."""
@@ -113,7 +136,6 @@ def test_vectorizer_document_frequencies_follow_the_documents_it_gets():
         topic_vectorizer({"min_df": 3, "max_df": 0.9}).fit(["the and of 2024", "it is", "user_0a1b2c3d4e"])
 
 
-@needs_build
 def test_below_min_passages_to_fit_every_passage_is_an_outlier(tmp_path, capsys):
     """Default params (min_passages_to_fit 80): 0, 5, 32 and 57 real passages
     (the sizes of issue 16) are written as outliers with the reason; the key
@@ -139,7 +161,6 @@ def test_below_min_passages_to_fit_every_passage_is_an_outlier(tmp_path, capsys)
 
 
 @pytest.mark.slow
-@needs_build
 def test_every_size_fits_or_says_why(tmp_path):
     """min_passages_to_fit 0: a spread of sizes from 0 to 200 real passages
     goes through the bounded model (UMAP, HDBSCAN, c-TF-IDF, KeyBERTInspired,
@@ -162,7 +183,6 @@ def test_every_size_fits_or_says_why(tmp_path):
 
 
 @pytest.mark.slow
-@needs_build
 def test_incremental_runs_on_tiny_sets(tmp_path):
     """A fit on 20 real passages is kept for 21 (new passage assigned by
     embedding); a shrink below min_passages_to_fit drops the state, and the
@@ -185,7 +205,6 @@ def test_report_and_warehouse_work_without_a_topic(tmp_path):
     fitted nothing: the report's tiny warehouse of real demo documents
     (tests/report_warehouse.py) with its topics replaced by the stage's own
     unfitted output (12 passages, under min_passages_to_fit)."""
-    from pipeline.config import SQL_DIR
     from pipeline.publish import publish
     from pipeline.report.stage import run as report
     from pipeline.topics.stage import run

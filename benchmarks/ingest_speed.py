@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
 
-    params = load_params("clean", include=("relevance",))
+    params = load_params("clean", include=("relevance", "privacy"))
     normaliser = Normaliser.from_params(params)
     sources = load_sources()
     local = [spec for spec in sources if spec["kind"] in LOCAL_KINDS]

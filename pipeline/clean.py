@@ -5,7 +5,8 @@ Steps, in order: read each source (readers in :mod:`pipeline.sources`),
 resolve repeated native ids, clean the text (HTML/markdown → plain, NFC,
 whitespace), pseudonymise social handles, parse dates to UTC, detect the
 language (py3langid), mark exact and near duplicates, score relevance, then
-write ``documents``, ``rejects`` and ``manifest`` to the warehouse in one
+write ``documents`` (with each record's span and URL in ``document_records``),
+``rejects`` and ``manifest`` to the warehouse in one
 atomic swap, and ``metrics/clean.json``.
 
 CLI:
@@ -30,9 +31,10 @@ from tqdm import tqdm
 
 from pipeline import warehouse
 from pipeline.config import CLEAN_CACHE_DIR, CLEAN_DB, METRICS_DIR, SQL_DIR, load_params
-from pipeline.dedup import find_duplicates, signatures
+from pipeline.dedup import find_copies, find_duplicates, signatures
 from pipeline.documents import Document, Normaliser, resolve_native_ids
 from pipeline.normalise import clean_text
+from pipeline.privacy import load_organisation_handles
 from pipeline.relevance import RelevanceQuery
 from pipeline.scrape import read_manifest
 from pipeline.sources import Reject, load_sources, make_reader
@@ -60,7 +62,7 @@ def read_source(spec: dict[str, Any], params: dict[str, Any], root: Path | None
     """
     normalise = Normaliser.from_params(params)
     query = RelevanceQuery.from_params(params["relevance"])
-    reader = make_reader(spec, **({"root": root} if root else {}))
+    reader = make_reader(spec, dates=params.get("dates"), **({"root": root} if root else {}))
     read = tqdm(reader.read(), desc=f"read {spec['id']}", unit="rec", disable=None, leave=False)
     items = resolve_native_ids(list(read), merge=spec["merge_duplicate_ids"])
     docs: list[Document] = []
@@ -87,7 +89,7 @@ def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path 
     paths and bytes of the source's input files (``Reader.inputs``: its
     files and side files such as an author lookup, or the scrape manifest of
     a web source), the params in their order, the pseudonym salt from the
-    environment, the code of the clean stage, its readers and
+    environment, the organisation handles kept, the code of the clean stage, its readers and
     ``pipeline/config.py``, and the versions of the libraries that shape the
     text (trafilatura, py3langid, datasketch, ...). Not covered: dateutil
     fills a date's missing year from the day of the run, so a cached source
@@ -96,20 +98,23 @@ def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path 
     import pipeline.dedup
     import pipeline.documents
     import pipeline.normalise
+    import pipeline.pseudonyms
     import pipeline.relevance
     import pipeline.sources
 
     reader = make_reader(spec, **({"root": root} if root else {}))
-    salt = os.environ.get(params["pseudonymise"]["salt_env"], "")
+    salt = os.environ.get(params["privacy"]["salt_env"], "")
     # json.dumps keeps the order of the params (the relevance terms' order is
     # the order of documents.relevance_terms)
     return fingerprint(spec, json.dumps(params, default=str), hashlib.sha256(salt.encode()).hexdigest(),
+                       sorted(load_organisation_handles()),
                        files=reader.inputs(), root=reader.root,
-                       modules=[sys.modules[__name__], pipeline.documents, pipeline.normalise, pipeline.relevance,
+                       modules=[sys.modules[__name__], pipeline.documents, pipeline.normalise, pipeline.pseudonyms,
+                                pipeline.relevance,
                                 pipeline.dedup, pipeline.config, Path(pipeline.sources.__file__).parent],
-                       packages=["trafilatura", "htmldate", "lxml", "charset-normalizer", "markdown-it-py",
-                                 "python-frontmatter", "python-dateutil", "jmespath", "py3langid", "datasketch",
-                                 "pyyaml"])
+                       packages=["trafilatura", "htmldate", "dateparser", "lxml", "charset-normalizer",
+                                 "markdown-it-py", "python-frontmatter", "python-dateutil", "jmespath", "py3langid",
+                                 "datasketch", "pyyaml"])
 
 
 def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: list[dict[str, Any]],
@@ -160,21 +165,38 @@ def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: li
     for doc, (canonical, kind) in zip(docs, twins):
         if canonical is not None:
             doc.duplicate_of, doc.duplicate_kind = docs[canonical].doc_id, kind
+    # copy-paste campaigns among the rest: one account (the author of a social post; a
+    # subreddit or a docket commenter is not one), one text, many replies
+    rest = [i for i, (canonical, _) in enumerate(twins) if canonical is None]
+    copies = find_copies([docs[i].author if docs[i].source_type == "social" else None for i in rest],
+                         [docs[i].text for i in rest],
+                         min_words=dedup["copy_min_words"])
+    for i, first in zip(rest, copies):
+        if first is not None:
+            docs[i].duplicate_of, docs[i].duplicate_kind = docs[rest[first]].doc_id, "copy"
+    n_copies: dict[str, int] = {}
+    for doc in docs:
+        if doc.duplicate_of:
+            n_copies[doc.duplicate_of] = n_copies.get(doc.duplicate_of, 0) + 1
+    for doc in docs:
+        doc.n_copies = n_copies.get(doc.doc_id, 0)
     return docs, rejects
 
 
 DOC_COLUMNS = ["doc_id", "source", "source_file", "native_id", "line", "platform", "source_type", "url",
-               "title", "author", "outlet", "published_at", "date_precision", "lang", "text", "n_chars",
+               "title", "author", "outlet", "published_at", "date_precision", "date_source", "lang", "text", "n_chars",
                "content_sha256", "duplicate_of", "duplicate_kind", "relevance", "relevance_terms",
-               "is_relevant", "n_records", "raw_sha256", "ingested_at"]
+               "is_relevant", "n_records", "n_copies", "raw_sha256", "ingested_at"]
 REJECT_COLUMNS = ["source", "source_file", "native_id", "line", "reason", "detail", "raw_sha256"]
+RECORD_COLUMNS = ["doc_id", "record_idx", "char_start", "char_end", "url", "published_at", "date_precision", "line",
+                  "date_source"]
 MANIFEST_COLUMNS = ["source", "kind", "url", "final_url", "status", "fetched_at", "content_type",
                     "sha256", "path", "bytes", "error"]
 
 
 def write_warehouse(con: Any, docs: list[Document], rejects: list[Reject],
                     manifest: list[dict[str, Any]]) -> None:
-    """Replace ``documents``, ``rejects`` and ``manifest`` in ``con``
+    """Replace ``documents``, ``document_records``, ``rejects`` and ``manifest`` in ``con``
     (delete-then-insert, in one transaction).
 
     Raises:
@@ -185,12 +207,17 @@ def write_warehouse(con: Any, docs: list[Document], rejects: list[Reject],
     doc_frame["line"] = doc_frame["line"].astype("Int64")
     doc_frame["published_at"] = pd.to_datetime(doc_frame["published_at"], utc=True)
     doc_frame["ingested_at"] = pd.to_datetime(doc_frame["ingested_at"], utc=True)
+    record_frame = pd.DataFrame([{"doc_id": d.doc_id, **{c: getattr(r, c) for c in RECORD_COLUMNS[1:]}}
+                                 for d in docs for r in d.records], columns=RECORD_COLUMNS)
+    record_frame = record_frame.astype({"char_start": "Int64", "char_end": "Int64", "line": "Int64"})
+    record_frame["published_at"] = pd.to_datetime(record_frame["published_at"], utc=True)
     reject_frame = pd.DataFrame([{c: getattr(r, c) for c in REJECT_COLUMNS} for r in rejects],
                                 columns=REJECT_COLUMNS).astype({"line": "Int64"})
     manifest_frame = pd.DataFrame(manifest, columns=MANIFEST_COLUMNS).astype({"status": "Int64", "bytes": "Int64"})
     manifest_frame["fetched_at"] = pd.to_datetime(manifest_frame["fetched_at"], utc=True)
     con.execute("BEGIN TRANSACTION")
-    for table, frame in (("documents", doc_frame), ("rejects", reject_frame), ("manifest", manifest_frame)):
+    for table, frame in (("documents", doc_frame), ("document_records", record_frame), ("rejects", reject_frame),
+                         ("manifest", manifest_frame)):
         con.execute(f"DELETE FROM {table}")
         con.register("frame", frame)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
@@ -225,12 +252,12 @@ def main(argv: list[str] | None = None) -> None:
             html, encoding = decode_bytes(args.file.read_bytes())
         except (OSError, DecodeError) as exc:
             sys.exit(f"{args.file}: {exc}")
-        record = extract_html(html, url=args.url)
+        record = extract_html(html, url=args.url, dates=load_params("clean").get("dates"))
         record.update(file=str(args.file), encoding=encoding, text=clean_text(record["text"], "plain"))
         record["n_chars"] = len(record["text"])
         print(json.dumps(record, ensure_ascii=False, indent=2))
         return
-    params = load_params("clean", include=("relevance",))
+    params = load_params("clean", include=("relevance", "privacy"))
     manifest = read_manifest()
     docs, rejects = clean(load_sources(), params, manifest=manifest, cache_dir=CLEAN_CACHE_DIR)
     with warehouse.build(CLEAN_DB, SQL_DIR / "clean", fresh=True) as con:

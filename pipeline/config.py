@@ -51,8 +51,12 @@ METRICS_DIR = PROJECT_ROOT / "metrics"
 MODELS_DIR = PROJECT_ROOT / "models"
 #: Inputs and outputs of single stages, named here so that every path is in one place.
 ACTORS_FILE = CORPORA_DIR / "actors.yaml"                       # actor registry (stage actors)
+NARRATIVES_FILE = CORPORA_DIR / "narratives.yaml"               # narrative taxonomy (issue 19)
+ORGANISATION_HANDLES_FILE = CORPORA_DIR / "organisation_handles.yaml"  # accounts kept by pseudonymisation (clean)
 STANCE_LABEL_FILE = CORPORA_DIR / "labels" / "stance_v1.jsonl"  # stance training labels
 QUOTE_GOLD_FILE = CORPORA_DIR / "labels" / "quotes_v1.jsonl"    # quote attribution gold set
+STANCE_PASSAGE_LABEL_FILE = CORPORA_DIR / "labels" / "stance_passages_v1.jsonl"        # passage stance labels
+NARRATIVE_PASSAGE_LABEL_FILE = CORPORA_DIR / "labels" / "narratives_passages_v1.jsonl"  # passage narrative labels
 STANCE_MODEL_FILE = MODELS_DIR / "stance.skops"                 # written by stance, read by actors
 QUOTE_CACHE_FILE = DATA_DIR / "cache" / "quote_embeddings.duckdb"  # quote vectors (stage actors)
 TOPIC_MODEL_DIR = MODELS_DIR / "topics" / "bertopic"            # BERTopic, safetensors (stage topics)

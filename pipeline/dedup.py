@@ -101,3 +101,45 @@ def find_duplicates(texts: Sequence[str], content_hashes: Sequence[str], *, thre
         else:
             result[i] = (canonical, "near")
     return result
+
+
+_LINK = re.compile(r"https?://\S+")
+_LEADING_MENTIONS = re.compile(r"^(?:@\S+\s+)+")
+
+
+def copy_key(text: str) -> str:
+    """The text of a post as a copy-paste campaign repeats it: leading reply
+    ``@mentions`` and links (each copy gets its own t.co link) dropped,
+    lower-cased ``\\w+`` words joined by one space."""
+    return " ".join(_WORD.findall(_LINK.sub(" ", _LEADING_MENTIONS.sub("", text)).lower()))
+
+
+def find_copies(authors: Sequence[str | None], texts: Sequence[str], *, min_words: int) -> list[int | None]:
+    """Copy-paste campaigns: the same post text by one account again and again.
+
+    Args:
+        authors: each document's author (length n); ``None`` is nobody's post.
+        texts: normalised texts, in corpus order (length n).
+        min_words: a :func:`copy_key` of fewer words is never a copy (two
+            replies "Yes" by one account are two answers).
+
+    Returns:
+        n entries: ``None``, or the index of the first document by the same
+        author with the same :func:`copy_key` (exact text match: the
+        X export's reply spam differs only in whom it replies to).
+
+    Raises:
+        ValueError: the sequences differ in length.
+    """
+    if len(authors) != len(texts):
+        raise ValueError(f"authors ({len(authors)}) and texts ({len(texts)}) differ in length")
+    first: dict[tuple[str, str], int] = {}
+    out: list[int | None] = [None] * len(texts)
+    for i, (author, text) in enumerate(zip(authors, texts)):
+        key = copy_key(text)
+        if author is None or len(key.split()) < min_words:
+            continue
+        out[i] = first.setdefault((author, key), i)
+        if out[i] == i:
+            out[i] = None
+    return out

@@ -14,7 +14,6 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,10 +21,44 @@ from urllib.parse import urlsplit
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from pipeline.normalise import clean_text, parse_date, pseudonymise
+from pipeline.normalise import clean_text, parse_date
+from pipeline.privacy import load_organisation_handles, pseudonym_salt
+from pipeline.pseudonyms import pseudonymise, strip_status_ids
 from pipeline.sources import RawRecord, Reject
 
 LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class RecordSpan:
+    """One source record's part of a document; one row of ``document_records``.
+
+    A merged document (``merge_duplicate_ids``) has one span per record, in
+    the source's order; any other document has one span, the whole text.
+    ``text[char_start:char_end]`` is the record's clean text; a record whose
+    text repeats an earlier record of the same document points to that
+    record's span (its text is stored once), and a record with no text left
+    after cleaning has no span (``None``).
+
+    Attributes:
+        record_idx: 0 for the first record, in source order.
+        char_start, char_end: character offsets in ``documents.text``, or ``None``.
+        url: the record's own URL (pseudonymised like the document's), or ``None``.
+        published_at: the record's own UTC date (the source's window start if
+            it has none), or ``None``.
+        date_precision: ``time``, ``day``, ``month`` or ``window``, or ``None``.
+        line: the record's line in the source file (record formats), or ``None``.
+        date_source: how ``published_at`` was found (``documents.date_source``).
+    """
+
+    record_idx: int
+    char_start: int | None
+    char_end: int | None
+    url: str | None
+    published_at: dt.datetime | None
+    date_precision: str | None
+    line: int | None
+    date_source: str = "none"
 
 
 @dataclass
@@ -45,18 +78,21 @@ class Document:
     outlet: str | None
     published_at: dt.datetime | None
     date_precision: str | None
+    date_source: str  # a key of pipeline.sources.dates.DATE_SOURCES; "none" when undated
     lang: str | None
     text: str
     n_chars: int
     content_sha256: str
     raw_sha256: str
     n_records: int = 1
+    n_copies: int = 0
     duplicate_of: str | None = None
     duplicate_kind: str | None = None
     relevance: float = 0.0
     relevance_terms: list[str] = field(default_factory=list)
     is_relevant: bool = False
     ingested_at: dt.datetime | None = None
+    records: list[RecordSpan] = field(default_factory=list)
 
 
 def doc_id_for(source: str, source_file: str, native_id: str) -> str:
@@ -76,9 +112,11 @@ def resolve_native_ids(items: list[RawRecord | Reject], *, merge: bool) -> list[
 
     A record whose raw bytes repeat an earlier record with the same id is a
     ``duplicate_record`` reject. Otherwise, with ``merge`` the records become
-    one document at the first one's position (texts joined as paragraphs,
-    all dates kept in ``extra["dates"]``); without it, later ones are
-    ``duplicate_native_id`` rejects naming the first line.
+    one document at the first one's position: each record's text, URL, date
+    and line are kept in order in the first one's ``extra["records"]`` (the
+    :class:`Normaliser` joins the texts as paragraphs and keeps each record's
+    span); without it, later ones are ``duplicate_native_id`` rejects naming
+    the first line.
 
     Returns:
         The items in their original order, with repeats replaced.
@@ -99,9 +137,8 @@ def resolve_native_ids(items: list[RawRecord | Reject], *, merge: bool) -> list[
                                   f"{where}: repeats line {head.line} byte for byte (native_id {item.native_id!r})",
                                   native_id=item.native_id, line=item.line, raw_sha256=item.raw_sha256))
             elif merge:
-                head.extra.setdefault("texts", [head.text]).append(item.text)
-                head.extra.setdefault("dates", [head.date_raw]).append(item.date_raw)
-                head.extra["n_records"] = head.extra.get("n_records", 1) + 1
+                head.extra.setdefault("records", [_record_part(head)]).append(_record_part(item))
+                head.extra["n_records"] = len(head.extra["records"])
             else:
                 out.append(Reject(item.source, item.source_file, "duplicate_native_id",
                                   f"{where}: native_id {item.native_id!r} already used at line {head.line}",
@@ -111,10 +148,12 @@ def resolve_native_ids(items: list[RawRecord | Reject], *, merge: bool) -> list[
         first[key] = item
         seen_raw[key].add(item.raw_sha256)
         out.append(item)
-    for head in first.values():
-        if "texts" in head.extra:
-            head.text = "\n\n".join(dict.fromkeys(t for t in head.extra["texts"] if t))
     return out
+
+
+def _record_part(rec: RawRecord) -> dict[str, Any]:
+    """What a merged document keeps of each of its records."""
+    return {"text": rec.text, "url": rec.url, "date_raw": rec.date_raw, "line": rec.line}
 
 
 @dataclass
@@ -127,21 +166,24 @@ class Normaliser:
     salt: str
     keep_handles: frozenset[str]
     identifier: LanguageIdentifier
+    strip_status_ids: bool = False
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Normaliser:
-        """Build from the ``clean`` params section; the pseudonym salt comes
-        from the environment variable named by ``pseudonymise.salt_env``,
-        else ``pseudonymise.salt``."""
-        pseudo = params["pseudonymise"]
+        """Build from the ``clean`` params section (with the shared ``privacy``
+        section where given); the pseudonym salt comes from the environment
+        variable named by ``privacy.salt_env``, else ``privacy.salt``; the kept accounts from
+        ``corpora/organisation_handles.yaml`` (a broken file raises
+        :class:`pipeline.config.ConfigError` naming the entry)."""
         day = lambda s: dt.datetime.fromisoformat(str(s)).replace(tzinfo=dt.UTC)  # noqa: E731
         return cls(
             earliest=day(params["earliest_date"]),
             latest=day(params["latest_date"]),
             lang_max_chars=int(params["lang_max_chars"]),
-            salt=os.environ.get(pseudo["salt_env"], "") or str(pseudo["salt"]),
-            keep_handles=frozenset(h.lower() for h in pseudo.get("keep_handles", [])),
+            salt=pseudonym_salt(params["privacy"]),
+            keep_handles=load_organisation_handles(),
             identifier=language_identifier(params["languages"]),
+            strip_status_ids=bool(params["privacy"].get("strip_status_ids", False)),
         )
 
     def __call__(self, rec: RawRecord, spec: dict[str, Any]) -> tuple[Document | None, list[Reject]]:
@@ -151,42 +193,59 @@ class Normaliser:
             ``(document, rejects)``: document is ``None`` when no text is
             left after cleaning (then rejects holds a ``no_text`` row); a
             refused date gives a ``bad_date`` row while the document is kept
-            with its date from the source's window or NULL.
+            with its date from the source's window or NULL. Of a merged
+            record's dates the earliest is kept; ``date_source`` says how the
+            kept date was found (``date_window``, ``none`` when undated).
         """
         rejects: list[Reject] = []
         where = f"{rec.source_file}:{rec.line}" if rec.line else rec.source_file
-        text = clean_text(rec.text, rec.text_format)
+        parts = rec.extra.get("records") or [_record_part(rec)]
         title = clean_text(rec.title, "plain") if rec.title else None
+        author, native_id = rec.author, rec.native_id
+        if spec["pseudonymise"]:
+            # Every text field with one salted mapping (docs/privacy.md); the author is a
+            # handle field only in social sources (elsewhere "reddit", "AABA" are names).
+            title, native_id = (self._private(v) for v in (title, native_id))
+            author = pseudonymise(author, salt=self.salt, keep=self.keep_handles,
+                                  handle_field=spec["source_type"] == "social")
+        texts: dict[str, tuple[int, int]] = {}  # clean text -> its span; a repeated text keeps one span
+        records: list[RecordSpan] = []
+        pos = 0
+        for idx, part in enumerate(parts):
+            text = clean_text(part["text"], rec.text_format)
+            url = part["url"]
+            if spec["pseudonymise"]:
+                text, url = self._private(text), self._private(url)
+            if text and text not in texts:
+                pos += 2 if texts else 0  # the blank line between records
+                texts[text] = (pos, pos + len(text))
+                pos += len(text)
+            span = texts.get(text, (None, None))
+            line = part["line"]
+            published, precision, date_source = self._date(part["date_raw"], rec, spec, line, rejects)
+            records.append(RecordSpan(idx, span[0], span[1], url, published, precision, line, date_source))
+        text = "\n\n".join(texts)
         if not text and title:
             text = title
+            records[0].char_start, records[0].char_end = 0, len(text)
         if not text:
             return None, [Reject(rec.source, rec.source_file, "no_text", f"{where}: no text after cleaning",
                                  native_id=rec.native_id, line=rec.line, raw_sha256=rec.raw_sha256)]
-        author, url = rec.author, rec.url
-        if spec["pseudonymise"]:
-            text = pseudonymise(text, salt=self.salt, keep=self.keep_handles)
-            title = pseudonymise(title, salt=self.salt, keep=self.keep_handles)
-            author = pseudonymise(author, salt=self.salt, keep=self.keep_handles, handle_field=True)
-            url = pseudonymise(url, salt=self.salt, keep=self.keep_handles)
-        published, precision = None, None
-        for raw in rec.extra.get("dates", [rec.date_raw]):
-            value, prec, problem = parse_date(raw, earliest=self.earliest, latest=self.latest)
-            if problem:
-                rejects.append(Reject(rec.source, rec.source_file, "bad_date", f"{where}: {problem}; date left empty",
-                                      native_id=rec.native_id, line=rec.line, raw_sha256=rec.raw_sha256))
-            elif value is not None and (published is None or value < published):
-                published, precision = value, rec.date_precision or prec
-        if published is None and spec.get("date_window"):
-            start = dt.date.fromisoformat(str(spec["date_window"][0]))
-            published = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC)
-            precision = "window"
+        # the earliest record date; the window start only when no record has its own date
+        dated = ([r for r in records if r.published_at is not None and r.date_precision != "window"]
+                 or [r for r in records if r.published_at is not None])
+        first = min(dated, key=lambda r: r.published_at) if dated else None
+        published = first.published_at if first else None
+        precision = first.date_precision if first else None
+        date_source = first.date_source if first else "none"
+        url = records[0].url
         # A language given by the source (a tweet's ``lang``) wins over detection.
         lang = rec.lang_hint or self.identifier.classify(text[: self.lang_max_chars])[0]
         return Document(
-            doc_id=doc_id_for(rec.source, rec.source_file, rec.native_id),
+            doc_id=doc_id_for(rec.source, rec.source_file, native_id),  # of the pseudonymised id: no dictionary attack
             source=rec.source,
             source_file=rec.source_file,
-            native_id=rec.native_id,
+            native_id=native_id,
             line=rec.line,
             platform=spec["platform"],
             source_type=spec["source_type"],
@@ -196,13 +255,39 @@ class Normaliser:
             outlet=rec.outlet or spec.get("outlet") or _host(url),
             published_at=published,
             date_precision=precision,
+            date_source=date_source,
             lang=lang,
             text=text,
             n_chars=len(text),
             content_sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
             raw_sha256=rec.raw_sha256,
             n_records=rec.extra.get("n_records", 1),
+            records=records,
         ), rejects
+
+    def _private(self, value: str | None) -> str | None:
+        """``value`` with handles pseudonymised and, with
+        ``privacy.strip_status_ids``, status ids replaced (docs/privacy.md)."""
+        value = pseudonymise(value, salt=self.salt, keep=self.keep_handles)
+        return strip_status_ids(value, salt=self.salt) if self.strip_status_ids else value
+
+    def _date(self, raw: str | None, rec: RawRecord, spec: dict[str, Any], line: int | None,
+              rejects: list[Reject]) -> tuple[dt.datetime | None, str | None, str]:
+        """One record's UTC date, precision and ``date_source``; a refused
+        date appends a ``bad_date`` reject naming the record's line; no date
+        gives the start of the source's ``date_window`` (precision and source
+        ``window``/``date_window``) or ``(None, None, "none")``."""
+        value, prec, problem = parse_date(raw, earliest=self.earliest, latest=self.latest)
+        if problem:
+            where = f"{rec.source_file}:{line}" if line else rec.source_file
+            rejects.append(Reject(rec.source, rec.source_file, "bad_date", f"{where}: {problem}; date left empty",
+                                  native_id=rec.native_id, line=line, raw_sha256=rec.raw_sha256))
+        if value is not None:
+            return value, rec.date_precision or prec, rec.date_source or "record_field"
+        if spec.get("date_window"):
+            start = dt.date.fromisoformat(str(spec["date_window"][0]))
+            return dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC), "window", "date_window"
+        return None, None, "none"
 
 
 def language_identifier(languages: list[str]) -> LanguageIdentifier:

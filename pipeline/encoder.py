@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -63,16 +65,134 @@ def load_encoder(spec: str, *, threads: int = 0) -> Any:
 
     if threads:
         torch.set_num_threads(threads)
-    if spec.startswith(PACKAGE_PREFIX):
-        module_name = spec[len(PACKAGE_PREFIX):]
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise ConfigError(f"params.yaml encoder.model: package {module_name!r} is not installed") from exc
-        if not hasattr(module, "get_model_path"):
-            raise ConfigError(f"params.yaml encoder.model: {module_name} has no get_model_path()")
-        spec = str(module.get_model_path())
-    return SentenceTransformer(spec, device="cpu")
+    return SentenceTransformer(model_path(spec), device="cpu")
+
+
+def model_path(spec: str) -> str:
+    """The folder of a ``package:<module>`` model (its ``get_model_path()``),
+    or ``spec`` itself (a model name or path).
+
+    Raises:
+        ConfigError: the package is not installed or has no ``get_model_path``.
+    """
+    if not spec.startswith(PACKAGE_PREFIX):
+        return spec
+    module_name = spec[len(PACKAGE_PREFIX):]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(f"params.yaml encoder.model: package {module_name!r} is not installed") from exc
+    if not hasattr(module, "get_model_path"):
+        raise ConfigError(f"params.yaml encoder.model: {module_name} has no get_model_path()")
+    return str(module.get_model_path())
+
+
+class TokenWindow:
+    """The encoder's tokenizer and window: what the encoder reads of a text.
+
+    sentence-transformers truncates a text to ``size`` word pieces, the
+    special tokens included (``max_seq_length``; 256 for all-MiniLM-L6-v2,
+    so 254 of text), silently. Passages are cut to :attr:`limit` with this
+    tokenizer (:mod:`pipeline.passages`), so nothing is truncated.
+
+    Args:
+        tokenizer: a Hugging Face *fast* tokenizer (offsets are needed to cut).
+        size: ``max_seq_length`` of the encoder, special tokens included.
+        model: :func:`model_id` of the encoder (a cache key).
+    """
+
+    def __init__(self, tokenizer: Any, size: int, model: str) -> None:
+        self.tokenizer, self.size, self.model = tokenizer, int(size), model
+        #: word pieces of text per window (``size`` less [CLS] and [SEP])
+        self.limit = self.size - tokenizer.num_special_tokens_to_add(pair=False)
+        if self.limit < 1:
+            raise ConfigError(f"params.yaml encoder.model: {model} has a window of {size} word pieces")
+
+    def counts(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces of each text, without the special tokens."""
+        if not texts:
+            return []
+        return [len(ids) for ids in self.tokenizer(list(texts), add_special_tokens=False, truncation=False,
+                                                     verbose=False)["input_ids"]]
+
+    def cut(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Cut ``text[start:end]`` at word-piece boundaries into spans of at
+        most :attr:`limit` word pieces each (stripped of whitespace), at the
+        start of a word when one lies in the second half of the piece. The
+        pieces are counted again and any still over (a tokenizer that counts
+        a piece differently alone) is cut shorter, so the bound holds.
+
+        Returns:
+            ``[(a, b), ...]`` in order, character offsets into ``text``.
+        """
+        out: list[tuple[int, int]] = []
+        todo, limit = [(start, end)], self.limit
+        while todo:
+            cuts = []
+            for a, b in todo:
+                offsets = self.tokenizer(text[a:b], add_special_tokens=False, return_offsets_mapping=True,
+                                         verbose=False)["offset_mapping"]
+                cuts.extend(_token_chunks(text, a, b, [(a + s, a + e) for s, e in offsets if e > s], limit))
+            counts = self.counts([text[a:b] for a, b in cuts])
+            out.extend(span for span, n in zip(cuts, counts) if n <= self.limit)
+            todo = [span for span, n in zip(cuts, counts) if n > self.limit]
+            if todo and limit == 1:
+                raise RuntimeError(f"{self.model}: text[{todo[0][0]}:{todo[0][1]}] is one word piece "
+                                   f"alone but counts over {self.limit}")
+            limit = max(1, limit - max(1, limit // 8))
+        return sorted(out)
+
+
+def _token_chunks(text: str, start: int, end: int, tokens: list[tuple[int, int]],
+                  limit: int) -> list[tuple[int, int]]:
+    """Group ``tokens`` (character spans in ``text``) into runs of at most
+    ``limit``, each cut before a token that starts a word when one is in the
+    run's second half; returns the runs' character spans, stripped."""
+    out, i = [], 0
+    while i < len(tokens):
+        j = min(i + limit, len(tokens))
+        if j < len(tokens):
+            word_starts = [k for k in range(j, i + limit // 2, -1) if tokens[k][0] == 0 or
+                           text[tokens[k][0] - 1].isspace()]
+            j = word_starts[0] if word_starts else j
+        a = tokens[i][0] if i else start
+        b = tokens[j][0] if j < len(tokens) else end
+        a, b = _strip_span(text, a, b)
+        if b > a:
+            out.append((a, b))
+        i = j
+    return out or [_strip_span(text, start, end)]
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def load_window(spec: str) -> TokenWindow:
+    """The :class:`TokenWindow` of the ``encoder.model`` spec, loading the
+    tokenizer only (about 1 s) when the model folder has a
+    ``sentence_bert_config.json`` with ``max_seq_length``; otherwise the whole
+    model is loaded for its tokenizer and ``max_seq_length``.
+
+    Raises:
+        ConfigError: as :func:`load_encoder`.
+    """
+    import json
+    from pathlib import Path
+
+    path = model_path(spec)
+    config = Path(path) / "sentence_bert_config.json"
+    size = json.loads(config.read_text(encoding="utf-8")).get("max_seq_length") if config.is_file() else None
+    if size:
+        from transformers import AutoTokenizer
+
+        return TokenWindow(AutoTokenizer.from_pretrained(path), int(size), model_id(spec))
+    model = load_encoder(spec)
+    return TokenWindow(model.tokenizer, int(model.max_seq_length), model_id(spec))
 
 
 def embedding_dimension(model: Any) -> int:
@@ -127,7 +247,17 @@ def vectors_to_arrow(vectors: np.ndarray) -> pa.FixedSizeListArray:
 
 
 class EmbeddingCache:
-    """Vectors by (model, sha256 of text) in a DuckDB file.
+    """Vectors by (model, sha256 of text) in a DuckDB file, never written in place.
+
+    The cache is written in a copy, ``<name>.tmp-<pid>`` in the same folder,
+    and swapped in with ``os.replace`` by :meth:`commit` (after each chunk of
+    :meth:`fill`) and :meth:`close` (issue 16). So a reader that holds the
+    file open (a notebook; DuckDB locks a file it opens) never blocks a
+    stage, and keeps its snapshot; a killed run leaves the last committed
+    file, and its copy is deleted by the next run
+    (:func:`pipeline.warehouse.remove_stale_copies`). A ``<name>.wal`` left
+    by a writer killed in place (versions before the copy) is replayed into
+    the copy and removed, so it never faces a newer file.
 
     Args:
         path: the cache file (created if missing).
@@ -139,14 +269,48 @@ class EmbeddingCache:
     """
 
     def __init__(self, path: Path, model: str, dimensions: int) -> None:
+        from pipeline.warehouse import remove_stale_copies
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(path))
+        remove_stale_copies(path)
+        self.path = path
+        self.tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
         self.model = model
         self.dimensions = dimensions
         self.table = f"vectors_{dimensions}"
+        self.con = self._open_copy()
         self.con.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (model VARCHAR NOT NULL, "
                          f"text_sha256 VARCHAR NOT NULL, vector FLOAT[{dimensions}] NOT NULL, "
                          "PRIMARY KEY (model, text_sha256))")
+
+    def _open_copy(self) -> duckdb.DuckDBPyConnection:
+        """Copy the cache (and a leftover WAL) to :attr:`tmp` and open the copy."""
+        wal, tmp_wal = self.path.with_name(self.path.name + ".wal"), self.tmp.with_name(self.tmp.name + ".wal")
+        self.tmp.unlink(missing_ok=True)
+        tmp_wal.unlink(missing_ok=True)
+        if self.path.exists():
+            shutil.copyfile(self.path, self.tmp)
+            if wal.exists():
+                shutil.copyfile(wal, tmp_wal)
+        try:
+            con = duckdb.connect(str(self.tmp))
+        except duckdb.Error as exc:  # a WAL of another file: the cache as of its last checkpoint
+            print(f"{wal}: not replayed ({exc})")
+            tmp_wal.unlink(missing_ok=True)
+            con = duckdb.connect(str(self.tmp))
+        wal.unlink(missing_ok=True)
+        return con
+
+    def commit(self, *, reopen: bool = True) -> None:
+        """Checkpoint and close the copy, swap it in for the cache file
+        (``os.replace``, after an fsync) and, with ``reopen``, start a new copy."""
+        self.con.execute("CHECKPOINT")
+        self.con.close()
+        with open(self.tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self.tmp, self.path)
+        if reopen:
+            self.con = self._open_copy()
 
     def missing(self, shas: Sequence[str]) -> set[str]:
         """The keys among ``shas`` that have no vector yet."""
@@ -175,7 +339,7 @@ class EmbeddingCache:
              progress: bool = False, desc: str = "embed") -> int:
         """Embed the texts (``{sha256: text}``) that have no vector yet,
         longest first (sha256 breaks ties: a fixed batch order), committing
-        each chunk of ``chunk_size`` before the next starts.
+        (:meth:`commit`) each chunk of ``chunk_size`` before the next starts.
 
         Args:
             model: the encoder, or a function without arguments that loads
@@ -193,6 +357,8 @@ class EmbeddingCache:
             for start in range(0, len(order), chunk_size):
                 keys = order[start:start + chunk_size]
                 self.put(keys, encode(model, [texts[k] for k in keys], batch_size=batch_size))
+                if start + chunk_size < len(order):
+                    self.commit()
                 bar.update(len(keys))
         return len(order)
 
@@ -218,6 +384,5 @@ class EmbeddingCache:
         return arrow_vectors(table)
 
     def close(self) -> None:
-        """Checkpoint and close the file."""
-        self.con.execute("CHECKPOINT")
-        self.con.close()
+        """Swap the copy in (:meth:`commit`) and close it."""
+        self.commit(reopen=False)

@@ -1,4 +1,4 @@
-"""Text, date and handle normalisation for the clean stage.
+"""Text and date normalisation for the clean stage (handles: :mod:`pipeline.pseudonyms`).
 
 Pure functions: each takes a value and returns its normalised form, so they
 can be tested on single inputs.
@@ -7,7 +7,6 @@ can be tested on single inputs.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import unicodedata
 from typing import Any
@@ -15,6 +14,8 @@ from typing import Any
 import lxml.html
 from dateutil import parser as date_parser
 from markdown_it import MarkdownIt
+
+from pipeline.sources.dates import date_parts
 
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
@@ -27,7 +28,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\u
 _ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
-_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
 _EPOCH = re.compile(r"^\d{9,13}(\.\d+)?$")
 
 
@@ -119,11 +119,15 @@ def clean_text(text: str, text_format: str) -> str:
 
 def parse_date(raw: str | None, *, earliest: dt.datetime, latest: dt.datetime
                ) -> tuple[dt.datetime | None, str | None, str | None]:
-    """Parse a date in any common format to a UTC timestamp.
+    """Parse a date in any common format to a UTC timestamp, with the
+    precision the string really gives.
 
     Accepts ISO 8601, RFC 2822 (``Mon Feb 03 23:59:58 +0000 2025``), free
     text that dateutil understands, and epoch seconds or milliseconds (9–13
-    digits). Naive times are taken as UTC.
+    digits). Naive times are taken as UTC. A missing day or month is the
+    first (``2025-07`` → 2025-07-01 at precision ``month``, ``2019`` →
+    2019-01-01 at ``year``), found by parsing with two different defaults
+    (:func:`pipeline.sources.dates.date_parts`); dateutil alone filled them from the day of the run.
 
     Args:
         raw: the date string as found, or ``None``.
@@ -132,9 +136,10 @@ def parse_date(raw: str | None, *, earliest: dt.datetime, latest: dt.datetime
 
     Returns:
         ``(timestamp, precision, problem)``: timestamp is an aware UTC
-        datetime, precision ``time`` when a time of day was given, else
-        ``day``; problem is ``None`` or a message saying why the date was
-        refused (then timestamp and precision are ``None``).
+        datetime; precision ``time`` (a time of day was given, or epoch),
+        ``day``, ``month`` or ``year``; problem is ``None`` or a message
+        saying why the date was refused (no year, unparseable, implausible;
+        then timestamp and precision are ``None``).
     """
     if raw is None or not str(raw).strip():
         return None, None, None
@@ -144,54 +149,10 @@ def parse_date(raw: str | None, *, earliest: dt.datetime, latest: dt.datetime
             seconds = float(raw) / (1000 if len(raw.split(".")[0]) > 11 else 1)
             value, precision = dt.datetime.fromtimestamp(seconds, dt.UTC), "time"
         else:
-            try:
-                value = date_parser.parse(raw)
-            except (ValueError, OverflowError):
-                # free text around a date ("2025-01-29T10:01:55 (UTC -03:00)")
-                value = date_parser.parse(raw, fuzzy=True)
-            precision = "time" if _TIME_OF_DAY.search(raw) else "day"
+            value, precision = date_parts(raw)
     except (ValueError, OverflowError, date_parser.ParserError) as exc:
         return None, None, f"unparseable date {raw!r}: {exc}"
     value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
     if not earliest <= value <= latest:
         return None, None, f"implausible date {raw!r} (outside {earliest:%Y-%m-%d}..{latest:%Y-%m-%d})"
     return value, precision, None
-
-
-def pseudonym(handle: str, salt: str) -> str:
-    """Return the pseudonym of a social handle: ``user_`` + the first 10 hex
-    digits of sha256(salt + lower-cased handle) — the scheme of the demo
-    corpus (corpus README)."""
-    digest = hashlib.sha256((salt + handle.lower().lstrip("@")).encode("utf-8")).hexdigest()
-    return f"user_{digest[:10]}"
-
-
-_PSEUDONYM = re.compile(r"^user_[0-9a-f]{10}$")
-_MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,30})\b")
-_PROFILE_URL = re.compile(r"(https?://(?:www\.|mobile\.)?(?:x|twitter|nitter)\.(?:com|net)/)([A-Za-z0-9_]{1,30})(?=/|$)",
-                          re.IGNORECASE)
-
-
-def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str], handle_field: bool = False) -> str | None:
-    """Replace social handles in ``value`` with salted pseudonyms.
-
-    Handles are ``@mentions`` and the account part of X/Twitter URLs; with
-    ``handle_field`` (a field that holds a handle, such as a post's author)
-    a bare value that is itself a handle is replaced whole. A bare word in
-    a text or title ("DeepSeek", "RIP", "nan") is never a handle: it was
-    replaced whole before, which turned 90 Reddit titles into pseudonyms.
-    Handles already pseudonymised (``user_<10 hex>``) and those in ``keep``
-    (organisation accounts, compared lower-case) are left as they are.
-    """
-    if not value:
-        return value
-
-    def swap(handle: str) -> str:
-        if _PSEUDONYM.match(handle) or handle.lower() in keep:
-            return handle
-        return pseudonym(handle, salt)
-
-    if handle_field and re.fullmatch(r"@?[A-Za-z0-9_]{1,30}", value):
-        return swap(value.lstrip("@"))
-    value = _MENTION.sub(lambda m: "@" + swap(m.group(1)), value)
-    return _PROFILE_URL.sub(lambda m: m.group(1) + swap(m.group(2)), value)

@@ -8,7 +8,18 @@ one blank line between paragraphs in every reader). A paragraph longer than
 are packed greedily up to ``max_words``. Paragraphs shorter than
 ``min_words`` (headings, one-line asides) are merged with the next one, so a
 heading travels with the paragraph it introduces. A social post, a forum
-title and any text of at most ``max_words`` words is one passage.
+title and any text of at most ``max_words`` words is one passage. The
+records of a merged document (``document_records``) are hard breaks: no
+passage crosses one, so each passage cites its own record (``breaks``).
+
+The hard limit is the encoder's window (:class:`pipeline.encoder.TokenWindow`:
+its own tokenizer, ``max_seq_length`` word pieces with the special tokens;
+254 of text for all-MiniLM-L6-v2), which the encoder would otherwise
+truncate silently (issue 16): a text, paragraph or sentence over it is cut
+like one over ``max_words`` (sentences also end at ``。！？``, for Chinese
+and Japanese text without spaces), a sentence still over it is cut at
+word-piece boundaries, and no merge crosses it. A post or title over the
+window becomes several passages too (``post_part``).
 
 Each passage is scored with the clean stage's relevance query
 (:class:`pipeline.relevance.RelevanceQuery`). Which passages of a long
@@ -17,6 +28,9 @@ document go to the narrative model is decided here and recorded in
 topics:
 
 * ``single``: the document is one passage;
+* ``post_part``: a post or title of at most ``4 * max_words`` words cut
+  only because it is over the encoder's window: all its parts enter, as the
+  whole post did;
 * ``relevant``: relevance >= ``narrative_threshold``, among the document's
   ``max_narrative_passages`` most relevant;
 * ``best_of_document``: no passage reached the threshold, so the most
@@ -29,19 +43,25 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.relevance import RelevanceQuery
+
+if TYPE_CHECKING:
+    from pipeline.encoder import TokenWindow
 
 #: Source types whose documents are always one passage (posts and titles).
 SINGLE_PASSAGE_TYPES = frozenset({"social", "forum"})
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _WORD = re.compile(r"\S+")
+# end of a CJK sentence: full stop, exclamation or question mark (full width), closing quotes/brackets
+_CJK_SENTENCE_END = re.compile(r"[。！？]+[」』”’）》\"')]*")
 
-NARRATIVE_REASONS = ("single", "relevant", "best_of_document", "over_document_cap", "not_relevant")
+NARRATIVE_REASONS = ("single", "post_part", "relevant", "best_of_document", "over_document_cap",
+                     "not_relevant")
 
 
 @dataclass(frozen=True)
@@ -79,8 +99,9 @@ class PassageParams:
     """The ``embed.passages`` section of ``params.yaml``.
 
     Attributes:
-        max_words: word cap of a passage (MiniLM truncates at 256 word
-            pieces, about 180 English words; the default 120 leaves room).
+        max_words: word cap of a passage, the packing target (the hard
+            cap is the encoder's window, :class:`pipeline.encoder.TokenWindow`;
+            MiniLM's 256 word pieces are about 180 English words).
         min_words: shorter paragraphs are merged with the next one.
         narrative_threshold: passage relevance needed to enter the topics.
         max_narrative_passages: per document, the most relevant passages kept.
@@ -187,35 +208,45 @@ class SentenceSplitter:
                 for doc in self.nlp.pipe(texts, batch_size=64)]
 
 
-def split_document(text: str, *, single: bool, params: PassageParams,
-                   sentences: SentenceSplitter | None) -> list[tuple[int, int]]:
+def split_document(text: str, *, single: bool, params: PassageParams, sentences: SentenceSplitter | None,
+                   window: TokenWindow | None = None, breaks: Sequence[int] = ()) -> list[tuple[int, int]]:
     """Passage spans of one document.
 
     Args:
         text: ``documents.text``.
-        single: the document is one passage whatever its length (posts,
-            titles); it is still cut by words if over ``4 * max_words``.
+        single: the document is one passage whatever its word count (posts,
+            titles) if it fits the window; it is still cut by words if over
+            ``4 * max_words``.
         params: the caps.
         sentences: splitter for paragraphs over ``max_words``; ``None`` cuts
             them by words only.
+        window: the encoder's tokenizer and window; every span gets at most
+            ``window.limit`` word pieces. ``None``: words only (as before
+            issue 16; the encoder may truncate).
+        breaks: character offsets no passage may cross (the starts of a
+            merged document's records, ``document_records.char_start``):
+            the text between two breaks is split as a document of its own.
 
     Returns:
         ``[(char_start, char_end), ...]``, non-overlapping, in order.
     """
+    cuts = sorted({b for b in breaks if 0 < b < len(text)})
+    if cuts:
+        bounds = [0, *cuts, len(text)]
+        return [(a + s, a + e) for a, b in zip(bounds, bounds[1:])
+                for s, e in split_document(text[a:b], single=single, params=params, sentences=sentences,
+                                           window=window)]
     whole = _strip(text, 0, len(text))
     if whole[1] <= whole[0]:
         return []
     n_words = word_count(text)
-    if single and n_words <= 4 * params.max_words or n_words <= params.max_words:
+    if ((single and n_words <= 4 * params.max_words or n_words <= params.max_words)
+            and _fits(text, [whole], window)[0]):
         return [whole]
-    units: list[tuple[int, int]] = []
-    long_paragraphs = []
-    for start, end in paragraph_spans(text):
-        if word_count(text[start:end]) <= params.max_words:
-            units.append((start, end))
-        else:
-            long_paragraphs.append(len(units))
-            units.append((start, end))
+    units = paragraph_spans(text)
+    fits = _fits(text, units, window)
+    long_paragraphs = [i for i, (start, end) in enumerate(units)
+                       if word_count(text[start:end]) > params.max_words or not fits[i]]
     if long_paragraphs:
         pieces = [text[units[i][0]:units[i][1]] for i in long_paragraphs]
         splits = sentences.spans(pieces) if sentences else [[(0, len(p))] for p in pieces]
@@ -223,37 +254,71 @@ def split_document(text: str, *, single: bool, params: PassageParams,
         for i, sents in zip(long_paragraphs, splits):
             base = units[i][0]
             packed = []
-            for s_start, s_end in sents:
-                a, b = _strip(text, base + s_start, base + s_end)
+            for s_start, s_end in _cjk_sentences(text, [(base + a, base + b) for a, b in sents]):
+                a, b = _strip(text, s_start, s_end)
                 if b <= a:
                     continue
                 if word_count(text[a:b]) > params.max_words:
                     packed.extend(_word_chunks(text, a, b, params.max_words))
                 else:
                     packed.append((a, b))
-            replaced[i] = _pack(text, packed, params.max_words, params.max_words)
+            replaced[i] = _pack(text, _within(text, packed, window), params.max_words, params.max_words, window)
         units = [u for i, unit in enumerate(units) for u in (replaced.get(i) or [unit])]
-    return _pack(text, units, params.min_words, params.max_words)
+    return _within(text, _pack(text, units, params.min_words, params.max_words, window), window)
 
 
-def _pack(text: str, units: list[tuple[int, int]], min_words: int, max_words: int) -> list[tuple[int, int]]:
+def _fits(text: str, spans: list[tuple[int, int]], window: TokenWindow | None) -> list[bool]:
+    """Whether each span is within the window (all, without one)."""
+    if window is None:
+        return [True] * len(spans)
+    return [n <= window.limit for n in window.counts([text[a:b] for a, b in spans])]
+
+
+def _within(text: str, spans: list[tuple[int, int]], window: TokenWindow | None) -> list[tuple[int, int]]:
+    """``spans`` with those over the window cut at word pieces (:meth:`TokenWindow.cut`)."""
+    return [piece for span, ok in zip(spans, _fits(text, spans, window))
+            for piece in ([span] if ok else window.cut(text, *span))]
+
+
+def _cjk_sentences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` cut after each CJK sentence end (``。！？`` and closing quotes);
+    spaCy's English tokenizer does not split text without spaces at them."""
+    out = []
+    for start, end in spans:
+        for match in _CJK_SENTENCE_END.finditer(text, start, end):
+            if match.end() < end:
+                out.append((start, match.end()))
+                start = match.end()
+        out.append((start, end))
+    return out
+
+
+def _pack(text: str, units: list[tuple[int, int]], min_words: int, max_words: int,
+          window: TokenWindow | None = None) -> list[tuple[int, int]]:
     """Merge consecutive units while the current passage is under
-    ``min_words`` words and the merge stays within ``max_words``."""
+    ``min_words`` words and the merge stays within ``max_words`` and the
+    window (word pieces of the units added up; :func:`_within` checks the
+    result)."""
     out: list[list[int]] = []
     words: list[int] = []
-    for start, end in units:
+    pieces: list[int] = []
+    counts = window.counts([text[a:b] for a, b in units]) if window else [0] * len(units)
+    limit = window.limit if window else 0
+    for (start, end), n_pieces in zip(units, counts):
         n = word_count(text[start:end])
-        if out and words[-1] < min_words and words[-1] + n <= max_words:
+        if out and words[-1] < min_words and words[-1] + n <= max_words and pieces[-1] + n_pieces <= limit:
             out[-1][1] = end
             words[-1] += n
+            pieces[-1] += n_pieces
         else:
             out.append([start, end])
             words.append(n)
+            pieces.append(n_pieces)
     return [(a, b) for a, b in out]
 
 
 def passages_for(doc_id: str, text: str, spans: list[tuple[int, int]], *, query: RelevanceQuery,
-                 params: PassageParams) -> list[Passage]:
+                 params: PassageParams, post: bool = False) -> list[Passage]:
     """Build the passages of one document and decide which enter the topics.
 
     Args:
@@ -262,6 +327,8 @@ def passages_for(doc_id: str, text: str, spans: list[tuple[int, int]], *, query:
         spans: from :func:`split_document`.
         query: the relevance query of the clean stage.
         params: threshold and per-document quota.
+        post: the spans are the parts of one post or title (cut only for
+            the encoder's window): all enter, as ``post_part``.
 
     Returns:
         Passages in document order; at least one has ``in_narratives`` when
@@ -274,6 +341,8 @@ def passages_for(doc_id: str, text: str, spans: list[tuple[int, int]], *, query:
     reasons: dict[int, str] = {}
     if len(scored) == 1:
         reasons = {s[0]: "single" for s in scored}
+    elif post:
+        reasons = {s[0]: "post_part" for s in scored}
     else:
         ranked = sorted(scored, key=lambda s: (-s[4], s[0]))
         relevant = [s for s in ranked if s[4] >= params.narrative_threshold]
@@ -288,23 +357,29 @@ def passages_for(doc_id: str, text: str, spans: list[tuple[int, int]], *, query:
             passage_id=f"{doc_id}-{idx:04d}", doc_id=doc_id, idx=idx, text=piece,
             char_start=start, char_end=end, n_words=word_count(piece),
             text_sha256=hashlib.sha256(piece.encode("utf-8")).hexdigest(), relevance=relevance,
-            in_narratives=reason in ("single", "relevant", "best_of_document"), narrative_reason=reason))
+            in_narratives=reason in ("single", "post_part", "relevant", "best_of_document"),
+            narrative_reason=reason))
     return out
 
 
 def split_corpus(docs: Iterable[tuple[str, str, str]], *, query: RelevanceQuery, params: PassageParams,
-                 sentences: SentenceSplitter | None) -> Iterator[Passage]:
+                 sentences: SentenceSplitter | None, window: TokenWindow | None = None,
+                 breaks: Mapping[str, Sequence[int]] | None = None) -> Iterator[Passage]:
     """Passages of many documents.
 
     Args:
         docs: ``(doc_id, source_type, text)`` triples.
-        query, params, sentences: as in :func:`split_document` and
+        query, params, sentences, window: as in :func:`split_document` and
             :func:`passages_for`.
+        breaks: doc_id → offsets no passage may cross (record starts of
+            merged documents); documents not in it have none.
 
     Yields:
         Passages, documents in input order.
     """
     for doc_id, source_type, text in docs:
         single = source_type in SINGLE_PASSAGE_TYPES
-        spans = split_document(text, single=single, params=params, sentences=sentences)
-        yield from passages_for(doc_id, text, spans, query=query, params=params)
+        spans = split_document(text, single=single, params=params, sentences=sentences, window=window,
+                               breaks=(breaks or {}).get(doc_id, ()))
+        post = single and word_count(text) <= 4 * params.max_words
+        yield from passages_for(doc_id, text, spans, query=query, params=params, post=post)

@@ -7,6 +7,9 @@ the same column types), creates the analysis views of
 ``pipeline/sql/warehouse/*.sql`` and swaps the result in atomically
 (:func:`pipeline.warehouse.build`), so a notebook that has the warehouse open
 keeps reading the old snapshot and a killed run leaves the old file.
+It also writes table ``source_windows`` (``source, window_start, window_end``:
+the ``date_window`` of each source of ``corpora/sources.yaml`` that has one),
+which view ``coverage`` needs to place window-dated documents in months.
 Before the swap it runs the data tests of ``pipeline/sql/warehouse/tests/``
 (:mod:`pipeline.data_tests`) on the full data: a failing test fails the stage,
 names the relation, the test and the offending rows, and leaves the previous
@@ -22,7 +25,17 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import data_tests, warehouse
-from pipeline.config import ACTORS_DB, CLEAN_DB, EMBED_DB, SQL_DIR, STANCE_DB, TOPICS_DB, WAREHOUSE_FILE, load_params
+from pipeline.config import (
+    ACTORS_DB,
+    CLEAN_DB,
+    EMBED_DB,
+    SOURCES_FILE,
+    SQL_DIR,
+    STANCE_DB,
+    TOPICS_DB,
+    WAREHOUSE_FILE,
+    load_params,
+)
 
 #: Decision tables and their long-form probabilities ``(<id>, label, p)``: the
 #: warehouse adds a view ``<decision table>_wide`` with one ``p_<label>`` column
@@ -41,7 +54,8 @@ STAGE_DBS: tuple[tuple[str, Path], ...] = (("embed", EMBED_DB), ("topics", TOPIC
 
 def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,
             stage_dbs: tuple[tuple[str, Path], ...] = STAGE_DBS, params: dict[str, Any] | None = None,
-            tests_dir: Path = data_tests.TESTS_DIR) -> tuple[dict[str, int], dict[str, int]]:
+            tests_dir: Path = data_tests.TESTS_DIR, sources_file: Path = SOURCES_FILE
+            ) -> tuple[dict[str, int], dict[str, int]]:
     """Build ``out`` from the stage databases.
 
     Args:
@@ -51,6 +65,7 @@ def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,
         params: the ``params.yaml`` sections the data tests refer to
             (``{"stance": {...}}``); default: read from ``params.yaml``.
         tests_dir: the data tests' folder.
+        sources_file: ``corpora/sources.yaml``, for table ``source_windows``.
 
     Returns:
         Rows per published table, and failing rows per data test (all 0).
@@ -58,6 +73,7 @@ def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,
     Raises:
         FileNotFoundError: ``clean_db`` or a stage database is missing (names it).
         ValueError: two stages hold a table of the same name.
+        pipeline.config.ConfigError: ``sources_file`` is not valid (names the entry and key).
         pipeline.data_tests.DataTestError: a data test failed (the previous
             warehouse is kept).
     """
@@ -80,6 +96,8 @@ def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM {alias}.{table}")
                 existing.add(table)
             con.execute(f"DETACH {alias}")
+        write_source_windows(con, sources_file)
+        existing.add("source_windows")
         if params is None:
             params = {"stance": load_params("stance")}
         create_pivot_views(con, list(params["stance"]["labels"]), existing)
@@ -88,6 +106,22 @@ def publish(out: Path = WAREHOUSE_FILE, *, clean_db: Path = CLEAN_DB,
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(existing)}
         results = data_tests.run_tests(con, data_tests.load_tests(params, tests_dir))
     return counts, results
+
+
+def write_source_windows(con: Any, sources_file: Path = SOURCES_FILE) -> int:
+    """Create table ``source_windows (source, window_start DATE, window_end DATE)``:
+    one row per source of ``sources_file`` (enabled or not) with a
+    ``date_window`` (validated by :func:`pipeline.sources.load_sources`).
+    Returns the number of rows."""
+    from pipeline.sources import load_sources
+
+    rows = [(s["id"], str(s["date_window"][0]), str(s["date_window"][1]))
+            for s in load_sources(sources_file, include_disabled=True) if s.get("date_window")]
+    con.execute("CREATE TABLE source_windows (source VARCHAR PRIMARY KEY, window_start DATE NOT NULL, "
+                "window_end DATE NOT NULL)")
+    if rows:
+        con.executemany("INSERT INTO source_windows VALUES (?, ?, ?)", rows)
+    return len(rows)
 
 
 def create_pivot_views(con: Any, labels: list[str], tables: set[str]) -> list[str]:

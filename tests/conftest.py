@@ -33,6 +33,7 @@ def slice_corpus(dst: Path, *, n_files: int = 2, n_lines: int = 40) -> Path:
     dst.mkdir(parents=True, exist_ok=True)
     shutil.copy(CORPORA_DIR / "sources.yaml", dst / "sources.yaml")
     shutil.copy(CORPORA_DIR / "actors.yaml", dst / "actors.yaml")
+    shutil.copy(CORPORA_DIR / "organisation_handles.yaml", dst / "organisation_handles.yaml")
     for path in sorted(DEMO.rglob("*")):
         if not path.is_file():
             continue
@@ -73,7 +74,7 @@ def sources() -> list[dict]:
 @pytest.fixture
 def clean_params() -> dict:
     """The ``clean`` section of the real ``params.yaml``."""
-    return load_params("clean", include=("relevance",))
+    return load_params("clean", include=("relevance", "privacy"))
 
 
 def technews_body(url: str) -> str:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from pipeline import warehouse
 from pipeline.config import DEMO_CORPUS_DIR, SQL_DIR
+from pipeline.embed import cite_records
 from pipeline.publish import publish
 from pipeline.stance.predict import write_long
 
@@ -62,6 +63,7 @@ def documents() -> pd.DataFrame:
                      "source_file": f"demo/{source}.jsonl", "native_id": native_id, "line": len(rows) + 1,
                      "platform": platform, "source_type": source_type, "url": url, "title": text[:60],
                      "author": None, "outlet": outlet, "published_at": published, "date_precision": precision,
+                     "date_source": {"window": "date_window", None: "none"}.get(precision, "record_field"),
                      "lang": lang, "text": text, "n_chars": len(text),
                      "content_sha256": hashlib.sha256(text.encode()).hexdigest(), "duplicate_of": duplicate_of,
                      "duplicate_kind": "exact" if duplicate_of else None, "relevance": 0.9 if relevant else 0.1,
@@ -123,11 +125,17 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
     clean_db, db = stages / "clean.duckdb", tmp / "debate.duckdb"
     with warehouse.build(clean_db, SQL_DIR / "clean", fresh=True) as con:
         _insert(con, "documents", docs.drop(columns="name"))
+        # one record per document, its whole text (the merged recap's second record has no text here)
+        _insert(con, "document_records", pd.DataFrame({
+            "doc_id": docs["doc_id"], "record_idx": 0, "char_start": 0, "char_end": docs["n_chars"],
+            "url": docs["url"], "published_at": docs["published_at"], "date_precision": docs["date_precision"],
+            "line": docs["line"], "date_source": docs["date_source"]}))
         _insert(con, "rejects", [{"source": "technews", "source_file": "demo/technews.jsonl", "native_id": "x",
                                   "line": 99, "reason": "empty_text", "detail": "line 99: no text",
                                   "raw_sha256": None}])
     with warehouse.build(stages / "embed.duckdb", SQL_DIR / "embed", fresh=True) as con:
         _insert(con, "passages", pas)
+        cite_records(con, clean_db)
 
     # topics: N-01 (news1, news2, recap, merged), N-02 (news2, news3, window), N-04 (news4, no dated
     # passage: its months are NULL), outliers elsewhere

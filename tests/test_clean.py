@@ -14,7 +14,8 @@ from pipeline import warehouse
 from pipeline.clean import clean, write_warehouse
 from pipeline.config import SQL_DIR
 from pipeline.documents import resolve_native_ids
-from pipeline.normalise import clean_text, pseudonym, pseudonymise
+from pipeline.normalise import clean_text
+from pipeline.pseudonyms import pseudonym, pseudonymise
 from pipeline.scrape import FetchPolicy, scrape
 from pipeline.sources import make_reader
 from tests.conftest import DEMO, spec_for
@@ -80,7 +81,7 @@ def test_repeated_native_ids_are_merged_or_rejected(sources):
 def built(corpus_slice, sources, tmp_path_factory):
     """The clean stage run on the corpus slice into a real DuckDB file."""
     from pipeline.config import load_params
-    params = load_params("clean", include=("relevance",))
+    params = load_params("clean", include=("relevance", "privacy"))
     manifest = scrape(sources, FetchPolicy(user_agent="t"), previous=[], root=corpus_slice)
     docs, rejects = clean(sources, params, manifest=manifest, root=corpus_slice)
     path = tmp_path_factory.mktemp("wh") / "debate.duckdb"

@@ -55,3 +55,101 @@ def test_cache_returns_what_was_embedded(tmp_path, encoder, bodies):
     with pytest.raises(ValueError, match="1 of 1 vectors missing"):
         cache.get(["nope"])
     cache.close()
+
+
+READER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)  # a notebook holding the cache (DuckDB locks the file)
+count = lambda: con.execute("SELECT count(*) FROM vectors_384").fetchone()[0]
+print(count(), flush=True)
+sys.stdin.readline()
+print(count(), flush=True)
+"""
+
+
+def test_a_reader_holding_the_cache_does_not_block_a_write(tmp_path, encoder, bodies):
+    """Issue 16, part 5: a process holds the cache open read-only while the
+    embed stage adds vectors: the write succeeds (the cache is built in a
+    copy and swapped in), the reader keeps its snapshot, a new reader sees
+    the new vectors, and no copy is left."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "embeddings.duckdb"
+    mid = model_id(load_params("encoder")["model"])
+    cache = EmbeddingCache(path, mid, 384)
+    cache.fill({"k0": bodies[0][:300], "k1": bodies[1][:300]}, encoder, batch_size=8)
+    cache.close()
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "2", reader.stderr.read()
+        cache = EmbeddingCache(path, mid, 384)  # failed with "Could not set lock" when written in place
+        assert cache.fill({f"k{i}": b[:300] for i, b in enumerate(bodies)}, encoder, batch_size=8,
+                          chunk_size=1) == 2
+        cache.close()
+        out, err = reader.communicate("\n", timeout=60)
+    finally:
+        reader.kill()
+    assert out.strip() == "2", err
+    fresh = EmbeddingCache(path, mid, 384)
+    assert fresh.missing([f"k{i}" for i in range(4)]) == set()
+    fresh.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["embeddings.duckdb"]
+
+
+KILLED_WRITER = """
+import os, sys
+import numpy as np
+from pathlib import Path
+from pipeline.encoder import EmbeddingCache
+cache = EmbeddingCache(Path(sys.argv[1]), sys.argv[2], 384)
+cache.put(["killed"], np.ones((1, 384), dtype=np.float32) / np.sqrt(384))
+os._exit(9)  # killed before close(): no swap
+"""
+
+LEGACY_WRITER = """
+import os, sys
+import duckdb
+con = duckdb.connect(sys.argv[1])  # the cache written in place (before issue 16), killed
+con.execute("SET checkpoint_threshold = '1GB'")
+con.execute("INSERT INTO vectors_384 SELECT model, 'legacy', vector FROM vectors_384 LIMIT 1")
+os._exit(9)
+"""
+
+
+def test_a_killed_write_leaves_the_old_cache_and_is_cleaned_up(tmp_path, encoder, bodies):
+    """A writer killed mid-way leaves the last committed cache (its copy is
+    deleted by the next run); a WAL left by a writer killed in place is
+    replayed into the next copy and removed, and never faces a newer file."""
+    import subprocess
+    import sys
+
+    import duckdb
+
+    from pipeline.config import PROJECT_ROOT
+
+    path = tmp_path / "embeddings.duckdb"
+    mid = model_id(load_params("encoder")["model"])
+    cache = EmbeddingCache(path, mid, 384)
+    cache.fill({"k0": bodies[0][:300]}, encoder, batch_size=8)
+    cache.close()
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(path), mid], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True)
+    assert killed.returncode == 9, killed.stderr
+    assert any(".tmp-" in p.name for p in tmp_path.iterdir())
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("SELECT text_sha256 FROM vectors_384").fetchall() == [("k0",)]
+
+    legacy = subprocess.run([sys.executable, "-c", LEGACY_WRITER, str(path)], capture_output=True, text=True)
+    assert legacy.returncode == 9, legacy.stderr
+    assert (tmp_path / "embeddings.duckdb.wal").exists()
+    cache = EmbeddingCache(path, mid, 384)
+    assert not (tmp_path / "embeddings.duckdb.wal").exists()
+    assert cache.missing(["k0", "legacy", "killed"]) == {"killed"}
+    cache.fill({"k1": bodies[1][:300]}, encoder, batch_size=8)
+    cache.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["embeddings.duckdb"]
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert sorted(con.execute("SELECT text_sha256 FROM vectors_384").fetchall()) == [
+            ("k0",), ("k1",), ("legacy",)]

@@ -20,7 +20,7 @@ from pipeline.relevance import RelevanceQuery
 def docs(corpus_slice, sources):
     from pipeline.config import load_params
     subset = [s for s in sources if s["id"] in ("ntia_open_weights", "x_deepseek", "whitehouse", "reddit_threads")]
-    out, _ = clean(subset, load_params("clean", include=("relevance",)), manifest=[], root=corpus_slice)
+    out, _ = clean(subset, load_params("clean", include=("relevance", "privacy")), manifest=[], root=corpus_slice)
     return [d for d in out if d.is_relevant and d.duplicate_of is None]
 
 
@@ -37,7 +37,7 @@ def query(clean_params_module):
 @pytest.fixture(scope="module")
 def clean_params_module():
     from pipeline.config import load_params
-    return load_params("clean", include=("relevance",))
+    return load_params("clean", include=("relevance", "privacy"))
 
 
 def test_passages_are_exact_slices_within_the_cap(docs, splitter, query):

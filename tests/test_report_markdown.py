@@ -88,8 +88,9 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert "9 quotes in 7 documents" in text and "precision 0.81 and recall 0.62" in text
     assert re.search(r"\| Meta \| company \| 3/4 \| 2 \| “", text)
     assert "| ZDNET | 4 | 2 (50.0 %) | 2 (50.0 %) |" in text
-    # section 6: earliest documents of N-01 with membership >= 0.5
-    assert re.search(r"\| N-01 \| paraphrase by twitter/x .*2024-03-04.*\(recap\); ZDNET, 2025-10-13", text)
+    # section 6: earliest records of N-01 with membership >= 0.5: the merged recap cites its own record now
+    assert re.search(r"\| N-01 \| paraphrase by twitter/x .*2024-03-04.*\(recap\); "
+                     r"paraphrase by reddit .*2024-03-21", text)
     assert "| N-02 | ZDNET, 2025-11-07" in text
     assert "[topics](html/topics.html)" in text and "](figures/actor_stance.png)" in text
     assert not re.search(r"\bnan\b|\bNaT\b", text)

@@ -139,9 +139,8 @@ def test_representatives_and_first_voices_match_the_inline_queries(wh):
                 WITH d AS (
                     SELECT DISTINCT pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type
                     FROM passage_narratives pn JOIN corpus c USING (doc_id)
-                    WHERE pn.url IS NOT NULL AND pn.published_at IS NOT NULL AND c.n_records = 1
-                      AND pn.assignment = 'cluster' AND pn.probability >= ?),
-                r AS (SELECT *, row_number() OVER (PARTITION BY topic_key ORDER BY published_at, doc_id) AS rank
+                    WHERE pn.citable AND pn.assignment = 'cluster' AND pn.probability >= ?),
+                r AS (SELECT *, row_number() OVER (PARTITION BY topic_key ORDER BY published_at, doc_id, url) AS rank
                       FROM d)
                 SELECT * FROM r WHERE rank <= ? ORDER BY topic_key, rank""", [min_p, per_topic])
             new = first_voices(con, ["N-01", "N-02", "N-04"], per_topic=per_topic, min_probability=min_p)
@@ -151,7 +150,8 @@ def test_representatives_and_first_voices_match_the_inline_queries(wh):
                            [ids["news1"]])
     assert cand["probability"].tolist() == [0.9]
     earliest = first_voices(con, ["N-01"], min_probability=0.5)
-    assert earliest["doc_id"].tolist() == [ids["recap"], ids["news1"]]  # 2024-03 before 2025-10
+    # 2024-03-04, then the merged recap's own record (2024-03-21; citable since issue 17), before news1 (2025-10)
+    assert earliest["doc_id"].tolist() == [ids["recap"], ids["merged"]]
 
 
 def test_corpus_views_match_the_inline_queries(wh):

@@ -21,8 +21,8 @@ def _build(path, titles):
     with warehouse.build(path, SQL_DIR / "clean", fresh=True) as con:
         con.executemany("INSERT INTO documents (doc_id, source, source_file, native_id, platform, source_type, "
                         "text, n_chars, content_sha256, relevance, relevance_terms, is_relevant, n_records, "
-                        "raw_sha256, ingested_at) VALUES (?, 'reddit_threads', 'demo/social/x', ?, 'reddit', "
-                        "'forum', ?, length(?), 'x', 0, [], false, 1, 'x', now())",
+                        "raw_sha256, ingested_at, date_source) VALUES (?, 'reddit_threads', 'demo/social/x', ?, "
+                        "'reddit', 'forum', ?, length(?), 'x', 0, [], false, 1, 'x', now(), 'none')",
                         [(f"d{i}", f"n{i}", t, t) for i, t in enumerate(titles)])
 
 

@@ -18,6 +18,23 @@ from pipeline.workspace import LABELS
 STANCES = LABELS[:3]
 
 
+def _actor_scope(con: Any, min_quotes: int) -> str:
+    """The sources and quarters of figure ``actor_stance`` (view ``actor_stance``,
+    listed actors), stated above it."""
+    row = workspace.query(con, """
+        SELECT min(a.period) AS first, max(a.period) AS last, count(DISTINCT d.source) AS n_sources
+        FROM actor_stance a JOIN quotes q ON q.speaker_actor = a.actor JOIN documents d USING (doc_id)
+        WHERE a.actor IN (SELECT actor FROM actors)
+          AND CAST(date_trunc('month', d.published_at AT TIME ZONE 'UTC') AS DATE) = a.period""").iloc[0]
+    if pd.isna(row["first"]):
+        return "**Coverage of this figure:** no listed actor has a dated quote."
+    quarter = lambda d: str(pd.Period(pd.Timestamp(d), freq="Q"))  # noqa: E731
+    return (f"**Coverage of this figure:** quotes of listed actors from the {int(row['n_sources'])} sources that "
+            f"hold them, quarters {quarter(row['first'])} to {quarter(row['last'])}. Not a constant panel of sources: "
+            "each quarter holds the sources collected in it (view `coverage`), so compare an actor's quarters "
+            f"with care; quarters with fewer than {min_quotes} quotes are blank.")
+
+
 def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], rel: Callable[[Path], str],
                   measurable: list[str], metrics: dict[str, Any]) -> list[str]:
     """Markdown lines of the report's "who says what" section: attribution
@@ -52,6 +69,7 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
            "counts below hold missed quotes and wrongly attributed ones, and a quote's stance is the document "
            "classifier applied to the quote's own text**, which it was not trained on: read the quotes before "
            "citing them.", "",
+           _actor_scope(con, int(params["min_quotes"])), "",
            f"![Actor stance by quarter]({rel(figures['actor_stance'])})", ""]
     min_q = int(params["min_stance_quotes"])
     for st in STANCES:

@@ -4,9 +4,11 @@ A4-width) and the long CSVs behind the DVC ``plots:`` (``reports/plots``).
 Figures: stance share by month, prevalence of the top narratives by month,
 narrative × stance, the source mix by month and the actors' net stance by
 quarter. Each reads its view of the warehouse (``pipeline/sql/warehouse``)
-and carries a source note under the plot. Months with fewer than
-``report.min_docs_per_month`` documents are left out of the monthly figures
-(their shares are mostly noise) and named in the figure's source note.
+and carries a source note under the plot. The two monthly trends (stance,
+narratives) are computed over a constant panel of sources and hatch the
+months that are not measured (:mod:`pipeline.report.coverage`); the source
+mix leaves out months with fewer than ``report.min_docs_per_month``
+documents and names them in its source note.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 
 from pipeline import workspace
 from pipeline.report.cells import _month_label
+from pipeline.report.coverage import NOT_MEASURED, Panel, measured_cells
 from pipeline.workspace import LABELS, STANCE_COLOURS
 
 STANCES = LABELS[:3]
@@ -75,24 +78,54 @@ def monthly_stance(con: Any, min_docs: int) -> tuple[pd.DataFrame, list[str]]:
     return frame[frame["period"].isin(totals.index[totals >= min_docs])], dropped
 
 
-def figure_stance_share(con: Any, path: Path, *, min_docs: int, seed: int, quality: dict[str, Any]) -> pd.DataFrame:
-    """Stacked area of monthly stance shares (%), documents per month below;
-    ``quality`` (:func:`pipeline.report.markdown.stance_quality`) goes into the
-    source note.
+def panel_stance(con: Any, panel: Panel, min_docs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stance counts per month of ``panel`` over its sources' documents without
+    a training label (view ``report_stance_month_source_counts``), and which
+    months are measured (:func:`pipeline.report.coverage.measured_cells`).
 
-    Returns the plotted shares with 95 % bootstrap intervals
-    (:func:`pipeline.workspace.bootstrap_shares`).
+    Returns:
+        ``(frame (period Timestamp, label, n_docs) of the measured months only,
+        cells (period, n, measured, reason) of every month of the period)``.
+    """
+    frame = workspace.query(con, "SELECT period, label, sum(n_docs) AS n_docs FROM report_stance_month_source_counts "
+                                 "WHERE source IN (SELECT unnest(?)) GROUP BY ALL ORDER BY period, label",
+                            [list(panel.sources)])
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["n_docs"] = frame["n_docs"].astype(int)
+    cells = measured_cells(frame.groupby("period")["n_docs"].sum(), panel, min_docs)
+    keep = pd.to_datetime(cells.loc[cells["measured"], "period"])
+    return frame[frame["period"].isin(keep)].reset_index(drop=True), cells
+
+
+def _not_measured(ax: Any, months: pd.DatetimeIndex) -> None:
+    """Hatch each month of ``months`` over the full height of ``ax`` (one legend entry)."""
+    for i, m in enumerate(months):
+        ax.axvspan(m - pd.Timedelta(days=14), m + pd.Timedelta(days=14), facecolor="#F2F2F2", edgecolor="#A0A0A0",
+                   hatch="///", linewidth=0, label="not measured" if i == 0 else None)
+
+
+def figure_stance_share(con: Any, path: Path, *, panel: Panel, min_docs: int, seed: int,
+                        quality: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stacked area of monthly stance shares (%) over the constant panel of
+    sources (:mod:`pipeline.report.coverage`), the panel's documents per month
+    below; months not measured are hatched. ``quality``
+    (:func:`pipeline.report.markdown.stance_quality`) goes into the source note.
+
+    Returns:
+        ``(shares of the measured months with 95 % bootstrap intervals
+        (:func:`pipeline.workspace.bootstrap_shares`), cells of every month
+        (:func:`panel_stance`))``.
     """
     plt = _plt()
-    counts, dropped = monthly_stance(con, min_docs)
-    shares = workspace.bootstrap_shares(counts, seed=seed)
+    counts, cells = panel_stance(con, panel, min_docs)
+    shares = (workspace.bootstrap_shares(counts, seed=seed) if len(counts) else  # no month measured
+              pd.DataFrame(columns=["period", "label", "n_docs", "n_group", "share", "share_lo", "share_hi"]))
     wide = shares.pivot(index="period", columns="label", values="share").reindex(columns=list(LABELS)).fillna(0)
-    n = shares.groupby("period")["n_group"].first()
     x = pd.to_datetime(wide.index)
     fig, (ax, axn) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-    # one area per run of consecutive months, so that no area is drawn across a left-out month
+    # one area per run of consecutive measured months, so that no area is drawn across a month not measured
     months = x.year * 12 + x.month
-    run_id = np.cumsum(np.r_[1, np.diff(months) != 1])
+    run_id = np.cumsum(np.r_[1, np.diff(months) != 1]) if len(x) else np.array([], dtype=int)
     for run in np.unique(run_id):
         sel = run_id == run
         if sel.sum() == 1:  # a lone month: a stacked bar
@@ -104,28 +137,35 @@ def figure_stance_share(con: Any, path: Path, *, min_docs: int, seed: int, quali
             continue
         ax.stackplot(x[sel], *(100 * wide[lab][sel] for lab in LABELS),
                      colors=[STANCE_COLOURS[lab] for lab in LABELS], edgecolor="white", linewidth=0.3)
+    all_months = pd.to_datetime(cells["period"])
+    _not_measured(ax, all_months[~cells["measured"].to_numpy()])
+    ax.set_xlim(all_months.min() - pd.Timedelta(days=16), all_months.max() + pd.Timedelta(days=16))
     ax.set_ylim(0, 100)
     ax.set_ylabel("share of the month's documents (%)")
-    ax.set_title("Stance share by month (classifier labels; documents it was not trained on)")
+    ax.set_title(f"Stance share by month, {len(panel.sources)} source(s) collected in every month shown\n"
+                 "(classifier labels; documents it was not trained on)")
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color=STANCE_COLOURS[lab], label=lab.replace("_", " ")) for lab in reversed(LABELS)],
-              loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="stance")
-    axn.bar(x, n.to_numpy(), width=20, color="#555555")
+    handles = [Patch(color=STANCE_COLOURS[lab], label=lab.replace("_", " ")) for lab in reversed(LABELS)]
+    handles.append(Patch(facecolor="#F2F2F2", edgecolor="#A0A0A0", hatch="///", label=NOT_MEASURED))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="stance")
+    axn.bar(all_months, cells["n"].clip(lower=0.8).to_numpy(), width=20,
+            color=np.where(cells["measured"], "#555555", "#C8C8C8"))
+    axn.axhline(min_docs, color="#A0A0A0", linewidth=0.8, linestyle="--")
     axn.set_yscale("log")
     axn.set_ylabel("documents\n(log scale)")
     axn.set_xlabel("month of publication (UTC)")
-    note = SOURCE_NOTE.format(view="tables stances, corpus; labelled documents excluded") + (
-        "\nClassifier (grouped cross-validation): macro-F1 over the three stances "
-        f"{quality['macro_f1_stances']:.2f}; "
+    note = SOURCE_NOTE.format(view="view report_stance_month_source_counts; panel from view coverage") + (
+        f"\nSources: {', '.join(panel.sources)}; months {_month_label(panel.months[0])} to "
+        f"{_month_label(panel.months[-1])}. Hatched: not measured (fewer than {min_docs} documents of these "
+        "sources, dashed line, or a source not collected).\nClassifier (grouped cross-validation): macro-F1 over "
+        f"the three stances {quality['macro_f1_stances']:.2f}; "
         + ", ".join(f"{k.replace('_', ' ')} precision {v['precision']:.2f} recall {v['recall']:.2f}"
                     for k, v in quality["per_class"].items() if k in STANCES) + ".")
-    if dropped:
-        note += f"\nMonths with fewer than {min_docs} documents left out: {', '.join(dropped)}."
     fig.autofmt_xdate()
     _note(fig, note)
     _save(fig, path)
-    return shares
+    return shares, cells
 
 
 def top_topics(con: Any, n: int) -> pd.DataFrame:
@@ -155,33 +195,65 @@ def _no_topics_figure(path: Path, title: str) -> pd.DataFrame:
     return pd.DataFrame()
 
 
-def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, min_docs: int) -> pd.DataFrame:
-    """Heatmap: share of each month's narrative passages (%) in each top topic
-    (a figure that says so when there is no topic)."""
+def panel_narratives(con: Any, panel: Panel, min_docs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Narrative passages per (topic, month) of ``panel``'s sources (view
+    ``report_narrative_month_source_counts``; outliers as ``outlier``) and
+    which months are measured (their narrative passages, outliers included,
+    against ``min_docs``).
+
+    Returns:
+        ``(frame (period Timestamp, topic_key, n_passages), cells)``.
+    """
+    frame = workspace.query(con, "SELECT period, topic_key, sum(n_passages) AS n_passages "
+                                 "FROM report_narrative_month_source_counts WHERE source IN (SELECT unnest(?)) "
+                                 "GROUP BY ALL ORDER BY period, topic_key", [list(panel.sources)])
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["n_passages"] = frame["n_passages"].astype(int)
+    return frame, measured_cells(frame.groupby("period")["n_passages"].sum(), panel, min_docs)
+
+
+def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, panel: Panel,
+                             min_docs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Heatmap: share of each month's narrative passages (%) in each top topic,
+    over the panel's sources; months not measured are hatched.
+
+    Returns:
+        ``(grid topic × month (%, NaN where not measured), cells)``; the grid
+        is empty, and the figure says so, when there is no topic.
+    """
     if topics.empty:
-        return _no_topics_figure(path, "Prevalence of the largest narratives by month")
+        return _no_topics_figure(path, "Prevalence of the largest narratives by month"), \
+            panel_narratives(con, panel, min_docs)[1]
     plt = _plt()
-    tot = workspace.query(con, "SELECT period, n FROM report_narrative_month_totals ORDER BY period")
-    months = tot.loc[tot["n"] >= min_docs, "period"]
-    tot_over = workspace.query(con, "SELECT topic_key, period, share_of_period FROM topics_over_time")
-    grid = (tot_over.pivot(index="topic_key", columns="period", values="share_of_period")
-            .reindex(index=topics["topic_key"], columns=months).fillna(0) * 100)
+    frame, cells = panel_narratives(con, panel, min_docs)
+    months = pd.to_datetime(cells["period"])
+    totals = frame.groupby("period")["n_passages"].sum()
+    grid = (frame.pivot(index="topic_key", columns="period", values="n_passages")
+            .reindex(index=topics["topic_key"], columns=months).fillna(0).div(totals.reindex(months), axis=1) * 100)
+    grid.loc[:, ~cells["measured"].to_numpy()] = np.nan
     fig, ax = plt.subplots(figsize=(11, 0.34 * len(topics) + 2.2))
-    values = grid.to_numpy()
-    vmax = float(np.percentile(values[values > 0], 98)) if (values > 0).any() else 1.0
+    values = grid.to_numpy(dtype=float)
+    shown = values[np.isfinite(values)]
+    vmax = float(np.percentile(shown[shown > 0], 98)) if (shown > 0).any() else 1.0
     im = ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, vmax=vmax)
+    from matplotlib.patches import Rectangle
+
+    for j in np.flatnonzero(~cells["measured"].to_numpy()):
+        ax.add_patch(Rectangle((j - 0.5, -0.5), 1, len(topics), facecolor="#F2F2F2", edgecolor="#A0A0A0",
+                               hatch="///", linewidth=0))
     ax.set_yticks(range(len(topics)), [_topic_name(k, lab) for k, lab in zip(topics["topic_key"], topics["label"])])
     ax.set_xticks(range(len(months)), [_month_label(m) for m in months], rotation=90)
     ax.set_xlabel("month of publication (UTC)")
-    ax.set_title(f"Prevalence of the {len(topics)} largest narratives by month")
+    ax.set_title(f"Prevalence of the {len(topics)} largest narratives by month, "
+                 f"{len(panel.sources)} source(s) collected in every month shown")
     cb = fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, extend="max")
     cb.set_label(f"% of the month's narrative passages (scale capped at {vmax:.0f})")
-    left_out = [_month_label(m) for m in tot.loc[tot["n"] < min_docs, "period"]]
-    _note(fig, SOURCE_NOTE.format(view="table topics_over_time") +
-          f"\nTopics ordered by size. Months with fewer than {min_docs} narrative passages left out"
-          + (f": {', '.join(left_out)}." if left_out else "."))
+    _note(fig, SOURCE_NOTE.format(view="view report_narrative_month_source_counts; panel from view coverage") +
+          f"\nSources: {', '.join(panel.sources)}; months {_month_label(months.min())} to "
+          f"{_month_label(months.max())}. Topics ordered by size (all sources). Hatched: not measured (fewer than "
+          f"{min_docs} narrative passages of these sources, or a source not collected).")
     _save(fig, path)
-    return grid
+    return grid, cells
 
 
 def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
+from pipeline.report.coverage import NOT_MEASURED
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -37,28 +38,29 @@ def representatives(con: Any, keys: list[str], per_topic: int = 2) -> pd.DataFra
 
 
 def first_voices(con: Any, keys: list[str], per_topic: int = 2, min_probability: float = 0.5) -> pd.DataFrame:
-    """The earliest citable documents (single record, URL and date) in each
-    topic, among passages HDBSCAN itself put in the topic (``assignment =
+    """The earliest citable records (a passage whose own record has a URL
+    and a date) in each topic, among passages HDBSCAN itself put in the topic (``assignment =
     'cluster'``, membership ≥ ``min_probability``), not outliers reassigned
     to it (view ``report_first_voice_candidates``).
 
     Returns:
         Rows ``topic_key, doc_id, outlet, published_at, url, source_type,
-        rank`` (1 = earliest; ties by ``doc_id``) of the topics in ``keys``.
+        rank`` (1 = earliest; ties by ``doc_id``, ``url``) of the topics in ``keys``.
     """
     return workspace.query(con, """
         SELECT topic_key, doc_id, outlet, published_at, url, source_type,
-               row_number() OVER (PARTITION BY topic_key ORDER BY published_at, doc_id) AS rank
+               row_number() OVER (PARTITION BY topic_key ORDER BY published_at, doc_id, url) AS rank
         FROM report_first_voice_candidates WHERE probability >= ?
         QUALIFY rank <= ? ORDER BY topic_key, rank""", [min_probability, per_topic]).query("topic_key in @keys")
 
 
-def corpus_section(con: Any, corpus: pd.Series, figure: str) -> list[str]:
+def corpus_section(con: Any, corpus: pd.Series, figure: str, *, scope: str = "") -> list[str]:
     """Section 1: the corpus, how it was collected, and the table of sources.
 
     Args:
         corpus: the row of view ``report_corpus_summary``.
         figure: link to the source-mix figure.
+        scope: the sources and months of the source-mix figure, stated above it.
     """
     by_type = workspace.query(con, "SELECT source_type, n FROM report_source_type_counts ORDER BY n DESC, source_type")
     peak = workspace.query(con, "SELECT m, n FROM report_month_counts ORDER BY n DESC, m LIMIT 1").iloc[0]
@@ -85,11 +87,27 @@ def corpus_section(con: Any, corpus: pd.Series, figure: str) -> list[str]:
            "|---|---:|---:|---:|---:|---:|---:|"]
     out += [f"| {r.source} | {r.n_kept:,} | {r.n_duplicates:,} | {r.n_irrelevant:,} | {r.n_rejects:,} | "
             f"{r.n_undated:,} | {r.n_window:,} |" for r in summary.itertuples()]
-    return out + ["", f"![Source mix by month]({figure})", ""]
+    return out + ["", *([scope, ""] if scope else []), f"![Source mix by month]({figure})", ""]
+
+
+def source_mix_line(con: Any, min_docs: int) -> str:
+    """The sources and months of figure ``source_mix`` (view
+    ``report_source_type_month_counts``), stated above it: every source,
+    months with at least ``min_docs`` documents."""
+    frame = workspace.query(con, "SELECT period, sum(n_docs) AS n FROM report_source_type_month_counts "
+                                 "GROUP BY 1 ORDER BY 1")
+    shown = frame[frame["n"] >= min_docs]
+    n_sources = int(workspace.query(con, "SELECT count(DISTINCT source) AS n FROM corpus")["n"].iat[0])
+    if shown.empty:
+        return f"**Coverage of this figure:** no month has {min_docs} or more documents."
+    return (f"**Coverage of this figure:** all {n_sources} sources of the corpus (what was collected, not a trend of "
+            f"opinion); months {_month_label(shown['period'].min())} to {_month_label(shown['period'].max())} with "
+            f"at least {min_docs} documents ({len(shown)} of {len(frame)} months with documents; the others are left "
+            "out). Per source and month: view `coverage`.")
 
 
 def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last: Any, measurable: list[str],
-                   min_recall: float, figure: str) -> list[str]:
+                   min_recall: float, figure: str, *, cells: pd.DataFrame, scope: str) -> list[str]:
     """Section 2: classifier quality, the shares of each label over
     unlabelled documents (views ``report_stance_counts``,
     ``report_stance_mean_probability``), the figure, and the last six
@@ -102,6 +120,10 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
         last: the corpus's latest ``published_at`` (marks a partial last month).
         measurable: stances whose CV precision and recall reach ``min_recall``.
         figure: link to the stance-share figure.
+        cells: the months of the trend's period, measured or not
+            (:func:`pipeline.report.coverage.measured_cells`).
+        scope: the trend's coverage sentence
+            (:func:`pipeline.report.coverage.coverage_line`), stated above the figure.
     """
     q = quality
     overall = workspace.query(con, "SELECT label, n FROM report_stance_counts")
@@ -129,31 +151,34 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             + (f" **{', '.join(not_measurable)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
                "the classifier cannot measure it; no share or claim about it is made in this report."
                if not_measurable else ""), "",
-            f"![Stance share by month]({figure})", ""]
-    recent = sorted(shares["period"].unique())[-6:]
+            scope, "", f"![Stance share by month]({figure})", ""]
     last_day = pd.Timestamp(last)
-    out += ["Last six months in the figure: documents with the label / documents of the month, and the 95 % Wilson "
-            "interval of the share:", "",
+    out += [scope, "",
+            "Last six months in the figure: documents with the label / documents of the month (of the sources "
+            "above), and the 95 % Wilson interval of the share:", "",
             "| month | documents | " + " | ".join(measurable) + " |", "|---|---:|" + "---:|" * len(measurable)]
-    for m in recent:
-        rows = shares[shares["period"] == m].set_index("label")
-        n = int(rows["n_group"].iat[0])
-        cells = []
-        for s in measurable:
-            k = int(rows.at[s, "n_docs"])
-            lo, hi = workspace.wilson_interval(k, n)
-            cells.append(f"{k}/{n}: {_pct(k / n)} ({100 * lo:.1f}–{100 * hi:.1f})")
-        month = pd.Timestamp(m)
+    for c in cells.tail(6).itertuples():
+        m, n = pd.Timestamp(c.period), int(c.n)
+        rows = shares[pd.to_datetime(shares["period"]) == m].set_index("label")
+        if not c.measured or rows.empty:
+            row = [f"{NOT_MEASURED} ({c.reason})"] * len(measurable)
+        else:
+            row = []
+            for s in measurable:
+                k = int(rows.at[s, "n_docs"])
+                lo, hi = workspace.wilson_interval(k, n)
+                row.append(f"{k}/{n}: {_pct(k / n)} ({100 * lo:.1f}–{100 * hi:.1f})")
+        month = m
         partial = (f" (to {last_day:%m-%d})" if (month.year, month.month) == (last_day.year, last_day.month)
                    and last_day.day < last_day.days_in_month else "")
-        out.append(f"| {_month_label(m)}{partial} | {n:,} | " + " | ".join(cells) + " |")
+        out.append(f"| {_month_label(m)}{partial} | {n:,} | " + " | ".join(row) + " |")
     return out
 
 
-def narratives_section(con: Any, topics: pd.DataFrame, figure: str) -> list[str]:
+def narratives_section(con: Any, topics: pd.DataFrame, figure: str, *, scope: str) -> list[str]:
     """Section 3: passage and topic counts (view ``report_narrative_totals``),
-    the heatmap, and the table of the top ``topics`` with their example
-    documents (:func:`representatives`)."""
+    the heatmap with its coverage sentence ``scope`` above it, and the table
+    of the top ``topics`` with their example documents (:func:`representatives`)."""
     totals = workspace.query(con, "SELECT passages, narrative, outliers, topics, retired "
                                   "FROM report_narrative_totals").iloc[0]
     reps = representatives(con, topics["topic_key"].tolist())
@@ -164,6 +189,7 @@ def narratives_section(con: Any, topics: pd.DataFrame, figure: str) -> list[str]
            f"retired, never reused ({int(totals.retired)} retired so far, table `retired_topic_keys`). Cite keys "
            "with the run's date. Labels are the topic's top key phrases, not human summaries; peak month is the "
            "month with the most passages, which the collection (section 1) drives.", "",
+           scope, "",
            *([] if int(totals.topics) else
              ["No topic was found: too few narrative passages to fit one, or none clustered "
               "(`fitted` and `reason` in `metrics/topics.json`).", ""]),
@@ -227,7 +253,8 @@ def earliest_section(con: Any, keys: list[str], min_membership: float) -> list[s
     ``keys`` (:func:`first_voices`, membership ≥ ``min_membership``)."""
     first = first_voices(con, keys, min_probability=min_membership)
     out = ["## 6. Earliest documents in this corpus", "",
-           "The earliest citable documents (single records with URL and date) among passages the clustering itself "
+           "The earliest citable records (a passage's own post, with URL and date) among passages the clustering "
+           "itself "
            f"put in each of the largest narratives (membership ≥ {min_membership:.1f}; "
            "view `passage_narratives`). *Earliest in this corpus* is not *first in the world*: each source "
            "covers its own period (section 1), and recap lines are dated by the post they paraphrase.", "",

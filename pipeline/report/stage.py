@@ -28,6 +28,7 @@ from typing import Any
 
 from pipeline import workspace
 from pipeline.config import METRICS_DIR, MODELS_DIR, REPORT_CACHE_DIR, REPORTS_DIR, WAREHOUSE_FILE, load_params
+from pipeline.report.coverage import load_coverage, trend_panel
 from pipeline.report.figures import (
     figure_actor_stance,
     figure_narrative_heatmap,
@@ -74,9 +75,10 @@ def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path 
         min_docs = int(params["min_docs_per_month"])
         figures = {name: figures_dir / f"{name}.png" for name in FIGURES}
         quality = stance_quality(con)
-        shares = figure_stance_share(con, figures["stance_share"], min_docs=min_docs, seed=int(params["seed"]),
-                                     quality=quality)
-        figure_narrative_heatmap(con, figures["narrative_heatmap"], topics, min_docs=min_docs)
+        panel = trend_panel(load_coverage(con), params)  # the sources and months of the monthly trends
+        shares, _ = figure_stance_share(con, figures["stance_share"], panel=panel, min_docs=min_docs,
+                                        seed=int(params["seed"]), quality=quality)
+        figure_narrative_heatmap(con, figures["narrative_heatmap"], topics, panel=panel, min_docs=min_docs)
         figure_narrative_stance(con, figures["narrative_stance"], topics)
         figure_source_mix(con, figures["source_mix"], min_docs=min_docs)
         figure_actor_stance(con, figures["actor_stance"], top_actors(con, int(params["top_actors"])),

@@ -46,8 +46,8 @@ def load_sources(path: Path = SOURCES_FILE, *, root: Path = CORPORA_DIR,
 
     Returns:
         The entries, in file order, with defaults filled in
-        (``pseudonymise`` defaults to true for social, forum and recap
-        sources; ``text_format`` to ``plain``).
+        (``pseudonymise`` defaults to true for every source, privacy by
+        default: docs/privacy.md; ``text_format`` to ``plain``).
 
     Raises:
         ConfigError: the file is not valid YAML, or an entry is malformed;
@@ -78,7 +78,7 @@ def load_sources(path: Path = SOURCES_FILE, *, root: Path = CORPORA_DIR,
         if entry.get("enabled", True) is False and not include_disabled:
             continue
         spec = dict(entry)
-        spec.setdefault("pseudonymise", spec["source_type"] in ("social", "forum", "recap"))
+        spec.setdefault("pseudonymise", True)
         spec.setdefault("text_format", "plain")
         spec.setdefault("merge_duplicate_ids", False)
         out.append(spec)

@@ -35,8 +35,11 @@ class RawRecord:
         raw_sha256: sha256 of the raw bytes this record came from (the file,
             or the line for line-oriented formats).
         date_raw: the date as found (any format), or ``None``.
-        date_precision: ``time``, ``day``, ``month`` or ``window``; ``None``
-            lets the normaliser infer it from ``date_raw``.
+        date_precision: ``time``, ``day``, ``month``, ``year`` or
+            ``window``; ``None`` lets the normaliser infer it from ``date_raw``.
+        date_source: how ``date_raw`` was found (a key of
+            :data:`pipeline.sources.dates.DATE_SOURCES`); ``None`` for a
+            record's own date field (``record_field``).
     """
 
     source: str
@@ -52,6 +55,7 @@ class RawRecord:
     outlet: str | None = None
     date_raw: str | None = None
     date_precision: str | None = None
+    date_source: str | None = None
     lang_hint: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -89,7 +93,7 @@ REJECT_REASONS = {
     "no_text": "the record has no text after extraction and cleaning",
     "duplicate_record": "the same record (identical bytes) appears again in the source",
     "duplicate_native_id": "another record in the source already has this native_id",
-    "bad_date": "the date could not be parsed or is implausible (kept, date NULL)",
+    "bad_date": "the date could not be parsed, has no year or is implausible (kept, date NULL)",
     "fetch_failed": "a URL could not be fetched (HTTP error, timeout, robots.txt)",
     "too_large": "the file is over the reader's size limit (sources.yaml max_file_bytes)",
 }
@@ -117,10 +121,13 @@ class Reader(ABC):
         for kind in cls.kinds:
             READERS[kind] = cls
 
-    def __init__(self, spec: dict[str, Any], *, root: Path = CORPORA_DIR) -> None:
+    def __init__(self, spec: dict[str, Any], *, root: Path = CORPORA_DIR, dates: dict[str, Any] | None = None
+                 ) -> None:
         self.spec = spec
         self.root = root
         self.source = spec["id"]
+        #: ``params.yaml`` → ``clean.dates``: which page dates HTML readers may use
+        self.dates = dates or {}
 
     def resolve(self, rel: str) -> Path:
         """Return the absolute path of ``rel`` (relative to ``corpora/``)."""

@@ -3,6 +3,9 @@
 JMESPath (https://jmespath.org) gives fallbacks (``a || b``), indexing
 (``tweet_urls[0]``) and joins (``join('/', [date, subreddit, to_string(rank)])``)
 without code, so a new source in a known format needs only a YAML entry.
+One function is added to JMESPath's own: ``split(text, separator)`` (Python's
+``str.split``; a list, so ``split(post_id, '.')[1:]`` slices it), used to
+derive URLs from ids (see :data:`FUNCTIONS`).
 """
 
 from __future__ import annotations
@@ -15,11 +18,24 @@ from typing import Any
 
 import jmespath
 import jmespath.exceptions
+import jmespath.functions
 
 #: Mapping keys a source may set in ``fields``.
 FIELD_KEYS = ("native_id", "text", "title", "date", "url", "author", "outlet", "lang")
 
 _FILENAME_DATE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})-(\d{2})(?:-(\d{2}))?(?!\d)")
+
+
+class _Functions(jmespath.functions.Functions):
+    """JMESPath's functions plus ``split``."""
+
+    @jmespath.functions.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_split(self, text: str, separator: str) -> list[str]:
+        return text.split(separator)
+
+
+#: Evaluation options of every expression: JMESPath's functions plus ``split``.
+FUNCTIONS = jmespath.Options(custom_functions=_Functions())
 
 
 @lru_cache(maxsize=256)
@@ -72,7 +88,7 @@ def apply_fields(mapping: dict[str, str], record: Any, *, strict: bool = True) -
     out: dict[str, str | None] = {}
     for key, expr in mapping.items():
         try:
-            out[key] = as_text(compile_expression(expr).search(record))
+            out[key] = as_text(compile_expression(expr).search(record, options=FUNCTIONS))
         except ValueError as exc:
             if strict:
                 raise ValueError(f"{key} ({expr}) is {exc}") from None

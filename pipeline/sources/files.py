@@ -22,6 +22,13 @@ LOG = logging.getLogger(__name__)
 #: A file that starts like an HTML document (doctype or <html>), whatever its name.
 _HTML_DOCUMENT = re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 
+def file_keys(path: Path) -> dict[str, str]:
+    """Keys about the file itself that ``fields`` expressions may use beside
+    the front matter: ``_file`` (the file name, e.g. ``2025-07-july.md``)
+    and ``_stem`` (without its suffix, e.g. ``NTIA-2023-0009-0125``)."""
+    return {"_file": path.name, "_stem": path.stem}
+
+
 #: Front-matter keys read when a source gives no ``fields`` mapping.
 DEFAULT_MARKDOWN_FIELDS = {
     "title": "title",
@@ -61,10 +68,11 @@ class FileReader(Reader):
         raise NotImplementedError
 
     def record(self, path: Path, text: str, sha: str, meta: dict[str, str | None]) -> RawRecord:
-        """Build the record; the date falls back to one in the file name."""
-        date, precision = meta.get("date"), None
+        """Build the record; the date falls back to one in the file name.
+        ``meta["date_source"]`` says how a date not from a field was found."""
+        date, precision, source = meta.get("date"), None, meta.get("date_source") if meta.get("date") else None
         if not date and (found := date_from_filename(path.name)):
-            date, precision = found
+            (date, precision), source = found, "file_name"
         return RawRecord(
             source=self.source,
             source_file=self.rel(path),
@@ -78,6 +86,7 @@ class FileReader(Reader):
             outlet=meta.get("outlet") or self.spec.get("outlet"),
             date_raw=date,
             date_precision=precision,
+            date_source=source,
         )
 
 
@@ -103,13 +112,16 @@ class MarkdownDirReader(FileReader):
             return self.reject(path, "parse_error", "front matter is not a mapping",
                                native_id=path.name, raw_sha256=sha)
         mapping = {**DEFAULT_MARKDOWN_FIELDS, **self.spec.get("fields", {})}
-        meta = apply_fields(mapping, metadata, strict=False)  # a field that is a mapping is left empty
+        # a field that is a mapping is left empty
+        meta = apply_fields(mapping, {**metadata, **file_keys(path)}, strict=False)
         if _HTML_DOCUMENT.match(content):
             # a saved web page with a .md name: extract it as HTML, not as markdown
             from pipeline.sources.html import extract_html
 
-            page = extract_html(content, url=meta.get("url"))
-            meta = {**{k: page.get(k) for k in ("title", "author", "date", "url")},
+            page = extract_html(content, url=meta.get("url"), dates=self.dates)
+            if meta.get("date"):  # the front matter's date wins: a record field
+                page["date_source"] = None
+            meta = {**{k: page.get(k) for k in ("title", "author", "date", "url", "date_source")},
                     **{k: v for k, v in meta.items() if v}}
             return dataclasses.replace(self.record(path, page["text"], sha, meta), text_format="plain")
         return self.record(path, content, sha, meta)
@@ -144,7 +156,8 @@ class TextDirReader(FileReader):
 
     ``author_lookup: {path, key, value}`` names a JSON list of objects whose
     ``key`` equals the file stem, giving the author (the NTIA docket's
-    ``comment_metadata.json``: ``ID`` → ``Commenter``).
+    ``comment_metadata.json``: ``ID`` → ``Commenter``). ``fields`` (``url``,
+    ``title``, ``date``, ``outlet``) are evaluated on :func:`file_keys`.
     """
 
     kinds = ("text_dir",)
@@ -164,4 +177,5 @@ class TextDirReader(FileReader):
         return self.files() + ([self.resolve(lookup["path"])] if lookup else [])
 
     def parse(self, path: Path, text: str, sha: str) -> RawRecord | Reject:
-        return self.record(path, text, sha, {"author": self.authors.get(path.stem)})
+        meta = apply_fields(self.spec.get("fields", {}), file_keys(path), strict=False)
+        return self.record(path, text, sha, {**meta, "author": meta.get("author") or self.authors.get(path.stem)})

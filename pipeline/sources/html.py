@@ -1,4 +1,5 @@
-"""HTML pages: main-text extraction with trafilatura, dates with htmldate.
+"""HTML pages: main-text extraction with trafilatura, the date from
+:mod:`pipeline.sources.dates`.
 
 Used by the ``html_dir`` reader, by fetched web sources and by
 ``python -m pipeline.clean extract FILE.html``.
@@ -9,46 +10,57 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import htmldate
 import trafilatura
 
 from pipeline.sources.base import RawRecord, Reader
+from pipeline.sources.dates import find_page_date
 from pipeline.sources.files import FileReader
 
 
-def extract_html(html: str, *, url: str | None = None) -> dict[str, Any]:
+def extract_html(html: str, *, url: str | None = None, dates: dict[str, Any] | None = None) -> dict[str, Any]:
     """Extract the main text and metadata of one HTML page.
 
-    Main text, title, author, date and site name come from
+    Main text, title, author and site name come from
     ``trafilatura.bare_extraction`` (default settings: the configuration behind
     trafilatura's published ScrapingHub scores, P .938 / R .978 / F1 .958).
-    When trafilatura finds no date, ``htmldate.find_date`` with extensive
-    search is the fallback.
+    The date comes from :func:`pipeline.sources.dates.find_page_date`
+    (trafilatura's own date is htmldate's, which prefers a modified date
+    and reads copyright lines and body text, and says neither).
 
     Args:
         html: the page source, decoded.
         url: the page URL, if known (helps date and site-name extraction).
+        dates: ``params.yaml`` → ``clean.dates`` (``modified_dates``,
+            ``body_dates``); ``None``: modified dates yes, body dates no.
 
     Returns:
         dict with ``text`` (str, blocks separated by a blank line; "" when
-        nothing was found), ``title``,
-        ``author``, ``date`` (``YYYY-MM-DD`` or ``None``), ``sitename``,
-        ``url`` and ``lang`` (the page's declared language, or ``None``).
+        nothing was found), ``title``, ``author``, ``date`` (the date string
+        as found, or ``None``), ``date_source`` (a key of
+        :data:`pipeline.sources.dates.DATE_SOURCES`; ``none`` when no date),
+        ``sitename``, ``url`` and ``lang`` (the page's declared language, or
+        ``None``).
     """
+    dates = dates or {}
     doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=True
+        html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        # the date is not taken from here: skip htmldate's slow extensive search
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     meta: dict[str, Any] = doc.as_dict() if doc is not None else {}
-    date = meta.get("date")
-    if not date:
-        date = htmldate.find_date(html, url=url, extensive_search=True, original_date=True)
+    # trafilatura puts each block (paragraph, heading, list item) on its
+    # own line; a blank line between blocks matches the other readers
+    text = "\n\n".join(line for line in (meta.get("text") or "").split("\n") if line.strip())
+    tree = trafilatura.load_html(html)
+    found = None if tree is None else find_page_date(
+        tree, url=url or meta.get("url"), text=text, modified_dates=bool(dates.get("modified_dates", True)),
+        body_dates=bool(dates.get("body_dates", False)))
     return {
-        # trafilatura puts each block (paragraph, heading, list item) on its
-        # own line; a blank line between blocks matches the other readers
-        "text": "\n\n".join(line for line in (meta.get("text") or "").split("\n") if line.strip()),
+        "text": text,
         "title": meta.get("title"),
         "author": meta.get("author"),
-        "date": date,
+        "date": found.raw if found else None,
+        "date_source": found.source if found else "none",
         "sitename": meta.get("sitename"),
         "url": meta.get("url") or url,
         "lang": meta.get("language"),
@@ -69,9 +81,11 @@ def html_record(reader: Reader, html: str, *, native_id: str, source_file: str,
     """Run :func:`extract_html` and wrap the result as a :class:`RawRecord`.
 
     The source's ``outlet`` (from ``sources.yaml``) wins over the page's
-    site name.
+    site name; the date options are the reader's (``clean.dates``). The
+    precision is left to :func:`pipeline.normalise.parse_date`, which reads
+    it from the date string.
     """
-    meta = extract_html(html, url=url)
+    meta = extract_html(html, url=url, dates=reader.dates)
     return RawRecord(
         source=reader.source,
         source_file=source_file,
@@ -83,5 +97,5 @@ def html_record(reader: Reader, html: str, *, native_id: str, source_file: str,
         author=reader.spec.get("author") or meta["author"],
         outlet=reader.spec.get("outlet") or meta["sitename"],
         date_raw=meta["date"],
-        date_precision="day" if meta["date"] else None,
+        date_source=meta["date_source"] if meta["date"] else None,
     )

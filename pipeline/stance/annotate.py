@@ -9,7 +9,7 @@ Nothing here shapes the stance fit or its predictions.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +17,22 @@ import numpy as np
 import pandas as pd
 
 from pipeline import warehouse
-from pipeline.config import WAREHOUSE_FILE
+from pipeline.config import WAREHOUSE_FILE, load_params
+from pipeline.privacy import StoredKeys
 from pipeline.stance.labels import LABEL_FILE, labelled_pairs, reserved_pairs
 
 
-def suggest(n: int, *, db: Path = WAREHOUSE_FILE, label_file: Path = LABEL_FILE) -> pd.DataFrame:
+def _stored_keys() -> StoredKeys:
+    """Corpus → stored native ids with this project's ``privacy`` params."""
+    return StoredKeys.from_params(load_params("privacy"))
+
+
+def suggest(n: int, *, db: Path = WAREHOUSE_FILE, label_file: Path = LABEL_FILE,
+            key: Callable[[str], str] | None = None) -> pd.DataFrame:
     """The ``n`` unlabelled, non-reserved corpus documents where the model is
     least certain: smallest margin between its two most probable labels
-    (margin sampling, Scheffer et al. 2001).
+    (margin sampling, Scheffer et al. 2001). ``key`` maps corpus native ids
+    to stored ones (:class:`pipeline.privacy.StoredKeys`).
 
     Raises:
         FileNotFoundError: the warehouse has not been built.
@@ -37,7 +45,8 @@ def suggest(n: int, *, db: Path = WAREHOUSE_FILE, label_file: Path = LABEL_FILE)
             FROM stances_wide s JOIN documents d USING (doc_id) ORDER BY s.doc_id""").fetchdf()
     finally:
         con.close()
-    skip = labelled_pairs(label_file) | reserved_pairs()
+    key = key or _stored_keys()
+    skip = labelled_pairs(label_file, key=key) | reserved_pairs(key=key)
     frame = frame[[k not in skip for k in zip(frame["source_file"], frame["native_id"])]]
     pcols = [c for c in frame.columns if c.startswith("p_")]
     P = frame[pcols].to_numpy()
@@ -51,11 +60,12 @@ def suggest(n: int, *, db: Path = WAREHOUSE_FILE, label_file: Path = LABEL_FILE)
 
 
 #: Version of ``../shared/ANNOTATION.md`` that new labels follow.
-CODEBOOK_VERSION = "v1.2"
+CODEBOOK_VERSION = "v1.3"
 
 
 def record_labels(records: Sequence[dict[str, Any]], *, annotator: str, labels: Sequence[str],
-                  label_file: Path = LABEL_FILE, db: Path = WAREHOUSE_FILE) -> int:
+                  label_file: Path = LABEL_FILE, db: Path = WAREHOUSE_FILE,
+                  key: Callable[[str], str] | None = None) -> int:
     """Append an analyst's labels to the label file (the active-learning loop).
 
     Every record is checked before anything is written, so a bad batch
@@ -79,8 +89,9 @@ def record_labels(records: Sequence[dict[str, Any]], *, annotator: str, labels: 
     """
     if not annotator.strip():
         raise ValueError("record_labels: annotator must name who read and labelled the documents")
-    done = labelled_pairs(label_file)
-    reserved = reserved_pairs()
+    key = key or _stored_keys()
+    done = labelled_pairs(label_file, key=key)
+    reserved = reserved_pairs(key=key)
     con = warehouse.connect(db, read_only=True)
     try:
         known = set(con.sql("SELECT source_file, native_id FROM documents").fetchall())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,8 +27,13 @@ if TYPE_CHECKING:
 
 
 
-def read_labels(path: Path = LABEL_FILE, labels: Sequence[str] = ()) -> pd.DataFrame:
+def read_labels(path: Path = LABEL_FILE, labels: Sequence[str] = (),
+                key: Callable[[str], str] | None = None) -> pd.DataFrame:
     """The label file as a DataFrame (``source, native_id, label, annotator``).
+
+    ``key`` maps the file's corpus native ids to the stored ones
+    (:class:`pipeline.privacy.StoredKeys`; ids with a handle are stored
+    pseudonymised); ``None`` keeps them as written.
 
     Raises:
         ValueError: a line that is not JSON, misses a key, has an unknown
@@ -40,21 +45,22 @@ def read_labels(path: Path = LABEL_FILE, labels: Sequence[str] = ()) -> pd.DataF
             continue
         try:
             r = json.loads(line)
-            key = (r["source"], r["native_id"])
+            pair = (r["source"], r["native_id"])
             label = r["label"]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{n}: not a label record ({exc})") from exc
         if labels and label not in labels:
             raise ValueError(f"{path}:{n}: unknown label {label!r}")
-        if key in seen:
-            raise ValueError(f"{path}:{n}: document {key} labelled twice")
-        seen.add(key)
-        rows.append({"source_file": r["source"], "native_id": r["native_id"], "label": label,
+        if pair in seen:
+            raise ValueError(f"{path}:{n}: document {pair} labelled twice")
+        seen.add(pair)
+        rows.append({"source_file": r["source"], "native_id": key(r["native_id"]) if key else r["native_id"],
+                     "label": label,
                      "annotator": r.get("annotator", "")})
     return pd.DataFrame(rows, columns=["source_file", "native_id", "label", "annotator"])
 
 
-def labelled_pairs(path: Path = LABEL_FILE) -> set[tuple[str, str]]:
+def labelled_pairs(path: Path = LABEL_FILE, key: Callable[[str], str] | None = None) -> set[tuple[str, str]]:
     """``(source_file, native_id)`` of the documents in the label file (empty if there is none).
 
     Raises:
@@ -62,22 +68,25 @@ def labelled_pairs(path: Path = LABEL_FILE) -> set[tuple[str, str]]:
     """
     if not path.exists():
         return set()
-    return set(zip(*read_labels(path)[["source_file", "native_id"]].to_numpy().T))
+    return set(zip(*read_labels(path, key=key)[["source_file", "native_id"]].to_numpy().T))
 
 
-def reserved_pairs(path: Path = DEMO_CORPUS_DIR / "EVAL_RESERVED.tsv") -> set[tuple[str, str]]:
-    """``(source_file, native_id)`` of the documents reserved for evaluation."""
+def reserved_pairs(path: Path = DEMO_CORPUS_DIR / "EVAL_RESERVED.tsv",
+                   key: Callable[[str], str] | None = None) -> set[tuple[str, str]]:
+    """``(source_file, native_id)`` of the documents reserved for evaluation,
+    native ids mapped by ``key`` as in :func:`read_labels`."""
+    key = key or (lambda native_id: native_id)
     with open(path, encoding="utf-8", newline="") as fh:
-        return {("demo/" + r["source"], r["native_id"]) for r in csv.DictReader(fh, delimiter="\t")}
+        return {("demo/" + r["source"], key(r["native_id"])) for r in csv.DictReader(fh, delimiter="\t")}
 
 
-def join_labels(feats: DocFeatures, labels: pd.DataFrame) -> pd.DataFrame:
+def join_labels(feats: DocFeatures, labels: pd.DataFrame, key: Callable[[str], str] | None = None) -> pd.DataFrame:
     """Labelled documents found in the corpus, with their row in ``feats.X``.
 
     Raises:
         ValueError: a labelled document is reserved for evaluation.
     """
-    reserved = reserved_pairs()
+    reserved = reserved_pairs(key=key)
     leaked = [k for k in zip(labels["source_file"], labels["native_id"]) if k in reserved]
     if leaked:
         raise ValueError(f"{LABEL_FILE}: reserved documents must not be labelled: {leaked[:5]}")

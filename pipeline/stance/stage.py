@@ -49,6 +49,7 @@ from pipeline.config import (
     load_params,
 )
 from pipeline.config import STANCE_MODEL_FILE as MODEL_FILE
+from pipeline.privacy import StoredKeys
 from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
 from pipeline.stance.annotate import suggest
 from pipeline.stance.features import document_text, feature_frame, read_doc_features, read_passage_vectors
@@ -109,7 +110,9 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     labels = list(params["labels"])
     seed = int(params["seed"])
     feats = read_doc_features(embed_db, clean_db)
-    gold = join_labels(feats, read_labels(label_file, labels))
+    # label files and EVAL_RESERVED.tsv use corpus native ids; the warehouse stores them pseudonymised
+    key = StoredKeys.from_params(params["privacy"]) if "privacy" in params else None
+    gold = join_labels(feats, read_labels(label_file, labels, key=key), key=key)
     dim = feats.X.shape[1]
     lexical = bool(params.get("lexical", True))
     doc_texts = [document_text(t, x) for t, x in zip(feats.meta["title"], feats.meta["text"])]
@@ -222,7 +225,8 @@ def main(argv: list[str] | None = None) -> None:
                 print(out.to_string(index=False))
         return
     started = time.perf_counter()
-    metrics, confusion = run(load_params("stance"), load_params("encoder"), cache_dir=STANCE_CACHE_DIR)
+    metrics, confusion = run(load_params("stance", include=("privacy",)), load_params("encoder"),
+                            cache_dir=STANCE_CACHE_DIR)
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     (METRICS_DIR / "stance.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     with open(METRICS_DIR / "stance_confusion.csv", "w", newline="", encoding="utf-8") as fh:

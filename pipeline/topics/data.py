@@ -28,7 +28,9 @@ class NarrativeInput:
     Attributes:
         frame: one row per passage, ordered by ``passage_id``; columns
             ``passage_id, doc_id, text, month`` (first day of the month,
-            ``None`` when the document is undated), ``source``.
+            ``None`` when the document is undated), ``source``, and the
+            passage's own record's ``url``, ``cited_at`` (its date) and
+            ``citable`` (``passages``, ``002_passage_citations.sql``).
         embeddings: ``(n, d)`` float32, unit norm, rows as in ``frame``
             (``(0, 0)`` when there is no passage).
         model: embedding model id (``""`` when there is no passage).
@@ -55,7 +57,7 @@ def read_narratives(embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB) -> Nar
         table = con.sql("""
             SELECT p.passage_id, p.doc_id, p.text, e.model,
                    CAST(date_trunc('month', d.published_at AT TIME ZONE 'UTC') AS DATE) AS month,
-                   d.source, e.vector
+                   d.source, p.url, p.published_at AS cited_at, p.citable, e.vector
             FROM passages p
             JOIN embeddings e USING (passage_id)
             JOIN clean.documents d USING (doc_id)

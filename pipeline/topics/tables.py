@@ -89,15 +89,14 @@ def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]
 def representatives(con: duckdb.DuckDBPyConnection, data: NarrativeInput, fit: Fit, keys: dict[int, str],
                     sigs: list[TopicSignature], clean_db: Path, n: int = 3) -> dict[str, list[dict[str, Any]]]:
     """``n`` representative passages per topic key: the passages closest to
-    the topic centroid (cosine), one per document, among those whose
-    document has a URL and a date (so every one can be cited) and is a
-    single record (a merged recap holds several records' paraphrases but only
-    the first record's URL, which would cite the wrong post)."""
+    the topic centroid (cosine), one per document, among citable passages
+    (``passages.citable``: the passage's own record has a URL and a date, so
+    a passage of a merged recap cites the post it paraphrases, not the
+    document's first record)."""
     meta_con = warehouse.connect(clean_db, read_only=True)
     try:
         meta = meta_con.sql(
-            "SELECT doc_id, url, published_at, coalesce(outlet, platform) AS outlet, source, source_type "
-            "FROM documents WHERE url IS NOT NULL AND published_at IS NOT NULL AND n_records = 1"
+            "SELECT doc_id, coalesce(outlet, platform) AS outlet, source, source_type FROM documents"
         ).fetchdf().set_index("doc_id")
     finally:
         meta_con.close()
@@ -109,7 +108,7 @@ def representatives(con: duckdb.DuckDBPyConnection, data: NarrativeInput, fit: F
         chosen, docs = [], set()
         for i in order:
             row = data.frame.iloc[i]
-            if row["doc_id"] in docs or row["doc_id"] not in meta.index:
+            if row["doc_id"] in docs or not row["citable"] or row["doc_id"] not in meta.index:
                 continue
             m = meta.loc[row["doc_id"]]
             docs.add(row["doc_id"])
@@ -117,8 +116,8 @@ def representatives(con: duckdb.DuckDBPyConnection, data: NarrativeInput, fit: F
                            "similarity": float(data.embeddings[i] @ sig.centroid.astype(np.float32)),
                            "outlet": m["outlet"],
                            "paraphrase": m["source_type"] == "recap",
-                           "source": m["source"], "date": pd.Timestamp(m["published_at"]).strftime("%Y-%m-%d"),
-                           "url": m["url"]})
+                           "source": m["source"], "date": pd.Timestamp(row["cited_at"]).strftime("%Y-%m-%d"),
+                           "url": row["url"]})
             if len(chosen) == n:
                 break
         out[keys[sig.topic_id]] = chosen

@@ -26,20 +26,22 @@ CREATE TABLE documents (
     source_type     VARCHAR NOT NULL,    -- news, blog, newsletter, policy, social, forum, recap
     url             VARCHAR,
     title           VARCHAR,
-    author          VARCHAR,             -- pseudonymised for social sources
+    author          VARCHAR,             -- a handle (pseudonymised) in social sources, else a name
     outlet          VARCHAR,
     published_at    TIMESTAMPTZ,         -- UTC
-    date_precision  VARCHAR,             -- time, day, month or window
+    date_precision  VARCHAR,             -- time, day, month, year or window
+    date_source     VARCHAR NOT NULL,    -- how published_at was found: pipeline/sources/dates.py DATE_SOURCES
     lang            VARCHAR,             -- ISO 639-1, detected (py3langid)
     text            VARCHAR NOT NULL,    -- clean main text; paragraphs separated by a blank line
     n_chars         INTEGER NOT NULL,
     content_sha256  VARCHAR NOT NULL,    -- sha256 of text
     duplicate_of    VARCHAR,             -- canonical doc_id (first seen), or NULL
-    duplicate_kind  VARCHAR,             -- 'exact' or 'near' (MinHash), or NULL
+    duplicate_kind  VARCHAR,             -- 'exact', 'near' (MinHash) or 'copy' (one author's copy-paste), or NULL
     relevance       DOUBLE NOT NULL,     -- 0..1, the relevance query of params.yaml
     relevance_terms VARCHAR[] NOT NULL,  -- the query phrases that matched
     is_relevant     BOOLEAN NOT NULL,    -- relevance >= threshold
     n_records       INTEGER NOT NULL,    -- source records merged into this document (usually 1)
+    n_copies        INTEGER NOT NULL DEFAULT 0, -- documents whose duplicate_of is this one
     raw_sha256      VARCHAR NOT NULL,    -- sha256 of the raw bytes (file or line)
     ingested_at     TIMESTAMPTZ NOT NULL, -- when the raw input entered the manifest
     UNIQUE (source_file, native_id)

@@ -12,7 +12,7 @@ CREATE TABLE passages (
     text_sha256      VARCHAR NOT NULL,    -- sha256 of text; the embedding cache key
     relevance        DOUBLE NOT NULL,     -- the clean stage's relevance query on this passage, 0..1
     in_narratives    BOOLEAN NOT NULL,    -- embedded and given to the topic model
-    narrative_reason VARCHAR NOT NULL,    -- single, relevant, best_of_document, over_document_cap, not_relevant
+    narrative_reason VARCHAR NOT NULL,    -- single, post_part, relevant, best_of_document, over_document_cap, not_relevant
     UNIQUE (doc_id, idx)
 );
 

@@ -58,7 +58,8 @@ SELECT dt.topic_key, s.label, count(*) AS n_docs
 FROM doc_topics dt JOIN report_unlabelled_stances s USING (doc_id)
 GROUP BY ALL;
 
--- Grain: one row per (topic, unlabelled citable document): single record with a URL.
+-- Grain: one row per (topic, unlabelled citable document): single record with a URL and a date
+-- (a merged recap's stance is over all its records, so it names no single post).
 -- Columns: topic_key, label (the document's stance), doc_id, outlet (outlet, else
 -- platform), published_at, url, source_type, probability (of its own label).
 -- For: report section 4, example documents (read: WHERE topic_key, label
@@ -69,7 +70,7 @@ SELECT dt.topic_key, s.label, d.doc_id, coalesce(d.outlet, d.platform) AS outlet
        p.p AS probability
 FROM doc_topics dt JOIN report_unlabelled_stances s USING (doc_id) JOIN corpus d USING (doc_id)
 JOIN stance_probabilities p ON p.doc_id = s.doc_id AND p.label = s.label
-WHERE d.url IS NOT NULL AND d.n_records = 1;
+WHERE d.url IS NOT NULL AND d.published_at IS NOT NULL AND d.n_records = 1;
 
 -- Grain: one row per month with narrative passages.
 -- Columns: period (DATE, first of the UTC month), n (narrative passages, outliers included).
@@ -95,26 +96,28 @@ FROM topics_over_time o JOIN topics t USING (topic_key);
 
 -- Grain: one row per (topic, rank) of table topic_representatives.
 -- Columns: topic_key, rank (1 = closest to the centroid), passage_id, doc_id,
--- text (the passage), outlet (outlet, else platform), published_at, url,
--- source, source_type, in_corpus (the document is in view corpus).
+-- text (the passage), outlet (outlet, else platform), published_at, url (of the
+-- passage's own record), source, source_type, in_corpus (the document is in view corpus).
 -- For: example documents of report section 3 (in_corpus, rank <= 2) and the
 -- representative passages of reports/topics.csv and topics.md.
 CREATE OR REPLACE VIEW report_topic_representatives AS
 SELECT r.topic_key, r.rank, r.passage_id, r.doc_id, p.text, coalesce(d.outlet, d.platform) AS outlet,
-       d.published_at, d.url, d.source, d.source_type, d.is_relevant AND d.duplicate_of IS NULL AS in_corpus
-FROM topic_representatives r JOIN documents d USING (doc_id) JOIN passages p USING (passage_id);
+       p.published_at, p.url, d.source, d.source_type, d.is_relevant AND d.duplicate_of IS NULL AS in_corpus
+FROM topic_representatives r JOIN documents d USING (doc_id) JOIN passages p USING (passage_id)
+WHERE p.citable;
 
--- Grain: one row per (topic, citable document of the corpus: single record,
--- URL and date) with a passage HDBSCAN itself put in the topic (assignment 'cluster').
--- Columns: topic_key, doc_id, outlet, published_at, url, source_type,
--- probability (the highest membership of the document's passages in the topic).
+-- Grain: one row per (topic, corpus document, cited record) with a citable passage
+-- (passages.citable: its own record has a URL and a date) that HDBSCAN itself put in
+-- the topic (assignment 'cluster'); a merged recap gives one row per record.
+-- Columns: topic_key, doc_id, outlet, published_at, url (the record's), source_type,
+-- probability (the highest membership of the record's passages in the topic).
 -- For: report section 6, earliest documents (read: WHERE probability >= report.min_membership,
 -- ranked by published_at, doc_id).
 CREATE OR REPLACE VIEW report_first_voice_candidates AS
 SELECT pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type,
        max(pn.probability) AS probability
 FROM passage_narratives pn JOIN corpus c USING (doc_id)
-WHERE pn.url IS NOT NULL AND pn.published_at IS NOT NULL AND c.n_records = 1 AND pn.assignment = 'cluster'
+WHERE pn.citable AND pn.assignment = 'cluster'
 GROUP BY pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type;
 
 -- Grain: one row per (topic, source), narrative passages not outliers.
@@ -199,8 +202,8 @@ FROM quotes q;
 -- stance labels of stance_codebook other than neutral and off_topic.
 -- Columns: actor, stance, n_label (the actor's quotes classified as the
 -- stance), n_all (all the actor's classified quotes), n_docs (documents of
--- the n_label quotes), kind, and the actor's citable quote (document with URL
--- and date) with the highest probability of the stance (lowest quote_id on
+-- the n_label quotes), kind, and the actor's citable quote (its passage is
+-- citable: its own record has a URL and a date) with the highest probability of the stance (lowest quote_id on
 -- ties): quote_text, cue, outlet, published_at, url, source_type (all NULL if none).
 -- For: report section 5, "most quoted with stance" (read: WHERE stance AND
 -- n_label >= report.min_stance_quotes ORDER BY n_label DESC, actor LIMIT report.top_actors).
@@ -213,12 +216,13 @@ counts AS (
     WHERE q.speaker_actor IN (SELECT actor FROM actors) GROUP BY 1, 2),
 citable AS (
     SELECT q.speaker_actor AS actor, s.label AS stance, q.quote_text, q.cue,
-           coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url, d.source_type,
+           coalesce(d.outlet, d.platform) AS outlet, qp.published_at, qp.url, d.source_type,
            row_number() OVER (PARTITION BY q.speaker_actor, s.label ORDER BY p.p DESC, q.quote_id) AS rank
     FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
+    JOIN passages qp ON qp.passage_id = q.passage_id
     JOIN quote_stance_probabilities p ON p.quote_id = s.quote_id AND p.label = s.label
     WHERE q.speaker_actor IN (SELECT actor FROM actors) AND s.label IN (SELECT stance FROM wanted)
-      AND d.url IS NOT NULL AND d.published_at IS NOT NULL)
+      AND qp.citable)
 SELECT c.actor, c.stance, c.n_label, c.n_all, c.n_docs, a.kind, e.quote_text, e.cue, e.outlet, e.published_at,
        e.url, e.source_type
 FROM counts c JOIN actors a USING (actor)

@@ -1,4 +1,5 @@
--- Every passage the report cites (topic representatives) has a document with a URL and a publication date.
-SELECT r.topic_key, r.rank, r.passage_id, d.url, d.published_at
-FROM topic_representatives r LEFT JOIN documents d USING (doc_id)
-WHERE d.doc_id IS NULL OR d.url IS NULL OR d.published_at IS NULL
+-- Every passage the report cites (topic representatives) is citable: its own record
+-- (passages.record_idx) has a URL and a publication date.
+SELECT r.topic_key, r.rank, r.passage_id, p.url, p.published_at, p.citable
+FROM topic_representatives r LEFT JOIN passages p USING (passage_id)
+WHERE p.passage_id IS NULL OR NOT p.citable OR p.url IS NULL OR p.published_at IS NULL

@@ -1,0 +1,166 @@
+"""Privacy checks: the organisation keep-list and the raw-handle scanner.
+
+:func:`load_organisation_handles` reads ``corpora/organisation_handles.yaml``
+(the accounts pseudonymisation keeps, organisations only; each entry says why).
+:func:`scan_warehouse` and :func:`scan_reports` find raw handles (``@mentions``,
+X-like and Bluesky profile or status URLs; the rule of
+:func:`pipeline.pseudonyms.find_handles`) that are neither a pseudonym nor a
+listed organisation, in every text column of a DuckDB file or every text file
+under a folder. The end-to-end test runs both on the built warehouse and
+``reports/``.
+
+CLI:
+    python -m pipeline.privacy [WAREHOUSE.duckdb] [REPORTS_DIR]   # exit 1 on any raw handle
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from pipeline.config import ORGANISATION_HANDLES_FILE, REPORTS_DIR, WAREHOUSE_FILE, ConfigError
+from pipeline.pseudonyms import pseudonymise, raw_handles, strip_status_ids
+
+#: Files under reports/ that hold text (figures are PNG; their labels come from the warehouse).
+TEXT_SUFFIXES = frozenset({".md", ".csv", ".json", ".html", ".txt", ".svg", ".tsv"})
+
+
+def load_organisation_handles(path: Path = ORGANISATION_HANDLES_FILE) -> frozenset[str]:
+    """Lower-cased handles of the organisation accounts kept as written.
+
+    Raises:
+        ConfigError: the file is missing or not YAML, or an entry lacks a
+            ``handle`` (letters, digits, ``_``, 1–15 characters), an
+            ``organisation`` or a ``why``, or repeats a handle; the message
+            names the file and the entry (number and handle).
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the organisation handles: {exc}") from exc
+    entries = data.get("organisations") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: expected a list under 'organisations:'")
+    seen: set[str] = set()
+    for n, entry in enumerate(entries, 1):
+        name = entry.get("handle") if isinstance(entry, dict) else None
+        where = f"{path}: entry {n} ({name if isinstance(name, str) else repr(entry)})"
+        if not isinstance(name, str) or not name.isascii() or not name.replace("_", "a").isalnum() or len(name) > 15:
+            raise ConfigError(f"{where}: 'handle' must be an X handle (A-Z, 0-9, _; 1-15 characters)")
+        for key in ("organisation", "why"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise ConfigError(f"{where}: missing '{key}' (who runs the account and why it is an organisation's)")
+        if name.lower() in seen:
+            raise ConfigError(f"{where}: handle listed twice")
+        seen.add(name.lower())
+    return frozenset(seen)
+
+
+def pseudonym_salt(privacy: dict) -> str:
+    """The pseudonym salt: the environment variable named by ``privacy.salt_env``
+    if set and not empty, else ``privacy.salt`` (params.yaml)."""
+    return os.environ.get(str(privacy["salt_env"]), "") or str(privacy["salt"])
+
+
+@dataclass(frozen=True)
+class StoredKeys:
+    """Maps a corpus ``native_id`` to the one the warehouse stores.
+
+    The clean stage pseudonymises native ids that hold a handle
+    (``https://x.com/<handle>/status/<id>``), and with
+    ``privacy.strip_status_ids`` also their status ids, so label files and
+    ``EVAL_RESERVED.tsv``, which use the corpus's own ids, are joined through
+    this mapping (the same transformation as
+    :class:`pipeline.documents.Normaliser`). Ids without a handle map to
+    themselves.
+    """
+
+    salt: str
+    keep: frozenset[str]
+    strip_ids: bool = False
+
+    @classmethod
+    def from_params(cls, privacy: dict) -> StoredKeys:
+        """From the ``privacy`` params section and corpora/organisation_handles.yaml."""
+        return cls(pseudonym_salt(privacy), load_organisation_handles(), bool(privacy.get("strip_status_ids", False)))
+
+    def __call__(self, native_id: str) -> str:
+        value = pseudonymise(native_id, salt=self.salt, keep=self.keep) or native_id
+        return strip_status_ids(value, salt=self.salt) if self.strip_ids else value
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One raw handle found: where (``table.column`` or a file path) and the handle as written."""
+
+    where: str
+    handle: str
+
+
+def scan_warehouse(path: Path, keep: frozenset[str]) -> list[Finding]:
+    """Raw handles in every VARCHAR column (and VARCHAR list column) of
+    every base table of the DuckDB file ``path`` (views show table data),
+    one :class:`Finding` per occurrence in each distinct value."""
+    findings: list[Finding] = []
+    with duckdb.connect(str(path), read_only=True) as con:
+        cols = con.execute("""SELECT table_name, column_name, data_type FROM duckdb_columns()
+                              WHERE NOT internal AND table_name IN (SELECT table_name FROM duckdb_tables())
+                                AND data_type IN ('VARCHAR', 'VARCHAR[]')""").fetchall()
+        for table, column, dtype in cols:
+            expr = f'"{column}"' if dtype == "VARCHAR" else f'unnest("{column}")'
+            sql = (f'SELECT DISTINCT v FROM (SELECT {expr} AS v FROM "{table}") '
+                   "WHERE v LIKE '%@%' OR v LIKE '%/%'")
+            for (value,) in con.execute(sql).fetchall():
+                findings += [Finding(f"{table}.{column}", h) for h in raw_handles(value, keep)]
+    return findings
+
+
+#: A ``<script>`` whose body opens with a comment is a vendored library (BERTopic's pages inline
+#: plotly.js, whose licence comments name their authors' handles); the figure data's script does not.
+_LIBRARY_SCRIPT = re.compile(r"(<script[^>]*>)\s*/\*.*?(</script>)", re.DOTALL | re.IGNORECASE)
+
+
+def scan_reports(folder: Path, keep: frozenset[str]) -> list[Finding]:
+    """Raw handles in every text file (:data:`TEXT_SUFFIXES`) under ``folder``;
+    in HTML, vendored library scripts are skipped (:data:`_LIBRARY_SCRIPT`)."""
+    findings: list[Finding] = []
+    for file in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES):
+        text = file.read_text(encoding="utf-8", errors="replace")
+        if file.suffix.lower() == ".html":
+            text = _LIBRARY_SCRIPT.sub(r"\1\2", text)
+        findings += [Finding(file.as_posix(), h) for h in raw_handles(text, keep)]
+    return findings
+
+
+def summary(findings: list[Finding]) -> str:
+    """Counts per place and the 10 commonest handles, for logs and test messages."""
+    per = Counter(f.where for f in findings)
+    handles = Counter(f.handle.lower() for f in findings)
+    return (f"{len(findings)} raw handles ({len(handles)} distinct) in "
+            + ", ".join(f"{w}: {n}" for w, n in per.most_common())
+            + f"; commonest: {', '.join(h for h, _ in handles.most_common(10))}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI: scan a warehouse and a reports folder; exit status 1 on any raw handle."""
+    parser = argparse.ArgumentParser(prog="python -m pipeline.privacy", description=__doc__.split("\n\n")[0])
+    parser.add_argument("warehouse", nargs="?", type=Path, default=WAREHOUSE_FILE)
+    parser.add_argument("reports", nargs="?", type=Path, default=REPORTS_DIR)
+    args = parser.parse_args(argv)
+    keep = load_organisation_handles()
+    findings = scan_warehouse(args.warehouse, keep) if args.warehouse.exists() else []
+    findings += scan_reports(args.reports, keep) if args.reports.is_dir() else []
+    print(summary(findings) if findings else "no raw handles")
+    sys.exit(1 if findings else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Pseudonymisation of social handles (docs/privacy.md): which strings are
+handles (:func:`find_handles`), the salted pseudonym of one
+(:func:`pseudonym`), and the replacement in a text (:func:`pseudonymise`,
+:func:`strip_status_ids`).
+
+No imports from the rest of the pipeline, so stages that only map ids
+(:class:`pipeline.privacy.StoredKeys`) depend on this module alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+
+def pseudonym(handle: str, salt: str) -> str:
+    """Return the pseudonym of a social handle: ``user_`` + the first 10 hex
+    digits of sha256(salt + lower-cased handle) — the scheme of the demo
+    corpus (corpus README). One mapping for every source and field, so an
+    account has one pseudonym everywhere (``@Name``, ``x.com/name``)."""
+    digest = hashlib.sha256((salt + handle.lower().lstrip("@")).encode("utf-8")).hexdigest()
+    return f"user_{digest[:10]}"
+
+
+_PSEUDONYM = re.compile(r"^user_[0-9a-f]{10}$")
+#: Hosts that show X posts under ``/<handle>/status/<id>``: X and Twitter (www., mobile., m.),
+#: the embed fixers (vxtwitter, fxtwitter, fixupx, fixvx, twittpr) and Nitter front ends
+#: (any host with a ``nitter`` label, and xcancel.com).
+_X_HOST = (r"(?:(?:www|mobile|m)\.)?(?:x|twitter|vxtwitter|fxtwitter|fixupx|fixvx|twittpr|xcancel)\.com"
+           r"|(?:[a-z0-9-]+\.)*nitter(?:\.[a-z0-9-]+)+")
+#: First path segments of X URLs that are not accounts (x.com/i/status/…, x.com/search?…).
+_X_RESERVED = frozenset({"i", "home", "search", "explore", "hashtag", "intent", "share", "settings", "messages",
+                         "notifications", "compose", "login", "logout", "signup", "tos", "privacy", "about",
+                         "download", "jobs", "account", "help", "web", "status", "statuses", "communities"})
+#: Words after ``@`` that are code in technical notes, not accounts (lower case only; ``@Media``
+#: stays a handle): CSS at-rules and common Python/TypeScript decorators and doc tags.
+CODE_AT_WORDS = frozenset({"media", "import", "supports", "keyframes", "charset", "namespace", "layer",
+                           "container", "property", "staticmethod", "classmethod", "dataclass", "abstractmethod",
+                           "override", "cache", "lru_cache", "cached_property", "wraps", "contextmanager",
+                           "overload", "param", "returns", "return", "type", "deprecated", "throws"})
+#: One pass, leftmost match first: Bluesky profile URLs, X-like URLs (scheme optional, not
+#: inside a longer host such as netflix.com), Bluesky ``@name.bsky.social``, then ``@mentions``
+#: (``@`` not after a word character, ``.``, ``+`` or ``-``, so e-mail addresses are not
+#: handles; up to 30 word characters, X allows 15; a Mastodon ``@name@host`` is one handle).
+_HANDLE = re.compile(
+    r"(?P<bsky_url>(?<![\w.-])(?:https?://)?(?:www\.)?bsky\.app/profile/)(?P<bsky_id>[\w:-]+(?:\.[\w:-]+)*)"
+    rf"|(?P<x_url>(?<![\w.-])(?:https?://)?(?:{_X_HOST})/(?:#!/)?@?)(?P<x_id>[A-Za-z0-9_]{{1,15}})(?![\w])"
+    r"|(?<![\w@.+-])@(?P<bsky_at>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.bsky\.social)(?![\w.-])"
+    r"|(?<![\w@.+-])@(?P<at>[A-Za-z0-9_]{1,30}(?:@[\w-]+(?:\.[\w-]+)+)?)(?![\w@])",
+    re.IGNORECASE)
+
+
+def find_handles(value: str | None) -> list[tuple[int, int, str]]:
+    """Every social handle in ``value``, by the rule of :func:`pseudonymise`.
+
+    Returns:
+        ``(start, end, handle)`` per handle, in text order; ``value[start:end]``
+        is the handle itself (without ``@`` or the URL around it). Pseudonyms
+        and organisation accounts are included (callers filter them).
+
+    Known misses (docs/privacy.md): handles written without ``@`` in prose,
+    ``twitter.com/intent/user?screen_name=…``, Bluesky custom-domain handles
+    in prose (``@simonwillison.net`` hides only ``simonwillison``), accounts
+    named like a :data:`CODE_AT_WORDS` entry in lower case, and ``@name/…``
+    after a quote or space (read as an npm scope such as ``@vercel/sandbox``).
+    """
+    if not value or ("@" not in value and "/" not in value):
+        return []
+    out: list[tuple[int, int, str]] = []
+    for m in _HANDLE.finditer(value):
+        kind = next(k for k in ("bsky_id", "x_id", "bsky_at", "at") if m.group(k))
+        start, end = m.span(kind)
+        handle = m.group(kind)
+        if kind == "x_id" and handle.lower() in _X_RESERVED:
+            continue
+        if kind == "at":
+            before = value[m.start() - 1] if m.start() else ""
+            if handle in CODE_AT_WORDS or (before != "/" and re.match(r"[\w.-]*/\w", value[end:])):
+                continue
+        out.append((start, end, handle))
+    return out
+
+
+def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str], handle_field: bool = False) -> str | None:
+    """Replace social handles in ``value`` with salted pseudonyms.
+
+    Handles are those of :func:`find_handles`: ``@mentions``, Bluesky
+    ``@name.bsky.social`` and ``bsky.app/profile/<handle>``, and the account
+    part of X-like URLs (x.com, twitter.com, mobile.twitter.com, vxtwitter,
+    fxtwitter, Nitter hosts; with or without a scheme). With
+    ``handle_field`` (a field that holds a handle, such as a post's author)
+    a bare value that is itself a handle is replaced whole. A bare word in
+    a text or title ("DeepSeek", "RIP", "nan") is never a handle: it was
+    replaced whole before, which turned 90 Reddit titles into pseudonyms.
+    Handles already pseudonymised (``user_<10 hex>``) and those in ``keep``
+    (organisation accounts, compared lower-case) are left as they are.
+    """
+    if not value:
+        return value
+
+    def swap(handle: str) -> str:
+        if _PSEUDONYM.match(handle) or handle.lower() in keep:
+            return handle
+        return pseudonym(handle, salt)
+
+    if handle_field and re.fullmatch(r"@?[A-Za-z0-9_]{1,30}", value):
+        return swap(value.lstrip("@"))
+    parts, last = [], 0
+    for start, end, handle in find_handles(value):
+        parts += [value[last:start], swap(handle)]
+        last = end
+    return "".join(parts) + value[last:] if parts else value
+
+
+def raw_handles(value: str | None, keep: frozenset[str]) -> list[str]:
+    """The handles in ``value`` that are neither a pseudonym nor in ``keep``
+    (lower-case organisation handles): what :func:`pseudonymise` would replace."""
+    return [h for _, _, h in find_handles(value) if not _PSEUDONYM.match(h) and h.lower() not in keep]
+
+
+_STATUS_ID = re.compile(rf"(?<![\w.-])((?:https?://)?(?:{_X_HOST})/(?:#!/)?[A-Za-z0-9_]{{1,15}}/status(?:es)?/)(\d+)",
+                        re.IGNORECASE)
+
+
+def strip_status_ids(value: str | None, *, salt: str) -> str | None:
+    """Replace the numeric post id of X-like status URLs in ``value`` with
+    ``s_`` + the first 10 hex digits of sha256(salt + "status:" + id): the
+    URL no longer opens the post, while two mentions of one post still
+    match (option ``privacy.strip_status_ids``)."""
+    if not value:
+        return value
+    return _STATUS_ID.sub(lambda m: m.group(1) + "s_" + hashlib.sha256(
+        f"{salt}status:{m.group(2)}".encode()).hexdigest()[:10], value)

@@ -125,7 +125,8 @@ def bootstrap_shares(counts: pd.DataFrame, *, by: str = "period", labels: Sequen
 
     Returns:
         One row per ``(by, label)``: ``n_docs``, ``n_group``, ``share``,
-        ``share_lo``, ``share_hi`` (shares 0–1).
+        ``share_lo``, ``share_hi`` (shares 0–1); no row, with these columns,
+        when ``counts`` is empty (a warehouse without topics).
     """
     rng = np.random.default_rng(seed)
     wide = (counts.pivot_table(index=by, columns="label", values="n_docs", aggfunc="sum", fill_value=0)
@@ -141,7 +142,7 @@ def bootstrap_shares(counts: pd.DataFrame, *, by: str = "period", labels: Sequen
         for j, lab in enumerate(labels):
             rows.append({by: key, "label": lab, "n_docs": int(n_lab[j]), "n_group": n, "share": float(p[j]),
                          "share_lo": float(lo[j]), "share_hi": float(hi[j])})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=[by, "label", "n_docs", "n_group", "share", "share_lo", "share_hi"])
 
 
 def confusion_rates(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str] = LABELS) -> np.ndarray:

@@ -82,3 +82,54 @@ def test_every_label_names_a_document_of_the_corpus(sources):
                 found.add((item.source_file, item.native_id))
     missing = [(s, n) for s, ids in wanted.items() for n in ids if (s, n) not in found]
     assert missing == []
+
+
+def _passage_rows(name: str) -> list[dict]:
+    return rows(LABEL_DIR / name)
+
+
+def test_passage_stance_labels_follow_the_codebook_format():
+    """Issue 18: at least 1,500 passages, at least 150 per stance, each with
+    its annotator and the v1.3 codebook (passage unit)."""
+    data = _passage_rows("stance_passages_v1.jsonl")
+    assert len(data) >= 1500
+    for n, r in enumerate(data, 1):
+        assert set(r) >= {"source", "native_id", "passage", "label", "codebook", "annotator"}, n
+        assert r["label"] in LABELS and r["codebook"] == "v1.3" and r["annotator"].strip() and r["passage"].strip(), n
+    counts = Counter(r["label"] for r in data)
+    assert all(counts[s] >= 150 for s in STANCES), counts
+    keys = Counter((r["source"], r["native_id"], r["passage"]) for r in data)
+    assert [k for k, c in keys.items() if c > 1] == []
+
+
+def test_passage_narrative_labels_follow_the_codebook_format():
+    """Issue 19: the same passages read once for both codebooks; keys of the
+    taxonomy only, evidence verbatim in the passage, at least 40 positives per
+    narrative, off-topic passages carry none."""
+    from pipeline.narratives.taxonomy import load_narratives
+
+    keys = [n.key for n in load_narratives(sides=LABELS).narratives]
+    data = _passage_rows("narratives_passages_v1.jsonl")
+    stance = {(r["source"], r["native_id"], r["passage"]): r["label"]
+              for r in _passage_rows("stance_passages_v1.jsonl")}
+    assert len(data) == len(stance)
+    for n, r in enumerate(data, 1):
+        assert r["codebook"] == "narratives v1.1" and r["annotator"].strip(), n
+        assert set(r["narratives"]) <= set(keys), n
+        assert len(r["evidence"]) == len(r["narratives"]) and all(e in r["passage"] for e in r["evidence"]), n
+        if stance[(r["source"], r["native_id"], r["passage"])] == "off_topic":
+            assert r["narratives"] == [], n
+    counts = Counter(k for r in data for k in r["narratives"])
+    assert all(counts[k] >= 40 for k in keys), counts
+
+
+@pytest.mark.parametrize("name", ["stance_passages_v1.jsonl", "narratives_passages_v1.jsonl"])
+def test_passage_labels_hold_no_raw_handle(name):
+    """Label texts are stored as the warehouse stores passages: pseudonymised."""
+    from pipeline.privacy import load_organisation_handles
+    from pipeline.pseudonyms import raw_handles
+
+    keep = load_organisation_handles()
+    leaked = [(n, h) for n, r in enumerate(_passage_rows(name), 1)
+              for text in (r["passage"], *r.get("evidence", [])) for h in raw_handles(text, keep)]
+    assert leaked == []

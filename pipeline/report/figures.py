@@ -181,6 +181,20 @@ def _topic_name(key: str, label: str, width: int = 38) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _no_topics_figure(path: Path, title: str) -> pd.DataFrame:
+    """A figure that says there is no narrative (the topics stage fitted none:
+    too few passages, see ``metrics/topics.json``); returns an empty grid."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(9, 2.2))
+    ax.axis("off")
+    ax.set_title(title)
+    ax.text(0.5, 0.5, "No narratives: the topics stage found no topic (reason in metrics/topics.json).",
+            ha="center", va="center", fontsize=10)
+    _note(fig, SOURCE_NOTE.format(view="table topics"))
+    _save(fig, path)
+    return pd.DataFrame()
+
+
 def panel_narratives(con: Any, panel: Panel, min_docs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Narrative passages per (topic, month) of ``panel``'s sources (view
     ``report_narrative_month_source_counts``; outliers as ``outlier``) and
@@ -204,8 +218,12 @@ def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, pane
     over the panel's sources; months not measured are hatched.
 
     Returns:
-        ``(grid topic × month (%, NaN where not measured), cells)``.
+        ``(grid topic × month (%, NaN where not measured), cells)``; the grid
+        is empty, and the figure says so, when there is no topic.
     """
+    if topics.empty:
+        return _no_topics_figure(path, "Prevalence of the largest narratives by month"), \
+            panel_narratives(con, panel, min_docs)[1]
     plt = _plt()
     frame, cells = panel_narratives(con, panel, min_docs)
     months = pd.to_datetime(cells["period"])
@@ -239,7 +257,10 @@ def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, pane
 
 
 def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame) -> pd.DataFrame:
-    """Heatmap: stance shares (%) of the documents in each top topic, with n."""
+    """Heatmap: stance shares (%) of the documents in each top topic, with n
+    (a figure that says so when there is no topic)."""
+    if topics.empty:
+        return _no_topics_figure(path, "Stance inside each narrative (% of the topic's documents)")
     plt = _plt()
     frame = workspace.query(con, "SELECT topic_key, label, n_docs, share FROM topic_stance")
     grid = (frame.pivot(index="topic_key", columns="label", values="share")

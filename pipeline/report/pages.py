@@ -33,6 +33,9 @@ def topic_pages(con: Any, model_dir: Path, out_dir: Path, topics: pd.DataFrame,
     map alone takes about 40 s (UMAP of the topic embeddings), and a re-run
     that only assigned new passages to the fit leaves the model unchanged.
 
+    With no topic (``topics`` empty: the topics stage fitted none) no page
+    is written and no model is needed.
+
     Raises:
         FileNotFoundError: no saved BERTopic model in ``model_dir``.
     """
@@ -41,6 +44,8 @@ def topic_pages(con: Any, model_dir: Path, out_dir: Path, topics: pd.DataFrame,
 
     from pipeline.stage_cache import KeyedStore, fingerprint
 
+    if topics.empty:  # no topic fitted (too few passages, metrics/topics.json): no model, no pages
+        return []
     if not (model_dir / "topics.json").exists():
         raise FileNotFoundError(f"{model_dir}: no saved BERTopic model; run `dvc repro topics`")
     ids = workspace.query(con, "SELECT topic_id, topic_key, label FROM topics ORDER BY topic_id")

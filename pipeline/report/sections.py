@@ -190,7 +190,11 @@ def narratives_section(con: Any, topics: pd.DataFrame, figure: str, *, scope: st
            f"retired, never reused ({int(totals.retired)} retired so far, table `retired_topic_keys`). Cite keys "
            "with the run's date. Labels are the topic's top key phrases, not human summaries; peak month is the "
            "month with the most passages, which the collection (section 1) drives.", "",
-           scope, "", f"![Narrative prevalence by month]({figure})", "",
+           scope, "",
+           *([] if int(totals.topics) else
+             ["No topic was found: too few narrative passages to fit one, or none clustered "
+              "(`fitted` and `reason` in `metrics/topics.json`).", ""]),
+           f"![Narrative prevalence by month]({figure})", "",
            "| key | label | passages | share | first month | peak month | example documents |",
            "|---|---|---:|---:|---|---|---|"]
     for t in topics.itertuples():
@@ -212,9 +216,10 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
         min_docs: ``report.min_docs_narrative``.
         figure: link to the narrative × stance figure.
     """
-    nstance = workspace.query(con, "SELECT topic_key, label, n_docs FROM report_narrative_stance_counts")
-    ntot = nstance.groupby("topic_key")["n_docs"].sum()
     topic_label = dict(workspace.query(con, "SELECT topic_key, label FROM topics").itertuples(index=False))
+    nstance = workspace.query(con, "SELECT topic_key, label, n_docs FROM report_narrative_stance_counts")
+    nstance = nstance[nstance["topic_key"].isin(topic_label)]  # topics only: the outliers are no narrative
+    ntot = nstance.groupby("topic_key")["n_docs"].sum()
     out = ["", "## 5. Which topic carries which stance", "",
            f"![Narrative × stance]({figure})", "",
            f"Counts below use documents without a training label; topics with at least {min_docs} such documents.",
@@ -266,4 +271,4 @@ def pages_section(pages: list[Path], rel: Any) -> list[str]:
     """Section 8: links to the interactive pages (``rel``: path → link)."""
     return ["", "## 8. Interactive views", "",
             "Standalone HTML (plotly inlined, opens offline): "
-            + ", ".join(f"[{p.stem}]({rel(p)})" for p in pages) + ".", ""]
+            + (", ".join(f"[{p.stem}]({rel(p)})" for p in pages) or "none (no topic)") + ".", ""]

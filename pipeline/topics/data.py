@@ -31,8 +31,9 @@ class NarrativeInput:
             ``None`` when the document is undated), ``source``, and the
             passage's own record's ``url``, ``cited_at`` (its date) and
             ``citable`` (``passages``, ``002_passage_citations.sql``).
-        embeddings: ``(n, d)`` float32, unit norm, rows as in ``frame``.
-        model: embedding model id.
+        embeddings: ``(n, d)`` float32, unit norm, rows as in ``frame``
+            (``(0, 0)`` when there is no passage).
+        model: embedding model id (``""`` when there is no passage).
     """
 
     frame: pd.DataFrame
@@ -43,9 +44,13 @@ class NarrativeInput:
 def read_narratives(embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB) -> NarrativeInput:
     """Load the narrative passages, their vectors and document months.
 
+    No narrative passage (a new user's relevance filter kept none) gives an
+    empty input; the stage then writes empty tables
+    (:func:`~pipeline.topics.bounds.too_small`).
+
     Raises:
         FileNotFoundError: a stage database is missing.
-        ValueError: no narrative passages, or vectors of mixed models.
+        ValueError: vectors of mixed models.
     """
     con = warehouse.connect(embed_db, attach={"clean": clean_db})
     try:
@@ -61,7 +66,8 @@ def read_narratives(embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB) -> Nar
     finally:
         con.close()
     if table.num_rows == 0:
-        raise ValueError(f"{embed_db}: no narrative passages to model")
+        print(f"topics: {embed_db}: no narrative passages to model")
+        return NarrativeInput(table.drop_columns(["vector", "model"]).to_pandas(), np.zeros((0, 0), np.float32), "")
     models = set(table.column("model").to_pylist())
     if len(models) != 1:
         raise ValueError(f"{embed_db}: embeddings from several models {sorted(models)}")

@@ -34,16 +34,17 @@ STATE_VERSION = 1
 
 def _code_fingerprint() -> str:
     """sha256 over the code that shapes a fit and the assignments to it (the
-    modules of the input, the neighbour graph, the model, c-TF-IDF, the
+    modules of the input, the size bounds, the neighbour graph, the model, c-TF-IDF, the
     quality figures, the keys, this module and the encoder of
     KeyBERTInspired; not the stage's wiring nor the tables) and the
     versions of the packages that fit."""
     import sys
 
     import pipeline.encoder
-    from pipeline.topics import ctfidf, data, keys, knn, model, quality
+    from pipeline.topics import bounds, ctfidf, data, keys, knn, model, quality
 
-    return fingerprint(modules=[data, knn, model, ctfidf, quality, keys, sys.modules[__name__], pipeline.encoder],
+    return fingerprint(modules=[data, bounds, knn, model, ctfidf, quality, keys, sys.modules[__name__],
+                                pipeline.encoder],
                        packages=["bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "gensim"])
 
 

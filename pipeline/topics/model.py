@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pipeline.topics.bounds import BoundedCountVectorizer, bounded_params
 from pipeline.topics.ctfidf import ctfidf_terms
 from pipeline.topics.keys import TopicSignature
 from pipeline.topics.knn import exact_knn_umap
@@ -40,6 +41,9 @@ def build_model(params: dict[str, Any], embedding_model: Any) -> Any:
             ``vectorizer``, ``representation``, ``seed_topics``.
         embedding_model: the sentence-transformers model (used by
             KeyBERTInspired and guided topics; passages come pre-embedded).
+
+    The params are used as given; :func:`fit_topics` bounds them by the
+    corpus size first (:func:`~pipeline.topics.bounds.bounded_params`).
     """
     from bertopic import BERTopic
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
@@ -51,7 +55,8 @@ def build_model(params: dict[str, Any], embedding_model: Any) -> Any:
     return BERTopic(
         embedding_model=embedding_model,
         umap_model=exact_knn_umap(n_neighbors=u["n_neighbors"], n_components=u["n_components"],
-                                  min_dist=u["min_dist"], metric="cosine", random_state=seed, low_memory=False),
+                                  min_dist=u["min_dist"], metric="cosine", random_state=seed, low_memory=False,
+                                  init=u.get("init", "spectral")),
         hdbscan_model=HDBSCAN(min_cluster_size=h["min_cluster_size"], min_samples=h.get("min_samples"),
                               metric="euclidean", cluster_selection_method=h.get("selection", "eom"),
                               prediction_data=True),
@@ -76,10 +81,13 @@ EXTRA_STOP_WORDS = ("http", "https", "www", "com", "amp", "rt", "t.co", "html", 
 def topic_vectorizer(params: dict[str, Any]) -> Any:
     """The CountVectorizer of the topic model: English stop words (scikit-learn's
     list plus :data:`EXTRA_STOP_WORDS`), 1–2-grams, :data:`TOKEN_PATTERN`,
-    ``min_df`` and ``max_df`` from ``topics.vectorizer``."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+    ``min_df`` and ``max_df`` from ``topics.vectorizer``, made consistent with
+    the number of documents of each fit
+    (:class:`~pipeline.topics.bounds.BoundedCountVectorizer`: BERTopic fits it
+    on one document per topic)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | set(EXTRA_STOP_WORDS)), ngram_range=(1, 2),
+    return BoundedCountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | set(EXTRA_STOP_WORDS)), ngram_range=(1, 2),
                            token_pattern=TOKEN_PATTERN, min_df=params["min_df"], max_df=params.get("max_df", 1.0))
 
 
@@ -96,7 +104,11 @@ class Fit:
         assignment: per passage ``cluster`` (HDBSCAN), ``outlier_reduced``
             (reassigned by embedding), ``assigned`` (joined a previous fit's
             topic by embedding) or ``outlier``.
-        vectorizer: the fitted CountVectorizer of the c-TF-IDF.
+        vectorizer: the fitted CountVectorizer of the c-TF-IDF (``None``
+            when nothing was fitted, :func:`unfitted`).
+        bounded: the settings bounded by the corpus size
+            (:func:`~pipeline.topics.bounds.bounded_params`), ``{}`` when
+            none was.
     """
 
     model: Any
@@ -105,6 +117,15 @@ class Fit:
     probability: np.ndarray
     assignment: np.ndarray
     vectorizer: Any
+    bounded: dict[str, Any] = field(default_factory=dict)
+
+
+def unfitted(n: int) -> Fit:
+    """The result for ``n`` passages that are not fitted (too few,
+    :func:`~pipeline.topics.bounds.too_small`): every passage an outlier,
+    strength 0, no model and no vectorizer."""
+    outliers = np.full(n, -1, dtype=np.int64)
+    return Fit(None, outliers, outliers.copy(), np.zeros(n), np.full(n, "outlier", dtype=object), None)
 
 
 def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, Any], embedding_model: Any) -> Fit:
@@ -112,8 +133,17 @@ def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, A
     (KeyBERTInspired, then MMR) on the final topics.
 
     Python's and NumPy's global generators are seeded with ``topics.seed``
-    first, and UMAP gets ``random_state``, so a fit is reproducible.
+    first, and UMAP gets ``random_state``, so a fit is reproducible. UMAP and
+    HDBSCAN settings are bounded by ``len(texts)``
+    (:func:`~pipeline.topics.bounds.bounded_params`, recorded in
+    ``Fit.bounded``). When HDBSCAN finds no cluster, every passage stays an
+    outlier (nothing to reduce them to) and the model has no topic.
+
+    Raises:
+        ValueError: fewer than :data:`~pipeline.topics.bounds.MIN_FITTABLE`
+            passages, or passages without a single term.
     """
+    params, bounded = bounded_params(params, len(texts))
     seed = int(params["seed"])
     random.seed(seed)
     np.random.seed(seed)
@@ -126,7 +156,7 @@ def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, A
     before = np.asarray(topics)
     after = before
     o = params["outliers"]
-    if o.get("strategy", "embeddings") != "none" and (before == -1).any():
+    if o.get("strategy", "embeddings") != "none" and (before == -1).any() and (before != -1).any():
         after = np.asarray(model.reduce_outliers(list(texts), list(before), strategy=o["strategy"],
                                                  embeddings=embeddings, threshold=o["threshold"]))
     random.seed(seed)
@@ -136,7 +166,7 @@ def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, A
                         representation_model=representation)
     probability = np.where(before == -1, 0.0, np.asarray(probs, dtype=np.float64))
     assignment = np.where(before != -1, "cluster", np.where(after != -1, "outlier_reduced", "outlier"))
-    return Fit(model, before, after, probability, assignment.astype(object), model.vectorizer_model)
+    return Fit(model, before, after, probability, assignment.astype(object), model.vectorizer_model, bounded)
 
 
 def signatures(fit: Fit, embeddings: np.ndarray, n_terms: int) -> list[TopicSignature]:

@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from pipeline.topics.keys import TopicSignature
 from pipeline.topics.model import Fit
 
@@ -56,14 +58,16 @@ def fit_quality(fit: Fit, sigs: list[TopicSignature], texts: Sequence[str],
 
     Returns:
         ``npmi`` and ``diversity`` (:func:`npmi_coherence`, :func:`diversity`,
-        4 decimals), ``outlier_share_before`` and ``outlier_share_after``
+        4 decimals; ``npmi`` is ``None`` when no topic has two terms),
+        ``outlier_share_before`` and ``outlier_share_after``
         (share of passages in topic -1 before and after outlier reduction,
         4 decimals), ``keys_matched``, ``keys_created``, ``keys_retired``
         (counts of the events).
     """
     term_lists = [s.terms for s in sigs]
     events = Counter(e["event"] for e in key_events)
-    return {"npmi": round(npmi_coherence(term_lists, texts, fit.vectorizer.build_analyzer()), 4),
+    npmi = npmi_coherence(term_lists, texts, fit.vectorizer.build_analyzer())
+    return {"npmi": None if np.isnan(npmi) else round(npmi, 4),  # None: no topic (metrics stay valid JSON)
             "diversity": round(diversity(term_lists), 4),
             "outlier_share_before": round(float((fit.topics_before == -1).mean()), 4),
             "outlier_share_after": round(float((fit.topics == -1).mean()), 4),

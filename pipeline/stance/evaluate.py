@@ -29,27 +29,32 @@ def passage_cv_decisions(cv: CVResult, pfold: np.ndarray) -> np.ndarray:
 
 def quantification_errors(cv: CVResult, labels: Sequence[str]) -> dict[str, Any]:
     """Absolute error of each label's share in each outer fold's test
-    documents, for CC, ACC and PACC: per label the mean over folds, and the
+    documents, for CC, ACC and PACC of the pooling model and CC, ACC of the
+    max rule: per label the mean over folds, and the
     mean and max over labels and folds."""
     out: dict[str, Any] = {}
-    for method in ("cc", "acc", "pacc"):
+    for method in ("cc", "acc", "pacc", "cc_max_rule", "acc_max_rule"):
         err = np.array([np.abs(q[method] - q["true"]) for q in cv.quantification])   # (folds, k)
         out[method] = {"mean_abs_error": round(float(err.mean()), 4), "max_abs_error": round(float(err.max()), 4),
                        "per_label_mean_abs_error": {lab: round(float(err[:, i].mean()), 4)
                                                     for i, lab in enumerate(labels)}}
     out["folds"] = [{"fold": q["fold"], "n_docs": q["n_docs"],
-                     **{m: dict(zip(labels, np.round(q[m], 4).tolist())) for m in ("true", "cc", "acc", "pacc")}}
+                     **{m: dict(zip(labels, np.round(q[m], 4).tolist()))
+                        for m in ("true", "cc", "acc", "pacc", "cc_max_rule", "acc_max_rule")}}
                     for q in cv.quantification]
     return out
 
 
 def stance_metrics(cv: CVResult, plab: pd.DataFrame, pfold: np.ndarray, gold: pd.DataFrame,
-                   labels: Sequence[str], zs_pred: np.ndarray) -> dict[str, Any]:
+                   labels: Sequence[str], zs_pred: np.ndarray, pooling: str = "max_rule") -> dict[str, Any]:
     """Label counts, the join of passage labels to current passages, and
     every cross-validated score (see :func:`pipeline.stance.model.evaluation`).
 
     ``supervised`` (read by the report and notebooks) is the document
-    stance with offsets, the decision stored in ``stances.label``.
+    decision of ``pooling`` (``max_rule`` or ``model``), the one stored in
+    ``stances.label``. The quantification errors use the pooling model's
+    decisions and probabilities (the rates of each outer fold come from its
+    inner folds).
     """
     labels = list(labels)
     yp, yd = plab["label"].tolist(), gold["label"].tolist()
@@ -71,7 +76,7 @@ def stance_metrics(cv: CVResult, plab: pd.DataFrame, pfold: np.ndarray, gold: pd
         "passage": {"offsets": evaluation(yp, names[passage_cv_decisions(cv, pfold)], labels),
                     "argmax": evaluation(yp, names[cv.passage_oof.argmax(axis=1)], labels)},
         "document": doc,
-        "supervised": doc["pooled_offsets"],
+        "supervised": doc["max_rule" if pooling == "max_rule" else "pooled_offsets"],
         "quantification": quantification_errors(cv, labels),
         "zero_shot": evaluation(yd, zs_pred, labels),
     }

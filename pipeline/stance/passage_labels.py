@@ -105,8 +105,9 @@ def match_passages(labels: pd.DataFrame, docs: pd.DataFrame, passages: pd.DataFr
                     if overlap > best:
                         best, pid = overlap, passage_id
         found.append(pid)
-    out["doc_id"] = out["doc_id"].where(out["doc_id"].notna(), None)
-    out["passage_id"] = found
+    out["doc_id"] = pd.Series([d if isinstance(d, str) else None for d in out["doc_id"]], index=out.index,
+                              dtype=object)
+    out["passage_id"] = pd.Series(found, index=out.index, dtype=object)
     return out
 
 

@@ -61,7 +61,7 @@ from pipeline.stance.labels import LABEL_FILE, join_labels, read_labels
 from pipeline.stance.model import STANCES, save_bytes
 from pipeline.stance.offsets import decide
 from pipeline.stance.passage_labels import match_passages, read_passage_labels, text_vectors
-from pipeline.stance.pooling import evidence, pooled_features
+from pipeline.stance.pooling import evidence, max_rule, pooled_features
 from pipeline.stance.predict import decision_frame, predict_cached, prob_frame, reorder, write_long
 from pipeline.stance.quantify import share_table
 from pipeline.stance.zero_shot import description_vectors, zero_shot
@@ -223,14 +223,22 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     X_doc = pooled_features(P[:n_nar], idx, len(doc_of), cv.final_passage_offsets)
     D = np.zeros((len(doc_of), len(labels)))
     D[:, cv.pooler.classes_.astype(int)] = cv.pooler.predict_proba(X_doc)
-    decided = decide(D, cv.final_doc_offsets)
+    pooling = str(params.get("pooling", "max_rule"))
+    if pooling == "max_rule":
+        decided = max_rule(P[:n_nar], idx, len(doc_of), cv.final_passage_offsets, settings["stances"],
+                           settings["neutral"], settings["off_topic"])
+        cv_decided = cv.doc_max_rule
+    elif pooling == "model":
+        decided, cv_decided = decide(D, cv.final_doc_offsets), cv.doc_decided
+    else:
+        raise ValueError(f"params.yaml stance.pooling: {pooling!r} is not max_rule or model")
     ev = evidence(P[:n_nar], idx, len(doc_of), decided, settings["stances"])
     stances = decision_frame(feats.meta["doc_id"], D, decided, labels, "doc_id", version)
     stances["evidence_passage_id"] = [pids[i] if i >= 0 else None for i in ev]
     zero = prob_frame(feats.meta["doc_id"], zs_labels, zs_probs, labels, "doc_id", "zero-shot-" + feats.model)
     cv_y = np.array([labels.index(v) for v in yd])
     unlabelled = ~feats.meta["doc_id"].isin(doc_row).to_numpy()
-    share_rows = share_table(feats.meta[unlabelled], decided[unlabelled], D[unlabelled], cv_y, cv.doc_decided,
+    share_rows = share_table(feats.meta[unlabelled], decided[unlabelled], D[unlabelled], cv_y, cv_decided,
                              cv.doc_oof, labels, reps=int(params["bootstrap_reps"]), seed=seed)
 
     with warehouse.build(out_db, SQL_DIR / "stance", fresh=True) as con:
@@ -239,7 +247,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
         write_long(con, zero, "zero_shot_stances", "zero_shot_probabilities")
         frames = {
             "stance_labels": gold[["doc_id", "label", "annotator"]].assign(
-                cv_prediction=[labels[i] for i in cv.doc_decided]),
+                cv_prediction=[labels[i] for i in cv_decided]),
             "stance_codebook": pd.DataFrame({"label": labels, "description": [params["labels"][k] for k in labels]}),
             "stance_passage_labels": plab.assign(cv_prediction=[labels[i] for i in _passage_cv_decisions(cv, pfold)])[
                 ["line", "source_file", "native_id", "doc_id", "passage_id", "label", "annotator", "cv_prediction"]],
@@ -256,7 +264,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     tmp.write_bytes(blob)
     tmp.replace(model_file)
 
-    metrics = stance_metrics(cv, plab, pfold, gold, labels, zs_pred)
+    metrics = stance_metrics(cv, plab, pfold, gold, labels, zs_pred, pooling)
     metrics.update({
         "model_version": version,
         "n_source_files": int(len(fold)),
@@ -265,15 +273,18 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
         "features": "passage: label-text embedding" + (" + TF-IDF word 1-2-grams" if settings["lexical"] else "") +
                     "; document: pooled passage probabilities (max, top-2 mean, mean, decided share, log n)",
         "calibration": "passage: sigmoid (Platt), CalibratedClassifierCV; document: multinomial LR, no class weights",
-        "decision": "argmax(log p + offset), offsets per class tuned for macro-F1 (passages: 5 labels; documents: "
-                    "3 stances) on inner folds; stances.label and passage_stances.label are these decisions",
+        "decision": "passages: argmax(log p + offset), offsets tuned for 5-label macro-F1 on inner folds; documents "
+                    f"({pooling}): " + ("the strongest stance passage against neutral/off_topic"
+                                        if pooling == "max_rule" else "pooling model, argmax(log p + offset)") +
+                    "; stances.label and passage_stances.label are these decisions, the probabilities are kept",
+        "pooling": pooling,
         "passage_offsets": dict(zip(labels, np.round(cv.final_passage_offsets, 3).tolist())),
         "document_offsets": dict(zip(labels, np.round(cv.final_doc_offsets, 3).tolist())),
         "predicted_documents": int(len(stances)),
         "predicted_passages": int(len(passage_stances)),
         "documents_with_evidence": int((ev >= 0).sum()),
     })
-    confusion = [[a, labels[p]] for a, p in zip(yd, cv.doc_decided)]
+    confusion = [[a, labels[p]] for a, p in zip(yd, cv_decided)]
     return metrics, confusion
 
 

@@ -16,6 +16,9 @@ from pipeline.stance.crossval import CVResult
 from pipeline.stance.model import evaluation
 from pipeline.stance.offsets import decide
 
+#: share estimators scored in cross-validation (:func:`quantification_errors`)
+METHODS = ("cc", "acc", "pacc", "cc_max_rule", "acc_max_rule")
+
 
 def passage_cv_decisions(cv: CVResult, pfold: np.ndarray) -> np.ndarray:
     """Out-of-fold passage decisions (label indices): each outer fold's
@@ -33,16 +36,30 @@ def quantification_errors(cv: CVResult, labels: Sequence[str]) -> dict[str, Any]
     max rule: per label the mean over folds, and the
     mean and max over labels and folds."""
     out: dict[str, Any] = {}
-    for method in ("cc", "acc", "pacc", "cc_max_rule", "acc_max_rule"):
+    for method in METHODS:
         err = np.array([np.abs(q[method] - q["true"]) for q in cv.quantification])   # (folds, k)
         out[method] = {"mean_abs_error": round(float(err.mean()), 4), "max_abs_error": round(float(err.max()), 4),
                        "per_label_mean_abs_error": {lab: round(float(err[:, i].mean()), 4)
                                                     for i, lab in enumerate(labels)}}
     out["folds"] = [{"fold": q["fold"], "n_docs": q["n_docs"],
                      **{m: dict(zip(labels, np.round(q[m], 4).tolist()))
-                        for m in ("true", "cc", "acc", "pacc", "cc_max_rule", "acc_max_rule")}}
+                        for m in ("true", *METHODS)}}
                     for q in cv.quantification]
     return out
+
+
+def error_rows(quantification: dict[str, Any], pooling: str) -> pd.DataFrame:
+    """Rows of table ``stance_quantification_error`` (method, label, mean and
+    max absolute error over the outer folds, quoted) from
+    :func:`quantification_errors`; ``quoted`` marks the ACC of the stored
+    decisions (``acc_max_rule`` for ``pooling == "max_rule"``, else ``acc``)."""
+    rows = []
+    for method in METHODS:
+        for label, mean in quantification[method]["per_label_mean_abs_error"].items():
+            worst = max(abs(f[method][label] - f["true"][label]) for f in quantification["folds"])
+            rows.append([method, label, mean, round(float(worst), 4),
+                         method == ("acc_max_rule" if pooling == "max_rule" else "acc")])
+    return pd.DataFrame(rows, columns=["method", "label", "mean_abs_error", "max_abs_error", "quoted"])
 
 
 def stance_metrics(cv: CVResult, plab: pd.DataFrame, pfold: np.ndarray, gold: pd.DataFrame,

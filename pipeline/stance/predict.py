@@ -75,8 +75,8 @@ def write_long(con: Any, frame: pd.DataFrame, decisions: str, probabilities: str
     extra = [c for c in frame.columns if c not in (id_col, "label", "model_version") and not c.startswith("p_")]
     for table, rows in ((decisions, frame[[id_col, "label", "model_version", *extra]]), (probabilities, long)):
         con.register("frame", rows)
-        try:
-            con.execute(f"INSERT INTO {table} SELECT * FROM frame")
+        try:   # by name: a table may have more (nullable) columns than the frame, e.g. stances.evidence_passage_id
+            con.execute(f"INSERT INTO {table} ({', '.join(rows.columns)}) SELECT * FROM frame")
         finally:
             con.unregister("frame")
 

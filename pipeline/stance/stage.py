@@ -54,8 +54,8 @@ from pipeline.privacy import StoredKeys
 from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
 from pipeline.stance.annotate import suggest
 from pipeline.stance.crossval import fold_of_sources, nested_cv
+from pipeline.stance.evaluate import error_rows, stance_metrics
 from pipeline.stance.evaluate import passage_cv_decisions as _passage_cv_decisions
-from pipeline.stance.evaluate import stance_metrics
 from pipeline.stance.features import feature_frame, read_doc_features, read_narrative_passages
 from pipeline.stance.labels import LABEL_FILE, join_labels, read_labels
 from pipeline.stance.model import STANCES, save_bytes
@@ -241,6 +241,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     share_rows = share_table(feats.meta[unlabelled], decided[unlabelled], D[unlabelled], cv_y, cv_decided,
                              cv.doc_oof, labels, reps=int(params["bootstrap_reps"]), seed=seed)
 
+    metrics = stance_metrics(cv, plab, pfold, gold, labels, zs_pred, pooling)
     with warehouse.build(out_db, SQL_DIR / "stance", fresh=True) as con:
         write_long(con, passage_stances, "passage_stances", "passage_stance_probabilities")
         write_long(con, stances, "stances", "stance_probabilities")
@@ -252,6 +253,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
             "stance_passage_labels": plab.assign(cv_prediction=[labels[i] for i in _passage_cv_decisions(cv, pfold)])[
                 ["line", "source_file", "native_id", "doc_id", "passage_id", "label", "annotator", "cv_prediction"]],
             "stance_shares": share_rows,
+            "stance_quantification_error": error_rows(metrics["quantification"], pooling),
         }
         for table, frame in frames.items():
             con.register("frame", frame)
@@ -264,7 +266,6 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     tmp.write_bytes(blob)
     tmp.replace(model_file)
 
-    metrics = stance_metrics(cv, plab, pfold, gold, labels, zs_pred, pooling)
     metrics.update({
         "model_version": version,
         "n_source_files": int(len(fold)),

@@ -94,3 +94,15 @@ CREATE TABLE stance_codebook (
     label       VARCHAR PRIMARY KEY,
     description VARCHAR NOT NULL
 );
+
+-- Quantification error in the grouped cross-validation (metrics/stance.json "quantification"):
+-- absolute error of each label's share in each outer fold's test documents, by method
+-- (cc, acc, pacc: pooling model; cc_max_rule, acc_max_rule: the max rule, stance.pooling).
+CREATE TABLE stance_quantification_error (
+    method          VARCHAR NOT NULL,
+    label           VARCHAR NOT NULL,
+    mean_abs_error  DOUBLE NOT NULL,      -- mean over the outer folds
+    max_abs_error   DOUBLE NOT NULL,      -- worst fold
+    quoted          BOOLEAN NOT NULL,     -- the share quoted by the report: ACC of the stored decisions
+    PRIMARY KEY (method, label)
+);

@@ -77,7 +77,7 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert headings == ["1", "2", "3", "4", "5", "6", "7"]
     # section 2: shares of the 6 unlabelled documents; the two unmeasurable stances get no share
     assert re.search(r"\| pro_open_source \| 0\.50 \| 1\.00 \| 2 \| 33\.3 % \| ", text)
-    assert "| security_hawk | 0.00 | 0.00 | 1 | not measurable | not measurable | ±5.0 pts |" in text
+    assert "| security_hawk | 0.00 | 0.00 | 1 | not measurable | not measurable | 5.0 / 8.0 pts |" in text
     # ACC share of stance_shares with its interval, and a citable evidence passage (never the URL-less window)
     row = con.execute("SELECT share_acc, lo, hi FROM stance_shares WHERE grouping = 'all' "
                       "AND label = 'pro_open_source'").fetchone()

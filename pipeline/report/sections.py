@@ -141,14 +141,14 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
            f"labelled documents (table `stance_labels`) gives macro-F1 **{q['macro_f1_stances']:.3f} over the three "
            f"stances** and {q['macro_f1_all']:.3f} over all five labels.", "",
            "| label | CV precision | CV recall | documents | share classified (CC) | ACC share (95 % interval) "
-           "| CV share error |",
+           "| CV share error, ACC / CC |",
            "|---|---:|---:|---:|---:|---:|---:|"]
     for lab in LABELS:
         pc = q["per_class"][lab]
         measured = lab not in STANCES or lab in measurable
         row = overall.loc[lab]
         n_lab = int(round(float(row["share_cc"]) * n_unlabelled)) if pd.notna(row["share_cc"]) else 0
-        err = f"±{100 * errors[lab]:.1f} pts" if lab in errors else "n/a"
+        err = f"{100 * errors[lab][0]:.1f} / {100 * errors[lab][1]:.1f} pts" if lab in errors else "n/a"
         share = (f"{_pct(row['share_cc'])} | **{_pct(row['share_acc'])}** ({100 * row['lo']:.1f}–{100 * row['hi']:.1f})"
                  if measured and pd.notna(row["share_acc"]) else "not measurable | not measurable")
         out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {n_lab:,} | {share} | {err} |")
@@ -156,9 +156,10 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
     out += ["", "CC counts each document's decided label. The ACC share (adjusted classify-and-count, Forman 2008; "
             "table `stance_shares`) corrects CC with the cross-validated error rates of the decisions; its interval "
             "is a bootstrap over the documents and the labelled documents behind the rates. CV share error: the "
-            "mean absolute error of the ACC share in the grouped cross-validation (table "
-            "`stance_quantification_error`); the interval does not include it, and it is large where a source "
-            "file's documents differ from the others."
+            "mean absolute error of the ACC share and of the CC share of each held-out fold in the grouped "
+            "cross-validation (table `stance_quantification_error`). The interval does not include it. Each fold "
+            "holds other source files than the ones the error rates come from, so where ACC's error exceeds CC's, "
+            "the error rates do not carry over between sources and the CC share is the better guide."
             + (f" **{', '.join(not_measurable)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
                "the classifier cannot measure it; no share or claim about it is made in this report."
                if not_measurable else ""), "",

@@ -65,10 +65,11 @@ def overall_shares(con: Any) -> pd.DataFrame:
                                 "WHERE grouping = 'all'").set_index("label")
 
 
-def share_errors(con: Any) -> dict[str, float]:
+def share_errors(con: Any) -> dict[str, tuple[float, float]]:
     """Label → cross-validated mean absolute error of the quoted ACC share
-    (view ``report_stance_share_error``)."""
-    return dict(con.execute("SELECT label, mean_abs_error FROM report_stance_share_error").fetchall())
+    and of the CC share (view ``report_stance_share_error``)."""
+    return {r[0]: (r[1], r[2]) for r in con.execute("SELECT label, acc_error, cc_error "
+                                                    "FROM report_stance_share_error").fetchall()}
 
 
 def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width: int = 280) -> list[str]:

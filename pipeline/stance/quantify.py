@@ -156,7 +156,4 @@ def share_table(meta: pd.DataFrame, decided: np.ndarray, P: np.ndarray, cv_y: np
         for i, lab in enumerate(labels):
             rows.append([name, value, lab, int(len(idx)), point["cc"][i], point["acc"][i], ci["acc_lo"][i],
                          ci["acc_hi"][i], point["pacc"][i], ci["pacc_lo"][i], ci["pacc_hi"][i]])
-    frame = pd.DataFrame(rows, columns=SHARE_COLUMNS)
-    num = SHARE_COLUMNS[4:]
-    frame[num] = frame[num].astype(float).round(6)
-    return frame
+    return pd.DataFrame(rows, columns=SHARE_COLUMNS)   # not rounded: the shares of a group sum to 1 (data test)

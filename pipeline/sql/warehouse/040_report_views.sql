@@ -50,11 +50,15 @@ CREATE OR REPLACE VIEW report_stance_shares AS
 SELECT * FROM stance_shares;
 
 -- Grain: one row per label.
--- Columns: label, mean_abs_error, max_abs_error of the quoted ACC share in grouped cross-validation
--- (table stance_quantification_error, the method marked quoted).
+-- Columns: label, acc_error and cc_error: mean absolute error of the quoted ACC share and of the CC
+-- share of the same decisions over the outer folds of the grouped cross-validation (table
+-- stance_quantification_error: the method marked quoted, and its 'cc' counterpart).
 -- For: report section 2, "CV share error".
 CREATE OR REPLACE VIEW report_stance_share_error AS
-SELECT label, mean_abs_error, max_abs_error FROM stance_quantification_error WHERE quoted;
+SELECT a.label, a.mean_abs_error AS acc_error, c.mean_abs_error AS cc_error
+FROM stance_quantification_error a
+JOIN stance_quantification_error c ON c.label = a.label AND c.method = replace(a.method, 'acc', 'cc')
+WHERE a.quoted;
 
 -- Grain: one row per unlabelled document decided a stance by a citable evidence passage.
 -- Columns: label (the document's stance), doc_id, passage_id, text, url, published_at (the passage's

@@ -109,6 +109,7 @@ def test_offsets_never_see_the_outer_test_fold(sample, fitted):
     assert (y2 != y).any()
     b, _ = _cv(frame, V, y2, folds)
     assert np.array_equal(a.passage_offsets[0], b.passage_offsets[0])
+    assert np.array_equal(a.rule_offsets[0], b.rule_offsets[0]) and np.array_equal(a.doc_offsets[0], b.doc_offsets[0])
     assert any(not np.array_equal(a.passage_offsets[k], b.passage_offsets[k]) for k in a.passage_offsets if k)
     # and the offsets help the rare classes on the outer folds
     oof = np.array([LABELS.index(v) for v in y])

@@ -11,6 +11,9 @@ together, :func:`fold_of_sources`), so in outer fold ``k``
 * its decision offsets are tuned on out-of-fold probabilities of the other
   folds (inner models fitted without fold ``j`` and fold ``k``), never on
   fold ``k`` (:func:`pipeline.stance.offsets.tune_offsets`);
+* the max rule's own passage offsets (:func:`pipeline.stance.pooling.tune_max_rule`)
+  are tuned for the documents' macro-F1 on the other folds' labelled documents,
+  as the inner models see their passages;
 * the pooling model is trained on the other folds' labelled documents, whose
   pooled features come from the inner models (fitted without the
   document's own fold and without ``k``); its offsets and the error rates
@@ -32,7 +35,7 @@ import pandas as pd
 
 from pipeline.stance.model import make_classifier
 from pipeline.stance.offsets import decide, tune_offsets
-from pipeline.stance.pooling import make_pooler, max_rule, pooled_features
+from pipeline.stance.pooling import make_pooler, max_rule, pooled_features, tune_max_rule
 from pipeline.stance.quantify import confusion_rates, one_hot, solve_simplex
 
 
@@ -95,6 +98,8 @@ class CVResult:
     doc_offsets: dict[int, np.ndarray]
     final_doc_offsets: np.ndarray
     quantification: list[dict[str, Any]]    # per outer fold: true, cc, acc, pacc shares of the test documents
+    rule_offsets: dict[int, np.ndarray] = field(default_factory=dict)  # max rule: passage offsets tuned per fold
+    final_rule_offsets: np.ndarray | None = None                       # ... on every labelled document
     passage_clf: Any = None                 # final passage classifier (all labelled passages)
     pooler: Any = None                      # final pooler (all labelled documents)
     inner_seen: dict[int, set[int]] = field(default_factory=dict)  # outer fold -> passage rows used in tuning
@@ -147,16 +152,10 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         local = np.searchsorted(docs, d_index[rows])
         return docs, pooled_features(probs, local, len(docs), offsets)
 
-    def _rule(probs: np.ndarray, fold: int) -> np.ndarray:
-        """Max-rule decisions of the labelled documents of ``fold`` (in their order) with the fold's offsets."""
-        docs = np.flatnonzero(dfold == fold)
-        rows = np.flatnonzero(dp_fold == fold)
-        return max_rule(probs, np.searchsorted(docs, d_index[rows]), len(docs), b, st, neutral, off)
-
     P_oof = np.zeros((len(yp), k_lab))
     doc_oof, doc_dec, doc_arg, doc_rule = np.zeros((n_d, k_lab)), np.zeros(n_d, int), np.zeros(n_d, int), \
         np.zeros(n_d, int)
-    p_off, d_off, quant, seen = {}, {}, [], {}
+    p_off, d_off, r_off, quant, seen = {}, {}, {}, [], {}
     oof_feats = np.zeros((n_d, 4 * k_lab + 1))
     for k in folds:
         inner = [f for f in folds if f != k]
@@ -169,6 +168,10 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         P_oof[pfold == k] = P_te
         # pooled features: training documents from the inner models, test documents from the outer model
         tr_docs, tr_X = zip(*[doc_feats(res[(k, j)][0][1], j, b) for j in inner])
+        # the max rule's offsets, tuned on the training documents' passages as the inner models see them
+        tr_P = np.vstack([res[(k, j)][0][1] for j in inner])
+        tr_idx = np.concatenate([np.searchsorted(d, d_index[dp_fold == j]) + off_n
+                                 for d, j, off_n in zip(tr_docs, inner, np.cumsum([0] + [len(d) for d in tr_docs]))])
         te_docs, te_X = doc_feats(P_dp, k, b)
         oof_feats[te_docs] = te_X
         tr_fold = np.concatenate([np.full(len(d), j) for d, j in zip(tr_docs, inner)])
@@ -186,15 +189,17 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         doc_oof[te_docs] = P_doc
         doc_dec[te_docs] = decide(P_doc, d)
         doc_arg[te_docs] = P_doc.argmax(axis=1)
+        r, _ = tune_max_rule(tr_P, tr_idx, ydi[tr_docs], st, neutral, off)
+        r_off[k] = r
         rows = np.flatnonzero(dp_fold == k)
-        doc_rule[te_docs] = max_rule(P_dp, np.searchsorted(te_docs, d_index[rows]), len(te_docs), b, st, neutral, off)
+        doc_rule[te_docs] = max_rule(P_dp, np.searchsorted(te_docs, d_index[rows]), len(te_docs), r, st, neutral, off)
         true = np.bincount(ydi[te_docs], minlength=k_lab) / len(te_docs)
         cc = np.bincount(doc_dec[te_docs], minlength=k_lab) / len(te_docs)
         inner_dec = decide(inner_P, d)
         acc = solve_simplex(confusion_rates(ydi[tr_docs], one_hot(inner_dec, k_lab), k_lab), cc)
         pacc = solve_simplex(confusion_rates(ydi[tr_docs], inner_P, k_lab), P_doc.mean(axis=0))
         # the same for the max rule: its error rates from the inner models' decisions on the training documents
-        rule_in = np.concatenate([_rule(res[(k, j)][0][1], j) for j in inner])
+        rule_in = max_rule(tr_P, tr_idx, len(tr_docs), r, st, neutral, off)
         cc_rule = np.bincount(doc_rule[te_docs], minlength=k_lab) / len(te_docs)
         acc_rule = solve_simplex(confusion_rates(ydi[tr_docs], one_hot(rule_in, k_lab), k_lab), cc_rule)
         quant.append({"fold": int(k), "n_docs": int(len(te_docs)), "true": true, "cc": cc, "acc": acc, "pacc": pacc,
@@ -206,7 +211,11 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         oof_feats[te_docs] = X
     pooler = make_pooler(settings["pooler_C"], settings["seed"]).fit(oof_feats, ydi)
     d_final, _ = tune_offsets(doc_oof, ydi, scored=st, reference=neutral)
+    all_P = np.vstack([res[(k, None)][0][1] for k in folds])
+    all_idx = np.concatenate([d_index[dp_fold == k] for k in folds])
+    r_final, _ = tune_max_rule(all_P, all_idx, ydi, st, neutral, off)
     return CVResult(P_oof, p_off, b_final, doc_oof, doc_dec, doc_arg, doc_rule, d_off, d_final, quant,
+                    rule_offsets=r_off, final_rule_offsets=r_final,
                     passage_clf=res[(None, None)][1], pooler=pooler, inner_seen=seen)
 
 

@@ -81,9 +81,10 @@ def max_rule(P: np.ndarray, doc_index: np.ndarray, n_docs: int, offsets: np.ndar
     """The strongest stance passage against ``neutral`` and ``off_topic``.
 
     A document takes the stance whose best passage score ``log p + b`` is
-    highest among its passages decided as a stance; without such a passage,
-    ``neutral`` if a passage is decided ``neutral``, else ``off_topic``
-    (also for a document without passages).
+    highest among its passages decided as a stance (``argmax(log p + b)``;
+    ties: the first of ``stances``); without such a passage, ``neutral`` if
+    a passage is decided ``neutral``, else ``off_topic`` (also for a
+    document without passages).
 
     Returns:
         ``(n_docs,)`` label indices.
@@ -91,19 +92,53 @@ def max_rule(P: np.ndarray, doc_index: np.ndarray, n_docs: int, offsets: np.ndar
     out = np.full(n_docs, off_topic)
     if not len(P):
         return out
+    doc_index = np.asarray(doc_index)
     S = np.log(np.clip(P, 1e-9, None)) + offsets[None, :]
     dec = np.argmax(S, axis=1)
     st = np.asarray(list(stances))
-    for d, rows in enumerate(_segments(np.asarray(doc_index), n_docs)):
-        if not len(rows):
-            continue
-        on = rows[np.isin(dec[rows], st)]
-        if len(on):
-            best = S[np.ix_(on, st)].max(axis=0)
-            out[d] = st[int(np.argmax(best))]
-        elif np.any(dec[rows] == neutral):
-            out[d] = neutral
+    on = np.isin(dec, st)
+    best = np.full((n_docs, len(st)), -np.inf)
+    np.maximum.at(best, doc_index[on], S[np.ix_(on, st)])
+    has_stance = np.bincount(doc_index[on], minlength=n_docs) > 0
+    has_neutral = np.bincount(doc_index[dec == neutral], minlength=n_docs) > 0
+    out[has_neutral] = neutral
+    out[has_stance] = st[np.argmax(best[has_stance], axis=1)]
     return out
+
+
+def tune_max_rule(P: np.ndarray, doc_index: np.ndarray, y: np.ndarray, stances: Sequence[int], neutral: int,
+                  off_topic: int, rounds: int = 3) -> tuple[np.ndarray, float]:
+    """Passage offsets for :func:`max_rule` that maximise the documents'
+    macro-F1 over ``stances`` (coordinate ascent as
+    :func:`pipeline.stance.offsets.tune_offsets`, ``neutral`` fixed at 0).
+
+    Args:
+        P: ``(n_passages, k)`` out-of-fold passage probabilities of the tuning documents.
+        doc_index: the document (0..len(y)-1) of each passage; y: the documents' label indices.
+
+    Returns:
+        ``(offsets (k,), macro-F1 reached on the tuning documents)``.
+    """
+    from pipeline.stance.offsets import GRID, _macro_f1
+
+    k, n = P.shape[1], len(y)
+    b = np.zeros(k)
+    order = sorted(GRID.tolist(), key=lambda v: (abs(v), v))
+    best = _macro_f1(y, max_rule(P, doc_index, n, b, stances, neutral, off_topic), stances)
+    for _ in range(rounds):
+        changed = False
+        for c in range(k):
+            if c == neutral:
+                continue
+            for v in order:
+                trial = b.copy()
+                trial[c] = v
+                score = _macro_f1(y, max_rule(P, doc_index, n, trial, stances, neutral, off_topic), stances)
+                if score > best + 1e-12:
+                    best, b, changed = score, trial, True
+        if not changed:
+            break
+    return b, best
 
 
 def evidence(P: np.ndarray, doc_index: np.ndarray, n_docs: int, decided: np.ndarray, stances: Sequence[int]

@@ -11,9 +11,10 @@ together, :func:`fold_of_sources`), so in outer fold ``k``
 * its decision offsets are tuned on out-of-fold probabilities of the other
   folds (inner models fitted without fold ``j`` and fold ``k``), never on
   fold ``k`` (:func:`pipeline.stance.offsets.tune_offsets`);
-* the max rule's own passage offsets (:func:`pipeline.stance.pooling.tune_max_rule`)
-  are tuned for the documents' macro-F1 on the other folds' labelled documents,
-  as the inner models see their passages;
+* the max rule uses the passage offsets; its own offsets tuned for the
+  documents' macro-F1 (:func:`pipeline.stance.pooling.tune_max_rule`, on the
+  other folds' labelled documents as the inner models see them) are
+  evaluated as a trial (``doc_max_rule_tuned``);
 * the pooling model is trained on the other folds' labelled documents, whose
   pooled features come from the inner models (fitted without the
   document's own fold and without ``k``); its offsets and the error rates
@@ -100,6 +101,8 @@ class CVResult:
     quantification: list[dict[str, Any]]    # per outer fold: true, cc, acc, pacc shares of the test documents
     rule_offsets: dict[int, np.ndarray] = field(default_factory=dict)  # max rule: passage offsets tuned per fold
     final_rule_offsets: np.ndarray | None = None                       # ... on every labelled document
+    doc_max_rule_tuned: np.ndarray | None = None  # (n_d,) max rule with those offsets (a trial; the passage
+                                                  # offsets won in grouped CV, docs/methods.md)
     passage_clf: Any = None                 # final passage classifier (all labelled passages)
     pooler: Any = None                      # final pooler (all labelled documents)
     inner_seen: dict[int, set[int]] = field(default_factory=dict)  # outer fold -> passage rows used in tuning
@@ -157,6 +160,7 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         np.zeros(n_d, int)
     p_off, d_off, r_off, quant, seen = {}, {}, {}, [], {}
     oof_feats = np.zeros((n_d, 4 * k_lab + 1))
+    doc_rule_tuned = np.zeros(n_d, int)
     for k in folds:
         inner = [f for f in folds if f != k]
         rows_in = np.concatenate([np.flatnonzero(pfold == j) for j in inner])
@@ -192,14 +196,16 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         r, _ = tune_max_rule(tr_P, tr_idx, ydi[tr_docs], st, neutral, off)
         r_off[k] = r
         rows = np.flatnonzero(dp_fold == k)
-        doc_rule[te_docs] = max_rule(P_dp, np.searchsorted(te_docs, d_index[rows]), len(te_docs), r, st, neutral, off)
+        te_idx = np.searchsorted(te_docs, d_index[rows])
+        doc_rule[te_docs] = max_rule(P_dp, te_idx, len(te_docs), b, st, neutral, off)
+        doc_rule_tuned[te_docs] = max_rule(P_dp, te_idx, len(te_docs), r, st, neutral, off)
         true = np.bincount(ydi[te_docs], minlength=k_lab) / len(te_docs)
         cc = np.bincount(doc_dec[te_docs], minlength=k_lab) / len(te_docs)
         inner_dec = decide(inner_P, d)
         acc = solve_simplex(confusion_rates(ydi[tr_docs], one_hot(inner_dec, k_lab), k_lab), cc)
         pacc = solve_simplex(confusion_rates(ydi[tr_docs], inner_P, k_lab), P_doc.mean(axis=0))
         # the same for the max rule: its error rates from the inner models' decisions on the training documents
-        rule_in = max_rule(tr_P, tr_idx, len(tr_docs), r, st, neutral, off)
+        rule_in = max_rule(tr_P, tr_idx, len(tr_docs), b, st, neutral, off)
         cc_rule = np.bincount(doc_rule[te_docs], minlength=k_lab) / len(te_docs)
         acc_rule = solve_simplex(confusion_rates(ydi[tr_docs], one_hot(rule_in, k_lab), k_lab), cc_rule)
         quant.append({"fold": int(k), "n_docs": int(len(te_docs)), "true": true, "cc": cc, "acc": acc, "pacc": pacc,
@@ -215,7 +221,7 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
     all_idx = np.concatenate([d_index[dp_fold == k] for k in folds])
     r_final, _ = tune_max_rule(all_P, all_idx, ydi, st, neutral, off)
     return CVResult(P_oof, p_off, b_final, doc_oof, doc_dec, doc_arg, doc_rule, d_off, d_final, quant,
-                    rule_offsets=r_off, final_rule_offsets=r_final,
+                    rule_offsets=r_off, final_rule_offsets=r_final, doc_max_rule_tuned=doc_rule_tuned,
                     passage_clf=res[(None, None)][1], pooler=pooler, inner_seen=seen)
 
 

@@ -80,6 +80,7 @@ def stance_metrics(cv: CVResult, plab: pd.DataFrame, pfold: np.ndarray, gold: pd
         "pooled_offsets": evaluation(yd, names[cv.doc_decided], labels),
         "pooled_argmax": evaluation(yd, names[cv.doc_argmax], labels),
         "max_rule": evaluation(yd, names[cv.doc_max_rule], labels),
+        "max_rule_tuned_offsets_trial": evaluation(yd, names[cv.doc_max_rule_tuned], labels),
     }
     pc, dc = plab["label"].value_counts(), gold["label"].value_counts()
     return {

@@ -225,7 +225,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     D[:, cv.pooler.classes_.astype(int)] = cv.pooler.predict_proba(X_doc)
     pooling = str(params.get("pooling", "max_rule"))
     if pooling == "max_rule":
-        decided = max_rule(P[:n_nar], idx, len(doc_of), cv.final_rule_offsets, settings["stances"],
+        decided = max_rule(P[:n_nar], idx, len(doc_of), cv.final_passage_offsets, settings["stances"],
                            settings["neutral"], settings["off_topic"])
         cv_decided = cv.doc_max_rule
     elif pooling == "model":
@@ -281,7 +281,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
         "pooling": pooling,
         "passage_offsets": dict(zip(labels, np.round(cv.final_passage_offsets, 3).tolist())),
         "document_offsets": dict(zip(labels, np.round(cv.final_doc_offsets, 3).tolist())),
-        "max_rule_offsets": dict(zip(labels, np.round(cv.final_rule_offsets, 3).tolist())),
+        "max_rule_tuned_offsets (trial, not used)": dict(zip(labels, np.round(cv.final_rule_offsets, 3).tolist())),
         "predicted_documents": int(len(stances)),
         "predicted_passages": int(len(passage_stances)),
         "documents_with_evidence": int((ev >= 0).sum()),

@@ -192,3 +192,19 @@ def test_fold_of_sources_puts_each_source_in_one_fold():
     assert set(fold) == set(labels["source_file"]) and set(fold.values()) == set(range(5))
     with pytest.raises(ValueError, match="at least 2 source files"):
         crossval.fold_of_sources(["a", "b"], ["s", "s"], 5, 0)
+
+
+@pytest.mark.slow
+def test_nested_cv_runs_with_few_labelled_documents(sample):
+    """A small corpus: labelled documents of one class in one fold only (the
+    end-to-end slice can have so few) give no pooling model and one scored fold."""
+    frame, V = sample
+    y = frame["label"].to_numpy(dtype=object)
+    f = _folds(frame)
+    docs = np.flatnonzero((f == 0) & (y == "neutral"))[:5]
+    F = feature_frame(V, frame["passage"].tolist())
+    cv = nested_cv(F, y, f, F.iloc[docs], np.arange(len(docs)), y[docs], f[docs], LABELS,
+                   {**SETTINGS, "dimensions": V.shape[1]})
+    assert cv.pooler is None and np.allclose(cv.doc_oof, 1 / len(LABELS))
+    assert [q["fold"] for q in cv.quantification] == [0] and cv.quantification[0]["n_docs"] == len(docs)
+    assert len(cv.doc_max_rule) == len(docs) and cv.passage_oof.shape == (len(y), len(LABELS))

@@ -184,12 +184,11 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         inner_P = np.zeros((len(tr_docs), k_lab))
         for j in inner:
             fit_rows, pred_rows = tr_fold != j, tr_fold == j
-            pool = make_pooler(settings["pooler_C"], settings["seed"]).fit(tr_X[fit_rows], ydi[tr_docs][fit_rows])
-            inner_P[pred_rows] = _pool_proba(pool, tr_X[pred_rows], k_lab)
+            pool = fit_pooler(tr_X[fit_rows], ydi[tr_docs][fit_rows], settings)
+            inner_P[pred_rows] = pool_proba(pool, tr_X[pred_rows], k_lab)
         d, _ = tune_offsets(inner_P, ydi[tr_docs], scored=st, reference=neutral)
         d_off[k] = d
-        pool = make_pooler(settings["pooler_C"], settings["seed"]).fit(tr_X, ydi[tr_docs])
-        P_doc = _pool_proba(pool, te_X, k_lab)
+        P_doc = pool_proba(fit_pooler(tr_X, ydi[tr_docs], settings), te_X, k_lab)
         doc_oof[te_docs] = P_doc
         doc_dec[te_docs] = decide(P_doc, d)
         doc_arg[te_docs] = P_doc.argmax(axis=1)
@@ -199,6 +198,8 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         te_idx = np.searchsorted(te_docs, d_index[rows])
         doc_rule[te_docs] = max_rule(P_dp, te_idx, len(te_docs), b, st, neutral, off)
         doc_rule_tuned[te_docs] = max_rule(P_dp, te_idx, len(te_docs), r, st, neutral, off)
+        if not len(te_docs):   # a fold of passage labels only: no document to score
+            continue
         true = np.bincount(ydi[te_docs], minlength=k_lab) / len(te_docs)
         cc = np.bincount(doc_dec[te_docs], minlength=k_lab) / len(te_docs)
         inner_dec = decide(inner_P, d)
@@ -215,7 +216,7 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
     for k in folds:
         te_docs, X = doc_feats(res[(k, None)][0][1], k, b_final)
         oof_feats[te_docs] = X
-    pooler = make_pooler(settings["pooler_C"], settings["seed"]).fit(oof_feats, ydi)
+    pooler = fit_pooler(oof_feats, ydi, settings)
     d_final, _ = tune_offsets(doc_oof, ydi, scored=st, reference=neutral)
     all_P = np.vstack([res[(k, None)][0][1] for k in folds])
     all_idx = np.concatenate([d_index[dp_fold == k] for k in folds])
@@ -225,8 +226,19 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
                     passage_clf=res[(None, None)][1], pooler=pooler, inner_seen=seen)
 
 
-def _pool_proba(pool: Any, X: np.ndarray, k: int) -> np.ndarray:
-    """Pooler probabilities with a column for every label index 0..k-1."""
+def fit_pooler(X: np.ndarray, y: np.ndarray, settings: dict[str, Any]) -> Any:
+    """:func:`pipeline.stance.pooling.make_pooler` fitted on ``(X, y)``; None
+    with fewer than two classes (a small corpus: no document model)."""
+    if len(np.unique(y)) < 2:
+        return None
+    return make_pooler(settings["pooler_C"], settings["seed"]).fit(X, y)
+
+
+def pool_proba(pool: Any, X: np.ndarray, k: int) -> np.ndarray:
+    """``(len(X), k)`` pooler probabilities with a column for every label
+    index 0..k-1 (uniform without a pooler, :func:`fit_pooler`)."""
+    if pool is None:
+        return np.full((len(X), k), 1.0 / k)
     out = np.zeros((len(X), k))
     if len(X):
         out[:, pool.classes_.astype(int)] = pool.predict_proba(X)

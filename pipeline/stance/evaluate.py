@@ -38,6 +38,8 @@ def quantification_errors(cv: CVResult, labels: Sequence[str]) -> dict[str, Any]
     out: dict[str, Any] = {}
     for method in METHODS:
         err = np.array([np.abs(q[method] - q["true"]) for q in cv.quantification])   # (folds, k)
+        if not err.size:   # no fold with labelled documents
+            err = np.full((1, len(labels)), np.nan)
         out[method] = {"mean_abs_error": round(float(err.mean()), 4), "max_abs_error": round(float(err.max()), 4),
                        "per_label_mean_abs_error": {lab: round(float(err[:, i].mean()), 4)
                                                     for i, lab in enumerate(labels)}}
@@ -55,6 +57,8 @@ def error_rows(quantification: dict[str, Any], pooling: str) -> pd.DataFrame:
     decisions (``acc_max_rule`` for ``pooling == "max_rule"``, else ``acc``)."""
     rows = []
     for method in METHODS:
+        if not quantification["folds"]:
+            break
         for label, mean in quantification[method]["per_label_mean_abs_error"].items():
             worst = max(abs(f[method][label] - f["true"][label]) for f in quantification["folds"])
             rows.append([method, label, mean, round(float(worst), 4),

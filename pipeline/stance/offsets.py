@@ -43,8 +43,9 @@ def tune_offsets(P: np.ndarray, y: np.ndarray, *, scored: Sequence[int], referen
 
     Coordinate ascent: ``rounds`` passes over the classes (the ``reference``
     class stays 0), each setting one class's offset to the grid value with
-    the best macro-F1 over ``scored`` (ties: the value nearest 0, then the
-    smaller). Deterministic.
+    the best macro-F1 over ``scored``; values are tried nearest 0 first and
+    a value replaces the current one only when it scores higher, so ties
+    keep the smaller change. Deterministic.
 
     Args:
         P: ``(n, k)`` out-of-fold probabilities of the tuning rows.

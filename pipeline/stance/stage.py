@@ -1,23 +1,31 @@
-"""Stage ``stance``: a scikit-learn stance classifier, its honest evaluation,
-and stance predictions for every document and narrative passage.
+"""Stage ``stance``: a passage stance classifier, document stance pooled
+from passages with the evidence passage, honest (nested, grouped)
+evaluation, and shares corrected for the classifier's errors.
 
 This module reads the parameters, wires the library modules and writes
 the outputs:
 
-* :mod:`pipeline.stance.features`: document embeddings (the normalised mean
-  of their narrative passages' vectors) and texts, the classifier's input;
-* :mod:`pipeline.stance.labels`: the label file and the reserved documents;
-* :mod:`pipeline.stance.model`: the classifier, ``C`` by grouped
-  cross-validation, the evaluation and the saved model's bytes;
-* :mod:`pipeline.stance.zero_shot`: labels by similarity to their
-  descriptions;
+* :mod:`pipeline.stance.passage_labels`: the passage label file, its join to
+  the current passages, the label texts' vectors;
+* :mod:`pipeline.stance.labels`: the document label file and the reserved documents;
+* :mod:`pipeline.stance.features`: narrative passages and document embeddings;
+* :mod:`pipeline.stance.model`: the passage classifier (``make_classifier``),
+  the evaluation and the saved model's bytes;
+* :mod:`pipeline.stance.offsets`: per-class decision offsets;
+* :mod:`pipeline.stance.crossval`: the nested grouped cross-validation and final fits;
+* :mod:`pipeline.stance.pooling`: pooled features, the max rule, the evidence;
+* :mod:`pipeline.stance.quantify`: CC, ACC and PACC shares with bootstrap intervals;
+* :mod:`pipeline.stance.evaluate`: the metrics;
+* :mod:`pipeline.stance.zero_shot`: labels by similarity to their descriptions;
 * :mod:`pipeline.stance.predict`: prediction rows (cached by fit and row);
 * :mod:`pipeline.stance.annotate`: the active-learning tools (``suggest``).
 
-Outputs: ``data/stages/stance.duckdb`` (tables ``stances``,
-``passage_stances``, ``zero_shot_stances``, ``stance_labels``,
-``stance_codebook``), ``models/stance.skops``, ``metrics/stance.json`` and
-``metrics/stance_confusion.csv`` (a DVC plot).
+Outputs: ``data/stages/stance.duckdb`` (tables ``stances`` with
+``evidence_passage_id``, ``passage_stances``, ``zero_shot_stances``,
+``stance_labels``, ``stance_passage_labels``, ``stance_shares``,
+``stance_quantification_error``, ``stance_codebook``), ``models/stance.skops``
+(the passage classifier, read by ``actors``), ``metrics/stance.json`` and
+``metrics/stance_confusion.csv`` (a DVC plot of the documents' CV decisions).
 
 Usage:
     python -m pipeline.stance                 # the stage
@@ -53,7 +61,7 @@ from pipeline.config import STANCE_PASSAGE_LABEL_FILE as PASSAGE_LABEL_FILE
 from pipeline.privacy import StoredKeys
 from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
 from pipeline.stance.annotate import suggest
-from pipeline.stance.crossval import fold_of_sources, nested_cv
+from pipeline.stance.crossval import fold_of_sources, nested_cv, pool_proba
 from pipeline.stance.evaluate import error_rows, stance_metrics
 from pipeline.stance.evaluate import passage_cv_decisions as _passage_cv_decisions
 from pipeline.stance.features import feature_frame, read_doc_features, read_narrative_passages
@@ -221,8 +229,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     n_nar = len(narrative)
     idx = narrative["doc_id"].map(doc_of).to_numpy()
     X_doc = pooled_features(P[:n_nar], idx, len(doc_of), cv.final_passage_offsets)
-    D = np.zeros((len(doc_of), len(labels)))
-    D[:, cv.pooler.classes_.astype(int)] = cv.pooler.predict_proba(X_doc)
+    D = pool_proba(cv.pooler, X_doc, len(labels))
     pooling = str(params.get("pooling", "max_rule"))
     if pooling == "max_rule":
         decided = max_rule(P[:n_nar], idx, len(doc_of), cv.final_passage_offsets, settings["stances"],

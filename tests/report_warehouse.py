@@ -28,6 +28,7 @@ from pipeline.narratives import tables as narrative_tables
 from pipeline.narratives.taxonomy import load_narratives
 from pipeline.publish import publish
 from pipeline.stance.predict import write_long
+from pipeline.stance.quantify import share_table
 
 LABELS = ("pro_open_source", "security_hawk", "pro_china_tools", "neutral", "off_topic")
 
@@ -187,9 +188,28 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
                  "news3": ("security_hawk", 0.6), "news4": ("neutral", 0.5), "recap": ("pro_open_source", 0.8),
                  "merged": ("security_hawk", 0.9), "window": ("pro_china_tools", 0.5),
                  "undated": ("off_topic", 0.6)}
+    # evidence: the first passage of each unlabelled document decided a stance (the window document's has no URL)
+    evidence_of = {n: pid[n, 0] for n, (lab, _) in stance_of.items() if lab in LABELS[:3] and n not in ("news2",
+                                                                                                          "news3")}
+    stance_rows = pd.DataFrame([{"doc_id": ids[n], "label": lab, **probs(lab, p), "model_version": "m-1",
+                                 "evidence_passage_id": evidence_of.get(n)} for n, (lab, p) in stance_of.items()])
     with warehouse.build(stages / "stance.duckdb", SQL_DIR / "stance", fresh=True) as con:
-        write_long(con, pd.DataFrame([{"doc_id": ids[n], "label": lab, **probs(lab, p), "model_version": "m-1"}
-                                      for n, (lab, p) in stance_of.items()]), "stances", "stance_probabilities")
+        write_long(con, stance_rows, "stances", "stance_probabilities")
+        write_long(con, pd.DataFrame([{"passage_id": q, "label": stance_of[n][0],
+                                       **probs(stance_of[n][0], 0.6 + 0.1 * i), "model_version": "m-1"}
+                                      for i, (n, q) in enumerate(evidence_of.items())]),
+                   "passage_stances", "passage_stance_probabilities")
+        unlabelled = stance_rows[~stance_rows["doc_id"].isin([ids["news2"], ids["news3"]])]
+        meta = docs.set_index("doc_id").loc[unlabelled["doc_id"], ["published_at", "source_type"]].reset_index()
+        P = unlabelled[[f"p_{lab}" for lab in LABELS]].to_numpy()
+        cv_y, cv_pred = np.array([0, 1]), np.array([0, 0])
+        _insert(con, "stance_shares", share_table(meta, np.array([LABELS.index(v) for v in unlabelled["label"]]), P,
+                                                  cv_y, cv_pred, np.eye(len(LABELS))[cv_pred], LABELS, reps=50,
+                                                  seed=0))
+        _insert(con, "stance_quantification_error", [
+            {"method": method, "label": lab, "mean_abs_error": err, "max_abs_error": 0.1, "quoted": quoted}
+            for method, err, quoted in (("acc_max_rule", 0.05, True), ("cc_max_rule", 0.08, False),
+                                        ("acc", 0.3, False), ("cc", 0.2, False)) for lab in LABELS])
         _insert(con, "stance_codebook", [{"label": lab, "description": f"the {lab} side"} for lab in LABELS])
         _insert(con, "stance_labels", [{"doc_id": ids["news2"], "label": "pro_open_source", "annotator": "a",
                                         "cv_prediction": "pro_open_source"},

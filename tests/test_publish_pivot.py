@@ -29,7 +29,8 @@ def test_long_rows_pivot_back_to_the_wide_frame():
     assert con.sql("SELECT count(*) FROM stance_probabilities").fetchall()[0][0] == 2 * len(LABELS)
     assert create_pivot_views(con, LABELS, {"stances", "stance_probabilities"}) == ["stances_wide"]
     wide = con.sql("SELECT * FROM stances_wide ORDER BY doc_id").fetchdf()
-    assert list(wide.columns) == ["doc_id", "label", "model_version"] + [f"p_{lab}" for lab in LABELS]
+    assert list(wide.columns) == ["doc_id", "label", "model_version", "evidence_passage_id"] + \
+        [f"p_{lab}" for lab in LABELS]
     assert wide["label"].tolist() == ["security_hawk", "pro_china_tools"]
     assert np.allclose(wide[[f"p_{lab}" for lab in LABELS]].to_numpy(), probs)
 

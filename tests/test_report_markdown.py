@@ -77,7 +77,16 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert headings == ["1", "2", "3", "4", "5", "6", "7", "8"]
     # section 2: shares of the 6 unlabelled documents; the two unmeasurable stances get no share
     assert re.search(r"\| pro_open_source \| 0\.50 \| 1\.00 \| 2 \| 33\.3 % \| ", text)
-    assert "| security_hawk | 0.00 | 0.00 | 1 | not measurable | not measurable |" in text
+    assert "| security_hawk | 0.00 | 0.00 | 1 | not measurable | not measurable | 5.0 / 8.0 pts |" in text
+    # ACC share of stance_shares with its interval, and a citable evidence passage (never the URL-less window)
+    row = con.execute("SELECT share_acc, lo, hi FROM stance_shares WHERE grouping = 'all' "
+                      "AND label = 'pro_open_source'").fetchone()
+    assert f"**{_pct(row[0])}** ({100 * row[1]:.1f}–{100 * row[2]:.1f})" in text
+    ev = re.findall(r"^- \*\*pro_open_source\*\* \(passage probability (0\.\d\d)\): “(.+)” \((.+), "
+                    r"(\d{4}-\d\d-\d\d), <(https?://[^>]+)>\)$", text, flags=re.M)
+    assert len(ev) == 2 and ev[0][0] >= ev[1][0]
+    passages = con.execute("SELECT text, url FROM passages WHERE citable").fetchall()
+    assert all(any(e[1].rstrip(" …") in " ".join(t.split()) and e[4] == u for t, u in passages) for e in ev)
     # section 3: the first claim in news1 (p 0.9) and the recap (outside the panel); its evidence is news1's passage
     tax = workspace.query(con, "SELECT narrative FROM narrative_taxonomy ORDER BY position")["narrative"].tolist()
     assert f"- `{tax[0]}` (p = 0.90): “" in text and f"- `{tax[2]}`: no citable passage carries it." in text
@@ -129,3 +138,28 @@ def test_pages_cache_key_covers_only_the_pages_module(wh, tmp_path, monkeypatch)
     assert Path(seen["modules"][0].__file__).name == "pages.py"
     with pytest.raises(FileNotFoundError):
         pages.topic_pages(con, tmp_path / "missing", tmp_path / "html", top_topics(con, 2))
+
+
+def test_acc_counts_inverts_known_error_rates():
+    from pipeline.report.stance_shares import acc_counts
+    from pipeline.workspace import LABELS
+
+    labels = list(LABELS)
+    # labelled documents: every class 10 times; pro_china_tools half decided neutral, off_topic 3/10 neutral
+    gold = pd.DataFrame({"label": [lab for lab in labels for _ in range(10)]})
+    pred = list(gold["label"])
+    for i in range(20, 25):
+        pred[i] = "neutral"
+    for i in range(40, 43):
+        pred[i] = "neutral"
+    gold["cv_prediction"] = pred
+    true = {"pro_open_source": .1, "security_hawk": .1, "pro_china_tools": .4, "neutral": .2, "off_topic": .2}
+    # the counts such a classifier gives 1,000 documents of that mix
+    decided = {"pro_open_source": 100, "security_hawk": 100, "pro_china_tools": 200, "neutral": 200 + 200 + 60,
+               "off_topic": 140}
+    counts = pd.DataFrame({"period": "2025-01-01", "label": list(decided), "n_docs": list(decided.values())})
+    out = acc_counts(counts, gold, labels, seed=0, reps=200).set_index("label")
+    for lab, p in true.items():
+        assert abs(out.at[lab, "share_acc"] - p) < 1e-3
+        assert out.at[lab, "lo"] <= p <= out.at[lab, "hi"]
+    assert abs(out.at["pro_china_tools", "share_cc"] - 0.2) < 1e-9 and (out["n"] == 1000).all()

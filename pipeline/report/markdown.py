@@ -106,7 +106,8 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     narrative_cells = panel_narratives(con, panel, min_docs)[1]
     out += corpus_section(con, corpus, rel(figures["source_mix"]), scope=source_mix_line(con, min_docs))
     out += stance_section(con, quality, shares, corpus["last"], measurable, min_recall, rel(figures["stance_share"]),
-                          cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"))
+                          cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"),
+                          seed=int(params["seed"]))
     out += claims_section(con, panel, min_docs, measurable)
     out += narratives_section(con, topics, rel(figures["narrative_heatmap"]),
                               scope=coverage_line(panel, narrative_cells, "narrative passages"))

@@ -20,6 +20,7 @@ import pandas as pd
 from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
 from pipeline.report.coverage import NOT_MEASURED
+from pipeline.report.stance_shares import acc_counts, evidence_lines, overall_shares, share_errors
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -108,11 +109,13 @@ def source_mix_line(con: Any, min_docs: int) -> str:
 
 
 def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last: Any, measurable: list[str],
-                   min_recall: float, figure: str, *, cells: pd.DataFrame, scope: str) -> list[str]:
-    """Section 2: classifier quality, the shares of each label over
-    unlabelled documents (views ``report_stance_counts``,
-    ``report_stance_mean_probability``), the figure, and the last six
-    months of ``shares`` with Wilson intervals.
+                   min_recall: float, figure: str, *, cells: pd.DataFrame, scope: str, seed: int = 0) -> list[str]:
+    """Section 2: classifier quality, the CC and ACC shares of each label over
+    unlabelled documents with their cross-validated error (views
+    ``report_stance_shares``, ``report_stance_share_error``), evidence
+    passages (view ``report_stance_evidence``), the figure, and the last six
+    months of ``shares`` as ACC shares with bootstrap intervals
+    (:func:`pipeline.report.stance_shares.acc_counts`, ``seed``).
 
     Args:
         quality: :func:`pipeline.report.markdown.stance_quality`.
@@ -127,48 +130,61 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             (:func:`pipeline.report.coverage.coverage_line`), stated above the figure.
     """
     q = quality
-    overall = workspace.query(con, "SELECT label, n FROM report_stance_counts")
-    overall = overall.set_index("label")["n"].reindex(list(LABELS)).fillna(0).astype(int)
-    n_unlabelled = int(overall.sum())
-    mean_p = dict(con.execute("SELECT label, mean_p FROM report_stance_mean_probability").fetchall())
+    overall = overall_shares(con).reindex(list(LABELS))
+    n_unlabelled = int(overall["n_docs"].fillna(0).max())
+    errors = share_errors(con)
     out = ["## 2. Stance over time", "",
-           f"The stance classifier was trained on {q['n']:,} documents {LABELLED_NOTE}. Their own predictions "
-           f"are in-sample, so **every share below counts only the {n_unlabelled:,} documents without a training "
-           f"label**. Grouped 5-fold cross-validation on the labelled documents (table `stance_labels`) gives "
-           f"macro-F1 **{q['macro_f1_stances']:.3f} over the three stances** and {q['macro_f1_all']:.3f} over all "
-           "five labels.", "",
-           "| label | CV precision | CV recall | documents | share of documents | mean probability |",
-           "|---|---:|---:|---:|---:|---:|"]
+           f"The stance of a document comes from its passages: a passage classifier trained on labelled passages "
+           f"decides each narrative passage, and a document takes the stance of its strongest stance passage (the "
+           f"evidence cited below). The document decisions were checked against {q['n']:,} documents "
+           f"{LABELLED_NOTE}. Their own predictions are in-sample, so **every share below counts only the "
+           f"{n_unlabelled:,} documents without a training label**. Grouped 5-fold cross-validation on the "
+           f"labelled documents (table `stance_labels`) gives macro-F1 **{q['macro_f1_stances']:.3f} over the three "
+           f"stances** and {q['macro_f1_all']:.3f} over all five labels.", "",
+           "| label | CV precision | CV recall | documents | share classified (CC) | ACC share (95 % interval) "
+           "| CV share error, ACC / CC |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
     for lab in LABELS:
         pc = q["per_class"][lab]
         measured = lab not in STANCES or lab in measurable
-        out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {int(overall[lab]):,} | "
-                   + (f"{_pct(overall[lab] / n_unlabelled)} | {_pct(float(mean_p.get(lab, 0.0)))} |" if measured
-                      else "not measurable | not measurable |"))
+        row = overall.loc[lab]
+        n_lab = int(round(float(row["share_cc"]) * n_unlabelled)) if pd.notna(row["share_cc"]) else 0
+        err = f"{100 * errors[lab][0]:.1f} / {100 * errors[lab][1]:.1f} pts" if lab in errors else "n/a"
+        share = (f"{_pct(row['share_cc'])} | **{_pct(row['share_acc'])}** ({100 * row['lo']:.1f}–{100 * row['hi']:.1f})"
+                 if measured and pd.notna(row["share_acc"]) else "not measurable | not measurable")
+        out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {n_lab:,} | {share} | {err} |")
     not_measurable = [s for s in STANCES if s not in measurable]
-    out += ["", "Share of documents counts each document's most probable label; mean probability (probabilistic "
-            "classify-and-count, Bella et al. 2010) counts uncertain documents fractionally. Where the two differ "
-            "much, neither is reliable."
+    out += ["", "CC counts each document's decided label. The ACC share (adjusted classify-and-count, Forman 2008; "
+            "table `stance_shares`) corrects CC with the cross-validated error rates of the decisions; its interval "
+            "is a bootstrap over the documents and the labelled documents behind the rates. CV share error: the "
+            "mean absolute error of the ACC share and of the CC share of each held-out fold in the grouped "
+            "cross-validation (table `stance_quantification_error`). The interval does not include it. Each fold "
+            "holds other source files than the ones the error rates come from, so where ACC's error exceeds CC's, "
+            "the error rates do not carry over between sources and the CC share is the better guide."
             + (f" **{', '.join(not_measurable)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
                "the classifier cannot measure it; no share or claim about it is made in this report."
                if not_measurable else ""), "",
-            scope, "", f"![Stance share by month]({figure})", ""]
+            "Evidence: the passages behind stance decisions, those with the highest passage probability of the "
+            "stance (view `report_stance_evidence`; unlabelled documents, passages with their own URL and date):", ""]
+    out += evidence_lines(con, measurable) + ["", scope, "", f"![Stance share by month]({figure})", ""]
     last_day = pd.Timestamp(last)
+    acc = acc_counts(shares, q["gold"], LABELS, seed=seed)
     out += [scope, "",
-            "Last six months in the figure: documents with the label / documents of the month (of the sources "
-            "above), and the 95 % Wilson interval of the share:", "",
+            "Last six months in the figure: ACC share of the month's documents (of the sources above) with its "
+            "95 % bootstrap interval, and documents classified with the label / documents of the month:", "",
             "| month | documents | " + " | ".join(measurable) + " |", "|---|---:|" + "---:|" * len(measurable)]
     for c in cells.tail(6).itertuples():
         m, n = pd.Timestamp(c.period), int(c.n)
         rows = shares[pd.to_datetime(shares["period"]) == m].set_index("label")
+        adj = acc[pd.to_datetime(acc["period"]) == m].set_index("label")
         if not c.measured or rows.empty:
             row = [f"{NOT_MEASURED} ({c.reason})"] * len(measurable)
         else:
             row = []
             for s in measurable:
-                k = int(rows.at[s, "n_docs"])
-                lo, hi = workspace.wilson_interval(k, n)
-                row.append(f"{k}/{n}: {_pct(k / n)} ({100 * lo:.1f}–{100 * hi:.1f})")
+                k = int(rows.at[s, "n_docs"]) if s in rows.index else 0
+                row.append(f"**{_pct(adj.at[s, 'share_acc'])}** ({100 * adj.at[s, 'lo']:.1f}–"
+                           f"{100 * adj.at[s, 'hi']:.1f}); {k}/{n}")
         month = m
         partial = (f" (to {last_day:%m-%d})" if (month.year, month.month) == (last_day.year, last_day.month)
                    and last_day.day < last_day.days_in_month else "")

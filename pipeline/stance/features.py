@@ -98,6 +98,19 @@ def read_passage_vectors(embed_db: Path = EMBED_DB) -> tuple[list[str], list[str
     return table.column("passage_id").to_pylist(), table.column("text").to_pylist(), arrow_vectors(table)
 
 
+def read_narrative_passages(embed_db: Path = EMBED_DB) -> tuple[pd.DataFrame, np.ndarray]:
+    """The narrative passages (those with a vector) by id: ``(frame, (n, d) vectors)``;
+    the frame has ``passage_id, doc_id, text, text_sha256``."""
+    con = warehouse.connect(embed_db, read_only=True)
+    try:
+        table = con.sql("SELECT e.passage_id, p.doc_id, p.text, p.text_sha256, e.vector FROM embeddings e "
+                        "JOIN passages p USING (passage_id) ORDER BY e.passage_id").to_arrow_table()
+    finally:
+        con.close()
+    frame = table.select(["passage_id", "doc_id", "text", "text_sha256"]).to_pandas()
+    return frame, arrow_vectors(table)
+
+
 def document_text(title: Any, text: str, limit: int = 3000) -> str:
     """Title and the first ``limit`` characters of the text: the input of
     the lexical features."""

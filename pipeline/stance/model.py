@@ -163,11 +163,17 @@ def fit_and_save(F: pd.DataFrame, y: np.ndarray, groups: np.ndarray, **fit_args:
     Returns:
         What :func:`fit_stance` returns, then the bytes of ``models/stance.skops``.
     """
+    pred, best_C, grid_scores, clf = fit_stance(F, y, groups, **fit_args)
+    return pred, best_C, grid_scores, clf, save_bytes(clf)
+
+
+def save_bytes(clf: Any) -> bytes:
+    """``clf`` as the bytes of a skops file (:func:`compact_for_saving`, ZIP
+    deflate level 6, :func:`canonical_zip`): equal fits give equal bytes."""
     import skops.io as sio
 
-    pred, best_C, grid_scores, clf = fit_stance(F, y, groups, **fit_args)
     blob = sio.dumps(compact_for_saving(clf), compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-    return pred, best_C, grid_scores, clf, canonical_zip(blob)
+    return canonical_zip(blob)
 
 
 def canonical_zip(blob: bytes) -> bytes:

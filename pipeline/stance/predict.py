@@ -35,9 +35,32 @@ def prob_frame(ids: Sequence[str], classes: Sequence[str], probs: np.ndarray, la
     return frame
 
 
+def reorder(probs: np.ndarray, classes: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+    """``(n, len(classes))`` probabilities → ``(n, len(labels))`` in ``labels`` order (0 for a missing label)."""
+    P = np.zeros((len(probs), len(labels)))
+    for i, lab in enumerate(labels):
+        if lab in list(classes):
+            P[:, i] = probs[:, list(classes).index(lab)]
+    return P
+
+
+def decision_frame(ids: Sequence[str], P: np.ndarray, decided: np.ndarray, labels: Sequence[str], id_col: str,
+                   model_version: str) -> pd.DataFrame:
+    """Rows of ``stances`` / ``passage_stances`` as :func:`prob_frame`, but the
+    label is the decision ``decided`` (label indices, e.g. with offsets,
+    :func:`pipeline.stance.offsets.decide`) and ``P`` is already in
+    ``labels`` order."""
+    frame = pd.DataFrame({id_col: list(ids), "label": [labels[i] for i in decided]})
+    for i, lab in enumerate(labels):
+        frame[f"p_{lab}"] = np.round(P[:, i], 6)
+    frame["model_version"] = model_version
+    return frame
+
+
 def write_long(con: Any, frame: pd.DataFrame, decisions: str, probabilities: str) -> None:
     """Insert a :func:`prob_frame` into its two tables: ``decisions`` gets
-    ``(id, label, model_version)`` and ``probabilities`` the long form
+    ``(id, label, model_version)`` (then any other non-``p_`` columns, such as
+    ``evidence_passage_id``) and ``probabilities`` the long form
     ``(id, label, p)``, one row per id and label in the order of the
     ``p_<label>`` columns, so the label set of ``params.yaml`` (not the
     schema) decides which labels there are. The warehouse pivots them back
@@ -49,10 +72,11 @@ def write_long(con: Any, frame: pd.DataFrame, decisions: str, probabilities: str
     long = pd.DataFrame({id_col: np.repeat(ids, len(labels)),
                          "label": np.tile(np.asarray(labels, dtype=object), len(ids)),
                          "p": frame[[f"p_{lab}" for lab in labels]].to_numpy(dtype=np.float64).reshape(-1)})
-    for table, rows in ((decisions, frame[[id_col, "label", "model_version"]]), (probabilities, long)):
+    extra = [c for c in frame.columns if c not in (id_col, "label", "model_version") and not c.startswith("p_")]
+    for table, rows in ((decisions, frame[[id_col, "label", "model_version", *extra]]), (probabilities, long)):
         con.register("frame", rows)
-        try:
-            con.execute(f"INSERT INTO {table} SELECT * FROM frame")
+        try:   # by name: a table may have more (nullable) columns than the frame, e.g. stances.evidence_passage_id
+            con.execute(f"INSERT INTO {table} ({', '.join(rows.columns)}) SELECT * FROM frame")
         finally:
             con.unregister("frame")
 

@@ -1,23 +1,31 @@
-"""Stage ``stance``: a scikit-learn stance classifier, its honest evaluation,
-and stance predictions for every document and narrative passage.
+"""Stage ``stance``: a passage stance classifier, document stance pooled
+from passages with the evidence passage, honest (nested, grouped)
+evaluation, and shares corrected for the classifier's errors.
 
 This module reads the parameters, wires the library modules and writes
 the outputs:
 
-* :mod:`pipeline.stance.features`: document embeddings (the normalised mean
-  of their narrative passages' vectors) and texts, the classifier's input;
-* :mod:`pipeline.stance.labels`: the label file and the reserved documents;
-* :mod:`pipeline.stance.model`: the classifier, ``C`` by grouped
-  cross-validation, the evaluation and the saved model's bytes;
-* :mod:`pipeline.stance.zero_shot`: labels by similarity to their
-  descriptions;
+* :mod:`pipeline.stance.passage_labels`: the passage label file, its join to
+  the current passages, the label texts' vectors;
+* :mod:`pipeline.stance.labels`: the document label file and the reserved documents;
+* :mod:`pipeline.stance.features`: narrative passages and document embeddings;
+* :mod:`pipeline.stance.model`: the passage classifier (``make_classifier``),
+  the evaluation and the saved model's bytes;
+* :mod:`pipeline.stance.offsets`: per-class decision offsets;
+* :mod:`pipeline.stance.crossval`: the nested grouped cross-validation and final fits;
+* :mod:`pipeline.stance.pooling`: pooled features, the max rule, the evidence;
+* :mod:`pipeline.stance.quantify`: CC, ACC and PACC shares with bootstrap intervals;
+* :mod:`pipeline.stance.evaluate`: the metrics;
+* :mod:`pipeline.stance.zero_shot`: labels by similarity to their descriptions;
 * :mod:`pipeline.stance.predict`: prediction rows (cached by fit and row);
 * :mod:`pipeline.stance.annotate`: the active-learning tools (``suggest``).
 
-Outputs: ``data/stages/stance.duckdb`` (tables ``stances``,
-``passage_stances``, ``zero_shot_stances``, ``stance_labels``,
-``stance_codebook``), ``models/stance.skops``, ``metrics/stance.json`` and
-``metrics/stance_confusion.csv`` (a DVC plot).
+Outputs: ``data/stages/stance.duckdb`` (tables ``stances`` with
+``evidence_passage_id``, ``passage_stances``, ``zero_shot_stances``,
+``stance_labels``, ``stance_passage_labels``, ``stance_shares``,
+``stance_quantification_error``, ``stance_codebook``), ``models/stance.skops``
+(the passage classifier, read by ``actors``), ``metrics/stance.json`` and
+``metrics/stance_confusion.csv`` (a DVC plot of the documents' CV decisions).
 
 Usage:
     python -m pipeline.stance                 # the stage
@@ -49,13 +57,21 @@ from pipeline.config import (
     load_params,
 )
 from pipeline.config import STANCE_MODEL_FILE as MODEL_FILE
+from pipeline.config import STANCE_PASSAGE_LABEL_FILE as PASSAGE_LABEL_FILE
 from pipeline.privacy import StoredKeys
 from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
 from pipeline.stance.annotate import suggest
-from pipeline.stance.features import document_text, feature_frame, read_doc_features, read_passage_vectors
+from pipeline.stance.crossval import fold_of_sources, nested_cv, pool_proba
+from pipeline.stance.evaluate import error_rows, stance_metrics
+from pipeline.stance.evaluate import passage_cv_decisions as _passage_cv_decisions
+from pipeline.stance.features import feature_frame, read_doc_features, read_narrative_passages
 from pipeline.stance.labels import LABEL_FILE, join_labels, read_labels
-from pipeline.stance.model import calibration_folds_for, evaluation, fit_and_save
-from pipeline.stance.predict import predict_cached, prob_frame, write_long
+from pipeline.stance.model import STANCES, save_bytes
+from pipeline.stance.offsets import decide
+from pipeline.stance.passage_labels import match_passages, read_passage_labels, text_vectors
+from pipeline.stance.pooling import evidence, max_rule, pooled_features
+from pipeline.stance.predict import decision_frame, predict_cached, prob_frame, reorder, write_long
+from pipeline.stance.quantify import share_table
 from pipeline.stance.zero_shot import description_vectors, zero_shot
 
 
@@ -76,71 +92,115 @@ def cache_code(encoder_model: str) -> str:
     shape no cached result.
     """
     import pipeline.encoder
-    from pipeline.stance import features, model, predict
+    from pipeline.stance import crossval, features, model, offsets, pooling, predict
     from pipeline.stance import zero_shot as zero_shot_module
 
     return fingerprint(pipeline.encoder.model_id(encoder_model),
-                       modules=[features, model, predict, zero_shot_module, pipeline.encoder],
+                       modules=[features, model, predict, zero_shot_module, pipeline.encoder, crossval, offsets,
+                                pooling],
                        packages=["scikit-learn", "numpy", "scipy", "torch", "sentence-transformers", "skops"])
+
+
+def _spans(embed_db: Path, plab: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """``passage_id, doc_id, char_start, char_end`` of every passage of the documents named by ``plab``."""
+    docs = meta.merge(plab[["source_file", "native_id"]].drop_duplicates(), on=["source_file", "native_id"])
+    con = warehouse.connect(embed_db, read_only=True)
+    try:
+        con.register("wanted", pd.DataFrame({"doc_id": docs["doc_id"].astype(str)}))
+        return con.sql("SELECT passage_id, doc_id, char_start, char_end FROM passages "
+                       "WHERE doc_id IN (SELECT doc_id FROM wanted) ORDER BY passage_id").df()
+    finally:
+        con.close()
+
+
+def _passage_texts(embed_db: Path, ids: list[str]) -> list[str]:
+    """The texts of the passages ``ids``, in their order."""
+    if not ids:
+        return []
+    con = warehouse.connect(embed_db, read_only=True)
+    try:
+        con.register("wanted", pd.DataFrame({"passage_id": ids}))
+        text = dict(con.sql("SELECT passage_id, text FROM passages WHERE passage_id IN "
+                            "(SELECT passage_id FROM wanted)").fetchall())
+    finally:
+        con.close()
+    return [text[i] for i in ids]
+
+
+def _settings(params: dict[str, Any], dimensions: int, labels: list[str]) -> dict[str, Any]:
+    """The fit settings of :func:`pipeline.stance.crossval.nested_cv` from the ``stance`` params."""
+    from joblib import cpu_count
+
+    return {"C": float(params["passage_C"]), "seed": int(params["seed"]), "dimensions": dimensions,
+            "lexical": bool(params.get("lexical", True)), "pooler_C": float(params["pooler_C"]),
+            "stances": [labels.index(s) for s in STANCES], "neutral": labels.index("neutral"),
+            "off_topic": labels.index("off_topic"), "n_jobs": cpu_count()}
 
 
 def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Path = EMBED_DB,
         clean_db: Path = CLEAN_DB, out_db: Path = STANCE_DB, label_file: Path = LABEL_FILE,
-        model_file: Path = MODEL_FILE, cache_dir: Path | None = None) -> tuple[dict[str, Any], list[list[Any]]]:
-    """Train, evaluate, predict and write ``data/stages/stance.duckdb``.
+        passage_label_file: Path = PASSAGE_LABEL_FILE, model_file: Path = MODEL_FILE,
+        cache_dir: Path | None = None) -> tuple[dict[str, Any], list[list[Any]]]:
+    """Train and evaluate the passage classifier and the pooling, predict
+    every narrative passage and document, estimate shares, and write
+    ``data/stages/stance.duckdb``.
 
-    With ``cache_dir`` (the stage uses ``data/cache/stance``, a
-    :class:`pipeline.stage_cache.KeyedStore`), the grid CV and final fit
-    with its saved bytes (:func:`fit_and_save`) and the description
-    embeddings are reused when their inputs are equal to a previous run's:
-    the labelled documents' features, labels and source files, the
-    settings, the code that shapes them (:func:`cache_code`) and the library
-    versions. Then only the
-    documents and passages that fit has not predicted before are predicted
-    (:func:`predict_cached`), and ``models/stance.skops`` keeps its bytes.
+    With ``cache_dir`` (the stage uses ``data/cache/stance``): the vectors of
+    label texts that are not a narrative passage (``vectors.duckdb``), the
+    nested CV and final fits (keyed by the labelled features, labels, folds,
+    settings and :func:`cache_code`), the description embeddings and the
+    predicted passage rows are reused.
 
     Returns:
-        ``(metrics for metrics/stance.json, confusion rows (actual, predicted)
-        for the DVC plot)``.
+        ``(metrics for metrics/stance.json, confusion rows (actual,
+        predicted) of the documents' cross-validated decisions)``.
 
     Raises:
         ValueError: bad label file, reserved documents labelled, or fewer
-            than ``cv_folds`` source files.
+            than 2 source files.
     """
+    import joblib
+
     labels = list(params["labels"])
     seed = int(params["seed"])
     feats = read_doc_features(embed_db, clean_db)
-    # label files and EVAL_RESERVED.tsv use corpus native ids; the warehouse stores them pseudonymised
     key = StoredKeys.from_params(params["privacy"]) if "privacy" in params else None
     gold = join_labels(feats, read_labels(label_file, labels, key=key), key=key)
-    dim = feats.X.shape[1]
-    lexical = bool(params.get("lexical", True))
-    doc_texts = [document_text(t, x) for t, x in zip(feats.meta["title"], feats.meta["text"])]
-    rows = gold["row"].to_numpy()
-    F = feature_frame(feats.X[rows], [doc_texts[i] for i in rows])
-    y = gold["label"].to_numpy(dtype=object)
-    groups = gold["source_file"].to_numpy(dtype=object)
-    # Kept by content (features, labels, groups, settings) for the code that
-    # shapes the results and the library versions: re-runs that change neither
-    # the labels nor the labelled documents' features only predict.
-    import joblib
+    narrative, NV = read_narrative_passages(embed_db)
+    known = dict(zip(narrative["text_sha256"], NV))
+    # passage labels: embed the label text; join to the current passage it names
+    plab = read_passage_labels(passage_label_file, labels, key=key)
+    plab = match_passages(plab, feats.meta[["doc_id", "source_file", "native_id", "text"]],
+                          _spans(embed_db, plab, feats.meta))
+    PV = text_vectors(plab["passage"].tolist(), known, None if cache_dir is None else cache_dir / "vectors.duckdb",
+                      encoder_params["model"], int(encoder_params.get("threads", 0)),
+                      int(encoder_params.get("batch_size", 8)))
+    Fp = feature_frame(PV, plab["passage"].tolist())
+    yp = plab["label"].to_numpy(dtype=object)
+    fold = fold_of_sources(list(plab["label"]) + list(gold["label"]),
+                           list(plab["source_file"]) + list(gold["source_file"]), int(params["cv_folds"]), seed)
+    pfold = plab["source_file"].map(fold).to_numpy()
+    dfold = gold["source_file"].map(fold).to_numpy()
+    # the narrative passages of the labelled documents: the pooling's input
+    doc_row = {d: i for i, d in enumerate(gold["doc_id"])}
+    in_gold = narrative["doc_id"].isin(doc_row).to_numpy()
+    Fd = feature_frame(NV[in_gold], narrative["text"][in_gold].tolist())
+    d_index = narrative["doc_id"][in_gold].map(doc_row).to_numpy()
+    yd = gold["label"].to_numpy(dtype=object)
+    settings = _settings(params, NV.shape[1], labels)
 
     code = cache_code(encoder_params["model"])
-    fit_args = dict(grid=list(params["C_grid"]), folds=int(params["cv_folds"]), seed=seed, dimensions=dim,
-                    lexical=lexical)
     drop_legacy(cache_dir)
     store = KeyedStore(cache_dir, "fit", code)
-    fit_key = "fit-" + joblib.hash([F, y, groups, sorted(fit_args.items())])
-    fitted = store.get(fit_key)
-    if fitted is not None:
-        print(f"stance: reusing the fit of {len(y)} labelled documents (labels, features, settings and code "
-              f"unchanged) from {cache_dir}")
+    fit_key = "fit-" + joblib.hash([Fp, yp, pfold, Fd, d_index, yd, dfold,
+                                    sorted((k, v) for k, v in settings.items() if k != "n_jobs")])
+    cv = store.get(fit_key)
+    if cv is None:
+        print(f"stance: nested grouped CV and fits on {len(yp)} labelled passages, {len(yd)} labelled documents")
+        cv = nested_cv(Fp, yp, pfold, Fd, d_index, yd, dfold, labels, settings)
+        store.put(fit_key, cv)
     else:
-        print(f"stance: fitting on {len(y)} labelled documents (grid CV over C = {fit_args['grid']})")
-        fitted = fit_and_save(F, y, groups, **fit_args)
-        store.put(fit_key, fitted)
-    pred, best_C, grid_scores, clf, blob = fitted
-    supervised = evaluation(y, pred, labels)
+        print(f"stance: reusing the fits of {len(yp)} labelled passages and {len(yd)} documents from {cache_dir}")
     descriptions = list(params["labels"].values())
     desc_key = "descriptions-" + joblib.hash(descriptions)
     L = store.get(desc_key)
@@ -151,54 +211,89 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     zs_labels, zs_probs = zero_shot(feats.X, params["labels"], None, label_vectors=L,
                                     temperature=float(params["zero_shot_temperature"]))
     zs_pred = np.asarray(zs_labels, dtype=object)[zs_probs[gold["row"].to_numpy()].argmax(axis=1)]
-    zs = evaluation(y, zs_pred, labels)
 
-    version = f"stance-lr-C{best_C}{'-lexical' if lexical else ''}-{feats.model}-{label_file.name}-{len(gold)}"
-    pids, ptexts, PV = read_passage_vectors(embed_db)
-    # documents and narrative passages in one call (one store of predicted rows)
-    probs = predict_cached(clf, np.vstack([feats.X, PV]), doc_texts + ptexts,
-                           KeyedStore(cache_dir, "predictions", code), fit_key)
-    stances = prob_frame(feats.meta["doc_id"], clf.classes_, probs[:len(doc_texts)], labels, "doc_id", version)
-    passage_stances = prob_frame(pids, clf.classes_, probs[len(doc_texts):], labels, "passage_id", version)
+    # every narrative passage, and the labelled passages found in the current cut
+    extra = plab[plab["passage_id"].notna() & ~plab["passage_id"].isin(set(narrative["passage_id"]))]
+    extra = extra.drop_duplicates("passage_id")
+    ptexts = narrative["text"].tolist() + _passage_texts(embed_db, extra["passage_id"].tolist())
+    pids = narrative["passage_id"].tolist() + extra["passage_id"].tolist()
+    XV = np.vstack([NV, text_vectors(ptexts[len(narrative):], known,
+                                     None if cache_dir is None else cache_dir / "vectors.duckdb",
+                                     encoder_params["model"])]) if len(extra) else NV
+    probs = predict_cached(cv.passage_clf, XV, ptexts, KeyedStore(cache_dir, "predictions", code), fit_key)
+    P = reorder(probs, cv.passage_clf.classes_, labels)
+    version = f"stance-passages-lr-C{settings['C']}-pooled-{feats.model}-{passage_label_file.name}-{len(plab)}"
+    passage_stances = decision_frame(pids, P, decide(P, cv.final_passage_offsets), labels, "passage_id", version)
+    # documents: pooled narrative passages
+    doc_of = {d: i for i, d in enumerate(feats.meta["doc_id"])}
+    n_nar = len(narrative)
+    idx = narrative["doc_id"].map(doc_of).to_numpy()
+    X_doc = pooled_features(P[:n_nar], idx, len(doc_of), cv.final_passage_offsets)
+    D = pool_proba(cv.pooler, X_doc, len(labels))
+    pooling = str(params.get("pooling", "max_rule"))
+    if pooling == "max_rule":
+        decided = max_rule(P[:n_nar], idx, len(doc_of), cv.final_passage_offsets, settings["stances"],
+                           settings["neutral"], settings["off_topic"])
+        cv_decided = cv.doc_max_rule
+    elif pooling == "model":
+        decided, cv_decided = decide(D, cv.final_doc_offsets), cv.doc_decided
+    else:
+        raise ValueError(f"params.yaml stance.pooling: {pooling!r} is not max_rule or model")
+    ev = evidence(P[:n_nar], idx, len(doc_of), decided, settings["stances"])
+    stances = decision_frame(feats.meta["doc_id"], D, decided, labels, "doc_id", version)
+    stances["evidence_passage_id"] = [pids[i] if i >= 0 else None for i in ev]
     zero = prob_frame(feats.meta["doc_id"], zs_labels, zs_probs, labels, "doc_id", "zero-shot-" + feats.model)
+    cv_y = np.array([labels.index(v) for v in yd])
+    unlabelled = ~feats.meta["doc_id"].isin(doc_row).to_numpy()
+    share_rows = share_table(feats.meta[unlabelled], decided[unlabelled], D[unlabelled], cv_y, cv_decided,
+                             cv.doc_oof, labels, reps=int(params["bootstrap_reps"]), seed=seed)
 
+    metrics = stance_metrics(cv, plab, pfold, gold, labels, zs_pred, pooling)
     with warehouse.build(out_db, SQL_DIR / "stance", fresh=True) as con:
-        for frame, decisions, probabilities in ((stances, "stances", "stance_probabilities"),
-                                                (passage_stances, "passage_stances", "passage_stance_probabilities"),
-                                                (zero, "zero_shot_stances", "zero_shot_probabilities")):
-            write_long(con, frame, decisions, probabilities)
-        gold_frame = gold[["doc_id", "label", "annotator"]].assign(cv_prediction=list(pred))
-        con.register("frame", gold_frame)
-        con.execute("INSERT INTO stance_labels SELECT doc_id, label, annotator, cv_prediction FROM frame")
-        con.unregister("frame")
-        desc = pd.DataFrame({"label": labels, "description": [params["labels"][k] for k in labels]})
-        con.register("frame", desc)
-        con.execute("INSERT INTO stance_codebook SELECT * FROM frame")
-        con.unregister("frame")
+        write_long(con, passage_stances, "passage_stances", "passage_stance_probabilities")
+        write_long(con, stances, "stances", "stance_probabilities")
+        write_long(con, zero, "zero_shot_stances", "zero_shot_probabilities")
+        frames = {
+            "stance_labels": gold[["doc_id", "label", "annotator"]].assign(
+                cv_prediction=[labels[i] for i in cv_decided]),
+            "stance_codebook": pd.DataFrame({"label": labels, "description": [params["labels"][k] for k in labels]}),
+            "stance_passage_labels": plab.assign(cv_prediction=[labels[i] for i in _passage_cv_decisions(cv, pfold)])[
+                ["line", "source_file", "native_id", "doc_id", "passage_id", "label", "annotator", "cv_prediction"]],
+            "stance_shares": share_rows,
+            "stance_quantification_error": error_rows(metrics["quantification"], pooling),
+        }
+        for table, frame in frames.items():
+            con.register("frame", frame)
+            con.execute(f"INSERT INTO {table} SELECT * FROM frame")
+            con.unregister("frame")
 
+    blob = save_bytes(cv.passage_clf)
     model_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = model_file.with_suffix(".tmp")
     tmp.write_bytes(blob)
     tmp.replace(model_file)
 
-    counts = gold["label"].value_counts()
-    metrics = {
+    metrics.update({
         "model_version": version,
-        "n_labelled": int(len(gold)),
-        "label_counts": {lab: int(counts.get(lab, 0)) for lab in labels},
-        "n_source_files": int(len(set(groups))),
-        "cv": f"StratifiedGroupKFold, {params['cv_folds']} folds grouped by source file; C picked on the same folds",
-        "features": "document embedding" + (" + TF-IDF word 1-2-grams" if lexical else ""),
-        "calibration": ("sigmoid (Platt), CalibratedClassifierCV" if calibration_folds_for(y) >= 2
-                        else "none (a class has 1 example)"),
-        "final_C": best_C,
-        "grid_macro_f1_stances": {str(k): round(v, 4) for k, v in grid_scores.items()},
-        "supervised": supervised,
-        "zero_shot": zs,
+        "n_source_files": int(len(fold)),
+        "cv": (f"StratifiedGroupKFold, {len(set(fold.values()))} folds grouped by source file, one fold per source "
+               "file for passages and documents; offsets tuned on inner folds only"),
+        "features": "passage: label-text embedding" + (" + TF-IDF word 1-2-grams" if settings["lexical"] else "") +
+                    "; document: pooled passage probabilities (max, top-2 mean, mean, decided share, log n)",
+        "calibration": "passage: sigmoid (Platt), CalibratedClassifierCV; document: multinomial LR, no class weights",
+        "decision": "passages: argmax(log p + offset), offsets tuned for 5-label macro-F1 on inner folds; documents "
+                    f"({pooling}): " + ("the strongest stance passage against neutral/off_topic"
+                                        if pooling == "max_rule" else "pooling model, argmax(log p + offset)") +
+                    "; stances.label and passage_stances.label are these decisions, the probabilities are kept",
+        "pooling": pooling,
+        "passage_offsets": dict(zip(labels, np.round(cv.final_passage_offsets, 3).tolist())),
+        "document_offsets": dict(zip(labels, np.round(cv.final_doc_offsets, 3).tolist())),
+        "max_rule_tuned_offsets (trial, not used)": dict(zip(labels, np.round(cv.final_rule_offsets, 3).tolist())),
         "predicted_documents": int(len(stances)),
         "predicted_passages": int(len(passage_stances)),
-    }
-    confusion = [[a, p] for a, p in zip(y, pred)]
+        "documents_with_evidence": int((ev >= 0).sum()),
+    })
+    confusion = [[a, labels[p]] for a, p in zip(yd, cv_decided)]
     return metrics, confusion
 
 

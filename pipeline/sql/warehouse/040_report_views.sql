@@ -43,6 +43,35 @@ SELECT p.label, avg(p.p) AS mean_p
 FROM stance_probabilities p JOIN report_unlabelled_stances s USING (doc_id)
 GROUP BY p.label;
 
+-- Grain: one row per (grouping, group, label) of table stance_shares (unlabelled documents).
+-- Columns: those of stance_shares: n_docs, share_cc, share_acc with its interval lo-hi, share_pacc.
+-- For: report section 2, "ACC share" (grouping 'all').
+CREATE OR REPLACE VIEW report_stance_shares AS
+SELECT * FROM stance_shares;
+
+-- Grain: one row per label.
+-- Columns: label, acc_error and cc_error: mean absolute error of the quoted ACC share and of the CC
+-- share of the same decisions over the outer folds of the grouped cross-validation (table
+-- stance_quantification_error: the method marked quoted, and its 'cc' counterpart).
+-- For: report section 2, "CV share error".
+CREATE OR REPLACE VIEW report_stance_share_error AS
+SELECT a.label, a.mean_abs_error AS acc_error, c.mean_abs_error AS cc_error
+FROM stance_quantification_error a
+JOIN stance_quantification_error c ON c.label = a.label AND c.method = replace(a.method, 'acc', 'cc')
+WHERE a.quoted;
+
+-- Grain: one row per unlabelled document decided a stance by a citable evidence passage.
+-- Columns: label (the document's stance), doc_id, passage_id, text, url, published_at (the passage's
+-- record), outlet (outlet, else platform), source_type, probability (the passage's probability of the label).
+-- For: report section 2, evidence citations (read: WHERE label ORDER BY probability DESC, passage_id).
+CREATE OR REPLACE VIEW report_stance_evidence AS
+SELECT s.label, s.doc_id, p.passage_id, p.text, p.url, p.published_at, coalesce(d.outlet, d.platform) AS outlet,
+       d.source_type, pp.p AS probability
+FROM report_unlabelled_stances s JOIN passages p ON p.passage_id = s.evidence_passage_id
+JOIN corpus d ON d.doc_id = s.doc_id
+JOIN passage_stance_probabilities pp ON pp.passage_id = p.passage_id AND pp.label = s.label
+WHERE p.citable;
+
 -- Grain: one row.
 -- Columns: model_version (the stance model of table stances; min if several).
 -- For: the report's header and stance_quality().

@@ -1,0 +1,93 @@
+"""Adjusted stance shares for the report: ACC (adjusted classify-and-count,
+Forman 2008; :mod:`pipeline.stance.quantify`) of the monthly panel counts
+with bootstrap intervals, the overall ACC shares of the stance stage (view
+``report_stance_shares``), their cross-validated error (view
+``report_stance_share_error``) and the evidence passages cited for each
+stance (view ``report_stance_evidence``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline import workspace
+from pipeline.stance.quantify import confusion_rates, one_hot, solve_simplex
+
+
+def acc_counts(counts: pd.DataFrame, gold: pd.DataFrame, labels: Sequence[str], *, seed: int, reps: int = 500,
+               level: float = 0.95) -> pd.DataFrame:
+    """ACC shares with percentile bootstrap intervals for each period of ``counts``.
+
+    Args:
+        counts: ``period, label, n_docs`` (decided labels per period).
+        gold: ``label, cv_prediction`` of the labelled documents (table
+            ``stance_labels``): the cross-validated error rates.
+        seed: numpy ``default_rng`` seed (``report.seed``).
+        reps: bootstrap replicates; each draws the period's counts from a
+            multinomial with its observed shares and resamples ``gold``.
+
+    Returns:
+        ``period, label, n, share_cc, share_acc, lo, hi`` (one row per
+        period and label; ``n`` the period's documents).
+    """
+    labels = list(labels)
+    k = len(labels)
+    rng = np.random.default_rng(seed)
+    y = np.array([labels.index(v) for v in gold["label"]])
+    pred = np.array([labels.index(v) for v in gold["cv_prediction"]])
+    H = one_hot(pred, k)
+    M = confusion_rates(y, H, k)
+    boot_M = []
+    for _ in range(reps):
+        idx = rng.integers(0, len(y), len(y))
+        boot_M.append(confusion_rates(y[idx], H[idx], k))
+    rows = []
+    for period, g in counts.groupby("period", sort=True):
+        c = g.set_index("label")["n_docs"].reindex(labels).fillna(0).to_numpy(dtype=float)
+        n = int(c.sum())
+        cc = c / max(n, 1)
+        acc = solve_simplex(M, cc)
+        draws = np.array([solve_simplex(boot_M[r], rng.multinomial(n, cc) / max(n, 1)) for r in range(reps)])
+        a = (1 - level) / 2 * 100
+        lo, hi = np.percentile(draws, a, axis=0), np.percentile(draws, 100 - a, axis=0)
+        for i, lab in enumerate(labels):
+            rows.append([period, lab, n, cc[i], acc[i], lo[i], hi[i]])
+    return pd.DataFrame(rows, columns=["period", "label", "n", "share_cc", "share_acc", "lo", "hi"])
+
+
+def overall_shares(con: Any) -> pd.DataFrame:
+    """View ``report_stance_shares`` (grouping ``all``), indexed by label."""
+    return workspace.query(con, "SELECT label, n_docs, share_cc, share_acc, lo, hi FROM report_stance_shares "
+                                "WHERE grouping = 'all'").set_index("label")
+
+
+def share_errors(con: Any) -> dict[str, tuple[float, float]]:
+    """Label → cross-validated mean absolute error of the quoted ACC share
+    and of the CC share (view ``report_stance_share_error``)."""
+    return {r[0]: (r[1], r[2]) for r in con.execute("SELECT label, acc_error, cc_error "
+                                                    "FROM report_stance_share_error").fetchall()}
+
+
+def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width: int = 280) -> list[str]:
+    """Markdown bullets citing, for each stance, the ``per_stance`` evidence
+    passages of highest passage probability (view ``report_stance_evidence``:
+    unlabelled documents decided by that passage, citable passages only):
+    the passage text (cut at ``width`` characters), outlet, date and URL."""
+    out = []
+    for s in stances:
+        rows = workspace.query(con, "SELECT text, outlet, published_at, url, probability FROM report_stance_evidence "
+                                    "WHERE label = ? ORDER BY probability DESC, passage_id LIMIT ?", [s, per_stance])
+        if rows.empty:
+            out.append(f"- **{s}**: no citable evidence passage.")
+            continue
+        for r in rows.itertuples():
+            text = " ".join(str(r.text).split())
+            text = text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
+            text = text.replace("|", "\\|")
+            out.append(f"- **{s}** (passage probability {r.probability:.2f}): “{text}” ({r.outlet}, "
+                       f"{pd.Timestamp(r.published_at):%Y-%m-%d}, <{r.url}>)")
+    return out

@@ -1,0 +1,104 @@
+"""The stance stage's figures for ``metrics/stance.json``: passage and
+document scores from the nested grouped cross-validation
+(:mod:`pipeline.stance.crossval`), with and without decision offsets, and the
+quantification error of the shares (CC, ACC, PACC) in each outer fold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.stance.crossval import CVResult
+from pipeline.stance.model import evaluation
+from pipeline.stance.offsets import decide
+
+#: share estimators scored in cross-validation (:func:`quantification_errors`)
+METHODS = ("cc", "acc", "pacc", "cc_max_rule", "acc_max_rule")
+
+
+def passage_cv_decisions(cv: CVResult, pfold: np.ndarray) -> np.ndarray:
+    """Out-of-fold passage decisions (label indices): each outer fold's
+    probabilities with the offsets tuned on its inner folds."""
+    out = np.zeros(len(pfold), dtype=int)
+    for k, b in cv.passage_offsets.items():
+        rows = pfold == k
+        out[rows] = decide(cv.passage_oof[rows], b)
+    return out
+
+
+def quantification_errors(cv: CVResult, labels: Sequence[str]) -> dict[str, Any]:
+    """Absolute error of each label's share in each outer fold's test
+    documents, for CC, ACC and PACC of the pooling model and CC, ACC of the
+    max rule: per label the mean over folds, and the
+    mean and max over labels and folds."""
+    out: dict[str, Any] = {}
+    for method in METHODS:
+        err = np.array([np.abs(q[method] - q["true"]) for q in cv.quantification])   # (folds, k)
+        if not err.size:   # no fold with labelled documents
+            err = np.full((1, len(labels)), np.nan)
+        out[method] = {"mean_abs_error": round(float(err.mean()), 4), "max_abs_error": round(float(err.max()), 4),
+                       "per_label_mean_abs_error": {lab: round(float(err[:, i].mean()), 4)
+                                                    for i, lab in enumerate(labels)}}
+    out["folds"] = [{"fold": q["fold"], "n_docs": q["n_docs"],
+                     **{m: dict(zip(labels, np.round(q[m], 4).tolist()))
+                        for m in ("true", *METHODS)}}
+                    for q in cv.quantification]
+    return out
+
+
+def error_rows(quantification: dict[str, Any], pooling: str) -> pd.DataFrame:
+    """Rows of table ``stance_quantification_error`` (method, label, mean and
+    max absolute error over the outer folds, quoted) from
+    :func:`quantification_errors`; ``quoted`` marks the ACC of the stored
+    decisions (``acc_max_rule`` for ``pooling == "max_rule"``, else ``acc``)."""
+    rows = []
+    for method in METHODS:
+        if not quantification["folds"]:
+            break
+        for label, mean in quantification[method]["per_label_mean_abs_error"].items():
+            worst = max(abs(f[method][label] - f["true"][label]) for f in quantification["folds"])
+            rows.append([method, label, mean, round(float(worst), 4),
+                         method == ("acc_max_rule" if pooling == "max_rule" else "acc")])
+    return pd.DataFrame(rows, columns=["method", "label", "mean_abs_error", "max_abs_error", "quoted"])
+
+
+def stance_metrics(cv: CVResult, plab: pd.DataFrame, pfold: np.ndarray, gold: pd.DataFrame,
+                   labels: Sequence[str], zs_pred: np.ndarray, pooling: str = "max_rule") -> dict[str, Any]:
+    """Label counts, the join of passage labels to current passages, and
+    every cross-validated score (see :func:`pipeline.stance.model.evaluation`).
+
+    ``supervised`` (read by the report and notebooks) is the document
+    decision of ``pooling`` (``max_rule`` or ``model``), the one stored in
+    ``stances.label``. The quantification errors use the pooling model's
+    decisions and probabilities (the rates of each outer fold come from its
+    inner folds).
+    """
+    labels = list(labels)
+    yp, yd = plab["label"].tolist(), gold["label"].tolist()
+    names = np.asarray(labels, dtype=object)
+    doc = {
+        "pooled_offsets": evaluation(yd, names[cv.doc_decided], labels),
+        "pooled_argmax": evaluation(yd, names[cv.doc_argmax], labels),
+        "max_rule": evaluation(yd, names[cv.doc_max_rule], labels),
+        "max_rule_tuned_offsets_trial": evaluation(yd, names[cv.doc_max_rule_tuned], labels),
+    }
+    pc, dc = plab["label"].value_counts(), gold["label"].value_counts()
+    return {
+        "n_labelled": int(len(gold)),
+        "label_counts": {lab: int(dc.get(lab, 0)) for lab in labels},
+        "n_labelled_passages": int(len(plab)),
+        "passage_label_counts": {lab: int(pc.get(lab, 0)) for lab in labels},
+        "passage_labels_matched": {"document_found": int(plab["doc_id"].notna().sum()),
+                                   "passage_found": int(plab["passage_id"].notna().sum()),
+                                   "passage_not_found": int(plab["passage_id"].isna().sum())},
+        "passage": {"offsets": evaluation(yp, names[passage_cv_decisions(cv, pfold)], labels),
+                    "argmax": evaluation(yp, names[cv.passage_oof.argmax(axis=1)], labels)},
+        "document": doc,
+        "supervised": doc["max_rule" if pooling == "max_rule" else "pooled_offsets"],
+        "quantification": quantification_errors(cv, labels),
+        "zero_shot": evaluation(yd, zs_pred, labels),
+    }

@@ -116,10 +116,10 @@ def test_topic_exports_cite_url_and_date(project):
         for i in (1, 2, 3):
             if r[f"passage_{i}"]:
                 assert r[f"passage_{i}_url"].startswith("http") and len(r[f"passage_{i}_date"]) == 10
-                # the cited passage is in the warehouse, in a single-record document with that URL
-                row = con.sql("SELECT d.url, d.n_records FROM passages p JOIN documents d USING (doc_id) "
-                              "WHERE p.passage_id = ?", params=[r[f"passage_{i}_id"]]).fetchall()
-                assert row == [(r[f"passage_{i}_url"], 1)]
+                # the cited passage is in the warehouse, citable, with its own record's URL
+                row = con.sql("SELECT url, citable FROM passages WHERE passage_id = ?",
+                              params=[r[f"passage_{i}_id"]]).fetchall()
+                assert row == [(r[f"passage_{i}_url"], True)]
         assert r["passage_1"], r["topic_key"]
     metrics = json.loads((project / "metrics/topics.json").read_text())
     assert metrics["n_topics"] == len(rows)
@@ -242,13 +242,15 @@ def test_forcing_topics_again_gives_identical_exports(project):
         assert ("topics: fitting" in out.stdout) == drop_state, out.stdout[-2000:]
         _run(["dvc", "repro"], project)  # the exports: the warehouse and report stages after it
         metrics = json.loads((project / "metrics/topics.json").read_text())
+        # the metrics say why the stage fitted or not; all else is the same
+        assert metrics["reason"] == ("no previous fit in the cache" if drop_state else "joined the previous fit")
         if drop_state:  # the same fit again: every topic matches its key, none is new
             events = ("keys_matched", "keys_created", "keys_retired")
             assert [metrics[k] for k in events] == [metrics["n_topics"], 0, 0]
             metrics = {**metrics, **{k: metrics_before[k] for k in events}}
-            exports = exports[:-1]
-        assert metrics == metrics_before
-        assert _digest(exports) == {k: v for k, v in before.items() if k in {p.name for p in exports}}
+        assert {**metrics, "reason": metrics_before["reason"]} == metrics_before
+        files = exports[:-1]  # metrics/topics.json: compared above
+        assert _digest(files) == {k: v for k, v in before.items() if k in {p.name for p in files}}
         con = duckdb.connect(str(project / "data/stages/topics.duckdb"), read_only=True)
         assert con.sql("SELECT * FROM passage_topics ORDER BY passage_id").fetchall() == table_before
         con.close()

@@ -26,9 +26,9 @@ import yaml
 from pipeline import warehouse
 from pipeline.config import NARRATIVE_PASSAGE_LABEL_FILE, NARRATIVES_FILE, SQL_DIR, load_params
 from pipeline.narratives import labels, model
-from pipeline.narratives.inputs import text_vectors
 from pipeline.narratives.stage import run
 from pipeline.narratives.taxonomy import load_narratives, zero_shot_texts
+from pipeline.text_vectors import text_vectors
 
 SIDES = list(load_params("stance")["labels"])
 PARAMS = {**load_params("narratives"), "stance_labels": SIDES, "cv_folds": 3, "C_grid": [1.0]}

@@ -141,7 +141,7 @@ def test_pooling_picks_the_stance_passage_as_evidence(sample, fitted):
     P = a.passage_oof
     dec = decide(P, a.final_passage_offsets)
     china = np.flatnonzero((dec == STANCE_IDX[2]) & (y == "pro_china_tools"))
-    neutral = np.flatnonzero((dec == NEUTRAL) & (y == "neutral"))
+    neutral = np.flatnonzero(dec == NEUTRAL)  # passages the model itself decides neutral (pooling reads decisions)
     assert len(china) and len(neutral) >= 6
     # document 0: three neutral passages and one pro_china_tools passage; document 1: neutral passages only
     rows = np.array([neutral[0], neutral[1], china[0], neutral[2], neutral[3], neutral[4], neutral[5]])
@@ -152,32 +152,36 @@ def test_pooling_picks_the_stance_passage_as_evidence(sample, fitted):
     assert ev.tolist() == [2, -1]                        # the pro_china_tools passage; none for neutral
 
 
-@pytest.mark.slow
-def test_acc_recovers_a_prevalence_shift_on_held_out_passages(sample, fitted):
-    frame, V = sample
-    y = frame["label"].to_numpy(dtype=object)
-    a, folds = fitted
-    yi = np.array([LABELS.index(v) for v in y])
-    dec = decide(a.passage_oof, a.final_passage_offsets)
-    rng = np.random.default_rng(0)
-    half = rng.permutation(len(y)) < len(y) // 2            # error rates from one half
+def test_acc_recovers_a_prevalence_shift_on_real_labels(sample):
+    """ACC and PACC undo a prevalence shift that CC follows only partly: the
+    real labels of the sample, a classifier simulated with known error rates
+    (70 % right, the rest spread evenly; probabilities 0.6 on the decision),
+    the rates estimated on one half, the other half resampled to 60 %
+    pro_china_tools. (How the real classifier's rates transfer between
+    source files is measured in the stage's CV: ``stance_quantification_error``.)"""
+    frame, _ = sample
+    yi = np.array([LABELS.index(v) for v in frame["label"]])
+    k, rng = len(LABELS), np.random.default_rng(0)
+    M = np.full((k, k), 0.3 / (k - 1)) + np.eye(k) * (0.7 - 0.3 / (k - 1))   # P(decision | true label)
+    def simulate(y):
+        dec = np.array([rng.choice(k, p=M[c]) for c in y])
+        P = np.full((len(y), k), 0.1)
+        P[np.arange(len(y)), dec] = 0.6
+        return dec, P
+    half = rng.permutation(len(yi)) < len(yi) // 2
+    cv_dec, cv_P = simulate(yi[half])
     test = np.flatnonzero(~half)
-    # resample the other half to a new mix: 60 % pro_china_tools, the rest evenly
-    want = np.array([0.1, 0.1, 0.6, 0.1, 0.1])[[LABELS.index(s) for s in ("pro_open_source", "security_hawk",
-                                                                             "pro_china_tools", "neutral",
-                                                                             "off_topic")]]
-    idx = np.concatenate([rng.choice(test[yi[test] == c], int(400 * want[c])) for c in range(len(LABELS))])
-    true = np.bincount(yi[idx], minlength=len(LABELS)) / len(idx)
-    got = shares(dec[idx], a.passage_oof[idx], yi[half], dec[half], a.passage_oof[half])
-    cc_err = np.abs(got["cc"] - true).sum()
     china = LABELS.index("pro_china_tools")
-    # the shifted class: CC is pulled towards the training mix, ACC and PACC correct towards the truth
-    assert abs(got["acc"][china] - true[china]) < abs(got["cc"][china] - true[china])
-    assert abs(got["pacc"][china] - true[china]) < abs(got["cc"][china] - true[china]) - 0.1
-    # (summed over the five labels ACC's error is larger than CC's here, about .87 against .61, because
-    # neutral and off_topic are confused and 20 documents per label estimate the rates: docs/methods.md)
-    assert cc_err > 0.3
-    assert np.isclose(got["acc"].sum(), 1) and (got["acc"] >= 0).all()
+    want = np.where(np.arange(k) == china, 0.6, 0.1)
+    idx = np.concatenate([rng.choice(test[yi[test] == c], int(1000 * want[c])) for c in range(k)])
+    true = np.bincount(yi[idx], minlength=k) / len(idx)
+    dec, P = simulate(yi[idx])
+    got = shares(dec, P, yi[half], cv_dec, cv_P)
+    assert abs(got["cc"][china] - true[china]) > 0.15                       # CC is pulled towards the even mix
+    for method in ("acc", "pacc"):
+        assert abs(got[method][china] - true[china]) < 0.5 * abs(got["cc"][china] - true[china])
+        assert np.abs(got[method] - true).sum() < np.abs(got["cc"] - true).sum()
+        assert np.isclose(got[method].sum(), 1) and (got[method] >= 0).all()
 
 
 def test_solve_simplex_inverts_known_rates():

@@ -5,10 +5,8 @@ embed (label texts of re-cut documents, claim texts of the zero-shot mode).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,40 +60,3 @@ def read_inputs(embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB) -> Inputs:
     X = arrow_vectors(table) if table.num_rows else np.zeros((0, 0), dtype=np.float32)
     scored = table.drop(["vector"]).to_pandas()
     return Inputs(passages, scored, X, documents, models[0] if models else "")
-
-
-def sha256(text: str) -> str:
-    """The embedding cache key of ``text`` (as ``passages.text_sha256``)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def text_vectors(texts: list[str], encoder_params: dict[str, Any], cache_file: Path, *, dimensions: int,
-                 known: dict[str, np.ndarray] | None = None) -> np.ndarray:
-    """``(len(texts), d)`` unit-norm float32 vectors of ``texts`` with the
-    encoder of ``params.yaml`` ``encoder``.
-
-    Vectors are looked up in ``known`` (sha256 → vector: the embed stage's
-    passages), then in the stage's own cache ``cache_file``
-    (:class:`pipeline.encoder.EmbeddingCache`, by model and text sha256); the
-    rest are embedded (loading the encoder only then) and cached.
-    ``dimensions``: the encoder's vector length (the embed stage's).
-    """
-    from pipeline.encoder import EmbeddingCache, load_encoder, model_id
-
-    known = known or {}
-    shas = [sha256(t) for t in texts]
-    todo = {s: t for s, t in zip(shas, texts) if s not in known}
-    if not texts:
-        return np.zeros((0, dimensions), dtype=np.float32)
-    if not todo:
-        return np.array([known[s] for s in shas], dtype=np.float32)
-    spec = encoder_params["model"]
-    cache = EmbeddingCache(cache_file, model_id(spec), dimensions)
-    try:
-        cache.fill(todo, lambda: load_encoder(spec, threads=int(encoder_params.get("threads", 0))),
-                   batch_size=int(encoder_params.get("batch_size", 8)))
-        found = dict(zip(todo, cache.get(list(todo))))
-    finally:
-        cache.close()
-    found.update({s: v for s, v in known.items() if s in set(shas)})
-    return np.array([found[s] for s in shas], dtype=np.float32)

@@ -42,16 +42,18 @@ from pipeline.config import (
     EMBED_DB,
     METRICS_DIR,
     NARRATIVE_PASSAGE_LABEL_FILE,
-    NARRATIVE_TEXT_CACHE_FILE,
     NARRATIVES_DB,
     NARRATIVES_FILE,
     SQL_DIR,
+    TEXT_CACHE_FILE,
     load_params,
 )
 from pipeline.narratives import evaluate, labels, model, tables
-from pipeline.narratives.inputs import read_inputs, sha256, text_vectors
+from pipeline.narratives.inputs import read_inputs
 from pipeline.narratives.taxonomy import load_narratives, zero_shot_texts
 from pipeline.privacy import StoredKeys
+from pipeline.text_vectors import text_sha256 as sha256
+from pipeline.text_vectors import text_vectors
 
 
 def threshold_grid(spec: dict[str, float]) -> list[float]:
@@ -62,7 +64,7 @@ def threshold_grid(spec: dict[str, float]) -> list[float]:
 
 def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Path = EMBED_DB,
         clean_db: Path = CLEAN_DB, out_db: Path = NARRATIVES_DB, taxonomy_file: Path = NARRATIVES_FILE,
-        label_file: Path = NARRATIVE_PASSAGE_LABEL_FILE, text_cache: Path = NARRATIVE_TEXT_CACHE_FILE
+        label_file: Path = NARRATIVE_PASSAGE_LABEL_FILE, text_cache: Path = TEXT_CACHE_FILE
         ) -> dict[str, Any]:
     """Tune, evaluate, predict and write ``out_db``.
 

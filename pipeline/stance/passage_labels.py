@@ -14,13 +14,11 @@ document's text and takes the passage that overlaps it most.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pipeline.config import STANCE_PASSAGE_LABEL_FILE
@@ -109,45 +107,3 @@ def match_passages(labels: pd.DataFrame, docs: pd.DataFrame, passages: pd.DataFr
                               dtype=object)
     out["passage_id"] = pd.Series(found, index=out.index, dtype=object)
     return out
-
-
-def text_sha256(text: str) -> str:
-    """sha256 (hex) of the UTF-8 text: the key of the embedding caches
-    (``passages.text_sha256`` of the embed stage)."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def text_vectors(texts: Sequence[str], known: dict[str, np.ndarray], cache_file: Path | None, model_spec: str,
-                 threads: int = 0, batch_size: int = 8) -> np.ndarray:
-    """``(len(texts), d)`` float32 unit vectors of ``texts``.
-
-    A text whose sha256 is in ``known`` (the embed stage's passage vectors,
-    by ``passages.text_sha256``) takes that vector; the others come from the
-    :class:`pipeline.encoder.EmbeddingCache` ``cache_file`` (the stage's own,
-    ``data/cache/stance/vectors.duckdb``), and those missing there are
-    embedded with ``model_spec`` (loaded only then) and kept. With
-    ``cache_file=None`` they are embedded every call.
-    """
-    from pipeline.encoder import EmbeddingCache, encode, load_encoder, model_id
-
-    shas = [text_sha256(t) for t in texts]
-    todo = {s: t for s, t in zip(shas, texts) if s not in known}
-    dim = next(iter(known.values())).shape[0] if known else None
-    got: dict[str, np.ndarray] = {}
-    if todo:
-        if cache_file is None:
-            keys = sorted(todo)
-            V = encode(load_encoder(model_spec, threads=threads), [todo[k] for k in keys], batch_size=batch_size)
-            got = dict(zip(keys, V))
-        else:
-            if dim is None:
-                from pipeline.encoder import embedding_dimension
-                dim = embedding_dimension(load_encoder(model_spec, threads=threads))
-            cache = EmbeddingCache(cache_file, model_id(model_spec), dim)
-            try:
-                cache.fill(todo, lambda: load_encoder(model_spec, threads=threads), batch_size=batch_size)
-                keys = sorted(todo)
-                got = dict(zip(keys, cache.get(keys)))
-            finally:
-                cache.close()
-    return np.vstack([known[s] if s in known else got[s] for s in shas]).astype(np.float32)

@@ -54,6 +54,7 @@ from pipeline.config import (
     SQL_DIR,
     STANCE_CACHE_DIR,
     STANCE_DB,
+    TEXT_CACHE_FILE,
     load_params,
 )
 from pipeline.config import STANCE_MODEL_FILE as MODEL_FILE
@@ -68,11 +69,12 @@ from pipeline.stance.features import feature_frame, read_doc_features, read_narr
 from pipeline.stance.labels import LABEL_FILE, join_labels, read_labels
 from pipeline.stance.model import STANCES, save_bytes
 from pipeline.stance.offsets import decide
-from pipeline.stance.passage_labels import match_passages, read_passage_labels, text_vectors
+from pipeline.stance.passage_labels import match_passages, read_passage_labels
 from pipeline.stance.pooling import evidence, max_rule, pooled_features
 from pipeline.stance.predict import decision_frame, predict_cached, prob_frame, reorder, write_long
 from pipeline.stance.quantify import share_table
 from pipeline.stance.zero_shot import description_vectors, zero_shot
+from pipeline.text_vectors import text_vectors
 
 
 def cache_code(encoder_model: str) -> str:
@@ -146,7 +148,8 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     ``data/stages/stance.duckdb``.
 
     With ``cache_dir`` (the stage uses ``data/cache/stance``): the vectors of
-    label texts that are not a narrative passage (``vectors.duckdb``), the
+    label texts that are not a narrative passage (``text_embeddings.duckdb``
+    in its parent folder, shared with the narratives stage), the
     nested CV and final fits (keyed by the labelled features, labels, folds,
     settings and :func:`cache_code`), the description embeddings and the
     predicted passage rows are reused.
@@ -172,9 +175,9 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     plab = read_passage_labels(passage_label_file, labels, key=key)
     plab = match_passages(plab, feats.meta[["doc_id", "source_file", "native_id", "text"]],
                           _spans(embed_db, plab, feats.meta))
-    PV = text_vectors(plab["passage"].tolist(), known, None if cache_dir is None else cache_dir / "vectors.duckdb",
-                      encoder_params["model"], int(encoder_params.get("threads", 0)),
-                      int(encoder_params.get("batch_size", 8)))
+    # label texts: one cache with the narratives stage (data/cache/text_embeddings.duckdb beside cache_dir)
+    text_cache = None if cache_dir is None else Path(cache_dir).parent / TEXT_CACHE_FILE.name
+    PV = text_vectors(plab["passage"].tolist(), encoder_params, text_cache, known=known)
     Fp = feature_frame(PV, plab["passage"].tolist())
     yp = plab["label"].to_numpy(dtype=object)
     fold = fold_of_sources(list(plab["label"]) + list(gold["label"]),
@@ -217,9 +220,8 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     extra = extra.drop_duplicates("passage_id")
     ptexts = narrative["text"].tolist() + _passage_texts(embed_db, extra["passage_id"].tolist())
     pids = narrative["passage_id"].tolist() + extra["passage_id"].tolist()
-    XV = np.vstack([NV, text_vectors(ptexts[len(narrative):], known,
-                                     None if cache_dir is None else cache_dir / "vectors.duckdb",
-                                     encoder_params["model"])]) if len(extra) else NV
+    XV = np.vstack([NV, text_vectors(ptexts[len(narrative):], encoder_params, text_cache, known=known)]) \
+        if len(extra) else NV
     probs = predict_cached(cv.passage_clf, XV, ptexts, KeyedStore(cache_dir, "predictions", code), fit_key)
     P = reorder(probs, cv.passage_clf.classes_, labels)
     version = f"stance-passages-lr-C{settings['C']}-pooled-{feats.model}-{passage_label_file.name}-{len(plab)}"

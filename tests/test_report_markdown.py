@@ -81,7 +81,10 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     # ACC share of stance_shares with its interval, and a citable evidence passage (never the URL-less window)
     row = con.execute("SELECT share_acc, lo, hi FROM stance_shares WHERE grouping = 'all' "
                       "AND label = 'pro_open_source'").fetchone()
-    assert f"**{_pct(row[0])}** ({100 * row[1]:.1f}–{100 * row[2]:.1f})" in text
+    acc = f"{_pct(row[0])} ({100 * row[1]:.1f}–{100 * row[2]:.1f})"
+    err = con.execute("SELECT acc_error, cc_error FROM report_stance_share_error "
+                      "WHERE label = 'pro_open_source'").fetchone()
+    assert (f"| {acc} |" if err[1] <= err[0] else f"| **{acc}** |") in text   # bold: the smaller CV error
     ev = re.findall(r"^- \*\*pro_open_source\*\* \(passage probability (0\.\d\d)\): “(.+)” \((.+), "
                     r"(\d{4}-\d\d-\d\d), <(https?://[^>]+)>\)$", text, flags=re.M)
     assert len(ev) == 2 and ev[0][0] >= ev[1][0]

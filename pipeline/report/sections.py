@@ -150,7 +150,8 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
         row = overall.loc[lab]
         n_lab = int(round(float(row["share_cc"]) * n_unlabelled)) if pd.notna(row["share_cc"]) else 0
         err = f"{100 * errors[lab][0]:.1f} / {100 * errors[lab][1]:.1f} pts" if lab in errors else "n/a"
-        share = (f"{_pct(row['share_cc'])} | **{_pct(row['share_acc'])}** ({100 * row['lo']:.1f}–{100 * row['hi']:.1f})"
+        cc, ac = _pct(row["share_cc"]), f"{_pct(row['share_acc'])} ({100 * row['lo']:.1f}–{100 * row['hi']:.1f})"
+        share = ((f"**{cc}** | {ac}" if _cc_better(errors, lab) else f"{cc} | **{ac}**")
                  if measured and pd.notna(row["share_acc"]) else "not measurable | not measurable")
         out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {n_lab:,} | {share} | {err} |")
     not_measurable = [s for s in STANCES if s not in measurable]
@@ -160,7 +161,8 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             "mean absolute error of the ACC share and of the CC share of each held-out fold in the grouped "
             "cross-validation (table `stance_quantification_error`). The interval does not include it. Each fold "
             "holds other source files than the ones the error rates come from, so where ACC's error exceeds CC's, "
-            "the error rates do not carry over between sources and the CC share is the better guide."
+            "the error rates do not carry over between sources and the CC share is the better guide. **Bold**: "
+            "the share with the smaller cross-validated error, the one to quote (with that error)."
             + (f" **{', '.join(not_measurable)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
                "the classifier cannot measure it; no share or claim about it is made in this report."
                if not_measurable else ""), "",
@@ -170,8 +172,9 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
     last_day = pd.Timestamp(last)
     acc = acc_counts(shares, q["gold"], LABELS, seed=seed)
     out += [scope, "",
-            "Last six months in the figure: ACC share of the month's documents (of the sources above) with its "
-            "95 % bootstrap interval, and documents classified with the label / documents of the month:", "",
+            "Last six months in the figure: the share of the month's documents (of the sources above) classified "
+            "with the label (CC, documents / documents of the month), and the ACC share with its 95 % bootstrap "
+            "interval; bold, as above, the one with the smaller cross-validated error:", "",
             "| month | documents | " + " | ".join(measurable) + " |", "|---|---:|" + "---:|" * len(measurable)]
     for c in cells.tail(6).itertuples():
         m, n = pd.Timestamp(c.period), int(c.n)
@@ -183,13 +186,21 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             row = []
             for s in measurable:
                 k = int(rows.at[s, "n_docs"]) if s in rows.index else 0
-                row.append(f"**{_pct(adj.at[s, 'share_acc'])}** ({100 * adj.at[s, 'lo']:.1f}–"
-                           f"{100 * adj.at[s, 'hi']:.1f}); {k}/{n}")
+                cc = f"{_pct(k / n)} ({k}/{n})" if n else f"{k}/{n}"
+                ac = (f"ACC {_pct(adj.at[s, 'share_acc'])} ({100 * adj.at[s, 'lo']:.1f}–"
+                      f"{100 * adj.at[s, 'hi']:.1f})")
+                row.append(f"**{cc}**; {ac}" if _cc_better(errors, s) else f"{cc}; **{ac}**")
         month = m
         partial = (f" (to {last_day:%m-%d})" if (month.year, month.month) == (last_day.year, last_day.month)
                    and last_day.day < last_day.days_in_month else "")
         out.append(f"| {_month_label(m)}{partial} | {n:,} | " + " | ".join(row) + " |")
     return out
+
+
+def _cc_better(errors: dict[str, tuple[float, float]], label: str) -> bool:
+    """Whether the CC share of ``label`` had a cross-validated error no larger
+    than the ACC share's (``errors``: label → (ACC error, CC error))."""
+    return label in errors and errors[label][1] <= errors[label][0]
 
 
 def narratives_section(con: Any, topics: pd.DataFrame, figure: str, *, scope: str) -> list[str]:

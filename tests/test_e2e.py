@@ -445,25 +445,27 @@ def test_large_topics_keep_their_keys_after_a_month_is_added(project, tmp_path):
 
 
 def test_saved_stance_model_reproduces_the_table(project):
+    """``models/stance.skops`` is the passage classifier: loaded on its own, it
+    gives the stored probabilities of the narrative passages."""
     import numpy as np
     import skops.io as sio
 
-    from pipeline.stance.features import document_text, feature_frame, read_doc_features
+    from pipeline.stance.features import feature_frame, read_narrative_passages
     from pipeline.stance.predict import prob_frame
 
     path = project / "models/stance.skops"
     model = sio.load(path, trusted=sio.get_untrusted_types(file=path))
-    feats = read_doc_features(project / "data/stages/embed.duckdb", project / "data/stages/clean.duckdb")
-    texts = [document_text(t, x) for t, x in zip(feats.meta["title"], feats.meta["text"])]
+    frame, V = read_narrative_passages(project / "data/stages/embed.duckdb")
     labels = ["pro_open_source", "security_hawk", "pro_china_tools", "neutral", "off_topic"]
-    expected = prob_frame(feats.meta["doc_id"][:20], model.classes_,
-                          model.predict_proba(feature_frame(feats.X[:20], texts[:20])), labels, "doc_id", "")
+    expected = prob_frame(frame["passage_id"][:20], model.classes_,
+                          model.predict_proba(feature_frame(V[:20], frame["text"][:20].tolist())), labels,
+                          "passage_id", "")
     con = _db(project)
-    table = con.sql("SELECT doc_id, label, p_pro_open_source, p_security_hawk, p_pro_china_tools, p_neutral, "
-                    "p_off_topic FROM stances_wide ORDER BY doc_id LIMIT 20").fetchdf()
-    assert list(table["doc_id"]) == list(expected["doc_id"])
-    assert list(table["label"]) == list(expected["label"])
-    assert np.allclose(table.iloc[:, 2:].to_numpy(), expected[[f"p_{c}" for c in labels]].to_numpy(), atol=1e-5)
+    table = con.execute("SELECT passage_id, p_pro_open_source, p_security_hawk, p_pro_china_tools, p_neutral, "
+                        "p_off_topic FROM passage_stances_wide WHERE passage_id IN (SELECT unnest(?)) "
+                        "ORDER BY passage_id", [frame["passage_id"][:20].tolist()]).fetchdf()
+    assert list(table["passage_id"]) == list(expected["passage_id"])
+    assert np.allclose(table.iloc[:, 1:].to_numpy(), expected[[f"p_{c}" for c in labels]].to_numpy(), atol=1e-5)
 
 
 def test_suggest_lists_uncertain_unlabelled_documents(project):

@@ -19,8 +19,15 @@ import pytest
 from pipeline import warehouse, workspace
 from pipeline.config import DEMO_CORPUS_DIR, SQL_DIR, ConfigError
 from pipeline.publish import publish
-from pipeline.report.coverage import NOT_MEASURED, coverage_line, load_coverage, measured_cells, trend_panel
-from pipeline.report.figures import figure_stance_share, panel_stance
+from pipeline.report.coverage import (
+    NOT_MEASURED,
+    coverage_line,
+    load_coverage,
+    measured_cells,
+    panel_stance,
+    trend_panel,
+)
+from pipeline.report.figures import figure_stance_share
 from pipeline.stance.predict import write_long
 from tests.report_warehouse import LABELS, _insert, doc_id
 

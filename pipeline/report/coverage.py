@@ -203,3 +203,39 @@ def coverage_line(panel: Panel, cells: pd.DataFrame, unit: str) -> str:
         text += (f" Not measured ({unit} of the panel in the month; why): "
                  + ", ".join(f"{_month_label(r.period)} ({r.n:,}; {r.reason})" for r in missing.itertuples()) + ".")
     return text + " Other sources and months are left out of this trend, so its shares compare like with like."
+
+
+def panel_stance(con: Any, panel: Panel, min_docs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stance counts per month of ``panel`` over its sources' documents without
+    a training label (view ``report_stance_month_source_counts``), and which
+    months are measured (:func:`pipeline.report.coverage.measured_cells`).
+
+    Returns:
+        ``(frame (period Timestamp, label, n_docs) of the measured months only,
+        cells (period, n, measured, reason) of every month of the period)``.
+    """
+    frame = workspace.query(con, "SELECT period, label, sum(n_docs) AS n_docs FROM report_stance_month_source_counts "
+                                 "WHERE source IN (SELECT unnest(?)) GROUP BY ALL ORDER BY period, label",
+                            [list(panel.sources)])
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["n_docs"] = frame["n_docs"].astype(int)
+    cells = measured_cells(frame.groupby("period")["n_docs"].sum(), panel, min_docs)
+    keep = pd.to_datetime(cells.loc[cells["measured"], "period"])
+    return frame[frame["period"].isin(keep)].reset_index(drop=True), cells
+
+
+def panel_narratives(con: Any, panel: Panel, min_docs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Narrative passages per (topic, month) of ``panel``'s sources (view
+    ``report_narrative_month_source_counts``; outliers as ``outlier``) and
+    which months are measured (their narrative passages, outliers included,
+    against ``min_docs``).
+
+    Returns:
+        ``(frame (period Timestamp, topic_key, n_passages), cells)``.
+    """
+    frame = workspace.query(con, "SELECT period, topic_key, sum(n_passages) AS n_passages "
+                                 "FROM report_narrative_month_source_counts WHERE source IN (SELECT unnest(?)) "
+                                 "GROUP BY ALL ORDER BY period, topic_key", [list(panel.sources)])
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["n_passages"] = frame["n_passages"].astype(int)
+    return frame, measured_cells(frame.groupby("period")["n_passages"].sum(), panel, min_docs)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from pipeline import workspace
 from pipeline.report.cells import _month_label
-from pipeline.report.coverage import NOT_MEASURED, Panel, measured_cells
+from pipeline.report.coverage import NOT_MEASURED, Panel, panel_narratives, panel_stance
 from pipeline.workspace import LABELS, STANCE_COLOURS
 
 STANCES = LABELS[:3]
@@ -76,25 +76,6 @@ def monthly_stance(con: Any, min_docs: int) -> tuple[pd.DataFrame, list[str]]:
     totals = frame.groupby("period")["n_docs"].sum()
     dropped = [_month_label(p) for p in totals.index[totals < min_docs]]
     return frame[frame["period"].isin(totals.index[totals >= min_docs])], dropped
-
-
-def panel_stance(con: Any, panel: Panel, min_docs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stance counts per month of ``panel`` over its sources' documents without
-    a training label (view ``report_stance_month_source_counts``), and which
-    months are measured (:func:`pipeline.report.coverage.measured_cells`).
-
-    Returns:
-        ``(frame (period Timestamp, label, n_docs) of the measured months only,
-        cells (period, n, measured, reason) of every month of the period)``.
-    """
-    frame = workspace.query(con, "SELECT period, label, sum(n_docs) AS n_docs FROM report_stance_month_source_counts "
-                                 "WHERE source IN (SELECT unnest(?)) GROUP BY ALL ORDER BY period, label",
-                            [list(panel.sources)])
-    frame["period"] = pd.to_datetime(frame["period"])
-    frame["n_docs"] = frame["n_docs"].astype(int)
-    cells = measured_cells(frame.groupby("period")["n_docs"].sum(), panel, min_docs)
-    keep = pd.to_datetime(cells.loc[cells["measured"], "period"])
-    return frame[frame["period"].isin(keep)].reset_index(drop=True), cells
 
 
 def _not_measured(ax: Any, months: pd.DatetimeIndex) -> None:
@@ -193,23 +174,6 @@ def _no_topics_figure(path: Path, title: str) -> pd.DataFrame:
     _note(fig, SOURCE_NOTE.format(view="table topics"))
     _save(fig, path)
     return pd.DataFrame()
-
-
-def panel_narratives(con: Any, panel: Panel, min_docs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Narrative passages per (topic, month) of ``panel``'s sources (view
-    ``report_narrative_month_source_counts``; outliers as ``outlier``) and
-    which months are measured (their narrative passages, outliers included,
-    against ``min_docs``).
-
-    Returns:
-        ``(frame (period Timestamp, topic_key, n_passages), cells)``.
-    """
-    frame = workspace.query(con, "SELECT period, topic_key, sum(n_passages) AS n_passages "
-                                 "FROM report_narrative_month_source_counts WHERE source IN (SELECT unnest(?)) "
-                                 "GROUP BY ALL ORDER BY period, topic_key", [list(panel.sources)])
-    frame["period"] = pd.to_datetime(frame["period"])
-    frame["n_passages"] = frame["n_passages"].astype(int)
-    return frame, measured_cells(frame.groupby("period")["n_passages"].sum(), panel, min_docs)
 
 
 def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, panel: Panel,

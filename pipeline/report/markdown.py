@@ -22,8 +22,7 @@ import pandas as pd
 
 from pipeline import workspace
 from pipeline.report.actor_section import actor_section
-from pipeline.report.coverage import coverage_line, load_coverage, trend_panel
-from pipeline.report.figures import panel_narratives, panel_stance
+from pipeline.report.coverage import coverage_line, load_coverage, panel_narratives, panel_stance, trend_panel
 from pipeline.report.narrative_section import claims_section
 from pipeline.report.sections import (
     corpus_section,

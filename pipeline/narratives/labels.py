@@ -13,7 +13,6 @@ which current passage, if any, each label covers.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -21,7 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.config import DEMO_CORPUS_DIR, NARRATIVE_PASSAGE_LABEL_FILE
+from pipeline.config import NARRATIVE_PASSAGE_LABEL_FILE
+from pipeline.reserved import reserved_pairs  # noqa: F401  (labels.reserved_pairs: the stage reads it here)
 
 #: Columns of :func:`read_labels`.
 LABEL_COLUMNS = ["line", "source_file", "native_id", "text", "narratives", "annotator"]
@@ -74,18 +74,6 @@ def read_labels(path: Path = NARRATIVE_PASSAGE_LABEL_FILE, keys: Sequence[str] =
                      "text": text, "narratives": tuple(sorted(set(narratives))),
                      "annotator": str(r.get("annotator", ""))})
     return pd.DataFrame(rows, columns=LABEL_COLUMNS)
-
-
-def reserved_pairs(path: Path = DEMO_CORPUS_DIR / "EVAL_RESERVED.tsv",
-                   key: Callable[[str], str] | None = None) -> set[tuple[str, str]]:
-    """``(source_file, stored native_id)`` of the documents reserved for
-    evaluation (``corpora/demo/EVAL_RESERVED.tsv``: columns ``source``
-    relative to ``corpora/demo/``, ``native_id``); empty if there is no file."""
-    if not path.exists():
-        return set()
-    key = key or (lambda native_id: native_id)
-    with open(path, encoding="utf-8", newline="") as fh:
-        return {("demo/" + r["source"], key(r["native_id"])) for r in csv.DictReader(fh, delimiter="\t")}
 
 
 def check_not_reserved(labels: pd.DataFrame, reserved: set[tuple[str, str]], path: Path) -> None:

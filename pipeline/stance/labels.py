@@ -10,7 +10,6 @@ documents of ``corpora/demo/EVAL_RESERVED.tsv`` are never labelled.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from pipeline.config import DEMO_CORPUS_DIR
 from pipeline.config import STANCE_LABEL_FILE as LABEL_FILE
+from pipeline.reserved import reserved_pairs
 
 if TYPE_CHECKING:
     from pipeline.stance.features import DocFeatures
@@ -69,15 +68,6 @@ def labelled_pairs(path: Path = LABEL_FILE, key: Callable[[str], str] | None = N
     if not path.exists():
         return set()
     return set(zip(*read_labels(path, key=key)[["source_file", "native_id"]].to_numpy().T))
-
-
-def reserved_pairs(path: Path = DEMO_CORPUS_DIR / "EVAL_RESERVED.tsv",
-                   key: Callable[[str], str] | None = None) -> set[tuple[str, str]]:
-    """``(source_file, native_id)`` of the documents reserved for evaluation,
-    native ids mapped by ``key`` as in :func:`read_labels`."""
-    key = key or (lambda native_id: native_id)
-    with open(path, encoding="utf-8", newline="") as fh:
-        return {("demo/" + r["source"], key(r["native_id"])) for r in csv.DictReader(fh, delimiter="\t")}
 
 
 def join_labels(feats: DocFeatures, labels: pd.DataFrame, key: Callable[[str], str] | None = None) -> pd.DataFrame:

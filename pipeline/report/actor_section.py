@@ -47,7 +47,7 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
         params: ``report`` params (``top_actors``, ``min_stance_quotes``).
         figures: figure name → PNG path (``actor_stance`` is linked).
         rel: path → link relative to ``report.md``.
-        measurable: the stances with a share (section 2); the others are
+        measurable: the stances with a share (section 3); the others are
             named "not measurable".
         metrics: ``metrics/actors.json`` (its ``evaluation`` block).
     """
@@ -57,7 +57,7 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
     part, exact = ev["attribution_partial_span"], ev["attribution_exact_span"]
     gold_mix = ", ".join(f"{n} {kind}" for kind, n in ev.get("gold_documents_by_source_type", {}).items()) or \
         "news articles"
-    out = ["## 6. Who says what: actors and quotes", "",
+    out = ["## 4. Who says what: actors and quotes", "",
            f"{int(totals.quotes):,} quotes in {int(totals.docs):,} documents (tables `quotes`, `quote_stances`): "
            f"{int(totals.listed):,} by actors listed in `corpora/actors.yaml`, {int(totals.unknown):,} by speakers the "
            "finder could not name. Each public comment is one quote of its submitter (its most relevant passage). "
@@ -74,7 +74,7 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
     min_q = int(params["min_stance_quotes"])
     for st in STANCES:
         if st not in measurable:
-            out += [f"**{st}**: not measurable (section 2).", ""]
+            out += [f"**{st}**: not measurable (section 3).", ""]
             continue
         out += stance_table(con, st, min_quotes=min_q, limit=n)
     outlets = workspace.query(con, "SELECT outlet, n, pos, sh FROM report_outlet_listed_quotes "

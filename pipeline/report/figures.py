@@ -22,6 +22,7 @@ import pandas as pd
 from pipeline import workspace
 from pipeline.report.cells import _month_label
 from pipeline.report.coverage import NOT_MEASURED, Panel, panel_narratives, panel_stance
+from pipeline.report.stance_shares import acc_counts, cc_better, quoted_shares
 from pipeline.workspace import LABELS, STANCE_COLOURS
 
 STANCES = LABELS[:3]
@@ -86,63 +87,77 @@ def _not_measured(ax: Any, months: pd.DatetimeIndex) -> None:
 
 
 def figure_stance_share(con: Any, path: Path, *, panel: Panel, min_docs: int, seed: int,
-                        quality: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stacked area of monthly stance shares (%) over the constant panel of
+                        quality: dict[str, Any], errors: dict[str, tuple[float, float]],
+                        labels: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly share of each stance in ``labels`` over the constant panel of
     sources (:mod:`pipeline.report.coverage`), the panel's documents per month
-    below; months not measured are hatched. ``quality``
-    (:func:`pipeline.report.markdown.stance_quality`) goes into the source note.
+    below; months not measured are hatched. Each line is the share the report
+    quotes: CC or ACC, whichever had the smaller cross-validated error
+    (:func:`pipeline.report.stance_shares.quoted_shares`), with its 95 %
+    bootstrap band; the legend and the note name the estimator. ``quality``
+    (:func:`pipeline.report.markdown.stance_quality`) goes into the note.
+
+    Args:
+        errors: label → (ACC, CC) cross-validated share error
+            (:func:`pipeline.report.stance_shares.share_errors`).
+        labels: the stances drawn (the measurable ones).
 
     Returns:
-        ``(shares of the measured months with 95 % bootstrap intervals
-        (:func:`pipeline.workspace.bootstrap_shares`), cells of every month
-        (:func:`panel_stance`))``.
+        ``(shares of the measured months: CC with 95 % bootstrap intervals
+        (:func:`pipeline.workspace.bootstrap_shares`) and the quoted share,
+        cells of every month (:func:`panel_stance`))``.
     """
     plt = _plt()
     counts, cells = panel_stance(con, panel, min_docs)
     shares = (workspace.bootstrap_shares(counts, seed=seed) if len(counts) else  # no month measured
               pd.DataFrame(columns=["period", "label", "n_docs", "n_group", "share", "share_lo", "share_hi"]))
-    wide = shares.pivot(index="period", columns="label", values="share").reindex(columns=list(LABELS)).fillna(0)
-    x = pd.to_datetime(wide.index)
-    fig, (ax, axn) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-    # one area per run of consecutive measured months, so that no area is drawn across a month not measured
-    months = x.year * 12 + x.month
-    run_id = np.cumsum(np.r_[1, np.diff(months) != 1]) if len(x) else np.array([], dtype=int)
-    for run in np.unique(run_id):
-        sel = run_id == run
-        if sel.sum() == 1:  # a lone month: a stacked bar
-            bottom = 0.0
-            for lab in LABELS:
-                v = 100 * float(wide[lab][sel].iloc[0])
-                ax.bar(x[sel], v, bottom=bottom, width=25, color=STANCE_COLOURS[lab])
-                bottom += v
-            continue
-        ax.stackplot(x[sel], *(100 * wide[lab][sel] for lab in LABELS),
-                     colors=[STANCE_COLOURS[lab] for lab in LABELS], edgecolor="white", linewidth=0.3)
+    acc = (acc_counts(counts, quality["gold"], LABELS, seed=seed) if len(counts) else
+           pd.DataFrame(columns=["period", "label", "share_acc", "lo", "hi"]))
+    shares = quoted_shares(shares, acc, errors)
     all_months = pd.to_datetime(cells["period"])
+    fig, (ax, axn) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     _not_measured(ax, all_months[~cells["measured"].to_numpy()])
-    ax.set_xlim(all_months.min() - pd.Timedelta(days=16), all_months.max() + pd.Timedelta(days=16))
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("share of the month's documents (%)")
-    ax.set_title(f"Stance share by month, {len(panel.sources)} source(s) collected in every month shown\n"
-                 "(classifier labels; documents it was not trained on)")
     from matplotlib.patches import Patch
 
-    handles = [Patch(color=STANCE_COLOURS[lab], label=lab.replace("_", " ")) for lab in reversed(LABELS)]
+    handles = []
+    for lab in labels:  # reindexed on every month, so a line breaks at a month not measured
+        g = shares[shares["label"] == lab].set_index("period").reindex(all_months)
+        est = "CC" if cc_better(errors, lab) else "ACC"
+        ax.fill_between(all_months, 100 * g["quoted_lo"].astype(float), 100 * g["quoted_hi"].astype(float),
+                        color=STANCE_COLOURS[lab], alpha=0.18, linewidth=0)
+        line, = ax.plot(all_months, 100 * g["quoted"].astype(float), color=STANCE_COLOURS[lab], marker="o",
+                        markersize=3, linewidth=1.6, label=f"{lab.replace('_', ' ')} ({est})")
+        handles.append(line)
     handles.append(Patch(facecolor="#F2F2F2", edgecolor="#A0A0A0", hatch="///", label=NOT_MEASURED))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="stance")
+    ax.set_xlim(all_months.min() - pd.Timedelta(days=16), all_months.max() + pd.Timedelta(days=16))
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("share of the month's documents (%)")
+    one = len(panel.sources) == 1
+    ax.set_title(f"Stance share by month over {panel.sources[0] + ', the only source' if one else 'the sources'} "
+                 f"collected in every month shown\n(the share the report quotes, with its 95 % bootstrap band; "
+                 "documents without a training label)")
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="stance (estimator)")
+    ax.grid(axis="y", color="#E0E0E0", linewidth=0.5)
     axn.bar(all_months, cells["n"].clip(lower=0.8).to_numpy(), width=20,
             color=np.where(cells["measured"], "#555555", "#C8C8C8"))
     axn.axhline(min_docs, color="#A0A0A0", linewidth=0.8, linestyle="--")
     axn.set_yscale("log")
     axn.set_ylabel("documents\n(log scale)")
     axn.set_xlabel("month of publication (UTC)")
+    left_out = [lab for lab in LABELS if lab not in labels]
     note = SOURCE_NOTE.format(view="view report_stance_month_source_counts; panel from view coverage") + (
         f"\nSources: {', '.join(panel.sources)}; months {_month_label(panel.months[0])} to "
         f"{_month_label(panel.months[-1])}. Hatched: not measured (fewer than {min_docs} documents of these "
-        "sources, dashed line, or a source not collected).\nClassifier (grouped cross-validation): macro-F1 over "
-        f"the three stances {quality['macro_f1_stances']:.2f}; "
+        "sources, dashed line, or a source not collected).\nEstimator per stance, the one with the smaller "
+        "cross-validated share error: CC = documents classified with the stance / documents; ACC = CC adjusted "
+        "with the cross-validated error rates (Forman 2008).\nBand: 95 % bootstrap interval of that estimator "
+        "(sampling; the cross-validated share error is not in it)"
+        + (f". Not drawn: {', '.join(left_out)} (not measurable, or not a stance; report section 3)." if left_out
+           else ".")
+        + "\nClassifier (grouped cross-validation): macro-F1 over the three stances "
+        f"{quality['macro_f1_stances']:.2f}; "
         + ", ".join(f"{k.replace('_', ' ')} precision {v['precision']:.2f} recall {v['recall']:.2f}"
-                    for k, v in quality["per_class"].items() if k in STANCES) + ".")
+                    for k, v in quality["per_class"].items() if k in labels) + ".")
     fig.autofmt_xdate()
     _note(fig, note)
     _save(fig, path)
@@ -372,6 +387,7 @@ def write_plot_tables(shares: pd.DataFrame, topics: pd.DataFrame, out_dir: Path)
     """Long CSVs behind the DVC ``plots:`` definitions in ``dvc.yaml``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     s = shares[shares["label"].isin(STANCES)].assign(period=lambda f: f["period"].map(_month_label))
-    s[["period", "label", "share", "share_lo", "share_hi", "n_group"]].round(4).to_csv(
+    s = s.assign(share=s["quoted"], share_lo=s["quoted_lo"], share_hi=s["quoted_hi"])  # the quoted estimator
+    s[["period", "label", "estimator", "share", "share_lo", "share_hi", "n_group"]].round(4).to_csv(
         out_dir / "stance_share.csv", index=False)
     topics[["topic_key", "size"]].to_csv(out_dir / "topic_sizes.csv", index=False)

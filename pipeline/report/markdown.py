@@ -3,6 +3,12 @@ the assembly of the report from its sections
 (:mod:`pipeline.report.sections`, :mod:`pipeline.report.narrative_section`,
 :mod:`pipeline.report.actor_section`).
 
+Section order: 1 corpus (short), 2 narratives (the claims: by month, which
+side, which outlets and actors, cited examples), 3 stance over time, 4 who
+says what (actors), then discovery: 5 topics (BERTopic), 6 which topic
+carries which stance, 7 earliest documents, 8 interactive views; 9 appendix,
+the sources.
+
 Stance shares count only documents without a training label (a labelled
 document's prediction is in-sample); a stance whose cross-validated recall
 or precision is under ``report.min_recall`` is reported as not measurable
@@ -31,8 +37,10 @@ from pipeline.report.sections import (
     narratives_section,
     pages_section,
     source_mix_line,
+    sources_section,
     stance_section,
 )
+from pipeline.report.stance_shares import share_errors
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -104,17 +112,20 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     stance_cells = panel_stance(con, panel, min_docs)[1]
     narrative_cells = panel_narratives(con, panel, min_docs)[1]
     out += corpus_section(con, corpus, rel(figures["source_mix"]), scope=source_mix_line(con, min_docs))
+    out += claims_section(con, panel, min_docs, figure=rel(figures["narratives_by_month"]), stance_quality=quality,
+                          measurable=measurable, errors=share_errors(con))
     out += stance_section(con, quality, shares, corpus["last"], measurable, min_recall, rel(figures["stance_share"]),
                           cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"),
                           seed=int(params["seed"]))
-    out += claims_section(con, panel, min_docs, measurable)
+    out += actor_section(con, params, figures, rel, measurable, actor_metrics)
+    # discovery (BERTopic topics): what the taxonomy may miss
     out += narratives_section(con, topics, rel(figures["narrative_heatmap"]),
                               scope=coverage_line(panel, narrative_cells, "narrative passages"))
     out += narrative_stance_section(con, keys, measurable, int(params["min_docs_narrative"]),
                                     rel(figures["narrative_stance"]))
-    out += actor_section(con, params, figures, rel, measurable, actor_metrics)
     out += earliest_section(con, keys, float(params["min_membership"]))
     out += pages_section(pages, rel)
+    out += sources_section(con)
     text = "\n".join(out) + "\n"
     path.write_text(text, encoding="utf-8")
     return text

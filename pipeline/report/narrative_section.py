@@ -1,31 +1,33 @@
-"""Section 3 of ``reports/report.md``: the narratives as claims (issue 19).
+"""Section 2 of ``reports/report.md``, the one the report leads with: the
+narratives as claims (issue 19).
 
 A narrative is a claim of ``corpora/narratives.yaml`` (table
 ``narrative_taxonomy``); a document carries it when one of its narrative
 passages states it (table ``doc_narratives``, stage ``narratives``). The
 section gives the classifier's cross-validated quality (recomputed from table
-``narrative_labels``: each labelled passage's honest prediction), each
-narrative's share of documents over the report's constant panel of sources
-(:mod:`pipeline.report.coverage`, with the coverage line above the trend), and
-one cited evidence passage per narrative (a citable passage: its own record's
-URL and date). The catch-all narrative is left out of the trend: it is not one
-claim.
+``narrative_labels``: each labelled passage's honest prediction), then (a) each
+narrative's share of documents by month over the report's constant panel of
+sources (:mod:`pipeline.report.coverage`: the coverage line above the figure,
+months not measured hatched in it and worded in the table;
+:mod:`pipeline.report.narrative_figure`), (b) which side carries it and (c)
+which outlets and actors (:mod:`pipeline.report.narrative_carriers`), and (d)
+cited examples (:mod:`pipeline.report.narrative_examples`). The catch-all
+narrative is left out: it is not one claim.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
 
 from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
-from pipeline.report.coverage import Panel, coverage_line, measured_cells
+from pipeline.report.coverage import NOT_MEASURED, Panel, coverage_line, measured_cells
+from pipeline.report.narrative_carriers import side_table, source_table
+from pipeline.report.narrative_examples import examples, quote
 
-#: Characters of an evidence passage quoted in the report.
-QUOTE_CHARS = 400
-#: Measured months shown as columns of the trend table (the latest ones).
+#: Months shown as columns of the trend table (the last ones of the period, measured or not).
 SHOWN_MONTHS = 6
 
 
@@ -81,60 +83,43 @@ def claim_trend(con: Any, panel: Panel, min_docs: int) -> tuple[pd.DataFrame, pd
     return counts.reset_index(drop=True), cells
 
 
-def evidence(con: Any) -> pd.DataFrame:
-    """One cited evidence passage per narrative (view ``report_claim_evidence``):
-    the most probable unlabelled citable passage carrying it (ties: ``passage_id``)."""
-    return workspace.query(con, """
-        SELECT narrative, passage_id, p, text, outlet, source_type, url, published_at,
-               row_number() OVER (PARTITION BY narrative ORDER BY p DESC, passage_id) AS rank
-        FROM report_claim_evidence WHERE NOT labelled QUALIFY rank = 1 ORDER BY narrative""")
+def _month_cells(key: str, shown: pd.DataFrame, share: pd.Series) -> str:
+    """The month columns of the trend table: the share, or "not measured"."""
+    return "".join(f" {_pct(float(share.get((key, c.period), 0.0)))} |" if c.measured else f" {NOT_MEASURED} |"
+                   for c in shown.itertuples())
 
 
-def carriers(con: Any, claims: list[str], measurable: list[str], top: int = 3) -> list[str]:
-    """The table "who carries each narrative", over all months: the stance mix of
-    its unlabelled corpus documents (view ``report_claim_stance_counts``; the
-    ``measurable`` stances only), its ``top`` outlets (view ``narrative_sources``)
-    and listed actors (view ``actor_narratives``, actors of table ``actors``)."""
-    stance = workspace.query(con, "SELECT narrative, label, n_docs FROM report_claim_stance_counts")
-    outlets = workspace.query(con, "SELECT narrative, outlet, sum(n_docs) AS n FROM narrative_sources "
-                                   "GROUP BY ALL ORDER BY narrative, n DESC, outlet")
-    actors = workspace.query(con, "SELECT narrative, actor, n_quotes AS n FROM actor_narratives "
-                                  "WHERE actor IN (SELECT actor FROM actors) ORDER BY narrative, n DESC, actor")
-    out = ["| narrative | unlabelled documents | " + "".join(f"{s} share | " for s in measurable)
-           + f"top {top} outlets (documents) | top {top} listed actors (quotes in its passages) |",
-           "|---|---:|" + "---:|" * len(measurable) + "---|---|"]
-    for key in claims:
-        st = stance[stance["narrative"] == key].set_index("label")["n_docs"]
-        n = int(st.sum())
-        shares = "".join(f"{_pct(st.get(s, 0) / n) if n else '–'} | " for s in measurable)
-        top_o = ", ".join(f"{_md_cell(r.outlet)} ({int(r.n):,})" for r in outlets[outlets["narrative"] == key]
-                          .head(top).itertuples()) or "–"
-        top_a = ", ".join(f"{_md_cell(r.actor)} ({int(r.n):,})" for r in actors[actors["narrative"] == key]
-                          .head(top).itertuples()) or "–"
-        out.append(f"| `{key}` | {n:,} | {shares}{top_o} | {top_a} |")
-    return out
+def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance_quality: dict[str, Any],
+                   measurable: list[str], errors: dict[str, tuple[float, float]], per_narrative: int = 3) -> list[str]:
+    """Section 2, the narratives: quality; (a) the figure by month with its
+    coverage line and the trend table; (b) which side carries each
+    (:func:`pipeline.report.narrative_carriers.side_table`); (c) which outlets
+    and actors (:func:`pipeline.report.narrative_carriers.source_table`); (d)
+    ``per_narrative`` cited examples each
+    (:func:`pipeline.report.narrative_examples.examples`).
 
-
-def claims_section(con: Any, panel: Panel, min_docs: int, measurable: list[str] = ()) -> list[str]:
-    """Section 3: quality, trend table (coverage line above it), who carries each
-    narrative (:func:`carriers`; ``measurable``: the stances with a share, section 2)
-    and evidence per narrative."""
+    Args:
+        figure: link to figure ``narratives_by_month``.
+        stance_quality: :func:`pipeline.report.markdown.stance_quality`.
+        measurable: the stances with a share (section 3).
+        errors: label → (ACC, CC) cross-validated share error.
+    """
     quality, totals = claim_quality(con)
     trend, cells = claim_trend(con, panel, min_docs)
-    measured = [m for m, ok in zip(cells["period"], cells["measured"]) if ok]
-    shown = measured[-SHOWN_MONTHS:]
+    shown = cells.tail(SHOWN_MONTHS)
     claims = quality[~quality["catch_all"]]
     catch_all = quality[quality["catch_all"]]
-    out = ["## 3. Narratives (claims)", "",
-           "A **narrative** is a claim that recurs, from the taxonomy `corpora/narratives.yaml` (table "
-           "`narrative_taxonomy`); a topic (section 4) is only what a text is about. Stage `narratives` scores "
-           "every narrative passage for every claim (table `passage_narratives`); a document carries a narrative "
-           "when at least one of its narrative passages states it (table `doc_narratives`, with the evidence "
-           "passage). "
+    keys = list(claims["narrative"])
+    out = ["## 2. Narratives: the claims of the debate", "",
+           "A **narrative** is a claim that recurs (\"Chinese models are cheap and good enough\", \"export controls "
+           "backfired\"), from the taxonomy `corpora/narratives.yaml` (table `narrative_taxonomy`); the topics of "
+           "section 5 are only what a text is about. Stage `narratives` scores every narrative passage for every "
+           "claim (table `passage_narratives`); a document carries a narrative when at least one of its narrative "
+           "passages states it (table `doc_narratives`, with that evidence passage). "
            + (f"Quality, from grouped cross-validation by source file on {totals['n']:,} labelled passages "
               "(LLM-labelled by the narrative codebook; thresholds tuned on inner folds only): micro-F1 "
-              f"**{totals['micro_f1']:.2f}** over the {len(claims)} claims, per narrative below. At this quality "
-              "the shares are rough estimates: compare months and narratives, do not quote a level as exact. The "
+              f"**{totals['micro_f1']:.2f}** over the {len(claims)} claims, per narrative in the table below. At this "
+              "quality the shares are rough: compare months and narratives, do not quote a level as exact. The "
               "thresholds maximise F1 on labelled passages whose class shares are not corpus shares, so levels "
               "lean high for low-precision narratives, and a document of several narrative passages has several "
               "chances to carry one." if totals["n"] else
@@ -142,38 +127,64 @@ def claims_section(con: Any, panel: Panel, min_docs: int, measurable: list[str] 
               "text), with no measured quality."), ""]
     if catch_all.size:
         out += [f"The catch-all `{catch_all['narrative'].iat[0]}` (on-topic claims that fit no other) is left "
-                "out of the trend: it is not one claim.", ""]
-    out += [coverage_line(panel, cells, "documents with a narrative passage"), ""]
-    if not measured:
+                "out: it is not one claim.", ""]
+    out += ["### Narratives by month", "", coverage_line(panel, cells, "documents with a narrative passage"), "",
+            f"![Narratives by month]({figure})", ""]
+    if not cells["measured"].any():
         out += ["No month of the panel is measured, so no share is given.", ""]
     pooled_n = int(cells.loc[cells["measured"], "n"].sum())
-    head = "| narrative | claim | mode | CV precision / recall / F1 | share of documents, measured months |"
-    head += "".join(f" {_month_label(m)} |" for m in shown)
-    out += [head, "|---|---|---|---|---:|" + "---:|" * len(shown)]
+    measured = set(cells.loc[cells["measured"], "period"])
+    head = "| narrative | claim | CV precision / recall / F1 | share of documents, measured months |"
+    out += ["The same shares in numbers: pooled over the measured months, and the last "
+            f"{len(shown)} months of the period:", "",
+            head + "".join(f" {_month_label(m)} |" for m in shown["period"]),
+            "|---|---|---|---:|" + "---:|" * len(shown)]
     by = trend.set_index(["narrative", "period"])["n_docs"] if len(trend) else pd.Series(dtype=float)
     share = trend.set_index(["narrative", "period"])["share"] if len(trend) else pd.Series(dtype=float)
     for r in claims.itertuples():
-        n = sum(int(by.get((r.narrative, m), 0)) for m in measured)
-        pooled = f"{_pct(n / pooled_n)} ({n:,} of {pooled_n:,})" if pooled_n else "not measured"
+        n = sum(int(v) for (k, m), v in by.items() if k == r.narrative and m in measured)
+        pooled = f"{_pct(n / pooled_n)} ({n:,} of {pooled_n:,})" if pooled_n else NOT_MEASURED
         quality_cell = (f"{r.precision:.2f} / {r.recall:.2f} / {r.f1:.2f} (n = {r.support})" if r.support
-                        else "no labels")
-        months = "".join(f" {_pct(float(share.get((r.narrative, m), 0.0)))} |" for m in shown)
-        out.append(f"| `{r.narrative}` | {_md_cell(r.claim)} | {r.mode} | {quality_cell} | {pooled} |{months}")
+                        else f"no labels ({r.mode})")
+        out.append(f"| `{r.narrative}` | {_md_cell(r.claim)} | {quality_cell} | {pooled} |"
+                   + _month_cells(r.narrative, shown, share))
+    sq = stance_quality
+    hedges = "; ".join(f"of the documents decided {s}, {_pct(sq['per_class'][s]['precision'])} are {s} in "
+                       "cross-validation" for s in measurable)
     out += ["", "Source: tables `narrative_taxonomy`, `narrative_labels`; views `report_claim_month_source_counts`, "
             "`report_claim_month_source_totals` (summed over the panel).", "",
-            "**Who carries each narrative** (all months and sources; stance shares of its unlabelled documents, "
-            "the stances measurable in section 2 only):", "",
-            *carriers(con, list(claims["narrative"]), list(measurable)), "", "**Evidence** (for each narrative, "
-            "its most probable citable passage without a training label; view `report_claim_evidence`):", ""]
-    ev = evidence(con).set_index("narrative")
+            "### Which side carries each narrative", "",
+            "The stance mix of the documents carrying each narrative, over all months and sources (view "
+            "`narrative_stance`, counted over the documents without a stance training label, view "
+            "`report_claim_stance_counts`). **A caveat on the stance model** (section 3): its cross-validated "
+            f"macro-F1 is {sq['macro_f1_stances']:.2f} over the three stances; each column head gives the stance's "
+            "cross-validated precision (P) and recall (R), and ± the cross-validated error of a classify-and-count "
+            "share" + (f" ({hedges})" if hedges else "") + ". Read a row as which side a narrative leans to, not as "
+            "a measured share. A stance whose precision or recall is too low to measure gets no share. *Side in "
+            "the taxonomy*: the side the narrative usually serves by the codebook (a prior, not a measurement).",
+            "", *side_table(con, claims.assign(side=claims["narrative"].map(_sides(con))), sq, measurable, errors),
+            "", "### Which outlets and actors carry each narrative", "",
+            "Outlets (view `narrative_sources`, all months): the documents carrying the narrative, and in brackets "
+            "their share of the outlet's documents with a narrative passage: the counts follow what was collected "
+            "(section 1), the brackets say how much of an outlet's coverage the claim takes. Actors: listed actors "
+            "(`corpora/actors.yaml`) quoted in passages that carry the narrative (view `actor_narratives`; automatic "
+            "attribution, see section 4).", "", *source_table(con, keys), "",
+            "### Examples", "",
+            f"Up to {per_narrative} cited documents per narrative: the passage that made the document carry it "
+            "(`doc_narratives.evidence_passage_id`), citable (its own record's URL and date), without a training "
+            "label, spread over outlets (each outlet's most probable first). In **bold**: the passage's sentence "
+            "sharing the most words with the claim (a reading aid; the model scores the whole passage); p: the "
+            "passage's probability of the narrative. Social posts are quoted as stored, handles pseudonymised.", ""]
+    ex = examples(con, per_narrative)
     for r in claims.itertuples():
-        if r.narrative not in ev.index:
-            out.append(f"- `{r.narrative}`: no citable passage carries it.")
-            continue
-        e = ev.loc[r.narrative]
-        text = " ".join(str(e.text).split())
-        text = text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
-        cite = _cite(SimpleNamespace(outlet=e.outlet, published_at=e.published_at, url=e.url,
-                                     source_type=e.source_type))
-        out.append(f"- `{r.narrative}` (p = {float(e.p):.2f}): “{_md_cell(text)}” ({cite})")
-    return out + [""]
+        rows = ex[ex["narrative"] == r.narrative]
+        out += [f"**`{r.narrative}`**: {_md_cell(r.claim)}", ""]
+        out += [f"- “{quote(e.text, r.claim)}” ({_cite(e)}; p = {float(e.p):.2f})" for e in rows.itertuples()] or \
+            ["- no citable passage carries it."]
+        out.append("")
+    return out
+
+
+def _sides(con: Any) -> dict[str, str | None]:
+    """Narrative → its side in table ``narrative_taxonomy`` (``None``: no one side)."""
+    return dict(con.execute("SELECT narrative, side FROM narrative_taxonomy").fetchall())

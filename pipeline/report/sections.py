@@ -1,7 +1,8 @@
-"""Sections 1, 2, 4, 5, 7 and 8 of ``reports/report.md`` (section 3 is
-:mod:`pipeline.report.narrative_section`, section 6
+"""Sections 1, 3 and 5 to 9 of ``reports/report.md`` (section 2, the
+narratives, is :mod:`pipeline.report.narrative_section`, section 4
 :mod:`pipeline.report.actor_section`), each a function returning its
-Markdown lines, and the example documents they cite.
+Markdown lines, and the example documents they cite. Sections 5 to 8 are
+the discovery sections (BERTopic topics).
 
 Every number is read from the warehouse views of
 ``pipeline/sql/warehouse/040_report_views.sql`` (or a table). Stance shares
@@ -21,6 +22,7 @@ from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
 from pipeline.report.coverage import NOT_MEASURED
 from pipeline.report.stance_shares import acc_counts, evidence_lines, overall_shares, share_errors
+from pipeline.report.stance_shares import cc_better as _cc_better
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -57,7 +59,8 @@ def first_voices(con: Any, keys: list[str], per_topic: int = 2, min_probability:
 
 
 def corpus_section(con: Any, corpus: pd.Series, figure: str, *, scope: str = "") -> list[str]:
-    """Section 1: the corpus, how it was collected, and the table of sources.
+    """Section 1, short: the corpus and how it was collected (the table of
+    sources is the appendix, :func:`sources_section`).
 
     Args:
         corpus: the row of view ``report_corpus_summary``.
@@ -69,7 +72,6 @@ def corpus_section(con: Any, corpus: pd.Series, figure: str, *, scope: str = "")
     busiest_day = workspace.query(con, "SELECT d, source, n FROM report_day_source_counts "
                                        "ORDER BY n DESC, d LIMIT 1").iloc[0]
     windowed = workspace.query(con, "SELECT source, n, d FROM report_window_dated_sources ORDER BY n DESC, source")
-    summary = workspace.query(con, "SELECT * FROM report_source_accounts ORDER BY n_kept DESC, source")
     out = ["## 1. Corpus", "",
            f"The warehouse holds **{int(corpus.n):,} relevant, non-duplicate documents** from "
            f"{int(corpus.sources)} sources, published {pd.Timestamp(corpus['first']):%Y-%m-%d} to "
@@ -84,12 +86,20 @@ def corpus_section(con: Any, corpus: pd.Series, figure: str, *, scope: str = "")
               + ", ".join(f"`{r.source}` {r.n:,} on {pd.Timestamp(r.d):%Y-%m-%d}" for r in windowed.itertuples())
               + ". " if len(windowed) else "")
            + "Each source covers its own period, so a month's mix of sources (figure below) shapes its shares. "
-           "Monthly shares are shares *within* each month.", "",
+           "Monthly shares are shares *within* each month, over a constant panel of sources. Documents kept and "
+           "dropped per source: section 9.", ""]
+    return out + [*([scope, ""] if scope else []), f"![Source mix by month]({figure})", ""]
+
+
+def sources_section(con: Any) -> list[str]:
+    """Section 9, appendix: per source, the documents kept and dropped (view ``report_source_accounts``)."""
+    summary = workspace.query(con, "SELECT * FROM report_source_accounts ORDER BY n_kept DESC, source")
+    out = ["", "## 9. Appendix: sources", "",
            "| source | documents kept | duplicates | not relevant | rejects | undated | window-dated |",
            "|---|---:|---:|---:|---:|---:|---:|"]
     out += [f"| {r.source} | {r.n_kept:,} | {r.n_duplicates:,} | {r.n_irrelevant:,} | {r.n_rejects:,} | "
             f"{r.n_undated:,} | {r.n_window:,} |" for r in summary.itertuples()]
-    return out + ["", *([scope, ""] if scope else []), f"![Source mix by month]({figure})", ""]
+    return out + [""]
 
 
 def source_mix_line(con: Any, min_docs: int) -> str:
@@ -133,7 +143,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
     overall = overall_shares(con).reindex(list(LABELS))
     n_unlabelled = int(overall["n_docs"].fillna(0).max())
     errors = share_errors(con)
-    out = ["## 2. Stance over time", "",
+    out = ["## 3. Stance over time", "",
            f"The stance of a document comes from its passages: a passage classifier trained on labelled passages "
            f"decides each narrative passage, and a document takes the stance of its strongest stance passage (the "
            f"evidence cited below). The document decisions were checked against {q['n']:,} documents "
@@ -171,10 +181,11 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
     out += evidence_lines(con, measurable) + ["", scope, "", f"![Stance share by month]({figure})", ""]
     last_day = pd.Timestamp(last)
     acc = acc_counts(shares, q["gold"], LABELS, seed=seed)
-    out += [scope, "",
-            "Last six months in the figure: the share of the month's documents (of the sources above) classified "
-            "with the label (CC, documents / documents of the month), and the ACC share with its 95 % bootstrap "
-            "interval; bold, as above, the one with the smaller cross-validated error:", "",
+    out += ["Last six months in the figure (same sources and months as above): the share of the month's "
+            "documents classified "
+            "with the label (CC, documents / documents of the month; its 95 % bootstrap interval), and the ACC "
+            "share with its 95 % bootstrap interval; bold, as above, the one with the smaller cross-validated "
+            "error:", "",
             "| month | documents | " + " | ".join(measurable) + " |", "|---|---:|" + "---:|" * len(measurable)]
     for c in cells.tail(6).itertuples():
         m, n = pd.Timestamp(c.period), int(c.n)
@@ -186,7 +197,9 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             row = []
             for s in measurable:
                 k = int(rows.at[s, "n_docs"]) if s in rows.index else 0
-                cc = f"{_pct(k / n)} ({k}/{n})" if n else f"{k}/{n}"
+                ci = (f"; {100 * rows.at[s, 'share_lo']:.1f}–{100 * rows.at[s, 'share_hi']:.1f}"
+                      if s in rows.index and "share_lo" in rows.columns else "")
+                cc = f"{_pct(k / n)} ({k}/{n}{ci})" if n else f"{k}/{n}"
                 ac = (f"ACC {_pct(adj.at[s, 'share_acc'])} ({100 * adj.at[s, 'lo']:.1f}–"
                       f"{100 * adj.at[s, 'hi']:.1f})")
                 row.append(f"**{cc}**; {ac}" if _cc_better(errors, s) else f"{cc}; **{ac}**")
@@ -197,12 +210,6 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
     return out
 
 
-def _cc_better(errors: dict[str, tuple[float, float]], label: str) -> bool:
-    """Whether the CC share of ``label`` had a cross-validated error no larger
-    than the ACC share's (``errors``: label → (ACC error, CC error))."""
-    return label in errors and errors[label][1] <= errors[label][0]
-
-
 def narratives_section(con: Any, topics: pd.DataFrame, figure: str, *, scope: str) -> list[str]:
     """Section 4: passage and topic counts (view ``report_narrative_totals``),
     the heatmap with its coverage sentence ``scope`` above it, and the table
@@ -210,7 +217,7 @@ def narratives_section(con: Any, topics: pd.DataFrame, figure: str, *, scope: st
     totals = workspace.query(con, "SELECT passages, narrative, outliers, topics, retired "
                                   "FROM report_narrative_totals").iloc[0]
     reps = representatives(con, topics["topic_key"].tolist())
-    out = ["", "## 4. Topics (what passages are about; BERTopic)", "",
+    out = ["", "## 5. Discovery: topics (what passages are about; BERTopic)", "",
            f"{int(totals.passages):,} passages; {int(totals.narrative):,} narrative passages were clustered into "
            f"{int(totals.topics)} topics with BERTopic ({int(totals.outliers):,} remain outliers). Topic keys "
            "(`N-01`, …) carry over between runs when a topic is still there; a topic that disappears has its key "
@@ -247,13 +254,13 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
     nstance = workspace.query(con, "SELECT topic_key, label, n_docs FROM report_narrative_stance_counts")
     nstance = nstance[nstance["topic_key"].isin(topic_label)]  # topics only: the outliers are no narrative
     ntot = nstance.groupby("topic_key")["n_docs"].sum()
-    out = ["", "## 5. Which topic carries which stance", "",
+    out = ["", "## 6. Discovery: which topic carries which stance", "",
            f"![Narrative × stance]({figure})", "",
            f"Counts below use documents without a training label; topics with at least {min_docs} such documents.",
            ""]
     for s in STANCES:
         if s not in measurable:
-            out.append(f"- **{s}**: not measurable (see section 2).")
+            out.append(f"- **{s}**: not measurable (see section 3).")
             continue
         cand = nstance[(nstance["label"] == s) & nstance["topic_key"].map(ntot).ge(min_docs)]
         if cand.empty:
@@ -280,7 +287,7 @@ def earliest_section(con: Any, keys: list[str], min_membership: float) -> list[s
     """Section 7: the two earliest citable documents of each topic in
     ``keys`` (:func:`first_voices`, membership ≥ ``min_membership``)."""
     first = first_voices(con, keys, min_probability=min_membership)
-    out = ["## 7. Earliest documents in this corpus", "",
+    out = ["## 7. Discovery: earliest documents in this corpus", "",
            "The earliest citable records (a passage's own post, with URL and date) among passages the clustering "
            "itself "
            f"put in each of the largest narratives (membership ≥ {min_membership:.1f}; "

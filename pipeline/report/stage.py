@@ -39,12 +39,16 @@ from pipeline.report.figures import (
     top_topics,
     write_plot_tables,
 )
-from pipeline.report.markdown import stance_quality, write_report
+from pipeline.report.markdown import measurable_stances, stance_quality, write_report
+from pipeline.report.narrative_figure import figure_claims_by_month
+from pipeline.report.narrative_section import claim_quality, claim_trend
 from pipeline.report.pages import topic_pages
+from pipeline.report.stance_shares import share_errors
 from pipeline.report.topic_exports import write_topic_exports
 
 #: The figures of ``reports/figures``, by name (file ``<name>.png``).
-FIGURES = ("stance_share", "narrative_heatmap", "narrative_stance", "source_mix", "actor_stance")
+FIGURES = ("narratives_by_month", "stance_share", "narrative_heatmap", "narrative_stance", "source_mix",
+           "actor_stance")
 
 
 def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path = REPORTS_DIR,
@@ -77,7 +81,11 @@ def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path 
         quality = stance_quality(con)
         panel = trend_panel(load_coverage(con), params)  # the sources and months of the monthly trends
         shares, _ = figure_stance_share(con, figures["stance_share"], panel=panel, min_docs=min_docs,
-                                        seed=int(params["seed"]), quality=quality)
+                                        seed=int(params["seed"]), quality=quality, errors=share_errors(con),
+                                        labels=measurable_stances(quality, float(params["min_recall"])))
+        claims = claim_quality(con)[0].query("not catch_all")["narrative"].tolist()
+        figure_claims_by_month(*claim_trend(con, panel, min_docs), claims, figures["narratives_by_month"],
+                               panel=panel, min_docs=min_docs)
         figure_narrative_heatmap(con, figures["narrative_heatmap"], topics, panel=panel, min_docs=min_docs)
         figure_narrative_stance(con, figures["narrative_stance"], topics)
         figure_source_mix(con, figures["source_mix"], min_docs=min_docs)

@@ -91,3 +91,34 @@ def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width:
             out.append(f"- **{s}** (passage probability {r.probability:.2f}): “{text}” ({r.outlet}, "
                        f"{pd.Timestamp(r.published_at):%Y-%m-%d}, <{r.url}>)")
     return out
+
+
+def cc_better(errors: dict[str, tuple[float, float]], label: str) -> bool:
+    """Whether the CC share of ``label`` had a cross-validated error no larger
+    than the ACC share's (``errors``: label → (ACC error, CC error),
+    :func:`share_errors`): the report then quotes CC, else ACC."""
+    return label in errors and errors[label][1] <= errors[label][0]
+
+
+def quoted_shares(shares: pd.DataFrame, acc: pd.DataFrame, errors: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """The share the report quotes for each (period, label), with its interval.
+
+    Args:
+        shares: CC shares with bootstrap intervals (``period, label, share,
+            share_lo, share_hi``; :func:`pipeline.workspace.bootstrap_shares`).
+        acc: :func:`acc_counts` of the same counts (``period, label,
+            share_acc, lo, hi``).
+        errors: :func:`share_errors`.
+
+    Returns:
+        ``shares`` with ``estimator`` ("CC" or "ACC", by :func:`cc_better`),
+        ``quoted``, ``quoted_lo`` and ``quoted_hi`` (shares 0–1).
+    """
+    right = acc[["period", "label", "share_acc", "lo", "hi"]].assign(period=lambda f: pd.to_datetime(f["period"]))
+    out = shares.assign(period=pd.to_datetime(shares["period"])).merge(right, how="left", on=["period", "label"])
+    cc = out["label"].map(lambda lab: cc_better(errors, lab)).astype(bool)
+    out["estimator"] = np.where(cc, "CC", "ACC")
+    out["quoted"] = np.where(cc, out["share"], out["share_acc"])
+    out["quoted_lo"] = np.where(cc, out["share_lo"], out["lo"])
+    out["quoted_hi"] = np.where(cc, out["share_hi"], out["hi"])
+    return out.drop(columns=["share_acc", "lo", "hi"])

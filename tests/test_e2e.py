@@ -491,8 +491,8 @@ def test_report_stage_writes_figures_pages_and_a_report_from_the_warehouse(proje
     import matplotlib.image as mpimg
 
     figures = sorted((project / "reports/figures").glob("*.png"))
-    assert [p.stem for p in figures] == ["actor_stance", "narrative_heatmap", "narrative_stance", "source_mix",
-                                         "stance_share"]
+    assert [p.stem for p in figures] == ["actor_stance", "narrative_heatmap", "narrative_stance",
+                                         "narratives_by_month", "source_mix", "stance_share"]
     for path in figures:
         height, width = mpimg.imread(path).shape[:2]
         assert width >= 900 and height >= 400, (path.name, width, height)

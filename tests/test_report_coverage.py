@@ -105,8 +105,12 @@ def test_the_docket_month_is_not_measured_and_panel_months_are(cov, tmp_path):
     assert set(counts["period"]) == {pd.Timestamp(f"2024-{m:02d}-01") for m in (5, 6, 7, 8)}
     assert (counts.groupby("period")["n_docs"].sum() == [20, 31, 28, 25]).all()
     # the figure starts at the panel's first month, hatched, not with the docket's 20 documents
+    errors = {lab: (0.2, 0.1) for lab in LABELS}  # CC quoted for every label: no error rates needed
+    gold = pd.DataFrame({"label": list(LABELS), "cv_prediction": list(LABELS)})
     shares, fig_cells = figure_stance_share(cov, tmp_path / "s.png", panel=panel, min_docs=20, seed=0,
-                                            quality={"macro_f1_stances": 0.5, "per_class": {}})
+                                            quality={"macro_f1_stances": 0.5, "per_class": {}, "gold": gold},
+                                            errors=errors, labels=["pro_open_source", "security_hawk"])
+    assert set(shares["estimator"]) == {"CC"}
     assert (tmp_path / "s.png").stat().st_size > 10_000
     assert pd.Timestamp("2024-02-01") not in set(shares["period"])
     assert shares.loc[shares["label"] == "pro_open_source", "share"].max() == 0  # no docket comment counted
@@ -155,7 +159,8 @@ def test_the_report_states_sources_and_months_above_every_trend(wh, tmp_path):
     panel = trend_panel(load_coverage(con), PARAMS)
     shares, _ = panel_stance(con, panel, 1)
     shares = workspace.bootstrap_shares(shares, seed=0, n_boot=20)
-    figures = {n: tmp_path / f"{n}.png" for n in ("stance_share", "narrative_heatmap", "narrative_stance",
+    figures = {n: tmp_path / f"{n}.png" for n in ("narratives_by_month", "stance_share", "narrative_heatmap",
+                                                  "narrative_stance",
                                                   "source_mix", "actor_stance")}
     metrics = {"quotes": 9, "evaluation": {"attribution_partial_span": {"precision": 0.8, "recall": 0.6},
                                            "attribution_exact_span": {"precision": 0.7, "recall": 0.5},
@@ -165,12 +170,16 @@ def test_the_report_states_sources_and_months_above_every_trend(wh, tmp_path):
     lines = text.split("\n")
     months = f"months {panel.months[0]:%Y-%m} to {panel.months[-1]:%Y-%m}"
     sources = ", ".join(f"`{s}`" for s in panel.sources)
-    trends = [i for i, line in enumerate(lines)
-              if re.match(r"!\[(Stance share|Narrative prevalence) by month\]", line) or line.startswith("| month |")]
-    assert len(trends) == 3  # two figures and the table of the last months
-    for i in trends:  # the coverage sentence, then at most the table's caption, then the trend
+    figs = [i for i, line in enumerate(lines)
+            if re.match(r"!\[(Narratives|Stance share|Narrative prevalence) by month\]", line)]
+    tables = [i for i, line in enumerate(lines) if line.startswith(("| month |", "| narrative | claim |"))]
+    assert len(figs) == 3 and len(tables) == 2  # three trend figures; the tables of the narratives and stances
+    for i in figs:  # the coverage sentence right above the figure
         above = [line for line in lines[i - 4:i] if line.startswith("**Coverage of this trend:**")]
         assert len(above) == 1 and sources in above[0] and months in above[0], lines[i - 4:i]
+    for i in tables:  # a trend table follows its figure (the same panel), at most a caption between
+        assert any(f < i <= f + 4 for f in figs), lines[i - 4:i]
+        assert "same" in lines[i - 2] or "The same" in lines[i - 2], lines[i - 2]
     for fig in ("![Source mix by month]", "![Actor stance by quarter]"):
         i = next(k for k, line in enumerate(lines) if line.startswith(fig))
         assert lines[i - 2].startswith("**Coverage of this figure:**")

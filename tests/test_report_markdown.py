@@ -13,7 +13,8 @@ from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
 from pipeline.report.figures import monthly_stance, top_topics
 from pipeline.report.markdown import measurable_stances, stance_quality, write_report
-from pipeline.report.sections import corpus_section
+from pipeline.report.sections import corpus_section, sources_section
+from pipeline.workspace import LABELS
 
 PARAMS = {"seed": 0, "min_docs_per_month": 1, "top_narratives": 15, "min_docs_narrative": 1, "min_recall": 0.2,
           "min_membership": 0.5, "top_actors": 12, "min_quotes": 1, "min_stance_quotes": 1}
@@ -52,9 +53,12 @@ def test_corpus_section_counts_the_corpus(wh):
     assert "**8 relevant, non-duplicate documents** from 3 sources, published 2024-02-21 to 2026-02-24" in text
     assert "87.5 % are in English" in text and "By source type: news 5, recap 2, policy 1." in text
     assert "`regulations` 1 on 2024-02-21" in text  # the window-dated document
-    assert "| technews | 5 | 0 | 1 | 1 | 1 | 0 |" in lines
-    assert "| clippings | 0 | 1 | 0 | 0 | 0 | 0 |" in lines  # only a duplicate
     assert lines[-2] == "![Source mix by month](figures/source_mix.png)"
+    assert not any(line.startswith("| source |") for line in lines)  # short: the table is the appendix
+    appendix = sources_section(con)
+    assert appendix[1] == "## 9. Appendix: sources"
+    assert "| technews | 5 | 0 | 1 | 1 | 1 | 0 |" in appendix
+    assert "| clippings | 0 | 1 | 0 | 0 | 0 | 0 |" in appendix  # only a duplicate
 
 
 def test_write_report_assembles_every_section(wh, tmp_path):
@@ -62,8 +66,9 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     topics = top_topics(con, 2)  # N-01, N-02 (N-04 has no month: the report's tables need one)
     counts, _ = monthly_stance(con, 1)
     shares = workspace.bootstrap_shares(counts, seed=0, n_boot=50)
-    figures = {n: tmp_path / "figures" / f"{n}.png" for n in ("stance_share", "narrative_heatmap",
-                                                              "narrative_stance", "source_mix", "actor_stance")}
+    figures = {n: tmp_path / "figures" / f"{n}.png" for n in ("narratives_by_month", "stance_share",
+                                                              "narrative_heatmap", "narrative_stance", "source_mix",
+                                                              "actor_stance")}
     pages = [tmp_path / "html" / "topics.html"]
     metrics = {"quotes": 9, "evaluation": {
         "attribution_partial_span": {"precision": 0.81, "recall": 0.62},
@@ -73,9 +78,12 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     text = write_report(con, path, topics=topics, shares=shares, params=PARAMS, figures=figures, pages=pages,
                         quality=stance_quality(con), actor_metrics=metrics)
     assert path.read_text(encoding="utf-8") == text and text.endswith("\n")
-    headings = re.findall(r"^## (\d)\.", text, flags=re.M)
-    assert headings == ["1", "2", "3", "4", "5", "6", "7", "8"]
-    # section 2: shares of the 6 unlabelled documents; the two unmeasurable stances get no share
+    headings = re.findall(r"^## (\d)\. (.+)$", text, flags=re.M)
+    assert [n for n, _ in headings] == [str(i) for i in range(1, 10)]
+    titles = [t for _, t in headings]  # narratives lead, right after the corpus; topics below, as discovery
+    assert titles[1].startswith("Narratives") and titles[2] == "Stance over time" and titles[3].startswith("Who says")
+    assert all(t.startswith("Discovery") for t in titles[4:7]) and titles[8].startswith("Appendix")
+    # section 3: shares of the 6 unlabelled documents; the two unmeasurable stances get no share
     assert re.search(r"\| pro_open_source \| 0\.50 \| 1\.00 \| 2 \| 33\.3 % \| ", text)
     assert "| security_hawk | 0.00 | 0.00 | 1 | not measurable | not measurable | 5.0 / 8.0 pts |" in text
     # ACC share of stance_shares with its interval, and a citable evidence passage (never the URL-less window)
@@ -90,19 +98,36 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert len(ev) == 2 and ev[0][0] >= ev[1][0]
     passages = con.execute("SELECT text, url FROM passages WHERE citable").fetchall()
     assert all(any(e[1].rstrip(" …") in " ".join(t.split()) and e[4] == u for t, u in passages) for e in ev)
-    # section 3: the first claim in news1 (p 0.9) and the recap (outside the panel); its evidence is news1's passage
-    tax = workspace.query(con, "SELECT narrative FROM narrative_taxonomy ORDER BY position")["narrative"].tolist()
-    assert f"- `{tax[0]}` (p = 0.90): “" in text and f"- `{tax[2]}`: no citable passage carries it." in text
+    # section 2: the first claim in news1 (p 0.9) and the recap; the second in news3 (a stance training label)
+    tax = workspace.query(con, "SELECT narrative, side FROM narrative_taxonomy ORDER BY position")
+    k0, k1, k2 = tax["narrative"][:3]
     assert "no labelled passages: every narrative is a zero-shot first cut" in text
-    # who carries it: news1 (unlabelled, pro_open_source) and the recap; Meta quoted twice in news1's passage
-    assert re.search(rf"\| `{tax[0]}` \| 2 \| 100\.0 % \| ZDNET \(1\), twitter/x \(1\) \| Meta \(2\) \|", text)
-    # section 4: topics by size, example documents from the corpus (the recap as a paraphrase)
+    lines = text.split("\n")
+    fig = lines.index("![Narratives by month](figures/narratives_by_month.png)")
+    assert lines[fig - 2].startswith("**Coverage of this trend:**")
+    # (b) which side: news1 and the recap, both pro_open_source; news3 has a stance label, so no document counts
+    assert f"| `{k0}` | {tax['side'][0]} | 2 | 100.0 % | not measurable | not measurable | 0.0 % | 0.0 % |" in text
+    assert f"| `{k1}` | {tax['side'][1]} | 0 | – | not measurable | not measurable | – | – |" in text
+    assert "pro_open_source (P 0.50 / R 1.00, ±8 pts)" in text  # the stance's CV quality next to its shares
+    # (c) outlets (share of the outlet's documents with a narrative passage: ZDNET has news1 and news3) and actors
+    assert f"| `{k0}` | ZDNET 1 (50.0 %), twitter/x 1 (100.0 %) | Meta 2 |" in text
+    # (d) examples: news1 (p 0.90) then the recap (0.70), each quoting its own passage, with outlet, date and URL
+    block = text[text.index(f"**`{k0}`**: "):]
+    block = block[:block.index("\n\n", block.index("- “"))]
+    ex = re.findall(r"^- “(.+)” \((.+), (\d{4}-\d\d-\d\d), <(https?://[^>]+)>; p = (0\.\d\d)\)$", block, flags=re.M)
+    assert [(e[1], e[4]) for e in ex] == [("ZDNET", "0.90"), ("paraphrase by twitter/x of the linked post", "0.70")]
+    cited = con.execute("SELECT url, text FROM passages WHERE citable").fetchall()
+    for e in ex:
+        quoted = e[0].replace("**", "").replace(" …", "").replace("… ", "")
+        assert any(quoted in " ".join(t.split()) for u, t in cited if u == e[3]), e
+    assert re.search(rf"No citable passage carries .*`{k2}`", text)
+    # section 5: topics by size, example documents from the corpus (the recap as a paraphrase)
     assert text.index("| N-01 | open source, windows apps, free | 5 |") < text.index("| N-02 | chinese model \\|")
     assert "paraphrase by twitter/x of the linked post, 2024-03-04" in text
-    # section 5: pro_open_source in N-01, 2 of its 3 unlabelled documents; the recap (0.8) cited first
+    # section 6: pro_open_source in N-01, 2 of its 3 unlabelled documents; the recap (0.8) cited first
     assert re.search(r"\*\*pro_open_source\*\* makes up the largest share of \*\*N-01\*\* .*: 2 of its 3 documents "
                      r"\(66\.7 %\)\..*Examples: paraphrase by twitter/x", text)
-    # section 6: attribution figures and Meta's three pro_open_source quotes in two documents
+    # section 4: attribution figures and Meta's three pro_open_source quotes in two documents
     assert "9 quotes in 7 documents" in text and "precision 0.81 and recall 0.62" in text
     assert re.search(r"\| Meta \| company \| 3/4 \| 2 \| “", text)
     assert "| ZDNET | 4 | 2 (50.0 %) | 2 (50.0 %) |" in text
@@ -166,3 +191,70 @@ def test_acc_counts_inverts_known_error_rates():
         assert abs(out.at[lab, "share_acc"] - p) < 1e-3
         assert out.at[lab, "lo"] <= p <= out.at[lab, "hi"]
     assert abs(out.at["pro_china_tools", "share_cc"] - 0.2) < 1e-9 and (out["n"] == 1000).all()
+
+
+def test_quote_bolds_the_sentence_sharing_most_words_with_the_claim():
+    from pipeline.report.narrative_examples import _splitter, quote
+    from tests.report_warehouse import documents
+
+    body = documents().set_index("name").at["news3", "text"]  # a real ZDNET article
+
+    sents = [s.text.strip() for s in _splitter()(body).sents]
+    target = sents[3]
+    out = quote(body, claim=target, limit=len(target) + 60)
+    assert f"**{target}**" in out.replace("\\|", "|")
+    assert out.startswith("… ") and out.endswith(" …")  # cut on both sides
+    plain = out.replace("**", "").removeprefix("… ").removesuffix(" …").replace("\\|", "|")
+    assert "".join(plain.split()) in "".join(body.split()) and len(plain) <= len(target) + 60  # sentences in order
+    # no word in common with the claim: the passage from its start; entities unescaped, pipes escaped
+    assert quote("Alpha &amp; beta | gamma. Delta.", claim="zzzz qqqq") == "Alpha & beta \\| gamma. Delta."
+    assert quote("Only one sentence about security risk.", claim="security risk") == \
+        "Only one sentence about security risk."  # one sentence: no bold
+
+
+def test_stance_figure_plots_the_quoted_estimator(wh, tmp_path):
+    from pipeline.report.coverage import load_coverage, trend_panel
+    from pipeline.report.figures import figure_stance_share, write_plot_tables
+    from pipeline.report.stance_shares import acc_counts, share_errors
+
+    con, _ = wh
+    q = stance_quality(con)
+    panel = trend_panel(load_coverage(con), PARAMS)
+    errors = share_errors(con)
+    for acc_wins in (True, False):  # the fixture's ACC error (.05) is below CC's (.08); then the reverse
+        errs = errors if acc_wins else {k: (v[1], v[0]) for k, v in errors.items()}
+        shares, cells = figure_stance_share(con, tmp_path / "s.png", panel=panel, min_docs=1, seed=0, quality=q,
+                                            errors=errs, labels=["pro_open_source"])
+        assert (tmp_path / "s.png").stat().st_size > 10_000 and len(shares) and cells["measured"].any()
+        assert set(shares["estimator"]) == {"ACC" if acc_wins else "CC"}
+        if acc_wins:
+            counts = shares[["period", "label", "n_docs"]]
+            acc = acc_counts(counts, q["gold"], LABELS, seed=0).set_index(["label"])
+            one = shares[shares["label"] == "pro_open_source"].iloc[0]
+            assert one["quoted"] == pytest.approx(acc.loc["pro_open_source", "share_acc"])
+            assert one["quoted_lo"] <= one["quoted"] <= one["quoted_hi"]
+        else:
+            assert (shares["quoted"] == shares["share"]).all() and (shares["quoted_hi"] == shares["share_hi"]).all()
+    write_plot_tables(shares, top_topics(con, 2), tmp_path / "plots")
+    csv = pd.read_csv(tmp_path / "plots" / "stance_share.csv")
+    assert set(csv["estimator"]) == {"CC"} and {"share", "share_lo", "share_hi"} <= set(csv.columns)
+
+
+def test_narrative_figure_hatches_months_not_measured(wh, tmp_path):
+    from pipeline.report.coverage import Panel
+    from pipeline.report.narrative_figure import claim_grid, figure_claims_by_month
+    from pipeline.report.narrative_section import claim_trend
+
+    con, _ = wh
+    panel = Panel(("technews",), tuple(pd.date_range("2025-09-01", "2025-11-01", freq="MS").date))
+    trend, cells = claim_trend(con, panel, 1)
+    assert cells["measured"].tolist() == [False, True, True]  # no technews document in 2025-09
+    claims = workspace.query(con, "SELECT narrative FROM narrative_taxonomy WHERE NOT catch_all "
+                                  "ORDER BY position")["narrative"].tolist()
+    grid = figure_claims_by_month(trend, cells, claims, tmp_path / "n.png", panel=panel, min_docs=1)
+    assert (tmp_path / "n.png").stat().st_size > 10_000
+    assert len(grid) == 3 * len(claims) and grid.loc[grid["period"] == "2025-09-01", "share"].isna().all()
+    first = grid[(grid["narrative"] == claims[0]) & grid["share"].notna()]
+    assert first["k"].tolist() == [1, 0] and first["n"].tolist() == [1, 1]  # news1 in 2025-10
+    assert (first["lo"] <= first["share"]).all() and (first["share"] <= first["hi"]).all()
+    assert claim_grid(trend, cells, []).empty

@@ -46,7 +46,8 @@ def side_table(con: Any, claims: pd.DataFrame, quality: dict[str, Any], measurab
         err = f", ±{100 * errors[lab][1]:.0f} pts" if lab in errors else ""
         return f"{lab} (P {pc['precision']:.2f} / R {pc['recall']:.2f}{err})"
 
-    out = ["| narrative | side in the taxonomy | documents without a stance label | " + " | ".join(head(lab) for lab in LABELS) + " |",
+    out = ["| narrative | side in the taxonomy | documents without a stance label | "
+           + " | ".join(head(lab) for lab in LABELS) + " |",
            "|---|---|---:|" + "---:|" * len(LABELS)]
     for r in claims.itertuples():
         st = stance[stance["narrative"] == r.narrative].set_index("label")["n_docs"]

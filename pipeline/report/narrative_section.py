@@ -178,11 +178,12 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
     ex = examples(con, per_narrative)
     for r in claims.itertuples():
         rows = ex[ex["narrative"] == r.narrative]
-        out += [f"**`{r.narrative}`**: {_md_cell(r.claim)}", ""]
-        out += [f"- “{quote(e.text, r.claim)}” ({_cite(e)}; p = {float(e.p):.2f})" for e in rows.itertuples()] or \
-            ["- no citable passage carries it."]
-        out.append("")
-    return out
+        if len(rows):
+            out += [f"**`{r.narrative}`**: {_md_cell(r.claim)}", ""]
+            out += [f"- “{quote(e.text, r.claim)}” ({_cite(e)}; p = {float(e.p):.2f})" for e in rows.itertuples()]
+            out.append("")
+    none = [f"`{k}`" for k in keys if k not in set(ex["narrative"])]
+    return out + ([f"No citable passage carries {', '.join(none)}.", ""] if none else [])
 
 
 def _sides(con: Any) -> dict[str, str | None]:

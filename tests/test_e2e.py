@@ -504,7 +504,8 @@ def test_report_stage_writes_figures_pages_and_a_report_from_the_warehouse(proje
     con = _db(project)
     n_docs = con.sql("SELECT count(*) FROM corpus").fetchall()[0][0]
     keys = {r[0] for r in con.sql("SELECT topic_key FROM topics").fetchall()}
-    urls = {r[0] for r in con.sql("SELECT url FROM corpus WHERE url IS NOT NULL").fetchall()}
+    urls = {r[0] for r in con.sql("SELECT url FROM corpus WHERE url IS NOT NULL UNION "
+                                  "SELECT url FROM passages WHERE citable").fetchall()}  # a record's own URL
     counts = dict(con.sql("SELECT label, count(*) FROM stances WHERE doc_id NOT IN "
                           "(SELECT doc_id FROM stance_labels) GROUP BY 1").fetchall())
     con.close()

@@ -57,7 +57,7 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
     part, exact = ev["attribution_partial_span"], ev["attribution_exact_span"]
     gold_mix = ", ".join(f"{n} {kind}" for kind, n in ev.get("gold_documents_by_source_type", {}).items()) or \
         "news articles"
-    out = ["## 4. Who says what: actors and quotes", "",
+    out = ["", "## 4. Who says what: actors and quotes", "",
            f"{int(totals.quotes):,} quotes in {int(totals.docs):,} documents (tables `quotes`, `quote_stances`): "
            f"{int(totals.listed):,} by actors listed in `corpora/actors.yaml`, {int(totals.unknown):,} by speakers the "
            "finder could not name. Each public comment is one quote of its submitter (its most relevant passage). "

@@ -304,6 +304,7 @@ def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any
     by_type = frame[frame["doc_id"].isin(admitted)]["source_type"].value_counts().sort_index()
     return {
         "on_topic": "any stance label except off_topic",
+        "query_threshold": threshold,
         "labels": {"kept_file": kept_file.name, "dropped_file": dropped_file.name,
                    "n_kept_labels": int(lab["kept"].sum()), "n_dropped_labels": int((~lab["kept"]).sum()),
                    "weights": "a label stands for stratum_size / (labels in its stratum) documents; kept labels: "

@@ -175,7 +175,8 @@ class OnTopicModel:
         words = TfidfVectorizer(ngram_range=(1, int(params["ngram_max"])), min_df=2, sublinear_tf=True,
                                 stop_words="english", max_features=int(params["max_features"]), dtype=np.float32)
         model = cls(words.fit(texts), terms, None)
-        model.clf = LogisticRegression(C=float(params["C"]), class_weight="balanced", solver="liblinear")
+        model.clf = LogisticRegression(C=float(params["C"]), class_weight="balanced", solver="liblinear",
+                                       random_state=int(params["seed"]))
         model.clf.fit(model.features(texts, relevance, matched), y)
         return model
 

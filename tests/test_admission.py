@@ -84,6 +84,10 @@ def test_query_figures_count_the_labels(slice_docs):
     assert q["n_on_topic"] == on and q["unweighted"]["recall"] == round(on_kept / on, 4)
     lo, hi = q["unweighted"]["recall_ci"]
     assert lo <= q["unweighted"]["recall"] <= hi
+    # deterministic: a second run gives the same figures and the same p per document
+    again = [type(d)(**vars(d)) for d in slice_docs[0]]
+    assert _run(again, params) == m
+    assert [d.admission_p for d in again] == [d.admission_p for d in docs]
 
 
 def test_weights_stand_for_their_stratum_and_reserved_labels_raise(slice_docs, tmp_path):

@@ -4,7 +4,9 @@ deduplicated, tagged and relevance-scored documents.
 Steps, in order: read each source (readers in :mod:`pipeline.sources`),
 resolve repeated native ids, clean the text (HTML/markdown → plain, NFC,
 whitespace), pseudonymise social handles, parse dates to UTC, detect the
-language (py3langid), mark exact and near duplicates, score relevance, then
+language (py3langid), mark exact and near duplicates, score relevance, admit
+documents below the query's threshold that the on-topic classifier finds on
+topic (:mod:`pipeline.admission`, ``metrics/relevance.json``), then
 write ``documents`` (with each record's span and URL in ``document_records``),
 ``rejects`` and ``manifest`` to the warehouse in one
 atomic swap, and ``metrics/clean.json``.
@@ -29,12 +31,20 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from pipeline import warehouse
-from pipeline.config import CLEAN_CACHE_DIR, CLEAN_DB, METRICS_DIR, SQL_DIR, load_params
+from pipeline import admission, warehouse
+from pipeline.config import (
+    CLEAN_CACHE_DIR,
+    CLEAN_DB,
+    METRICS_DIR,
+    RELEVANCE_LABEL_FILE,
+    SQL_DIR,
+    STANCE_LABEL_FILE,
+    load_params,
+)
 from pipeline.dedup import find_copies, find_duplicates, signatures
 from pipeline.documents import Document, Normaliser, resolve_native_ids
 from pipeline.normalise import clean_text
-from pipeline.privacy import load_organisation_handles
+from pipeline.privacy import StoredKeys, load_organisation_handles
 from pipeline.relevance import RelevanceQuery
 from pipeline.scrape import read_manifest
 from pipeline.sources import Reject, load_sources, make_reader
@@ -186,7 +196,7 @@ def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: li
 DOC_COLUMNS = ["doc_id", "source", "source_file", "native_id", "line", "platform", "source_type", "url",
                "title", "author", "outlet", "published_at", "date_precision", "date_source", "lang", "text", "n_chars",
                "content_sha256", "duplicate_of", "duplicate_kind", "relevance", "relevance_terms",
-               "is_relevant", "n_records", "n_copies", "raw_sha256", "ingested_at"]
+               "is_relevant", "admitted_by", "admission_p", "n_records", "n_copies", "raw_sha256", "ingested_at"]
 REJECT_COLUMNS = ["source", "source_file", "native_id", "line", "reason", "detail", "raw_sha256"]
 RECORD_COLUMNS = ["doc_id", "record_idx", "char_start", "char_end", "url", "published_at", "date_precision", "line",
                   "date_source"]
@@ -260,6 +270,8 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params("clean", include=("relevance", "privacy"))
     manifest = read_manifest()
     docs, rejects = clean(load_sources(), params, manifest=manifest, cache_dir=CLEAN_CACHE_DIR)
+    relevance = admission.run(docs, load_params("admission"), params["relevance"], kept_file=STANCE_LABEL_FILE,
+                              dropped_file=RELEVANCE_LABEL_FILE, key=StoredKeys.from_params(params["privacy"]))
     with warehouse.build(CLEAN_DB, SQL_DIR / "clean", fresh=True) as con:
         write_warehouse(con, docs, rejects, manifest)
         summary = summarise(con)
@@ -274,6 +286,10 @@ def main(argv: list[str] | None = None) -> None:
     metrics = {"n_documents": totals[0], "n_dated": totals[1], "n_kept": totals[2], "n_rejects": len(rejects),
                "sources": json.loads(summary.to_json(orient="records"))}
     (METRICS_DIR / "clean.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (METRICS_DIR / "relevance.json").write_text(json.dumps(relevance, indent=2, sort_keys=True) + "\n",
+                                                encoding="utf-8")
+    print(f"relevance: {relevance['admitted_documents']} of {relevance['scored_documents']} documents with "
+          f"0 < relevance < threshold admitted by the classifier (p >= {relevance['classifier_cv']['threshold']})")
 
 
 if __name__ == "__main__":

@@ -90,7 +90,9 @@ class Document:
     duplicate_kind: str | None = None
     relevance: float = 0.0
     relevance_terms: list[str] = field(default_factory=list)
-    is_relevant: bool = False
+    is_relevant: bool = False  # in the corpus: kept by the query or admitted (pipeline/admission.py)
+    admitted_by: str | None = None  # 'query', 'classifier' or None (not a duplicate, not relevant)
+    admission_p: float | None = None  # the admission classifier's p, for 0 < relevance < threshold
     ingested_at: dt.datetime | None = None
     records: list[RecordSpan] = field(default_factory=list)
 

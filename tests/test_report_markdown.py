@@ -258,3 +258,22 @@ def test_narrative_figure_hatches_months_not_measured(wh, tmp_path):
     assert first["k"].tolist() == [1, 0] and first["n"].tolist() == [1, 1]  # news1 in 2025-10
     assert (first["lo"] <= first["share"]).all() and (first["share"] <= first["hi"]).all()
     assert claim_grid(trend, cells, []).empty
+
+
+def test_relevance_lines_quote_the_metrics_and_count_admissions(wh, tmp_path):
+    import json
+
+    from pipeline.config import METRICS_DIR
+    from pipeline.report.relevance_line import relevance_lines
+
+    con, _ = wh
+    m = json.loads((METRICS_DIR / "relevance.json").read_text())
+    w = m["query"]["weighted"]
+    m["classifier_cv"]["threshold"] = 0.73
+    (tmp_path / "relevance.json").write_text(json.dumps(m))
+    text = relevance_lines(con, tmp_path / "relevance.json")[0]
+    assert f"precision for on-topic documents (any label but `off_topic`) is {w['precision']:.2f} " \
+           f"(95 % CI {w['precision_ci'][0]:.2f}–{w['precision_ci'][1]:.2f})" in text
+    assert f"{m['query']['n_labels']:,} read documents" in text and "p ≥ 0.73" in text
+    assert "**0 documents** below the threshold" in text  # the fixture's documents have no admission
+    assert "not found" in relevance_lines(con, tmp_path / "missing.json")[0]

@@ -30,6 +30,7 @@ from pipeline import workspace
 from pipeline.report.actor_section import actor_section
 from pipeline.report.coverage import coverage_line, load_coverage, panel_narratives, panel_stance, trend_panel
 from pipeline.report.narrative_section import claims_section
+from pipeline.report.relevance_line import relevance_lines
 from pipeline.report.sections import (
     corpus_section,
     earliest_section,
@@ -112,6 +113,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     stance_cells = panel_stance(con, panel, min_docs)[1]
     narrative_cells = panel_narratives(con, panel, min_docs)[1]
     out += corpus_section(con, corpus, rel(figures["source_mix"]), scope=source_mix_line(con, min_docs))
+    out += relevance_lines(con)
     out += claims_section(con, panel, min_docs, figure=rel(figures["narratives_by_month"]), stance_quality=quality,
                           measurable=measurable, errors=share_errors(con))
     out += stance_section(con, quality, shares, corpus["last"], measurable, min_recall, rel(figures["stance_share"]),

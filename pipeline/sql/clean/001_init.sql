@@ -39,7 +39,9 @@ CREATE TABLE documents (
     duplicate_kind  VARCHAR,             -- 'exact', 'near' (MinHash) or 'copy' (one author's copy-paste), or NULL
     relevance       DOUBLE NOT NULL,     -- 0..1, the relevance query of params.yaml
     relevance_terms VARCHAR[] NOT NULL,  -- the query phrases that matched
-    is_relevant     BOOLEAN NOT NULL,    -- relevance >= threshold
+    is_relevant     BOOLEAN NOT NULL,    -- in the corpus: relevance >= threshold, or admitted by the classifier
+    admitted_by     VARCHAR,             -- 'query', 'classifier' (pipeline/admission.py) or NULL (dropped, duplicate)
+    admission_p     DOUBLE,              -- the admission classifier's p of on topic, for 0 < relevance < threshold
     n_records       INTEGER NOT NULL,    -- source records merged into this document (usually 1)
     n_copies        INTEGER NOT NULL DEFAULT 0, -- documents whose duplicate_of is this one
     raw_sha256      VARCHAR NOT NULL,    -- sha256 of the raw bytes (file or line)

@@ -1,0 +1,49 @@
+"""The relevance figures of the report's corpus section: the keyword query's
+precision and recall against the document labels, and the documents the
+on-topic classifier admitted (``metrics/relevance.json`` of stage ``clean``,
+:mod:`pipeline.admission`; ``documents.admitted_by`` of the warehouse)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pipeline import workspace
+from pipeline.config import METRICS_DIR
+
+
+def _f(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f}"
+
+
+def _ci(ci: list[float | None]) -> str:
+    return f"{_f(ci[0])}–{_f(ci[1])}"
+
+
+def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json") -> list[str]:
+    """One paragraph (and a blank line): the query's weighted precision and
+    recall with 95 % intervals, the unweighted ones, and the number of
+    documents the classifier admitted by source type. A missing metrics file
+    says so instead of the figures."""
+    admitted = workspace.query(con, "SELECT source_type, count(*) AS n FROM documents WHERE admitted_by = "
+                                    "'classifier' AND duplicate_of IS NULL GROUP BY 1 ORDER BY 2 DESC, 1")
+    n = int(admitted["n"].sum())
+    by_type = "; " + ", ".join(f"{r.source_type} {r.n:,}" for r in admitted.itertuples()) if n else ""
+    if not metrics_file.exists():
+        return [f"**Relevance filter.** {metrics_file.name} not found (stage `clean` writes it); "
+                f"{n:,} documents admitted by the on-topic classifier (`documents.admitted_by`{by_type}).", ""]
+    m: dict[str, Any] = json.loads(metrics_file.read_text(encoding="utf-8"))
+    q, lab, cv = m["query"], m["labels"], m["classifier_cv"]
+    w, u = q["weighted"], q["unweighted"]
+    t = cv.get("threshold")
+    return [f"**Relevance filter.** The keyword query keeps documents at relevance ≥ {m['query_threshold']}. Against "
+            f"{q['n_labels']:,} read documents ({lab['n_kept_labels']:,} it kept, {lab['n_dropped_labels']:,} it "
+            f"dropped, sampled per source and score), its precision for on-topic documents (any label but "
+            f"`off_topic`) is {_f(w['precision'])} (95 % CI {_ci(w['precision_ci'])}) and its recall "
+            f"{_f(w['recall'])} ({_ci(w['recall_ci'])}), weighted by the sampling strata (unweighted "
+            f"{_f(u['precision'])} and {_f(u['recall'])}). **{n:,} documents** below the threshold were admitted "
+            f"by the on-topic classifier (`documents.admitted_by`{by_type}; "
+            + (f"p ≥ {t:.2f}, the grouped-CV threshold for precision ≥ {cv['min_precision']:.2f})."
+               if t is not None else f"no threshold reached precision {cv['min_precision']:.2f} in grouped CV).")
+            + " See `metrics/relevance.json`.", ""]

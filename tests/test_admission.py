@@ -1,0 +1,124 @@
+"""The admission classifier (pipeline/admission.py) and its metrics
+(pipeline/relevance_eval.py), on real documents of the corpus slice and the
+real label files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import admission, warehouse
+from pipeline.clean import clean, write_warehouse
+from pipeline.config import RELEVANCE_LABEL_FILE, SQL_DIR, STANCE_LABEL_FILE, load_params
+from pipeline.privacy import StoredKeys
+from pipeline.relevance_eval import precision_recall, wilson
+
+SOURCES = ("x_deepseek", "technews", "reddit_threads", "ainews_recaps")
+
+
+@pytest.fixture(scope="module")
+def slice_docs(corpus_slice, sources):
+    params = load_params("clean", include=("relevance", "privacy"))
+    subset = [s for s in sources if s["id"] in SOURCES]
+    assert len(subset) >= 3
+    docs, rejects = clean(subset, params, manifest=[], root=corpus_slice)
+    return docs, rejects, params
+
+
+def _run(docs, params, **over):
+    return admission.run(docs, {**load_params("admission"), "bootstrap_reps": 50, **over}, params["relevance"],
+                         kept_file=STANCE_LABEL_FILE, dropped_file=RELEVANCE_LABEL_FILE,
+                         key=StoredKeys.from_params(params["privacy"]))
+
+
+def test_admission_marks_why_each_document_is_in_the_corpus(slice_docs, tmp_path):
+    docs, rejects, params = slice_docs
+    docs = [type(d)(**vars(d)) for d in docs]
+    threshold = params["relevance"]["threshold"]
+    # min_precision 0: the lowest grid threshold (0.5) is taken, so some documents are admitted
+    m = _run(docs, params, min_precision=0.0, min_admitted_cv=1)
+    assert m["classifier_cv"]["threshold"] == 0.5
+    live = [d for d in docs if d.duplicate_of is None]
+    for d in live:
+        if d.relevance >= threshold:
+            assert (d.admitted_by, d.admission_p, d.is_relevant) == ("query", None, True)
+        elif d.relevance > 0:
+            assert 0 <= d.admission_p <= 1
+            assert (d.admitted_by == "classifier") == (d.admission_p >= 0.5) == d.is_relevant
+        else:
+            assert (d.admitted_by, d.admission_p, d.is_relevant) == (None, None, False)
+    admitted = [d.doc_id for d in live if d.admitted_by == "classifier"]
+    assert admitted and m["admitted_documents"] == len(admitted)
+    assert sum(m["admitted_by_source_type"].values()) == len(admitted)
+    # admitted documents enter the corpus view that embed, stance and narratives read; the data test holds
+    path = tmp_path / "clean.duckdb"
+    with warehouse.build(path, SQL_DIR / "clean", fresh=True) as con:
+        write_warehouse(con, docs, rejects, [])
+        corpus = {r[0] for r in con.execute("SELECT doc_id FROM corpus").fetchall()}
+        assert set(admitted) <= corpus
+        sql = (SQL_DIR / "warehouse" / "tests" / "documents_admission.sql").read_text()
+        assert con.execute(sql).fetchall() == []
+        con.execute("UPDATE documents SET admission_p = NULL WHERE doc_id = ?", [admitted[0]])
+        assert len(con.execute(sql).fetchall()) == 1
+
+
+def test_query_figures_count_the_labels(slice_docs):
+    docs, _, params = slice_docs
+    docs = [type(d)(**vars(d)) for d in docs]
+    m = _run(docs, params)
+    q = m["query"]
+    assert m["labels"]["n_kept_labels"] > 20 and m["labels"]["n_dropped_labels"] > 5
+    # unweighted recall: on-topic labels the query keeps / on-topic labels (recount from the files)
+    key = StoredKeys.from_params(params["privacy"])
+    by_pair = {(d.source_file, d.native_id): d for d in docs}
+    on_kept = on = 0
+    for path in (STANCE_LABEL_FILE, RELEVANCE_LABEL_FILE):
+        for r in map(json.loads, path.read_text().splitlines()):
+            d = by_pair.get((r["source"], key(r["native_id"])))
+            if d is not None and r["label"] != "off_topic":
+                on += 1
+                on_kept += d.relevance >= params["relevance"]["threshold"]
+    assert q["n_on_topic"] == on and q["unweighted"]["recall"] == round(on_kept / on, 4)
+    lo, hi = q["unweighted"]["recall_ci"]
+    assert lo <= q["unweighted"]["recall"] <= hi
+    # deterministic: a second run gives the same figures and the same p per document
+    again = [type(d)(**vars(d)) for d in slice_docs[0]]
+    assert _run(again, params) == m
+    assert [d.admission_p for d in again] == [d.admission_p for d in docs]
+
+
+def test_weights_stand_for_their_stratum_and_reserved_labels_raise(slice_docs, tmp_path):
+    docs, _, params = slice_docs
+    key = StoredKeys.from_params(params["privacy"])
+    frame = pd.DataFrame([{c: getattr(d, c) for c in ("doc_id", "source_file", "native_id", "relevance",
+                                                      "duplicate_of")} for d in docs])
+    dropped = admission.read_document_labels(RELEVANCE_LABEL_FILE, key)
+    lab = admission.labelled_documents(frame, admission.read_document_labels(STANCE_LABEL_FILE, key), dropped,
+                                       0.5, key=key)
+    for stratum, rows in lab[~lab["kept"]].groupby("stratum"):
+        size = dropped.loc[dropped["stratum"] == stratum, "stratum_size"].iloc[0]
+        assert rows["weight"].sum() == pytest.approx(size)   # labels of the stratum found in the slice
+    # a reserved document in a label file is refused
+
+    from pipeline.config import DEMO_CORPUS_DIR
+    first = (DEMO_CORPUS_DIR / "EVAL_RESERVED.tsv").read_text().splitlines()[1].split("\t")
+    bad = tmp_path / "relevance_v1.jsonl"
+    bad.write_text(RELEVANCE_LABEL_FILE.read_text() + json.dumps(
+        {"source": "demo/" + first[0], "native_id": first[1], "label": "off_topic", "stratum": "x|zero",
+         "stratum_size": 3}) + "\n")
+    with pytest.raises(ValueError, match="reserved"):
+        admission.labelled_documents(frame, dropped.iloc[:0], admission.read_document_labels(bad, key), 0.5, key=key)
+
+
+
+def test_intervals():
+    assert wilson(0, 0) == [None, None]
+    lo, hi = wilson(45, 50)
+    assert 0.78 < lo < 0.9 < hi < 0.97
+    # weighting: one on-topic dropped label standing for 9 documents halves recall against 9 kept ones
+    lab = pd.DataFrame({"on_topic": [True] * 10, "stratum": ["k"] * 9 + ["d"], "weight": [1.0] * 9 + [9.0]})
+    out = precision_recall(lab, np.array([True] * 9 + [False]), reps=50)
+    assert out["unweighted"]["recall"] == 0.9 and out["weighted"]["recall"] == 0.5

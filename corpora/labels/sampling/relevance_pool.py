@@ -1,0 +1,100 @@
+"""Candidate documents that the relevance query drops, for stance labelling by reading (issue 18 §6).
+
+Usage (from the repository root, after a full build)::
+
+    python corpora/labels/sampling/relevance_pool.py [PER_STRATUM [WAREHOUSE]] > candidates.jsonl
+
+A stratified random sample (seed 20261202) of non-reserved, non-duplicate documents with
+``is_relevant = false`` that are not in ``stance_v1.jsonl``, by source family x relevance bin
+(``zero``; ``low`` = 0 < relevance < threshold), PER_STRATUM (default 20) per stratum. Each line
+carries its stratum, the stratum's size and the number sampled, so recall can be weighted back to the
+corpus (``pipeline/relevance_eval.py``). It proposes documents only: the label is the annotator's
+reading (``relevance_instructions.md``). Texts over 8,000 characters are cut, with a marker.
+"""
+
+import json
+import random
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[3]  # the repository
+sys.path.insert(0, str(ROOT))
+
+from pipeline.config import load_params  # noqa: E402
+from pipeline.privacy import StoredKeys  # noqa: E402
+from pipeline.reserved import reserved_pairs  # noqa: E402
+
+MAX_CHARS = 8000
+
+
+def _strings(o):
+    if isinstance(o, str):
+        yield o
+    elif isinstance(o, dict):
+        yield from (x for v in o.values() for x in _strings(v))
+    elif isinstance(o, list):
+        yield from (x for v in o for x in _strings(v))
+
+
+def corpus_id(source_file: str, line: int, stored: str, keys: StoredKeys) -> str | None:
+    """The corpus's own native id of a document whose stored id was pseudonymised (None: not found)."""
+    text = (ROOT / "corpora" / source_file).read_text(encoding="utf-8")
+    try:
+        raw = json.loads(text.splitlines()[line - 1])
+    except ValueError:
+        raw = json.loads(text)
+    found = [v for v in _strings(raw) if keys(v) == stored]
+    return found[0] if found else None
+
+
+def main(per: int, db: str) -> None:
+    keys = StoredKeys.from_params(load_params("privacy"))
+    reserved = reserved_pairs(key=keys)
+    with open(ROOT / "corpora/labels/stance_v1.jsonl", encoding="utf-8") as fh:
+        labelled = {("demo/" + r["source"].removeprefix("demo/"), keys(r["native_id"])) for r in map(json.loads, fh)}
+    con = duckdb.connect(db, read_only=True)
+    df = con.execute("""SELECT doc_id, source_file, native_id, line, source_type, url,
+      published_at::DATE::VARCHAR AS date, title, relevance, relevance_terms, n_chars, text FROM documents
+      WHERE NOT is_relevant AND duplicate_of IS NULL ORDER BY doc_id""").fetchdf()
+    df = df[[(s, n) not in reserved and (s, n) not in labelled for s, n in zip(df.source_file, df.native_id)]]
+    counts = df.source_file.value_counts()
+
+    def family(sf: str) -> str:
+        return sf if counts[sf] > 5 else sf.rsplit("/", 2)[0] if "whitehouse" in sf else "demo/other"
+
+    df["family"] = [family(s) for s in df.source_file]
+    df["bin"] = ["zero" if r == 0 else "low" for r in df.relevance]
+    rng = random.Random(20261202)
+    strata = defaultdict(list)
+    for i, r in df.iterrows():
+        strata[(r.family, r.bin)].append(i)
+    out = []
+    for (fam, b), idx in sorted(strata.items()):
+        pick = sorted(rng.sample(idx, min(per, len(idx))))
+        for i in pick:
+            r = df.loc[i]
+            native = r.native_id
+            if "user_" in native:  # stored id pseudonymised: find the corpus id on the raw line
+                native = corpus_id(r.source_file, int(r.line), r.native_id, keys)
+                if native is None:
+                    print("skip (no corpus id):", r.native_id, file=sys.stderr)
+                    continue
+            text = r.text if len(r.text) <= MAX_CHARS else \
+                r.text[:MAX_CHARS] + f"\n[... {len(r.text) - MAX_CHARS} more characters not shown]"
+            out.append(dict(doc_id=r.doc_id, source=r.source_file, native_id=native, source_type=r.source_type,
+                            url=r.url, date=r.date, title=r.title, relevance=float(r.relevance),
+                            relevance_terms=list(r.relevance_terms), stratum=f"{fam}|{b}", stratum_size=len(idx),
+                            n_sampled=len(pick), n_chars=int(r.n_chars), text=text))
+        print(f"{fam}|{b}: {len(idx)} -> {len(pick)}", file=sys.stderr)
+    rng.shuffle(out)
+    print(len(out), "candidates", file=sys.stderr)
+    for o in out:
+        print(json.dumps(o, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20,
+         sys.argv[2] if len(sys.argv) > 2 else str(ROOT / "data" / "debate.duckdb"))

@@ -57,6 +57,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "hypotheses": {"hypotheses": True},
     "title": {"context": "title"},
     "docmean": {"context": "docmean"},
+    "noweight_hyp": {"class_weight": None, "hypotheses": True},
 }
 
 

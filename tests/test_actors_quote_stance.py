@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.actors.quote_stance import STANCE_MODEL_FILE, load_stance_model, quote_stances, vector_dimension
+from pipeline.actors.quote_stance import (
+    STANCE_MODEL_FILE,
+    decision_offsets,
+    load_stance_model,
+    quote_stances,
+    vector_dimension,
+)
 from pipeline.config import load_params
 
 
@@ -58,3 +64,28 @@ def test_quote_stance_rows_are_one_per_quote_with_every_label():
     assert np.allclose(rows[[f"p_{x}" for x in labels]].sum(axis=1), 1, atol=1e-5)
     empty = quote_stances(quotes.iloc[:0], clf, lambda: None, _Cache(d), labels, "v1")
     assert list(empty.columns) == list(rows.columns) and empty.empty
+
+
+def test_quotes_are_decided_with_the_stance_stage_offsets():
+    """Issue 18 section 7: quotes take the passage decision ``argmax(log p + offset)``
+    with the offsets saved on the model, not the argmax; the probabilities stay."""
+    clf = load_stance_model(STANCE_MODEL_FILE)
+    labels = list(load_params("stance")["labels"])
+    saved = decision_offsets(clf, labels, STANCE_MODEL_FILE)
+    assert saved[labels.index("neutral")] == 0 and np.any(saved != 0)   # tuned in CV, neutral the reference
+    d = clf.n_features_in_ - 1
+    quotes = pd.DataFrame({"quote_id": ["q1", "q2", "q3"],
+                           "quote_text": ["DeepSeek is much cheaper and just as good; we switched our stack to it.",
+                                          "Export controls on chips protect national security.",
+                                          "The model was released on Tuesday."]})
+    rows = quote_stances(quotes, clf, lambda: None, _Cache(d), labels, "v1")
+    P = rows[[f"p_{x}" for x in labels]].to_numpy()
+    assert rows["label"].tolist() == [labels[i] for i in np.argmax(np.log(np.clip(P, 1e-9, None)) + saved, 1)]
+    # a large offset for pro_china_tools moves every decision there, and no probability
+    clf.decision_offsets_ = {**clf.decision_offsets_, "pro_china_tools": 30.0}
+    moved = quote_stances(quotes, clf, lambda: None, _Cache(d), labels, "v1")
+    assert set(moved["label"]) == {"pro_china_tools"}
+    assert np.allclose(moved[[f"p_{x}" for x in labels]].to_numpy(), P)
+    del clf.decision_offsets_
+    with pytest.raises(ValueError, match="no decision offsets"):
+        quote_stances(quotes, clf, lambda: None, _Cache(d), labels, "v1")

@@ -15,6 +15,7 @@ from pipeline.config import DEMO_CORPUS_DIR, STANCE_PASSAGE_LABEL_FILE, load_par
 from pipeline.encoder import encode, load_encoder
 from pipeline.stance import crossval
 from pipeline.stance.crossval import fold_of_sources, nested_cv
+from pipeline.stance.docpool import doc_table, threshold_decide
 from pipeline.stance.features import feature_frame
 from pipeline.stance.offsets import decide, tune_offsets
 from pipeline.stance.passage_labels import match_passages, read_passage_labels
@@ -110,6 +111,7 @@ def test_offsets_never_see_the_outer_test_fold(sample, fitted):
     b, _ = _cv(frame, V, y2, folds)
     assert np.array_equal(a.passage_offsets[0], b.passage_offsets[0])
     assert np.array_equal(a.rule_offsets[0], b.rule_offsets[0]) and np.array_equal(a.doc_offsets[0], b.doc_offsets[0])
+    assert np.array_equal(a.thresholds[0], b.thresholds[0])   # the document thresholds too (docpool)
     assert any(not np.array_equal(a.passage_offsets[k], b.passage_offsets[k]) for k in a.passage_offsets if k)
     # and the offsets help the rare classes on the outer folds
     oof = np.array([LABELS.index(v) for v in y])
@@ -150,6 +152,13 @@ def test_pooling_picks_the_stance_passage_as_evidence(sample, fitted):
     assert decided.tolist() == [STANCE_IDX[2], NEUTRAL]
     ev = evidence(P[rows], d_index, 2, decided, STANCE_IDX)
     assert ev.tolist() == [2, -1]                        # the pro_china_tools passage; none for neutral
+    # the thresholds pooler: document 0 is pro_china_tools while its best passage reaches the threshold
+    F, rule = doc_table(P[rows], d_index, 2, a.final_passage_offsets, SETTINGS)
+    assert rule.tolist() == decided.tolist()
+    p = P[china[0], STANCE_IDX[2]]
+    low, high = np.array([1.0, 1.0, p - 1e-6]), np.array([1.0, 1.0, p + 1e-6])
+    assert threshold_decide(F, low, SETTINGS).tolist() == [STANCE_IDX[2], NEUTRAL]
+    assert threshold_decide(F, high, SETTINGS).tolist() == [NEUTRAL, NEUTRAL]   # below it: neutral passages decide
 
 
 def test_acc_recovers_a_prevalence_shift_on_real_labels(sample):
@@ -212,3 +221,4 @@ def test_nested_cv_runs_with_few_labelled_documents(sample):
     assert cv.pooler is None and np.allclose(cv.doc_oof, 1 / len(LABELS))
     assert [q["fold"] for q in cv.quantification] == [0] and cv.quantification[0]["n_docs"] == len(docs)
     assert len(cv.doc_max_rule) == len(docs) and cv.passage_oof.shape == (len(y), len(LABELS))
+    assert len(cv.doc_thresholds) == len(docs) and cv.final_thresholds.shape == (len(STANCE_IDX),)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pipeline.encoder
-from pipeline.stance import crossval, features, model, offsets, pooling, predict, stage, zero_shot
+from pipeline.stance import crossval, docpool, features, model, offsets, pooling, predict, stage, zero_shot
 
 
 def test_cache_code_covers_the_modules_that_shape_the_cached_results(monkeypatch):
@@ -17,7 +17,7 @@ def test_cache_code_covers_the_modules_that_shape_the_cached_results(monkeypatch
     stage.cache_code("sentence-transformers/all-MiniLM-L6-v2")
     assert {m.__name__ for m in seen["modules"]} == {m.__name__ for m in (features, model, predict, zero_shot,
                                                                          pipeline.encoder, crossval, offsets,
-                                                                         pooling)}
+                                                                         pooling, docpool)}
     # the stage module and the annotation tools shape no cached result: editing them keeps the fit
     assert not {"pipeline.stance.stage", "pipeline.stance.annotate", "pipeline.stance.labels"} & \
         {m.__name__ for m in seen["modules"]}

@@ -4,7 +4,11 @@ quote's own text.
 Reads ``models/stance.skops`` (written by the stage ``stance``) and embeds
 each quote with the embed stage's encoder (:mod:`pipeline.encoder`), keeping
 the vectors in ``data/cache/quote_embeddings.duckdb`` so that a re-run embeds
-only new quotes. Gives the rows of the ``quote_stances`` table.
+only new quotes. Gives the rows of the ``quote_stances`` table, decided as
+the stance stage decides passages: ``argmax(log p + offset)`` with the
+per-class offsets that the stage tuned in grouped CV and saved on the
+classifier (``decision_offsets_``, :func:`decision_offsets`); the
+probabilities are kept as they are.
 """
 
 from __future__ import annotations
@@ -42,6 +46,21 @@ def load_stance_model(path: Path) -> Any:
     return sio.loads(data, trusted=untrusted)
 
 
+def decision_offsets(clf: Any, labels: Sequence[str], path: Path | str = "the stance model") -> np.ndarray:
+    """``(len(labels),)`` the passage decision offsets saved on the classifier by
+    the stance stage (``clf.decision_offsets_``, label -> offset; 0 for a
+    label it does not name).
+
+    Raises:
+        ValueError: the model has none (written before the offsets were saved:
+            re-run ``dvc repro stance``), naming ``path``.
+    """
+    saved = getattr(clf, "decision_offsets_", None)
+    if not isinstance(saved, dict):
+        raise ValueError(f"{path}: the stance model carries no decision offsets; re-run `dvc repro stance`")
+    return np.array([float(saved.get(lab, 0.0)) for lab in labels])
+
+
 def vector_dimension(embed_db: Path) -> int | None:
     """Length of the passage vectors in the embed stage's ``embeddings``
     table (the encoder's dimension), or ``None`` when it has none."""
@@ -57,7 +76,8 @@ def quote_stances(quotes: pd.DataFrame, clf: Any, encoder: Any, cache: Any, labe
                   model_version: str, *, batch_size: int = 64) -> pd.DataFrame:
     """The stance classifier on each quote's own text: its embedding (cached
     by text sha256, like passages) and its TF-IDF, as for a one-passage
-    document (:func:`pipeline.stance.features.feature_frame`).
+    document (:func:`pipeline.stance.features.feature_frame`); the label is
+    the passage decision with the model's offsets (:func:`decision_offsets`).
 
     Args:
         encoder: the sentence-transformers model, or a function that loads
@@ -66,18 +86,23 @@ def quote_stances(quotes: pd.DataFrame, clf: Any, encoder: Any, cache: Any, labe
     Returns:
         Rows of ``quote_stances`` (``quote_id``, ``label``, ``p_<label>``,
         ``model_version``), in the order of ``quotes``.
+
+    Raises:
+        ValueError: the model carries no decision offsets (:func:`decision_offsets`).
     """
     from pipeline.stance.features import feature_frame
-    from pipeline.stance.predict import prob_frame
+    from pipeline.stance.offsets import decide
+    from pipeline.stance.predict import decision_frame, prob_frame, reorder
 
+    offsets = decision_offsets(clf, labels)
     texts = quotes["quote_text"].tolist()
     shas = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
     cache.fill(dict(zip(shas, texts)), encoder, batch_size=batch_size)
     X = cache.get(shas)
     if not len(quotes):
         return prob_frame([], labels, np.zeros((0, len(labels))), labels, "quote_id", model_version)
-    probs = clf.predict_proba(feature_frame(X, texts))
-    return prob_frame(quotes["quote_id"], clf.classes_, probs, labels, "quote_id", model_version)
+    P = reorder(clf.predict_proba(feature_frame(X, texts)), clf.classes_, labels)
+    return decision_frame(quotes["quote_id"], P, decide(P, offsets), labels, "quote_id", model_version)
 
 
 def score_quotes(quotes: pd.DataFrame, encoder_params: dict[str, Any], labels: Sequence[str], *, embed_db: Path,

@@ -145,8 +145,9 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
     errors = share_errors(con)
     out = ["## 3. Stance over time", "",
            f"The stance of a document comes from its passages: a passage classifier trained on labelled passages "
-           f"decides each narrative passage, and a document takes the stance of its strongest stance passage (the "
-           f"evidence cited below). The document decisions were checked against {q['n']:,} documents "
+           f"decides each narrative passage, and a document takes the stance whose best passage most exceeds a "
+           f"per-stance threshold tuned in cross-validation (that passage is the evidence cited below). The "
+           f"document decisions were checked against {q['n']:,} documents "
            f"{LABELLED_NOTE}. Their own predictions are in-sample, so **every share below counts only the "
            f"{n_unlabelled:,} documents without a training label**. Grouped 5-fold cross-validation on the "
            f"labelled documents (table `stance_labels`) gives macro-F1 **{q['macro_f1_stances']:.3f} over the three "

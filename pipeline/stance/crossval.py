@@ -15,6 +15,9 @@ together, :func:`fold_of_sources`), so in outer fold ``k``
   documents' macro-F1 (:func:`pipeline.stance.pooling.tune_max_rule`, on the
   other folds' labelled documents as the inner models see them) are
   evaluated as a trial (``doc_max_rule_tuned``);
+* the thresholds pooler (:mod:`pipeline.stance.docpool`): one threshold per
+  stance on the document's best passage probability, tuned on the other
+  folds' labelled documents as the inner models see them (``doc_thresholds``);
 * the pooling model is trained on the other folds' labelled documents, whose
   pooled features come from the inner models (fitted without the
   document's own fold and without ``k``); its offsets and the error rates
@@ -34,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.stance.docpool import doc_table, threshold_decide, tune_thresholds
 from pipeline.stance.model import make_classifier
 from pipeline.stance.offsets import decide, tune_offsets
 from pipeline.stance.pooling import make_pooler, max_rule, pooled_features, tune_max_rule
@@ -106,6 +110,9 @@ class CVResult:
     passage_clf: Any = None                 # final passage classifier (all labelled passages)
     pooler: Any = None                      # final pooler (all labelled documents)
     inner_seen: dict[int, set[int]] = field(default_factory=dict)  # outer fold -> passage rows used in tuning
+    doc_thresholds: np.ndarray | None = None     # (n_d,) thresholds pooler, thresholds tuned on the training folds
+    thresholds: dict[int, np.ndarray] = field(default_factory=dict)  # outer fold -> per-stance thresholds
+    final_thresholds: np.ndarray | None = None   # tuned on every labelled document (outer-model probabilities)
 
 
 def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFrame, d_index: np.ndarray,
@@ -160,7 +167,7 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         np.zeros(n_d, int)
     p_off, d_off, r_off, quant, seen = {}, {}, {}, [], {}
     oof_feats = np.zeros((n_d, 4 * k_lab + 1))
-    doc_rule_tuned = np.zeros(n_d, int)
+    doc_rule_tuned, doc_thr, thr = np.zeros(n_d, int), np.zeros(n_d, int), {}
     for k in folds:
         inner = [f for f in folds if f != k]
         rows_in = np.concatenate([np.flatnonzero(pfold == j) for j in inner])
@@ -198,6 +205,9 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         te_idx = np.searchsorted(te_docs, d_index[rows])
         doc_rule[te_docs] = max_rule(P_dp, te_idx, len(te_docs), b, st, neutral, off)
         doc_rule_tuned[te_docs] = max_rule(P_dp, te_idx, len(te_docs), r, st, neutral, off)
+        F_thr = doc_table(tr_P, tr_idx, len(tr_docs), b, settings)[0]
+        thr[k] = tune_thresholds(F_thr, ydi[tr_docs], settings)
+        doc_thr[te_docs] = threshold_decide(doc_table(P_dp, te_idx, len(te_docs), b, settings)[0], thr[k], settings)
         if not len(te_docs):   # a fold of passage labels only: no document to score
             continue
         true = np.bincount(ydi[te_docs], minlength=k_lab) / len(te_docs)
@@ -209,8 +219,13 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         rule_in = max_rule(tr_P, tr_idx, len(tr_docs), b, st, neutral, off)
         cc_rule = np.bincount(doc_rule[te_docs], minlength=k_lab) / len(te_docs)
         acc_rule = solve_simplex(confusion_rates(ydi[tr_docs], one_hot(rule_in, k_lab), k_lab), cc_rule)
+        # and for the thresholds pooler (error rates from its decisions on the training documents)
+        cc_thr = np.bincount(doc_thr[te_docs], minlength=k_lab) / len(te_docs)
+        thr_in = one_hot(threshold_decide(F_thr, thr[k], settings), k_lab)
+        acc_thr = solve_simplex(confusion_rates(ydi[tr_docs], thr_in, k_lab), cc_thr)
         quant.append({"fold": int(k), "n_docs": int(len(te_docs)), "true": true, "cc": cc, "acc": acc, "pacc": pacc,
-                      "cc_max_rule": cc_rule, "acc_max_rule": acc_rule})
+                      "cc_max_rule": cc_rule, "acc_max_rule": acc_rule, "cc_thresholds": cc_thr,
+                      "acc_thresholds": acc_thr})
     b_final, _ = tune_offsets(P_oof, ypi, scored=scored_all, reference=neutral)
     # the final pooler's training features: out-of-fold passage probabilities with the final offsets
     for k in folds:
@@ -221,9 +236,11 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
     all_P = np.vstack([res[(k, None)][0][1] for k in folds])
     all_idx = np.concatenate([d_index[dp_fold == k] for k in folds])
     r_final, _ = tune_max_rule(all_P, all_idx, ydi, st, neutral, off)
+    t_final = tune_thresholds(doc_table(all_P, all_idx, n_d, b_final, settings)[0], ydi, settings)
     return CVResult(P_oof, p_off, b_final, doc_oof, doc_dec, doc_arg, doc_rule, d_off, d_final, quant,
                     rule_offsets=r_off, final_rule_offsets=r_final, doc_max_rule_tuned=doc_rule_tuned,
-                    passage_clf=res[(None, None)][1], pooler=pooler, inner_seen=seen)
+                    passage_clf=res[(None, None)][1], pooler=pooler, inner_seen=seen, doc_thresholds=doc_thr,
+                    thresholds=thr, final_thresholds=t_final)
 
 
 def fit_pooler(X: np.ndarray, y: np.ndarray, settings: dict[str, Any]) -> Any:

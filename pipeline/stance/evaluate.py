@@ -17,7 +17,11 @@ from pipeline.stance.model import evaluation
 from pipeline.stance.offsets import decide
 
 #: share estimators scored in cross-validation (:func:`quantification_errors`)
-METHODS = ("cc", "acc", "pacc", "cc_max_rule", "acc_max_rule")
+METHODS = ("cc", "acc", "pacc", "cc_max_rule", "acc_max_rule", "cc_thresholds", "acc_thresholds")
+#: the ACC that the report quotes for each ``stance.pooling``
+QUOTED = {"max_rule": "acc_max_rule", "model": "acc", "thresholds": "acc_thresholds"}
+#: the document evaluation in ``metrics/stance.json`` → ``document`` behind each ``stance.pooling``
+DOC_EVALUATION = {"max_rule": "max_rule", "model": "pooled_offsets", "thresholds": "thresholds"}
 
 
 def passage_cv_decisions(cv: CVResult, pfold: np.ndarray) -> np.ndarray:
@@ -54,7 +58,7 @@ def error_rows(quantification: dict[str, Any], pooling: str) -> pd.DataFrame:
     """Rows of table ``stance_quantification_error`` (method, label, mean and
     max absolute error over the outer folds, quoted) from
     :func:`quantification_errors`; ``quoted`` marks the ACC of the stored
-    decisions (``acc_max_rule`` for ``pooling == "max_rule"``, else ``acc``)."""
+    decisions (:data:`QUOTED`)."""
     rows = []
     for method in METHODS:
         if not quantification["folds"]:
@@ -62,7 +66,7 @@ def error_rows(quantification: dict[str, Any], pooling: str) -> pd.DataFrame:
         for label, mean in quantification[method]["per_label_mean_abs_error"].items():
             worst = max(abs(f[method][label] - f["true"][label]) for f in quantification["folds"])
             rows.append([method, label, mean, round(float(worst), 4),
-                         method == ("acc_max_rule" if pooling == "max_rule" else "acc")])
+                         method == QUOTED[pooling]])
     return pd.DataFrame(rows, columns=["method", "label", "mean_abs_error", "max_abs_error", "quoted"])
 
 
@@ -72,7 +76,7 @@ def stance_metrics(cv: CVResult, plab: pd.DataFrame, pfold: np.ndarray, gold: pd
     every cross-validated score (see :func:`pipeline.stance.model.evaluation`).
 
     ``supervised`` (read by the report and notebooks) is the document
-    decision of ``pooling`` (``max_rule`` or ``model``), the one stored in
+    decision of ``pooling`` (:data:`DOC_EVALUATION`), the one stored in
     ``stances.label``. The quantification errors use the pooling model's
     decisions and probabilities (the rates of each outer fold come from its
     inner folds).
@@ -85,6 +89,7 @@ def stance_metrics(cv: CVResult, plab: pd.DataFrame, pfold: np.ndarray, gold: pd
         "pooled_argmax": evaluation(yd, names[cv.doc_argmax], labels),
         "max_rule": evaluation(yd, names[cv.doc_max_rule], labels),
         "max_rule_tuned_offsets_trial": evaluation(yd, names[cv.doc_max_rule_tuned], labels),
+        "thresholds": evaluation(yd, names[cv.doc_thresholds], labels),
     }
     pc, dc = plab["label"].value_counts(), gold["label"].value_counts()
     return {
@@ -98,7 +103,7 @@ def stance_metrics(cv: CVResult, plab: pd.DataFrame, pfold: np.ndarray, gold: pd
         "passage": {"offsets": evaluation(yp, names[passage_cv_decisions(cv, pfold)], labels),
                     "argmax": evaluation(yp, names[cv.passage_oof.argmax(axis=1)], labels)},
         "document": doc,
-        "supervised": doc["max_rule" if pooling == "max_rule" else "pooled_offsets"],
+        "supervised": doc[DOC_EVALUATION[pooling]],
         "quantification": quantification_errors(cv, labels),
         "zero_shot": evaluation(yd, zs_pred, labels),
     }

@@ -63,6 +63,7 @@ from pipeline.privacy import StoredKeys
 from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
 from pipeline.stance.annotate import suggest
 from pipeline.stance.crossval import fold_of_sources, nested_cv, pool_proba
+from pipeline.stance.docpool import doc_table, threshold_decide
 from pipeline.stance.evaluate import error_rows, stance_metrics
 from pipeline.stance.evaluate import passage_cv_decisions as _passage_cv_decisions
 from pipeline.stance.features import feature_frame, read_doc_features, read_narrative_passages
@@ -94,12 +95,12 @@ def cache_code(encoder_model: str) -> str:
     shape no cached result.
     """
     import pipeline.encoder
-    from pipeline.stance import crossval, features, model, offsets, pooling, predict
+    from pipeline.stance import crossval, docpool, features, model, offsets, pooling, predict
     from pipeline.stance import zero_shot as zero_shot_module
 
     return fingerprint(pipeline.encoder.model_id(encoder_model),
                        modules=[features, model, predict, zero_shot_module, pipeline.encoder, crossval, offsets,
-                                pooling],
+                                pooling, docpool],
                        packages=["scikit-learn", "numpy", "scipy", "torch", "sentence-transformers", "skops"])
 
 
@@ -239,8 +240,12 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
         cv_decided = cv.doc_max_rule
     elif pooling == "model":
         decided, cv_decided = decide(D, cv.final_doc_offsets), cv.doc_decided
+    elif pooling == "thresholds":
+        decided = threshold_decide(doc_table(P[:n_nar], idx, len(doc_of), cv.final_passage_offsets, settings)[0],
+                                   cv.final_thresholds, settings)
+        cv_decided = cv.doc_thresholds
     else:
-        raise ValueError(f"params.yaml stance.pooling: {pooling!r} is not max_rule or model")
+        raise ValueError(f"params.yaml stance.pooling: {pooling!r} is not max_rule, model or thresholds")
     ev = evidence(P[:n_nar], idx, len(doc_of), decided, settings["stances"])
     stances = decision_frame(feats.meta["doc_id"], D, decided, labels, "doc_id", version)
     stances["evidence_passage_id"] = [pids[i] if i >= 0 else None for i in ev]
@@ -269,6 +274,8 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
             con.execute(f"INSERT INTO {table} SELECT * FROM frame")
             con.unregister("frame")
 
+    # the passage decision travels with the classifier: actors decides quotes as the stage decides passages
+    cv.passage_clf.decision_offsets_ = dict(zip(labels, np.round(cv.final_passage_offsets, 6).tolist()))
     blob = save_bytes(cv.passage_clf)
     model_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = model_file.with_suffix(".tmp")
@@ -284,13 +291,17 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
                     "; document: pooled passage probabilities (max, top-2 mean, mean, decided share, log n)",
         "calibration": "passage: sigmoid (Platt), CalibratedClassifierCV; document: multinomial LR, no class weights",
         "decision": "passages: argmax(log p + offset), offsets tuned for 5-label macro-F1 on inner folds; documents "
-                    f"({pooling}): " + ("the strongest stance passage against neutral/off_topic"
-                                        if pooling == "max_rule" else "pooling model, argmax(log p + offset)") +
+                    f"({pooling}): " + {"max_rule": "the strongest stance passage against neutral/off_topic",
+                                        "model": "pooling model, argmax(log p + offset)",
+                                        "thresholds": "the stance whose best passage probability most exceeds its "
+                                                      "threshold (thresholds tuned on inner folds), else "
+                                                      "neutral/off_topic as the max rule"}[pooling] +
                     "; stances.label and passage_stances.label are these decisions, the probabilities are kept",
         "pooling": pooling,
         "passage_offsets": dict(zip(labels, np.round(cv.final_passage_offsets, 3).tolist())),
         "document_offsets": dict(zip(labels, np.round(cv.final_doc_offsets, 3).tolist())),
         "max_rule_tuned_offsets (trial, not used)": dict(zip(labels, np.round(cv.final_rule_offsets, 3).tolist())),
+        "document_thresholds": dict(zip(STANCES, np.round(cv.final_thresholds, 3).tolist())),
         "predicted_documents": int(len(stances)),
         "predicted_passages": int(len(passage_stances)),
         "documents_with_evidence": int((ev >= 0).sum()),

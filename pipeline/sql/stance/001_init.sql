@@ -97,7 +97,8 @@ CREATE TABLE stance_codebook (
 
 -- Quantification error in the grouped cross-validation (metrics/stance.json "quantification"):
 -- absolute error of each label's share in each outer fold's test documents, by method
--- (cc, acc, pacc: pooling model; cc_max_rule, acc_max_rule: the max rule, stance.pooling).
+-- (cc, acc, pacc: pooling model; cc_max_rule, acc_max_rule: the max rule; cc_thresholds, acc_thresholds:
+-- the thresholds pooler, pipeline/stance/docpool.py; stance.pooling picks the quoted one).
 CREATE TABLE stance_quantification_error (
     method          VARCHAR NOT NULL,
     label           VARCHAR NOT NULL,

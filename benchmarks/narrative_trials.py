@@ -64,6 +64,12 @@ TRIALS: dict[str, dict[str, Any]] = {
     "global_thr": dict(thr="global"),
     "svm": dict(clf="svm", grid=(0.1, 1.0)),
     "evidence": dict(evidence=True),
+    # combinations of the single changes that helped
+    "sim+global": dict(feats=("emb", "sim"), thr="global"),
+    "sim+global+C.3-1": dict(feats=("emb", "sim"), thr="global", grid=(0.3, 1.0)),
+    "sim+global+no_cw": dict(feats=("emb", "sim"), thr="global", cw=None),
+    "sim+global+evidence": dict(feats=("emb", "sim"), thr="global", evidence=True),
+    "word+sim+global": dict(feats=("emb", "sim", "word"), thr="global"),
 }
 
 

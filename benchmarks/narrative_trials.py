@@ -23,6 +23,7 @@ A trial is a set of options (:data:`TRIALS`):
   (the raw sigmoid of the decision score);
 * ``thr``: ``per`` (a threshold per narrative) or ``global`` (one threshold,
   best pooled micro-F1 on the inner out-of-fold probabilities);
+* ``tol``: the LogisticRegression stopping tolerance (scikit-learn's default 1e-4);
 * ``evidence``: each label's evidence sentences (one per narrative, verbatim)
   join the training rows of the fold that holds their passage, positive for
   their narrative and negative for narratives the passage does not carry.
@@ -49,7 +50,7 @@ from pipeline.privacy import StoredKeys
 from pipeline.text_vectors import text_sha256, text_vectors
 
 BASE: dict[str, Any] = dict(feats=("emb",), title=False, clf="lr", cw="balanced", cal="platt", thr="per",
-                            evidence=False, grid=(1.0, 10.0))
+                            evidence=False, grid=(1.0, 10.0), tol=1e-4)
 #: name → options changed from BASE (the stage's settings before these trials)
 TRIALS: dict[str, dict[str, Any]] = {
     "base": {},
@@ -70,6 +71,7 @@ TRIALS: dict[str, dict[str, Any]] = {
     "sim+global+no_cw": dict(feats=("emb", "sim"), thr="global", cw=None),
     "sim+global+evidence": dict(feats=("emb", "sim"), thr="global", evidence=True),
     "word+sim+global": dict(feats=("emb", "sim", "word"), thr="global"),
+    "word+sim+global+tol": dict(feats=("emb", "sim", "word"), thr="global", tol=1e-3),
 }
 
 
@@ -211,7 +213,8 @@ def _scores(opt: dict[str, Any], d: Data, tr: np.ndarray, te: np.ndarray, C: flo
             if opt["clf"] == "svm":
                 c = LinearSVC(C=C, class_weight=opt["cw"], max_iter=5000, random_state=0).fit(F[m], y)
             else:
-                c = LogisticRegression(C=C, class_weight=opt["cw"], max_iter=2000, random_state=0).fit(F[m], y)
+                c = LogisticRegression(C=C, class_weight=opt["cw"], max_iter=2000, random_state=0,
+                                       tol=opt["tol"]).fit(F[m], y)
         out[:, k] = c.decision_function(Ft)
     return out
 

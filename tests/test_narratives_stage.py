@@ -237,6 +237,17 @@ def test_thresholds_are_tuned_on_inner_folds_only(project):
     _, _, info2 = model.nested_cv(X2, texts2, Y, groups, keys, folds=3, seed=1, **tune)
     assert [i["thresholds"] for i in info2][0] == info[0]["thresholds"]
     assert info2[0]["C"] == info[0]["C"]
+    # one shared threshold (params global_threshold), with the claim/cue similarity features: still
+    # tuned on the inner folds only
+    tax = load_narratives(sides=SIDES)
+    claims = zero_shot_texts(tax)
+    pairs = [(g, tax[k].claim) for g, k in enumerate(claims)]
+    A = text_vectors([t for _, t in pairs], load_params("encoder"), project[3], dimensions=384)
+    shared = {**tune, "global_threshold": True, "anchors": model.Anchors(A, np.array([g for g, _ in pairs]))}
+    _, _, info3 = model.nested_cv(X, texts, Y, groups, keys, folds=3, seed=1, **shared)
+    _, _, info4 = model.nested_cv(X2, texts2, Y, groups, keys, folds=3, seed=1, **shared)
+    assert all(len(set(i["thresholds"].values())) == 1 for i in info3)
+    assert info4[0]["thresholds"] == info3[0]["thresholds"]
 
 
 def test_label_file_faults_name_file_and_line(tmp_path):

@@ -237,6 +237,17 @@ def test_thresholds_are_tuned_on_inner_folds_only(project):
     _, _, info2 = model.nested_cv(X2, texts2, Y, groups, keys, folds=3, seed=1, **tune)
     assert [i["thresholds"] for i in info2][0] == info[0]["thresholds"]
     assert info2[0]["C"] == info[0]["C"]
+    # one shared threshold (params global_threshold), with the claim/cue similarity features: still
+    # tuned on the inner folds only
+    tax = load_narratives(sides=SIDES)
+    claims = zero_shot_texts(tax)
+    pairs = [(g, tax[k].claim) for g, k in enumerate(claims)]
+    A = text_vectors([t for _, t in pairs], load_params("encoder"), project[3], dimensions=384)
+    shared = {**tune, "global_threshold": True, "anchors": model.Anchors(A, np.array([g for g, _ in pairs]))}
+    _, _, info3 = model.nested_cv(X, texts, Y, groups, keys, folds=3, seed=1, **shared)
+    _, _, info4 = model.nested_cv(X2, texts2, Y, groups, keys, folds=3, seed=1, **shared)
+    assert all(len(set(i["thresholds"].values())) == 1 for i in info3)
+    assert info4[0]["thresholds"] == info3[0]["thresholds"]
 
 
 def test_label_file_faults_name_file_and_line(tmp_path):
@@ -265,3 +276,48 @@ def test_a_label_on_a_reserved_document_fails(tmp_path):
     # the shipped label file has none
     labels.check_not_reserved(labels.read_labels(NARRATIVE_PASSAGE_LABEL_FILE), labels.reserved_pairs(),
                               NARRATIVE_PASSAGE_LABEL_FILE)
+
+
+def _probabilities(db: Path, key: str) -> dict[str, float]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return dict(con.sql("SELECT passage_id, p FROM passage_narrative_probabilities WHERE narrative = ?",
+                            params=[key]).fetchall())
+    finally:
+        con.close()
+
+
+@pytest.mark.slow  # the shared fixture embeds ~130 passages: ~35 s on a busy 2-core machine
+def test_renaming_a_narrative_and_adding_one_with_labels_is_data_only(project, supervised, tmp_path):
+    """Issue 19: rename a supervised narrative, and add a new one with labels, by editing only
+    corpora/narratives.yaml and the label file; the stage trains and predicts both."""
+    metrics, con = supervised
+    old = next(k for k, m in metrics["modes"].items() if m == "supervised")
+    text = NARRATIVES_FILE.read_text(encoding="utf-8").replace(f"key: {old}\n", "key: renamed.claim\n")
+    doc = yaml.safe_load(text.replace(f"`{old}`", "`renamed.claim`"))
+    rows = [json.loads(line) for line in project[4].read_text().splitlines()]
+    before = dict(con.sql("SELECT passage_id, p FROM passage_narrative_probabilities WHERE narrative = ?",
+                          params=[old]).fetchall())
+    for step, added in ((1, []), (2, ["added.claim"])):
+        if added:
+            doc["narratives"].append({"key": "added.claim", "claim": "A claim added by an analyst.",
+                                      "cues": ["added"], "exclusions": [], "side": None})
+        taxonomy = tmp_path / f"narratives{step}.yaml"
+        taxonomy.write_text(yaml.safe_dump(doc, sort_keys=False))
+        label_file = tmp_path / f"labels{step}.jsonl"
+        label_file.write_text("".join(json.dumps({**r, "narratives": [k for k in r["narratives"] if k != old] + (
+            ["renamed.claim", *added] if old in r["narratives"] else [])}) + "\n" for r in rows))
+        out = tmp_path / f"n{step}.duckdb"
+        got = _run(project, out, label_file=label_file, taxonomy=taxonomy)
+        assert old not in got["modes"] and got["modes"]["renamed.claim"] == "supervised"
+        assert set(got["evaluation"]["per_narrative"]) == set(got["modes"])
+        renamed = _probabilities(out, "renamed.claim")
+        assert renamed.keys() == before.keys() and renamed
+        if not added:  # a rename alone changes nothing but the name
+            assert all(renamed[p] == pytest.approx(before[p], abs=1e-9) for p in renamed)
+            assert got["evaluation"]["per_narrative"]["renamed.claim"] == metrics["evaluation"]["per_narrative"][old]
+        else:  # the added narrative, labelled on the same passages, is trained and scored the same
+            assert got["modes"]["added.claim"] == "supervised"
+            assert got["labels"]["positives"]["added.claim"] == metrics["labels"]["positives"][old]
+            new = _probabilities(out, "added.claim")
+            assert all(new[p] == pytest.approx(renamed[p], abs=1e-9) for p in renamed)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from pipeline.config import NARRATIVES_FILE, ConfigError, load_params
-from pipeline.narratives.taxonomy import KEY_PATTERN, load_narratives, zero_shot_texts
+from pipeline.narratives.taxonomy import KEY_PATTERN, anchor_texts, load_narratives, zero_shot_texts
 
 SIDES = tuple(load_params("stance")["labels"])
 
@@ -87,6 +87,13 @@ def test_adding_and_renaming_narratives_needs_no_code_change(tmp_path):
     tax = load_narratives(write(tmp_path, doc), sides=SIDES)
     assert tax.keys[0] == "energy.grid" and "renamed.claim" in tax.keys and old not in tax.keys
     assert zero_shot_texts(tax)["energy.grid"] == "AI data centres strain the power grid. grid; gigawatts"
+    # the classifier's similarity features follow the file too: one group per claim, then one per cue list
+    anchors = anchor_texts(tax)
+    n_claims = len(zero_shot_texts(tax))
+    assert anchors[0] == (0, "AI data centres strain the power grid.")
+    assert [t for g, t in anchors if g == n_claims] == ["grid", "gigawatts"]
+    n_cue_groups = sum(1 for n in tax.narratives if n.cues and not n.catch_all)
+    assert {g for g, _ in anchors} == set(range(n_claims + n_cue_groups))
 
 
 def test_sides_are_those_passed_in_not_a_fixed_list(tmp_path):

@@ -2,9 +2,11 @@
 narrative, with ``C`` and the decision threshold tuned by grouped cross-validation.
 
 Features (:func:`features`): the unit-norm passage embedding (``d`` = 384 for
-MiniLM), and with ``lexical`` a TF-IDF of word 1–2-grams of the passage text
+MiniLM); with ``anchors`` (:class:`Anchors`) the passage's cosine to each
+anchor group beside it (the stage: each narrative's claim text, and its
+closest cue); with ``lexical`` a TF-IDF of word 1–2-grams of the passage text
 (sublinear tf, ``min_df=2``, at most 20,000 terms, fitted on the training rows
-only) beside it.
+only).
 
 Per narrative (one-vs-rest), on a training set (:func:`tune_and_fit`):
 
@@ -16,7 +18,11 @@ Per narrative (one-vs-rest), on a training set (:func:`tune_and_fit`):
    ``CalibratedClassifierCV(method="sigmoid", ensemble=False)`` does the same);
 3. the threshold on that probability with the best out-of-fold F1, from the
    ``thresholds`` grid (ties: the one nearest 0.5), and the ``C`` whose
-   tuned F1 is best (ties: the smaller ``C``);
+   tuned F1 is best (ties: the smaller ``C``); with ``global_threshold``
+   the narratives then share one threshold instead, the one of the grid with
+   the best micro-F1 over all narratives' out-of-fold probabilities (with
+   40-240 positives per narrative, per-narrative thresholds overfit the inner
+   folds: docs/methods.md, narrative trials);
 4. the final regression with that ``C`` refitted on all training rows.
 
 :func:`nested_cv` runs this inside every outer grouped fold, so the outer test
@@ -33,13 +39,29 @@ import numpy as np
 
 
 @dataclass
+class Anchors:
+    """Texts a passage is compared to: ``vectors`` ``(A, d)`` unit-norm, and
+    ``group`` ``(A,)`` ints 0..G-1; feature ``g`` is the passage's highest
+    cosine to an anchor of group ``g`` (:func:`features`)."""
+
+    vectors: np.ndarray
+    group: np.ndarray
+
+    def similarities(self, X: np.ndarray) -> np.ndarray:
+        """``(n, G)`` highest cosine of each row of ``X`` to each group."""
+        cos = X @ self.vectors.T
+        return np.stack([cos[:, self.group == g].max(axis=1) for g in range(int(self.group.max()) + 1)], axis=1)
+
+
+@dataclass
 class Fitted:
     """A fitted one-vs-rest model over ``keys`` (columns of ``Y``).
 
     ``coef``/``intercept``: ``(K, F)``/``(K,)`` of the regressions; ``platt``:
     ``(K, 2)`` slope and intercept of the calibration on the decision score;
     ``thresholds``/``C``/``inner_f1``: per narrative; ``vectorizer``: the
-    TF-IDF (``None`` without lexical features).
+    TF-IDF (``None`` without lexical features); ``anchors``: ``None`` without
+    similarity features.
     """
 
     keys: list[str]
@@ -50,16 +72,20 @@ class Fitted:
     C: np.ndarray
     inner_f1: np.ndarray
     vectorizer: Any
+    anchors: Anchors | None = None
 
     def predict_proba(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """``(n, K)`` calibrated probabilities for unit-norm embeddings ``X`` and their texts."""
-        F = features(X, texts, self.vectorizer)
+        F = features(X, texts, self.vectorizer, self.anchors)
         scores = np.asarray(F @ self.coef.T) + self.intercept
         return _sigmoid(scores * self.platt[:, 0] + self.platt[:, 1])
 
 
-def features(X: np.ndarray, texts: Sequence[str], vectorizer: Any) -> Any:
-    """The design matrix: ``X`` alone, or ``[X | TF-IDF(texts)]`` (sparse CSR)."""
+def features(X: np.ndarray, texts: Sequence[str], vectorizer: Any, anchors: Anchors | None = None) -> Any:
+    """The design matrix: ``X``, ``[X | anchor similarities]`` with ``anchors``,
+    and ``[… | TF-IDF(texts)]`` (sparse CSR) with a ``vectorizer``."""
+    if anchors is not None:
+        X = np.hstack([X, anchors.similarities(X)])
     if vectorizer is None:
         return X
     from scipy import sparse
@@ -159,7 +185,8 @@ def f1(y: np.ndarray, pred: np.ndarray) -> float:
 
 def tune_and_fit(X: np.ndarray, texts: Sequence[str], Y: np.ndarray, groups: np.ndarray, keys: list[str], *,
                  grid: Sequence[float], thresholds: Sequence[float], folds: int, seed: int, lexical: bool,
-                 class_weight: str | None) -> Fitted:
+                 class_weight: str | None, anchors: Anchors | None = None, global_threshold: bool = False
+                 ) -> Fitted:
     """Tune ``C`` and a threshold per narrative on inner grouped folds of these
     rows, then fit on all of them (steps 1–4 of the module docstring).
 
@@ -167,6 +194,8 @@ def tune_and_fit(X: np.ndarray, texts: Sequence[str], Y: np.ndarray, groups: np.
         X: ``(n, d)`` unit-norm embeddings; texts: their n texts.
         Y: ``(n, K)`` 0/1 labels, columns in the order of ``keys``.
         groups: ``(n,)`` source files.
+        anchors: similarity features (:class:`Anchors`), or ``None``.
+        global_threshold: one threshold for all narratives (step 3).
 
     Raises:
         ValueError: fewer than 2 source files.
@@ -176,25 +205,32 @@ def tune_and_fit(X: np.ndarray, texts: Sequence[str], Y: np.ndarray, groups: np.
     oof = {C: np.zeros((len(Y), K)) for C in grid}
     for tr, te in splits:
         vec = make_vectorizer().fit([texts[i] for i in tr]) if lexical else None
-        F_tr, F_te = features(X[tr], [texts[i] for i in tr], vec), features(X[te], [texts[i] for i in te], vec)
+        F_tr = features(X[tr], [texts[i] for i in tr], vec, anchors)
+        F_te = features(X[te], [texts[i] for i in te], vec, anchors)
         for C in grid:
             oof[C][te] = _fit_scores(F_tr, Y[tr], F_te, C, seed=seed, class_weight=class_weight)[0]
     Cs, ts, fs, pl = np.zeros(K), np.zeros(K), np.full(K, -1.0), np.zeros((K, 2))
+    P = np.zeros(Y.shape)
     for k in range(K):
         for C in sorted(grid):
             a, b = platt(oof[C][:, k], Y[:, k])
-            t, score = best_threshold(_sigmoid(oof[C][:, k] * a + b), Y[:, k], thresholds)
+            p = _sigmoid(oof[C][:, k] * a + b)
+            t, score = best_threshold(p, Y[:, k], thresholds)
             if score > fs[k]:
-                Cs[k], ts[k], fs[k], pl[k] = C, t, score, (a, b)
+                Cs[k], ts[k], fs[k], pl[k], P[:, k] = C, t, score, (a, b), p
+    if global_threshold:
+        t = max(sorted(thresholds, key=lambda t: (abs(t - 0.5), t)), key=lambda t: f1(Y.ravel(), (P >= t).ravel()))
+        ts[:] = t
+        fs = np.array([f1(Y[:, k], P[:, k] >= t) for k in range(K)])
     vec = make_vectorizer().fit(list(texts)) if lexical else None
-    F = features(X, texts, vec)
+    F = features(X, texts, vec, anchors)
     coef = np.zeros((K, F.shape[1]))
     intercept = np.zeros(K)
     for C in sorted(set(Cs.tolist())):
         cols = np.flatnonzero(Cs == C)
         _, c, i = _fit_scores(F, Y[:, cols], F[:1], C, seed=seed, class_weight=class_weight)
         coef[cols], intercept[cols] = c, i
-    return Fitted(list(keys), coef, intercept, pl, ts, Cs, fs, vec)
+    return Fitted(list(keys), coef, intercept, pl, ts, Cs, fs, vec, anchors)
 
 
 def nested_cv(X: np.ndarray, texts: Sequence[str], Y: np.ndarray, groups: np.ndarray, keys: list[str], *,

@@ -50,7 +50,7 @@ from pipeline.config import (
 )
 from pipeline.narratives import evaluate, labels, model, tables
 from pipeline.narratives.inputs import read_inputs
-from pipeline.narratives.taxonomy import load_narratives, zero_shot_texts
+from pipeline.narratives.taxonomy import anchor_texts, load_narratives, zero_shot_texts
 from pipeline.privacy import StoredKeys
 from pipeline.text_vectors import text_sha256 as sha256
 from pipeline.text_vectors import text_vectors
@@ -103,8 +103,14 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     sup = [k for k in keys if modes[k] == "supervised"]
     zs_keys = list(claims)
     zs_threshold, zs_temp = float(params["zero_shot_threshold"]), float(params["zero_shot_temperature"])
+    anchors = None
+    if params.get("similarity") and claims:
+        pairs = anchor_texts(tax)
+        A = text_vectors([t for _, t in pairs], encoder_params, text_cache, dimensions=dim, known=known)
+        anchors = model.Anchors(A, np.array([g for g, _ in pairs]))
     tune = dict(grid=[float(c) for c in params["C_grid"]], thresholds=threshold_grid(params["thresholds"]),
-                lexical=bool(params["lexical"]), class_weight=params.get("class_weight"))
+                lexical=bool(params["lexical"]), class_weight=params.get("class_weight"), anchors=anchors,
+                global_threshold=bool(params.get("global_threshold")))
     folds, seed = int(params["cv_folds"]), int(params["seed"])
 
     # honest decisions on the labels: outer grouped CV (supervised), zero-shot (the rest)
@@ -158,7 +164,9 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
                    "n_no_narrative": int((Y.sum(axis=1) == 0).sum()), "positives": positives,
                    "matched_to_current_passage": joined["match"].value_counts().to_dict()},
         "modes": modes,
-        "model": {"features": "passage embedding" + (" + TF-IDF word 1-2-grams" if tune["lexical"] else ""),
+        "model": {"features": "passage embedding" + (" + cosine to each claim and its closest cue" if anchors
+                                                     else "") + (" + TF-IDF word 1-2-grams" if tune["lexical"] else ""),
+                  "threshold": "one for all narratives" if tune["global_threshold"] else "per narrative",
                   "classifier": "one-vs-rest LogisticRegression, Platt-calibrated on inner out-of-fold scores",
                   "cv": f"StratifiedGroupKFold by source file, {folds} outer folds; C and thresholds tuned on "
                         f"{folds} inner folds of each outer training set",

@@ -157,6 +157,20 @@ def zero_shot_texts(taxonomy: Taxonomy) -> dict[str, str]:
             for n in taxonomy.narratives if not n.catch_all}
 
 
+def anchor_texts(taxonomy: Taxonomy) -> list[tuple[int, str]]:
+    """The texts of the classifier's similarity features (:class:`pipeline.narratives.model.Anchors`):
+    ``(group, text)`` pairs, one group per claim (its claim text), then one per
+    narrative with cues (its cues; the feature is the closest cue). The
+    catch-all has no claim and is left out; groups are numbered in file order.
+    """
+    claims = [n for n in taxonomy.narratives if not n.catch_all]
+    out = [(g, n.claim) for g, n in enumerate(claims)]
+    for n in (n for n in claims if n.cues):
+        g = out[-1][0] + 1
+        out += [(g, cue) for cue in n.cues]
+    return out
+
+
 def _codebook(block: Any, path: Path, lines: dict[tuple, int]) -> tuple[str, str]:
     """``(version, document)`` of the ``codebook:`` block, checked."""
     where = f"{path}:{lines.get(('codebook',), '?')}: codebook"

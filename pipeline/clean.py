@@ -288,8 +288,10 @@ def main(argv: list[str] | None = None) -> None:
     (METRICS_DIR / "clean.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (METRICS_DIR / "relevance.json").write_text(json.dumps(relevance, indent=2, sort_keys=True) + "\n",
                                                 encoding="utf-8")
+    cut = relevance["classifier_cv"]["threshold"]
     print(f"relevance: {relevance['admitted_documents']} of {relevance['scored_documents']} documents with "
-          f"0 < relevance < threshold admitted by the classifier (p >= {relevance['classifier_cv']['threshold']})")
+          f"0 < relevance < threshold admitted by the classifier "
+          + (f"(p >= {cut})" if cut is not None else "(no threshold reached the precision bar in grouped CV)"))
 
 
 if __name__ == "__main__":

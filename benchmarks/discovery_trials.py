@@ -83,9 +83,10 @@ def main() -> None:
     if set(trials) - set(TRIALS):
         parser.error(f"unknown trials {sorted(set(trials) - set(TRIALS))}; one of {TRIALS}")
     from pipeline.narratives.taxonomy import load_narratives
+    from pipeline.workspace import LABELS
 
     params, enc = load_params("topics"), load_params("encoder")
-    claims = [n.claim for n in load_narratives(NARRATIVES_FILE).narratives if not n.catch_all]
+    claims = [n.claim for n in load_narratives(NARRATIVES_FILE, sides=LABELS).narratives if not n.catch_all]
     found = discovery_input(read_narratives(args.embed_db, args.clean_db), args.narratives_db,
                             float(params.get("discovery", {}).get("min_p", 0.0)))
     data, names = found.data, load_names()

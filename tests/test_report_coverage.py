@@ -166,7 +166,8 @@ def test_the_report_states_sources_and_months_above_every_trend(wh, tmp_path):
     months = f"months {panel.months[0]:%Y-%m} to {panel.months[-1]:%Y-%m}"
     sources = ", ".join(f"`{s}`" for s in panel.sources)
     trends = [i for i, line in enumerate(lines)
-              if re.match(r"!\[(Stance share|Narrative prevalence) by month\]", line) or line.startswith("| month |")]
+              if re.match(r"!\[(Stance share|Narrative prevalence|Candidate narratives) by month\]", line)
+              or line.startswith("| month |")]
     assert len(trends) == 3  # two figures and the table of the last months
     for i in trends:  # the coverage sentence, then at most the table's caption, then the trend
         above = [line for line in lines[i - 4:i] if line.startswith("**Coverage of this trend:**")]

@@ -71,7 +71,9 @@ def test_write_report_assembles_every_section(wh, tmp_path):
         "gold_documents_read": 9, "gold_documents_by_source_type": {"news": 10}}}
     path = tmp_path / "report.md"
     text = write_report(con, path, topics=topics, shares=shares, params=PARAMS, figures=figures, pages=pages,
-                        quality=stance_quality(con), actor_metrics=metrics)
+                        quality=stance_quality(con), actor_metrics=metrics,
+                        topic_metrics={"n_narrative_passages": 15, "n_taxonomy_passages": 3,
+                                       "label_name_share": 0.1, "label_name_words": 2, "label_words": 20})
     assert path.read_text(encoding="utf-8") == text and text.endswith("\n")
     headings = re.findall(r"^## (\d)\.", text, flags=re.M)
     assert headings == ["1", "2", "3", "4", "5", "6", "7", "8"]
@@ -96,8 +98,13 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert "no labelled passages: every narrative is a zero-shot first cut" in text
     # who carries it: news1 (unlabelled, pro_open_source) and the recap; Meta quoted twice in news1's passage
     assert re.search(rf"\| `{tax[0]}` \| 2 \| 100\.0 % \| ZDNET \(1\), twitter/x \(1\) \| Meta \(2\) \|", text)
-    # section 4: topics by size, example documents from the corpus (the recap as a paraphrase)
-    assert text.index("| N-01 | open source, windows apps, free | 5 |") < text.index("| N-02 | chinese model \\|")
+    # section 4: candidate narratives by size with their top terms, example passages from the corpus (the recap
+    # as a paraphrase), the passages the taxonomy covers and the label name share of metrics/topics.json
+    n01 = re.search(r"^\| N-01 \| open source, windows apps, free \| open source, apps, free, [^|]+ \| 5 \|", text,
+                    flags=re.M)
+    assert n01 and n01.start() < text.index("| N-02 | chinese model \\|")
+    assert "Of 15 narrative passages, 3 carry a narrative of the taxonomy (section 3) and are left out" in text
+    assert "2 of the 20 label words (10.0 %) are such names" in text
     assert "paraphrase by twitter/x of the linked post, 2024-03-04" in text
     # section 5: pro_open_source in N-01, 2 of its 3 unlabelled documents; the recap (0.8) cited first
     assert re.search(r"\*\*pro_open_source\*\* makes up the largest share of \*\*N-01\*\* .*: 2 of its 3 documents "

@@ -10,8 +10,8 @@ and ``patterns`` (:func:`load_names`).
 
 A word is a name when the whole word is a name, a name followed by a
 version (a digit or ``_`` and what follows: ``qwen3``, ``deepseek_ai``,
-``gemma2``), names run together (``deepseekr1``), or any of these with a
-plural ``s``. Words are compared in lower case.
+``gemma2``), names run together (``deepseekr1``) or followed by ``ai``
+(``deepseekai``), or any of these with a plural ``s``. Words are compared in lower case.
 """
 
 from __future__ import annotations
@@ -65,12 +65,12 @@ def _fullmatch(regex: str):  # noqa: ANN202 - the bound method of a compiled pat
 
 
 def name_regex(words: Iterable[str], patterns: Sequence[str]) -> str:
-    """One name word: ``(name)(version or name)*s?``, where ``name`` is any
+    """One name word: ``(name)(version or name or ai)*s?``, where ``name`` is any
     of ``words`` (longest first) or ``patterns``, and a version is a digit
     or ``_`` followed by word characters."""
     alts = "|".join([re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w))]
                     + [f"(?:{p})" for p in patterns])
-    return rf"(?:{alts})(?:[\d_]\w*|(?:{alts}))*s?"
+    return rf"(?:{alts})(?:[\d_]\w*|(?:{alts})|ai)*s?"
 
 
 def load_names(model_file: Path = MODEL_NAMES_FILE, actors_file: Path = ACTORS_FILE) -> Names:

@@ -53,6 +53,7 @@ MODELS_DIR = PROJECT_ROOT / "models"
 #: Inputs and outputs of single stages, named here so that every path is in one place.
 ACTORS_FILE = CORPORA_DIR / "actors.yaml"                       # actor registry (stage actors)
 NARRATIVES_FILE = CORPORA_DIR / "narratives.yaml"               # narrative taxonomy (issue 19)
+MODEL_NAMES_FILE = CORPORA_DIR / "model_names.yaml"             # model and product names (stage topics)
 ORGANISATION_HANDLES_FILE = CORPORA_DIR / "organisation_handles.yaml"  # accounts kept by pseudonymisation (clean)
 STANCE_LABEL_FILE = CORPORA_DIR / "labels" / "stance_v1.jsonl"  # stance training labels
 RELEVANCE_LABEL_FILE = CORPORA_DIR / "labels" / "relevance_v1.jsonl"  # documents the query drops (clean: admission)

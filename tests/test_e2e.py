@@ -33,6 +33,12 @@ VIEWS = ("corpus", "source_summary", "topic_passages", "stance_over_time", "stan
          "topic_stance", "source_stance", "actor_stance", "outlet_quotes", "narrative_stance", "narrative_sources",
          "actor_narratives")
 
+#: The discovery passages (issue 19, part 4): narrative passages with no narrative of the taxonomy but the
+#: catch-all (pipeline/topics/discovery.py, topics.discovery.min_p 0).
+DISCOVERY = """SELECT p.passage_id, p.doc_id FROM passages p WHERE p.in_narratives AND p.passage_id NOT IN (
+    SELECT pn.passage_id FROM passage_narratives pn JOIN narrative_taxonomy t USING (narrative)
+    WHERE NOT t.catch_all)"""
+
 
 @pytest.fixture(scope="module")
 def project(e2e_project) -> Path:
@@ -72,7 +78,12 @@ def test_every_narrative_passage_is_embedded_and_assigned(project):
     con = _db(project)
     n_narr = con.sql("SELECT count(*) FROM passages WHERE in_narratives").fetchall()[0][0]
     assert con.sql("SELECT count(*) FROM embeddings").fetchall()[0][0] == n_narr
-    assert con.sql("SELECT count(*) FROM passage_topics").fetchall()[0][0] == n_narr
+    # discovery (issue 19): the topics hold the narrative passages without a taxonomy narrative
+    n_disc = con.sql(f"SELECT count(*) FROM ({DISCOVERY})").fetchall()[0][0]
+    assert 0 < n_disc < n_narr
+    assert con.sql("SELECT count(*) FROM passage_topics").fetchall()[0][0] == n_disc
+    assert con.sql(f"SELECT count(*) FROM passage_topics JOIN ({DISCOVERY}) USING (passage_id)"
+                   ).fetchall() == [(n_disc,)]
     assert con.sql("SELECT typeof(vector) FROM embeddings LIMIT 1").fetchall()[0][0] == "FLOAT[384]"
     norm = con.sql("SELECT min(list_dot_product(vector, vector)), max(list_dot_product(vector, vector)) "
                    "FROM embeddings").fetchall()[0]
@@ -81,17 +92,18 @@ def test_every_narrative_passage_is_embedded_and_assigned(project):
     bad = con.sql("SELECT count(*) FROM passages p JOIN documents d USING (doc_id) "
                   "WHERE substr(d.text, p.char_start + 1, p.char_end - p.char_start) <> p.text").fetchall()[0][0]
     assert bad == 0
-    # every corpus document has a stance and at least one topic
+    # every corpus document has a stance, and a topic when it has a discovery passage
     n_corpus = con.sql("SELECT count(*) FROM corpus").fetchall()[0][0]
     assert con.sql("SELECT count(*) FROM stances").fetchall()[0][0] == n_corpus
-    assert con.sql("SELECT count(DISTINCT doc_id) FROM doc_topics").fetchall()[0][0] == n_corpus
+    assert con.sql("SELECT count(DISTINCT doc_id) FROM doc_topics").fetchall()[0][0] == con.sql(
+        f"SELECT count(DISTINCT doc_id) FROM ({DISCOVERY}) JOIN corpus USING (doc_id)").fetchall()[0][0]
 
 
 def test_topics_over_time_covers_every_month_with_documents(project):
     con = _db(project)
-    missing = con.sql("""
+    missing = con.sql(f"""
         SELECT DISTINCT CAST(date_trunc('month', published_at AT TIME ZONE 'UTC') AS DATE) AS m FROM corpus
-        WHERE published_at IS NOT NULL
+        JOIN ({DISCOVERY}) USING (doc_id) WHERE published_at IS NOT NULL
         EXCEPT SELECT DISTINCT period FROM topics_over_time""").fetchall()
     assert missing == []
     # period words come from that period's passages only
@@ -125,6 +137,7 @@ def test_topic_exports_cite_url_and_date(project):
     assert metrics["n_topics"] == len(rows)
     assert metrics["outlier_share_after"] <= metrics["outlier_share_before"]
     assert -1 <= metrics["npmi"] <= 1 and 0 < metrics["diversity"] <= 1
+    assert 0 <= metrics["label_name_share"] <= 1 and metrics["label_words"] > 0
 
 
 def test_narratives_are_scored_evaluated_and_published(project):

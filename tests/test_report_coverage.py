@@ -171,7 +171,7 @@ def test_the_report_states_sources_and_months_above_every_trend(wh, tmp_path):
     months = f"months {panel.months[0]:%Y-%m} to {panel.months[-1]:%Y-%m}"
     sources = ", ".join(f"`{s}`" for s in panel.sources)
     figs = [i for i, line in enumerate(lines)
-            if re.match(r"!\[(Narratives|Stance share|Narrative prevalence) by month\]", line)]
+            if re.match(r"!\[(Narratives|Stance share|Narrative prevalence|Candidate narratives) by month\]", line)]
     tables = [i for i, line in enumerate(lines) if line.startswith(("| month |", "| narrative | claim |"))]
     assert len(figs) == 3 and len(tables) == 2  # three trend figures; the tables of the narratives and stances
     for i in figs:  # the coverage sentence right above the figure

@@ -76,7 +76,9 @@ def test_write_report_assembles_every_section(wh, tmp_path):
         "gold_documents_read": 9, "gold_documents_by_source_type": {"news": 10}}}
     path = tmp_path / "report.md"
     text = write_report(con, path, topics=topics, shares=shares, params=PARAMS, figures=figures, pages=pages,
-                        quality=stance_quality(con), actor_metrics=metrics)
+                        quality=stance_quality(con), actor_metrics=metrics,
+                        topic_metrics={"n_narrative_passages": 15, "n_taxonomy_passages": 3,
+                                       "label_name_share": 0.1, "label_name_words": 2, "label_words": 20})
     assert path.read_text(encoding="utf-8") == text and text.endswith("\n")
     headings = re.findall(r"^## (\d)\. (.+)$", text, flags=re.M)
     assert [n for n, _ in headings] == [str(i) for i in range(1, 10)]
@@ -121,8 +123,13 @@ def test_write_report_assembles_every_section(wh, tmp_path):
         quoted = e[0].replace("**", "").replace(" …", "").replace("… ", "")
         assert any(quoted in " ".join(t.split()) for u, t in cited if u == e[3]), e
     assert re.search(rf"No citable passage carries .*`{k2}`", text)
-    # section 5: topics by size, example documents from the corpus (the recap as a paraphrase)
-    assert text.index("| N-01 | open source, windows apps, free | 5 |") < text.index("| N-02 | chinese model \\|")
+    # section 5: candidate narratives by size with their top terms, example passages from the corpus (the recap
+    # as a paraphrase), the passages the taxonomy covers and the label name share of metrics/topics.json
+    n01 = re.search(r"^\| N-01 \| open source, windows apps, free \| open source, apps, free, [^|]+ \| 5 \|", text,
+                    flags=re.M)
+    assert n01 and n01.start() < text.index("| N-02 | chinese model \\|")
+    assert "Of 15 narrative passages, 3 carry a narrative of the taxonomy (section 2) and are left out" in text
+    assert "2 of the 20 label words (10.0 %) are such names" in text
     assert "paraphrase by twitter/x of the linked post, 2024-03-04" in text
     # section 6: pro_open_source in N-01, 2 of its 3 unlabelled documents; the recap (0.8) cited first
     assert re.search(r"\*\*pro_open_source\*\* makes up the largest share of \*\*N-01\*\* .*: 2 of its 3 documents "

@@ -207,6 +207,7 @@ def test_report_and_warehouse_work_without_a_topic(tmp_path):
     unfitted output (12 passages, under min_passages_to_fit)."""
     from pipeline.publish import publish
     from pipeline.report.stage import run as report
+    from pipeline.topics.names import load_names
     from pipeline.topics.stage import run
     from tests.report_warehouse import build
 
@@ -219,8 +220,12 @@ def test_report_and_warehouse_work_without_a_topic(tmp_path):
                     "FROM passages WHERE in_narratives")
     metrics = run(load_params("topics"), load_params("encoder"), embed_db=stages / "embed.duckdb",
                   clean_db=stages / "clean.duckdb", out_db=stages / "topics.duckdb", model_dir=tmp_path / "model",
-                  registry_file=tmp_path / "keys.json")
+                  registry_file=tmp_path / "keys.json", narratives_db=stages / "narratives.duckdb", names=load_names())
     assert metrics["fitted"] is False and metrics["n_passages"] > 0
+    # discovery: the passages carrying a taxonomy narrative (news1's and the recap's) are left out
+    assert metrics["n_taxonomy_passages"] >= 1
+    assert metrics["n_narrative_passages"] == metrics["n_passages"] + metrics["n_taxonomy_passages"]
+    assert metrics["label_name_share"] is None and metrics["label_words"] == 0
     (tmp_path / "topics.json").write_text(json.dumps(metrics))
     (tmp_path / "actors.json").write_text(json.dumps({"quotes": 0, "evaluation": {
         "attribution_partial_span": {"precision": 0.8, "recall": 0.6},
@@ -243,6 +248,7 @@ def test_report_and_warehouse_work_without_a_topic(tmp_path):
     assert out["n_topics_reported"] == 0 and out["html"] == []
     text = (tmp_path / "reports" / "report.md").read_text(encoding="utf-8")
     assert "No topic was found" in text and "none (no topic)" in text
+    assert f"{metrics['n_taxonomy_passages']:,} carry a narrative of the taxonomy" in text
     topics_md = (tmp_path / "reports" / "topics.md").read_text(encoding="utf-8")
     assert f"- Topics not fitted: {metrics['reason']}." in topics_md
     assert all((tmp_path / "reports" / f).stat().st_size > 0 for f in out["figures"])

@@ -29,13 +29,13 @@ import pandas as pd
 from pipeline import workspace
 from pipeline.report.actor_section import actor_section
 from pipeline.report.coverage import coverage_line, load_coverage, panel_narratives, panel_stance, trend_panel
+from pipeline.report.discovery_section import discovery_section
 from pipeline.report.narrative_section import claims_section
 from pipeline.report.relevance_line import relevance_lines
 from pipeline.report.sections import (
     corpus_section,
     earliest_section,
     narrative_stance_section,
-    narratives_section,
     pages_section,
     source_mix_line,
     sources_section,
@@ -84,7 +84,7 @@ def measurable_stances(quality: dict[str, Any], min_recall: float) -> list[str]:
 
 def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataFrame, params: dict[str, Any],
                  figures: dict[str, Path], pages: list[Path], quality: dict[str, Any],
-                 actor_metrics: dict[str, Any]) -> str:
+                 actor_metrics: dict[str, Any], topic_metrics: dict[str, Any] | None = None) -> str:
     """Assemble ``reports/report.md`` from warehouse queries; returns the text.
 
     Args:
@@ -97,6 +97,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
         pages: the interactive pages.
         quality: :func:`stance_quality`.
         actor_metrics: ``metrics/actors.json``.
+        topic_metrics: ``metrics/topics.json`` (section 4's passages left out and label name share).
     """
     keys = topics["topic_key"].tolist()
     min_recall = float(params["min_recall"])
@@ -120,9 +121,9 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
                           cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"),
                           seed=int(params["seed"]))
     out += actor_section(con, params, figures, rel, measurable, actor_metrics)
-    # discovery (BERTopic topics): what the taxonomy may miss
-    out += narratives_section(con, topics, rel(figures["narrative_heatmap"]),
-                              scope=coverage_line(panel, narrative_cells, "narrative passages"))
+    # discovery (BERTopic topics on the passages with no taxonomy narrative): what the taxonomy may miss
+    out += discovery_section(con, topics, topic_metrics or {}, rel(figures["narrative_heatmap"]),
+                             scope=coverage_line(panel, narrative_cells, "narrative passages"))
     out += narrative_stance_section(con, keys, measurable, int(params["min_docs_narrative"]),
                                     rel(figures["narrative_stance"]))
     out += earliest_section(con, keys, float(params["min_membership"]))

@@ -211,34 +211,6 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
     return out
 
 
-def narratives_section(con: Any, topics: pd.DataFrame, figure: str, *, scope: str) -> list[str]:
-    """Section 4: passage and topic counts (view ``report_narrative_totals``),
-    the heatmap with its coverage sentence ``scope`` above it, and the table
-    of the top ``topics`` with their example documents (:func:`representatives`)."""
-    totals = workspace.query(con, "SELECT passages, narrative, outliers, topics, retired "
-                                  "FROM report_narrative_totals").iloc[0]
-    reps = representatives(con, topics["topic_key"].tolist())
-    out = ["", "## 5. Discovery: topics (what passages are about; BERTopic)", "",
-           f"{int(totals.passages):,} passages; {int(totals.narrative):,} narrative passages were clustered into "
-           f"{int(totals.topics)} topics with BERTopic ({int(totals.outliers):,} remain outliers). Topic keys "
-           "(`N-01`, …) carry over between runs when a topic is still there; a topic that disappears has its key "
-           f"retired, never reused ({int(totals.retired)} retired so far, table `retired_topic_keys`). Cite keys "
-           "with the run's date. Labels are the topic's top key phrases, not human summaries; peak month is the "
-           "month with the most passages, which the collection (section 1) drives.", "",
-           scope, "",
-           *([] if int(totals.topics) else
-             ["No topic was found: too few narrative passages to fit one, or none clustered "
-              "(`fitted` and `reason` in `metrics/topics.json`).", ""]),
-           f"![Narrative prevalence by month]({figure})", "",
-           "| key | label | passages | share | first month | peak month | example documents |",
-           "|---|---|---:|---:|---|---|---|"]
-    for t in topics.itertuples():
-        ex = "; ".join(_cite(r) for r in reps[reps["topic_key"] == t.topic_key].itertuples())
-        out.append(f"| {t.topic_key} | {_md_cell(t.label)} | {t.size:,} | {_pct(t.share)} | "
-                   f"{_month_label(t.first_month)} | {_month_label(t.peak_month)} | {_md_cell(ex)} |")
-    return out
-
-
 def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], min_docs: int,
                              figure: str) -> list[str]:
     """Section 5: for each measurable stance, the topic (with at least

@@ -96,7 +96,8 @@ def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path 
         pages = topic_pages(con, model_dir, html_dir, topics, cache_dir=cache_dir)
         write_plot_tables(shares, topics, reports_dir / "plots")
         write_report(con, reports_dir / "report.md", topics=topics, shares=shares, params=params, figures=figures,
-                     pages=pages, quality=quality, actor_metrics=actor_metrics)
+                     pages=pages, quality=quality, actor_metrics=actor_metrics,
+                     topic_metrics=topic_metrics)
         exports = write_topic_exports(con, topic_metrics, reports_dir)
     finally:
         con.close()

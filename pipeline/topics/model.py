@@ -31,16 +31,21 @@ from pipeline.topics.bounds import BoundedCountVectorizer, bounded_params
 from pipeline.topics.ctfidf import ctfidf_terms
 from pipeline.topics.keys import TopicSignature
 from pipeline.topics.knn import exact_knn_umap
+from pipeline.topics.names import Names, name_free_token_pattern
 
 
-def build_model(params: dict[str, Any], embedding_model: Any) -> Any:
+def build_model(params: dict[str, Any], embedding_model: Any, names: Names | None = None) -> Any:
     """A BERTopic model configured from the ``topics`` params.
 
     Args:
         params: ``topics`` section: ``seed``, ``umap``, ``hdbscan``,
-            ``vectorizer``, ``representation``, ``seed_topics``.
+            ``vectorizer``, ``representation``, ``seed_topics`` and the
+            optional ``ctfidf`` (``reduce_frequent_words``, default true;
+            ``bm25_weighting``, default false: BERTopic's
+            ``ClassTfidfTransformer``).
         embedding_model: the sentence-transformers model (used by
             KeyBERTInspired and guided topics; passages come pre-embedded).
+        names: names kept out of the topic words (:func:`topic_vectorizer`).
 
     The params are used as given; :func:`fit_topics` bounds them by the
     corpus size first (:func:`~pipeline.topics.bounds.bounded_params`).
@@ -52,6 +57,7 @@ def build_model(params: dict[str, Any], embedding_model: Any) -> Any:
 
     seed = int(params["seed"])
     u, h, v, r = params["umap"], params["hdbscan"], params["vectorizer"], params["representation"]
+    c = params.get("ctfidf") or {}
     return BERTopic(
         embedding_model=embedding_model,
         umap_model=exact_knn_umap(n_neighbors=u["n_neighbors"], n_components=u["n_components"],
@@ -60,11 +66,15 @@ def build_model(params: dict[str, Any], embedding_model: Any) -> Any:
         hdbscan_model=HDBSCAN(min_cluster_size=h["min_cluster_size"], min_samples=h.get("min_samples"),
                               metric="euclidean", cluster_selection_method=h.get("selection", "eom"),
                               prediction_data=True),
-        vectorizer_model=topic_vectorizer(v),
-        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+        vectorizer_model=topic_vectorizer(v, names),
+        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=bool(c.get("reduce_frequent_words", True)),
+                                           bm25_weighting=bool(c.get("bm25_weighting", False))),
         representation_model=[KeyBERTInspired(top_n_words=r["top_n_words"], random_state=seed),
                               MaximalMarginalRelevance(diversity=r["mmr_diversity"], top_n_words=r["top_n_words"])],
         seed_topic_list=params.get("seed_topics") or None,
+        # zero-shot topics (a trial, benchmarks/discovery_trials.py; not in params.yaml)
+        zeroshot_topic_list=params.get("zeroshot_topics") or None,
+        zeroshot_min_similarity=float(params.get("zeroshot_min_similarity", 0.7)),
         top_n_words=r["top_n_words"],
         calculate_probabilities=False,
         verbose=False,
@@ -78,17 +88,20 @@ TOKEN_PATTERN = r"(?u)\b(?!user_[0-9a-f]{6,}\b)(?!\d+\b)\w\w+\b"
 EXTRA_STOP_WORDS = ("http", "https", "www", "com", "amp", "rt", "t.co", "html", "utm")
 
 
-def topic_vectorizer(params: dict[str, Any]) -> Any:
+def topic_vectorizer(params: dict[str, Any], names: Names | None = None) -> Any:
     """The CountVectorizer of the topic model: English stop words (scikit-learn's
-    list plus :data:`EXTRA_STOP_WORDS`), 1–2-grams, :data:`TOKEN_PATTERN`,
+    list plus :data:`EXTRA_STOP_WORDS`), 1–2-grams, :data:`TOKEN_PATTERN`
+    (without the words of ``names``:
+    :func:`~pipeline.topics.names.name_free_token_pattern`),
     ``min_df`` and ``max_df`` from ``topics.vectorizer``, made consistent with
     the number of documents of each fit
     (:class:`~pipeline.topics.bounds.BoundedCountVectorizer`: BERTopic fits it
     on one document per topic)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+    pattern = TOKEN_PATTERN if names is None else name_free_token_pattern(TOKEN_PATTERN, names)
     return BoundedCountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | set(EXTRA_STOP_WORDS)), ngram_range=(1, 2),
-                           token_pattern=TOKEN_PATTERN, min_df=params["min_df"], max_df=params.get("max_df", 1.0))
+                           token_pattern=pattern, min_df=params["min_df"], max_df=params.get("max_df", 1.0))
 
 
 @dataclass
@@ -128,7 +141,8 @@ def unfitted(n: int) -> Fit:
     return Fit(None, outliers, outliers.copy(), np.zeros(n), np.full(n, "outlier", dtype=object), None)
 
 
-def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, Any], embedding_model: Any) -> Fit:
+def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, Any], embedding_model: Any,
+               names: Names | None = None) -> Fit:
     """Fit BERTopic, reduce outliers and compute the topic representations
     (KeyBERTInspired, then MMR) on the final topics.
 
@@ -139,6 +153,8 @@ def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, A
     ``Fit.bounded``). When HDBSCAN finds no cluster, every passage stays an
     outlier (nothing to reduce them to) and the model has no topic.
 
+    ``names`` are kept out of the topic words (:func:`topic_vectorizer`).
+
     Raises:
         ValueError: fewer than :data:`~pipeline.topics.bounds.MIN_FITTABLE`
             passages, or passages without a single term.
@@ -147,7 +163,7 @@ def fit_topics(texts: Sequence[str], embeddings: np.ndarray, params: dict[str, A
     seed = int(params["seed"])
     random.seed(seed)
     np.random.seed(seed)
-    model = build_model(params, embedding_model)
+    model = build_model(params, embedding_model, names)
     # KeyBERTInspired + MMR run once, on the final topics (update_topics below):
     # fit_transform's own representation would be replaced anyway (30 s on
     # 2 cores); its representative documents depend only on c-TF-IDF

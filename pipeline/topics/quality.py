@@ -1,5 +1,6 @@
-"""Quality figures of a fit: NPMI coherence, topic diversity, outlier shares
-and key events (the fit's part of ``metrics/topics.json``)."""
+"""Quality figures of a fit: NPMI coherence, topic diversity, outlier shares,
+key events (the fit's part of ``metrics/topics.json``) and the share of
+label words that are names (:func:`label_names`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from pipeline.topics.keys import TopicSignature
 from pipeline.topics.model import Fit
+from pipeline.topics.names import Names, name_share
 
 
 def diversity(term_lists: Sequence[Sequence[str]]) -> float:
@@ -41,6 +43,20 @@ def npmi_coherence(term_lists: Sequence[Sequence[str]], texts: Sequence[str], an
                         topn=max(len(t) for t in topics), processes=1)
     return float(cm.get_coherence())
 
+
+def label_names(sigs: Sequence[TopicSignature], names: Names | None) -> dict[str, Any]:
+    """The share of the topics' label words that are names of companies,
+    labs, models or products (:func:`pipeline.topics.names.name_share`;
+    issue 19 asks for at most 0.20).
+
+    Returns:
+        ``label_name_share`` (4 decimals; ``None`` without names or label
+        words), ``label_name_words`` and ``label_words`` (counts).
+    """
+    if names is None:
+        return {"label_name_share": None, "label_name_words": None, "label_words": None}
+    share, n, total = name_share([s.label for s in sigs], names)
+    return {"label_name_share": share, "label_name_words": n, "label_words": total}
 
 
 def fit_quality(fit: Fit, sigs: list[TopicSignature], texts: Sequence[str],

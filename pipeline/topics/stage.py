@@ -1,7 +1,12 @@
-"""Stage ``topics``: BERTopic narratives over the narrative passages.
+"""Stage ``topics``: BERTopic discovery topics over the narrative passages
+that carry no claim of the taxonomy (issue 19, part 4).
 
-Reads ``passages`` and ``embeddings`` from ``data/stages/embed.duckdb`` and
-document metadata from ``data/stages/clean.duckdb``; writes
+Reads ``passages`` and ``embeddings`` from ``data/stages/embed.duckdb``,
+document metadata from ``data/stages/clean.duckdb`` and the taxonomy's
+passage decisions from ``data/stages/narratives.duckdb``
+(:mod:`~pipeline.topics.discovery`: only passages without a taxonomy
+narrative are fitted); names of companies, labs, models and products
+(:mod:`~pipeline.topics.names`) are kept out of the topic words; writes
 ``data/stages/topics.duckdb`` (``topics``, ``passage_topics``,
 ``doc_topics``, ``topics_over_time``, ``topic_key_history``,
 ``retired_topic_keys``, ``topic_representatives``), the model
@@ -33,6 +38,7 @@ from pipeline.config import (
     EMBED_DB,
     KEY_REGISTRY_FILE,
     METRICS_DIR,
+    NARRATIVES_DB,
     SQL_DIR,
     TOPIC_MODEL_DIR,
     TOPICS_CACHE_DIR,
@@ -41,17 +47,20 @@ from pipeline.config import (
 )
 from pipeline.topics.bounds import no_terms, too_small
 from pipeline.topics.data import read_narratives, run_id_for
+from pipeline.topics.discovery import discovery_input
 from pipeline.topics.incremental import assign_to_fit, file_sha, load_state, refit_reason, save_state, state_for
 from pipeline.topics.keys import KeyRegistry, assign_keys
 from pipeline.topics.model import fit_topics, save_model, signatures, unfitted
-from pipeline.topics.quality import fit_quality
+from pipeline.topics.names import Names, load_names
+from pipeline.topics.quality import fit_quality, label_names
 from pipeline.topics.tables import representatives, topic_tables, write_tables
 
 
 def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Path = EMBED_DB,
         clean_db: Path = CLEAN_DB, out_db: Path = TOPICS_DB, model_dir: Path = TOPIC_MODEL_DIR,
         registry_file: Path = KEY_REGISTRY_FILE, save_model_files: bool = True,
-        state_file: Path | None = None) -> dict[str, Any]:
+        state_file: Path | None = None, narratives_db: Path | None = None,
+        names: Names | None = None) -> dict[str, Any]:
     """Run the stage; returns the figures of ``metrics/topics.json``.
 
     Args:
@@ -67,6 +76,12 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
             passages join that fit
             (:func:`~pipeline.topics.incremental.assign_to_fit`) instead of a
             re-fit. ``None`` always fits.
+        narratives_db: the stage ``narratives`` database; passages carrying
+            a taxonomy narrative are left out
+            (:func:`~pipeline.topics.discovery.discovery_input`,
+            ``topics.discovery.min_p``). ``None`` fits every narrative passage.
+        names: names kept out of the topic words and counted in the labels
+            (``label_name_share``); ``None`` keeps every word.
 
     Below ``topics.min_passages_to_fit`` passages
     (:func:`~pipeline.topics.bounds.too_small`) nothing is fitted: every
@@ -81,7 +96,11 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
         ValueError: a malformed key registry.
     """
     started = time.perf_counter()
-    data = read_narratives(embed_db, clean_db)
+    # the name list shapes the fit: its digest joins the settings (run id, re-fit check)
+    params = {**params, "name_words": names.digest if names is not None else None}
+    found = discovery_input(read_narratives(embed_db, clean_db), narratives_db,
+                            float((params.get("discovery") or {}).get("min_p", 0.0)))
+    data = found.data
     texts = data.frame["text"].tolist()
     n_terms = int(params["representation"]["top_n_words"])
     run_id = run_id_for(data, params)
@@ -109,7 +128,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
         encoder = load_encoder(encoder_params["model"], threads=int(encoder_params.get("threads", 0)))
         # a copy: guided BERTopic nudges the embeddings it is given in place, and
         # centroids and representatives must use the passages' own vectors
-        fit = fit_topics(texts, data.embeddings.copy(), params, encoder)
+        fit = fit_topics(texts, data.embeddings.copy(), params, encoder, names)
         sigs = signatures(fit, data.embeddings, n_terms)
         k = params["keys"]
         keys = assign_keys(sigs, registry, run_id, threshold=k["threshold"], centroid_weight=k["centroid_weight"])
@@ -127,6 +146,8 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
         "run_id": run_id,
         "fit_run_id": fit_run_id,
         "embedding_model": data.model,
+        "n_narrative_passages": found.n_narrative,
+        "n_taxonomy_passages": found.n_taxonomy,  # left out: they carry a taxonomy narrative
         "n_passages": len(texts),
         "n_passages_fitted": 0 if small is not None else len(texts) if why is not None else int(state["n_fitted"]),
         "n_passages_assigned": int((fit.assignment == "assigned").sum()),
@@ -136,6 +157,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
         "outlier_share_now": round(float((fit.topics == -1).mean()), 4) if texts else 0.0,
         "n_terms": n_terms,
         **quality,
+        **label_names(sigs, names),
     }
     with warehouse.build(out_db, SQL_DIR / "topics", fresh=True) as con:
         write_tables(con, tables, registry)
@@ -173,7 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m pipeline.topics", description=__doc__.splitlines()[0])
     parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    metrics = run(load_params("topics"), load_params("encoder"), state_file=TOPICS_CACHE_DIR / "state.joblib")
+    metrics = run(load_params("topics"), load_params("encoder"), state_file=TOPICS_CACHE_DIR / "state.joblib",
+                  narratives_db=NARRATIVES_DB, names=load_names())
     seconds = metrics.pop("seconds")
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     (METRICS_DIR / "topics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
@@ -181,11 +204,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"topics: not fitted ({metrics['reason']}); {metrics['n_passages']:,} passages written as "
               f"outliers, 0 topics; {seconds} s → {TOPICS_DB}")
         return
-    print(f"topics: {metrics['n_topics']} topics over {metrics['n_passages']:,} passages "
+    print(f"topics: {metrics['n_topics']} topics over {metrics['n_passages']:,} passages without a taxonomy "
+          f"narrative (of {metrics['n_narrative_passages']:,}) "
           f"({metrics['n_passages_assigned']:,} assigned to fit {metrics['fit_run_id']} since it ran); outliers of "
           f"the fit {metrics['outlier_share_before']:.1%} → {metrics['outlier_share_after']:.1%}, now "
           f"{metrics['outlier_share_now']:.1%}; NPMI {_num(metrics['npmi']):.3f}, "
-          f"diversity {_num(metrics['diversity']):.3f}; "
+          f"diversity {_num(metrics['diversity']):.3f}; label name share {_num(metrics['label_name_share']):.1%}; "
           f"key events of the fit: {metrics['keys_matched']} matched, {metrics['keys_created']} created, "
           f"{metrics['keys_retired']} retired; {seconds} s → {TOPICS_DB}")
 

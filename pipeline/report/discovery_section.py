@@ -1,0 +1,95 @@
+"""Section 4 of ``reports/report.md``: candidate narratives, the discovery
+topics over the passages the taxonomy misses (issue 19, part 4).
+
+The topics stage clusters only the narrative passages that carry no claim of
+``corpora/narratives.yaml`` (:mod:`pipeline.topics.discovery`), with names
+of companies, labs, models and products kept out of the topic words
+(:mod:`pipeline.topics.names`). This section lists those topics as
+candidates an analyst may add to the taxonomy: key, label, top terms, size,
+and two example passages each, cited with outlet, date and URL (citable
+passages of corpus documents only, :func:`pipeline.report.sections.representatives`).
+Its figures come from the warehouse (view ``report_narrative_totals``,
+table ``topics``) and from ``metrics/topics.json`` (the passages left out and
+the measured share of label words that are names).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from pipeline import workspace
+from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
+from pipeline.report.sections import representatives
+
+#: Characters of an example passage quoted in the table.
+EXCERPT_CHARS = 220
+#: Top c-TF-IDF terms shown next to the label.
+N_TERMS = 6
+
+
+def _excerpt(text: str, n: int = EXCERPT_CHARS) -> str:
+    """The first ``n`` characters of ``text`` on one line, cut at a word with an ellipsis."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= n else flat[:n].rsplit(" ", 1)[0] + " …"
+
+
+def name_share_line(metrics: dict[str, Any]) -> str:
+    """The sentence on the label words that are names, from ``metrics/topics.json``
+    (``label_name_share``, ``label_name_words``, ``label_words``)."""
+    share = metrics.get("label_name_share")
+    if share is None:
+        return "The share of label words that are names was not measured (`metrics/topics.json`)."
+    return (f"Names of companies, labs, models and products (`corpora/actors.yaml`, `corpora/model_names.yaml`) "
+            f"are kept out of the topic words: {int(metrics['label_name_words'])} of the "
+            f"{int(metrics['label_words'])} label words ({_pct(share)}) are such names "
+            "(`label_name_share` in `metrics/topics.json`).")
+
+
+def discovery_section(con: Any, topics: pd.DataFrame, topic_metrics: dict[str, Any], figure: str, *,
+                      scope: str) -> list[str]:
+    """Section 4: the candidate narratives.
+
+    Args:
+        con: the warehouse, read-only.
+        topics: the topics listed (:func:`pipeline.report.figures.top_topics`:
+            ``topic_key, label, size, share, first_month, peak_month``).
+        topic_metrics: ``metrics/topics.json``.
+        figure: link to the monthly heatmap of the topics.
+        scope: the sentence on the heatmap's sources and months.
+
+    Returns:
+        Markdown lines.
+    """
+    totals = workspace.query(con, "SELECT passages, narrative, outliers, topics, retired "
+                                  "FROM report_narrative_totals").iloc[0]
+    keys = topics["topic_key"].tolist()
+    terms = workspace.query(con, "SELECT topic_key, top_terms FROM topics").set_index("topic_key")["top_terms"]
+    reps = representatives(con, keys)
+    n_narr, n_tax = topic_metrics.get("n_narrative_passages"), topic_metrics.get("n_taxonomy_passages")
+    left_out = (f"Of {int(n_narr):,} narrative passages, {int(n_tax):,} carry a narrative of the taxonomy "
+                "(section 2) and are left out; " if n_narr is not None and n_tax is not None else "")
+    out = ["", "## 5. Discovery: candidate narratives (what the taxonomy misses; BERTopic)", "",
+           f"{left_out}the other {int(totals.narrative):,} were clustered into {int(totals.topics)} topics with "
+           f"BERTopic ({int(totals.outliers):,} remain outliers). Each topic is a candidate narrative for "
+           "`corpora/narratives.yaml`: read its examples before adding it. Labels are the topic's top key "
+           "phrases, not claims written by a person. " + name_share_line(topic_metrics), "",
+           "Topic keys (`N-01`, …) carry over between runs when a topic is still there; a topic that disappears "
+           f"has its key retired, never reused ({int(totals.retired)} retired so far, table "
+           "`retired_topic_keys`). Cite keys with the run's date.", "",
+           scope, "",
+           *([] if int(totals.topics) else
+             ["No topic was found: too few passages without a taxonomy narrative, or none clustered "
+              "(`fitted` and `reason` in `metrics/topics.json`).", ""]),
+           f"![Candidate narratives by month]({figure})", "",
+           "| key | label | top terms | passages | share | first month | peak month | example passages |",
+           "|---|---|---|---:|---:|---|---|---|"]
+    for t in topics.itertuples():
+        rows = reps[reps["topic_key"] == t.topic_key].itertuples()
+        ex = " ".join(f"“{_excerpt(r.text)}” ({_cite(r)})." for r in rows)
+        top = ", ".join(list(terms.get(t.topic_key, []))[:N_TERMS])
+        out.append(f"| {t.topic_key} | {_md_cell(t.label)} | {_md_cell(top)} | {t.size:,} | {_pct(t.share)} | "
+                   f"{_month_label(t.first_month)} | {_month_label(t.peak_month)} | "
+                   f"{_md_cell(ex or 'none citable')} |")
+    return out

@@ -28,12 +28,13 @@ A trial is a set of options (:data:`TRIALS`):
   join the training rows of the fold that holds their passage, positive for
   their narrative and negative for narratives the passage does not carry.
 
-Usage: ``python -m benchmarks.narrative_trials [name ...]`` (default: all
+Usage: ``python benchmarks/narrative_trials.py [-v] [name ...]`` (default: all
 trials; about 1-4 min each on 2 busy cores). Prints one row per trial.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from dataclasses import dataclass
@@ -256,7 +257,7 @@ def nested(opt: dict[str, Any], d: Data, seed: int, folds: int, grid_t: list[flo
     return D
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str], verbose: bool = False) -> None:
     params = load_params("narratives")
     seed, folds, grid_t = int(params["seed"]), int(params["cv_folds"]), threshold_grid(params["thresholds"])
     d = load()
@@ -272,10 +273,15 @@ def main(argv: list[str]) -> None:
         s = evaluate.scores(d.Y, D, d.keys, d.headline, d.units)
         print(f"| {name} | {s['micro_f1']:.3f} | {s['macro_f1']:.3f} | {s['samples_f1_passages']:.3f} | "
               f"{time.perf_counter() - t0:.0f} |", flush=True)
-        if "-v" in sys.argv or len(names) == 1:
+        if verbose or len(names) == 1:
             for k, v in s["per_narrative"].items():
                 print(f"|   {k} | P {v['precision']:.2f} R {v['recall']:.2f} F1 {v['f1']:.2f} | | | |")
 
 
 if __name__ == "__main__":
-    main([a for a in sys.argv[1:] if not a.startswith("-")])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("trials", nargs="*", metavar="name",
+                        help=f"trials to run (default: all of {', '.join(TRIALS)})")
+    parser.add_argument("-v", action="store_true", help="per-narrative figures for every trial")
+    args = parser.parse_args()
+    main(args.trials, verbose=args.v)

@@ -1,4 +1,4 @@
-"""Section 6 of ``reports/report.md``, "Who says what": attribution quality,
+"""Section 4 of ``reports/report.md``, "Who says what": attribution quality,
 the actor figure, the listed actors most quoted with each stance and the
 outlets that quote them (views ``report_quote_totals``,
 ``report_actor_stance_quotes``, ``report_outlet_listed_quotes``)."""
@@ -66,8 +66,9 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
            f"the stage's attribution has **precision {part['precision']:.2f} and recall {part['recall']:.2f}** "
            f"(partial span; exact span {exact['precision']:.2f} / {exact['recall']:.2f}). The gold documents are "
            f"{gold_mix}: the figures say nothing about AINews recaps, social posts or public comments. **So the "
-           "counts below hold missed quotes and wrongly attributed ones, and a quote's stance is the document "
-           "classifier applied to the quote's own text**, which it was not trained on: read the quotes before "
+           "counts below hold missed quotes and wrongly attributed ones, and a quote's stance is the passage stance "
+           "classifier (with the stance stage's decision offsets) applied to the quote's own text**, which it was not "
+           "trained on: read the quotes before "
            "citing them.", "",
            _actor_scope(con, int(params["min_quotes"])), "",
            f"![Actor stance by quarter]({rel(figures['actor_stance'])})", ""]

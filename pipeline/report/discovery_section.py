@@ -1,4 +1,4 @@
-"""Section 4 of ``reports/report.md``: candidate narratives, the discovery
+"""Section 5 of ``reports/report.md``: candidate narratives, the discovery
 topics over the passages the taxonomy misses (issue 19, part 4).
 
 The topics stage clusters only the narrative passages that carry no claim of
@@ -44,12 +44,13 @@ def name_share_line(metrics: dict[str, Any]) -> str:
     return (f"Names of companies, labs, models and products (`corpora/actors.yaml`, `corpora/model_names.yaml`) "
             f"are kept out of the topic words: {int(metrics['label_name_words'])} of the "
             f"{int(metrics['label_words'])} label words ({_pct(share)}) are such names "
-            "(`label_name_share` in `metrics/topics.json`).")
+            "(`label_name_share` in `metrics/topics.json`), counted by those two lists: a name they miss (a new "
+            "product, a start-up) is not counted, so read the labels.")
 
 
 def discovery_section(con: Any, topics: pd.DataFrame, topic_metrics: dict[str, Any], figure: str, *,
                       scope: str) -> list[str]:
-    """Section 4: the candidate narratives.
+    """Section 5: the candidate narratives (discovery).
 
     Args:
         con: the warehouse, read-only.

@@ -201,7 +201,7 @@ def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, pane
         is empty, and the figure says so, when there is no topic.
     """
     if topics.empty:
-        return _no_topics_figure(path, "Prevalence of the largest narratives by month"), \
+        return _no_topics_figure(path, "Prevalence of the largest discovery topics by month"), \
             panel_narratives(con, panel, min_docs)[1]
     plt = _plt()
     frame, cells = panel_narratives(con, panel, min_docs)
@@ -223,14 +223,14 @@ def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, pane
     ax.set_yticks(range(len(topics)), [_topic_name(k, lab) for k, lab in zip(topics["topic_key"], topics["label"])])
     ax.set_xticks(range(len(months)), [_month_label(m) for m in months], rotation=90)
     ax.set_xlabel("month of publication (UTC)")
-    ax.set_title(f"Prevalence of the {len(topics)} largest narratives by month, "
+    ax.set_title(f"Prevalence of the {len(topics)} largest discovery topics by month, "
                  f"{len(panel.sources)} source(s) collected in every month shown")
     cb = fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, extend="max")
-    cb.set_label(f"% of the month's narrative passages (scale capped at {vmax:.0f})")
+    cb.set_label(f"% of the month's discovery passages (scale capped at {vmax:.0f})")
     _note(fig, SOURCE_NOTE.format(view="view report_narrative_month_source_counts; panel from view coverage") +
           f"\nSources: {', '.join(panel.sources)}; months {_month_label(months.min())} to "
           f"{_month_label(months.max())}. Topics ordered by size (all sources). Hatched: not measured (fewer than "
-          f"{min_docs} narrative passages of these sources, or a source not collected).")
+          f"{min_docs} discovery passages of these sources, or a source not collected).")
     _save(fig, path)
     return grid, cells
 
@@ -269,7 +269,7 @@ def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame) -> pd.Da
         tick.label2.set_fontweight("bold")
     ax.set_title("Stance inside each narrative (% of the topic's documents)")
     _note(fig, SOURCE_NOTE.format(view="view topic_stance") +
-          "\nA document counts in every topic that holds one of its narrative passages; n = documents (the tables "
+          "\nA document counts in every topic that holds one of its discovery passages; n = documents (the tables "
           "count passages).\nShading is relative within each column; the numbers are the shares. Labelled "
           "(training) documents included.")
     _save(fig, path)
@@ -377,7 +377,8 @@ def figure_actor_stance(con: Any, path: Path, actors: pd.DataFrame, *, min_quote
           "\nColour: (pro_open_source − security_hawk quotes) / all quotes of the actor in the quarter; numbers: "
           f"quotes; fewer than {min_quotes} quotes: blank (grey number); grey cell: {min_quotes} or more quotes, "
           "none pro_open_source or security_hawk.\nQuote stance is the "
-          "document classifier applied to the quote's text; speakers come from automatic attribution "
+          "passage stance classifier (with the stance stage's offsets) applied to the quote's text; "
+          "speakers come from automatic attribution "
           "(precision and recall in metrics/actors.json).")
     _save(fig, path)
     return counts

@@ -97,7 +97,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
         pages: the interactive pages.
         quality: :func:`stance_quality`.
         actor_metrics: ``metrics/actors.json``.
-        topic_metrics: ``metrics/topics.json`` (section 4's passages left out and label name share).
+        topic_metrics: ``metrics/topics.json`` (section 5's passages left out and label name share).
     """
     keys = topics["topic_key"].tolist()
     min_recall = float(params["min_recall"])
@@ -123,7 +123,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     out += actor_section(con, params, figures, rel, measurable, actor_metrics)
     # discovery (BERTopic topics on the passages with no taxonomy narrative): what the taxonomy may miss
     out += discovery_section(con, topics, topic_metrics or {}, rel(figures["narrative_heatmap"]),
-                             scope=coverage_line(panel, narrative_cells, "narrative passages"))
+                             scope=coverage_line(panel, narrative_cells, "discovery passages"))
     out += narrative_stance_section(con, keys, measurable, int(params["min_docs_narrative"]),
                                     rel(figures["narrative_stance"]))
     out += earliest_section(con, keys, float(params["min_membership"]))

@@ -160,7 +160,8 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
             f"macro-F1 is {sq['macro_f1_stances']:.2f} over the three stances; each column head gives the stance's "
             "cross-validated precision (P) and recall (R), and ± the cross-validated error of a classify-and-count "
             "share" + (f" ({hedges})" if hedges else "") + ". Read a row as which side a narrative leans to, not as "
-            "a measured share. A stance whose precision or recall is too low to measure gets no share. *Side in "
+            "a measured share. A stance whose precision or recall is too low to measure gets no share, so the shares "
+            "of a row need not add up to 100 %: the rest are documents decided that stance. *Side in "
             "the taxonomy*: the side the narrative usually serves by the codebook (a prior, not a measurement).",
             "", *side_table(con, claims.assign(side=claims["narrative"].map(_sides(con))), sq, measurable, errors),
             "", "### Which outlets and actors carry each narrative", "",

@@ -1,7 +1,8 @@
-"""Sections 1, 3 and 5 to 9 of ``reports/report.md`` (section 2, the
+"""Sections 1, 3 and 6 to 9 of ``reports/report.md`` (section 2, the
 narratives, is :mod:`pipeline.report.narrative_section`, section 4
-:mod:`pipeline.report.actor_section`), each a function returning its
-Markdown lines, and the example documents they cite. Sections 5 to 8 are
+:mod:`pipeline.report.actor_section`, section 5
+:mod:`pipeline.report.discovery_section`), each a function returning its
+Markdown lines, and the example documents they cite. Sections 5 to 7 are
 the discovery sections (BERTopic topics).
 
 Every number is read from the warehouse views of
@@ -120,7 +121,7 @@ def source_mix_line(con: Any, min_docs: int) -> str:
 
 def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last: Any, measurable: list[str],
                    min_recall: float, figure: str, *, cells: pd.DataFrame, scope: str, seed: int = 0) -> list[str]:
-    """Section 2: classifier quality, the CC and ACC shares of each label over
+    """Section 3: classifier quality, the CC and ACC shares of each label over
     unlabelled documents with their cross-validated error (views
     ``report_stance_shares``, ``report_stance_share_error``), evidence
     passages (view ``report_stance_evidence``), the figure, and the last six
@@ -213,7 +214,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
 
 def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], min_docs: int,
                              figure: str) -> list[str]:
-    """Section 5: for each measurable stance, the topic (with at least
+    """Section 6: for each measurable stance, the topic (with at least
     ``min_docs`` unlabelled documents) where it has the largest share, the
     topic holding most of its documents, and two example documents (views
     ``report_narrative_stance_counts``, ``report_narrative_stance_examples``).
@@ -228,7 +229,7 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
     nstance = nstance[nstance["topic_key"].isin(topic_label)]  # topics only: the outliers are no narrative
     ntot = nstance.groupby("topic_key")["n_docs"].sum()
     out = ["", "## 6. Discovery: which topic carries which stance", "",
-           f"![Narrative × stance]({figure})", "",
+           f"![Topic × stance]({figure})", "",
            f"Counts below use documents without a training label; topics with at least {min_docs} such documents.",
            ""]
     for s in STANCES:
@@ -253,7 +254,7 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
                    f"{int(ntot[top_share.topic_key]):,} documents ({_pct(top_share.share)}). Most {s} documents sit "
                    f"in **{top_count.topic_key}**: {int(top_count.n_docs)} of the {all_s:,} {s} documents across "
                    "topics. Examples: " + ("; ".join(_cite(r) for r in ex.itertuples()) or "none citable") + ".")
-    return out + ["", "(A document counts in every topic that holds one of its narrative passages.)", ""]
+    return out + ["", "(A document counts in every topic that holds one of its discovery passages.)", ""]
 
 
 def earliest_section(con: Any, keys: list[str], min_membership: float) -> list[str]:
@@ -263,7 +264,7 @@ def earliest_section(con: Any, keys: list[str], min_membership: float) -> list[s
     out = ["## 7. Discovery: earliest documents in this corpus", "",
            "The earliest citable records (a passage's own post, with URL and date) among passages the clustering "
            "itself "
-           f"put in each of the largest narratives (membership ≥ {min_membership:.1f}; "
+           f"put in each of the largest discovery topics (membership ≥ {min_membership:.1f}; "
            "view `topic_passages`). *Earliest in this corpus* is not *first in the world*: each source "
            "covers its own period (section 1), and recap lines are dated by the post they paraphrase.", "",
            "| key | earliest documents |", "|---|---|"]

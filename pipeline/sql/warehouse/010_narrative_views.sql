@@ -1,6 +1,6 @@
 -- Topic views over the published warehouse (issue #3; named topic_* since issue 19: a narrative is a claim, table passage_narratives).
 
--- Narrative passages with their topic, source, and the URL and date of their own record
+-- Discovery passages (narrative passages with no taxonomy narrative) with their topic, source, and the URL and date of their own record
 -- (passages.url, published_at, citable: a merged recap's passage cites the post it
 -- paraphrases); period is the document's month, as topics_over_time counts it.
 CREATE OR REPLACE VIEW topic_passages AS

@@ -30,14 +30,14 @@ WHERE d.published_at IS NOT NULL
 GROUP BY ALL;
 
 -- Grain: one row per stance label, over all unlabelled documents of table stances.
--- Columns: label, n (documents whose most probable label it is).
--- For: report section 2, "documents" and "share of documents".
+-- Columns: label, n (documents decided as it: the stance stage's pooling decision).
+-- For: the stance counts of report section 3 (read by tests; the section reads report_stance_shares).
 CREATE OR REPLACE VIEW report_stance_counts AS
 SELECT label, count(*) AS n FROM report_unlabelled_stances GROUP BY 1;
 
 -- Grain: one row per stance label (all unlabelled documents of table stances).
 -- Columns: label, mean_p (the mean of its probability: probabilistic classify-and-count).
--- For: report section 2, "mean probability".
+-- For: probabilistic classify-and-count (read by tests; report section 3 does not show it).
 CREATE OR REPLACE VIEW report_stance_mean_probability AS
 SELECT p.label, avg(p.p) AS mean_p
 FROM stance_probabilities p JOIN report_unlabelled_stances s USING (doc_id)
@@ -45,7 +45,7 @@ GROUP BY p.label;
 
 -- Grain: one row per (grouping, group, label) of table stance_shares (unlabelled documents).
 -- Columns: those of stance_shares: n_docs, share_cc, share_acc with its interval lo-hi, share_pacc.
--- For: report section 2, "ACC share" (grouping 'all').
+-- For: report section 3, "ACC share" (grouping 'all').
 CREATE OR REPLACE VIEW report_stance_shares AS
 SELECT * FROM stance_shares;
 
@@ -53,7 +53,7 @@ SELECT * FROM stance_shares;
 -- Columns: label, acc_error and cc_error: mean absolute error of the quoted ACC share and of the CC
 -- share of the same decisions over the outer folds of the grouped cross-validation (table
 -- stance_quantification_error: the method marked quoted, and its 'cc' counterpart).
--- For: report section 2, "CV share error".
+-- For: report section 3, "CV share error".
 CREATE OR REPLACE VIEW report_stance_share_error AS
 SELECT a.label, a.mean_abs_error AS acc_error, c.mean_abs_error AS cc_error
 FROM stance_quantification_error a
@@ -63,7 +63,7 @@ WHERE a.quoted;
 -- Grain: one row per unlabelled document decided a stance by a citable evidence passage.
 -- Columns: label (the document's stance), doc_id, passage_id, text, url, published_at (the passage's
 -- record), outlet (outlet, else platform), source_type, probability (the passage's probability of the label).
--- For: report section 2, evidence citations (read: WHERE label ORDER BY probability DESC, passage_id).
+-- For: report section 3, evidence citations (read: WHERE label ORDER BY probability DESC, passage_id).
 CREATE OR REPLACE VIEW report_stance_evidence AS
 SELECT s.label, s.doc_id, p.passage_id, p.text, p.url, p.published_at, coalesce(d.outlet, d.platform) AS outlet,
        d.source_type, pp.p AS probability
@@ -81,7 +81,7 @@ SELECT min(model_version) AS model_version FROM stances;
 -- Grain: one row per (topic, stance label); unlabelled documents with a
 -- narrative passage in the topic (a document counts in every such topic).
 -- Columns: topic_key, label, n_docs.
--- For: report section 5, "which narrative carries which stance".
+-- For: report section 6, "which topic carries which stance" (discovery topics).
 CREATE OR REPLACE VIEW report_narrative_stance_counts AS
 SELECT dt.topic_key, s.label, count(*) AS n_docs
 FROM doc_topics dt JOIN report_unlabelled_stances s USING (doc_id)
@@ -91,7 +91,7 @@ GROUP BY ALL;
 -- (a merged recap's stance is over all its records, so it names no single post).
 -- Columns: topic_key, label (the document's stance), doc_id, outlet (outlet, else
 -- platform), published_at, url, source_type, probability (of its own label).
--- For: report section 5, example documents (read: WHERE topic_key, label
+-- For: report section 6, example documents (read: WHERE topic_key, label
 -- ORDER BY probability DESC, doc_id).
 CREATE OR REPLACE VIEW report_narrative_stance_examples AS
 SELECT dt.topic_key, s.label, d.doc_id, coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url,
@@ -101,9 +101,9 @@ FROM doc_topics dt JOIN report_unlabelled_stances s USING (doc_id) JOIN corpus d
 JOIN stance_probabilities p ON p.doc_id = s.doc_id AND p.label = s.label
 WHERE d.url IS NOT NULL AND d.published_at IS NOT NULL AND d.n_records = 1;
 
--- Grain: one row per month with narrative passages.
--- Columns: period (DATE, first of the UTC month), n (narrative passages, outliers included).
--- For: figure narrative_heatmap (months under report.min_docs_per_month are left out at read time).
+-- Grain: one row per month with discovery passages.
+-- Columns: period (DATE, first of the UTC month), n (discovery passages, outliers included).
+-- For: figure narrative_heatmap of discovery topics (months under report.min_docs_per_month are left out at read time).
 CREATE OR REPLACE VIEW report_narrative_month_totals AS
 SELECT period, count(*) AS n FROM topic_passages WHERE period IS NOT NULL GROUP BY period;
 
@@ -127,7 +127,7 @@ FROM topics_over_time o JOIN topics t USING (topic_key);
 -- Columns: topic_key, rank (1 = closest to the centroid), passage_id, doc_id,
 -- text (the passage), outlet (outlet, else platform), published_at, url (of the
 -- passage's own record), source, source_type, in_corpus (the document is in view corpus).
--- For: example documents of report section 4 (in_corpus, rank <= 2) and the
+-- For: example documents of report section 5 (in_corpus, rank <= 2) and the
 -- representative passages of reports/topics.csv and topics.md.
 CREATE OR REPLACE VIEW report_topic_representatives AS
 SELECT r.topic_key, r.rank, r.passage_id, r.doc_id, p.text, coalesce(d.outlet, d.platform) AS outlet,
@@ -149,7 +149,7 @@ FROM topic_passages pn JOIN corpus c USING (doc_id)
 WHERE pn.citable AND pn.assignment = 'cluster'
 GROUP BY pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type;
 
--- Grain: one row per (topic, source), narrative passages not outliers.
+-- Grain: one row per (topic, source), discovery passages not outliers.
 -- Columns: topic_key, source, n (passages).
 -- For: "top sources" of reports/topics.csv and topics.md (read: ORDER BY topic_key, n DESC, source).
 CREATE OR REPLACE VIEW report_topic_sources AS
@@ -161,7 +161,7 @@ GROUP BY ALL;
 -- Grain: one row.
 -- Columns: passages, narrative (passages with a topic row, outliers
 -- included), outliers, topics, retired (retired topic keys).
--- For: report section 4, first paragraph.
+-- For: report section 5, first paragraph.
 CREATE OR REPLACE VIEW report_narrative_totals AS
 SELECT (SELECT count(*) FROM passages) AS passages,
        (SELECT count(*) FROM passage_topics) AS narrative,
@@ -220,7 +220,7 @@ GROUP BY ALL;
 -- Grain: one row (all quotes).
 -- Columns: quotes, docs (documents with a quote), listed (quotes of listed actors),
 -- unknown (quotes whose speaker the finder could not name).
--- For: report section 6, first paragraph.
+-- For: report section 4, first paragraph.
 CREATE OR REPLACE VIEW report_quote_totals AS
 SELECT count(*) AS quotes, count(DISTINCT doc_id) AS docs,
        count(*) FILTER (WHERE q.speaker_actor IN (SELECT actor FROM actors)) AS listed,
@@ -234,7 +234,7 @@ FROM quotes q;
 -- the n_label quotes), kind, and the actor's citable quote (its passage is
 -- citable: its own record has a URL and a date) with the highest probability of the stance (lowest quote_id on
 -- ties): quote_text, cue, outlet, published_at, url, source_type (all NULL if none).
--- For: report section 6, "most quoted with stance" (read: WHERE stance AND
+-- For: report section 4, "most quoted with stance" (read: WHERE stance AND
 -- n_label >= report.min_stance_quotes ORDER BY n_label DESC, actor LIMIT report.top_actors).
 CREATE OR REPLACE VIEW report_actor_stance_quotes AS
 WITH wanted AS (SELECT label AS stance FROM stance_codebook WHERE label NOT IN ('neutral', 'off_topic')),
@@ -260,7 +260,7 @@ LEFT JOIN citable e ON e.actor = c.actor AND e.stance = c.stance AND e.rank = 1;
 -- Grain: one row per outlet quoting listed actors (view outlet_quotes).
 -- Columns: outlet, n (quotes of listed actors), pos (of them pro_open_source),
 -- sh (security_hawk); pos and sh are NULL when none.
--- For: report section 6, "which outlets quote listed actors" (read: ORDER BY n DESC, outlet LIMIT).
+-- For: report section 4, "which outlets quote listed actors" (read: ORDER BY n DESC, outlet LIMIT).
 CREATE OR REPLACE VIEW report_outlet_listed_quotes AS
 SELECT o.outlet, sum(o.n) AS n,
        sum(o.n) FILTER (WHERE o.label = 'pro_open_source') AS pos,

@@ -48,7 +48,7 @@ FROM months m JOIN types t USING (source) LEFT JOIN cells c USING (source, perio
 
 -- Grain: one row per (month, source, stance label), unlabelled dated documents of the corpus.
 -- Columns: period (DATE, first of the UTC month), source, source_type, label, n_docs.
--- For: figure stance_share and the table of section 2, summed over the trend's panel of sources.
+-- For: figure stance_share and the table of section 3, summed over the trend's panel of sources.
 CREATE OR REPLACE VIEW report_stance_month_source_counts AS
 SELECT CAST(date_trunc('month', d.published_at AT TIME ZONE 'UTC') AS DATE) AS period, d.source, d.source_type,
        s.label, count(*) AS n_docs
@@ -56,9 +56,9 @@ FROM report_unlabelled_stances s JOIN corpus d USING (doc_id)
 WHERE d.published_at IS NOT NULL
 GROUP BY ALL;
 
--- Grain: one row per (month, source, topic), dated narrative passages (outliers as topic_key 'outlier').
+-- Grain: one row per (month, source, topic), dated discovery passages (no taxonomy narrative; outliers as topic_key 'outlier').
 -- Columns: period (DATE), source, source_type, topic_key, n_passages.
--- For: figure narrative_heatmap, summed over the trend's panel of sources.
+-- For: figure narrative_heatmap (discovery topics), summed over the trend's panel of sources.
 CREATE OR REPLACE VIEW report_narrative_month_source_counts AS
 SELECT period, source, source_type, topic_key, count(*) AS n_passages
 FROM topic_passages WHERE period IS NOT NULL GROUP BY ALL;

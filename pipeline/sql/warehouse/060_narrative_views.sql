@@ -71,7 +71,7 @@ WHERE p.citable AND p.in_narratives;
 
 -- Grain: one row per (narrative, stance label) over unlabelled documents (report_unlabelled_stances).
 -- Columns: narrative, label, n_docs.
--- For: report section 3, "who carries each narrative" (stance mix, all months).
+-- For: report section 2, "which side carries each narrative" (stance mix, all months).
 CREATE OR REPLACE VIEW report_claim_stance_counts AS
 SELECT dn.narrative, s.label, count(*) AS n_docs
 FROM doc_narratives dn JOIN report_unlabelled_stances s USING (doc_id) JOIN corpus USING (doc_id)

@@ -100,6 +100,9 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert len(ev) == 2 and ev[0][0] >= ev[1][0]
     passages = con.execute("SELECT text, url FROM passages WHERE citable").fetchall()
     assert all(any(e[1].rstrip(" …") in " ".join(t.split()) and e[4] == u for t, u in passages) for e in ev)
+    kinds = dict(con.execute("SELECT p.url, d.source_type FROM passages p JOIN documents d USING (doc_id) "
+                             "WHERE p.citable").fetchall())
+    assert all(e[2].startswith("paraphrase by ") == (kinds[e[4]] == "recap") for e in ev)  # as the examples cite
     # section 2: the first claim in news1 (p 0.9) and the recap; the second in news3 (a stance training label)
     tax = workspace.query(con, "SELECT narrative, side FROM narrative_taxonomy ORDER BY position")
     k0, k1, k2 = tax["narrative"][:3]

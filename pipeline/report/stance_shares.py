@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import workspace
+from pipeline.report.cells import _cite
 from pipeline.stance.quantify import confusion_rates, one_hot, solve_simplex
 
 
@@ -76,10 +77,13 @@ def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width:
     """Markdown bullets citing, for each stance, the ``per_stance`` evidence
     passages of highest passage probability (view ``report_stance_evidence``:
     unlabelled documents decided by that passage, citable passages only):
-    the passage text (cut at ``width`` characters), outlet, date and URL."""
+    the passage text (cut at ``width`` characters), outlet, date and URL
+    (:func:`pipeline.report.cells._cite`: a recap passage is cited as the
+    recap's paraphrase of the linked post)."""
     out = []
     for s in stances:
-        rows = workspace.query(con, "SELECT text, outlet, published_at, url, probability FROM report_stance_evidence "
+        rows = workspace.query(con, "SELECT text, outlet, source_type, published_at, url, probability "
+                                    "FROM report_stance_evidence "
                                     "WHERE label = ? ORDER BY probability DESC, passage_id LIMIT ?", [s, per_stance])
         if rows.empty:
             out.append(f"- **{s}**: no citable evidence passage.")
@@ -88,8 +92,7 @@ def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width:
             text = " ".join(str(r.text).split())
             text = text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
             text = text.replace("|", "\\|")
-            out.append(f"- **{s}** (passage probability {r.probability:.2f}): “{text}” ({r.outlet}, "
-                       f"{pd.Timestamp(r.published_at):%Y-%m-%d}, <{r.url}>)")
+            out.append(f"- **{s}** (passage probability {r.probability:.2f}): “{text}” ({_cite(r)})")
     return out
 
 

@@ -24,17 +24,16 @@ def slice_corpus(dst: Path, *, n_files: int = 2, n_lines: int = 40) -> Path:
 
     Folders keep their first ``n_files`` files per sub-folder (sorted),
     JSON Lines / NDJSON / CSV files their first ``n_lines`` lines (CSV: rows),
-    other files are copied whole. ``sources.yaml`` is copied unchanged, so the
-    slice is read by the real declarations.
+    other files are copied whole. Every ``corpora/*.yaml`` (``sources.yaml``,
+    ``actors.yaml``, ``narratives.yaml``, ``model_names.yaml``, ...) is copied
+    unchanged, so the slice is read by the real declarations.
 
     Returns:
         ``dst`` (the sliced ``corpora/`` folder).
     """
     dst.mkdir(parents=True, exist_ok=True)
-    shutil.copy(CORPORA_DIR / "sources.yaml", dst / "sources.yaml")
-    shutil.copy(CORPORA_DIR / "actors.yaml", dst / "actors.yaml")
-    shutil.copy(CORPORA_DIR / "organisation_handles.yaml", dst / "organisation_handles.yaml")
-    shutil.copy(CORPORA_DIR / "narratives.yaml", dst / "narratives.yaml")
+    for spec in sorted(CORPORA_DIR.glob("*.yaml")):  # sources, actors, narratives, model names, ...
+        shutil.copy(spec, dst / spec.name)
     for path in sorted(DEMO.rglob("*")):
         if not path.is_file():
             continue

@@ -155,7 +155,7 @@ def test_narratives_are_scored_evaluated_and_published(project):
                   "ANTI JOIN passage_narratives pn ON pn.passage_id = dn.evidence_passage_id "
                   "AND pn.narrative = dn.narrative WHERE p.doc_id = dn.doc_id").fetchall()[0][0]
     assert bad == 0 and con.sql("SELECT count(*) FROM doc_narratives").fetchall()[0][0] > 0
-    assert "## 3. Narratives (claims)" in (project / "reports/report.md").read_text()
+    assert "## 2. Narratives: the claims of the debate" in (project / "reports/report.md").read_text()
 
 
 def test_stance_metrics_are_reported(project):

@@ -125,3 +125,29 @@ def test_reject_detail_names_file_and_line(tmp_path, sources):
     reject = next(i for i in items if isinstance(i, Reject))
     assert reject.line == 2 and reject.reason == "parse_error"
     assert reject.detail.startswith("demo/jsonl/technews_articles.jsonl:2:")
+
+
+def test_reddit_urls_name_the_thread_or_none(sources):
+    """A Reddit record cites its thread (or the thread's gallery page), never
+    the image, video or outside link the post shares; a recap line never cites
+    a broken thread link (``comments/40_upvotes``). Full corpus files."""
+    import re
+
+    from pipeline.config import CORPORA_DIR
+
+    thread = re.compile(r"^https://((www|old)\.)?reddit\.com/(r/[^/]+/comments/[a-z0-9]+/|gallery/[a-z0-9]+$)")
+    got = {r.native_id: r.url for r in make_reader(spec_for(sources, "reddit_threads"), root=CORPORA_DIR).read()
+           if isinstance(r, RawRecord)}
+    raw = {f"{r['date']}/{r['subreddit']}/{r['rank']}": r["url"] for r in
+           map(json.loads, (CORPORA_DIR / "demo/social/reddit_ai_threads.jsonl").read_text().splitlines())}
+    assert got["2025-01-26/claudeai/1"] is None                      # https://i.redd.it/gvvunoxkgdfe1.jpeg
+    assert got["2025-01-26/claudeai/2"] == "https://www.reddit.com/gallery/1iajqn2"
+    assert got["2025-01-26/claudeai/3"] == raw["2025-01-26/claudeai/3"]
+    assert all(thread.match(u) for u in got.values() if u is not None)
+    assert {k for k, u in got.items() if u is None} == {k for k, u in raw.items() if not thread.match(u or "")}
+    assert sum(u is None for u in got.values()) > 6000               # i.redd.it, v.redd.it, outside links
+
+    recaps = {r.line: r.url for r in make_reader(spec_for(sources, "ainews_recaps"), root=CORPORA_DIR).read()
+              if isinstance(r, RawRecord)}
+    assert recaps[29] == "https://news.smol.ai/issues/24-05-08-ainews-openais-pr-campaign"
+    assert not any("/comments/" in u and not re.search(r"/comments/[a-z0-9]+/", u) for u in recaps.values())

@@ -3,9 +3,13 @@
 JMESPath (https://jmespath.org) gives fallbacks (``a || b``), indexing
 (``tweet_urls[0]``) and joins (``join('/', [date, subreddit, to_string(rank)])``)
 without code, so a new source in a known format needs only a YAML entry.
-One function is added to JMESPath's own: ``split(text, separator)`` (Python's
-``str.split``; a list, so ``split(post_id, '.')[1:]`` slices it), used to
-derive URLs from ids (see :data:`FUNCTIONS`).
+Two functions are added to JMESPath's own (see :data:`FUNCTIONS`):
+
+- ``split(text, separator)``: Python's ``str.split``; a list, so
+  ``split(post_id, '.')[1:]`` slices it; used to derive URLs from ids;
+- ``matches(text, regex)``: ``True`` when Python's ``re.search`` finds the
+  regex in the text; used to keep only URLs that name a post
+  (``[url][?@ && matches(@, '/comments/[a-z0-9]+/')] | [0]``).
 """
 
 from __future__ import annotations
@@ -27,14 +31,24 @@ _FILENAME_DATE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})-(\d{2})(?:-(\d{2}))?(?!\d
 
 
 class _Functions(jmespath.functions.Functions):
-    """JMESPath's functions plus ``split``."""
+    """JMESPath's functions plus ``split`` and ``matches``."""
 
     @jmespath.functions.signature({"types": ["string"]}, {"types": ["string"]})
     def _func_split(self, text: str, separator: str) -> list[str]:
         return text.split(separator)
 
+    @jmespath.functions.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_matches(self, text: str, regex: str) -> bool:
+        return _regex(regex).search(text) is not None
 
-#: Evaluation options of every expression: JMESPath's functions plus ``split``.
+
+@lru_cache(maxsize=64)
+def _regex(regex: str) -> re.Pattern[str]:
+    """Compiled ``regex`` (cached); ``re.error`` names a bad pattern."""
+    return re.compile(regex)
+
+
+#: Evaluation options of every expression: JMESPath's functions plus ``split`` and ``matches``.
 FUNCTIONS = jmespath.Options(custom_functions=_Functions())
 
 

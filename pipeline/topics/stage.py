@@ -56,6 +56,13 @@ from pipeline.topics.quality import fit_quality, label_names
 from pipeline.topics.tables import representatives, topic_tables, write_tables
 
 
+def fit_settings(params: dict[str, Any], names: Names | None) -> dict[str, Any]:
+    """The ``topics`` params with the digest of the name list added as
+    ``name_words`` (``None`` without names): the list shapes the fit, so it
+    joins the settings that the run id and the re-fit check compare."""
+    return {**params, "name_words": names.digest if names is not None else None}
+
+
 def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Path = EMBED_DB,
         clean_db: Path = CLEAN_DB, out_db: Path = TOPICS_DB, model_dir: Path = TOPIC_MODEL_DIR,
         registry_file: Path = KEY_REGISTRY_FILE, save_model_files: bool = True,
@@ -96,8 +103,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
         ValueError: a malformed key registry.
     """
     started = time.perf_counter()
-    # the name list shapes the fit: its digest joins the settings (run id, re-fit check)
-    params = {**params, "name_words": names.digest if names is not None else None}
+    params = fit_settings(params, names)
     found = discovery_input(read_narratives(embed_db, clean_db), narratives_db,
                             float((params.get("discovery") or {}).get("min_p", 0.0)))
     data = found.data

@@ -36,7 +36,6 @@ which the out-of-fold admissions among labelled documents with
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.label_records import label_records
 from pipeline.reserved import reserved_pairs
 
 #: the one label that is not on topic (codebook ``../shared/ANNOTATION.md``)
@@ -88,14 +88,11 @@ def read_document_labels(path: Path, key: Any = None) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=cols)
     rows, seen = [], set()
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for n, r in label_records(path, ("source", "native_id", "label"), "document label"):
         try:
-            r = json.loads(line)
             row = [r["source"], key(r["native_id"]) if key else r["native_id"], r["label"], r.get("stratum"),
                    int(r.get("stratum_size", 0))]
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        except (TypeError, ValueError) as exc:
             raise ValueError(f"{path}:{n}: not a document label record ({exc})") from exc
         if tuple(row[:2]) in seen:
             raise ValueError(f"{path}:{n}: document {tuple(row[:2])} labelled twice")

@@ -13,7 +13,6 @@ which current passage, if any, each label covers.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import NARRATIVE_PASSAGE_LABEL_FILE
+from pipeline.label_records import label_records
 from pipeline.reserved import reserved_pairs  # noqa: F401  (labels.reserved_pairs: the stage reads it here)
 
 #: Columns of :func:`read_labels`.
@@ -52,14 +52,8 @@ def read_labels(path: Path = NARRATIVE_PASSAGE_LABEL_FILE, keys: Sequence[str] =
     if not path.exists():
         return pd.DataFrame(columns=LABEL_COLUMNS)
     rows, seen = [], {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            r = json.loads(line)
-            source, native_id, text, narratives = r["source"], str(r["native_id"]), r["passage"], r["narratives"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{n}: not a passage label record ({type(exc).__name__}: {exc})") from exc
+    for n, r in label_records(path, ("source", "native_id", "passage", "narratives"), "passage label"):
+        source, native_id, text, narratives = r["source"], str(r["native_id"]), r["passage"], r["narratives"]
         if not isinstance(text, str) or not text.strip() or not isinstance(narratives, list):
             raise ValueError(f"{path}:{n}: 'passage' must be a non-empty string and 'narratives' a list")
         unknown = [k for k in narratives if k not in keys] if keys else []

@@ -10,7 +10,6 @@ documents of ``corpora/demo/EVAL_RESERVED.tsv`` are never labelled.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipeline.config import STANCE_LABEL_FILE as LABEL_FILE
+from pipeline.label_records import label_records
 from pipeline.reserved import reserved_pairs
 
 if TYPE_CHECKING:
@@ -39,15 +39,9 @@ def read_labels(path: Path = LABEL_FILE, labels: Sequence[str] = (),
             label or repeats a document (message names file and line).
     """
     rows, seen = [], set()
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            r = json.loads(line)
-            pair = (r["source"], r["native_id"])
-            label = r["label"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{n}: not a label record ({exc})") from exc
+    for n, r in label_records(path, ("source", "native_id", "label")):
+        pair = (r["source"], r["native_id"])
+        label = r["label"]
         if labels and label not in labels:
             raise ValueError(f"{path}:{n}: unknown label {label!r}")
         if pair in seen:

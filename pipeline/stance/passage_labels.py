@@ -14,7 +14,6 @@ document's text and takes the passage that overlaps it most.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import STANCE_PASSAGE_LABEL_FILE
+from pipeline.label_records import label_records
 from pipeline.stance.labels import reserved_pairs
 
 COLUMNS = ["line", "source_file", "native_id", "passage", "label", "annotator"]
@@ -45,14 +45,8 @@ def read_passage_labels(path: Path = STANCE_PASSAGE_LABEL_FILE, labels: Sequence
     """
     reserved = reserved_pairs(key=key) if reserved is None else reserved
     rows, seen = [], set()
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            r = json.loads(line)
-            source, native, text, label = r["source"], r["native_id"], r["passage"], r["label"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{n}: not a passage label record ({exc})") from exc
+    for n, r in label_records(path, ("source", "native_id", "passage", "label"), "passage label"):
+        source, native, text, label = r["source"], r["native_id"], r["passage"], r["label"]
         if labels and label not in labels:
             raise ValueError(f"{path}:{n}: unknown label {label!r}")
         if not isinstance(text, str) or not text.strip():

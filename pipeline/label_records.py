@@ -1,0 +1,43 @@
+"""The JSON Lines label files of ``corpora/labels/``, read line by line.
+
+Every label file (stance documents and passages, narrative passages,
+relevance) is JSON Lines: one object per line, blank lines allowed. Each
+reader (:mod:`pipeline.stance.labels`, :mod:`pipeline.stance.passage_labels`,
+:mod:`pipeline.narratives.labels`, :mod:`pipeline.admission`) checks its own
+keys and values; this module only parses and names the line that is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+
+def label_records(path: Path, required: Sequence[str], what: str = "label") -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line, record)`` for each non-blank line of ``path`` (``line`` 1-based).
+
+    Args:
+        path: a UTF-8 JSON Lines file.
+        required: keys every record must have.
+        what: the record's kind, for messages ("passage label", …).
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: a line that is not a JSON object, or one that misses a
+            key of ``required``; the message names the file and line.
+    """
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{n}: not a {what} record (JSONDecodeError: {exc})") from exc
+        if not isinstance(record, dict):
+            raise ValueError(f"{path}:{n}: not a {what} record (a JSON {type(record).__name__}, not an object)")
+        missing = [k for k in required if k not in record]
+        if missing:
+            raise ValueError(f"{path}:{n}: not a {what} record (KeyError: missing {', '.join(map(repr, missing))})")
+        yield n, record

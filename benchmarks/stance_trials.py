@@ -58,7 +58,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "title": {"context": "title"},
     "docmean": {"context": "docmean"},
     "noweight_hyp": {"class_weight": None, "hypotheses": True},
+    "shortdocs": {"shortdocs": True},
+    "shortdocs_hyp": {"shortdocs": True, "hypotheses": True},
 }
+
+#: ``shortdocs``: a labelled document of at most this many words whose text is one narrative
+#: passage trains the passage model too (its document label is that passage's label; passage-
+#: labelled documents are skipped). Training rows only: never a passage the trial scores.
+SHORT_DOC_WORDS = 120
 
 
 def load(params: dict[str, Any], encoder: dict[str, Any]) -> dict[str, Any]:
@@ -89,6 +96,12 @@ def load(params: dict[str, Any], encoder: dict[str, Any]) -> dict[str, Any]:
     p_doc = [d if isinstance(d, str) else by_key.get((s, str(n)))
              for d, s, n in zip(plab["doc_id"], plab["source_file"], plab["native_id"])]
     doc_vec = dict(zip(feats.meta["doc_id"], feats.X))
+    # short labelled documents that are one narrative passage and have no passage label
+    n_narr = narrative["doc_id"][in_gold].value_counts()
+    words = {d: len(str(t).split()) for d, t in zip(feats.meta["doc_id"], feats.meta["text"])}
+    has_plab = set(d for d in p_doc if d)
+    short = np.flatnonzero([n_narr.get(d, 0) == 1 and words.get(d, 10**9) <= SHORT_DOC_WORDS and d not in has_plab
+                            for d in narrative["doc_id"][in_gold]])
     return {
         "labels": labels, "yp": plab["label"].to_numpy(dtype=object), "yd": gold["label"].to_numpy(dtype=object),
         "PV": PV, "ptext": plab["passage"].tolist(), "p_doc": p_doc,
@@ -99,6 +112,7 @@ def load(params: dict[str, Any], encoder: dict[str, Any]) -> dict[str, Any]:
         "title": {d: (t if isinstance(t, str) else "") for d, t in zip(meta.index, meta["title"])},
         "doc_vec": doc_vec, "dim": NV.shape[1],
         "settings": _settings(params, NV.shape[1], labels), "encoder": encoder,
+        "short": short,
     }
 
 
@@ -184,21 +198,29 @@ def fold_fits(data: dict[str, Any], name: str, variant: dict[str, Any]) -> dict[
     cfg = {"C": float(variant.get("C", s["C"])), "seed": s["seed"], "width": width, "lexical": s["lexical"],
            "class_weight": variant.get("class_weight", "balanced"), "calibration": variant.get("calibration",
                                                                                                "sigmoid")}
-    key = joblib.hash([Fp, data["yp"], data["pfold"], Fd, data["d_index"], cfg])
+    yp, pfold = data["yp"], data["pfold"]
+    Ftrain = Fp
+    if variant.get("shortdocs"):
+        short = data["short"]
+        Ftrain = pd.concat([Fp, Fd.iloc[short]], ignore_index=True)
+        yp = np.concatenate([yp, data["yd"][data["d_index"][short]]])
+        pfold = np.concatenate([pfold, data["dfold"][data["d_index"][short]]])
+        print(f"  {name}: {len(short)} short labelled documents train the passage model too", file=sys.stderr)
+    key = joblib.hash([Ftrain, yp, pfold, Fd, data["d_index"], cfg])
     path = CACHE / f"{name}-{key}.joblib"
     if path.exists():
         return joblib.load(path)
-    pfold, dp_fold = data["pfold"], data["dfold"][data["d_index"]]
+    dp_fold = data["dfold"][data["d_index"]]
     folds = sorted(set(pfold.tolist()) | set(data["dfold"].tolist()))
     jobs = []
     for k in folds:
         for j in [f for f in folds if f != k] + [None]:
             held, test = ({k}, k) if j is None else ({k, j}, j)
             train = np.flatnonzero(~np.isin(pfold, list(held)))
-            jobs.append(((k, j), train, [Fp.iloc[np.flatnonzero(pfold == test)],
+            jobs.append(((k, j), train, [Fp.iloc[np.flatnonzero(data["pfold"] == test)],
                                          Fd.iloc[np.flatnonzero(dp_fold == test)]]))
     started = time.perf_counter()
-    out = Parallel(n_jobs=s["n_jobs"])(delayed(_fit)(Fp, data["yp"], tr, tg, data["labels"], cfg)
+    out = Parallel(n_jobs=s["n_jobs"])(delayed(_fit)(Ftrain, yp, tr, tg, data["labels"], cfg)
                                        for _, tr, tg in jobs)
     print(f"  {name}: 25 fits in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     res = {key_: o for (key_, _, _), o in zip(jobs, out)}

@@ -62,7 +62,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "shortdocs_hyp": {"shortdocs": True, "hypotheses": True},
 }
 
-#: ``shortdocs``: a labelled document of at most this many words whose text is one narrative
+#: ``shortdocs`` (the stage's default since session 11, ``stance.short_doc_words``; ``base`` here is
+#: passage labels only): a labelled document of at most this many words whose text is one narrative
 #: passage trains the passage model too (its document label is that passage's label; passage-
 #: labelled documents are skipped). Training rows only: never a passage the trial scores.
 SHORT_DOC_WORDS = 120

@@ -222,3 +222,47 @@ def test_nested_cv_runs_with_few_labelled_documents(sample):
     assert [q["fold"] for q in cv.quantification] == [0] and cv.quantification[0]["n_docs"] == len(docs)
     assert len(cv.doc_max_rule) == len(docs) and cv.passage_oof.shape == (len(y), len(LABELS))
     assert len(cv.doc_thresholds) == len(docs) and cv.final_thresholds.shape == (len(STANCE_IDX),)
+
+
+@pytest.mark.slow
+def test_extra_rows_train_the_passage_models_but_are_never_scored(sample):
+    """Short labelled documents join the training rows (``extra``): the models of
+    the folds that do not hold them learn from them; no model scores its own
+    fold's extra rows, and no extra row is scored or counted."""
+    frame, V = sample
+    y = frame["label"].to_numpy(dtype=object)
+    f = _folds(frame)
+    rng = np.random.default_rng(0)
+    is_extra = rng.random(len(y)) < 0.4
+    P, X = np.flatnonzero(~is_extra), np.flatnonzero(is_extra)
+    F = feature_frame(V, frame["passage"].tolist())
+    settings = {**SETTINGS, "dimensions": V.shape[1]}
+
+    def run(yx):
+        return nested_cv(F.iloc[P], y[P], f[P], F.iloc[P], np.arange(len(P)), y[P], f[P], LABELS, settings,
+                         extra=(F.iloc[X], yx, f[X]))
+
+    a = run(y[X])
+    assert a.passage_oof.shape == (len(P), len(LABELS)) and len(a.doc_thresholds) == len(P)
+    # relabel the extra rows of fold 0: fold 0's out-of-fold scores stay, the other folds' move
+    yx = y[X].copy()
+    in0 = f[X] == 0
+    yx[in0] = np.roll(yx[in0], 5)
+    assert (yx != y[X]).any()
+    b = run(yx)
+    assert np.allclose(a.passage_oof[f[P] == 0], b.passage_oof[f[P] == 0])
+    assert not np.allclose(a.passage_oof[f[P] != 0], b.passage_oof[f[P] != 0])
+    # without extra rows the final model differs: it was trained on them
+    c = nested_cv(F.iloc[P], y[P], f[P], F.iloc[P], np.arange(len(P)), y[P], f[P], LABELS, settings)
+    assert not np.allclose(a.passage_clf.predict_proba(F.iloc[X]), c.passage_clf.predict_proba(F.iloc[X]))
+
+
+def test_short_documents_are_one_short_passage_without_a_passage_label():
+    from pipeline.stance.shortdocs import short_documents
+
+    passage_doc = ["post", "essay", "essay", "title", "labelled", "long"]
+    gold = ["essay", "title", "post", "labelled", "long", "missing"]
+    words = {"post": 30, "essay": 900, "title": 8, "labelled": 12, "long": 300}
+    p_rows, g_rows = short_documents(passage_doc, gold, words, {"labelled"}, 120)
+    assert g_rows.tolist() == [1, 2] and p_rows.tolist() == [3, 0]     # title, post (gold order)
+    assert short_documents(passage_doc, gold, words, set(), 0)[0].size == 0

@@ -116,7 +116,8 @@ class CVResult:
 
 
 def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFrame, d_index: np.ndarray,
-              yd: np.ndarray, dfold: np.ndarray, labels: Sequence[str], settings: dict[str, Any]) -> CVResult:
+              yd: np.ndarray, dfold: np.ndarray, labels: Sequence[str], settings: dict[str, Any],
+              extra: tuple[pd.DataFrame, np.ndarray, np.ndarray] | None = None) -> CVResult:
     """Nested grouped CV and final fits (see the module docstring).
 
     Args:
@@ -128,6 +129,11 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         settings: ``C``, ``seed``, ``dimensions``, ``lexical``,
             ``pooler_C``, ``stances`` (indices), ``neutral``, ``off_topic``,
             ``n_jobs``.
+        extra: ``(Fx, yx, xfold)``, training rows only (the stage: short
+            labelled documents, :func:`pipeline.stance.shortdocs.short_documents`):
+            every passage model whose training folds hold a row's fold
+            learns from it; no row is scored, tuned on or counted in the
+            passage figures.
 
     Returns:
         :class:`CVResult`.
@@ -139,17 +145,22 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
     ydi = np.array([list(labels).index(v) for v in yd])
     folds = sorted(set(pfold.tolist()) | set(dfold.tolist()))
     dp_fold = dfold[d_index]
+    # training rows: the labelled passages, then the extra rows (never a target)
+    Ftr, ytr, trfold = Fp, yp, pfold
+    if extra is not None and len(extra[1]):
+        Ftr = pd.concat([Fp, extra[0]], ignore_index=True)
+        ytr, trfold = np.concatenate([yp, extra[1]]), np.concatenate([pfold, extra[2]])
     jobs = []
     for k in folds:
         for j in [f for f in folds if f != k] + [None]:
             held = {k} if j is None else {k, j}
             test = k if j is None else j
-            train = np.flatnonzero(~np.isin(pfold, list(held)))
+            train = np.flatnonzero(~np.isin(trfold, list(held)))
             jobs.append(((k, j), train, [Fp.iloc[np.flatnonzero(pfold == test)],
                                          Fd.iloc[np.flatnonzero(dp_fold == test)]]))
-    jobs.append(((None, None), np.arange(len(yp)), []))
+    jobs.append(((None, None), np.arange(len(ytr)), []))
     out = Parallel(n_jobs=settings.get("n_jobs", 1))(
-        delayed(_fit)(Fp, yp, train, targets, labels, settings) for _, train, targets in jobs)
+        delayed(_fit)(Ftr, ytr, train, targets, labels, settings) for _, train, targets in jobs)
     res = {key: o for (key, _, _), o in zip(jobs, out)}
     st, neutral, off = list(settings["stances"]), settings["neutral"], settings["off_topic"]
     scored_all = list(range(k_lab))

@@ -74,6 +74,7 @@ from pipeline.stance.passage_labels import match_passages, read_passage_labels
 from pipeline.stance.pooling import evidence, max_rule, pooled_features
 from pipeline.stance.predict import decision_frame, predict_cached, prob_frame, reorder, write_long
 from pipeline.stance.quantify import share_table
+from pipeline.stance.shortdocs import short_documents
 from pipeline.stance.zero_shot import description_vectors, zero_shot
 from pipeline.text_vectors import text_vectors
 
@@ -192,16 +193,22 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     d_index = narrative["doc_id"][in_gold].map(doc_row).to_numpy()
     yd = gold["label"].to_numpy(dtype=object)
     settings = _settings(params, NV.shape[1], labels)
+    # short labelled documents train the passage model too (never scored as passages)
+    words = {d: len(str(t).split()) for d, t in zip(feats.meta["doc_id"], feats.meta["text"])}
+    s_rows, s_docs = short_documents(narrative["doc_id"].tolist(), gold["doc_id"].tolist(), words,
+                                     set(plab["doc_id"].dropna()), int(params.get("short_doc_words", 0)))
+    extra = (feature_frame(NV[s_rows], narrative["text"].iloc[s_rows].tolist()), yd[s_docs], dfold[s_docs])
 
     code = cache_code(encoder_params["model"])
     drop_legacy(cache_dir)
     store = KeyedStore(cache_dir, "fit", code)
-    fit_key = "fit-" + joblib.hash([Fp, yp, pfold, Fd, d_index, yd, dfold,
+    fit_key = "fit-" + joblib.hash([Fp, yp, pfold, Fd, d_index, yd, dfold, *extra,
                                     sorted((k, v) for k, v in settings.items() if k != "n_jobs")])
     cv = store.get(fit_key)
     if cv is None:
-        print(f"stance: nested grouped CV and fits on {len(yp)} labelled passages, {len(yd)} labelled documents")
-        cv = nested_cv(Fp, yp, pfold, Fd, d_index, yd, dfold, labels, settings)
+        print(f"stance: nested grouped CV and fits on {len(yp)} labelled passages (+ {len(s_docs)} short labelled "
+              f"documents as training rows), {len(yd)} labelled documents")
+        cv = nested_cv(Fp, yp, pfold, Fd, d_index, yd, dfold, labels, settings, extra=extra)
         store.put(fit_key, cv)
     else:
         print(f"stance: reusing the fits of {len(yp)} labelled passages and {len(yd)} documents from {cache_dir}")
@@ -225,7 +232,8 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
         if len(extra) else NV
     probs = predict_cached(cv.passage_clf, XV, ptexts, KeyedStore(cache_dir, "predictions", code), fit_key)
     P = reorder(probs, cv.passage_clf.classes_, labels)
-    version = f"stance-passages-lr-C{settings['C']}-pooled-{feats.model}-{passage_label_file.name}-{len(plab)}"
+    version = (f"stance-passages-lr-C{settings['C']}-pooled-{feats.model}-{passage_label_file.name}-{len(plab)}"
+               f"-short{len(s_docs)}")
     passage_stances = decision_frame(pids, P, decide(P, cv.final_passage_offsets), labels, "passage_id", version)
     # documents: pooled narrative passages
     doc_of = {d: i for i, d in enumerate(feats.meta["doc_id"])}
@@ -298,6 +306,9 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
                                                       "neutral/off_topic as the max rule"}[pooling] +
                     "; stances.label and passage_stances.label are these decisions, the probabilities are kept",
         "pooling": pooling,
+        "short_documents_as_passages": {"n": int(len(s_docs)), "max_words": int(params.get("short_doc_words", 0)),
+                                        "labels": {k: int(v) for k, v in
+                                                   zip(*np.unique(yd[s_docs], return_counts=True))}},
         "passage_offsets": dict(zip(labels, np.round(cv.final_passage_offsets, 3).tolist())),
         "document_offsets": dict(zip(labels, np.round(cv.final_doc_offsets, 3).tolist())),
         "max_rule_tuned_offsets (trial, not used)": dict(zip(labels, np.round(cv.final_rule_offsets, 3).tolist())),

@@ -29,6 +29,11 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5",
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 #: zero-width space, word joiner, zero-width no-break space (BOM): invisible, and they split words
 _ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
+#: Bidirectional formatting characters (LRM, RLM, ALM, the embeddings and overrides U+202A-U+202E,
+#: the isolates U+2066-U+2069): display hints, not text. PDF-to-text exports leave them around
+#: every line (NTIA comments: "kinds of\u202c \u202dnumbers"), where they split words for search
+#: and show as stray marks in quotes.
+_BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
 _EPOCH = re.compile(r"^\d{9,13}(\.\d+)?$")
@@ -93,11 +98,12 @@ def html_fragment_to_text(fragment: str) -> str:
 
 
 def normalise_text(text: str) -> str:
-    """Unicode NFC, drop control characters, lone surrogates and zero-width
-    spaces (U+200B, U+2060, U+FEFF; ZWJ/ZWNJ are kept: emoji and scripts need them), collapse runs
+    """Unicode NFC, drop control characters, lone surrogates, zero-width
+    spaces (U+200B, U+2060, U+FEFF; ZWJ/ZWNJ are kept: emoji and scripts need them) and
+    bidirectional formatting characters (:data:`_BIDI`), collapse runs
     of spaces/tabs to one space and runs of blank lines to one blank line
     (paragraph boundary ``\\n\\n``), trim each line and the whole text."""
-    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", _ZERO_WIDTH.sub("", text)))
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", _BIDI.sub("", _ZERO_WIDTH.sub("", text))))
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", text).strip()

@@ -229,3 +229,17 @@ def test_one_word_posts_and_titles_stay_words(tmp_path, sources, clean_params):
     assert pseudonymise("DeepSeek", salt="s", keep=keep) == "DeepSeek"
     assert pseudonymise("nan", salt="s", keep=keep) == "nan"
     assert pseudonymise("RealPerson_42", salt="s", keep=keep, handle_field=True) == pseudonym("RealPerson_42", "s")
+
+
+def test_bidirectional_formatting_marks_of_pdf_exports_are_dropped():
+    """The NTIA comment texts (PDF exports) wrap every line in U+202D ... U+202C;
+    the clean text keeps the words and line breaks, not the marks."""
+    import re
+
+    raw = (DEMO / "policy/ntia_open_weights_2024/texts/NTIA-2023-0009-0229.txt").read_text(encoding="utf-8")
+    marks = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+    assert len(marks.findall(raw)) > 1000
+    text = clean_text(raw, "plain")
+    assert not marks.search(text)
+    assert re.search(r"Considering those kinds of\s+numbers and the safety benefits of open source", text)
+    assert clean_text("\u200fمرحبا\u200e DeepSeek \u2067R1\u2069", "plain") == "مرحبا DeepSeek R1"

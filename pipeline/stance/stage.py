@@ -8,6 +8,7 @@ the outputs:
 * :mod:`pipeline.stance.passage_labels`: the passage label file, its join to
   the current passages, the label texts' vectors;
 * :mod:`pipeline.stance.labels`: the document label file and the reserved documents;
+* :mod:`pipeline.stance.shortdocs`: short labelled documents that also train the passage model;
 * :mod:`pipeline.stance.features`: narrative passages and document embeddings;
 * :mod:`pipeline.stance.model`: the passage classifier (``make_classifier``),
   the evaluation and the saved model's bytes;

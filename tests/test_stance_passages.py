@@ -142,9 +142,12 @@ def test_pooling_picks_the_stance_passage_as_evidence(sample, fitted):
     a, folds = fitted
     P = a.passage_oof
     dec = decide(P, a.final_passage_offsets)
+    pct = P[:, STANCE_IDX[2]]
     china = np.flatnonzero((dec == STANCE_IDX[2]) & (y == "pro_china_tools"))
+    china = china[np.argsort(-pct[china], kind="stable")]          # the surest pro_china_tools passage first
     neutral = np.flatnonzero(dec == NEUTRAL)  # passages the model itself decides neutral (pooling reads decisions)
-    assert len(china) and len(neutral) >= 6
+    neutral = neutral[np.argsort(pct[neutral], kind="stable")]     # the least pro_china_tools first
+    assert len(china) and len(neutral) >= 6 and pct[neutral[:6]].max() < pct[china[0]]
     # document 0: three neutral passages and one pro_china_tools passage; document 1: neutral passages only
     rows = np.array([neutral[0], neutral[1], china[0], neutral[2], neutral[3], neutral[4], neutral[5]])
     d_index = np.array([0, 0, 0, 0, 1, 1, 1])
@@ -165,7 +168,8 @@ def test_acc_recovers_a_prevalence_shift_on_real_labels(sample):
     """ACC and PACC undo a prevalence shift that CC follows only partly: the
     real labels of the sample, a classifier simulated with known error rates
     (70 % right, the rest spread evenly; probabilities 0.6 on the decision),
-    the rates estimated on one half, the other half resampled to 60 %
+    the rates estimated on one half (each passage simulated 20 times, so that
+    the rates are not the noise under test), the other half resampled to 60 %
     pro_china_tools. (How the real classifier's rates transfer between
     source files is measured in the stage's CV: ``stance_quantification_error``.)"""
     frame, _ = sample
@@ -178,15 +182,16 @@ def test_acc_recovers_a_prevalence_shift_on_real_labels(sample):
         P[np.arange(len(y)), dec] = 0.6
         return dec, P
     half = rng.permutation(len(yi)) < len(yi) // 2
-    cv_dec, cv_P = simulate(yi[half])
+    cv_y = np.repeat(yi[half], 20)          # each labelled passage of the half read 20 times: rates to about ±.02
+    cv_dec, cv_P = simulate(cv_y)
     test = np.flatnonzero(~half)
     china = LABELS.index("pro_china_tools")
     want = np.where(np.arange(k) == china, 0.6, 0.1)
     idx = np.concatenate([rng.choice(test[yi[test] == c], int(1000 * want[c])) for c in range(k)])
     true = np.bincount(yi[idx], minlength=k) / len(idx)
     dec, P = simulate(yi[idx])
-    got = shares(dec, P, yi[half], cv_dec, cv_P)
-    assert abs(got["cc"][china] - true[china]) > 0.15                       # CC is pulled towards the even mix
+    got = shares(dec, P, cv_y, cv_dec, cv_P)
+    assert abs(got["cc"][china] - true[china]) > 0.10     # CC is pulled towards the even mix (by .15 expected)
     for method in ("acc", "pacc"):
         assert abs(got[method][china] - true[china]) < 0.5 * abs(got["cc"][china] - true[china])
         assert np.abs(got[method] - true).sum() < np.abs(got["cc"] - true).sum()

@@ -2,14 +2,19 @@
 
 Usage (from the repository root, after a full build)::
 
-    python corpora/labels/sampling/relevance_pool.py [PER_STRATUM [WAREHOUSE]] > candidates.jsonl
+    python corpora/labels/sampling/relevance_pool.py [PER_STRATUM [WAREHOUSE [ROUND]]] > candidates.jsonl
 
-A stratified random sample (seed 20261202) of non-reserved, non-duplicate documents with
-``is_relevant = false`` that are not in ``stance_v1.jsonl``, by source family x relevance bin
-(``zero``; ``low`` = 0 < relevance < threshold), PER_STRATUM (default 20) per stratum. Each line
-carries its stratum, the stratum's size and the number sampled, so recall can be weighted back to the
-corpus (``pipeline/relevance_eval.py``). It proposes documents only: the label is the annotator's
-reading (``relevance_instructions.md``). Texts over 8,000 characters are cut, with a marker.
+A stratified random sample of non-reserved, non-duplicate documents with ``is_relevant = false``
+that are not in ``stance_v1.jsonl``, by source family x relevance bin (``zero``; ``low`` = 0 <
+relevance < threshold), PER_STRATUM (default 20) per stratum. Each line carries its stratum, the
+stratum's size and the number sampled, so recall can be weighted back to the corpus
+(``pipeline/relevance_eval.py``). It proposes documents only: the label is the annotator's reading
+(``relevance_instructions.md``). Texts over 8,000 characters are cut, with a marker.
+
+ROUND 1 (default; seed 20261202): both bins. ROUND 2 (seed 20261203, session 12): the ``low`` bin
+only (the documents the on-topic classifier may admit), drawn from the stratum's documents that
+``relevance_v1.jsonl`` does not yet hold, so that the two rounds together are one simple random
+sample of the stratum; ``stratum_size`` still counts the whole stratum.
 """
 
 import json
@@ -50,11 +55,17 @@ def corpus_id(source_file: str, line: int, stored: str, keys: StoredKeys) -> str
     return found[0] if found else None
 
 
-def main(per: int, db: str) -> None:
+def _pairs(name: str, keys: StoredKeys) -> set[tuple[str, str]]:
+    """``(source_file, stored native id)`` of the documents a label file holds."""
+    with open(ROOT / "corpora/labels" / name, encoding="utf-8") as fh:
+        return {("demo/" + r["source"].removeprefix("demo/"), keys(r["native_id"])) for r in map(json.loads, fh)}
+
+
+def main(per: int, db: str, round_: int = 1) -> None:
     keys = StoredKeys.from_params(load_params("privacy"))
     reserved = reserved_pairs(key=keys)
-    with open(ROOT / "corpora/labels/stance_v1.jsonl", encoding="utf-8") as fh:
-        labelled = {("demo/" + r["source"].removeprefix("demo/"), keys(r["native_id"])) for r in map(json.loads, fh)}
+    labelled = _pairs("stance_v1.jsonl", keys)
+    earlier = _pairs("relevance_v1.jsonl", keys) if round_ > 1 else set()
     con = duckdb.connect(db, read_only=True)
     df = con.execute("""SELECT doc_id, source_file, native_id, line, source_type, url,
       published_at::DATE::VARCHAR AS date, title, relevance, relevance_terms, n_chars, text FROM documents
@@ -67,13 +78,16 @@ def main(per: int, db: str) -> None:
 
     df["family"] = [family(s) for s in df.source_file]
     df["bin"] = ["zero" if r == 0 else "low" for r in df.relevance]
-    rng = random.Random(20261202)
+    rng = random.Random(20261202 if round_ == 1 else 20261203)
     strata = defaultdict(list)
     for i, r in df.iterrows():
         strata[(r.family, r.bin)].append(i)
     out = []
     for (fam, b), idx in sorted(strata.items()):
-        pick = sorted(rng.sample(idx, min(per, len(idx))))
+        if round_ > 1 and b != "low":
+            continue
+        fresh = [i for i in idx if (df.at[i, "source_file"], df.at[i, "native_id"]) not in earlier]
+        pick = sorted(rng.sample(fresh, min(per, len(fresh))))
         for i in pick:
             r = df.loc[i]
             native = r.native_id
@@ -97,4 +111,5 @@ def main(per: int, db: str) -> None:
 
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 20,
-         sys.argv[2] if len(sys.argv) > 2 else str(ROOT / "data" / "debate.duckdb"))
+         sys.argv[2] if len(sys.argv) > 2 else str(ROOT / "data" / "debate.duckdb"),
+         int(sys.argv[3]) if len(sys.argv) > 3 else 1)

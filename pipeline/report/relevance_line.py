@@ -23,9 +23,10 @@ def _ci(ci: list[float | None]) -> str:
 
 def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json") -> list[str]:
     """One paragraph (and a blank line): the query's weighted precision and
-    recall with 95 % intervals, the unweighted ones, and the number of
-    documents the classifier admitted by source type. A missing metrics file
-    says so instead of the figures."""
+    recall with 95 % intervals, the unweighted ones, the number of
+    documents the classifier admitted by source type and, when it admits,
+    the weighted recall and precision of query and classifier together. A
+    missing metrics file says so instead of the figures."""
     admitted = workspace.query(con, "SELECT source_type, count(*) AS n FROM documents WHERE admitted_by = "
                                     "'classifier' AND duplicate_of IS NULL GROUP BY 1 ORDER BY 2 DESC, 1")
     n = int(admitted["n"].sum())
@@ -37,6 +38,10 @@ def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json
     q, lab, cv = m["query"], m["labels"], m["classifier_cv"]
     w, u = q["weighted"], q["unweighted"]
     t = cv.get("threshold")
+    both = m.get("query_plus_classifier_cv", {}).get("weighted")
+    after = (f" Query and classifier together (out-of-fold admissions) reach recall {_f(both['recall'])} "
+             f"({_ci(both['recall_ci'])}) at precision {_f(both['precision'])}, weighted."
+             if t is not None and both else "")
     return [f"**Relevance filter.** The keyword query keeps documents at relevance ≥ {m['query_threshold']}. Against "
             f"{q['n_labels']:,} read documents ({lab['n_kept_labels']:,} it kept, {lab['n_dropped_labels']:,} it "
             f"dropped, sampled per source and score), its precision for on-topic documents (any label but "
@@ -46,4 +51,4 @@ def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json
             f"by the on-topic classifier (`documents.admitted_by`{by_type}; "
             + (f"p ≥ {t:.2f}, the grouped-CV threshold for precision ≥ {cv['min_precision']:.2f})."
                if t is not None else f"no threshold reached precision {cv['min_precision']:.2f} in grouped CV).")
-            + " See `metrics/relevance.json`.", ""]
+            + after + " See `metrics/relevance.json`.", ""]

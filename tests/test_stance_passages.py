@@ -20,6 +20,7 @@ from pipeline.stance.features import feature_frame
 from pipeline.stance.offsets import decide, tune_offsets
 from pipeline.stance.passage_labels import match_passages, read_passage_labels
 from pipeline.stance.pooling import evidence, max_rule
+from pipeline.stance.predict import reorder, with_out_of_fold
 from pipeline.stance.quantify import confusion_rates, one_hot, shares, solve_simplex
 
 LABELS = list(load_params("stance")["labels"])
@@ -162,6 +163,27 @@ def test_pooling_picks_the_stance_passage_as_evidence(sample, fitted):
     low, high = np.array([1.0, 1.0, p - 1e-6]), np.array([1.0, 1.0, p + 1e-6])
     assert threshold_decide(F, low, SETTINGS).tolist() == [STANCE_IDX[2], NEUTRAL]
     assert threshold_decide(F, high, SETTINGS).tolist() == [NEUTRAL, NEUTRAL]   # below it: neutral passages decide
+
+
+def test_labelled_passages_are_decided_out_of_fold(sample, fitted):
+    """The final passage model was fitted on the labelled passages, so its
+    own decisions for them agree with their labels far more often than out of
+    fold; the stage replaces their probabilities with the out-of-fold ones
+    (a passage without a label, or a label that matched no passage, keeps
+    the final model's)."""
+    frame, V = sample
+    a, _ = fitted
+    y = np.array([LABELS.index(v) for v in frame["label"]])
+    final = reorder(a.passage_clf.predict_proba(feature_frame(V, frame["passage"].tolist())),
+                    a.passage_clf.classes_, LABELS)
+    in_sample = (decide(final, a.final_passage_offsets) == y).mean()
+    out_of_fold = (decide(a.passage_oof, a.final_passage_offsets) == y).mean()
+    assert in_sample > out_of_fold + 0.1, (in_sample, out_of_fold)
+    ids = [f"p{i}" for i in range(len(frame))]
+    P, n = with_out_of_fold(np.vstack([final, final[:1]]), ids + ["unlabelled"], [None] + ids[1:], a.passage_oof)
+    assert n == len(ids) - 1
+    assert np.array_equal(P[1:-1], a.passage_oof[1:]) and np.array_equal(P[[0, -1]], final[[0, 0]])
+    assert (decide(P[:-1], a.final_passage_offsets)[1:] == y[1:]).mean() < in_sample
 
 
 def test_acc_recovers_a_prevalence_shift_on_real_labels(sample):

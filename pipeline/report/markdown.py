@@ -10,7 +10,8 @@ carries which stance, 7 earliest documents, 8 interactive views; 9 appendix,
 the sources.
 
 Stance shares count only documents without a training label (a labelled
-document's prediction is in-sample); a stance whose cross-validated recall
+document's prediction is in-sample; labelled passages are decided out of
+fold); a stance whose cross-validated recall
 or precision is under ``report.min_recall`` is reported as not measurable
 instead of being given a share. Every monthly trend is computed over a
 constant panel of sources and states its sources and months above it

@@ -9,7 +9,8 @@ Every number is read from the warehouse views of
 ``pipeline/sql/warehouse/040_report_views.sql`` (or a table). Stance shares
 count only documents without a training label (view
 ``report_unlabelled_stances``; a labelled document's prediction is
-in-sample).
+in-sample); the stance stage decides labelled passages by their
+out-of-fold probabilities, so unlabelled documents that hold one are not.
 """
 
 from __future__ import annotations
@@ -150,7 +151,9 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
            f"per-stance threshold tuned in cross-validation (that passage is the evidence cited below). The "
            f"document decisions were checked against {q['n']:,} documents "
            f"{LABELLED_NOTE}. Their own predictions are in-sample, so **every share below counts only the "
-           f"{n_unlabelled:,} documents without a training label**. Grouped 5-fold cross-validation on the "
+           f"{n_unlabelled:,} documents without a training label**; a labelled passage inside them is decided "
+           f"by its out-of-fold probabilities, so no decision rests on a passage the model was trained on. "
+           f"Grouped 5-fold cross-validation on the "
            f"labelled documents (table `stance_labels`) gives macro-F1 **{q['macro_f1_stances']:.3f} over the three "
            f"stances** and {q['macro_f1_all']:.3f} over all five labels.", "",
            "| label | CV precision | CV recall | documents | share classified (CC) | ACC share (95 % interval) "

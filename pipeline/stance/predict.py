@@ -109,3 +109,34 @@ def predict_cached(clf: Any, X: np.ndarray, texts: Sequence[str], store: KeyedSt
 
     rows = store.fill(keys, predict)
     return np.array(rows, dtype=np.float64).reshape(len(keys), len(clf.classes_))
+
+
+def with_out_of_fold(P: np.ndarray, ids: Sequence[str], labelled_ids: Sequence[Any], oof: np.ndarray
+                     ) -> tuple[np.ndarray, int]:
+    """``P`` with the rows of labelled passages replaced by their out-of-fold
+    probabilities: the final passage model was fitted on those passages, so
+    its own probabilities for them are in-sample (issue 18: a document whose
+    stance rests on a training passage would be decided by its label).
+
+    Args:
+        P: ``(n, k)`` final-model probabilities of the passages ``ids``.
+        labelled_ids: the passage label rows' ``passage_id`` (None/NaN where a
+            label matched no passage), aligned with ``oof``.
+        oof: ``(len(labelled_ids), k)`` outer out-of-fold probabilities
+            (:class:`pipeline.stance.crossval.CVResult` ``passage_oof``), in
+            the same label order as ``P``.
+
+    Returns:
+        ``(copy of P, rows replaced)``. A passage labelled twice takes its
+        first label row (both are in one source file, so one fold).
+    """
+    first: dict[str, int] = {}
+    for i, p in enumerate(labelled_ids):
+        if isinstance(p, str) and p not in first:
+            first[p] = i
+    hit = [(j, first[p]) for j, p in enumerate(ids) if p in first]
+    out = np.array(P, dtype=np.float64, copy=True)
+    if hit:
+        rows, src = (np.array(v) for v in zip(*hit))
+        out[rows] = oof[src]
+    return out, len(hit)

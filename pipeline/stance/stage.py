@@ -18,7 +18,8 @@ the outputs:
 * :mod:`pipeline.stance.quantify`: CC, ACC and PACC shares with bootstrap intervals;
 * :mod:`pipeline.stance.evaluate`: the metrics;
 * :mod:`pipeline.stance.zero_shot`: labels by similarity to their descriptions;
-* :mod:`pipeline.stance.predict`: prediction rows (cached by fit and row);
+* :mod:`pipeline.stance.predict`: prediction rows (cached by fit and row); labelled
+  passages take their out-of-fold probabilities (the final model was fitted on them);
 * :mod:`pipeline.stance.annotate`: the active-learning tools (``suggest``).
 
 Outputs: ``data/stages/stance.duckdb`` (tables ``stances`` with
@@ -73,7 +74,7 @@ from pipeline.stance.model import STANCES, save_bytes
 from pipeline.stance.offsets import decide
 from pipeline.stance.passage_labels import match_passages, read_passage_labels
 from pipeline.stance.pooling import evidence, max_rule, pooled_features
-from pipeline.stance.predict import decision_frame, predict_cached, prob_frame, reorder, write_long
+from pipeline.stance.predict import decision_frame, predict_cached, prob_frame, reorder, with_out_of_fold, write_long
 from pipeline.stance.quantify import share_table
 from pipeline.stance.shortdocs import short_documents
 from pipeline.stance.zero_shot import description_vectors, zero_shot
@@ -232,7 +233,9 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     XV = np.vstack([NV, text_vectors(ptexts[len(narrative):], encoder_params, text_cache, known=known)]) \
         if len(extra) else NV
     probs = predict_cached(cv.passage_clf, XV, ptexts, KeyedStore(cache_dir, "predictions", code), fit_key)
-    P = reorder(probs, cv.passage_clf.classes_, labels)
+    # labelled passages keep their out-of-fold probabilities: the final model was fitted on them
+    P, n_oof = with_out_of_fold(reorder(probs, cv.passage_clf.classes_, labels), pids, plab["passage_id"].tolist(),
+                                cv.passage_oof)
     version = (f"stance-passages-lr-C{settings['C']}-pooled-{feats.model}-{passage_label_file.name}-{len(plab)}"
                f"-short{len(s_docs)}")
     passage_stances = decision_frame(pids, P, decide(P, cv.final_passage_offsets), labels, "passage_id", version)
@@ -316,6 +319,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
         "document_thresholds": dict(zip(STANCES, np.round(cv.final_thresholds, 3).tolist())),
         "predicted_documents": int(len(stances)),
         "predicted_passages": int(len(passage_stances)),
+        "passages_out_of_fold": n_oof,   # labelled passages decided by their out-of-fold probabilities
         "documents_with_evidence": int((ev >= 0).sum()),
     })
     confusion = [[a, labels[p]] for a, p in zip(yd, cv_decided)]

@@ -87,7 +87,8 @@ def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path 
         figure_claims_by_month(*claim_trend(con, panel, min_docs), claims, figures["narratives_by_month"],
                                panel=panel, min_docs=min_docs)
         figure_narrative_heatmap(con, figures["narrative_heatmap"], topics, panel=panel, min_docs=min_docs)
-        figure_narrative_stance(con, figures["narrative_stance"], topics)
+        figure_narrative_stance(con, figures["narrative_stance"], topics,
+                                measurable_stances(quality, float(params["min_recall"])))
         figure_source_mix(con, figures["source_mix"], min_docs=min_docs)
         figure_actor_stance(con, figures["actor_stance"], top_actors(con, int(params["top_actors"])),
                             min_quotes=int(params["min_quotes"]))

@@ -287,8 +287,9 @@ def test_relevance_lines_quote_the_metrics_and_count_admissions(wh, tmp_path):
     assert f"{m['query']['n_labels']:,} read documents" in text and "p ≥ 0.73" in text
     assert "**0 documents** below the threshold" in text  # the fixture's documents have no admission
     both = m["query_plus_classifier_cv"]["weighted"]
-    assert f"together (out-of-fold admissions) reach recall {both['recall']:.2f} " \
-           f"({both['recall_ci'][0]:.2f}–{both['recall_ci'][1]:.2f}) at precision {both['precision']:.2f}" in text
+    assert f"together (out-of-fold admissions) reach recall {both['recall']:.3f} " \
+           f"({both['recall_ci'][0]:.2f}–{both['recall_ci'][1]:.2f}), against {w['recall']:.3f} for the query " \
+           f"alone, at precision {both['precision']:.2f}" in text
     m["classifier_cv"]["threshold"] = None
     (tmp_path / "relevance.json").write_text(json.dumps(m))
     assert "together" not in relevance_lines(con, tmp_path / "relevance.json")[0]  # nothing admitted, no such line

@@ -70,8 +70,8 @@ def test_markdown_summary_table_and_topic_sections(exported):
     con, ids, (_, md_path) = exported
     text = md_path.read_text(encoding="utf-8")
     lines = text.split("\n")
-    assert lines[0] == "# Narratives (BERTopic topics)"
-    assert "- Narrative passages: 1,234; topics: 3" in lines
+    assert lines[0] == "# Discovery topics (BERTopic)"
+    assert "- Discovery passages (narrative passages without a taxonomy narrative): 1,234; topics: 3" in lines
     assert "- Outliers: 41.2% of passages before outlier reduction, 10.0% after (strategy `embeddings`, " \
            "threshold 0.3)" in lines
     assert "- NPMI coherence 0.051, topic diversity 0.810 (top 10 c-TF-IDF terms)" in lines

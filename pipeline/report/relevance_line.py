@@ -39,9 +39,9 @@ def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json
     w, u = q["weighted"], q["unweighted"]
     t = cv.get("threshold")
     both = m.get("query_plus_classifier_cv", {}).get("weighted")
-    after = (f" Query and classifier together (out-of-fold admissions) reach recall {_f(both['recall'])} "
-             f"({_ci(both['recall_ci'])}) at precision {_f(both['precision'])}, weighted."
-             if t is not None and both else "")
+    after = (f" Query and classifier together (out-of-fold admissions) reach recall {both['recall']:.3f} "
+             f"({_ci(both['recall_ci'])}), against {w['recall']:.3f} for the query alone, at precision "
+             f"{_f(both['precision'])}, weighted." if t is not None and both else "")
     return [f"**Relevance filter.** The keyword query keeps documents at relevance ≥ {m['query_threshold']}. Against "
             f"{q['n_labels']:,} read documents ({lab['n_kept_labels']:,} it kept, {lab['n_dropped_labels']:,} it "
             f"dropped, sampled per source and score), its precision for on-topic documents (any label but "

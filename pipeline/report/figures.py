@@ -284,7 +284,7 @@ def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame, measurab
         tick.label2.set_fontweight("bold")
     ax.set_title(title)
     _note(fig, SOURCE_NOTE.format(view="view report_narrative_stance_counts") +
-          "\nA document counts in every topic that holds one of its narrative passages; n = documents without a "
+          "\nA document counts in every topic that holds one of its discovery passages; n = documents without a "
           "stance training label (report section 6).\nShading is relative within each column; the numbers are the "
           "shares. Hatched: a stance whose cross-validated precision or recall is too low to quote (section 3).")
     _save(fig, path)

@@ -255,8 +255,9 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
         out.append(f"- **{s}** makes up the largest share of **{top_share.topic_key}** "
                    f"({_md_cell(topic_label[top_share.topic_key])}){in_fig}: {int(top_share.n_docs)} of its "
                    f"{int(ntot[top_share.topic_key]):,} documents ({_pct(top_share.share)}). Most {s} documents sit "
-                   f"in **{top_count.topic_key}**: {int(top_count.n_docs)} of the {all_s:,} {s} documents across "
-                   "topics. Examples: " + ("; ".join(_cite(r) for r in ex.itertuples()) or "none citable") + ".")
+                   f"in **{top_count.topic_key}**: {int(top_count.n_docs)} of the {all_s:,} topic memberships of {s} "
+                   "documents (a document counts once per topic). Examples: "
+                   + ("; ".join(_cite(r) for r in ex.itertuples()) or "none citable") + ".")
     return out + ["", "(A document counts in every topic that holds one of its discovery passages.)", ""]
 
 

@@ -32,7 +32,6 @@ from pipeline.report.coverage import load_coverage, trend_panel
 from pipeline.report.figures import (
     figure_actor_stance,
     figure_narrative_heatmap,
-    figure_narrative_stance,
     figure_source_mix,
     figure_stance_share,
     top_actors,
@@ -45,6 +44,7 @@ from pipeline.report.narrative_section import claim_quality, claim_trend
 from pipeline.report.pages import topic_pages
 from pipeline.report.stance_shares import share_errors
 from pipeline.report.topic_exports import write_topic_exports
+from pipeline.report.topic_stance_figure import figure_narrative_stance
 
 #: The figures of ``reports/figures``, by name (file ``<name>.png``).
 FIGURES = ("narratives_by_month", "stance_share", "narrative_heatmap", "narrative_stance", "source_mix",

@@ -66,3 +66,26 @@ def test_pronouns_and_surnames_carry_across_passages_of_a_document(finder):
             ("reported", "He", actors[0]), ("said_direct", "Hooker", actors[1])]
         document = before + first + "\n\n" + second
         assert all(document[q.start_char:q.end_char] == q.quote_text for q in quotes)
+
+
+def _recap_line(issue: str, start: str) -> str:
+    """The text of one AINews recap line of the shipped corpus."""
+    path = CORPORA_DIR / "demo" / "social" / "ainews_social_recaps.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        if rec["issue"] == issue and rec["text"].startswith(start):
+            return rec["text"]
+    raise AssertionError(f"no recap line {start!r} in {issue}")
+
+
+def test_recap_metadata_is_never_part_of_a_quote(finder):
+    """A recap line opens with the Reddit title and the recap's own counts
+    ("(Score: 214, Comments: 84):"); the reported speech of the title ends before them."""
+    text = _recap_line("25-08-19-databricks", "OpenAI's Altman warns")
+    quotes = finder.find(text)
+    altman = [q for q in quotes if q.speaker_actor == "Sam Altman"]
+    assert altman, [(q.speaker, q.quote_text) for q in quotes]
+    assert altman[0].quote_text == "the U.S. is underestimating China's next-gen AI threat"
+    assert not any("Score:" in q.quote_text or "Comments:" in q.quote_text for q in quotes)
+    for q in quotes:
+        assert text[q.start_char:q.end_char] == q.quote_text

@@ -222,6 +222,29 @@ def test_quote_bolds_the_sentence_sharing_most_words_with_the_claim():
         "Only one sentence about security risk."  # one sentence: no bold
 
 
+def test_quotes_elide_the_recap_metadata_of_real_recap_lines():
+    """The recap's own counts after a Reddit title are not quoted as the post's words: in
+    narrative examples, stance evidence and discovery excerpts they become "[…]"."""
+    import json
+
+    from pipeline.config import CORPORA_DIR
+    from pipeline.report.cells import without_recap_meta
+    from pipeline.report.discovery_section import _excerpt
+    from pipeline.report.narrative_examples import quote
+
+    recaps = CORPORA_DIR / "demo" / "social" / "ainews_social_recaps.jsonl"
+    texts = [json.loads(x)["text"] for x in recaps.read_text(encoding="utf-8").splitlines()]
+    with_meta = [t for t in texts if re.search(r"\((?:Score|Activity): \d", t)]
+    assert len(with_meta) > 100
+    for t in with_meta[:50]:
+        for out in (without_recap_meta(t), quote(t, claim="models"), _excerpt(t, 400)):
+            assert "Score:" not in out and "Activity:" not in out, out
+        assert without_recap_meta(t).count("[…]") == len(re.findall(r"\((?:Score|Activity):", t))
+    title = next(t for t in with_meta if t.startswith("Trump administration reportedly considers a US DeepSeek ban"))
+    assert without_recap_meta(title).startswith("Trump administration reportedly considers a US DeepSeek ban […]: ")
+    assert without_recap_meta("Qwen (2.5) scored (Scored well)") == "Qwen (2.5) scored (Scored well)"
+
+
 def test_stance_figure_plots_the_quoted_estimator(wh, tmp_path):
     from pipeline.report.coverage import load_coverage, trend_panel
     from pipeline.report.figures import figure_stance_share, write_plot_tables

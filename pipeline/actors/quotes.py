@@ -49,6 +49,15 @@ NOT_SPEAKERS = frozenset({"note", "update", "source", "editor's note", "disclosu
                           "summary", "tl;dr", "edit", "activity", "link", "title", "answer", "question"})
 #: Word tokens, to count a quote's words against MIN_QUOTE_WORDS.
 _WORD = re.compile(r"\w+")
+#: An AINews recap's metadata after a Reddit title ("(Score: 214, Comments: 84):", "(Activity: 713):"):
+#: the recap's counts, never part of what a speaker said; a quote span ends before it.
+_RECAP_META = re.compile(r"\s*\((?:Score|Activity):")
+
+
+def _before_meta(text: str, a: int, b: int) -> int:
+    """The end of the span ``text[a:b]`` cut before recap metadata (:data:`_RECAP_META`), else ``b``."""
+    m = _RECAP_META.search(text, a, b)
+    return m.start() if m else b
 
 
 class History(list):
@@ -292,6 +301,7 @@ class QuoteFinder:
                     not (speaker.start_char >= a and speaker.end_char <= b)]
             if near:  # "…," said X / X said: "…" / "…" X wrote
                 for a, b in near:
+                    b = _before_meta(sent.doc.text, a, b)
                     if len(_WORD.findall(sent.doc.text[a:b])) < MIN_QUOTE_WORDS:
                         continue  # a scare quote or a name in quotation marks
                     before = sent.doc.text[max(sent.start_char, a - 3):a - 1].rstrip()
@@ -307,7 +317,10 @@ class QuoteFinder:
                 span = [t for t in clause.subtree if t.dep_ != "mark" or t.head != clause]
                 span = [t for t in span if not (t.is_punct and t.i == clause.right_edge.i)]
                 if len(span) >= MIN_QUOTE_WORDS:
-                    a, b = span[0].idx, span[-1].idx + len(span[-1])
+                    a, end = span[0].idx, span[-1].idx + len(span[-1])
+                    b = _before_meta(sent.doc.text, a, end)
+                    if b < end and len(_WORD.findall(sent.doc.text[a:b])) < MIN_QUOTE_WORDS:
+                        break  # only recap metadata after a short title fragment
                     out.append(Quote(speaker.text, self.resolve(speaker, history, context), sent.doc.text[a:b],
                                      "reported", a, b))
                     break

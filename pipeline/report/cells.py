@@ -3,9 +3,14 @@ percentages, months, citations and table cells."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
+
+#: The recap's own metadata after a Reddit title in AINews recaps: "(Score: 214, Comments: 84)",
+#: "(Activity: 713)". It is the recap's count, not the author's words.
+RECAP_META = re.compile(r"\s*\((?:Score|Activity):[^()]{0,40}\)")
 
 
 def _month_label(d: Any) -> str:
@@ -28,6 +33,13 @@ def _cite(r: Any) -> str:
     kind = getattr(r, "source_type", None)
     where = f"paraphrase by {r.outlet} of the linked post" if kind == "recap" else r.outlet
     return f"{where}, {pd.Timestamp(r.published_at):%Y-%m-%d}, <{r.url}>"
+
+
+def without_recap_meta(text: str) -> str:
+    """``text`` with each recap metadata bracket (:data:`RECAP_META`) replaced by
+    the elision mark " […]", for quoting: "…DeepSeek ban (Score: 458, Comments:
+    218): The image…" → "…DeepSeek ban […]: The image…"."""
+    return RECAP_META.sub(" […]", text)
 
 
 def _md_cell(text: Any) -> str:

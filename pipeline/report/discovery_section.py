@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
+from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, without_recap_meta
 from pipeline.report.sections import representatives
 
 #: Characters of an example passage quoted in the table.
@@ -30,8 +30,9 @@ N_TERMS = 6
 
 
 def _excerpt(text: str, n: int = EXCERPT_CHARS) -> str:
-    """The first ``n`` characters of ``text`` on one line, cut at a word with an ellipsis."""
-    flat = " ".join(str(text).split())
+    """The first ``n`` characters of ``text`` on one line, cut at a word with an ellipsis (recap
+    metadata brackets elided, :func:`pipeline.report.cells.without_recap_meta`)."""
+    flat = without_recap_meta(" ".join(str(text).split()))
     return flat if len(flat) <= n else flat[:n].rsplit(" ", 1)[0] + " …"
 
 

@@ -15,7 +15,8 @@ sentences around it up to :data:`QUOTE_CHARS` characters, cuts marked "…".
 The classifier scores whole passages, so the bold sentence is a reading aid,
 not the model's own choice; with no word in common the passage is quoted from
 its start. Texts are quoted as stored (pseudonymised handles stay so), HTML
-entities unescaped.
+entities unescaped, a recap's own metadata after a Reddit title ("(Score: 214,
+Comments: 84)") elided as "[…]" (:func:`pipeline.report.cells.without_recap_meta`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
+from pipeline.report.cells import without_recap_meta
 
 #: Characters of a quoted example (the bold sentence and its context).
 QUOTE_CHARS = 320
@@ -93,7 +95,7 @@ def quote(text: str, claim: str, limit: int = QUOTE_CHARS) -> str:
         unless the passage is one sentence),
         "…" where the passage was cut; ``|`` escaped for a table cell.
     """
-    text = " ".join(html.unescape(str(text)).split())
+    text = without_recap_meta(" ".join(html.unescape(str(text)).split()))
     sents = [s.text.strip() for s in _splitter()(text).sents if s.text.strip()]
     want = _stems(claim)
     scores = [len(_stems(s) & want) for s in sents]

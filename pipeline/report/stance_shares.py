@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import _cite
+from pipeline.report.cells import _cite, without_recap_meta
 from pipeline.stance.quantify import confusion_rates, one_hot, solve_simplex
 
 
@@ -89,7 +89,7 @@ def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width:
             out.append(f"- **{s}**: no citable evidence passage.")
             continue
         for r in rows.itertuples():
-            text = " ".join(str(r.text).split())
+            text = without_recap_meta(" ".join(str(r.text).split()))
             text = text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
             text = text.replace("|", "\\|")
             out.append(f"- **{s}** (passage probability {r.probability:.2f}): “{text}” ({_cite(r)})")

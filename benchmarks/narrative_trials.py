@@ -16,7 +16,11 @@ A trial is a set of options (:data:`TRIALS`):
 * ``feats``: ``emb`` (the passage vector), ``sim`` (cosine of the passage to
   each narrative's claim text and its highest cosine to one of the
   narrative's cues, from ``corpora/narratives.yaml``), ``word`` (TF-IDF word
-  1-2-grams, fitted on training rows), ``char`` (TF-IDF char_wb 2-5-grams);
+  1-2-grams, fitted on training rows), ``char`` (TF-IDF char_wb 2-5-grams),
+  ``knn`` (per narrative, the share of positives among the passage's
+  :data:`KNN` most cosine-similar training passages, and its highest cosine to
+  a positive one; a training passage's neighbours come from other source
+  files only, as a test passage's do, :func:`_knn`);
 * ``title``: the document's title is prefixed to the text of the TF-IDF blocks;
 * ``clf``: ``lr`` (LogisticRegression) or ``svm`` (LinearSVC), ``cw``: class_weight;
 * ``cal``: ``platt`` (sigmoid on inner out-of-fold scores) or ``none``
@@ -73,7 +77,13 @@ TRIALS: dict[str, dict[str, Any]] = {
     "sim+global+evidence": dict(feats=("emb", "sim"), thr="global", evidence=True),
     "word+sim+global": dict(feats=("emb", "sim", "word"), thr="global"),
     "word+sim+global+tol": dict(feats=("emb", "sim", "word"), thr="global", tol=1e-3),
+    # session 13: neighbours among the training passages of other source files
+    "knn+sim+global": dict(feats=("emb", "sim", "knn"), thr="global"),
+    "knn+sim+global+C.3-1": dict(feats=("emb", "sim", "knn"), thr="global", grid=(0.3, 1.0)),
 }
+
+#: neighbours read by the ``knn`` features
+KNN = 15
 
 
 @dataclass
@@ -192,6 +202,22 @@ def _design(opt: dict[str, Any], V: np.ndarray, texts: list[str], S: np.ndarray,
     return sparse.hstack([sparse.csr_matrix(np.hstack(blocks))] + [v.transform(texts) for v in vecs], format="csr")
 
 
+def _knn(Vq: np.ndarray, gq: np.ndarray, Vr: np.ndarray, Yr: np.ndarray, gr: np.ndarray) -> np.ndarray:
+    """``(nq, 2K)`` neighbour features of query vectors ``Vq`` against reference
+    rows ``Vr`` with labels ``Yr`` ``(nr, K)`` (0/1; -1 counts as 0): per column
+    the share of positives among the :data:`KNN` nearest references, then the
+    highest cosine to a positive reference (0 when none). References of the
+    query's own group (source file) are left out."""
+    cos = Vq @ Vr.T
+    cos[gq[:, None] == gr[None, :]] = -2.0
+    Y = (Yr == 1).astype(float)
+    k = min(KNN, cos.shape[1])
+    near = np.argpartition(-cos, k - 1, axis=1)[:, :k]
+    share = Y[near].mean(axis=1)
+    best = np.stack([np.where(Y[:, j] > 0, cos, -2.0).max(axis=1) for j in range(Y.shape[1])], axis=1)
+    return np.hstack([share, np.maximum(best, 0.0)])
+
+
 def _scores(opt: dict[str, Any], d: Data, tr: np.ndarray, te: np.ndarray, C: float) -> np.ndarray:
     """``(len(te), K)`` decision scores of one fit per column on rows ``tr``."""
     from sklearn.linear_model import LogisticRegression
@@ -203,6 +229,11 @@ def _scores(opt: dict[str, Any], d: Data, tr: np.ndarray, te: np.ndarray, C: flo
     F = _design(opt, V, texts, S, vecs)
     te_texts = [(d.titles[i] + " | " if opt["title"] else "") + d.texts[i] for i in te]
     Ft = _design(opt, d.V[te], te_texts, d.S[te], vecs)
+    if "knn" in opt["feats"]:
+        g_tr = np.concatenate([d.groups[tr], d.groups[d.ev_row[np.isin(d.ev_row, tr)]]]) if opt["evidence"] \
+            else d.groups[tr]
+        F = np.hstack([F, _knn(V, g_tr, V, Y, g_tr)])
+        Ft = np.hstack([Ft, _knn(d.V[te], d.groups[te], V, Y, g_tr)])
     out = np.zeros((len(te), Y.shape[1]))
     for k in range(Y.shape[1]):
         m = Y[:, k] >= 0

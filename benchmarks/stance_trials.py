@@ -60,7 +60,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "noweight_hyp": {"class_weight": None, "hypotheses": True},
     "shortdocs": {"shortdocs": True},
     "shortdocs_hyp": {"shortdocs": True, "hypotheses": True},
+    # session 13: neighbour features (share of each label among the nearest training passages of
+    # other source files, and the highest cosine to one of each label), see _knn
+    "shortdocs_knn": {"shortdocs": True, "knn": True},
 }
+
+#: neighbours read by the ``knn`` variant
+KNN = 15
 
 #: ``shortdocs`` (the stage's default since session 11, ``stance.short_doc_words``; ``base`` here is
 #: passage labels only): a labelled document of at most this many words whose text is one narrative
@@ -114,6 +120,8 @@ def load(params: dict[str, Any], encoder: dict[str, Any]) -> dict[str, Any]:
         "doc_vec": doc_vec, "dim": NV.shape[1],
         "settings": _settings(params, NV.shape[1], labels), "encoder": encoder,
         "short": short,
+        "pgroup": plab["source_file"].to_numpy(dtype=object),
+        "dgroup": gold["source_file"].to_numpy(dtype=object)[narrative["doc_id"][in_gold].map(doc_row).to_numpy()],
     }
 
 
@@ -178,9 +186,42 @@ def make_variant(C: float, seed: int, width: int, lexical: bool, class_weight: A
     return CalibratedClassifierCV(base, method=calibration, cv=cal_folds)
 
 
+def _knn(Vq: np.ndarray, gq: np.ndarray, Vr: np.ndarray, yr: np.ndarray, gr: np.ndarray, labels: list[str]
+         ) -> np.ndarray:
+    """``(nq, 2L)`` neighbour features of unit query rows ``Vq`` against reference rows ``Vr`` with
+    labels ``yr``: per label the share among the :data:`KNN` most cosine-similar references, then the
+    highest cosine to a reference of that label. References of the query's own group (source file)
+    are left out, so a training row sees what a test row (another source file) sees."""
+    cos = Vq @ Vr.T
+    cos[gq[:, None] == gr[None, :]] = -2.0
+    Y = np.stack([yr == lab for lab in labels], axis=1).astype(float)
+    k = min(KNN, cos.shape[1])
+    near = np.argpartition(-cos, k - 1, axis=1)[:, :k]
+    best = np.stack([np.where(Y[:, j] > 0, cos, -2.0).max(axis=1) for j in range(len(labels))], axis=1)
+    return np.hstack([Y[near].mean(axis=1), np.maximum(best, 0.0)]).astype(np.float32)
+
+
+def _with_knn(F: pd.DataFrame, extra: np.ndarray, width: int) -> pd.DataFrame:
+    F = F.reset_index(drop=True).copy()
+    for i in range(extra.shape[1]):
+        F[f"e{width + i}"] = extra[:, i]
+    return F
+
+
 def _fit(Fp: pd.DataFrame, yp: np.ndarray, train: np.ndarray, targets: list[pd.DataFrame], labels: list[str],
-         cfg: dict[str, Any]) -> list[np.ndarray]:
+         cfg: dict[str, Any], groups: tuple[np.ndarray, list[np.ndarray]] | None = None) -> list[np.ndarray]:
     from pipeline.stance.model import calibration_folds_for
+
+    if groups is not None:  # variant knn: neighbour columns from this fit's training rows
+        g, tgroups = groups
+        cols = [f"e{i}" for i in range(cfg["width"])]
+        V = Fp[cols].to_numpy(dtype=np.float32)
+        Vtr, gtr, ytr = V[train], g[train], yp[train]
+        Fp = _with_knn(Fp.iloc[train], _knn(Vtr, gtr, Vtr, ytr, gtr, labels), cfg["width"])
+        yp, train = ytr, np.arange(len(train))
+        targets = [_with_knn(T, _knn(T[cols].to_numpy(dtype=np.float32), tg, Vtr, ytr, gtr, labels), cfg["width"])
+                   for T, tg in zip(targets, tgroups)]
+        cfg = {**cfg, "width": cfg["width"] + 2 * len(labels)}
 
     clf = make_variant(cfg["C"], cfg["seed"], cfg["width"], cfg["lexical"], cfg["class_weight"],
                        cfg["calibration"], calibration_folds_for(yp[train]))
@@ -199,15 +240,17 @@ def fold_fits(data: dict[str, Any], name: str, variant: dict[str, Any]) -> dict[
     cfg = {"C": float(variant.get("C", s["C"])), "seed": s["seed"], "width": width, "lexical": s["lexical"],
            "class_weight": variant.get("class_weight", "balanced"), "calibration": variant.get("calibration",
                                                                                                "sigmoid")}
-    yp, pfold = data["yp"], data["pfold"]
+    yp, pfold, pgroup = data["yp"], data["pfold"], data["pgroup"]
     Ftrain = Fp
     if variant.get("shortdocs"):
         short = data["short"]
         Ftrain = pd.concat([Fp, Fd.iloc[short]], ignore_index=True)
         yp = np.concatenate([yp, data["yd"][data["d_index"][short]]])
         pfold = np.concatenate([pfold, data["dfold"][data["d_index"][short]]])
+        pgroup = np.concatenate([pgroup, data["dgroup"][short]])
         print(f"  {name}: {len(short)} short labelled documents train the passage model too", file=sys.stderr)
-    key = joblib.hash([Ftrain, yp, pfold, Fd, data["d_index"], cfg])
+    knn = bool(variant.get("knn"))
+    key = joblib.hash([Ftrain, yp, pfold, Fd, data["d_index"], cfg, knn and KNN])
     path = CACHE / f"{name}-{key}.joblib"
     if path.exists():
         return joblib.load(path)
@@ -218,13 +261,14 @@ def fold_fits(data: dict[str, Any], name: str, variant: dict[str, Any]) -> dict[
         for j in [f for f in folds if f != k] + [None]:
             held, test = ({k}, k) if j is None else ({k, j}, j)
             train = np.flatnonzero(~np.isin(pfold, list(held)))
-            jobs.append(((k, j), train, [Fp.iloc[np.flatnonzero(data["pfold"] == test)],
-                                         Fd.iloc[np.flatnonzero(dp_fold == test)]]))
+            pt, dt = np.flatnonzero(data["pfold"] == test), np.flatnonzero(dp_fold == test)
+            jobs.append(((k, j), train, [Fp.iloc[pt], Fd.iloc[dt]],
+                         (pgroup, [data["pgroup"][pt], data["dgroup"][dt]]) if knn else None))
     started = time.perf_counter()
-    out = Parallel(n_jobs=s["n_jobs"])(delayed(_fit)(Ftrain, yp, tr, tg, data["labels"], cfg)
-                                       for _, tr, tg in jobs)
+    out = Parallel(n_jobs=s["n_jobs"])(delayed(_fit)(Ftrain, yp, tr, tg, data["labels"], cfg, gr)
+                                       for _, tr, tg, gr in jobs)
     print(f"  {name}: 25 fits in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    res = {key_: o for (key_, _, _), o in zip(jobs, out)}
+    res = {key_: o for (key_, _, _, _), o in zip(jobs, out)}
     CACHE.mkdir(parents=True, exist_ok=True)
     joblib.dump(res, path)
     return res

@@ -89,3 +89,19 @@ def test_recap_metadata_is_never_part_of_a_quote(finder):
     assert not any("Score:" in q.quote_text or "Comments:" in q.quote_text for q in quotes)
     for q in quotes:
         assert text[q.start_char:q.end_char] == q.quote_text
+
+
+def test_recap_metadata_splits_the_title_from_the_summary(finder):
+    """spaCy reads "Title (Score: 134, Comments: 26): summary" as one
+    sentence; "according to" in the title or the summary quotes only its own
+    side, and no speaker carries the counts."""
+    glm = _recap_line("25-07-28-glm-45", "GLM 4.5 possibly releasing today")
+    zhipu = _recap_line("26-07-14-not-much", "Zhipu founder backs open-source AI")
+    found = {text: [q for q in finder.find(text) if q.cue == "according_to"] for text in (glm, zhipu)}
+    assert [(q.speaker, q.quote_text) for q in found[glm]] == [("Bloomberg", "GLM 4.5 possibly releasing today")]
+    (q,) = [q for q in found[zhipu] if q.speaker == "Business Standard"]
+    assert q.quote_text.startswith("Zhipu founder Tang Jie defended open-sourcing frontier AI")
+    for text, quotes in found.items():
+        for q in finder.find(text):
+            assert not any(w in q.quote_text + q.speaker for w in ("Score:", "Activity:", "Comments:")), q
+            assert text[q.start_char:q.end_char] == q.quote_text

@@ -37,6 +37,14 @@ def test_snippet_cuts_real_text_at_a_word():
     assert _snippet("short  text\n here") == "short text here"
 
 
+def test_snippet_elides_the_metadata_of_a_real_recap_line():
+    path = DEMO_CORPUS_DIR / "social" / "ainews_social_recaps.jsonl"
+    text = next(r["text"] for r in map(json.loads, path.open(encoding="utf-8"))
+                if r["text"].startswith("GLM 4.5 possibly releasing today"))
+    assert "(Score: 134, Comments: 26)" in text
+    assert _snippet(text).startswith("GLM 4.5 possibly releasing today according to Bloomberg […]: Bloomberg reports")
+
+
 def test_month_str():
     assert _month_str(None) is None and _month_str(float("nan")) is None
     assert _month_str("2025-11-01") == "2025-11"

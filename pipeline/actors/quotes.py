@@ -50,14 +50,31 @@ NOT_SPEAKERS = frozenset({"note", "update", "source", "editor's note", "disclosu
 #: Word tokens, to count a quote's words against MIN_QUOTE_WORDS.
 _WORD = re.compile(r"\w+")
 #: An AINews recap's metadata after a Reddit title ("(Score: 214, Comments: 84):", "(Activity: 713):"):
-#: the recap's counts, never part of what a speaker said; a quote span ends before it.
-_RECAP_META = re.compile(r"\s*\((?:Score|Activity):")
+#: the recap's counts, never part of what a speaker said or of who said it.
+_RECAP_META = re.compile(r"\s*\((?:Score|Activity):[^()\n]{0,40}\)?\s*:?\s*")
 
 
-def _before_meta(text: str, a: int, b: int) -> int:
-    """The end of the span ``text[a:b]`` cut before recap metadata (:data:`_RECAP_META`), else ``b``."""
-    m = _RECAP_META.search(text, a, b)
-    return m.start() if m else b
+def _segment(sent: Any, pos: int) -> tuple[int, int] | None:
+    """The stretch ``[lo, hi)`` of the sentence ``sent`` (character offsets in
+    its document) that holds offset ``pos``, between recap metadata brackets
+    (:data:`_RECAP_META`) and the sentence bounds; ``None`` when ``pos`` lies
+    inside a bracket. A recap line "Title (Score: 134, Comments: 26): summary"
+    is one sentence to spaCy, but its title and its summary are two texts: a
+    cue in the summary quotes and names nothing from the title."""
+    text, lo = sent.doc.text, sent.start_char
+    for m in _RECAP_META.finditer(text, sent.start_char, sent.end_char):
+        if pos < m.start():
+            return lo, m.start()
+        if pos < m.end():
+            return None
+        lo = m.end()
+    return lo, sent.end_char
+
+
+def _within(span: Any, seg: tuple[int, int]) -> Any:
+    """The tokens of ``span`` inside the character range ``seg`` (a :func:`_segment`)."""
+    toks = [t for t in span if seg[0] <= t.idx and t.idx + len(t) <= seg[1]]
+    return span.doc[toks[0].i:toks[-1].i + 1] if toks else span.doc[span.start:span.start]
 
 
 class History(list):
@@ -273,14 +290,17 @@ class QuoteFinder:
         out = []
         inside = [(a, b) for a, b in marks if a < sent.end_char and b > sent.start_char]
         for tok in sent:
+            seg = _segment(sent, tok.idx)
+            if seg is None:
+                continue  # a word of recap metadata
             if tok.lemma_ == "accord" and any(c.text.lower() == "to" for c in tok.children):
                 to = next(c for c in tok.children if c.text.lower() == "to")
                 pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
                 if pobj is None:
                     continue
-                speaker = sent.doc[pobj.left_edge.i:pobj.right_edge.i + 1]
-                rest = [t for t in sent if not (tok.i <= t.i <= pobj.right_edge.i) and not t.is_punct]
-                if rest:
+                speaker = _within(sent.doc[pobj.left_edge.i:pobj.right_edge.i + 1], seg)
+                rest = [t for t in _within(sent, seg) if not (tok.i <= t.i <= pobj.right_edge.i) and not t.is_punct]
+                if len(speaker) and rest:
                     a, b = rest[0].idx, rest[-1].idx + len(rest[-1])
                     out.append(Quote(speaker.text, self.resolve(speaker, history), sent.doc.text[a:b],
                                      "according_to", a, b))
@@ -290,9 +310,9 @@ class QuoteFinder:
             if any(a <= tok.idx < b for a, b in inside):
                 continue  # a verb inside the quotation ("We think …") is not the cue
             subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-            if subj is None:
-                continue
-            speaker = _speaker_span(subj)
+            if subj is None or _segment(sent, subj.idx) != seg:
+                continue  # no subject, or one in the recap title before the metadata
+            speaker = _within(_speaker_span(subj), seg)
             # the speaker's own phrase: the cut span plus appositions ("Junyang Lin, a
             # researcher at Alibaba"), not relative clauses ("who once worked at Google")
             context = [speaker] + [sent.doc[c.left_edge.i:c.right_edge.i + 1] for c in subj.children
@@ -301,8 +321,8 @@ class QuoteFinder:
                     not (speaker.start_char >= a and speaker.end_char <= b)]
             if near:  # "…," said X / X said: "…" / "…" X wrote
                 for a, b in near:
-                    b = _before_meta(sent.doc.text, a, b)
-                    if len(_WORD.findall(sent.doc.text[a:b])) < MIN_QUOTE_WORDS:
+                    a, b = max(a, seg[0]), min(b, seg[1])
+                    if a >= b or len(_WORD.findall(sent.doc.text[a:b])) < MIN_QUOTE_WORDS:
                         continue  # a scare quote or a name in quotation marks
                     before = sent.doc.text[max(sent.start_char, a - 3):a - 1].rstrip()
                     cue = "colon_direct" if before.endswith(":") else (
@@ -316,11 +336,11 @@ class QuoteFinder:
             if clause is not None and clause.i > tok.i:
                 span = [t for t in clause.subtree if t.dep_ != "mark" or t.head != clause]
                 span = [t for t in span if not (t.is_punct and t.i == clause.right_edge.i)]
-                if len(span) >= MIN_QUOTE_WORDS:
-                    a, end = span[0].idx, span[-1].idx + len(span[-1])
-                    b = _before_meta(sent.doc.text, a, end)
-                    if b < end and len(_WORD.findall(sent.doc.text[a:b])) < MIN_QUOTE_WORDS:
-                        break  # only recap metadata after a short title fragment
+                cut = [t for t in span if t.idx + len(t) <= seg[1]]
+                if len(cut) < len(span) and len(cut) < MIN_QUOTE_WORDS:
+                    break  # only recap metadata after a short title fragment
+                if len(cut) >= MIN_QUOTE_WORDS:
+                    a, b = cut[0].idx, cut[-1].idx + len(cut[-1])
                     out.append(Quote(speaker.text, self.resolve(speaker, history, context), sent.doc.text[a:b],
                                      "reported", a, b))
                     break

@@ -3,6 +3,7 @@ the cell helpers, the sections and the assembled report."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -32,6 +33,26 @@ def test_cells():
         "paraphrase by twitter/x of the linked post, 2024-03-04, <https://x.com/1>"
     news = next(pd.DataFrame([{**row, "outlet": "ZDNET", "source_type": "news"}]).itertuples())
     assert _cite(news) == "ZDNET, 2024-03-04, <https://x.com/1>"
+
+
+def test_a_reddit_thread_recapped_by_several_issues_is_cited_as_recapped():
+    """The corpus recaps one Reddit thread in several AINews issues; a Reddit
+    line has no post time, only its issue's date, so each citation says
+    "recapped" (the thread is at most that old), while a tweet line keeps the
+    tweet's own date."""
+    url = "https://www.reddit.com/r/LocalLLaMA/comments/1nq1ia2/china_already_started_making_cuda_and_directx/"
+    path = Path(__file__).parents[1] / "corpora" / "demo" / "social" / "ainews_social_recaps.jsonl"
+    recs = [r for r in map(json.loads, path.open(encoding="utf-8")) if url in r["links"]]
+    assert len({r["issue_date"] for r in recs}) >= 2 and not any(r["tweet_times"] for r in recs)
+    cites = {_cite(next(pd.DataFrame([{"outlet": "AINews (smol.ai)", "published_at": pd.Timestamp(r["issue_date"]),
+                                       "url": url, "source_type": "recap"}]).itertuples())) for r in recs}
+    assert cites == {f"paraphrase by AINews (smol.ai) of the linked post, recapped {r['issue_date']}, <{url}>"
+                     for r in recs}
+    tweet = next(r for r in map(json.loads, path.open(encoding="utf-8")) if r["tweet_times"])
+    row = {"outlet": "AINews (smol.ai)", "published_at": pd.Timestamp(tweet["tweet_times"][0]),
+           "url": tweet["tweet_urls"][0], "source_type": "recap"}
+    assert _cite(next(pd.DataFrame([row]).itertuples())) == \
+        f"paraphrase by AINews (smol.ai) of the linked post, {tweet['tweet_times'][0][:10]}, <{tweet['tweet_urls'][0]}>"
 
 
 def test_stance_quality_and_measurable_stances(wh):
@@ -80,6 +101,10 @@ def test_write_report_assembles_every_section(wh, tmp_path):
                         topic_metrics={"n_narrative_passages": 15, "n_taxonomy_passages": 3,
                                        "label_name_share": 0.1, "label_name_words": 2, "label_words": 20})
     assert path.read_text(encoding="utf-8") == text and text.endswith("\n")
+    # section 3: pro_open_source's ACC interval (0.0–69.9) is named as too wide to bound the share, neutral's
+    # (0.0–48.1) is not
+    wide = re.search(r"The ACC intervals of \*\*([a-z_, ]+)\*\* span more than 50 points", text)
+    assert wide and wide.group(1).split(", ")[0] == "pro_open_source" and "neutral" not in wide.group(1)
     headings = re.findall(r"^## (\d)\. (.+)$", text, flags=re.M)
     assert [n for n, _ in headings] == [str(i) for i in range(1, 10)]
     titles = [t for _, t in headings]  # narratives lead, right after the corpus; topics below, as discovery
@@ -139,6 +164,8 @@ def test_write_report_assembles_every_section(wh, tmp_path):
                      r"\(66\.7 %\)\..*Examples: paraphrase by twitter/x", text)
     # section 4: attribution figures and Meta's three pro_open_source quotes in two documents
     assert "9 quotes in 7 documents" in text and "precision 0.81 and recall 0.62" in text
+    assert "7 by actors listed in `corpora/actors.yaml`, 1 by named speakers not on that list" in text
+    assert "1 by speakers the finder could not name" in text  # 7 + 1 + 1: every quote is counted once
     assert re.search(r"\| Meta \| company \| 3/4 \| 2 \| “", text)
     assert "| ZDNET | 4 | 2 (50.0 %) | 2 (50.0 %) |" in text
     # section 7: earliest records of N-01 with membership >= 0.5: the merged recap cites its own record now

@@ -59,8 +59,10 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
         "news articles"
     out = ["", "## 4. Who says what: actors and quotes", "",
            f"{int(totals.quotes):,} quotes in {int(totals.docs):,} documents (tables `quotes`, `quote_stances`): "
-           f"{int(totals.listed):,} by actors listed in `corpora/actors.yaml`, {int(totals.unknown):,} by speakers the "
-           "finder could not name. Each public comment is one quote of its submitter (its most relevant passage). "
+           f"{int(totals.listed):,} by actors listed in `corpora/actors.yaml`, "
+           f"{int(totals.quotes - totals.listed - totals.unknown):,} by named speakers not on that list "
+           "(`speaker_actor` `other:<name>`: people, outlets, pseudonymised accounts, and groups such as "
+           f"\"Commenters\"), {int(totals.unknown):,} by speakers the finder could not name. Each public comment is one quote of its submitter (its most relevant passage). "
            f"On the quote gold set ({ev['gold_quotes']} quotes in {ev['documents']} documents, "
            f"{ev['gold_documents_read']} of them read by the stage; LLM-labelled, `corpora/labels/quotes_v1.jsonl`) "
            f"the stage's attribution has **precision {part['precision']:.2f} and recall {part['recall']:.2f}** "

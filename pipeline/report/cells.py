@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+#: A tweet's URL: the post a recap line of a tweet links and is dated by.
+_TWEET_URL = re.compile(r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/")
 #: The recap's own metadata after a Reddit title in AINews recaps: "(Score: 214, Comments: 84)",
 #: "(Activity: 713)". It is the recap's count, not the author's words.
 RECAP_META = re.compile(r"\s*\((?:Score|Activity):[^()]{0,40}\)")
@@ -26,13 +28,21 @@ def _pct(x: float) -> str:
 def _cite(r: Any) -> str:
     """``outlet, date, <url>``; a recap line is AINews's paraphrase of the linked post.
 
+    A recap line of a tweet is dated by the tweet (``tweet_times``); any other
+    recap line (a Reddit thread, an issue page) only by the recap issue that
+    carried it (``issue_date``, ``corpora/sources.yaml``), so its date reads
+    "recapped DATE": the post is at most that old, and a post recapped by two
+    issues is cited with two such dates.
+
     Args:
         r: a row (named tuple) with ``outlet``, ``published_at``, ``url`` and
             optionally ``source_type``.
     """
-    kind = getattr(r, "source_type", None)
-    where = f"paraphrase by {r.outlet} of the linked post" if kind == "recap" else r.outlet
-    return f"{where}, {pd.Timestamp(r.published_at):%Y-%m-%d}, <{r.url}>"
+    day = f"{pd.Timestamp(r.published_at):%Y-%m-%d}"
+    if getattr(r, "source_type", None) != "recap":
+        return f"{r.outlet}, {day}, <{r.url}>"
+    when = day if _TWEET_URL.match(str(r.url)) else f"recapped {day}"
+    return f"paraphrase by {r.outlet} of the linked post, {when}, <{r.url}>"
 
 
 def without_recap_meta(text: str) -> str:

@@ -85,6 +85,9 @@ def discovery_section(con: Any, topics: pd.DataFrame, topic_metrics: dict[str, A
              ["No topic was found: too few passages without a taxonomy narrative, or none clustered "
               "(`fitted` and `reason` in `metrics/topics.json`).", ""]),
            f"![Candidate narratives by month]({figure})", "",
+           "Passages, shares and months count every passage of a topic, outliers that outlier reduction "
+           "assigned to it included; section 7's earliest documents count only passages the clustering itself "
+           "put there, so a topic's earliest document there can be later than its first month here.", "",
            "| key | label | top terms | passages | share | first month | peak month | example passages |",
            "|---|---|---|---:|---:|---|---|---|"]
     for t in topics.itertuples():

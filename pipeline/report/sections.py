@@ -28,6 +28,9 @@ from pipeline.report.stance_shares import cc_better as _cc_better
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
+#: An ACC interval wider than this (a share of 0–1; half the scale) is named in section 3's note: the
+#: correction does not bound that share (the report's own threshold, no published constant).
+WIDE_INTERVAL = 0.5
 LABELLED_NOTE = ("LLM-labelled (Claude annotator sessions reading each document by the codebook; not human "
                  "labels, see `corpora/labels/README.md`)")
 
@@ -170,6 +173,8 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
                  if measured and pd.notna(row["share_acc"]) else "not measurable | not measurable")
         out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {n_lab:,} | {share} | {err} |")
     not_measurable = [s for s in STANCES if s not in measurable]
+    wide = [lab for lab in LABELS if (lab not in STANCES or lab in measurable) and pd.notna(overall.loc[lab, "hi"])
+            and overall.loc[lab, "hi"] - overall.loc[lab, "lo"] > WIDE_INTERVAL]
     out += ["", "CC counts each document's decided label. The ACC share (adjusted classify-and-count, Forman 2008; "
             "table `stance_shares`) corrects CC with the cross-validated error rates of the decisions; its interval "
             "is a bootstrap over the documents and the labelled documents behind the rates. CV share error: the "
@@ -178,6 +183,8 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             "holds other source files than the ones the error rates come from, so where ACC's error exceeds CC's, "
             "the error rates do not carry over between sources and the CC share is the better guide. **Bold**: "
             "the share with the smaller cross-validated error, the one to quote (with that error)."
+            + (f" The ACC intervals of **{', '.join(wide)}** span more than {100 * WIDE_INTERVAL:.0f} points: the "
+               "error rates behind the correction are too uncertain for ACC to bound those shares." if wide else "")
             + (f" **{', '.join(not_measurable)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
                "the classifier cannot measure it; no share or claim about it is made in this report."
                if not_measurable else ""), "",
@@ -270,7 +277,8 @@ def earliest_section(con: Any, keys: list[str], min_membership: float) -> list[s
            "itself "
            f"put in each of the largest discovery topics (membership ≥ {min_membership:.1f}; "
            "view `topic_passages`). *Earliest in this corpus* is not *first in the world*: each source "
-           "covers its own period (section 1), and recap lines are dated by the post they paraphrase.", "",
+           "covers its own period (section 1). A recap line of a tweet is dated by the tweet; other recap lines "
+           "(Reddit threads) only by the recap issue that carried them (\"recapped\"), so the post may be older.", "",
            "| key | earliest documents |", "|---|---|"]
     for k in keys:
         rows = first[first["topic_key"] == k]
@@ -283,4 +291,6 @@ def pages_section(pages: list[Path], rel: Any) -> list[str]:
     """Section 8: links to the interactive pages (``rel``: path → link)."""
     return ["", "## 8. Interactive views", "",
             "Standalone HTML (plotly inlined, opens offline): "
-            + (", ".join(f"[{p.stem}]({rel(p)})" for p in pages) or "none (no topic)") + ".", ""]
+            + (", ".join(f"[{p.stem}]({rel(p)})" for p in pages) or "none (no topic)") + ". "
+            "The pages are written by `make run` (stage `report`) and are not kept in git (several MB each, "
+            "`.gitignore`): on a fresh clone these links work once `make run` has run.", ""]

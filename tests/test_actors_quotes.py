@@ -105,3 +105,16 @@ def test_recap_metadata_splits_the_title_from_the_summary(finder):
         for q in finder.find(text):
             assert not any(w in q.quote_text + q.speaker for w in ("Score:", "Activity:", "Comments:")), q
             assert text[q.start_char:q.end_char] == q.quote_text
+
+
+def test_the_summary_after_recap_metadata_is_a_sentence_of_its_own(finder):
+    """Parsed as one sentence, the title "Google Deepmind CEO: …" became part
+    of the subject of "stated"; with the metadata as a sentence bound the
+    summary's own subject, Demis Hassabis, is the speaker."""
+    text = _recap_line("26-01-19-not-much", "Google Deepmind CEO: China just")
+    doc = finder.nlp(text)
+    bracket = text.index("(Activity: 734):")
+    assert [s.start_char for s in doc.sents][:3] == [0, bracket, bracket + len("(Activity: 734): ")]
+    (q,) = [q for q in finder.find(text) if q.speaker_actor == "Demis Hassabis"]
+    assert q.speaker == "Demis Hassabis" and q.cue == "reported"
+    assert q.quote_text.startswith("Chinese AI models are only")

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.actors.recap_meta import RECAP_META as _RECAP_META
 from pipeline.actors.registry import Actor, actor_in, name_actor
 
 #: Lemmas of verbs that introduce speech (after the attribution-cue lists of
@@ -49,9 +50,6 @@ NOT_SPEAKERS = frozenset({"note", "update", "source", "editor's note", "disclosu
                           "summary", "tl;dr", "edit", "activity", "link", "title", "answer", "question"})
 #: Word tokens, to count a quote's words against MIN_QUOTE_WORDS.
 _WORD = re.compile(r"\w+")
-#: An AINews recap's metadata after a Reddit title ("(Score: 214, Comments: 84):", "(Activity: 713):"):
-#: the recap's counts, never part of what a speaker said or of who said it.
-_RECAP_META = re.compile(r"\s*\((?:Score|Activity):[^()\n]{0,40}\)?\s*:?\s*")
 
 
 def _segment(sent: Any, pos: int) -> tuple[int, int] | None:
@@ -59,8 +57,10 @@ def _segment(sent: Any, pos: int) -> tuple[int, int] | None:
     its document) that holds offset ``pos``, between recap metadata brackets
     (:data:`_RECAP_META`) and the sentence bounds; ``None`` when ``pos`` lies
     inside a bracket. A recap line "Title (Score: 134, Comments: 26): summary"
-    is one sentence to spaCy, but its title and its summary are two texts: a
-    cue in the summary quotes and names nothing from the title."""
+    holds two texts: a cue in the summary quotes and names nothing from the
+    title, even where a pipeline without
+    :func:`~pipeline.actors.recap_meta.recap_meta_sentences` made the line one
+    sentence."""
     text, lo = sent.doc.text, sent.start_char
     for m in _RECAP_META.finditer(text, sent.start_char, sent.end_char):
         if pos < m.start():

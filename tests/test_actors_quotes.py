@@ -107,6 +107,16 @@ def test_recap_metadata_splits_the_title_from_the_summary(finder):
             assert text[q.start_char:q.end_char] == q.quote_text
 
 
+def test_a_quotation_of_several_sentences_is_quoted_whole(finder):
+    """Cutting at recap metadata must not cut a quotation at its sentence
+    ends: Altman's two-sentence statements in a real TechCrunch article stay whole."""
+    text = technews_body("https://techcrunch.com/2025/07/11/openai-delays-the-release-of-its-open-model-again/")
+    said = {q.quote_text for q in finder.find(text) if q.speaker_actor == "Sam Altman" and q.cue == "said_direct"}
+    assert "We need time to run additional safety tests and review high-risk areas. we are not yet sure how long " \
+           "it will take us," in said
+    assert "While we trust the community will build great things with this model, once weights are out, they " \
+           "can’t be pulled back. This is new for us and we want to get it right." in said
+
 def test_the_summary_after_recap_metadata_is_a_sentence_of_its_own(finder):
     """Parsed as one sentence, the title "Google Deepmind CEO: …" became part
     of the subject of "stated"; with the metadata as a sentence bound the

@@ -321,8 +321,9 @@ class QuoteFinder:
                     not (speaker.start_char >= a and speaker.end_char <= b)]
             if near:  # "…," said X / X said: "…" / "…" X wrote
                 for a, b in near:
-                    a, b = max(a, seg[0]), min(b, seg[1])
-                    if a >= b or len(_WORD.findall(sent.doc.text[a:b])) < MIN_QUOTE_WORDS:
+                    meta = _RECAP_META.search(sent.doc.text, a, b)  # a quotation may span sentences, not metadata
+                    b = meta.start() if meta else b
+                    if len(_WORD.findall(sent.doc.text[a:b])) < MIN_QUOTE_WORDS:
                         continue  # a scare quote or a name in quotation marks
                     before = sent.doc.text[max(sent.start_char, a - 3):a - 1].rstrip()
                     cue = "colon_direct" if before.endswith(":") else (

@@ -48,6 +48,12 @@ def test_a_reddit_thread_recapped_by_several_issues_is_cited_as_recapped():
                                        "url": url, "source_type": "recap"}]).itertuples())) for r in recs}
     assert cites == {f"paraphrase by AINews (smol.ai) of the linked post, recapped {r['issue_date']}, <{url}>"
                      for r in recs}
+    # a line linking no post cites its issue page, the issue's own text and date
+    issue = next(r for r in map(json.loads, path.open(encoding="utf-8")) if not r["links"] and not r["tweet_urls"])
+    row = {"outlet": "AINews (smol.ai)", "published_at": pd.Timestamp(issue["issue_date"]),
+           "url": issue["source_url"], "source_type": "recap"}
+    assert _cite(next(pd.DataFrame([row]).itertuples())) == \
+        f"paraphrase by AINews (smol.ai) in its recap issue, {issue['issue_date']}, <{issue['source_url']}>"
     tweet = next(r for r in map(json.loads, path.open(encoding="utf-8")) if r["tweet_times"])
     row = {"outlet": "AINews (smol.ai)", "published_at": pd.Timestamp(tweet["tweet_times"][0]),
            "url": tweet["tweet_urls"][0], "source_type": "recap"}
@@ -160,8 +166,9 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert "2 of the 20 label words (10.0 %) are such names" in text
     assert "paraphrase by twitter/x of the linked post, 2024-03-04" in text
     # section 6: pro_open_source in N-01, 2 of its 3 unlabelled documents; the recap (0.8) cited first
-    assert re.search(r"\*\*pro_open_source\*\* makes up the largest share of \*\*N-01\*\* .*: 2 of its 3 documents "
-                     r"\(66\.7 %\)\..*Examples: paraphrase by twitter/x", text)
+    assert re.search(r"\*\*pro_open_source\*\* has its largest share in \*\*N-01\*\* .*: 2 of its 3 documents "
+                     r"\(66\.7 %; no other topic has a larger share of pro_open_source.*Examples: "
+                     r"paraphrase by twitter/x", text)
     # section 4: attribution figures and Meta's three pro_open_source quotes in two documents
     assert "9 quotes in 7 documents" in text and "precision 0.81 and recall 0.62" in text
     assert "7 by actors listed in `corpora/actors.yaml`, 1 by named speakers not on that list" in text

@@ -63,7 +63,9 @@ def test_csv_has_every_topic_with_sources_and_cited_passages(exported):
     # N-01's three representatives by rank, with outlet, date, URL and passage id
     assert [n01[f"passage_{i}_id"] for i in (1, 2, 3)] == [f"{ids['news1']}-0000", f"{ids['recap']}-0000",
                                                            f"{ids['news2']}-0000"]
-    assert (n01["passage_2_outlet"], n01["passage_2_date"]) == ("twitter/x", "2024-03-04")
+    # the recap line: a paraphrase of the tweet it links, dated by the tweet (no "recapped")
+    assert (n01["passage_2_outlet"], n01["passage_2_date"]) == ("paraphrase by twitter/x of the linked post",
+                                                                "2024-03-04")
     for i in (1, 2, 3):
         url = con.execute("SELECT d.url FROM passages p JOIN documents d USING (doc_id) WHERE p.passage_id = ?",
                           [n01[f"passage_{i}_id"]]).fetchone()[0]
@@ -88,7 +90,7 @@ def test_markdown_summary_table_and_topic_sections(exported):
     assert "## N-02: chinese model | benchmarks" in lines
     assert "- Sources carrying it most: technews (3), regulations (1)" in lines
     recap = [line for line in lines if line.startswith("- Recap paraphrase (not a quote): ")]
-    assert len(recap) == 1 and "(twitter/x, 2024-03-04, <https://twitter.com/" in recap[0]
+    assert len(recap) == 1 and "(paraphrase by twitter/x of the linked post, 2024-03-04, <https://twitter.com/" in recap[0]
     assert recap[0].endswith(f"passage `{ids['recap']}-0000`)")
     quoted = [line for line in lines if line.startswith('- "')]
     assert len(quoted) == 3 and all('"' not in line[3:line.rindex('" (')] for line in quoted)

@@ -10,6 +10,8 @@ import pandas as pd
 
 #: A tweet's URL: the post a recap line of a tweet links and is dated by.
 _TWEET_URL = re.compile(r"https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/")
+#: An AINews issue page: a recap line that links no post of its own cites it.
+_ISSUE_URL = re.compile(r"https?://news\.smol\.ai/issues/")
 #: The recap's own metadata after a Reddit title in AINews recaps: "(Score: 214, Comments: 84)",
 #: "(Activity: 713)". It is the recap's count, not the author's words.
 RECAP_META = re.compile(r"\s*\((?:Score|Activity):[^()]{0,40}\)")
@@ -25,14 +27,26 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
-def _cite(r: Any) -> str:
-    """``outlet, date, <url>``; a recap line is AINews's paraphrase of the linked post.
+def recap_source(outlet: str, url: str) -> tuple[str, str]:
+    """How a recap line is cited: ``(where, when)``, the words before the date
+    and the date's prefix (:func:`_cite`).
 
-    A recap line of a tweet is dated by the tweet (``tweet_times``); any other
-    recap line (a Reddit thread, an issue page) only by the recap issue that
-    carried it (``issue_date``, ``corpora/sources.yaml``), so its date reads
-    "recapped DATE": the post is at most that old, and a post recapped by two
-    issues is cited with two such dates.
+    A recap line of a tweet paraphrases the tweet and is dated by it
+    (``tweet_times``); a line of a Reddit thread is dated only by the recap
+    issue that carried it (``issue_date``, ``corpora/sources.yaml``), so its
+    date reads "recapped DATE": the post is at most that old, and a post
+    recapped by two issues is cited with two such dates; a line that links
+    only its issue page (``news.smol.ai/issues/…``) is the issue's own text.
+    """
+    if _ISSUE_URL.match(url):
+        return f"paraphrase by {outlet} in its recap issue", ""
+    if _TWEET_URL.match(url):
+        return f"paraphrase by {outlet} of the linked post", ""
+    return f"paraphrase by {outlet} of the linked post", "recapped "
+
+
+def _cite(r: Any) -> str:
+    """``outlet, date, <url>``; a recap line as :func:`recap_source` says.
 
     Args:
         r: a row (named tuple) with ``outlet``, ``published_at``, ``url`` and
@@ -41,8 +55,8 @@ def _cite(r: Any) -> str:
     day = f"{pd.Timestamp(r.published_at):%Y-%m-%d}"
     if getattr(r, "source_type", None) != "recap":
         return f"{r.outlet}, {day}, <{r.url}>"
-    when = day if _TWEET_URL.match(str(r.url)) else f"recapped {day}"
-    return f"paraphrase by {r.outlet} of the linked post, {when}, <{r.url}>"
+    where, when = recap_source(r.outlet, str(r.url))
+    return f"{where}, {when}{day}, <{r.url}>"
 
 
 def without_recap_meta(text: str) -> str:

@@ -259,9 +259,10 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
             SELECT outlet, published_at, url, source_type FROM report_narrative_stance_examples
             WHERE topic_key = ? AND label = ? ORDER BY probability DESC, doc_id LIMIT 2""",
                              [top_share.topic_key, s])
-        out.append(f"- **{s}** makes up the largest share of **{top_share.topic_key}** "
+        out.append(f"- **{s}** has its largest share in **{top_share.topic_key}** "
                    f"({_md_cell(topic_label[top_share.topic_key])}){in_fig}: {int(top_share.n_docs)} of its "
-                   f"{int(ntot[top_share.topic_key]):,} documents ({_pct(top_share.share)}). Most {s} documents sit "
+                   f"{int(ntot[top_share.topic_key]):,} documents ({_pct(top_share.share)}; no other topic has a "
+                   f"larger share of {s}, whatever the topic's other labels). Most {s} documents sit "
                    f"in **{top_count.topic_key}**: {int(top_count.n_docs)} of the {all_s:,} topic memberships of {s} "
                    "documents (a document counts once per topic). Examples: "
                    + ("; ".join(_cite(r) for r in ex.itertuples()) or "none citable") + ".")

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import _month_label, without_recap_meta
+from pipeline.report.cells import _month_label, recap_source, without_recap_meta
 
 #: Sources listed per topic, and representative passages per topic in the CSV.
 N_SOURCES = 3
@@ -63,7 +63,9 @@ def representatives(con: Any) -> dict[str, list[dict[str, Any]]]:
     """Per topic key, its representative passages by rank (view
     ``report_topic_representatives``): dicts with ``passage_id``, ``text``,
     ``outlet``, ``date`` (``YYYY-MM-DD``), ``url`` and ``paraphrase`` (the
-    document is an AINews recap line, a paraphrase of the linked post)."""
+    document is an AINews recap line, a paraphrase of the linked post); a
+    recap line's ``outlet`` says so and ``date_words`` reads "recapped DATE"
+    where only the recap issue dates it (:func:`pipeline.report.cells.recap_source`)."""
     frame = workspace.query(con, "SELECT topic_key, rank, passage_id, text, outlet, published_at, url, source_type "
                                  "FROM report_topic_representatives ORDER BY topic_key, rank")
     out: dict[str, list[dict[str, Any]]] = {}
@@ -72,6 +74,9 @@ def representatives(con: Any) -> dict[str, list[dict[str, Any]]]:
             "passage_id": r.passage_id, "text": r.text, "outlet": r.outlet,
             "date": pd.Timestamp(r.published_at).strftime("%Y-%m-%d"), "url": r.url,
             "paraphrase": r.source_type == "recap"})
+        if r.source_type == "recap":  # "paraphrase by AINews … of the linked post", "recapped DATE"
+            where, when = recap_source(r.outlet, str(r.url))
+            out[r.topic_key][-1].update(outlet=where, date_words=f"{when}{out[r.topic_key][-1]['date']}")
     return out
 
 
@@ -143,7 +148,8 @@ def export_reports(topics: pd.DataFrame, reps: dict[str, list[dict[str, Any]]],
         for r in reps.get(t.topic_key, []):
             text = _snippet(r["text"]).replace('"', "'")
             cited = f"Recap paraphrase (not a quote): {text}" if r["paraphrase"] else f'"{text}"'
-            lines.append(f"- {cited} ({r['outlet']}, {r['date']}, <{r['url']}>, passage `{r['passage_id']}`)")
+            day = r.get("date_words", r["date"])
+            lines.append(f"- {cited} ({r['outlet']}, {day}, <{r['url']}>, passage `{r['passage_id']}`)")
     (out_dir / "topics.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -52,22 +52,23 @@ NOT_SPEAKERS = frozenset({"note", "update", "source", "editor's note", "disclosu
 _WORD = re.compile(r"\w+")
 
 
-def _segment(sent: Any, pos: int) -> tuple[int, int] | None:
+def _segment(sent: Any, metas: list[tuple[int, int]], pos: int) -> tuple[int, int] | None:
     """The stretch ``[lo, hi)`` of the sentence ``sent`` (character offsets in
-    its document) that holds offset ``pos``, between recap metadata brackets
-    (:data:`_RECAP_META`) and the sentence bounds; ``None`` when ``pos`` lies
-    inside a bracket. A recap line "Title (Score: 134, Comments: 26): summary"
-    holds two texts: a cue in the summary quotes and names nothing from the
-    title, even where a pipeline without
+    its document) that holds offset ``pos``, between the recap metadata
+    brackets ``metas`` (:data:`_RECAP_META` matches in the sentence, as
+    ``(start, end)``, found once per sentence) and the sentence bounds;
+    ``None`` when ``pos`` lies inside a bracket. A recap line "Title (Score:
+    134, Comments: 26): summary" holds two texts: a cue in the summary quotes
+    and names nothing from the title, even where a pipeline without
     :func:`~pipeline.actors.recap_meta.recap_meta_sentences` made the line one
     sentence."""
-    text, lo = sent.doc.text, sent.start_char
-    for m in _RECAP_META.finditer(text, sent.start_char, sent.end_char):
-        if pos < m.start():
-            return lo, m.start()
-        if pos < m.end():
+    lo = sent.start_char
+    for start, end in metas:
+        if pos < start:
+            return lo, start
+        if pos < end:
             return None
-        lo = m.end()
+        lo = end
     return lo, sent.end_char
 
 
@@ -289,8 +290,9 @@ class QuoteFinder:
     def _sentence(self, sent: Any, marks: list[tuple[int, int]], history: list[Actor]) -> list[Quote]:
         out = []
         inside = [(a, b) for a, b in marks if a < sent.end_char and b > sent.start_char]
+        metas = [m.span() for m in _RECAP_META.finditer(sent.doc.text, sent.start_char, sent.end_char)]
         for tok in sent:
-            seg = _segment(sent, tok.idx)
+            seg = _segment(sent, metas, tok.idx)
             if seg is None:
                 continue  # a word of recap metadata
             if tok.lemma_ == "accord" and any(c.text.lower() == "to" for c in tok.children):
@@ -310,7 +312,7 @@ class QuoteFinder:
             if any(a <= tok.idx < b for a, b in inside):
                 continue  # a verb inside the quotation ("We think …") is not the cue
             subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-            if subj is None or _segment(sent, subj.idx) != seg:
+            if subj is None or _segment(sent, metas, subj.idx) != seg:
                 continue  # no subject, or one in the recap title before the metadata
             speaker = _within(_speaker_span(subj), seg)
             # the speaker's own phrase: the cut span plus appositions ("Junyang Lin, a

@@ -70,13 +70,13 @@ def representatives(con: Any) -> dict[str, list[dict[str, Any]]]:
                                  "FROM report_topic_representatives ORDER BY topic_key, rank")
     out: dict[str, list[dict[str, Any]]] = {}
     for r in frame.itertuples():
-        out.setdefault(r.topic_key, []).append({
-            "passage_id": r.passage_id, "text": r.text, "outlet": r.outlet,
-            "date": pd.Timestamp(r.published_at).strftime("%Y-%m-%d"), "url": r.url,
-            "paraphrase": r.source_type == "recap"})
-        if r.source_type == "recap":  # "paraphrase by AINews … of the linked post", "recapped DATE"
+        rep = {"passage_id": r.passage_id, "text": r.text, "outlet": r.outlet,
+               "date": pd.Timestamp(r.published_at).strftime("%Y-%m-%d"), "url": r.url,
+               "paraphrase": r.source_type == "recap"}
+        if rep["paraphrase"]:  # "paraphrase by AINews … of the linked post", "recapped DATE"
             where, when = recap_source(r.outlet, str(r.url))
-            out[r.topic_key][-1].update(outlet=where, date_words=f"{when}{out[r.topic_key][-1]['date']}")
+            rep.update(outlet=where, date_words=f"{when}{rep['date']}")
+        out.setdefault(r.topic_key, []).append(rep)
     return out
 
 

@@ -38,16 +38,30 @@ CODE_AT_WORDS = frozenset({"media", "import", "supports", "keyframes", "charset"
                            "container", "property", "staticmethod", "classmethod", "dataclass", "abstractmethod",
                            "override", "cache", "lru_cache", "cached_property", "wraps", "contextmanager",
                            "overload", "param", "returns", "return", "type", "deprecated", "throws"})
+#: Chinese, Japanese and Korean characters (CJK punctuation, kana, ideographs, Hangul, full-width
+#: forms): Python counts them as word characters, but ``即刻网友@name对`` is a mention, not an e-mail,
+#: and the mention ends where the CJK text starts.
+_CJK = r"\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
+#: What may stand before the ``@`` of a mention: not a word character, ``@``, ``.``, ``+`` or ``-``
+#: (so e-mail addresses such as ``ostp-ai-rﬁ@nitrd.gov`` are not handles), except a CJK character.
+_AT = rf"(?:(?<![\w@.+-])|(?<=[{_CJK}]))@"
 #: One pass, leftmost match first: Bluesky profile URLs, X-like URLs (scheme optional, not
-#: inside a longer host such as netflix.com), Bluesky ``@name.bsky.social``, then ``@mentions``
-#: (``@`` not after a word character, ``.``, ``+`` or ``-``, so e-mail addresses are not
-#: handles; up to 30 word characters, X allows 15; a Mastodon ``@name@host`` is one handle).
+#: inside a longer host such as netflix.com), Reddit user URLs and ``u/name`` (``/u/name``; not
+#: inside a path such as ``example.com/u/x``; Reddit names are 3 to 20 of ``[A-Za-z0-9_-]``),
+#: Bluesky ``@name.bsky.social``, then ``@mentions`` (see :data:`_AT`; up to 30 word
+#: characters, X allows 15, with ``-`` parts as in Jike names (``@Chris-Su``); a Mastodon
+#: ``@name@host`` is one handle).
 _HANDLE = re.compile(
     r"(?P<bsky_url>(?<![\w.-])(?:https?://)?(?:www\.)?bsky\.app/profile/)(?P<bsky_id>[\w:-]+(?:\.[\w:-]+)*)"
     rf"|(?P<x_url>(?<![\w.-])(?:https?://)?(?:{_X_HOST})/(?:#!/)?@?)(?P<x_id>[A-Za-z0-9_]{{1,15}})(?![\w])"
-    r"|(?<![\w@.+-])@(?P<bsky_at>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.bsky\.social)(?![\w.-])"
-    r"|(?<![\w@.+-])@(?P<at>[A-Za-z0-9_]{1,30}(?:@[\w-]+(?:\.[\w-]+)+)?)(?![\w@])",
+    r"|(?P<reddit_url>(?<![\w.-])(?:https?://)?(?:(?:www|old|new|np)\.)?reddit\.com/(?:user|u)/)"
+    r"(?P<reddit_id>[A-Za-z0-9_-]{3,20})(?![\w-])"
+    r"|(?<![\w/])(?-i:/?u/)(?P<reddit_u>[A-Za-z0-9_-]{3,20})(?![\w/-])"
+    rf"|{_AT}(?P<bsky_at>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.bsky\.social)(?![\w.-])"
+    rf"|{_AT}(?P<at>[A-Za-z0-9_]{{1,30}}(?:-[A-Za-z0-9_]+)*(?:@[\w-]+(?:\.[\w-]+)+)?)(?![^\W{_CJK}]|@)",
     re.IGNORECASE)
+#: The named groups of :data:`_HANDLE` that hold the handle itself.
+_HANDLE_GROUPS = ("bsky_id", "x_id", "reddit_id", "reddit_u", "bsky_at", "at")
 
 
 def find_handles(value: str | None) -> list[tuple[int, int, str]]:
@@ -68,7 +82,7 @@ def find_handles(value: str | None) -> list[tuple[int, int, str]]:
         return []
     out: list[tuple[int, int, str]] = []
     for m in _HANDLE.finditer(value):
-        kind = next(k for k in ("bsky_id", "x_id", "bsky_at", "at") if m.group(k))
+        kind = next(k for k in _HANDLE_GROUPS if m.group(k))
         start, end = m.span(kind)
         handle = m.group(kind)
         if kind == "x_id" and handle.lower() in _X_RESERVED:

@@ -146,3 +146,35 @@ def test_strip_status_ids_keeps_no_post_id(tmp_path, sources, clean_params):
     plain, _ = clean([spec_for(sources, "ainews_recaps")], clean_params, manifest=[], root=tmp_path)
     assert any(status.search(d.url or "") and status.search(d.url).group(1).isdigit() for d in plain)
     assert pseudonymise("x.com/sama", salt="s", keep=frozenset()) == f"x.com/{pseudonym('sama', 's')}"
+
+
+def test_reddit_users_and_a_mention_inside_chinese_text_are_pseudonymised(tmp_path, sources, clean_params,
+                                                                          monkeypatch):
+    """Real recap lines name Reddit users (``u/fairydreaming``, ``/u/FortranUA``)
+    and a real AINews page quotes a Jike user (``即刻网友@Chris-Su对梁文锋…``):
+    both stayed raw in the warehouse. E-mail addresses after a ligature
+    (``ostp-ai-rﬁ@nitrd.gov``, real docket comments) stay as written."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    recaps = [ln for ln in (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+              if "u/fairydreaming" in ln or "/u/FortranUA" in ln]
+    page = "html/ainews/25-01-22-ainews-bespoke-stratos-sky-t1-the-vicunaalpaca-moment-for-reasoning.html"
+    rfi = [ln for ln in (DEMO / "policy/ai_action_plan_rfi_2025.jsonl").read_text(encoding="utf-8").splitlines()
+           if "ﬁ@nitrd.gov" in ln]
+    assert len(recaps) >= 2 and rfi
+    for rel, text in (("social/ainews_social_recaps.jsonl", "\n".join(recaps)),
+                      ("policy/ai_action_plan_rfi_2025.jsonl", "\n".join(rfi))):
+        (tmp_path / "demo" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "demo" / rel).write_text(text + "\n", encoding="utf-8")
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    docs, _ = clean([spec_for(sources, s) for s in ("ainews_recaps", "ainews_html", "ai_action_plan_rfi")],
+                    clean_params, manifest=[], root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    for name in ("fairydreaming", "bullerwins", "FortranUA", "Chris-Su", "@Chris"):
+        assert name not in text, name
+    assert f"u/{pseudonym('fairydreaming', 'test-salt')}" in text
+    assert f"/u/{pseudonym('FortranUA', 'test-salt')}" in text
+    assert f"即刻网友@{pseudonym('Chris-Su', 'test-salt')}对" in text
+    assert "ﬁ@nitrd.gov" in text  # an e-mail address, not a handle
+    keep = load_organisation_handles()
+    assert all(raw_handles(d.text, keep) == [] for d in docs)

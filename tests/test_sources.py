@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pipeline.config import ConfigError
+from pipeline.config import DEMO_CORPUS_DIR, ConfigError
 from pipeline.sources import RawRecord, Reject, load_sources, make_reader
 from tests.conftest import spec_for
 
@@ -56,6 +56,30 @@ def test_recap_native_id_is_first_tweet_url_else_issue_url(corpus_slice, sources
     expected = [(r["tweet_urls"] or [r["source_url"]])[0] for r in rows]
     got = [r.native_id for r in make_reader(spec_for(sources, "ainews_recaps"), root=corpus_slice).read()]
     assert got == expected
+
+
+def test_a_reddit_recap_line_cites_its_thread_and_issue_date_not_the_tweet_it_links(tmp_path, sources):
+    """A real Reddit recap line of 2024-11-05 links a tweet of 2023-08-31 that
+    its thread discusses; it was cited as that tweet and dated 2023-08-31. The
+    line recaps the thread: its URL is the thread, its date the issue's; its
+    native id (and so its doc_id and labels) stays the tweet. A tweet line
+    still cites its first tweet, dated by it."""
+    rows = [json.loads(line) for line in
+            (DEMO_CORPUS_DIR / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()]
+    reddit = [r for r in rows if r["platform"] == "reddit" and r["tweet_urls"]]
+    tweet = next(r for r in rows if r["platform"] != "reddit" and r["tweet_urls"])
+    assert len(reddit) > 40 and any(r["tweet_times"][0][:10] == "2023-08-31" and r["issue_date"] == "2024-11-05"
+                                    for r in reddit)
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in [*reddit, tweet]), encoding="utf-8")
+    got = [r for r in make_reader(spec_for(sources, "ainews_recaps"), root=tmp_path).read() if isinstance(r, RawRecord)]
+    assert len(got) == len(reddit) + 1
+    for rec, row in zip(got, reddit):
+        threads = [u for u in row["links"] if "/comments/" in u]
+        assert rec.url == (threads[0] if threads else row["source_url"]), row["text"][:60]
+        assert rec.date_raw == row["issue_date"] and rec.native_id == row["tweet_urls"][0]
+    assert (got[-1].url, got[-1].date_raw) == (tweet["tweet_urls"][0], tweet["tweet_times"][0])
 
 
 def test_text_dir_author_from_docket_metadata(corpus_slice, sources):

@@ -4,10 +4,12 @@ views, metrics) is checked in ``test_e2e.py``."""
 
 from __future__ import annotations
 
+import csv
 import json
 
 from pipeline.actors.quotes import History
 from pipeline.config import CORPORA_DIR
+from pipeline.normalise import clean_text
 from tests.conftest import technews_body
 
 GOLD = CORPORA_DIR / "labels" / "quotes_v1.jsonl"
@@ -128,3 +130,52 @@ def test_the_summary_after_recap_metadata_is_a_sentence_of_its_own(finder):
     (q,) = [q for q in finder.find(text) if q.speaker_actor == "Demis Hassabis"]
     assert q.speaker == "Demis Hassabis" and q.cue == "reported"
     assert q.quote_text.startswith("Chinese AI models are only")
+
+
+WH = CORPORA_DIR / "demo" / "policy" / "whitehouse"
+
+
+def test_a_publishers_guests_and_witnesses_do_not_speak_for_it(finder):
+    """Real transcripts: Ian Bremmer's turns in a White House conversation and
+    Brad Smith's testimony at a Senate hearing were credited to "White House"
+    and "US Congress" (the publisher). Now they are ``other:`` speakers;
+    listed speakers keep their actor; only the unnamed official of a White
+    House background call speaks for it; "Senator Sullivan" is not the
+    official Jake Sullivan."""
+    talk = (WH / "speeches-remarks/2024-12/2024-12-18-remarks-by-apnsa-jake-sullivan-in-a-conversation-with-ian"
+            "-bremmer-on-the-state-of-national-security.md").read_text(encoding="utf-8")
+    speakers = {(q.speaker, q.speaker_actor) for q in finder.find(talk, "The White House")}
+    assert ("MR. BREMMER", "other:Mr. Bremmer") in speakers and ("MR. SULLIVAN", "Jake Sullivan") in speakers
+    assert not {a for _, a in speakers} & {"White House"}
+    hearing = clean_text((CORPORA_DIR / "demo/policy/senate_commerce_2025-05-08_transcript.md")
+                         .read_text(encoding="utf-8"), "markdown")
+    actors = {q.speaker: q.speaker_actor for q in finder.find(hearing, "US Senate Commerce Committee")}
+    assert actors["Brad Smith"] == "other:Brad Smith" and actors["Dr. Lisa Su"] == "other:Dr. Lisa Su"
+    assert actors["Senator Cruz"] == "Ted Cruz" and actors["Senator Sullivan"] == "other:Senator Sullivan"
+    call = (WH / "press-briefings/2024-10/2024-10-24-background-press-call-on-the-u-s-approach-to-harnessing-the"
+            "-power-of-ai-for-u-s-national-security.md").read_text(encoding="utf-8")
+    officials = {q.speaker_actor for q in finder.find(call, "The White House") if "OFFICIAL" in q.speaker}
+    assert officials == {"White House"}
+
+
+def test_fact_sheet_headings_are_not_speakers(finder):
+    """A real White House fact sheet's upper-case headings ("ENABLING COMMON
+    SENSE AI POLICY: …") were read as transcript turns of "White House"."""
+    sheet = clean_text((WH / "fact-sheets/2025-12/2025-12-11-fact-sheet-president-donald-j-trump-ensures-a-national"
+                        "-policy-framework-for-artificial-intelligence.md").read_text(encoding="utf-8"), "markdown")
+    assert "ENABLING COMMON SENSE AI POLICY:" in sheet
+    assert not [q for q in finder.find(sheet, "The White House") if q.cue == "transcript"]
+
+
+def test_a_listed_person_who_only_modifies_the_speaker_is_not_the_speaker(finder):
+    """A real X post (x_deepseek 1886381285133959573): "Billionaire Donald
+    Trump backer Peter Thiel admits …" was Donald Trump's quote; the speaker
+    is Thiel (not listed), while an organisation before its person still
+    speaks for it ("Nvidia CEO Jensen Huang warned", listed; an unlisted
+    "Alibaba researcher Junyang Lin" gives Alibaba)."""
+    with (CORPORA_DIR / "demo/social/x_posts_deepseek_2025-02-03.csv").open(encoding="utf-8", newline="") as f:
+        post = next(cell for row in csv.reader(f) for cell in row if "backer Peter Thiel" in cell)
+    text = post.split(" (Full video")[0]
+    assert "Billionaire Donald Trump backer Peter Thiel admits they want monopolies" in text
+    quotes = finder.find(text + ".\n\nAlibaba researcher Junyang Lin said that Qwen will stay open for everyone.")
+    assert [q.speaker_actor for q in quotes] == ["other:Peter Thiel", "Alibaba"]

@@ -47,7 +47,13 @@ _SPEAKER_LINE = re.compile(r"^(?P<name>(?:(?:MR|MS|MRS|DR|SEN|SENATOR|REP|SECRET
                            r"\s*:\s+(?P<text>\S.*)$", re.MULTILINE)
 #: Line labels that look like transcript speakers.
 NOT_SPEAKERS = frozenset({"note", "update", "source", "editor's note", "disclosure", "correction", "related",
-                          "summary", "tl;dr", "edit", "activity", "link", "title", "answer", "question"})
+                          "summary", "tl;dr", "edit", "activity", "link", "title", "answer", "question", "url",
+                          "doi"})
+#: Upper-case headings that look like speakers: a first word in -ING ("MAKING AMERICA THE GLOBAL
+#: LEADER IN AI:", a White House fact sheet) and at least two words.
+_HEADING = re.compile(r"[A-Z]+ING\s+[A-Z]")
+#: Unnamed officials of a transcript's publisher ("SENIOR ADMINISTRATION OFFICIAL", a White House briefing).
+_OFFICIAL = re.compile(r"(?:SENIOR\s+)?(?:ADMINISTRATION\s+)?OFFICIAL(?:\s+\d+)?", re.IGNORECASE)
 #: Word tokens, to count a quote's words against MIN_QUOTE_WORDS.
 _WORD = re.compile(r"\w+")
 
@@ -149,7 +155,9 @@ class QuoteFinder:
     def resolve(self, span: Any, history: list[Actor], context: Any = None) -> str:
         """Canonical actor of a speaker span.
 
-        In order: a listed actor named in the span, or in ``context`` (the
+        In order: a listed actor named in the span (not a listed person
+        who only modifies an unlisted person, "Trump backer Peter Thiel"),
+        or in ``context`` (the
         subject's whole subtree, appositions included: "Junyang Lin, a
         researcher at Alibaba" gives Alibaba); "I" → the document's author;
         a surname or full name of a person named earlier in the document
@@ -158,7 +166,11 @@ class QuoteFinder:
         (a person before an organisation); otherwise ``unknown``.
         """
         spans = context if isinstance(context, list) else ([context] if context is not None else [])
-        actor = actor_in(span, self.registry) or next(
+        actor = actor_in(span, self.registry)
+        own = next((e for e in span.ents if e.start <= span.root.i < e.end), None) if len(span) else None
+        if actor and actor.is_person and own is not None and own.label_ == "PERSON" and own.ent_id_ != actor.actor:
+            return f"other:{own.text}"  # "Donald Trump backer Peter Thiel": the head, not a listed modifier
+        actor = actor or next(
             (a for a in (actor_in(c, self.registry) for c in spans) if a is not None), None)
         if actor:
             return actor.actor
@@ -354,13 +366,19 @@ class QuoteFinder:
         least three lines of ``text``, and a tenth of its paragraphs, open with
         one, by at least two speakers; else ``[]``. A turn's quote is its first
         line. Names are upper case ("MS. PATTERSON:") or, when a turn carries a
-        timestamp, title case ("Sam Altman: [1:18:20]"). ``publisher`` (the
-        document's outlet, e.g. "The White House"): a listed publisher speaks
-        through its unlisted staff (not through "Q", the press). "THE
-        PRESIDENT" stays ``other:The President`` (the document does not say
-        which). Offsets index ``text``."""
+        timestamp, title case ("Sam Altman: [1:18:20]"). A speaker is the
+        listed actor its name gives (:func:`name_actor`), else
+        ``other:<Name>``: the guests, witnesses and moderators of a
+        publisher's transcript do not speak for it (they once did: Ian
+        Bremmer's 76 turns were "White House", Brad Smith's testimony "US
+        Congress"). Only an unnamed official (:data:`_OFFICIAL`) speaks for
+        ``publisher`` (the document's outlet, e.g. "The White House"), when
+        it is a listed actor. "THE PRESIDENT" stays ``other:The President``
+        (the document does not say which). Upper-case headings of a fact
+        sheet ("ENABLING COMMON SENSE AI POLICY:") are not turns
+        (:data:`_HEADING`). Offsets index ``text``."""
         turns = [m for m in _SPEAKER_LINE.finditer(text)
-                 if m.group("name").strip().lower() not in NOT_SPEAKERS]
+                 if m.group("name").strip().lower() not in NOT_SPEAKERS and not _HEADING.match(m.group("name"))]
         # a transcript is made of turns: at least 3, opening at least a tenth of its
         # paragraphs (three "NOTE:" lines in a long newsletter are not one)
         paragraphs = sum(1 for p in text.split("\n\n") if p.strip())
@@ -374,7 +392,7 @@ class QuoteFinder:
             name = m.group("name").strip()
             said = m.group("text").rstrip()
             actor = self.actor_of_name(name.title() if name.isupper() else name)
-            if actor.startswith("other:") and house and name != "Q" and "PRESIDENT" not in name.upper():
+            if actor.startswith("other:") and house and _OFFICIAL.fullmatch(name):
                 actor = house
             out.append(Quote(name, actor, said, "transcript", m.start("text"), m.start("text") + len(said)))
         return out

@@ -10,6 +10,7 @@ Nvidia is an ORG (the small model calls it a GPE) and Huawei is found at all.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ from pipeline.config import (
 )
 
 PERSON_KINDS = frozenset({"person", "official", "legislator", "investor"})
+#: Titles of members of a legislature ("Senator Moreno", "Sen. Cruz", "Rep. Moolenaar", "Congresswoman …").
+LEGISLATOR_TITLE = re.compile(r"(?:senator|sen\.|representative|rep\.|congress(?:wo)?man|congressmember)\s",
+                              re.IGNORECASE)
 KINDS = PERSON_KINDS | {"company", "lab", "government", "legislature", "think_tank", "community"}
 
 
@@ -150,7 +154,14 @@ def name_actor(nlp: Any, registry: dict[str, Actor], name: str) -> str:
     Only the tokenizer and the actor ruler of ``nlp`` (:func:`load_nlp`) run:
     the canonical actor is the ruler's ``ent_id_``, which the statistical NER
     after it keeps.
+
+    A legislator's title names a legislator: "Senator Sullivan" (Dan Sullivan)
+    is not the listed official Jake Sullivan, whose alias "Sullivan" it holds,
+    so a titled name (:data:`LEGISLATOR_TITLE`) gives a listed actor only of
+    kind ``legislator``.
     """
     ruler = nlp.get_pipe("entity_ruler")
     found = actor_in(ruler(nlp.make_doc(name))[:], registry)
+    if found and found.kind != "legislator" and LEGISLATOR_TITLE.match(name):
+        found = None
     return found.actor if found else f"other:{name}"

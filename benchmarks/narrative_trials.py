@@ -20,7 +20,9 @@ A trial is a set of options (:data:`TRIALS`):
   ``knn`` (per narrative, the share of positives among the passage's
   :data:`KNN` most cosine-similar training passages, and its highest cosine to
   a positive one; a training passage's neighbours come from other source
-  files only, as a test passage's do, :func:`_knn`);
+  files only, as a test passage's do, :func:`_knn`), ``rbf`` (a Nystroem
+  map of the RBF kernel on the passage vector, :data:`RBF_GAMMA`, fitted on
+  the training rows);
 * ``title``: the document's title is prefixed to the text of the TF-IDF blocks;
 * ``clf``: ``lr`` (LogisticRegression) or ``svm`` (LinearSVC), ``cw``: class_weight;
 * ``cal``: ``platt`` (sigmoid on inner out-of-fold scores) or ``none``
@@ -80,10 +82,19 @@ TRIALS: dict[str, dict[str, Any]] = {
     # session 13: neighbours among the training passages of other source files
     "knn+sim+global": dict(feats=("emb", "sim", "knn"), thr="global"),
     "knn+sim+global+C.3-1": dict(feats=("emb", "sim", "knn"), thr="global", grid=(0.3, 1.0)),
+    # session 15: a non-linear map of the passage vector (neighbouring claims are confused)
+    "rbf+sim+global": dict(feats=("emb", "sim", "rbf"), thr="global"),
+    "rbf+sim+global+C.1-1": dict(feats=("emb", "sim", "rbf"), thr="global", grid=(0.1, 1.0)),
+    "rbf5+sim+global": dict(feats=("emb", "sim", "rbf"), thr="global", gamma=5.0),
 }
 
 #: neighbours read by the ``knn`` features
 KNN = 15
+#: ``rbf`` features: a Nystroem map (scikit-learn) of the RBF kernel exp(-gamma |u - v|^2) on the unit
+#: passage vectors, with this many landmarks drawn from the training rows (|u - v|^2 = 2 - 2 cos, so
+#: gamma 2 weighs a cosine step of 0.25 by exp(-1))
+RBF_GAMMA = 2.0
+RBF_COMPONENTS = 600
 
 
 @dataclass
@@ -229,6 +240,11 @@ def _scores(opt: dict[str, Any], d: Data, tr: np.ndarray, te: np.ndarray, C: flo
     F = _design(opt, V, texts, S, vecs)
     te_texts = [(d.titles[i] + " | " if opt["title"] else "") + d.texts[i] for i in te]
     Ft = _design(opt, d.V[te], te_texts, d.S[te], vecs)
+    if "rbf" in opt["feats"]:
+        from sklearn.kernel_approximation import Nystroem
+
+        ny = Nystroem(gamma=opt.get("gamma", RBF_GAMMA), n_components=min(RBF_COMPONENTS, len(V)), random_state=0).fit(V)
+        F, Ft = np.hstack([F, ny.transform(V)]), np.hstack([Ft, ny.transform(d.V[te])])
     if "knn" in opt["feats"]:
         g_tr = np.concatenate([d.groups[tr], d.groups[d.ev_row[np.isin(d.ev_row, tr)]]]) if opt["evidence"] \
             else d.groups[tr]

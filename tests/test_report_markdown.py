@@ -13,11 +13,12 @@ import pytest
 from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
 from pipeline.report.figures import monthly_stance, top_topics
-from pipeline.report.markdown import measurable_stances, stance_quality, write_report
+from pipeline.report.markdown import measurable_stances, share_only_stances, stance_quality, write_report
 from pipeline.report.sections import corpus_section, sources_section
 from pipeline.workspace import LABELS
 
 PARAMS = {"seed": 0, "min_docs_per_month": 1, "top_narratives": 15, "min_docs_narrative": 1, "min_recall": 0.2,
+          "max_share_error": 0.04,
           "min_membership": 0.5, "top_actors": 12, "min_quotes": 1, "min_stance_quotes": 1}
 
 
@@ -184,6 +185,41 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     cited = set(re.findall(r"<(https?://[^>]+)>", text))
     urls = {r[0] for r in con.execute("SELECT url FROM corpus WHERE url IS NOT NULL").fetchall()}
     assert cited and cited <= urls
+
+
+def test_a_stance_without_reliable_decisions_gets_only_its_acc_share_when_its_error_is_small(wh, tmp_path):
+    """security_hawk's decisions are not measurable (CV recall 0), but its
+    quoted ACC share has a CV error of 5.0 pts: with ``max_share_error`` 0.05
+    section 3 quotes that share (bold, with its interval) and its evidence,
+    never its CC share; with 0.04 it is not measurable at all."""
+    con, _ = wh
+    errors = {r[0]: (r[1], r[2]) for r in con.execute("SELECT label, acc_error, cc_error "
+                                                      "FROM report_stance_share_error").fetchall()}
+    assert share_only_stances(["pro_open_source"], errors, 0.05) == ["security_hawk", "pro_china_tools"]
+    assert share_only_stances(["pro_open_source"], errors, 0.04) == []
+    counts, _ = monthly_stance(con, 1)
+    figures = {n: tmp_path / "figures" / f"{n}.png" for n in ("narratives_by_month", "stance_share",
+                                                              "narrative_heatmap", "narrative_stance", "source_mix",
+                                                              "actor_stance")}
+    metrics = {"quotes": 9, "evaluation": {
+        "attribution_partial_span": {"precision": 0.81, "recall": 0.62},
+        "attribution_exact_span": {"precision": 0.7, "recall": 0.5}, "gold_quotes": 40, "documents": 10,
+        "gold_documents_read": 9, "gold_documents_by_source_type": {"news": 10}}}
+    text = write_report(con, tmp_path / "report.md", topics=top_topics(con, 2),
+                        shares=workspace.bootstrap_shares(counts, seed=0, n_boot=50),
+                        params={**PARAMS, "max_share_error": 0.05}, figures=figures,
+                        pages=[tmp_path / "html" / "topics.html"], quality=stance_quality(con), actor_metrics=metrics)
+    row = con.execute("SELECT share_acc, lo, hi FROM stance_shares WHERE grouping = 'all' "
+                      "AND label = 'security_hawk'").fetchone()
+    acc = f"{_pct(row[0])} ({100 * row[1]:.1f}–{100 * row[2]:.1f})"
+    section = text[text.index("## 3."):text.index("## 4.")]
+    assert f"| security_hawk | 0.00 | 0.00 | 1 | not measurable | **{acc}** | 5.0 / 8.0 pts |" in section
+    assert "**security_hawk, pro_china_tools**: cross-validated recall or precision is under 0.20" in section
+    assert "no share or claim about it is made" not in section
+    months = section[section.index("| month | documents |"):].split("\n")[0]
+    assert months == "| month | documents | pro_open_source |"  # no monthly share of a share-only stance
+    assert re.search(r"^- \*\*security_hawk\*\* \(passage probability 0\.80\): “LMDeploy .+recapped 2024-03-21, "
+                     r"<https://www\.reddit\.com/r/LocalLLaMA/comments/1bjaly4/", section, flags=re.M)
 
 
 def test_pages_cache_key_covers_only_the_pages_module(wh, tmp_path, monkeypatch):

@@ -13,7 +13,9 @@ Stance shares count only documents without a training label (a labelled
 document's prediction is in-sample; labelled passages are decided out of
 fold); a stance whose cross-validated recall
 or precision is under ``report.min_recall`` is reported as not measurable
-instead of being given a share. Every monthly trend is computed over a
+instead of being given a share, except its corpus-wide ACC share when that
+share's cross-validated error is at most ``report.max_share_error``
+(:func:`share_only_stances`). Every monthly trend is computed over a
 constant panel of sources and states its sources and months above it
 (:mod:`pipeline.report.coverage`).
 """
@@ -83,6 +85,17 @@ def measurable_stances(quality: dict[str, Any], min_recall: float) -> list[str]:
             and quality["per_class"][s]["precision"] >= min_recall]
 
 
+def share_only_stances(measurable: list[str], errors: dict[str, tuple[float, float]], max_error: float) -> list[str]:
+    """The stances that are not measurable by their decisions but whose
+    corpus-wide ACC share has a cross-validated mean absolute error of at
+    most ``max_error`` (``report.max_share_error``; ``errors`` from
+    :func:`pipeline.report.stance_shares.share_errors`), in codebook order:
+    ACC corrects the many false decisions of a low-precision stance with the
+    cross-validated error rates, so its share can be quoted while its
+    documents, months and quotes cannot."""
+    return [s for s in STANCES if s not in measurable and s in errors and errors[s][0] <= max_error]
+
+
 def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataFrame, params: dict[str, Any],
                  figures: dict[str, Path], pages: list[Path], quality: dict[str, Any],
                  actor_metrics: dict[str, Any], topic_metrics: dict[str, Any] | None = None) -> str:
@@ -103,6 +116,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     keys = topics["topic_key"].tolist()
     min_recall = float(params["min_recall"])
     measurable = measurable_stances(quality, min_recall)
+    share_only = share_only_stances(measurable, share_errors(con), float(params["max_share_error"]))
     corpus = workspace.query(con, "SELECT n, first, last, sources, english FROM report_corpus_summary").iloc[0]
     rel = lambda p: os.path.relpath(p, path.parent)  # noqa: E731
 
@@ -120,7 +134,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
                           measurable=measurable, errors=share_errors(con))
     out += stance_section(con, quality, shares, corpus["last"], measurable, min_recall, rel(figures["stance_share"]),
                           cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"),
-                          seed=int(params["seed"]))
+                          seed=int(params["seed"]), share_only=share_only)
     out += actor_section(con, params, figures, rel, measurable, actor_metrics)
     # discovery (BERTopic topics on the passages with no taxonomy narrative): what the taxonomy may miss
     out += discovery_section(con, topics, topic_metrics or {}, rel(figures["narrative_heatmap"]),

@@ -15,6 +15,7 @@ out-of-fold probabilities, so unlabelled documents that hold one are not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +125,8 @@ def source_mix_line(con: Any, min_docs: int) -> str:
 
 
 def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last: Any, measurable: list[str],
-                   min_recall: float, figure: str, *, cells: pd.DataFrame, scope: str, seed: int = 0) -> list[str]:
+                   min_recall: float, figure: str, *, cells: pd.DataFrame, scope: str, seed: int = 0,
+                   share_only: Sequence[str] = ()) -> list[str]:
     """Section 3: classifier quality, the CC and ACC shares of each label over
     unlabelled documents with their cross-validated error (views
     ``report_stance_shares``, ``report_stance_share_error``), evidence
@@ -143,6 +145,9 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             (:func:`pipeline.report.coverage.measured_cells`).
         scope: the trend's coverage sentence
             (:func:`pipeline.report.coverage.coverage_line`), stated above the figure.
+        share_only: stances not in ``measurable`` whose corpus-wide ACC share is
+            quoted (:func:`pipeline.report.markdown.share_only_stances`): the ACC
+            share and evidence passages, no CC share and no months.
     """
     q = quality
     overall = overall_shares(con).reindex(list(LABELS))
@@ -170,10 +175,12 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
         err = f"{100 * errors[lab][0]:.1f} / {100 * errors[lab][1]:.1f} pts" if lab in errors else "n/a"
         cc, ac = _pct(row["share_cc"]), f"{_pct(row['share_acc'])} ({100 * row['lo']:.1f}–{100 * row['hi']:.1f})"
         share = ((f"**{cc}** | {ac}" if _cc_better(errors, lab) else f"{cc} | **{ac}**")
-                 if measured and pd.notna(row["share_acc"]) else "not measurable | not measurable")
+                 if measured and pd.notna(row["share_acc"]) else
+                 f"not measurable | **{ac}**" if lab in share_only and pd.notna(row["share_acc"])
+                 else "not measurable | not measurable")
         out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {n_lab:,} | {share} | {err} |")
-    not_measurable = [s for s in STANCES if s not in measurable]
-    wide = [lab for lab in LABELS if (lab not in STANCES or lab in measurable) and pd.notna(overall.loc[lab, "hi"])
+    not_measurable = [s for s in STANCES if s not in measurable and s not in share_only]
+    wide = [lab for lab in LABELS if (lab not in STANCES or lab in measurable or lab in share_only) and pd.notna(overall.loc[lab, "hi"])
             and overall.loc[lab, "hi"] - overall.loc[lab, "lo"] > WIDE_INTERVAL]
     out += ["", "CC counts each document's decided label. The ACC share (adjusted classify-and-count, Forman 2008; "
             "table `stance_shares`) corrects CC with the cross-validated error rates of the decisions; its interval "
@@ -185,12 +192,16 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             "the share with the smaller cross-validated error, the one to quote (with that error)."
             + (f" The ACC intervals of **{', '.join(wide)}** span more than {100 * WIDE_INTERVAL:.0f} points: the "
                "error rates behind the correction are too uncertain for ACC to bound those shares." if wide else "")
+            + (f" **{', '.join(share_only)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
+               "its documents are mostly misclassified and its CC share, months, quotes and topics are not given; "
+               "the ACC share corrects for those errors, and its cross-validated error is small enough to quote it "
+               "for the corpus as a whole, with that error and its interval." if share_only else "")
             + (f" **{', '.join(not_measurable)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
                "the classifier cannot measure it; no share or claim about it is made in this report."
                if not_measurable else ""), "",
             "Evidence: the passages behind stance decisions, those with the highest passage probability of the "
             "stance (view `report_stance_evidence`; unlabelled documents, passages with their own URL and date):", ""]
-    out += evidence_lines(con, measurable) + ["", scope, "", f"![Stance share by month]({figure})", ""]
+    out += evidence_lines(con, [s for s in STANCES if s in measurable or s in share_only]) + ["", scope, "", f"![Stance share by month]({figure})", ""]
     last_day = pd.Timestamp(last)
     acc = acc_counts(shares, q["gold"], LABELS, seed=seed)
     out += ["Last six months in the figure (same sources and months as above): the share of the month's "

@@ -24,7 +24,7 @@ import pandas as pd
 from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
 from pipeline.report.coverage import NOT_MEASURED
-from pipeline.report.stance_shares import acc_counts, evidence_lines, overall_shares, share_errors
+from pipeline.report.stance_shares import acc_counts, evidence_lines, overall_shares, read_example_lines, share_errors
 from pipeline.report.stance_shares import cc_better as _cc_better
 from pipeline.workspace import LABELS
 
@@ -147,7 +147,8 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             (:func:`pipeline.report.coverage.coverage_line`), stated above the figure.
         share_only: stances not in ``measurable`` whose corpus-wide ACC share is
             quoted (:func:`pipeline.report.markdown.share_only_stances`): the ACC
-            share and evidence passages, no CC share and no months.
+            share and read examples (not the model's evidence), no CC share
+            and no months.
     """
     q = quality
     overall = overall_shares(con).reindex(list(LABELS))
@@ -201,7 +202,10 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
                if not_measurable else ""), "",
             "Evidence: the passages behind stance decisions, those with the highest passage probability of the "
             "stance (view `report_stance_evidence`; unlabelled documents, passages with their own URL and date):", ""]
-    out += evidence_lines(con, [s for s in STANCES if s in measurable or s in share_only]) + ["", scope, "", f"![Stance share by month]({figure})", ""]
+    out += evidence_lines(con, measurable)
+    for s in share_only:
+        out += read_example_lines(con, s, q["per_class"][s]["precision"])
+    out += ["", scope, "", f"![Stance share by month]({figure})", ""]
     last_day = pd.Timestamp(last)
     acc = acc_counts(shares, q["gold"], LABELS, seed=seed)
     out += ["Last six months in the figure (same sources and months as above): the share of the month's "

@@ -3,7 +3,8 @@ Forman 2008; :mod:`pipeline.stance.quantify`) of the monthly panel counts
 with bootstrap intervals, the overall ACC shares of the stance stage (view
 ``report_stance_shares``), their cross-validated error (view
 ``report_stance_share_error``) and the evidence passages cited for each
-stance (view ``report_stance_evidence``).
+stance (view ``report_stance_evidence``; read passages for a stance whose
+decisions are not reliable, table ``stance_passage_labels``).
 """
 
 from __future__ import annotations
@@ -73,6 +74,32 @@ def share_errors(con: Any) -> dict[str, tuple[float, float]]:
                                                     "FROM report_stance_share_error").fetchall()}
 
 
+def _quote(text: Any, width: int) -> str:
+    """A passage for a bullet: one line, recap metadata elided, cut at ``width`` characters, ``|`` escaped."""
+    text = without_recap_meta(" ".join(str(text).split()))
+    text = text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
+    return text.replace("|", "\\|")
+
+
+def read_example_lines(con: Any, stance: str, precision: float, per_stance: int = 2, width: int = 280) -> list[str]:
+    """Bullets for a stance whose decisions are not reliable (its share is
+    ACC only): instead of its highest-probability passages, which are
+    mostly misread at CV ``precision``, ``per_stance`` citable passages read
+    as that stance (table ``stance_passage_labels``) whose out-of-fold
+    prediction agrees, by passage id: what the stance means, with the
+    annotator, outlet, date and URL."""
+    rows = workspace.query(con, "SELECT p.text, coalesce(d.outlet, d.platform) AS outlet, d.source_type, "
+                                "p.published_at, p.url, l.annotator FROM stance_passage_labels l "
+                                "JOIN passages p USING (passage_id) JOIN documents d ON d.doc_id = p.doc_id "
+                                "WHERE l.label = ? AND l.cv_prediction = l.label AND p.citable "
+                                "ORDER BY p.passage_id LIMIT ?", [stance, per_stance])
+    out = [f"- **{stance}**: at CV precision {precision:.2f} most of its decisions are wrong, so its "
+           "highest-probability passages are not cited as evidence. Passages read as this stance "
+           "(table `stance_passage_labels`), for what it means:" + ("" if len(rows) else " none citable.")]
+    out += [f"  - “{_quote(r.text, width)}” ({_cite(r)}; read by {r.annotator})" for r in rows.itertuples()]
+    return out
+
+
 def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width: int = 280) -> list[str]:
     """Markdown bullets citing, for each stance, the ``per_stance`` evidence
     passages of highest passage probability (view ``report_stance_evidence``:
@@ -89,10 +116,7 @@ def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width:
             out.append(f"- **{s}**: no citable evidence passage.")
             continue
         for r in rows.itertuples():
-            text = without_recap_meta(" ".join(str(r.text).split()))
-            text = text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
-            text = text.replace("|", "\\|")
-            out.append(f"- **{s}** (passage probability {r.probability:.2f}): “{text}” ({_cite(r)})")
+            out.append(f"- **{s}** (passage probability {r.probability:.2f}): “{_quote(r.text, width)}” ({_cite(r)})")
     return out
 
 

@@ -86,6 +86,7 @@ TRIALS: dict[str, dict[str, Any]] = {
     "rbf+sim+global": dict(feats=("emb", "sim", "rbf"), thr="global"),
     "rbf+sim+global+C.1-1": dict(feats=("emb", "sim", "rbf"), thr="global", grid=(0.1, 1.0)),
     "rbf5+sim+global": dict(feats=("emb", "sim", "rbf"), thr="global", gamma=5.0),
+    "sim+global+C.1-1": dict(feats=("emb", "sim"), thr="global", grid=(0.1, 1.0)),
 }
 
 #: neighbours read by the ``knn`` features

@@ -107,3 +107,36 @@ def test_the_cache_key_covers_the_modules_that_shape_the_rows(monkeypatch):
     assert [m.__name__ for m in seen["modules"]] == ["pipeline.actors.registry", "pipeline.actors.quotes",
                                                       "pipeline.actors.extract"]
     assert seen["files"][0].name == "actors.yaml" and "spacy" in seen["packages"]
+
+
+def test_a_quote_in_a_recap_line_and_its_issue_page_is_counted_once(finder, tmp_path, sources, clean_params):
+    """The real AINews issue page of 2025-02-18 holds the recap line that the
+    recap file holds as line 726; both gave the quote "after Grok-3, xAI must
+    be considered a real competitor …", the page's to "xAI", the line's to the
+    account that posted it. The quote is kept once, in the recap line (the
+    shorter document, cited by its post); a repeat inside one source stays."""
+    from pipeline.actors.repeats import drop_cross_source_repeats
+    from pipeline.clean import clean
+    from tests.conftest import spec_for
+
+    page = "html/ainews/25-02-18-ainews-xai-grok-3-and-mira-muratis-thinking-machines.html"
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    (tmp_path / "demo" / page).write_bytes((DEMO / page).read_bytes())
+    (tmp_path / "demo/social").mkdir(parents=True)
+    line = (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()[725]
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text(line + "\n", encoding="utf-8")
+    docs, _ = clean([spec_for(sources, "ainews_html"), spec_for(sources, "ainews_recaps")], clean_params,
+                    manifest=[], root=tmp_path)
+    html, recap = sorted(docs, key=lambda d: d.source)
+    words = "xAI must be considered a real competitor for SOTA models"
+    assert words in recap.text and words in html.text and len(recap.text) < len(html.text)
+    para = next(p for p in _passages(html.doc_id, html.text, "ainews_html", None, None) if words in p["text"])
+    rows = [para] + _passages(recap.doc_id, recap.text, "ainews_recaps", None, None) + \
+        _passages("copy", recap.text, "ainews_recaps", None, None)
+    texts = {html.doc_id: html.text, recap.doc_id: recap.text, "copy": recap.text}
+    _, quotes = extract(pd.DataFrame(rows, columns=COLUMNS), texts, finder, author_sources=[], progress=False)
+    same = quotes[quotes["quote_text"].str.contains(words)]
+    assert set(same["doc_id"]) == {html.doc_id, recap.doc_id, "copy"}
+    kept, dropped = drop_cross_source_repeats(quotes, pd.DataFrame(rows, columns=COLUMNS), texts)
+    assert dropped == 1 and len(kept) == len(quotes) - 1
+    assert set(kept[kept["quote_text"].str.contains(words)]["doc_id"]) == {recap.doc_id, "copy"}

@@ -11,7 +11,8 @@ Usage: ``python -m pipeline.actors [--no-progress]``
 The work is done by the package's modules: :mod:`~pipeline.actors.registry`
 (actors and the spaCy pipeline), :mod:`~pipeline.actors.quotes` (the
 attribution rules), :mod:`~pipeline.actors.extract` (entity and quote rows,
-cached per document), :mod:`~pipeline.actors.quote_stance` (the stance of
+cached per document), :mod:`~pipeline.actors.repeats` (a quote found in two
+sources counted once), :mod:`~pipeline.actors.quote_stance` (the stance of
 each quote) and :mod:`~pipeline.actors.evaluate` (the gold-set figures).
 """
 
@@ -32,6 +33,7 @@ from pipeline.actors.evaluate import GOLD_FILE, evaluate_stage
 from pipeline.actors.extract import extract_fingerprint, extract_incremental, read_documents, read_passages
 from pipeline.actors.quote_stance import QUOTE_CACHE_FILE, STANCE_MODEL_FILE, score_quotes
 from pipeline.actors.quotes import QuoteFinder
+from pipeline.actors.repeats import drop_cross_source_repeats
 from pipeline.actors.registry import ACTORS_FILE, load_actors, load_nlp
 from pipeline.config import ACTORS_CACHE_DIR, ACTORS_DB, CLEAN_DB, EMBED_DB, METRICS_DIR, SQL_DIR, load_params
 from pipeline.stance.predict import write_long
@@ -73,6 +75,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
                                            batch_size=int(params.get("batch_size", 64)),
                                            n_process=int(params.get("n_process", 1)), progress=progress)
     parse_seconds = time.perf_counter() - started
+    quotes, repeats = drop_cross_source_repeats(quotes, passages, documents)
 
     stances, version = score_quotes(quotes, encoder_params, stance_params["labels"], embed_db=embed_db,
                                     model_file=model_file, cache_file=cache_file)
@@ -96,6 +99,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
         "entities": int(len(entities)),
         "entities_with_actor": int(entities["actor"].notna().sum()),
         "quotes": int(len(quotes)),
+        "quotes_repeating_another_source": repeats,
         "quotes_by_cue": {k: int(v) for k, v in quotes["cue"].value_counts().sort_index().items()},
         "quotes_listed_actor": int(listed.sum()),
         "quotes_unknown_speaker": int((quotes["speaker_actor"] == "unknown").sum()),

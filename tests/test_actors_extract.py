@@ -19,7 +19,7 @@ from pipeline.config import load_params
 from tests.conftest import DEMO
 
 VERGE = "https://www.theverge.com/news/712753/trump-nvidia-jensen-huang-break-up-chips-ai"
-COLUMNS = ["passage_id", "doc_id", "idx", "text", "char_start", "relevance", "source", "author", "outlet"]
+COLUMNS = ["passage_id", "doc_id", "idx", "text", "char_start", "relevance", "source", "author", "outlet", "title"]
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def test_the_cache_key_covers_the_modules_that_shape_the_rows(monkeypatch):
     monkeypatch.setattr(extract_module, "fingerprint", lambda *parts, **kw: seen.update(kw) or "x")
     extract_fingerprint(load_params("actors"), load_params("embed"))
     assert [m.__name__ for m in seen["modules"]] == ["pipeline.actors.registry", "pipeline.actors.quotes",
-                                                      "pipeline.actors.extract"]
+                                                      "pipeline.actors.transcripts", "pipeline.actors.extract"]
     assert seen["files"][0].name == "actors.yaml" and "spacy" in seen["packages"]
 
 

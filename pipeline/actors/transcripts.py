@@ -1,0 +1,43 @@
+"""Transcript turns: which lines of a text are ``NAME: text`` turns of a
+briefing, hearing or conversation (:func:`turns`), and who among their
+speakers speaks for the transcript's publisher (:data:`OFFICIAL`) or is the
+president its title names (:data:`PRESIDENT`). The attribution itself is
+:meth:`pipeline.actors.quotes.QuoteFinder.transcript`.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A turn: an upper-case name ("MS. PATTERSON:", "Q:") or, when the turn carries a timestamp, a
+#: title-case one ("Sam Altman: [1:18:20]"), then the turn's first line.
+SPEAKER_LINE = re.compile(r"^(?P<name>(?:(?:MR|MS|MRS|DR|SEN|SENATOR|REP|SECRETARY|PRESIDENT|THE PRESIDENT)\.?\s+)?"
+                          r"[A-Z][A-Z.'\- ]{1,40}|Q|[A-Z][\w.’'\-]+(?: [A-Z][\w.’'\-]+){1,3}(?=:\s+\[\d))"
+                          r"\s*:\s+(?P<text>\S.*)$", re.MULTILINE)
+#: Line labels that look like transcript speakers.
+NOT_SPEAKERS = frozenset({"note", "update", "source", "editor's note", "disclosure", "correction", "related",
+                          "summary", "tl;dr", "edit", "activity", "link", "title", "answer", "question", "url",
+                          "doi"})
+#: Upper-case headings that look like speakers: a first word in -ING ("MAKING AMERICA THE GLOBAL
+#: LEADER IN AI:", a White House fact sheet) and at least two words.
+HEADING = re.compile(r"[A-Z]+ING\s+[A-Z]")
+#: Unnamed officials of a transcript's publisher ("SENIOR ADMINISTRATION OFFICIAL", a White House briefing).
+OFFICIAL = re.compile(r"(?:SENIOR\s+)?(?:ADMINISTRATION\s+)?OFFICIAL(?:\s+\d+)?", re.IGNORECASE)
+#: The sitting president as a transcript names him ("THE PRESIDENT:"), who the title names
+#: ("Remarks by President Trump at …").
+PRESIDENT = re.compile(r"(?:THE\s+)?PRESIDENT", re.IGNORECASE)
+
+
+def turns(text: str) -> list[re.Match[str]]:
+    """The turns of ``text`` (:data:`SPEAKER_LINE` matches, groups ``name``
+    and ``text``; offsets index ``text``) when it is a transcript: at least
+    three turns, opening at least a tenth of its paragraphs (three "NOTE:"
+    lines in a long newsletter are not one), by at least two speakers; else
+    ``[]``. Labels in :data:`NOT_SPEAKERS` and :data:`HEADING` lines are not turns."""
+    found = [m for m in SPEAKER_LINE.finditer(text)
+             if m.group("name").strip().lower() not in NOT_SPEAKERS and not HEADING.match(m.group("name"))]
+    paragraphs = sum(1 for p in text.split("\n\n") if p.strip())
+    names = {m.group("name").strip() for m in found}
+    if len(found) < 3 or len(found) < 0.1 * paragraphs or len(names) < 2:
+        return []
+    return found

@@ -103,7 +103,7 @@ def test_recap_metadata_splits_the_title_from_the_summary(finder):
     assert [(q.speaker, q.quote_text) for q in found[glm]] == [("Bloomberg", "GLM 4.5 possibly releasing today")]
     (q,) = [q for q in found[zhipu] if q.speaker == "Business Standard"]
     assert q.quote_text.startswith("Zhipu founder Tang Jie defended open-sourcing frontier AI")
-    for text, quotes in found.items():
+    for text in found:
         for q in finder.find(text):
             assert not any(w in q.quote_text + q.speaker for w in ("Score:", "Activity:", "Comments:")), q
             assert text[q.start_char:q.end_char] == q.quote_text

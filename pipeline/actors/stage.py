@@ -33,8 +33,8 @@ from pipeline.actors.evaluate import GOLD_FILE, evaluate_stage
 from pipeline.actors.extract import extract_fingerprint, extract_incremental, read_documents, read_passages
 from pipeline.actors.quote_stance import QUOTE_CACHE_FILE, STANCE_MODEL_FILE, score_quotes
 from pipeline.actors.quotes import QuoteFinder
-from pipeline.actors.repeats import drop_cross_source_repeats
 from pipeline.actors.registry import ACTORS_FILE, load_actors, load_nlp
+from pipeline.actors.repeats import drop_cross_source_repeats
 from pipeline.config import ACTORS_CACHE_DIR, ACTORS_DB, CLEAN_DB, EMBED_DB, METRICS_DIR, SQL_DIR, load_params
 from pipeline.stance.predict import write_long
 

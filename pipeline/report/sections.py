@@ -181,7 +181,8 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
                  else "not measurable | not measurable")
         out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {n_lab:,} | {share} | {err} |")
     not_measurable = [s for s in STANCES if s not in measurable and s not in share_only]
-    wide = [lab for lab in LABELS if (lab not in STANCES or lab in measurable or lab in share_only) and pd.notna(overall.loc[lab, "hi"])
+    shared = [lab for lab in LABELS if lab not in STANCES or lab in measurable or lab in share_only]
+    wide = [lab for lab in shared if pd.notna(overall.loc[lab, "hi"])
             and overall.loc[lab, "hi"] - overall.loc[lab, "lo"] > WIDE_INTERVAL]
     out += ["", "CC counts each document's decided label. The ACC share (adjusted classify-and-count, Forman 2008; "
             "table `stance_shares`) corrects CC with the cross-validated error rates of the decisions; its interval "

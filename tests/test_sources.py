@@ -82,6 +82,23 @@ def test_a_reddit_recap_line_cites_its_thread_and_issue_date_not_the_tweet_it_li
     assert (got[-1].url, got[-1].date_raw) == (tweet["tweet_urls"][0], tweet["tweet_times"][0])
 
 
+def test_a_tweet_far_older_than_its_recap_does_not_date_the_line(tmp_path, sources):
+    """Real recap lines 83 and 1425 link tweets of 2023-01-12 and 2024-06-05
+    from issues of 2024-07-18 and 2025-06-05 (a Gemma 2 recap cannot quote a
+    2023 tweet); they dated the corpus's first document. A tweet time more
+    than 30 days before the issue gives way to the issue date; line 1, a
+    tweet of the issue's week, keeps its tweet time."""
+    lines = (DEMO_CORPUS_DIR / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(lines[i - 1]) for i in (83, 1425, 1)]
+    assert [r["tweet_times"][0][:10] for r in rows[:2]] == ["2023-01-12", "2024-06-05"]
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    got = [r for r in make_reader(spec_for(sources, "ainews_recaps"), root=tmp_path).read() if isinstance(r, RawRecord)]
+    assert [r.date_raw for r in got] == [rows[0]["issue_date"], rows[1]["issue_date"], rows[2]["tweet_times"][0]]
+    assert [r.url for r in got] == [r["tweet_urls"][0] for r in rows]
+
+
 def test_text_dir_author_from_docket_metadata(corpus_slice, sources):
     records = list(make_reader(spec_for(sources, "ntia_open_weights"), root=corpus_slice).read())
     meta = json.loads((corpus_slice / "demo/policy/ntia_open_weights_2024/comment_metadata.json").read_text())

@@ -77,7 +77,7 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
     min_q = int(params["min_stance_quotes"])
     for st in STANCES:
         if st not in measurable:
-            out += [f"**{st}**: not measurable (section 3).", ""]
+            out += [f"**{st}**: its decisions are not measurable; section 3 gives at most a corpus-wide share.", ""]
             continue
         out += stance_table(con, st, min_quotes=min_q, limit=n)
     outlets = workspace.query(con, "SELECT outlet, n, pos, sh FROM report_outlet_listed_quotes "

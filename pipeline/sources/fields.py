@@ -3,13 +3,16 @@
 JMESPath (https://jmespath.org) gives fallbacks (``a || b``), indexing
 (``tweet_urls[0]``) and joins (``join('/', [date, subreddit, to_string(rank)])``)
 without code, so a new source in a known format needs only a YAML entry.
-Two functions are added to JMESPath's own (see :data:`FUNCTIONS`):
+Three functions are added to JMESPath's own (see :data:`FUNCTIONS`):
 
 - ``split(text, separator)``: Python's ``str.split``; a list, so
   ``split(post_id, '.')[1:]`` slices it; used to derive URLs from ids;
 - ``matches(text, regex)``: ``True`` when Python's ``re.search`` finds the
   regex in the text; used to keep only URLs that name a post
-  (``[url][?@ && matches(@, '/comments/[a-z0-9]+/')] | [0]``).
+  (``[url][?@ && matches(@, '/comments/[a-z0-9]+/')] | [0]``);
+- ``days_before(earlier, later)``: days from one ISO date or time to
+  another (``null`` if either is not one); used to refuse a linked post's
+  time that is far older than the recap that links it.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ _FILENAME_DATE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})-(\d{2})(?:-(\d{2}))?(?!\d
 
 
 class _Functions(jmespath.functions.Functions):
-    """JMESPath's functions plus ``split`` and ``matches``."""
+    """JMESPath's functions plus ``split``, ``matches`` and ``days_before``."""
 
     @jmespath.functions.signature({"types": ["string"]}, {"types": ["string"]})
     def _func_split(self, text: str, separator: str) -> list[str]:
@@ -41,6 +44,19 @@ class _Functions(jmespath.functions.Functions):
     def _func_matches(self, text: str, regex: str) -> bool:
         return _regex(regex).search(text) is not None
 
+    @jmespath.functions.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_days_before(self, earlier: str, later: str) -> float | None:
+        """Days from ``earlier`` to ``later`` (ISO dates or times, UTC when no
+        offset is given; a month ``YYYY-MM`` is its first day); ``null`` when
+        either is not an ISO date."""
+        try:
+            a, b = (dt.datetime.fromisoformat(v + "-01" if len(v) == 7 else v.replace("Z", "+00:00"))
+                    for v in (earlier, later))
+        except ValueError:
+            return None
+        a, b = (v if v.tzinfo else v.replace(tzinfo=dt.UTC) for v in (a, b))
+        return (b - a).total_seconds() / 86400
+
 
 @lru_cache(maxsize=64)
 def _regex(regex: str) -> re.Pattern[str]:
@@ -48,7 +64,7 @@ def _regex(regex: str) -> re.Pattern[str]:
     return re.compile(regex)
 
 
-#: Evaluation options of every expression: JMESPath's functions plus ``split`` and ``matches``.
+#: Evaluation options of every expression: JMESPath's functions plus ``split``, ``matches`` and ``days_before``.
 FUNCTIONS = jmespath.Options(custom_functions=_Functions())
 
 

@@ -172,13 +172,15 @@ def test_a_listed_person_who_only_modifies_the_speaker_is_not_the_speaker(finder
     Trump backer Peter Thiel admits …" was Donald Trump's quote; the speaker
     is Thiel (not listed), while an organisation before its person still
     speaks for it ("Nvidia CEO Jensen Huang warned", listed; an unlisted
-    "Alibaba researcher Junyang Lin" gives Alibaba)."""
+    "Alibaba researcher Junyang Lin" gives Alibaba), and a listed head is
+    itself ("Trump adviser David Sacks")."""
     with (CORPORA_DIR / "demo/social/x_posts_deepseek_2025-02-03.csv").open(encoding="utf-8", newline="") as f:
         post = next(cell for row in csv.reader(f) for cell in row if "backer Peter Thiel" in cell)
     text = post.split(" (Full video")[0]
     assert "Billionaire Donald Trump backer Peter Thiel admits they want monopolies" in text
-    quotes = finder.find(text + ".\n\nAlibaba researcher Junyang Lin said that Qwen will stay open for everyone.")
-    assert [q.speaker_actor for q in quotes] == ["other:Peter Thiel", "Alibaba"]
+    quotes = finder.find(text + ".\n\nAlibaba researcher Junyang Lin said that Qwen will stay open for everyone. "
+                         "Trump adviser David Sacks said that DeepSeek copied the models.")
+    assert [q.speaker_actor for q in quotes] == ["other:Peter Thiel", "Alibaba", "David Sacks"]
 
 
 def test_the_president_of_a_transcript_is_the_one_its_title_names(finder):

@@ -158,7 +158,8 @@ class QuoteFinder:
         actor = actor_in(span, self.registry)
         own = next((e for e in span.ents if e.start <= span.root.i < e.end), None) if len(span) else None
         if actor and actor.is_person and own is not None and own.label_ == "PERSON" and own.ent_id_ != actor.actor:
-            return f"other:{own.text}"  # "Donald Trump backer Peter Thiel": the head, not a listed modifier
+            # "Donald Trump backer Peter Thiel", "Trump adviser David Sacks": the head, not a listed modifier
+            return own.ent_id_ if own.ent_id_ in self.registry else f"other:{own.text}"
         actor = actor or next(
             (a for a in (actor_in(c, self.registry) for c in spans) if a is not None), None)
         if actor:

@@ -156,7 +156,8 @@ class QuoteFinder:
         """
         spans = context if isinstance(context, list) else ([context] if context is not None else [])
         actor = actor_in(span, self.registry)
-        own = next((e for e in span.ents if e.start <= span.root.i < e.end), None) if len(span) else None
+        head = span.root if len(span) else None
+        own = next((e for e in span.ents if e.start <= head.i < e.end), None) if head is not None else None
         if actor and actor.is_person and own is not None and own.label_ == "PERSON" and own.ent_id_ != actor.actor:
             # "Donald Trump backer Peter Thiel", "Trump adviser David Sacks": the head, not a listed modifier
             return own.ent_id_ if own.ent_id_ in self.registry else f"other:{own.text}"
@@ -167,7 +168,6 @@ class QuoteFinder:
         text = span.text.strip()
         if text.lower() in ("i", "me") and self.author:  # first person: the document's author
             return self.author
-        head = span.root if len(span) else None
         people = [e for e in span.ents if e.label_ == "PERSON"]
         key = (people[0].text if people else text).lower()
         for prior in reversed(history):  # "Ng said" after "Andrew Ng"
@@ -370,7 +370,7 @@ class QuoteFinder:
         house = house if house and not house.startswith("other:") else None
         head = self.actor_of_name(title) if title else None
         head = head if head in self.registry and any(
-            a.startswith("President ") and a in (title or "") for a in self.registry[head].aliases) else None
+            a.startswith("President ") and a in title for a in self.registry[head].aliases) else None
         out = []
         for m in found:
             name = m.group("name").strip()

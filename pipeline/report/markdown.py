@@ -116,7 +116,8 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     keys = topics["topic_key"].tolist()
     min_recall = float(params["min_recall"])
     measurable = measurable_stances(quality, min_recall)
-    share_only = share_only_stances(measurable, share_errors(con), float(params["max_share_error"]))
+    errors = share_errors(con)
+    share_only = share_only_stances(measurable, errors, float(params["max_share_error"]))
     corpus = workspace.query(con, "SELECT n, first, last, sources, english FROM report_corpus_summary").iloc[0]
     rel = lambda p: os.path.relpath(p, path.parent)  # noqa: E731
 
@@ -131,7 +132,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     out += corpus_section(con, corpus, rel(figures["source_mix"]), scope=source_mix_line(con, min_docs))
     out += relevance_lines(con)
     out += claims_section(con, panel, min_docs, figure=rel(figures["narratives_by_month"]), stance_quality=quality,
-                          measurable=measurable, errors=share_errors(con))
+                          measurable=measurable, errors=errors)
     out += stance_section(con, quality, shares, corpus["last"], measurable, min_recall, rel(figures["stance_share"]),
                           cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"),
                           seed=int(params["seed"]), share_only=share_only)

@@ -10,8 +10,8 @@ Three functions are added to JMESPath's own (see :data:`FUNCTIONS`):
 - ``matches(text, regex)``: ``True`` when Python's ``re.search`` finds the
   regex in the text; used to keep only URLs that name a post
   (``[url][?@ && matches(@, '/comments/[a-z0-9]+/')] | [0]``);
-- ``days_before(earlier, later)``: days from one ISO date or time to
-  another (``null`` if either is not one); used to refuse a linked post's
+- ``days_before(earlier, later)``: days from one date or time to another
+  (``null`` if either is not one); used to refuse a linked post's
   time that is far older than the recap that links it.
 """
 
@@ -26,6 +26,8 @@ from typing import Any
 import jmespath
 import jmespath.exceptions
 import jmespath.functions
+
+from pipeline.sources.dates import date_parts
 
 #: Mapping keys a source may set in ``fields``.
 FIELD_KEYS = ("native_id", "text", "title", "date", "url", "author", "outlet", "lang")
@@ -46,12 +48,12 @@ class _Functions(jmespath.functions.Functions):
 
     @jmespath.functions.signature({"types": ["string"]}, {"types": ["string"]})
     def _func_days_before(self, earlier: str, later: str) -> float | None:
-        """Days from ``earlier`` to ``later`` (ISO dates or times, UTC when no
-        offset is given; a month ``YYYY-MM`` is its first day); ``null`` when
-        either is not an ISO date."""
+        """Days from ``earlier`` to ``later``, read by the corpus's date parser
+        (:func:`pipeline.sources.dates.date_parts`, strict: a month
+        ``YYYY-MM`` is its first day; UTC when no offset is given); ``null``
+        when either is not a date."""
         try:
-            a, b = (dt.datetime.fromisoformat(v + "-01" if len(v) == 7 else v.replace("Z", "+00:00"))
-                    for v in (earlier, later))
+            a, b = (date_parts(v, fuzzy=False)[0] for v in (earlier, later))
         except ValueError:
             return None
         a, b = (v if v.tzinfo else v.replace(tzinfo=dt.UTC) for v in (a, b))

@@ -45,12 +45,24 @@ _CJK = r"\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
 #: What may stand before the ``@`` of a mention: not a word character, ``@``, ``.``, ``+`` or ``-``
 #: (so e-mail addresses such as ``ostp-ai-rﬁ@nitrd.gov`` are not handles), except a CJK character.
 _AT = rf"(?:(?<![\w@.+-])|(?<=[{_CJK}]))@"
+#: Words that make a ``Word-Word-1234`` name a model or product, not a Reddit user (compared
+#: lower case, either word): the model names of that shape in the demo corpus (session-16 survey
+#: of ``documents``: Qwen-Image-2512, Magistral-Small-2506, Devstral-Small-2505, Ling-Lite-0415,
+#: Gemini-Exp-1206, Mistral-Large-3, Audio-Flamingo-2, Deep-Hermes-4, Unsloth-Qwen3,
+#: Genesis-Science-1) and the model families of ``corpora/model_names.yaml`` that could take it.
+MODEL_WORDS = frozenset({"qwen", "mistral", "magistral", "devstral", "ministral", "codestral", "mixtral", "ling",
+                         "gemini", "gemma", "grok", "deepseek", "llama", "kimi", "glm", "minimax", "hermes",
+                         "flamingo", "unsloth", "genesis", "phi", "olmo", "ernie", "hunyuan", "nemotron", "claude",
+                         "sonnet", "opus", "haiku", "gpt", "sora", "janus", "flux", "wan", "seed", "kling"})
 #: One pass, leftmost match first: Bluesky profile URLs, X-like URLs (scheme optional, not
 #: inside a longer host such as netflix.com), Reddit user URLs and ``u/name`` (``/u/name``; not
 #: inside a path such as ``example.com/u/x``; Reddit names are 3 to 20 of ``[A-Za-z0-9_-]``),
 #: Bluesky ``@name.bsky.social``, then ``@mentions`` (see :data:`_AT`; up to 30 word
 #: characters, X allows 15, with ``-`` parts as in Jike names (``@Chris-Su``); a Mastodon
-#: ``@name@host`` is one handle).
+#: ``@name@host`` is one handle), and last Reddit's generated user names written in prose
+#: without ``u/`` (``No_Pilot_1974``, ``Ok-Parsnip-4826``, ``Alternative_You3585``: two
+#: capitalised words joined by ``_`` or ``-``, then 1 to 4 digits; not inside a longer name
+#: such as ``Qwen-Image-Edit-2509``, nor followed by ``-8B`` or ``.5``; see :data:`MODEL_WORDS`).
 _HANDLE = re.compile(
     r"(?P<bsky_url>(?<![\w.-])(?:https?://)?(?:www\.)?bsky\.app/profile/)(?P<bsky_id>[\w:-]+(?:\.[\w:-]+)*)"
     rf"|(?P<x_url>(?<![\w.-])(?:https?://)?(?:{_X_HOST})/(?:#!/)?@?)(?P<x_id>[A-Za-z0-9_]{{1,15}})(?![\w])"
@@ -58,10 +70,11 @@ _HANDLE = re.compile(
     r"(?P<reddit_id>[A-Za-z0-9_-]{3,20})(?![\w-])"
     r"|(?<![\w/])(?-i:/?u/)(?P<reddit_u>[A-Za-z0-9_-]{3,20})(?![\w/-])"
     rf"|{_AT}(?P<bsky_at>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.bsky\.social)(?![\w.-])"
-    rf"|{_AT}(?P<at>[A-Za-z0-9_]{{1,30}}(?:-[A-Za-z0-9_]+)*(?:@[\w-]+(?:\.[\w-]+)+)?)(?![^\W{_CJK}]|@)",
+    rf"|{_AT}(?P<at>[A-Za-z0-9_]{{1,30}}(?:-[A-Za-z0-9_]+)*(?:@[\w-]+(?:\.[\w-]+)+)?)(?![^\W{_CJK}]|@)"
+    r"|(?<![\w./@-])(?-i:(?P<reddit_gen>[A-Z][a-z]+[_-][A-Z][a-z]+[_-]?[0-9]{1,4}))(?![\w-]|\.[0-9])",
     re.IGNORECASE)
 #: The named groups of :data:`_HANDLE` that hold the handle itself.
-_HANDLE_GROUPS = ("bsky_id", "x_id", "reddit_id", "reddit_u", "bsky_at", "at")
+_HANDLE_GROUPS = ("bsky_id", "x_id", "reddit_id", "reddit_u", "bsky_at", "at", "reddit_gen")
 
 
 def find_handles(value: str | None) -> list[tuple[int, int, str]]:
@@ -72,13 +85,15 @@ def find_handles(value: str | None) -> list[tuple[int, int, str]]:
         is the handle itself (without ``@`` or the URL around it). Pseudonyms
         and organisation accounts are included (callers filter them).
 
-    Known misses (docs/privacy.md): handles written without ``@`` in prose,
+    Known misses (docs/privacy.md): handles written without ``@`` in prose
+    (except Reddit's generated names), a generated name whose word is in
+    :data:`MODEL_WORDS`,
     ``twitter.com/intent/user?screen_name=…``, Bluesky custom-domain handles
     in prose (``@simonwillison.net`` hides only ``simonwillison``), accounts
     named like a :data:`CODE_AT_WORDS` entry in lower case, and ``@name/…``
     after a quote or space (read as an npm scope such as ``@vercel/sandbox``).
     """
-    if not value or ("@" not in value and "/" not in value):
+    if not value:
         return []
     out: list[tuple[int, int, str]] = []
     for m in _HANDLE.finditer(value):
@@ -86,6 +101,8 @@ def find_handles(value: str | None) -> list[tuple[int, int, str]]:
         start, end = m.span(kind)
         handle = m.group(kind)
         if kind == "x_id" and handle.lower() in _X_RESERVED:
+            continue
+        if kind == "reddit_gen" and not MODEL_WORDS.isdisjoint(re.findall(r"[a-z]+", handle.lower())):
             continue
         if kind == "at":
             before = value[m.start() - 1] if m.start() else ""

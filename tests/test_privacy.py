@@ -150,13 +150,16 @@ def test_strip_status_ids_keeps_no_post_id(tmp_path, sources, clean_params):
 
 def test_reddit_users_and_a_mention_inside_chinese_text_are_pseudonymised(tmp_path, sources, clean_params,
                                                                           monkeypatch):
-    """Real recap lines name Reddit users (``u/fairydreaming``, ``/u/FortranUA``)
+    """Real recap lines name Reddit users (``u/fairydreaming``, ``/u/FortranUA``,
+    and in prose Reddit's generated ``Direct_Major_1393``, ``Ok-Parsnip-4826``)
     and a real AINews page quotes a Jike user (``即刻网友@Chris-Su对梁文锋…``):
-    both stayed raw in the warehouse. E-mail addresses after a ligature
-    (``ostp-ai-rﬁ@nitrd.gov``, real docket comments) stay as written."""
+    all stayed raw in the warehouse. E-mail addresses after a ligature
+    (``ostp-ai-rﬁ@nitrd.gov``, real docket comments) and model names of the
+    generated shape (``Qwen-Image-2512``, ``Magistral-Small-2506``) stay as written."""
     monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
     recaps = [ln for ln in (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
-              if "u/fairydreaming" in ln or "/u/FortranUA" in ln]
+              if any(n in ln for n in ("u/fairydreaming", "/u/FortranUA", "Direct_Major_1393", "Qwen-Image-2512",
+                                       "Magistral-Small-2506"))]
     page = "html/ainews/25-01-22-ainews-bespoke-stratos-sky-t1-the-vicunaalpaca-moment-for-reasoning.html"
     rfi = [ln for ln in (DEMO / "policy/ai_action_plan_rfi_2025.jsonl").read_text(encoding="utf-8").splitlines()
            if "ﬁ@nitrd.gov" in ln]
@@ -170,8 +173,12 @@ def test_reddit_users_and_a_mention_inside_chinese_text_are_pseudonymised(tmp_pa
     docs, _ = clean([spec_for(sources, s) for s in ("ainews_recaps", "ainews_html", "ai_action_plan_rfi")],
                     clean_params, manifest=[], root=tmp_path)
     text = "\n".join(d.text for d in docs)
-    for name in ("fairydreaming", "bullerwins", "FortranUA", "Chris-Su", "@Chris"):
+    for name in ("fairydreaming", "bullerwins", "FortranUA", "Chris-Su", "@Chris", "Direct_Major_1393",
+                 "Ok-Parsnip-4826"):
         assert name not in text, name
+    assert pseudonym("Direct_Major_1393", "test-salt") in text
+    assert pseudonym("Ok-Parsnip-4826", "test-salt") in text
+    assert "Qwen-Image-2512" in text and "Magistral-Small-2506" in text
     assert f"u/{pseudonym('fairydreaming', 'test-salt')}" in text
     assert f"/u/{pseudonym('FortranUA', 'test-salt')}" in text
     assert f"即刻网友@{pseudonym('Chris-Su', 'test-salt')}对" in text

@@ -105,7 +105,8 @@ def test_the_cache_key_covers_the_modules_that_shape_the_rows(monkeypatch):
     monkeypatch.setattr(extract_module, "fingerprint", lambda *parts, **kw: seen.update(kw) or "x")
     extract_fingerprint(load_params("actors"), load_params("embed"))
     assert [m.__name__ for m in seen["modules"]] == ["pipeline.actors.registry", "pipeline.actors.quotes",
-                                                      "pipeline.actors.transcripts", "pipeline.actors.extract"]
+                                                      "pipeline.actors.spans", "pipeline.actors.transcripts",
+                                                      "pipeline.actors.extract"]
     assert seen["files"][0].name == "actors.yaml" and "spacy" in seen["packages"]
 
 

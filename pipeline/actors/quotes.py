@@ -22,6 +22,7 @@ from typing import Any
 
 from pipeline.actors.recap_meta import RECAP_META as _RECAP_META
 from pipeline.actors.registry import Actor, actor_in, name_actor
+from pipeline.actors.spans import adjacent, former, negated, own_phrase, segment, speaker_span, within
 from pipeline.actors.transcripts import OFFICIAL, PRESIDENT, turns
 
 #: Lemmas of verbs that introduce speech (after the attribution-cue lists of
@@ -32,9 +33,16 @@ SPEECH_LEMMAS = frozenset({
     "maintain", "emphasize", "emphasise", "observe", "remark", "reply", "respond", "testify", "post", "tweet",
     "complain", "concede", "admit", "recall", "describe", "call", "think", "worry", "fear", "hope", "estimate",
 })
-#: Heads of "the company said"-style speakers, resolved like "it" to the last organisation named.
-NOMINAL_ORGS = frozenset({"company", "firm", "startup", "lab", "laboratory", "agency", "department", "ministry",
-                          "government", "administration", "group", "developer", "maker"})
+#: Heads of "the company said"-style speakers, resolved like "it" to the last organisation named,
+#: and the actor kinds each may take (``None``: any organisation): "The company says …" after a
+#: sentence whose subject is "the Trump Administration" is not the White House (TechCrunch,
+#: 2026-06-27, found by the session-15 review).
+_FIRMS = frozenset({"company", "lab"})  # an unlisted ORG stands in as kind "company" (QuoteFinder.mentions)
+_STATES = frozenset({"government", "legislature"})
+NOMINAL_ORGS: dict[str, frozenset[str] | None] = {
+    "company": _FIRMS, "firm": _FIRMS, "startup": _FIRMS, "lab": _FIRMS, "laboratory": _FIRMS, "developer": _FIRMS,
+    "maker": _FIRMS, "agency": _STATES, "department": _STATES, "ministry": _STATES, "government": _STATES,
+    "administration": _STATES, "group": None}
 #: Speech verbs that also mean something else ("adds web search", "calls it"):
 #: cues only next to a quotation.
 WEAK_LEMMAS = frozenset({"add", "call", "describe", "maintain", "post", "observe"})
@@ -45,32 +53,6 @@ PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{2,}?)[\"“”]")
 #: Word tokens, to count a quote's words against MIN_QUOTE_WORDS.
 _WORD = re.compile(r"\w+")
-
-
-def _segment(sent: Any, metas: list[tuple[int, int]], pos: int) -> tuple[int, int] | None:
-    """The stretch ``[lo, hi)`` of the sentence ``sent`` (character offsets in
-    its document) that holds offset ``pos``, between the recap metadata
-    brackets ``metas`` (:data:`_RECAP_META` matches in the sentence, as
-    ``(start, end)``, found once per sentence) and the sentence bounds;
-    ``None`` when ``pos`` lies inside a bracket. A recap line "Title (Score:
-    134, Comments: 26): summary" holds two texts: a cue in the summary quotes
-    and names nothing from the title, even where a pipeline without
-    :func:`~pipeline.actors.recap_meta.recap_meta_sentences` made the line one
-    sentence."""
-    lo = sent.start_char
-    for start, end in metas:
-        if pos < start:
-            return lo, start
-        if pos < end:
-            return None
-        lo = end
-    return lo, sent.end_char
-
-
-def _within(span: Any, seg: tuple[int, int]) -> Any:
-    """The tokens of ``span`` inside the character range ``seg`` (a :func:`_segment`)."""
-    toks = [t for t in span if seg[0] <= t.idx and t.idx + len(t) <= seg[1]]
-    return span.doc[toks[0].i:toks[-1].i + 1] if toks else span.doc[span.start:span.start]
 
 
 class History(list):
@@ -105,31 +87,6 @@ class Quote:
     end_char: int
 
 
-def _adjacent(verb: Any, start: int, end: int, window: int = 6) -> bool:
-    """Whether a token (the speech verb or its subject) sits next to the
-    quotation ``[start, end)``: within ``window`` tokens after its closing
-    mark ("…," said X) or before its opening mark (X said: "…")."""
-    doc = verb.doc
-    if verb.idx >= end:
-        between = [t for t in doc[:verb.i] if t.idx >= end]
-    elif verb.idx < start:
-        between = [t for t in doc[verb.i + 1:] if t.idx + len(t) <= start]
-    else:
-        return False
-    return len(between) <= window
-
-
-def _speaker_span(token: Any) -> Any:
-    """The subject's span: its subtree, cut at a relative clause or comma."""
-    doc = token.doc
-    start, end = token.left_edge.i, token.right_edge.i + 1
-    for child in token.children:
-        if child.dep_ in ("relcl", "acl", "appos") or child.text == ",":
-            if child.i > token.i:
-                end = min(end, child.left_edge.i)
-    return doc[start:end]
-
-
 class QuoteFinder:
     """Quote attribution over documents with a spaCy pipeline carrying the
     actor ruler (:func:`pipeline.actors.registry.add_actor_ruler`)."""
@@ -155,7 +112,10 @@ class QuoteFinder:
         (a person before an organisation); otherwise ``unknown``.
         """
         spans = context if isinstance(context, list) else ([context] if context is not None else [])
+        spans = [c for c in spans if not former(c)]
         actor = actor_in(span, self.registry)
+        if actor and not actor.is_person and former(span):
+            actor = None  # "the former Director of the White House OSTP" does not speak for it
         head = span.root if len(span) else None
         own = next((e for e in span.ents if e.start <= head.i < e.end), None) if head is not None else None
         if actor and actor.is_person and own is not None and own.label_ == "PERSON" and own.ent_id_ != actor.actor:
@@ -173,23 +133,24 @@ class QuoteFinder:
         for prior in reversed(history):  # "Ng said" after "Andrew Ng"
             if prior.is_person and key in {a.lower() for a in prior.aliases}:
                 return prior.actor
-        kind = PRONOUNS.get(text.lower())
+        kind, kinds = PRONOUNS.get(text.lower()), None
         if kind is None and head is not None and head.lemma_.lower() in NOMINAL_ORGS and \
                 any(t.lower_ == "the" for t in head.children):
-            kind = "org"  # "the company said"
+            kind, kinds = "org", NOMINAL_ORGS[head.lemma_.lower()]  # "the company said"
         if kind:
             # the subject of one of the last two sentences, if it is of the right
             # kind; "they" after "Users love DeepSeek." is not DeepSeek
             for prior in reversed(getattr(history, "subjects", [])[-2:]):
-                if prior is not None and (kind == "person") == prior.is_person:
+                if prior is not None and (kind == "person") == prior.is_person and \
+                        (kinds is None or prior.kind in kinds):
                     return prior.actor
             return "unknown"
-        names = people + [e for e in span.ents if e.label_ == "ORG"] + \
+        names = people if former(span) else people + [e for e in span.ents if e.label_ == "ORG"] + \
             [e for e in span.ents if e.label_ in ("NORP", "GPE") and e.root == head]
         # a speaker that names nobody ("company data published Monday") is unknown
         if names:
             return f"other:{names[0].text}"
-        return f"other:{text}" if head is not None and head.pos_ == "PROPN" else "unknown"
+        return f"other:{text}" if head is not None and head.pos_ == "PROPN" and not former(span) else "unknown"
 
     @staticmethod
     def _continuation(sent: Any, marks: list[tuple[int, int]], previous: list[Quote]) -> list[Quote]:
@@ -212,7 +173,7 @@ class QuoteFinder:
         subj = next((c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if subj is None or subj.lower_ in PRONOUNS:
             return None
-        named = self.mentions(_speaker_span(subj))
+        named = self.mentions(speaker_span(subj))
         return (sorted(named, key=lambda a: not a.is_person) or [None])[0]
 
     def mentions(self, span: Any) -> list[Actor]:
@@ -228,7 +189,7 @@ class QuoteFinder:
             elif e.label_ == "PERSON":
                 org = None
                 if parsed:
-                    found = actor_in(span.doc[e.root.left_edge.i:e.root.right_edge.i + 1], self.registry)
+                    found = next((a for a in (actor_in(p, self.registry) for p in own_phrase(e.root)) if a), None)
                     org = found if found is not None and not found.is_person else None
                 out.append(Actor(org.actor if org else f"other:{e.text}", "person", (e.text, e.text.split()[-1])))
             elif e.label_ == "ORG":
@@ -294,7 +255,7 @@ class QuoteFinder:
         inside = [(a, b) for a, b in marks if a < sent.end_char and b > sent.start_char]
         metas = [m.span() for m in _RECAP_META.finditer(sent.doc.text, sent.start_char, sent.end_char)]
         for tok in sent:
-            seg = _segment(sent, metas, tok.idx)
+            seg = segment(sent, metas, tok.idx)
             if seg is None:
                 continue  # a word of recap metadata
             if tok.lemma_ == "accord" and any(c.text.lower() == "to" for c in tok.children):
@@ -302,8 +263,8 @@ class QuoteFinder:
                 pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
                 if pobj is None:
                     continue
-                speaker = _within(sent.doc[pobj.left_edge.i:pobj.right_edge.i + 1], seg)
-                rest = [t for t in _within(sent, seg) if not (tok.i <= t.i <= pobj.right_edge.i) and not t.is_punct]
+                speaker = within(sent.doc[pobj.left_edge.i:pobj.right_edge.i + 1], seg)
+                rest = [t for t in within(sent, seg) if not (tok.i <= t.i <= pobj.right_edge.i) and not t.is_punct]
                 if len(speaker) and rest:
                     a, b = rest[0].idx, rest[-1].idx + len(rest[-1])
                     out.append(Quote(speaker.text, self.resolve(speaker, history), sent.doc.text[a:b],
@@ -311,17 +272,19 @@ class QuoteFinder:
                 continue
             if tok.pos_ not in ("VERB", "AUX") or tok.lemma_ not in SPEECH_LEMMAS:
                 continue
+            if negated(tok):
+                continue  # "I don't think the hype will last" does not say that it will
             if any(a <= tok.idx < b for a, b in inside):
                 continue  # a verb inside the quotation ("We think …") is not the cue
             subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-            if subj is None or _segment(sent, metas, subj.idx) != seg:
+            if subj is None or segment(sent, metas, subj.idx) != seg:
                 continue  # no subject, or one in the recap title before the metadata
-            speaker = _within(_speaker_span(subj), seg)
+            speaker = within(speaker_span(subj), seg)
             # the speaker's own phrase: the cut span plus appositions ("Junyang Lin, a
             # researcher at Alibaba"), not relative clauses ("who once worked at Google")
             context = [speaker] + [sent.doc[c.left_edge.i:c.right_edge.i + 1] for c in subj.children
                                    if c.dep_ == "appos"]
-            near = [(a, b) for a, b in inside if (_adjacent(tok, a, b) or _adjacent(subj, a, b)) and
+            near = [(a, b) for a, b in inside if (adjacent(tok, a, b) or adjacent(subj, a, b)) and
                     not (speaker.start_char >= a and speaker.end_char <= b)]
             if near:  # "…," said X / X said: "…" / "…" X wrote
                 for a, b in near:

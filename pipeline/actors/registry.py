@@ -91,16 +91,21 @@ def add_actor_ruler(nlp: Any, actors: list[Actor]) -> Any:
     Aliases match case-insensitively, except an actor's ``case_sensitive``
     ones ("FAIR" is Meta's lab, "fair" is a word).
 
+    A name of several words also matches written as one, as in hashtags
+    ("#HowardLutnick", "#HuggingFace"), unless that is another actor's alias.
+
     Persons get label PERSON, everything else ORG; ``ent_id_`` is the
     canonical actor. ``overwrite_ents`` lets the ruler correct the statistical
     NER (Nvidia as GPE).
     """
     ruler = nlp.add_pipe("entity_ruler", before="ner" if "ner" in nlp.pipe_names else None,
                          config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+    taken = {alias.lower() for a in actors for alias in a.aliases}
     patterns = []
     for a in actors:
         label = "PERSON" if a.is_person else "ORG"
-        for alias in a.aliases:
+        joined = {alias.replace(" ", "") for alias in a.aliases if " " in alias and alias.replace(" ", "").isalnum()}
+        for alias in [*a.aliases, *sorted(j for j in joined if j.lower() not in taken)]:
             # case-insensitive phrase, or exact tokens for the case-sensitive ones
             pattern = [{"ORTH": t.text} for t in nlp.make_doc(alias)] if alias in a.case_sensitive else alias
             patterns.append({"label": label, "pattern": pattern, "id": a.actor})

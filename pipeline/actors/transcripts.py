@@ -8,19 +8,22 @@ president its title names (:data:`PRESIDENT`). The attribution itself is
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 #: A turn: an upper-case name ("MS. PATTERSON:", "Q:") or, when the turn carries a timestamp, a
-#: title-case one ("Sam Altman: [1:18:20]"), then the turn's first line.
+#: title-case one ("Sam Altman: [1:18:20]"), then the turn's first line, on the same line (a
+#: heading alone on its line, "RECOMMENDATIONS:" in a docket comment, is not a turn).
 SPEAKER_LINE = re.compile(r"^(?P<name>(?:(?:MR|MS|MRS|DR|SEN|SENATOR|REP|SECRETARY|PRESIDENT|THE PRESIDENT)\.?\s+)?"
                           r"[A-Z][A-Z.'\- ]{1,40}|Q|[A-Z][\w.’'\-]+(?: [A-Z][\w.’'\-]+){1,3}(?=:\s+\[\d))"
-                          r"\s*:\s+(?P<text>\S.*)$", re.MULTILINE)
-#: Line labels that look like transcript speakers.
+                          r"[^\S\n]*:[^\S\n]+(?P<text>\S.*)$", re.MULTILINE)
+#: Line labels that look like transcript speakers (memo headers: "TO:", "RE:", "CC:").
 NOT_SPEAKERS = frozenset({"note", "update", "source", "editor's note", "disclosure", "correction", "related",
                           "summary", "tl;dr", "edit", "activity", "link", "title", "answer", "question", "url",
-                          "doi"})
+                          "doi", "to", "from", "re", "cc", "bcc", "subject", "date", "attn"})
 #: Upper-case headings that look like speakers: a first word in -ING ("MAKING AMERICA THE GLOBAL
-#: LEADER IN AI:", a White House fact sheet) and at least two words.
-HEADING = re.compile(r"[A-Z]+ING\s+[A-Z]")
+#: LEADER IN AI:", a White House fact sheet) and at least two words, or a numbered part
+#: ("SECTION VII: Open Source AI …", a docket comment's table of contents and body).
+HEADING = re.compile(r"[A-Z]+ING\s+[A-Z]|(?:SECTION|PART|CHAPTER|APPENDIX|ARTICLE|TITLE)\b")
 #: Unnamed officials of a transcript's publisher ("SENIOR ADMINISTRATION OFFICIAL", a White House briefing).
 OFFICIAL = re.compile(r"(?:SENIOR\s+)?(?:ADMINISTRATION\s+)?OFFICIAL(?:\s+\d+)?", re.IGNORECASE)
 #: The sitting president as a transcript names him ("THE PRESIDENT:"), who the title names
@@ -32,12 +35,14 @@ def turns(text: str) -> list[re.Match[str]]:
     """The turns of ``text`` (:data:`SPEAKER_LINE` matches, groups ``name``
     and ``text``; offsets index ``text``) when it is a transcript: at least
     three turns, opening at least a tenth of its paragraphs (three "NOTE:"
-    lines in a long newsletter are not one), by at least two speakers; else
-    ``[]``. Labels in :data:`NOT_SPEAKERS` and :data:`HEADING` lines are not turns."""
+    lines in a long newsletter are not one), by at least two speakers, one
+    of whom speaks at least twice (a docket comment's one-off labels, "TO:",
+    "FROM:", "RE:" or "UEI:", "CAGE:", are not a conversation); else ``[]``.
+    Labels in :data:`NOT_SPEAKERS` and :data:`HEADING` lines are not turns."""
     found = [m for m in SPEAKER_LINE.finditer(text)
              if m.group("name").strip().lower() not in NOT_SPEAKERS and not HEADING.match(m.group("name"))]
     paragraphs = sum(1 for p in text.split("\n\n") if p.strip())
-    names = {m.group("name").strip() for m in found}
-    if len(found) < 3 or len(found) < 0.1 * paragraphs or len(names) < 2:
+    names = Counter(m.group("name").strip() for m in found)
+    if len(found) < 3 or len(found) < 0.1 * paragraphs or len(names) < 2 or max(names.values()) < 2:
         return []
     return found

@@ -1,0 +1,103 @@
+"""Token and span tests of the quote attribution rules
+(:mod:`pipeline.actors.quotes`): which part of a sentence lies outside recap
+metadata (:func:`segment`, :func:`within`), whether a cue sits next to a
+quotation (:func:`adjacent`) or is negated (:func:`negated`), a speaker's
+span (:func:`speaker_span`) and the phrases that describe a person
+(:func:`own_phrase`), and whether a phrase speaks of a past role
+(:func:`former`). All take spaCy tokens or spans of a parsed ``Doc``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+#: Words that make a speaker's phrase past ("The former Director of the White House OSTP"): an
+#: organisation named in it is not the speaker (a listed person still is).
+FORMER = frozenset({"former", "ex", "onetime", "erstwhile"})
+#: A negation whose apostrophe was lost ("don t", "doesn t", "didn t", "can t").
+_LOST_NOT = re.compile(r"\b(?:do|does|did|ca|wo|could|would|should)n t\b|\bcan t\b", re.IGNORECASE)
+
+
+def segment(sent: Any, metas: list[tuple[int, int]], pos: int) -> tuple[int, int] | None:
+    """The stretch ``[lo, hi)`` of the sentence ``sent`` (character offsets in
+    its document) that holds offset ``pos``, between the recap metadata
+    brackets ``metas`` (:data:`pipeline.actors.recap_meta.RECAP_META` matches in the sentence, as
+    ``(start, end)``, found once per sentence) and the sentence bounds;
+    ``None`` when ``pos`` lies inside a bracket. A recap line "Title (Score:
+    134, Comments: 26): summary" holds two texts: a cue in the summary quotes
+    and names nothing from the title, even where a pipeline without
+    :func:`~pipeline.actors.recap_meta.recap_meta_sentences` made the line one
+    sentence."""
+    lo = sent.start_char
+    for start, end in metas:
+        if pos < start:
+            return lo, start
+        if pos < end:
+            return None
+        lo = end
+    return lo, sent.end_char
+
+
+def within(span: Any, seg: tuple[int, int]) -> Any:
+    """The tokens of ``span`` inside the character range ``seg`` (a :func:`segment`)."""
+    toks = [t for t in span if seg[0] <= t.idx and t.idx + len(t) <= seg[1]]
+    return span.doc[toks[0].i:toks[-1].i + 1] if toks else span.doc[span.start:span.start]
+
+
+def adjacent(verb: Any, start: int, end: int, window: int = 6) -> bool:
+    """Whether a token (the speech verb or its subject) sits next to the
+    quotation ``[start, end)``: within ``window`` tokens after its closing
+    mark ("…," said X) or before its opening mark (X said: "…")."""
+    doc = verb.doc
+    if verb.idx >= end:
+        between = [t for t in doc[:verb.i] if t.idx >= end]
+    elif verb.idx < start:
+        between = [t for t in doc[verb.i + 1:] if t.idx + len(t) <= start]
+    else:
+        return False
+    return len(between) <= window
+
+
+def negated(verb: Any) -> bool:
+    """Whether a speech verb is negated ("did not say", "don't think"; also
+    "I don t think" with the apostrophe lost, as in the X export, where the
+    parser reads "don t" as the subject)."""
+    if any(c.dep_ == "neg" for c in verb.children):
+        return True
+    subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    return subj is not None and bool(_LOST_NOT.search(verb.doc.text[subj.left_edge.idx:verb.idx]))
+
+
+def former(span: Any) -> bool:
+    """Whether ``span`` speaks of a past role ("former", "ex-": :data:`FORMER`)."""
+    return any(t.lower_.rstrip("-") in FORMER for t in span)
+
+
+def own_phrase(token: Any) -> list[Any]:
+    """The phrases that describe a person named by ``token`` (its
+    possessive, compounds, appositions and prepositions: "Anthropic's
+    Thariq Shihipar", "Junyang Lin, a researcher at Alibaba"), as spans;
+    not clauses (a verb, "who once worked at Google"), not quotation
+    ("Dan Correa, CEO, FAS: “We applaud the Biden Administration …”" is not
+    the White House's), and none that speaks of a past role (:func:`former`)."""
+    doc = token.doc
+    out = []
+    for child in token.children:
+        if child.pos_ in ("VERB", "AUX") or child.dep_ in ("relcl", "acl", "ccomp", "advcl", "punct"):
+            continue
+        phrase = doc[child.left_edge.i:child.right_edge.i + 1]
+        if not any(t.text in "\"“”" for t in phrase) and not former(phrase):
+            out.append(phrase)
+    return out
+
+
+def speaker_span(token: Any) -> Any:
+    """The subject's span: its subtree, cut at a relative clause or comma."""
+    doc = token.doc
+    start, end = token.left_edge.i, token.right_edge.i + 1
+    for child in token.children:
+        if child.dep_ in ("relcl", "acl", "appos") or child.text == ",":
+            if child.i > token.i:
+                end = min(end, child.left_edge.i)
+    return doc[start:end]

@@ -59,6 +59,8 @@ from pipeline.text_vectors import text_sha256, text_vectors
 BASE: dict[str, Any] = dict(feats=("emb",), title=False, clf="lr", cw="balanced", cal="platt", thr="per",
                             evidence=False, grid=(1.0, 10.0), tol=1e-4)
 #: name → options changed from BASE (the stage's settings before these trials)
+#: Dense columns of the "lsa" features (a common LSA size; not tuned).
+LSA_COMPONENTS = 256
 TRIALS: dict[str, dict[str, Any]] = {
     "base": {},
     "word": dict(feats=("emb", "word")),
@@ -87,6 +89,9 @@ TRIALS: dict[str, dict[str, Any]] = {
     "rbf+sim+global+C.1-1": dict(feats=("emb", "sim", "rbf"), thr="global", grid=(0.1, 1.0)),
     "rbf5+sim+global": dict(feats=("emb", "sim", "rbf"), thr="global", gamma=5.0),
     "sim+global+C.1-1": dict(feats=("emb", "sim"), thr="global", grid=(0.1, 1.0)),
+    # session 16: the word n-grams of "word+sim+global" (+.02, too slow as 20,000 sparse columns)
+    # reduced to LSA_COMPONENTS dense ones (TruncatedSVD of the TF-IDF, fitted on each training set)
+    "lsa+sim+global": dict(feats=("emb", "sim", "lsa"), thr="global"),
 }
 
 #: neighbours read by the ``knn`` features
@@ -244,8 +249,18 @@ def _scores(opt: dict[str, Any], d: Data, tr: np.ndarray, te: np.ndarray, C: flo
     if "rbf" in opt["feats"]:
         from sklearn.kernel_approximation import Nystroem
 
-        ny = Nystroem(gamma=opt.get("gamma", RBF_GAMMA), n_components=min(RBF_COMPONENTS, len(V)), random_state=0).fit(V)
+        ny = Nystroem(gamma=opt.get("gamma", RBF_GAMMA), n_components=min(RBF_COMPONENTS, len(V)),
+                      random_state=0).fit(V)
         F, Ft = np.hstack([F, ny.transform(V)]), np.hstack([Ft, ny.transform(d.V[te])])
+    if "lsa" in opt["feats"]:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import normalize
+
+        tf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=20000).fit(texts)
+        svd = TruncatedSVD(n_components=LSA_COMPONENTS, random_state=0).fit(tf.transform(texts))
+        F = np.hstack([F, normalize(svd.transform(tf.transform(texts)))])
+        Ft = np.hstack([Ft, normalize(svd.transform(tf.transform(te_texts)))])
     if "knn" in opt["feats"]:
         g_tr = np.concatenate([d.groups[tr], d.groups[d.ev_row[np.isin(d.ev_row, tr)]]]) if opt["evidence"] \
             else d.groups[tr]

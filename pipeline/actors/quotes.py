@@ -105,10 +105,14 @@ class QuoteFinder:
         who only modifies an unlisted person, "Trump backer Peter Thiel"),
         or in ``context`` (the
         subject's whole subtree, appositions included: "Junyang Lin, a
-        researcher at Alibaba" gives Alibaba); "I" → the document's author;
+        researcher at Alibaba" gives Alibaba); an organisation named in a
+        phrase of a past role ("the former Director of the White House
+        OSTP", :func:`~pipeline.actors.spans.former`) does not count; "I" →
+        the document's author;
         a surname or full name of a person named earlier in the document
         (``history``, see :meth:`mentions`); a pronoun or "the company" → the
-        last person or organisation named; another name → ``other:<name>``
+        last person or organisation named, of the kinds :data:`NOMINAL_ORGS`
+        allows; another name → ``other:<name>``
         (a person before an organisation); otherwise ``unknown``.
         """
         spans = context if isinstance(context, list) else ([context] if context is not None else [])

@@ -90,7 +90,8 @@ def test_markdown_summary_table_and_topic_sections(exported):
     assert "## N-02: chinese model | benchmarks" in lines
     assert "- Sources carrying it most: technews (3), regulations (1)" in lines
     recap = [line for line in lines if line.startswith("- Recap paraphrase (not a quote): ")]
-    assert len(recap) == 1 and "(paraphrase by twitter/x of the linked post, 2024-03-04, <https://twitter.com/" in recap[0]
+    assert len(recap) == 1
+    assert "(paraphrase by twitter/x of the linked post, 2024-03-04, <https://twitter.com/" in recap[0]
     assert recap[0].endswith(f"passage `{ids['recap']}-0000`)")
     quoted = [line for line in lines if line.startswith('- "')]
     assert len(quoted) == 3 and all('"' not in line[3:line.rindex('" (')] for line in quoted)

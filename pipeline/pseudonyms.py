@@ -77,6 +77,57 @@ _HANDLE = re.compile(
 _HANDLE_GROUPS = ("bsky_id", "x_id", "reddit_id", "reddit_u", "bsky_at", "at", "reddit_gen")
 
 
+#: Recap prose that names Reddit commenters by their user names, without ``u/`` ("users like
+#: detrusormuscle and fishintheboat noting …", "Users such as Solid_Owl and Shark_Tooth1"; about
+#: 40 names in AINews recaps, session-16 survey): the list after "users like/such as/including".
+_USER_LIST = re.compile(r"\b(?:[Uu]sers?|[Cc]ommenters?|[Rr]edditors?|[Pp]osters?)\s+(?:like|such as|including)\s+"
+                        r"(?P<list>[@\w.-]+(?:(?:,\s*(?:and\s+)?|\s+and\s+)[@\w.-]+){0,5})(?P<after>\s+\w+)?")
+#: Verbs after a single listed name that make it a commenter's ("users like animerobin note that …").
+_REPORTING = re.compile(r"\s+(?:not(?:e|ing)|mention|express|argu|point|report|discuss|prais|suggest|shar|compar|"
+                        r"question|highlight|appreciat|impress|call|say|said|claim|comment|find|found|prefer|warn|"
+                        r"observ|complain|describ|recommend|ask|wonder|believ|think|thought|feel|felt|agre|disagre|"
+                        r"emphasi|critici)\w*$")
+
+
+#: Words that end a list of names ("users like Solid_Owl and user_…, who express …").
+_LIST_END = frozenset({"who", "whose", "which", "that", "while", "with", "as", "but", "or", "the", "their", "its",
+                       "both", "others", "other", "some", "many", "also"})
+
+
+def _user_list(value: str) -> list[tuple[int, int, str]]:
+    """The commenters' names of :data:`_USER_LIST` lists in ``value``, as
+    :func:`find_handles` gives them. A list counts when a reporting verb
+    follows it (:data:`_REPORTING`: "users like whtevn and traumfisch
+    discuss …") or when each of its words has a user name's form (a digit
+    or ``_``, not a model name such as ``GLM-5``; an inner capital,
+    ``DarkTechnocrat``; or a pseudonym already). Lists of ordinary words
+    ("users such as businesses and their customers", a docket comment) and
+    of names of several words ("users like Sanofi, AbbVie, and Novo
+    Nordisk") do not count; in a list that counts, every word but a
+    pseudonym, an ``@mention`` or a model word (:data:`MODEL_WORDS`) is a
+    user name."""
+    out = []
+    for m in _USER_LIST.finditer(value):
+        items = [(i.start(), i.group().strip(".-")) for i in re.finditer(r"[@\w.-]+", m.group("list"))
+                 if i.group() != "and"]
+        cut = next((k for k, (_, w) in enumerate(items) if w.lower() in _LIST_END), len(items))
+        items, after = items[:cut], (None if cut < len(items) else m.group("after"))
+        if not items:
+            continue
+        if re.match(r"\s*[A-Z][a-z]+\b", value[m.end("list"):]) and items[-1][1][:1].isupper():
+            continue  # "users like George Coles", "… and Novo Nordisk": a name of several words
+        formed = all(_PSEUDONYM.match(w.lstrip("@")) or re.search(r"[a-z][A-Z]", w) or
+                     (re.search(r"[0-9_]", w) and not re.fullmatch(r"[A-Za-z]+-[0-9.]+\w*", w)) for _, w in items)
+        if not formed and not (after and _REPORTING.search(after)):
+            continue
+        for pos, word in items:
+            if word and not word.startswith("@") and not _PSEUDONYM.match(word) and \
+                    MODEL_WORDS.isdisjoint(re.findall(r"[a-z]+", word.lower())):
+                start = m.start("list") + m.group("list").index(word, pos)
+                out.append((start, start + len(word), word))
+    return out
+
+
 def find_handles(value: str | None) -> list[tuple[int, int, str]]:
     """Every social handle in ``value``, by the rule of :func:`pseudonymise`.
 
@@ -86,8 +137,9 @@ def find_handles(value: str | None) -> list[tuple[int, int, str]]:
         and organisation accounts are included (callers filter them).
 
     Known misses (docs/privacy.md): handles written without ``@`` in prose
-    (except Reddit's generated names), a generated name whose word is in
-    :data:`MODEL_WORDS`,
+    (except Reddit's generated names and the commenters a recap lists,
+    :func:`_user_list`, wherever they recur in ``value``), a generated name
+    whose word is in :data:`MODEL_WORDS`,
     ``twitter.com/intent/user?screen_name=…``, Bluesky custom-domain handles
     in prose (``@simonwillison.net`` hides only ``simonwillison``), accounts
     named like a :data:`CODE_AT_WORDS` entry in lower case, and ``@name/…``
@@ -109,7 +161,15 @@ def find_handles(value: str | None) -> list[tuple[int, int, str]]:
             if handle in CODE_AT_WORDS or (before != "/" and re.match(r"[\w.-]*/\w", value[end:])):
                 continue
         out.append((start, end, handle))
-    return out
+    listed = _user_list(value)
+    names = {h for _, _, h in listed}
+    if names:  # the same commenter later in the text ("… with whtevn sharing experiences")
+        pattern = re.compile(r"(?<![\w@/.-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) +
+                             r")(?![\w-])")
+        listed = [(m.start(), m.end(), m.group()) for m in pattern.finditer(value)]
+    taken = [(a, b) for a, b, _ in out]
+    out += [h for h in listed if not any(a < h[1] and h[0] < b for a, b in taken)]
+    return sorted(out)
 
 
 def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str], handle_field: bool = False) -> str | None:

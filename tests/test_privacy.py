@@ -185,3 +185,42 @@ def test_reddit_users_and_a_mention_inside_chinese_text_are_pseudonymised(tmp_pa
     assert "ﬁ@nitrd.gov" in text  # an e-mail address, not a handle
     keep = load_organisation_handles()
     assert all(raw_handles(d.text, keep) == [] for d in docs)
+
+
+def test_commenters_named_in_recap_prose_are_pseudonymised(tmp_path, sources, clean_params, monkeypatch):
+    """Real AINews pages name Reddit commenters in prose, without ``u/`` or
+    ``@`` ("Users like whtevn and traumfisch discuss …", "users like
+    detrusormuscle and fishintheboat noting …"): they stayed raw. A real list
+    of companies after "users like" ("Sanofi, AbbVie, and Novo Nordisk") is
+    not a list of commenters."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    pages = ["html/ainews/25-02-03-ainews-openai-takes-on-geminis-deep-research.html",
+             "html/ainews/25-02-01-ainews-o3-mini-launches-openai-on-wrong-side-of-history.html",
+             "html/ainews/25-10-20-deepseek-ocr.html"]
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    for page in pages:
+        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    docs, _ = clean([spec_for(sources, "ainews_html")], clean_params, manifest=[], root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    for name in ("whtevn", "traumfisch", "detrusormuscle", "fishintheboat"):
+        assert name not in text, name
+        assert pseudonym(name, "test-salt") in text
+    assert "Sanofi, AbbVie, and Novo Nordisk" in text
+
+
+def test_no_label_file_holds_a_raw_handle():
+    """Label files store passage and quote texts verbatim as the warehouse
+    holds them, so with every handle pseudonymised (default salt,
+    ``corpora/labels/README.md``): a raw handle in a label is a leak and a
+    label that no longer matches its passage."""
+    keep = load_organisation_handles()
+    leaks = []
+    for path in sorted((DEMO.parent / "labels").glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            record = json.loads(line)
+            for key in ("passage", "quote_text", "speaker_text", "evidence"):
+                value = record.get(key)
+                for text in value if isinstance(value, list) else [value]:
+                    if isinstance(text, str) and raw_handles(text, keep):
+                        leaks.append(f"{path.name}:{n} {key}: {raw_handles(text, keep)}")
+    assert not leaks, leaks[:10]

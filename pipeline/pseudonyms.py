@@ -114,7 +114,8 @@ def _user_list(value: str) -> list[tuple[int, int, str]]:
         items, after = items[:cut], (None if cut < len(items) else m.group("after"))
         if not items:
             continue
-        if re.match(r"\s*[A-Z][a-z]+\b", value[m.end("list"):]) and items[-1][1][:1].isupper():
+        if re.match(r"[^\S\n]+[A-Z][a-z]+\b", value[m.end("list"):]) and items[-1][1][:1].isupper() and \
+                m.group("list")[-1].isalnum():
             continue  # "users like George Coles", "… and Novo Nordisk": a name of several words
         formed = all(_PSEUDONYM.match(w.lstrip("@")) or re.search(r"[a-z][A-Z]", w) or
                      (re.search(r"[0-9_]", w) and not re.fullmatch(r"[A-Za-z]+-[0-9.]+\w*", w)) for _, w in items)

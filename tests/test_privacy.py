@@ -190,19 +190,22 @@ def test_reddit_users_and_a_mention_inside_chinese_text_are_pseudonymised(tmp_pa
 def test_commenters_named_in_recap_prose_are_pseudonymised(tmp_path, sources, clean_params, monkeypatch):
     """Real AINews pages name Reddit commenters in prose, without ``u/`` or
     ``@`` ("Users like whtevn and traumfisch discuss …", "users like
-    detrusormuscle and fishintheboat noting …"): they stayed raw. A real list
+    detrusormuscle and fishintheboat noting …", "users like BlueSwordM and
+    Few_Painter_5588. This …"): they stayed raw. A real list
     of companies after "users like" ("Sanofi, AbbVie, and Novo Nordisk") is
     not a list of commenters."""
     monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
     pages = ["html/ainews/25-02-03-ainews-openai-takes-on-geminis-deep-research.html",
              "html/ainews/25-02-01-ainews-o3-mini-launches-openai-on-wrong-side-of-history.html",
-             "html/ainews/25-10-20-deepseek-ocr.html"]
+             "html/ainews/25-10-20-deepseek-ocr.html",
+             "html/ainews/25-01-20-ainews-deepseek-r1-o1-level-open-weights-model-and-a-simple-recipe-for-upgrading"
+             "-15b-models-to-sonnet4o-level.html"]
     (tmp_path / "demo/html/ainews").mkdir(parents=True)
     for page in pages:
         shutil.copy(DEMO / page, tmp_path / "demo" / page)
     docs, _ = clean([spec_for(sources, "ainews_html")], clean_params, manifest=[], root=tmp_path)
     text = "\n".join(d.text for d in docs)
-    for name in ("whtevn", "traumfisch", "detrusormuscle", "fishintheboat"):
+    for name in ("whtevn", "traumfisch", "detrusormuscle", "fishintheboat", "BlueSwordM"):
         assert name not in text, name
         assert pseudonym(name, "test-salt") in text
     assert "Sanofi, AbbVie, and Novo Nordisk" in text

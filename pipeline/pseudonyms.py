@@ -61,8 +61,11 @@ MODEL_WORDS = frozenset({"qwen", "mistral", "magistral", "devstral", "ministral"
 #: characters, X allows 15, with ``-`` parts as in Jike names (``@Chris-Su``); a Mastodon
 #: ``@name@host`` is one handle), and last Reddit's generated user names written in prose
 #: without ``u/`` (``No_Pilot_1974``, ``Ok-Parsnip-4826``, ``Alternative_You3585``: two
-#: capitalised words joined by ``_`` or ``-``, then 1 to 4 digits; not inside a longer name
-#: such as ``Qwen-Image-Edit-2509``, nor followed by ``-8B`` or ``.5``; see :data:`MODEL_WORDS`).
+#: capitalised words joined by ``_`` or ``-``, then 1 to 4 digits; or Reddit's older shape,
+#: two capitalised words run together and 4 digits that are not a year, ``ResidentPositive4122``,
+#: while ``FlashAttention2``, ``CloudMatrix384``, a footnote ``HathiTrust111`` and a hashtag
+#: ``DelhiElection2025`` are not; not inside a longer name such as ``Qwen-Image-Edit-2509``, nor
+#: followed by ``-8B`` or ``.5``; see :data:`MODEL_WORDS`).
 _HANDLE = re.compile(
     r"(?P<bsky_url>(?<![\w.-])(?:https?://)?(?:www\.)?bsky\.app/profile/)(?P<bsky_id>[\w:-]+(?:\.[\w:-]+)*)"
     rf"|(?P<x_url>(?<![\w.-])(?:https?://)?(?:{_X_HOST})/(?:#!/)?@?)(?P<x_id>[A-Za-z0-9_]{{1,15}})(?![\w])"
@@ -71,7 +74,8 @@ _HANDLE = re.compile(
     r"|(?<![\w/])(?-i:/?u/)(?P<reddit_u>[A-Za-z0-9_-]{3,20})(?![\w/-])"
     rf"|{_AT}(?P<bsky_at>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.bsky\.social)(?![\w.-])"
     rf"|{_AT}(?P<at>[A-Za-z0-9_]{{1,30}}(?:-[A-Za-z0-9_]+)*(?:@[\w-]+(?:\.[\w-]+)+)?)(?![^\W{_CJK}]|@)"
-    r"|(?<![\w./@-])(?-i:(?P<reddit_gen>[A-Z][a-z]+[_-][A-Z][a-z]+[_-]?[0-9]{1,4}))(?![\w-]|\.[0-9])",
+    r"|(?<![\w./@-])(?-i:(?P<reddit_gen>[A-Z][a-z]+[_-][A-Z][a-z]+[_-]?[0-9]{1,4}"
+    r"|[A-Z][a-z]+[A-Z][a-z]+(?!19|20)[0-9]{4}))(?![\w-]|\.[0-9])",
     re.IGNORECASE)
 #: The named groups of :data:`_HANDLE` that hold the handle itself.
 _HANDLE_GROUPS = ("bsky_id", "x_id", "reddit_id", "reddit_u", "bsky_at", "at", "reddit_gen")
@@ -82,13 +86,11 @@ _HANDLE_GROUPS = ("bsky_id", "x_id", "reddit_id", "reddit_u", "bsky_at", "at", "
 #: 40 names in AINews recaps, session-16 survey): the list after "users like/such as/including".
 _USER_LIST = re.compile(r"\b(?:[Uu]sers?|[Cc]ommenters?|[Rr]edditors?|[Pp]osters?)\s+(?:like|such as|including)\s+"
                         r"(?P<list>[@\w.-]+(?:(?:,\s*(?:and\s+)?|\s+and\s+)[@\w.-]+){0,5})(?P<after>\s+\w+)?")
-#: Verbs after a single listed name that make it a commenter's ("users like animerobin note that …").
+#: Verbs after a list that make its names commenters' ("users like animerobin note that …").
 _REPORTING = re.compile(r"\s+(?:not(?:e|ing)|mention|express|argu|point|report|discuss|prais|suggest|shar|compar|"
                         r"question|highlight|appreciat|impress|call|say|said|claim|comment|find|found|prefer|warn|"
                         r"observ|complain|describ|recommend|ask|wonder|believ|think|thought|feel|felt|agre|disagre|"
                         r"emphasi|critici)\w*$")
-
-
 #: Words that end a list of names ("users like Solid_Owl and user_…, who express …").
 _LIST_END = frozenset({"who", "whose", "which", "that", "while", "with", "as", "but", "or", "the", "their", "its",
                        "both", "others", "other", "some", "many", "also"})

@@ -242,3 +242,18 @@ def test_docket_headings_and_memo_labels_are_not_transcript_turns(finder):
     talk = (WH / "speeches-remarks/2024-12/2024-12-18-remarks-by-apnsa-jake-sullivan-in-a-conversation-with-ian"
             "-bremmer-on-the-state-of-national-security.md").read_text(encoding="utf-8")
     assert len([q for q in finder.find(talk) if q.cue == "transcript"]) > 100
+
+
+def test_chamber_of_commerce_and_chinas_commerce_ministry_are_not_the_commerce_department(finder):
+    """Real lines: an Engadget article's "China's Commerce Ministry said …"
+    and two public comments submitted by the U.S. Chamber of Commerce were
+    quotes of the Commerce Department (its alias "Commerce")."""
+    body = technews_body("https://www.engadget.com/social-media/trumps-tiktok-deal-is-another-step-closer-to-finally-"
+                         "actually-happening-001813404.html?src=rss")
+    sentence = next(s for s in clean_text(body, "html").split("\n") if "Commerce Ministry said" in s)
+    ministry = [q for q in finder.find(sentence) if "Commerce Ministry" in q.speaker]
+    assert ministry and {q.speaker_actor for q in ministry} == {"Chinese government"}
+    # the submitters of two real public comments (NTIA-2023-0009-0230, an AI Action Plan RFI comment)
+    assert {finder.actor_of_name(n) for n in ("U.S. Chamber of Commerce", "US Chamber of Commerce")} == \
+        {"US Chamber of Commerce"}
+    assert finder.actor_of_name("Department of Commerce") == "Commerce Department"

@@ -191,7 +191,8 @@ def test_commenters_named_in_recap_prose_are_pseudonymised(tmp_path, sources, cl
     """Real AINews pages name Reddit commenters in prose, without ``u/`` or
     ``@`` ("Users like whtevn and traumfisch discuss …", "users like
     detrusormuscle and fishintheboat noting …", "users like BlueSwordM and
-    Few_Painter_5588. This …"): they stayed raw. A real list
+    Few_Painter_5588. This …"), as do names of Reddit's older generated
+    shape ("ResidentPositive4122"): they stayed raw. A real list
     of companies after "users like" ("Sanofi, AbbVie, and Novo Nordisk") is
     not a list of commenters."""
     monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
@@ -199,16 +200,19 @@ def test_commenters_named_in_recap_prose_are_pseudonymised(tmp_path, sources, cl
              "html/ainews/25-02-01-ainews-o3-mini-launches-openai-on-wrong-side-of-history.html",
              "html/ainews/25-10-20-deepseek-ocr.html",
              "html/ainews/25-01-20-ainews-deepseek-r1-o1-level-open-weights-model-and-a-simple-recipe-for-upgrading"
-             "-15b-models-to-sonnet4o-level.html"]
+             "-15b-models-to-sonnet4o-level.html",
+             "html/ainews/25-01-23-ainews-openai-launches-operator-its-first-agent.html",
+             "html/ainews/24-11-20-ainews-deepseek-r1-claims-to-beat-o1-preview-and-will-be-open-sourced.html"]
     (tmp_path / "demo/html/ainews").mkdir(parents=True)
     for page in pages:
         shutil.copy(DEMO / page, tmp_path / "demo" / page)
     docs, _ = clean([spec_for(sources, "ainews_html")], clean_params, manifest=[], root=tmp_path)
     text = "\n".join(d.text for d in docs)
-    for name in ("whtevn", "traumfisch", "detrusormuscle", "fishintheboat", "BlueSwordM"):
+    for name in ("whtevn", "traumfisch", "detrusormuscle", "fishintheboat", "BlueSwordM", "ResidentPositive4122"):
         assert name not in text, name
         assert pseudonym(name, "test-salt") in text
     assert "Sanofi, AbbVie, and Novo Nordisk" in text
+    assert "FlashAttention2" in text  # a library, not Reddit's older AdjectiveNoun1234 shape
 
 
 def test_no_label_file_holds_a_raw_handle():

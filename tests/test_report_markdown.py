@@ -393,3 +393,21 @@ def test_relevance_lines_quote_the_metrics_and_count_admissions(wh, tmp_path):
     (tmp_path / "relevance.json").write_text(json.dumps(m))
     assert "together" not in relevance_lines(con, tmp_path / "relevance.json")[0]  # nothing admitted, no such line
     assert "not found" in relevance_lines(con, tmp_path / "missing.json")[0]
+
+
+def test_a_quoted_example_keeps_the_passages_own_characters():
+    """A real X post (x_deepseek 1886253800773869737) was quoted as
+    "…closed-source? (** I think …": the sentences were re-joined with a
+    space and the bold closed after an opening bracket. The quote now keeps
+    the passage's characters and bolds the best sentence without the bracket."""
+    import csv
+
+    from pipeline.config import CORPORA_DIR
+    from pipeline.report.narrative_examples import quote
+
+    with (CORPORA_DIR / "demo/social/x_posts_deepseek_2025-02-03.csv").open(encoding="utf-8", newline="") as f:
+        post = next(cell for row in csv.reader(f) if row and row[0] == "1886253800773869737" for cell in row
+                    if "closed-source? (I think" in cell)
+    out = quote(post, "In the face of DeepSeek large models should be open source or closed-source")
+    assert "closed-source?** (I think" in out and "(**" not in out
+    assert out.replace("**", "").replace("… ", "").replace(" …", "") in " ".join(post.split())

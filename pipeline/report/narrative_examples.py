@@ -96,7 +96,8 @@ def quote(text: str, claim: str, limit: int = QUOTE_CHARS) -> str:
         "…" where the passage was cut; ``|`` escaped for a table cell.
     """
     text = without_recap_meta(" ".join(html.unescape(str(text)).split()))
-    sents = [s.text.strip() for s in _splitter()(text).sents if s.text.strip()]
+    spans = [(s.start_char, s.end_char) for s in _splitter()(text).sents if s.text.strip()]
+    sents = [text[a:b].strip() for a, b in spans]
     want = _stems(claim)
     scores = [len(_stems(s) & want) for s in sents]
     if not sents or max(scores) == 0:
@@ -114,8 +115,12 @@ def quote(text: str, claim: str, limit: int = QUOTE_CHARS) -> str:
                 break
         if not grown:
             break
-    bold = len(sents) > 1  # a one-sentence passage is quoted plain
-    parts = [(f"**{_cut(s, limit)}**" if bold else _cut(s, limit)) if i == best else s
-             for i, s in enumerate(sents) if first <= i <= last]
-    out = ("… " if first > 0 else "") + " ".join(parts) + (" …" if last < len(sents) - 1 else "")
+    best_text = _cut(sents[best], limit)
+    if len(sents) > 1:  # a one-sentence passage is quoted plain
+        core, tail = re.fullmatch(r"(.*?)([\s(\[{“‘\"']*)", best_text, re.S).groups()
+        best_text = f"**{core}**{tail}" if core else best_text  # "**… closed-source?** (I think": not "(**"
+    # the passage's own characters between the sentences (none after "(", one space after ".")
+    body = (text[spans[first][0]:spans[best][0]] + best_text
+            + (text[spans[best][1]:spans[last][1]] if last > best else ""))
+    out = ("… " if first > 0 else "") + body.strip() + (" …" if last < len(sents) - 1 else "")
     return out.replace("|", "\\|")

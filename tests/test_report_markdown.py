@@ -117,6 +117,12 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     titles = [t for _, t in headings]  # narratives lead, right after the corpus; topics below, as discovery
     assert titles[1].startswith("Narratives") and titles[2] == "Stance over time" and titles[3].startswith("Who says")
     assert all(t.startswith("Discovery") for t in titles[4:7]) and titles[8].startswith("Appendix")
+    # section 3's monthly table: a CC share carries its Wilson interval, so 0 of n is not "0.0–0.0"
+    cells = re.findall(r"\((\d+)/(\d+); ([\d.]+)–([\d.]+)\)", text)
+    assert cells and all((f"{100 * workspace.wilson_interval(int(k), int(n))[0]:.1f}",
+                          f"{100 * workspace.wilson_interval(int(k), int(n))[1]:.1f}") == (lo, hi)
+                         for k, n, lo, hi in cells)
+    assert all(float(hi) > 0 for _, _, _, hi in cells)
     # section 3: shares of the 6 unlabelled documents; the two unmeasurable stances get no share
     assert re.search(r"\| pro_open_source \| 0\.50 \| 1\.00 \| 2 \| 33\.3 % \| ", text)
     assert "| security_hawk | 0.00 | 0.00 | 1 | not measurable | not measurable | 5.0 / 8.0 pts |" in text

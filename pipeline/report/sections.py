@@ -211,7 +211,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
     acc = acc_counts(shares, q["gold"], LABELS, seed=seed)
     out += ["Last six months in the figure (same sources and months as above): the share of the month's "
             "documents classified "
-            "with the label (CC, documents / documents of the month; its 95 % bootstrap interval), and the ACC "
+            "with the label (CC, documents / documents of the month; its 95 % Wilson interval), and the ACC "
             "share with its 95 % bootstrap interval; bold, as above, the one with the smaller cross-validated "
             "error:", "",
             "| month | documents | " + " | ".join(measurable) + " |", "|---|---:|" + "---:|" * len(measurable)]
@@ -225,9 +225,11 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             row = []
             for s in measurable:
                 k = int(rows.at[s, "n_docs"]) if s in rows.index else 0
-                ci = (f"; {100 * rows.at[s, 'share_lo']:.1f}–{100 * rows.at[s, 'share_hi']:.1f}"
-                      if s in rows.index and "share_lo" in rows.columns else "")
-                cc = f"{_pct(k / n)} ({k}/{n}{ci})" if n else f"{k}/{n}"
+                if n:  # a binomial share: 0 of 65 is not "0.0–0.0", as a bootstrap of it says
+                    lo, hi = workspace.wilson_interval(k, n)
+                    cc = f"{_pct(k / n)} ({k}/{n}; {100 * lo:.1f}–{100 * hi:.1f})"
+                else:
+                    cc = f"{k}/{n}"
                 ac = (f"ACC {_pct(adj.at[s, 'share_acc'])} ({100 * adj.at[s, 'lo']:.1f}–"
                       f"{100 * adj.at[s, 'hi']:.1f})")
                 row.append(f"**{cc}**; {ac}" if _cc_better(errors, s) else f"{cc}; **{ac}**")

@@ -123,6 +123,8 @@ def test_write_report_assembles_every_section(wh, tmp_path):
                           f"{100 * workspace.wilson_interval(int(k), int(n))[1]:.1f}") == (lo, hi)
                          for k, n, lo, hi in cells)
     assert all(float(hi) > 0 for _, _, _, hi in cells)
+    pooled = re.findall(r"\((\d+) of (\d+); ([\d.]+)–([\d.]+)\)", text)  # section 2's pooled narrative shares
+    assert pooled and all(f"{100 * workspace.wilson_interval(int(k), int(n))[1]:.1f}" == hi for k, n, _, hi in pooled)
     # section 3: shares of the 6 unlabelled documents; the two unmeasurable stances get no share
     assert re.search(r"\| pro_open_source \| 0\.50 \| 1\.00 \| 2 \| 33\.3 % \| ", text)
     assert "| security_hawk | 0.00 | 0.00 | 1 | not measurable | not measurable | 5.0 / 8.0 pts |" in text

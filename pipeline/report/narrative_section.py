@@ -134,7 +134,8 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
         out += ["No month of the panel is measured, so no share is given.", ""]
     pooled_n = int(cells.loc[cells["measured"], "n"].sum())
     measured = set(cells.loc[cells["measured"], "period"])
-    head = "| narrative | claim | CV precision / recall / F1 | share of documents, measured months |"
+    head = ("| narrative | claim | CV precision / recall / F1 | share of documents, measured months (95 % Wilson "
+            "interval) |")
     out += ["The same shares in numbers: pooled over the measured months, and the last "
             f"{len(shown)} months of the period:", "",
             head + "".join(f" {_month_label(m)} |" for m in shown["period"]),
@@ -143,7 +144,9 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
     share = trend.set_index(["narrative", "period"])["share"] if len(trend) else pd.Series(dtype=float)
     for r in claims.itertuples():
         n = sum(int(v) for (k, m), v in by.items() if k == r.narrative and m in measured)
-        pooled = f"{_pct(n / pooled_n)} ({n:,} of {pooled_n:,})" if pooled_n else NOT_MEASURED
+        lo, hi = workspace.wilson_interval(n, pooled_n)  # sampling only; the classifier's error is the CV column
+        pooled = f"{_pct(n / pooled_n)} ({n:,} of {pooled_n:,}; {100 * lo:.1f}–{100 * hi:.1f})" if pooled_n \
+            else NOT_MEASURED
         quality_cell = (f"{r.precision:.2f} / {r.recall:.2f} / {r.f1:.2f} (n = {r.support})" if r.support
                         else f"no labels ({r.mode})")
         out.append(f"| `{r.narrative}` | {_md_cell(r.claim)} | {quality_cell} | {pooled} |"

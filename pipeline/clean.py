@@ -32,6 +32,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from pipeline import admission, warehouse
+from pipeline.account_names import AccountNames, corpus_accounts
 from pipeline.config import (
     CLEAN_CACHE_DIR,
     CLEAN_DB,
@@ -55,14 +56,16 @@ from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
 LOG = logging.getLogger(__name__)
 
 
-def read_source(spec: dict[str, Any], params: dict[str, Any], root: Path | None
-                ) -> tuple[list[Document], list[Reject], list[Any]]:
+def read_source(spec: dict[str, Any], params: dict[str, Any], root: Path | None,
+                accounts: AccountNames | None = None) -> tuple[list[Document], list[Reject], list[Any]]:
     """Read, normalise and score one source, ready for corpus-wide dedup.
 
     Args:
         spec: the source's validated ``sources.yaml`` entry.
         params: the ``clean`` params section.
         root: ``corpora/`` folder override (tests), else ``None``.
+        accounts: the corpus's dictionary of accounts, also pseudonymised
+            where written bare (:mod:`pipeline.account_names`), or ``None``.
 
     Returns:
         ``(documents, rejects, signatures)``: documents in the source's order
@@ -70,7 +73,7 @@ def read_source(spec: dict[str, Any], params: dict[str, Any], root: Path | None
         signature (:func:`pipeline.dedup.signatures`) or ``None`` per
         document.
     """
-    normalise = Normaliser.from_params(params)
+    normalise = Normaliser.from_params(params, accounts)
     query = RelevanceQuery.from_params(params["relevance"])
     reader = make_reader(spec, dates=params.get("dates"), **({"root": root} if root else {}))
     read = tqdm(reader.read(), desc=f"read {spec['id']}", unit="rec", disable=None, leave=False)
@@ -94,16 +97,19 @@ def read_source(spec: dict[str, Any], params: dict[str, Any], root: Path | None
     return docs, rejects, sigs
 
 
-def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path | None) -> str:
+def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path | None,
+                       accounts: AccountNames | None = None) -> str:
     """sha256 of what :func:`read_source` reads besides its arguments: the
     paths and bytes of the source's input files (``Reader.inputs``: its
     files and side files such as an author lookup, or the scrape manifest of
     a web source), the params in their order, the pseudonym salt from the
-    environment, the organisation handles kept, the code of the clean stage, its readers and
+    environment, the organisation handles kept, the dictionary of accounts (so a
+    file that marks a new account re-reads every source), the code of the clean stage, its readers and
     ``pipeline/config.py``, and the versions of the libraries that shape the
     text (trafilatura, py3langid, datasketch, ...). Not covered: dateutil
     fills a date's missing year from the day of the run, so a cached source
     keeps the year of the run that read it."""
+    import pipeline.account_names
     import pipeline.config
     import pipeline.dedup
     import pipeline.documents
@@ -117,9 +123,10 @@ def source_fingerprint(spec: dict[str, Any], params: dict[str, Any], root: Path 
     # json.dumps keeps the order of the params (the relevance terms' order is
     # the order of documents.relevance_terms)
     return fingerprint(spec, json.dumps(params, default=str), hashlib.sha256(salt.encode()).hexdigest(),
-                       sorted(load_organisation_handles()),
+                       sorted(load_organisation_handles()), accounts.digest() if accounts else "",
                        files=reader.inputs(), root=reader.root,
-                       modules=[sys.modules[__name__], pipeline.documents, pipeline.normalise, pipeline.pseudonyms,
+                       modules=[sys.modules[__name__], pipeline.account_names, pipeline.documents, pipeline.normalise,
+                                pipeline.pseudonyms,
                                 pipeline.relevance,
                                 pipeline.dedup, pipeline.config, Path(pipeline.sources.__file__).parent],
                        packages=["trafilatura", "htmldate", "dateparser", "lxml", "charset-normalizer",
@@ -152,12 +159,14 @@ def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: li
     rejects: list[Reject] = []
     sigs: list[Any] = []
     drop_legacy(cache_dir)
+    accounts = corpus_accounts(sources, load_organisation_handles(), root)
+    LOG.info("dictionary of accounts: %d names marked as handles and also written bare", len(accounts))
     store = KeyedStore(cache_dir, "sources", fingerprint("read_source"))
-    keys = [source_fingerprint(spec, params, root) if cache_dir is not None else str(i)
+    keys = [source_fingerprint(spec, params, root, accounts) if cache_dir is not None else str(i)
             for i, spec in enumerate(sources)]
 
     def read(todo: list[int]) -> dict[int, tuple[list[Document], list[Reject], list[Any]]]:
-        return {i: read_source(sources[i], params, root)
+        return {i: read_source(sources[i], params, root, accounts)
                 for i in tqdm(todo, desc="sources", unit="source", disable=None)}
 
     for source_docs, source_rejects, source_sigs in store.fill(keys, read):

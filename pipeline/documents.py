@@ -21,9 +21,10 @@ from urllib.parse import urlsplit
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from pipeline.account_names import AccountNames
 from pipeline.normalise import clean_text, parse_date
 from pipeline.privacy import load_organisation_handles, pseudonym_salt
-from pipeline.pseudonyms import pseudonymise, strip_status_ids
+from pipeline.pseudonyms import BareNames, pseudonymise, strip_status_ids
 from pipeline.sources import RawRecord, Reject
 
 LOG = logging.getLogger(__name__)
@@ -169,14 +170,16 @@ class Normaliser:
     keep_handles: frozenset[str]
     identifier: LanguageIdentifier
     strip_status_ids: bool = False
+    accounts: AccountNames | None = None  # the corpus's dictionary of accounts, matched bare
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> Normaliser:
+    def from_params(cls, params: dict[str, Any], accounts: AccountNames | None = None) -> Normaliser:
         """Build from the ``clean`` params section (with the shared ``privacy``
         section where given); the pseudonym salt comes from the environment
         variable named by ``privacy.salt_env``, else ``privacy.salt``; the kept accounts from
         ``corpora/organisation_handles.yaml`` (a broken file raises
-        :class:`pipeline.config.ConfigError` naming the entry)."""
+        :class:`pipeline.config.ConfigError` naming the entry); ``accounts``
+        the names also pseudonymised where written bare (:mod:`pipeline.account_names`)."""
         day = lambda s: dt.datetime.fromisoformat(str(s)).replace(tzinfo=dt.UTC)  # noqa: E731
         return cls(
             earliest=day(params["earliest_date"]),
@@ -186,6 +189,7 @@ class Normaliser:
             keep_handles=load_organisation_handles(),
             identifier=language_identifier(params["languages"]),
             strip_status_ids=bool(params["privacy"].get("strip_status_ids", False)),
+            accounts=accounts,
         )
 
     def __call__(self, rec: RawRecord, spec: dict[str, Any]) -> tuple[Document | None, list[Reject]]:
@@ -207,9 +211,10 @@ class Normaliser:
         if spec["pseudonymise"]:
             # Every text field with one salted mapping (docs/privacy.md); the author is a
             # handle field only in social sources (elsewhere "reddit", "AABA" are names).
-            title, native_id = (self._private(v) for v in (title, native_id))
+            # the native id without the dictionary, as StoredKeys maps label files' ids
+            title, native_id = self._private(title), self._private(native_id, bare=False)
             author = pseudonymise(author, salt=self.salt, keep=self.keep_handles,
-                                  handle_field=spec["source_type"] == "social")
+                                  handle_field=spec["source_type"] == "social", bare=self._bare)
         texts: dict[str, tuple[int, int]] = {}  # clean text -> its span; a repeated text keeps one span
         records: list[RecordSpan] = []
         pos = 0
@@ -267,10 +272,15 @@ class Normaliser:
             records=records,
         ), rejects
 
-    def _private(self, value: str | None) -> str | None:
-        """``value`` with handles pseudonymised and, with
+    @property
+    def _bare(self) -> BareNames | None:
+        return self.accounts.find if self.accounts else None
+
+    def _private(self, value: str | None, bare: bool = True) -> str | None:
+        """``value`` with handles pseudonymised (with ``bare``, also the
+        dictionary's account names written bare) and, with
         ``privacy.strip_status_ids``, status ids replaced (docs/privacy.md)."""
-        value = pseudonymise(value, salt=self.salt, keep=self.keep_handles)
+        value = pseudonymise(value, salt=self.salt, keep=self.keep_handles, bare=self._bare if bare else None)
         return strip_status_ids(value, salt=self.salt) if self.strip_status_ids else value
 
     def _date(self, raw: str | None, rec: RawRecord, spec: dict[str, Any], line: int | None,

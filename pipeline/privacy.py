@@ -3,7 +3,8 @@
 :func:`load_organisation_handles` reads ``corpora/organisation_handles.yaml``
 (the accounts pseudonymisation keeps, organisations only; each entry says why).
 :func:`scan_warehouse` and :func:`scan_reports` find raw handles (``@mentions``,
-X-like and Bluesky profile or status URLs; the rule of
+X-like and Bluesky profile or status URLs, and the corpus's accounts written
+bare, :mod:`pipeline.account_names`; the rule of
 :func:`pipeline.pseudonyms.find_handles`) that are neither a pseudonym nor a
 listed organisation, in every text column of a DuckDB file or every text file
 under a folder. The end-to-end test runs both on the built warehouse and
@@ -26,8 +27,9 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipeline.account_names import corpus_accounts
 from pipeline.config import ORGANISATION_HANDLES_FILE, REPORTS_DIR, WAREHOUSE_FILE, ConfigError
-from pipeline.pseudonyms import pseudonymise, raw_handles, strip_status_ids
+from pipeline.pseudonyms import BareNames, pseudonymise, raw_handles, strip_status_ids
 
 #: Files under reports/ that hold text (figures are PNG; their labels come from the warehouse).
 TEXT_SUFFIXES = frozenset({".md", ".csv", ".json", ".html", ".txt", ".svg", ".tsv"})
@@ -105,10 +107,12 @@ class Finding:
     handle: str
 
 
-def scan_warehouse(path: Path, keep: frozenset[str]) -> list[Finding]:
+def scan_warehouse(path: Path, keep: frozenset[str], bare: BareNames | None = None) -> list[Finding]:
     """Raw handles in every VARCHAR column (and VARCHAR list column) of
     every base table of the DuckDB file ``path`` (views show table data),
-    one :class:`Finding` per occurrence in each distinct value."""
+    one :class:`Finding` per occurrence in each distinct value; with
+    ``bare`` (:meth:`pipeline.account_names.AccountNames.find`) also the
+    dictionary's account names written bare."""
     findings: list[Finding] = []
     with duckdb.connect(str(path), read_only=True) as con:
         cols = con.execute("""SELECT table_name, column_name, data_type FROM duckdb_columns()
@@ -117,9 +121,9 @@ def scan_warehouse(path: Path, keep: frozenset[str]) -> list[Finding]:
         for table, column, dtype in cols:
             expr = f'"{column}"' if dtype == "VARCHAR" else f'unnest("{column}")'
             sql = (f'SELECT DISTINCT v FROM (SELECT {expr} AS v FROM "{table}") '
-                   "WHERE v LIKE '%@%' OR v LIKE '%/%'")
+                   + ("WHERE v IS NOT NULL" if bare else "WHERE v LIKE '%@%' OR v LIKE '%/%'"))
             for (value,) in con.execute(sql).fetchall():
-                findings += [Finding(f"{table}.{column}", h) for h in raw_handles(value, keep)]
+                findings += [Finding(f"{table}.{column}", h) for h in raw_handles(value, keep, bare)]
     return findings
 
 
@@ -128,15 +132,16 @@ def scan_warehouse(path: Path, keep: frozenset[str]) -> list[Finding]:
 _LIBRARY_SCRIPT = re.compile(r"(<script[^>]*>)\s*/\*.*?(</script>)", re.DOTALL | re.IGNORECASE)
 
 
-def scan_reports(folder: Path, keep: frozenset[str]) -> list[Finding]:
-    """Raw handles in every text file (:data:`TEXT_SUFFIXES`) under ``folder``;
+def scan_reports(folder: Path, keep: frozenset[str], bare: BareNames | None = None) -> list[Finding]:
+    """Raw handles in every text file (:data:`TEXT_SUFFIXES`) under ``folder``
+    (with ``bare``, also bare account names as :func:`scan_warehouse`);
     in HTML, vendored library scripts are skipped (:data:`_LIBRARY_SCRIPT`)."""
     findings: list[Finding] = []
     for file in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES):
         text = file.read_text(encoding="utf-8", errors="replace")
         if file.suffix.lower() == ".html":
             text = _LIBRARY_SCRIPT.sub(r"\1\2", text)
-        findings += [Finding(file.as_posix(), h) for h in raw_handles(text, keep)]
+        findings += [Finding(file.as_posix(), h) for h in raw_handles(text, keep, bare)]
     return findings
 
 
@@ -155,9 +160,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("warehouse", nargs="?", type=Path, default=WAREHOUSE_FILE)
     parser.add_argument("reports", nargs="?", type=Path, default=REPORTS_DIR)
     args = parser.parse_args(argv)
+    from pipeline.sources import load_sources
+
     keep = load_organisation_handles()
-    findings = scan_warehouse(args.warehouse, keep) if args.warehouse.exists() else []
-    findings += scan_reports(args.reports, keep) if args.reports.is_dir() else []
+    bare = corpus_accounts(load_sources(), keep).find
+    findings = scan_warehouse(args.warehouse, keep, bare) if args.warehouse.exists() else []
+    findings += scan_reports(args.reports, keep, bare) if args.reports.is_dir() else []
     print(summary(findings) if findings else "no raw handles")
     sys.exit(1 if findings else 0)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 
 
 def pseudonym(handle: str, salt: str) -> str:
@@ -131,26 +132,22 @@ def _user_list(value: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def find_handles(value: str | None) -> list[tuple[int, int, str]]:
-    """Every social handle in ``value``, by the rule of :func:`pseudonymise`.
+#: Finds bare account names in a text: ``(start, end, name)`` per name
+#: (:meth:`pipeline.account_names.AccountNames.find`).
+BareNames = Callable[[str], list[tuple[int, int, str]]]
 
-    Returns:
-        ``(start, end, handle)`` per handle, in text order; ``value[start:end]``
-        is the handle itself (without ``@`` or the URL around it). Pseudonyms
-        and organisation accounts are included (callers filter them).
 
-    Known misses (docs/privacy.md): handles written without ``@`` in prose
-    (except Reddit's generated names and the commenters a recap lists,
-    :func:`_user_list`, wherever they recur in ``value``), a generated name
-    whose word is in :data:`MODEL_WORDS`,
-    ``twitter.com/intent/user?screen_name=…``, Bluesky custom-domain handles
-    in prose (``@simonwillison.net`` hides only ``simonwillison``), accounts
-    named like a :data:`CODE_AT_WORDS` entry in lower case, and ``@name/…``
-    after a quote or space (read as an npm scope such as ``@vercel/sandbox``).
-    """
-    if not value:
-        return []
-    out: list[tuple[int, int, str]] = []
+def marked_handles(value: str | None) -> list[tuple[int, int, str]]:
+    """The handles of ``value`` written with a mark that makes them one
+    (``@name``, ``u/name``, an X, Reddit or Bluesky profile or status URL),
+    as :func:`find_handles` gives them; without the bare ones (Reddit's
+    generated names, listed commenters, dictionary names)."""
+    return [h for h, kind in _matches(value or "") if kind != "reddit_gen"]
+
+
+def _matches(value: str) -> list[tuple[tuple[int, int, str], str]]:
+    """:data:`_HANDLE` matches of ``value`` that are handles, with their group name."""
+    out = []
     for m in _HANDLE.finditer(value):
         kind = next(k for k in _HANDLE_GROUPS if m.group(k))
         start, end = m.span(kind)
@@ -163,19 +160,47 @@ def find_handles(value: str | None) -> list[tuple[int, int, str]]:
             before = value[m.start() - 1] if m.start() else ""
             if handle in CODE_AT_WORDS or (before != "/" and re.match(r"[\w.-]*/\w", value[end:])):
                 continue
-        out.append((start, end, handle))
+        out.append(((start, end, handle), kind))
+    return out
+
+
+def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple[int, int, str]]:
+    """Every social handle in ``value``, by the rule of :func:`pseudonymise`;
+    with ``bare``, also the account names it finds written without a mark
+    (the corpus's dictionary of accounts, :mod:`pipeline.account_names`).
+
+    Returns:
+        ``(start, end, handle)`` per handle, in text order; ``value[start:end]``
+        is the handle itself (without ``@`` or the URL around it). Pseudonyms
+        and organisation accounts are included (callers filter them).
+
+    Known misses (docs/privacy.md): handles written without ``@`` in prose
+    (except Reddit's generated names, the commenters a recap lists,
+    :func:`_user_list`, wherever they recur in ``value``, and with ``bare``
+    the accounts the corpus also names with a mark), a generated name
+    whose word is in :data:`MODEL_WORDS`,
+    ``twitter.com/intent/user?screen_name=…``, Bluesky custom-domain handles
+    in prose (``@simonwillison.net`` hides only ``simonwillison``), accounts
+    named like a :data:`CODE_AT_WORDS` entry in lower case, and ``@name/…``
+    after a quote or space (read as an npm scope such as ``@vercel/sandbox``).
+    """
+    if not value:
+        return []
+    out = [h for h, _ in _matches(value)]
     listed = _user_list(value)
     names = {h for _, _, h in listed}
     if names:  # the same commenter later in the text ("… with whtevn sharing experiences")
         pattern = re.compile(r"(?<![\w@/.-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) +
                              r")(?![\w-])")
         listed = [(m.start(), m.end(), m.group()) for m in pattern.finditer(value)]
-    taken = [(a, b) for a, b, _ in out]
-    out += [h for h in listed if not any(a < h[1] and h[0] < b for a, b in taken)]
+    for more in (listed, bare(value) if bare else []):
+        taken = [(a, b) for a, b, _ in out]
+        out += [h for h in more if not any(a < h[1] and h[0] < b for a, b in taken)]
     return sorted(out)
 
 
-def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str], handle_field: bool = False) -> str | None:
+def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str], handle_field: bool = False,
+                 bare: BareNames | None = None) -> str | None:
     """Replace social handles in ``value`` with salted pseudonyms.
 
     Handles are those of :func:`find_handles`: ``@mentions``, Bluesky
@@ -184,8 +209,9 @@ def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str], handle_f
     fxtwitter, Nitter hosts; with or without a scheme). With
     ``handle_field`` (a field that holds a handle, such as a post's author)
     a bare value that is itself a handle is replaced whole. A bare word in
-    a text or title ("DeepSeek", "RIP", "nan") is never a handle: it was
-    replaced whole before, which turned 90 Reddit titles into pseudonyms.
+    a text or title ("DeepSeek", "RIP", "nan") is a handle only when
+    ``bare`` finds it (it was replaced whole before, which turned 90 Reddit
+    titles into pseudonyms).
     Handles already pseudonymised (``user_<10 hex>``) and those in ``keep``
     (organisation accounts, compared lower-case) are left as they are.
     """
@@ -200,16 +226,16 @@ def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str], handle_f
     if handle_field and re.fullmatch(r"@?[A-Za-z0-9_]{1,30}", value):
         return swap(value.lstrip("@"))
     parts, last = [], 0
-    for start, end, handle in find_handles(value):
+    for start, end, handle in find_handles(value, bare):
         parts += [value[last:start], swap(handle)]
         last = end
     return "".join(parts) + value[last:] if parts else value
 
 
-def raw_handles(value: str | None, keep: frozenset[str]) -> list[str]:
+def raw_handles(value: str | None, keep: frozenset[str], bare: BareNames | None = None) -> list[str]:
     """The handles in ``value`` that are neither a pseudonym nor in ``keep``
     (lower-case organisation handles): what :func:`pseudonymise` would replace."""
-    return [h for _, _, h in find_handles(value) if not _PSEUDONYM.match(h) and h.lower() not in keep]
+    return [h for _, _, h in find_handles(value, bare) if not _PSEUDONYM.match(h) and h.lower() not in keep]
 
 
 _STATUS_ID = re.compile(rf"(?<![\w.-])((?:https?://)?(?:{_X_HOST})/(?:#!/)?[A-Za-z0-9_]{{1,15}}/status(?:es)?/)(\d+)",

@@ -97,6 +97,36 @@ _LIST_END = frozenset({"who", "whose", "which", "that", "while", "with", "as", "
                        "both", "others", "other", "some", "many", "also"})
 
 
+#: A user name as the subject of a reporting verb in recap prose ("FullOf_Bad_Ideas questioned …",
+#: "Peter_Lightblue highlights …", "jacek2023 express disappointment", "Recoil42 highlights …";
+#: about 60 names in AINews recaps, session-17 survey): a word with ``_`` between letters or
+#: digits, or two or more letters (not all capitals, not a model word) then two or more digits,
+#: followed by a verb of :data:`_SAYS`. Names without ``_`` or digits ("prostospichkin
+#: suggests") cannot be told from words and stay. "provides" and "found" are not in the list:
+#: docket comments glue footnote numbers to words ("Privacy Act11 provides", "Salt Labs66
+#: found"); one such word remains ("updates10 explains", an NTIA comment).
+_SAYS = (r"(?:not(?:es|ed)|mention(?:s|ed)|suggest(?:s|ed)|argue[sd]|point(?:s|ed) out|highlight(?:s|ed)|"
+         r"share[sd]|express(?:es|ed)?|question(?:s|ed)|report(?:s|ed)|compare[sd]|emphasi[sz](?:es|ed)|"
+         r"discuss(?:es|ed)|ask(?:s|ed)|says|said|claim(?:s|ed)|thinks|thought|believes?|recommend(?:s|ed)|"
+         r"warn(?:s|ed)|comment(?:s|ed)|critique[sd]|explain(?:s|ed)|add(?:s|ed)|respond(?:s|ed)|"
+         r"repl(?:ies|ied)|(?:dis)?agree[sd]?|observe[sd]|prefer(?:s|red)|predict(?:s|ed)|praise[sd]|describe[sd])")
+_COMMENTER = re.compile(r"(?<![\w@#/.\\-])(?P<name>[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+_?|(?P<letters>[A-Za-z]{2,})[0-9]{2,})"
+                        rf"(?![\w@-])(?=\s+{_SAYS}\b)")
+
+
+def _commenters(value: str) -> list[tuple[int, int, str]]:
+    """The :data:`_COMMENTER` names of ``value`` (``(start, end, name)``)."""
+    out = []
+    for m in _COMMENTER.finditer(value):
+        letters = m.group("letters")
+        if letters and (letters.isupper() or letters.lower() in MODEL_WORDS):
+            continue
+        if _PSEUDONYM.match(m.group("name")) or not re.search("[A-Za-z]", m.group("name")):
+            continue
+        out.append((m.start(), m.end(), m.group("name")))
+    return out
+
+
 def _user_list(value: str) -> list[tuple[int, int, str]]:
     """The commenters' names of :data:`_USER_LIST` lists in ``value``, as
     :func:`find_handles` gives them. A list counts when a reporting verb
@@ -176,7 +206,8 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
 
     Known misses (docs/privacy.md): handles written without ``@`` in prose
     (except Reddit's generated names, the commenters a recap lists,
-    :func:`_user_list`, wherever they recur in ``value``, and with ``bare``
+    :func:`_user_list`, or names as the subject of a reporting verb,
+    :func:`_commenters`, wherever they recur in ``value``, and with ``bare``
     the accounts the corpus also names with a mark), a generated name
     whose word is in :data:`MODEL_WORDS`,
     ``twitter.com/intent/user?screen_name=…``, Bluesky custom-domain handles
@@ -187,7 +218,7 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
     if not value:
         return []
     out = [h for h, _ in _matches(value)]
-    listed = _user_list(value)
+    listed = _user_list(value) + _commenters(value)
     names = {h for _, _, h in listed}
     if names:  # the same commenter later in the text ("… with whtevn sharing experiences")
         pattern = re.compile(r"(?<![\w@/.-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) +

@@ -12,10 +12,12 @@ import shutil
 import pytest
 
 from pipeline import warehouse
+from pipeline.account_names import corpus_accounts
 from pipeline.clean import clean, write_warehouse
 from pipeline.config import SQL_DIR, ConfigError
 from pipeline.privacy import load_organisation_handles, scan_warehouse
 from pipeline.pseudonyms import pseudonym, pseudonymise, raw_handles
+from pipeline.sources import load_sources
 from tests.conftest import DEMO, spec_for
 
 AINEWS = ("html/ainews/24-12-26-ainews-deepseek-v3-671b-finegrained-moe-trained-for-dollar55m-usd-of-compute"
@@ -221,6 +223,7 @@ def test_no_label_file_holds_a_raw_handle():
     ``corpora/labels/README.md``): a raw handle in a label is a leak and a
     label that no longer matches its passage."""
     keep = load_organisation_handles()
+    bare = corpus_accounts(load_sources(), keep).find
     leaks = []
     for path in sorted((DEMO.parent / "labels").glob("*.jsonl")):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -228,6 +231,83 @@ def test_no_label_file_holds_a_raw_handle():
             for key in ("passage", "quote_text", "speaker_text", "evidence"):
                 value = record.get(key)
                 for text in value if isinstance(value, list) else [value]:
-                    if isinstance(text, str) and raw_handles(text, keep):
-                        leaks.append(f"{path.name}:{n} {key}: {raw_handles(text, keep)}")
+                    if isinstance(text, str) and raw_handles(text, keep, bare):
+                        leaks.append(f"{path.name}:{n} {key}: {raw_handles(text, keep, bare)}")
     assert not leaks, leaks[:10]
+
+
+def test_accounts_the_corpus_marks_are_pseudonymised_where_written_bare(tmp_path, sources, clean_params,
+                                                                         monkeypatch):
+    """Real AINews tweet-recap lines name X accounts bare ("teortaxesTex
+    discusses the shift in research leadership", "… in Qwen3 updates (nrehiew_)"),
+    and real AINews pages mark the same accounts (``@teortaxesTex``,
+    ``@nrehiew_``): the clean stage pseudonymises the bare mentions with
+    the same pseudonym, and the scanner finds them when pseudonymisation is off."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    lines = (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+    recaps = [ln for ln in lines if "teortaxesTex discusses the shift" in ln or "Qwen3 updates (nrehiew_)" in ln]
+    assert len(recaps) == 2
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text("\n".join(recaps) + "\n", encoding="utf-8")
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    for page in ("25-12-01-deepseek-32.html", "25-02-01-ainews-o3-mini-launches-openai-on-wrong-side-of-history.html"):
+        shutil.copy(DEMO / "html/ainews" / page, tmp_path / "demo/html/ainews" / page)
+    keep = load_organisation_handles()
+    counts = []
+    for flag in (False, True):
+        specs = [dict(spec_for(sources, s), pseudonymise=flag) for s in ("ainews_recaps", "ainews_html")]
+        docs, rejects = clean(specs, clean_params, manifest=[], root=tmp_path)
+        db = tmp_path / f"{flag}.duckdb"
+        with warehouse.build(db, SQL_DIR / "clean", fresh=True) as con:
+            write_warehouse(con, docs, rejects, [])
+        counts.append({f.handle for f in scan_warehouse(db, keep, corpus_accounts(specs, keep, tmp_path).find)})
+    assert {"teortaxesTex", "nrehiew_"} <= counts[0] and counts[1] == set()
+    recap_text = "\n".join(d.text for d in docs if d.source == "ainews_recaps")
+    assert recap_text.startswith(f"{pseudonym('teortaxesTex', 'test-salt')} discusses the shift")
+    assert f"Qwen3 updates ({pseudonym('nrehiew_', 'test-salt')})" in recap_text
+    assert not re.search("teortaxesTex|nrehiew_", repr(docs), re.IGNORECASE)
+    assert "while Teortaxes is in full Whale shill mode" in repr(docs)  # a nickname, not the handle
+
+
+def test_the_dictionary_of_accounts_keeps_words_and_first_names(sources):
+    """Over the whole corpus, names marked as handles more often than
+    written bare enter the dictionary; words and products that are also
+    accounts ("@code", "@Google", "@ChatGPT") do not, and real sentences
+    keep a title, first names and a broken word whose lower-case form is an
+    account ("Potus", "Amir", "Tobi", "acce ptable") and a hashtag."""
+    accounts = corpus_accounts(sources, load_organisation_handles())
+    assert {"teortaxestex", "scaling01", "nrehiew_", "omarsar0", "sama"} <= set(accounts.forms)
+    assert not {"code", "google", "chatgpt", "github", "ptable"} & set(accounts.forms)
+    for sentence in ("Ramaphosa asked Trump to leave SA alone. And the Potus is doing just that.",
+                     "Rosenfeld, Jonathan S., Amir Rosenfeld, Yonatan Belinkov, and Nir Shavit. 2019",
+                     "said Shopify CEO and founder Tobi Lutke.",
+                     "would prescribe certain acce ptable, government -\nfavored outcomes",
+                     "#Coinmarketcap #ElonMusk", "[D] SAMA GPT 4.5 and 5 UPDATE"):
+        assert accounts.find(sentence) == [], sentence
+    found = accounts.find("US Negative-Sum Game with China: TeortaxesTex discusses how the US (and trolling sama lol)")
+    assert [name for _, _, name in found] == ["TeortaxesTex", "sama"]
+
+
+def test_commenters_who_say_something_in_recap_prose_are_pseudonymised(tmp_path, sources, clean_params,
+                                                                       monkeypatch):
+    """Real recap lines name Reddit commenters as the subject of a reporting
+    verb ("jacek2023 express disappointment", "sine120 argues that …"):
+    they are pseudonymised wherever they recur in the text. A real docket
+    comment glues footnote numbers to words ("The 1974 Privacy Act11
+    provides limited consumer data protections"): it stays as written."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    recaps = [ln for ln in (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+              if "jacek2023 express" in ln or "sine120 argues" in ln]
+    rfi = [ln for ln in (DEMO / "policy/ai_action_plan_rfi_2025.jsonl").read_text(encoding="utf-8").splitlines()
+           if "Privacy Act11 provides" in ln]
+    assert recaps and len(rfi) == 1
+    for rel, lines in (("social/ainews_social_recaps.jsonl", recaps), ("policy/ai_action_plan_rfi_2025.jsonl", rfi)):
+        (tmp_path / "demo" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "demo" / rel).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    docs, _ = clean([spec_for(sources, s) for s in ("ainews_recaps", "ai_action_plan_rfi")], clean_params,
+                    manifest=[], root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    assert not re.search(r"jacek2023|sine120", text)
+    assert f"{pseudonym('jacek2023', 'test-salt')} express disappointment" in text
+    assert f"{pseudonym('sine120', 'test-salt')} argues that" in text
+    assert "Privacy Act11 provides" in text

@@ -25,16 +25,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.intervals import wilson_interval
 
-def wilson(k: int, n: int, z: float = 1.96) -> list[float | None]:
+
+def wilson(k: int, n: int) -> list[float | None]:
     """95 % Wilson score interval ``[low, high]`` of k successes in n
-    (Wilson 1927); ``[None, None]`` for n = 0."""
+    (:func:`pipeline.intervals.wilson_interval`), rounded to 4 decimals;
+    ``[None, None]`` for n = 0."""
     if n == 0:
         return [None, None]
-    phat = k / n
-    centre = (phat + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
+    return [round(v, 4) for v in wilson_interval(k, n)]
 
 
 def _pr(kept: np.ndarray, on: np.ndarray, w: np.ndarray) -> tuple[float, float]:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from pipeline import warehouse
 from pipeline.config import NOTES_FILE, WAREHOUSE_FILE, load_params
+from pipeline.intervals import wilson_interval  # noqa: F401  (notebooks call workspace.wilson_interval)
 
 #: Stance labels in the order of ``params.yaml`` → ``stance.labels`` (codebook
 #: order, ``../shared/ANNOTATION.md``): a debate with other labels edits params only.
@@ -187,17 +188,3 @@ def adjusted_shares(observed: np.ndarray, rates: np.ndarray) -> np.ndarray:
     return out.reshape(np.shape(observed))
 
 
-def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval of a proportion ``k / n`` (Wilson 1927; Brown,
-    Cai & DasGupta 2001 recommend it for small ``n`` and for ``k = 0``, where
-    a percentile bootstrap collapses to 0–0).
-
-    Returns:
-        ``(low, high)``, 0–1; ``(0, 1)`` when ``n == 0``. ``z`` = 1.96 gives 95 %.
-    """
-    if n <= 0:
-        return 0.0, 1.0
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, float(centre - half)), min(1.0, float(centre + half))

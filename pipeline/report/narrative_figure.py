@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.intervals import wilson_interval
 from pipeline.report.cells import _month_label
 from pipeline.report.coverage import NOT_MEASURED, Panel
 from pipeline.report.figures import SOURCE_NOTE, _not_measured, _note, _plt, _save
@@ -27,13 +28,11 @@ COLUMNS = 4
 
 
 def wilson(k: np.ndarray, n: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """95 % Wilson score interval of ``k`` successes in ``n`` trials
-    (:meth:`scipy.stats.binomtest` ``proportion_ci(method="wilson")``); arrays
-    of equal shape, ``n > 0``. Returns ``(low, high)`` as shares 0–1."""
-    from scipy.stats import binomtest
-
-    ci = [binomtest(int(a), int(b)).proportion_ci(confidence_level=level, method="wilson") for a, b in zip(k, n)]
-    return np.array([c.low for c in ci]), np.array([c.high for c in ci])
+    """Wilson score intervals (:func:`pipeline.intervals.wilson_interval`) of
+    ``k`` successes in ``n`` trials, arrays of equal shape, ``n > 0``.
+    Returns ``(low, high)`` as shares 0–1."""
+    ci = [wilson_interval(int(a), int(b), level) for a, b in zip(k, n)]
+    return np.array([c[0] for c in ci]), np.array([c[1] for c in ci])
 
 
 def _sources(panel: Panel) -> str:

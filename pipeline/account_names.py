@@ -20,8 +20,9 @@ files:
   docket comment.
 
 A bare mention (:meth:`AccountNames.find`) is a whole word, not after
-``@ # / . -`` or a backslash (a hashtag, a path, a JSON escape) nor before
-``@`` or ``-``. Names of a handle's shape match in any case
+``@ / . -`` or a backslash (a path, a JSON escape) nor before ``@`` or
+``-``; a hashtag that is an account ("#ElonMusk" in the X export's spam,
+any case) is one, as its word would otherwise reach the topic words. Names of a handle's shape match in any case
 ("TeortaxesTex"); the others only as the corpus marks them ("@sama" hides
 "trolling sama", not "SAMA"; "@amir" hides no "Amir Rosenfeld";
 "@POTUS" no "the Potus").
@@ -44,7 +45,10 @@ from typing import Any
 from pipeline.pseudonyms import _PSEUDONYM, CODE_AT_WORDS, marked_handles
 
 #: A bare word that could be an account name (X allows 15 characters, Reddit 20, Jike more).
-_WORD = re.compile(r"(?<![\w@#/.\\-])[A-Za-z0-9_]{3,30}(?![\w@-])")
+_WORD = re.compile(r"(?<![\w@/.\\-])[A-Za-z0-9_]{3,30}(?![\w@-])")
+#: The same, not after ``#``: the bare words :func:`collect` counts (a hashtag says nothing of
+#: whether a name is a word: "#ElonMusk" 41 times in the X export's spam).
+_COUNTED = re.compile(r"(?<![\w@#/.\\-])[A-Za-z0-9_]{3,30}(?![\w@-])")
 #: A handle's shape: a digit, ``_`` or an inner capital after a lower-case letter.
 _SHAPED = re.compile(r"[0-9_]|[a-z][A-Z]")
 
@@ -64,7 +68,8 @@ class AccountNames:
         for m in _WORD.finditer(value):
             word = m.group()
             key = word.lower()
-            if key in self.forms and (self.forms[key] is None or word in self.forms[key]):
+            hashtag = m.start() > 0 and value[m.start() - 1] == "#"
+            if key in self.forms and (self.forms[key] is None or hashtag or word in self.forms[key]):
                 out.append((m.start(), m.end(), word))
         return out
 
@@ -89,7 +94,7 @@ def collect(texts: Iterable[str], keep: frozenset[str]) -> AccountNames:
                 continue
             marked[key] += 1
             seen[key].add(handle)
-        words.update(m.group().lower() for m in _WORD.finditer(text))
+        words.update(m.group().lower() for m in _COUNTED.finditer(text))
     forms: dict[str, frozenset[str] | None] = {}
     for key, n in marked.items():
         shaped = any(_SHAPED.search(f) for f in seen[key])

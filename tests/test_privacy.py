@@ -274,7 +274,8 @@ def test_the_dictionary_of_accounts_keeps_words_and_first_names(sources):
     written bare enter the dictionary; words and products that are also
     accounts ("@code", "@Google", "@ChatGPT") do not, and real sentences
     keep a title, first names and a broken word whose lower-case form is an
-    account ("Potus", "Amir", "Tobi", "acce ptable") and a hashtag."""
+    account ("Potus", "Amir", "Tobi", "acce ptable"); a hashtag that is an
+    account ("#ElonMusk", real X spam) is a mention."""
     accounts = corpus_accounts(sources, load_organisation_handles())
     assert {"teortaxestex", "scaling01", "nrehiew_", "omarsar0", "sama"} <= set(accounts.forms)
     assert not {"code", "google", "chatgpt", "github", "ptable"} & set(accounts.forms)
@@ -282,10 +283,11 @@ def test_the_dictionary_of_accounts_keeps_words_and_first_names(sources):
                      "Rosenfeld, Jonathan S., Amir Rosenfeld, Yonatan Belinkov, and Nir Shavit. 2019",
                      "said Shopify CEO and founder Tobi Lutke.",
                      "would prescribe certain acce ptable, government -\nfavored outcomes",
-                     "#Coinmarketcap #ElonMusk", "[D] SAMA GPT 4.5 and 5 UPDATE"):
+                     "#Coinmarketcap #Phemex", "[D] SAMA GPT 4.5 and 5 UPDATE"):
         assert accounts.find(sentence) == [], sentence
-    found = accounts.find("US Negative-Sum Game with China: TeortaxesTex discusses how the US (and trolling sama lol)")
-    assert [name for _, _, name in found] == ["TeortaxesTex", "sama"]
+    found = accounts.find("US Negative-Sum Game with China: TeortaxesTex discusses how the US (and trolling sama lol) "
+                          "#Coinmarketcap #ElonMusk")
+    assert [name for _, _, name in found] == ["TeortaxesTex", "sama", "ElonMusk"]
 
 
 def test_commenters_who_say_something_in_recap_prose_are_pseudonymised(tmp_path, sources, clean_params,

@@ -114,6 +114,14 @@ _COMMENTER = re.compile(r"(?<![\w@#/.\\-])(?P<name>[A-Za-z0-9]+(?:_[A-Za-z0-9]+)
                         rf"(?![\w@-])(?=\s+{_SAYS}\b)")
 
 
+#: The author of a message quoted under an AINews Discord channel heading ("GPU MODE ▷ #rocm (1
+#: messages):  leiwang1999_53585: happy to release …"; about 150 names, session-17 survey): a
+#: Discord user name (letters, digits, ``_`` and ``.``), then ``:``. Not matched elsewhere in the
+#: text: the name can be a bot or a company's account ("OpenAI: …" in #announcements).
+_DISCORD = re.compile(r"▷ #[^\n()]{1,80}\(\d+ messages?[^)\n]{0,20}\):\s+"
+                      r"(?P<name>[A-Za-z0-9_][A-Za-z0-9_.]{1,31}):(?=\s)")
+
+
 def _commenters(value: str) -> list[tuple[int, int, str]]:
     """The :data:`_COMMENTER` names of ``value`` (``(start, end, name)``)."""
     out = []
@@ -207,7 +215,8 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
     Known misses (docs/privacy.md): handles written without ``@`` in prose
     (except Reddit's generated names, the commenters a recap lists,
     :func:`_user_list`, or names as the subject of a reporting verb,
-    :func:`_commenters`, wherever they recur in ``value``, and with ``bare``
+    :func:`_commenters`, wherever they recur in ``value``; the authors of
+    Discord messages an AINews page quotes, :data:`_DISCORD`; and with ``bare``
     the accounts the corpus also names with a mark), a generated name
     whose word is in :data:`MODEL_WORDS`,
     ``twitter.com/intent/user?screen_name=…``, Bluesky custom-domain handles
@@ -224,7 +233,9 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
         pattern = re.compile(r"(?<![\w@/.-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) +
                              r")(?![\w-])")
         listed = [(m.start(), m.end(), m.group()) for m in pattern.finditer(value)]
-    for more in (listed, bare(value) if bare else []):
+    discord = [(m.start("name"), m.end("name"), m.group("name")) for m in _DISCORD.finditer(value)
+               if not _PSEUDONYM.match(m.group("name"))]
+    for more in (listed, discord, bare(value) if bare else []):
         taken = [(a, b) for a, b, _ in out]
         out += [h for h in more if not any(a < h[1] and h[0] < b for a, b in taken)]
     return sorted(out)

@@ -313,3 +313,20 @@ def test_commenters_who_say_something_in_recap_prose_are_pseudonymised(tmp_path,
     assert f"{pseudonym('jacek2023', 'test-salt')} express disappointment" in text
     assert f"{pseudonym('sine120', 'test-salt')} argues that" in text
     assert "Privacy Act11 provides" in text
+
+
+def test_authors_of_discord_messages_an_ainews_page_quotes_are_pseudonymised(tmp_path, sources, clean_params,
+                                                                             monkeypatch):
+    """A real AINews page quotes Discord messages under their channel
+    heading with the author's user name ("LM Studio ▷ #autogen (1
+    messages):  lowkey9920: Try autogen studio"): it stayed raw. The name
+    is pseudonymised there; the page's other words stay."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    page = "html/ainews/24-02-06-ainews-qwen-15-released.html"
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    docs, _ = clean([spec_for(sources, "ainews_html")], clean_params, manifest=[], root=tmp_path)
+    text = docs[0].text
+    assert "lowkey9920" not in text
+    assert f"#autogen (1 messages):\n\n{pseudonym('lowkey9920', 'test-salt')}: Try autogen studio" in text
+    assert "LM Studio" in text and "Qwen" in text

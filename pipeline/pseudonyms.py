@@ -23,7 +23,8 @@ def pseudonym(handle: str, salt: str) -> str:
     return f"user_{digest[:10]}"
 
 
-_PSEUDONYM = re.compile(r"^user_[0-9a-f]{10}$")
+#: A pseudonym as :func:`pseudonym` writes it.
+PSEUDONYM = re.compile(r"^user_[0-9a-f]{10}$")
 #: Hosts that show X posts under ``/<handle>/status/<id>``: X and Twitter (www., mobile., m.),
 #: the embed fixers (vxtwitter, fxtwitter, fixupx, fixvx, twittpr) and Nitter front ends
 #: (any host with a ``nitter`` label, and xcancel.com).
@@ -99,7 +100,7 @@ _LIST_END = frozenset({"who", "whose", "which", "that", "while", "with", "as", "
 
 #: A user name as the subject of a reporting verb in recap prose ("FullOf_Bad_Ideas questioned …",
 #: "Peter_Lightblue highlights …", "jacek2023 express disappointment", "Recoil42 highlights …";
-#: about 60 names in AINews recaps, session-17 survey): a word with ``_`` between letters or
+#: about 145 names in AINews recaps, session-17 survey): a word with ``_`` between letters or
 #: digits, or two or more letters (not all capitals, not a model word) then two or more digits,
 #: followed by a verb of :data:`_SAYS`. Names without ``_`` or digits ("prostospichkin
 #: suggests") cannot be told from words and stay. "provides" and "found" are not in the list:
@@ -122,6 +123,28 @@ _DISCORD = re.compile(r"▷ #[^\n()]{1,80}\(\d+ messages?[^)\n]{0,20}\):\s+"
                       r"(?P<name>[A-Za-z0-9_][A-Za-z0-9_.]{1,31}):(?=\s)")
 
 
+#: An account introduced as one in recap prose ("a message from a user named yuanhe134", "updated
+#: by a user named ZHANGYUXUAN-zR", "A user named jietang adds …"; 4 places in Reddit recaps'
+#: image descriptions, session-18 survey): the one word after "user/account/poster/commenter/
+#: redditor named" or "with the handle/username". "users called it …" is not one ("called" is
+#: left out); neither is a model word ("a model named Qwen" has no user noun anyway).
+_NAMED = re.compile(r"\b(?:[Uu]ser|[Aa]ccount|[Pp]oster|[Cc]ommenter|[Rr]edditor)s?\s+(?:(?:nick)?named|"
+                    r"with the (?:handle|username|user name))\s+[\"'“‘]?@?(?P<name>[A-Za-z0-9][\w.-]*[A-Za-z0-9_]|"
+                    r"[A-Za-z0-9])(?![\w@-])")
+
+
+def _named(value: str) -> list[tuple[int, int, str]]:
+    """The :data:`_NAMED` accounts of ``value`` (``(start, end, name)``):
+    not pseudonyms, not model words, not a lone character."""
+    out = []
+    for m in _NAMED.finditer(value):
+        name = m.group("name")
+        if len(name) < 2 or PSEUDONYM.match(name) or not MODEL_WORDS.isdisjoint(re.findall(r"[a-z]+", name.lower())):
+            continue
+        out.append((m.start("name"), m.end("name"), name))
+    return out
+
+
 def _commenters(value: str) -> list[tuple[int, int, str]]:
     """The :data:`_COMMENTER` names of ``value`` (``(start, end, name)``)."""
     out = []
@@ -129,7 +152,7 @@ def _commenters(value: str) -> list[tuple[int, int, str]]:
         letters = m.group("letters")
         if letters and (letters.isupper() or letters.lower() in MODEL_WORDS):
             continue
-        if _PSEUDONYM.match(m.group("name")) or not re.search("[A-Za-z]", m.group("name")):
+        if PSEUDONYM.match(m.group("name")) or not re.search("[A-Za-z]", m.group("name")):
             continue
         out.append((m.start(), m.end(), m.group("name")))
     return out
@@ -158,12 +181,12 @@ def _user_list(value: str) -> list[tuple[int, int, str]]:
         if re.match(r"[^\S\n]+[A-Z][a-z]+\b", value[m.end("list"):]) and items[-1][1][:1].isupper() and \
                 m.group("list")[-1].isalnum():
             continue  # "users like George Coles", "… and Novo Nordisk": a name of several words
-        formed = all(_PSEUDONYM.match(w.lstrip("@")) or re.search(r"[a-z][A-Z]", w) or
+        formed = all(PSEUDONYM.match(w.lstrip("@")) or re.search(r"[a-z][A-Z]", w) or
                      (re.search(r"[0-9_]", w) and not re.fullmatch(r"[A-Za-z]+-[0-9.]+\w*", w)) for _, w in items)
         if not formed and not (after and _REPORTING.search(after)):
             continue
         for pos, word in items:
-            if word and not word.startswith("@") and not _PSEUDONYM.match(word) and \
+            if word and not word.startswith("@") and not PSEUDONYM.match(word) and \
                     MODEL_WORDS.isdisjoint(re.findall(r"[a-z]+", word.lower())):
                 start = m.start("list") + m.group("list").index(word, pos)
                 out.append((start, start + len(word), word))
@@ -215,7 +238,8 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
     Known misses (docs/privacy.md): handles written without ``@`` in prose
     (except Reddit's generated names, the commenters a recap lists,
     :func:`_user_list`, or names as the subject of a reporting verb,
-    :func:`_commenters`, wherever they recur in ``value``; the authors of
+    :func:`_commenters`, or introduced as one, "a user named …",
+    :func:`_named`, wherever they recur in ``value``; the authors of
     Discord messages an AINews page quotes, :data:`_DISCORD`; and with ``bare``
     the accounts the corpus also names with a mark), a generated name
     whose word is in :data:`MODEL_WORDS`,
@@ -227,14 +251,14 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
     if not value:
         return []
     out = [h for h, _ in _matches(value)]
-    listed = _user_list(value) + _commenters(value)
+    listed = _user_list(value) + _commenters(value) + _named(value)
     names = {h for _, _, h in listed}
     if names:  # the same commenter later in the text ("… with whtevn sharing experiences")
         pattern = re.compile(r"(?<![\w@/.-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) +
                              r")(?![\w-])")
         listed = [(m.start(), m.end(), m.group()) for m in pattern.finditer(value)]
     discord = [(m.start("name"), m.end("name"), m.group("name")) for m in _DISCORD.finditer(value)
-               if not _PSEUDONYM.match(m.group("name"))]
+               if not PSEUDONYM.match(m.group("name"))]
     for more in (listed, discord, bare(value) if bare else []):
         taken = [(a, b) for a, b, _ in out]
         out += [h for h in more if not any(a < h[1] and h[0] < b for a, b in taken)]
@@ -261,7 +285,7 @@ def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str], handle_f
         return value
 
     def swap(handle: str) -> str:
-        if _PSEUDONYM.match(handle) or handle.lower() in keep:
+        if PSEUDONYM.match(handle) or handle.lower() in keep:
             return handle
         return pseudonym(handle, salt)
 
@@ -277,7 +301,7 @@ def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str], handle_f
 def raw_handles(value: str | None, keep: frozenset[str], bare: BareNames | None = None) -> list[str]:
     """The handles in ``value`` that are neither a pseudonym nor in ``keep``
     (lower-case organisation handles): what :func:`pseudonymise` would replace."""
-    return [h for _, _, h in find_handles(value, bare) if not _PSEUDONYM.match(h) and h.lower() not in keep]
+    return [h for _, _, h in find_handles(value, bare) if not PSEUDONYM.match(h) and h.lower() not in keep]
 
 
 _STATUS_ID = re.compile(rf"(?<![\w.-])((?:https?://)?(?:{_X_HOST})/(?:#!/)?[A-Za-z0-9_]{{1,15}}/status(?:es)?/)(\d+)",

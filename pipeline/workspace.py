@@ -186,5 +186,3 @@ def adjusted_shares(observed: np.ndarray, rates: np.ndarray) -> np.ndarray:
         p, _ = nnls(A, np.concatenate([row, [100.0]]))
         out[i] = p / p.sum() if p.sum() > 0 else row
     return out.reshape(np.shape(observed))
-
-

@@ -217,13 +217,19 @@ def test_commenters_named_in_recap_prose_are_pseudonymised(tmp_path, sources, cl
     assert "FlashAttention2" in text  # a library, not Reddit's older AdjectiveNoun1234 shape
 
 
-def test_no_label_file_holds_a_raw_handle():
+@pytest.fixture(scope="module")
+def corpus_dictionary():
+    """The dictionary of accounts of the whole shipped corpus (about 24 s), built once for this module."""
+    return corpus_accounts(load_sources(), load_organisation_handles())
+
+
+def test_no_label_file_holds_a_raw_handle(corpus_dictionary):
     """Label files store passage and quote texts verbatim as the warehouse
     holds them, so with every handle pseudonymised (default salt,
     ``corpora/labels/README.md``): a raw handle in a label is a leak and a
     label that no longer matches its passage."""
     keep = load_organisation_handles()
-    bare = corpus_accounts(load_sources(), keep).find
+    bare = corpus_dictionary.find
     leaks = []
     for path in sorted((DEMO.parent / "labels").glob("*.jsonl")):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -269,14 +275,14 @@ def test_accounts_the_corpus_marks_are_pseudonymised_where_written_bare(tmp_path
     assert "while Teortaxes is in full Whale shill mode" in repr(docs)  # a nickname, not the handle
 
 
-def test_the_dictionary_of_accounts_keeps_words_and_first_names(sources):
+def test_the_dictionary_of_accounts_keeps_words_and_first_names(corpus_dictionary):
     """Over the whole corpus, names marked as handles more often than
     written bare enter the dictionary; words and products that are also
     accounts ("@code", "@Google", "@ChatGPT") do not, and real sentences
     keep a title, first names and a broken word whose lower-case form is an
     account ("Potus", "Amir", "Tobi", "acce ptable"); a hashtag that is an
     account ("#ElonMusk", real X spam) is a mention."""
-    accounts = corpus_accounts(sources, load_organisation_handles())
+    accounts = corpus_dictionary
     assert {"teortaxestex", "scaling01", "nrehiew_", "omarsar0", "sama"} <= set(accounts.forms)
     assert not {"code", "google", "chatgpt", "github", "ptable"} & set(accounts.forms)
     for sentence in ("Ramaphosa asked Trump to leave SA alone. And the Potus is doing just that.",
@@ -285,6 +291,14 @@ def test_the_dictionary_of_accounts_keeps_words_and_first_names(sources):
                      "would prescribe certain acce ptable, government -\nfavored outcomes",
                      "#Coinmarketcap #Phemex", "[D] SAMA GPT 4.5 and 5 UPDATE"):
         assert accounts.find(sentence) == [], sentence
+    # Reddit commenters that recaps name as the subject of a reporting verb, and only so
+    assert {"fusioncow", "realsataan", "iory1998", "userxtheunknown", "anhedoniajack"} <= set(accounts.forms)
+    # subjects that are mostly something else, all capitals, or a noun after the name
+    assert not {"openai", "technet", "semianalysis", "h3c", "triviaqa", "alpacaeval", "tweetstorm"} & \
+        set(accounts.forms)
+    assert accounts.find("China's H3C warns of Nvidia AI chip shortage") == []
+    assert [n for _, _, n in accounts.find("FusionCow notes a performance difference between the Qwen3.5 27B")] == \
+        ["FusionCow"]
     found = accounts.find("US Negative-Sum Game with China: TeortaxesTex discusses how the US (and trolling sama lol) "
                           "#Coinmarketcap #ElonMusk")
     assert [name for _, _, name in found] == ["TeortaxesTex", "sama", "ElonMusk"]
@@ -330,3 +344,23 @@ def test_authors_of_discord_messages_an_ainews_page_quotes_are_pseudonymised(tmp
     assert "lowkey9920" not in text
     assert f"#autogen (1 messages):\n\n{pseudonym('lowkey9920', 'test-salt')}: Try autogen studio" in text
     assert "LM Studio" in text and "Qwen" in text
+
+
+def test_a_user_introduced_by_name_in_a_recap_is_pseudonymised(tmp_path, sources, clean_params, monkeypatch):
+    """Real Reddit recap lines describe screenshots by the account that posted
+    them ("a message from a user named yuanhe134", "updated by a user named
+    ZHANGYUXUAN-zR", "A user named jietang adds …"): the names reached the
+    topic examples of the report raw. They are pseudonymised wherever they
+    recur; "users called it …" in another real recap line stays as written."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    lines = [ln for ln in (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+             if re.search(r"user named (yuanhe134|jietang|ZHANGYUXUAN)|users called it", ln)]
+    assert len(lines) >= 4
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    docs, _ = clean([spec_for(sources, "ainews_recaps")], clean_params, manifest=[], root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    assert not re.search(r"yuanhe134|jietang|ZHANGYUXUAN", text, re.IGNORECASE)
+    assert f"a user named {pseudonym('yuanhe134', 'test-salt')} on the MiniMax" in text
+    assert f"A user named {pseudonym('jietang', 'test-salt')} adds" in text
+    assert "users called it" in text

@@ -58,7 +58,7 @@ _SHAPED = re.compile(r"[0-9_]|[a-z][A-Z]")
 #: commenters ("FusionCow notes …", "RealSataan argues …", "Iory1998: Notes …", "adward28 similarly
 #: argues", "AnhedoniaJack and PhoenixModBot emphasize …"): a mark, as ``@`` is, read only in the
 #: texts of :data:`USER_PROSE` sources, that :func:`collect` weighs against the name's other uses
-#: (:data:`_TOKEN`). Session-18 survey of the demo corpus: 213 names join the dictionary, nearly all
+#: (:data:`_TOKEN`). Session-18 survey of the demo corpus: 212 names join the dictionary, nearly all
 #: Reddit commenters; company names that are subjects too ("OpenAI notes", "TechNet argues",
 #: "H3C warns", all capitals) occur far more often otherwise, or are all capitals, and stay; a few
 #: small companies named once ("LightBox highlights", "DataCurve said") are pseudonymised.

@@ -206,7 +206,9 @@ class Normaliser:
         rejects: list[Reject] = []
         where = f"{rec.source_file}:{rec.line}" if rec.line else rec.source_file
         parts = rec.extra.get("records") or [_record_part(rec)]
-        title = clean_text(rec.title, "plain") if rec.title else None
+        # a title is never markup, but an HTML or HTML-escaped source escapes it too ("&#8217;")
+        title_format = "escaped" if rec.text_format in ("escaped", "html") else "plain"
+        title = clean_text(rec.title, title_format) if rec.title else None
         author, native_id = rec.author, rec.native_id
         if spec["pseudonymise"]:
             # Every text field with one salted mapping (docs/privacy.md); the author is a

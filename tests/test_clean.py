@@ -243,3 +243,39 @@ def test_bidirectional_formatting_marks_of_pdf_exports_are_dropped():
     assert not marks.search(text)
     assert re.search(r"Considering those kinds of\s+numbers and the safety benefits of open source", text)
     assert clean_text("\u200fمرحبا\u200e DeepSeek \u2067R1\u2069", "plain") == "مرحبا DeepSeek R1"
+
+
+def test_character_references_are_decoded_where_the_source_escapes_text(tmp_path, sources, clean_params):
+    """X's API, Reddit's JSON and tag-less HTML bodies write ``&``, ``<``, ``>`` and quotes
+    as character references (``&amp;``, ``&lt;``, ``&#8217;``); on real lines of each,
+    the clean text and title hold the characters, not the references."""
+    reference = re.compile(r"&(?:#[0-9]+|#x[0-9a-f]+|amp|lt|gt|quot);", re.I)
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/jsonl").mkdir(parents=True)
+    for name in ("social/reddit_ai_threads.jsonl", "social/ainews_social_recaps.jsonl",
+                 "jsonl/technews_articles.jsonl"):
+        lines = (DEMO / name).read_text(encoding="utf-8").splitlines()
+        (tmp_path / "demo" / name).write_text("\n".join(ln for ln in lines if reference.search(ln)) + "\n",
+                                              encoding="utf-8")
+    rows = list(csv.reader(io.StringIO((DEMO / "social/x_posts_deepseek_2025-02-03.csv").read_text(encoding="utf-8"),
+                                       newline="")))
+    escaped = [r for r in rows[1:] if any(reference.search(cell) for cell in r)]
+    assert len(escaped) >= 100
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows([rows[0], *escaped])
+    (tmp_path / "demo/social/x_posts_deepseek_2025-02-03.csv").write_text(out.getvalue(), encoding="utf-8")
+    specs = [spec_for(sources, s) for s in ("reddit_threads", "ainews_recaps", "technews", "x_deepseek")]
+    docs, _ = clean(specs, clean_params, manifest=[], root=tmp_path)
+    assert {d.source for d in docs} == {"reddit_threads", "ainews_recaps", "technews", "x_deepseek"}
+    # decoded once: two X posts escaped twice ("Nuland&amp;#8217;s") keep "&#8217;"
+    escaped_chars = re.compile(r"&(?:amp|lt|gt|quot);")
+    assert [d.doc_id for d in docs if escaped_chars.search(d.text) or escaped_chars.search(d.title or "")] == []
+    texts = [d.text for d in docs]
+    assert "<8B LLM for Game Agent" in texts  # Reddit title "&lt;8B LLM for Game Agent"
+    assert any("FLUX.2 [klein] 4B & 9B released" in t for t in texts)  # a recap's Reddit line
+    assert any("it’s" in t for t in texts)  # a news body without tags: "it&#8217;s"
+    assert sum("&" in d.text for d in docs if d.source == "x_deepseek") >= 50
+    # plain text stays as written; a reference needs its ";" and a known name
+    assert clean_text("4B &amp; 9B", "plain") == "4B &amp; 9B"
+    kept = "?a=1&copy=2 &foo; <think> a<b"
+    assert clean_text(kept, "escaped") == kept

@@ -17,7 +17,7 @@ import yaml
 
 from pipeline.config import CORPORA_DIR, SOURCES_FILE, ConfigError
 from pipeline.sources import files, html, records, web  # noqa: F401  (registers readers)
-from pipeline.sources.base import READERS, RawRecord, Reader, Reject
+from pipeline.sources.base import READERS, TEXT_FORMATS, RawRecord, Reader, Reject
 from pipeline.sources.fields import FIELD_KEYS, compile_expression
 
 __all__ = ["load_sources", "make_reader", "RawRecord", "Reject", "Reader", "READERS",
@@ -119,8 +119,8 @@ def _validate(entry: dict[str, Any], where: str, root: Path) -> None:
             compile_expression(str(expr))
         except jmespath.exceptions.JMESPathError as exc:
             raise ConfigError(f"{where}: key 'fields.{key}': invalid JMESPath {expr!r}: {exc}") from exc
-    if entry.get("text_format", "plain") not in ("plain", "html", "markdown"):
-        raise ConfigError(f"{where}: key 'text_format' must be plain, html or markdown")
+    if entry.get("text_format", "plain") not in TEXT_FORMATS:
+        raise ConfigError(f"{where}: key 'text_format' must be one of {', '.join(TEXT_FORMATS)}")
     window = entry.get("date_window")
     if window is not None:
         try:

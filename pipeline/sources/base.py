@@ -18,6 +18,10 @@ from typing import Any, ClassVar
 
 from pipeline.config import CORPORA_DIR, relative_to_corpora
 
+#: The values of a source's ``text_format`` (corpora/sources.yaml); how each is cleaned:
+#: :func:`pipeline.normalise.clean_text`.
+TEXT_FORMATS = ("plain", "escaped", "html", "markdown")
+
 
 @dataclass
 class RawRecord:
@@ -30,8 +34,9 @@ class RawRecord:
             the corpus README defines it.
         line: 1-based line (JSONL, CSV) or record index (JSON) in the file;
             ``None`` for one-file-one-document formats.
-        text: body text; HTML or markdown when ``text_format`` says so.
-        text_format: ``plain``, ``html`` or ``markdown``.
+        text: body text; HTML-escaped, HTML or markdown when ``text_format`` says so.
+        text_format: ``plain``, ``escaped``, ``html`` or ``markdown``
+            (:func:`pipeline.normalise.clean_text`).
         raw_sha256: sha256 of the raw bytes this record came from (the file,
             or the line for line-oriented formats).
         date_raw: the date as found (any format), or ``None``.

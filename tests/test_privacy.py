@@ -388,3 +388,33 @@ def test_discord_names_with_dots_or_of_32_characters_are_pseudonymised_whole(tmp
     assert set(re.findall(r"@user_[0-9a-f]{10}\.([a-z]\w*)", text)) == {"ai", "com"}
     assert "support@perplexity.ai" in text and "Qwen" in text
     assert raw_handles(text, load_organisation_handles()) == []
+
+
+def test_commenters_who_inquire_or_raise_a_point_are_pseudonymised(tmp_path, sources, clean_params, monkeypatch):
+    """Real recap lines and an AINews page name users with verbs the rule
+    lacked until session 20 ("Johnny_Rell inquires about …", "korino11 raises
+    a cost-benefit analysis", "alex_sdk4 inquired whether …", then "reach out
+    directly to alex_sdk4"): they stayed raw. They are pseudonymised wherever
+    they recur in the text; code on another real page ("a test to ensure
+    read_until_delimiter raises EOF") stays as written."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    recaps = [ln for ln in (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+              if re.search(r"Johnny_Rell inquires|korino11 raises", ln)]
+    assert len(recaps) >= 2
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text("\n".join(recaps) + "\n", encoding="utf-8")
+    pages = ["html/ainews/25-08-04-qwen-image.html",
+             "html/ainews/24-12-26-ainews-deepseek-v3-671b-finegrained-moe-trained-for-dollar55m-usd-of-compute-on-"
+             "15t-tokens.html"]
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    for page in pages:
+        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    docs, _ = clean([spec_for(sources, s) for s in ("ainews_recaps", "ainews_html")], clean_params, manifest=[],
+                    root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    assert not re.search(r"Johnny_Rell|korino11|alex_sdk4", text)
+    assert f"{pseudonym('Johnny_Rell', 'test-salt')} inquires about" in text
+    assert f"{pseudonym('korino11', 'test-salt')} raises a cost-benefit" in text
+    assert f"{pseudonym('alex_sdk4', 'test-salt')} inquired whether" in text
+    assert f"reach out directly to {pseudonym('alex_sdk4', 'test-salt')}" in text
+    assert "read_until_delimiter raises EOF" in text

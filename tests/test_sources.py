@@ -82,21 +82,49 @@ def test_a_reddit_recap_line_cites_its_thread_and_issue_date_not_the_tweet_it_li
     assert (got[-1].url, got[-1].date_raw) == (tweet["tweet_urls"][0], tweet["tweet_times"][0])
 
 
-def test_a_tweet_far_older_than_its_recap_does_not_date_the_line(tmp_path, sources):
-    """Real recap lines 83 and 1425 link tweets of 2023-01-12 and 2024-06-05
-    from issues of 2024-07-18 and 2025-06-05 (a Gemma 2 recap cannot quote a
-    2023 tweet); they dated the corpus's first document. A tweet time more
-    than 30 days before the issue gives way to the issue date; line 1, a
-    tweet of the issue's week, keeps its tweet time."""
+def _read_recap_lines(tmp_path, sources, numbers):
+    """The real recap file's lines ``numbers`` (1-based) as a file of their own,
+    read by the ``ainews_recaps`` reader: ``(rows, records)``."""
     lines = (DEMO_CORPUS_DIR / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
-    rows = [json.loads(lines[i - 1]) for i in (83, 1425, 1)]
-    assert [r["tweet_times"][0][:10] for r in rows[:2]] == ["2023-01-12", "2024-06-05"]
+    rows = [json.loads(lines[i - 1]) for i in numbers]
     (tmp_path / "demo/social").mkdir(parents=True)
     (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text(
         "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     got = [r for r in make_reader(spec_for(sources, "ainews_recaps"), root=tmp_path).read() if isinstance(r, RawRecord)]
-    assert [r.date_raw for r in got] == [rows[0]["issue_date"], rows[1]["issue_date"], rows[2]["tweet_times"][0]]
+    assert len(got) == len(rows)
+    return rows, got
+
+
+def test_a_tweet_far_older_than_its_recap_does_not_date_the_line(tmp_path, sources):
+    """Real recap line 84 links a tweet of 2023-01-13 from an issue of
+    2024-07-18 (a recap of Deepseek Coder V2 cannot quote a 2023 tweet); such
+    lines dated the corpus's first document. A tweet time more than 30 days
+    before the issue gives way to the issue date; line 1, a tweet of the
+    issue's week, keeps its tweet time. Both still link their tweet."""
+    rows, got = _read_recap_lines(tmp_path, sources, (84, 1))
+    assert rows[0]["tweet_times"][0][:10] == "2023-01-13" and rows[0]["issue_date"] == "2024-07-18"
+    assert [r.date_raw for r in got] == [rows[0]["issue_date"], rows[1]["tweet_times"][0]]
     assert [r.url for r in got] == [r["tweet_urls"][0] for r in rows]
+
+
+def test_a_recap_line_of_several_accounts_cites_its_issue_not_the_first_tweet(tmp_path, sources):
+    """Real recap line 8 summarises three accounts' tweets ("@user_9c53f2adb0
+    introduced Jamba … @user_77a861b787 released DBRX … @user_c390b5c85e released
+    Qwen1.5-MoE"); it cited the first tweet, which holds none of the other two
+    claims (546 recap passages named more than one account, session-19
+    review). A line that links the posts of two or more accounts cites the
+    issue page that holds it, dated by the issue; its native id (doc_id,
+    labels) stays the first tweet. Line 83 links two accounts' tweets of
+    2023-01 from a 2024-07 issue: the issue too. Line 69 links two tweets of
+    one account: it still cites the first, dated by it."""
+    rows, got = _read_recap_lines(tmp_path, sources, (8, 83, 1425, 69))
+    assert [len({u.split("/")[3] for u in r["tweet_urls"]}) for r in rows] == [3, 2, 4, 1]
+    assert "@user_77a861b787 released DBRX" in rows[0]["text"]
+    for rec, row in zip(got[:3], rows[:3]):
+        assert (rec.url, rec.date_raw) == (row["source_url"], row["issue_date"])
+        assert rec.url.startswith("https://news.smol.ai/issues/") and rec.native_id == row["tweet_urls"][0]
+    assert (got[3].url, got[3].date_raw) == (rows[3]["tweet_urls"][0], rows[3]["tweet_times"][0])
+    assert len(rows[3]["tweet_urls"]) == 2
 
 
 def test_text_dir_author_from_docket_metadata(corpus_slice, sources):

@@ -35,8 +35,10 @@ def recap_source(outlet: str, url: str) -> tuple[str, str]:
     (``tweet_times``); a line of a Reddit thread is dated only by the recap
     issue that carried it (``issue_date``, ``corpora/sources.yaml``), so its
     date reads "recapped DATE": the post is at most that old, and a post
-    recapped by two issues is cited with two such dates; a line that links
-    only its issue page (``news.smol.ai/issues/…``) is the issue's own text.
+    recapped by two issues is cited with two such dates; a line that cites
+    its issue page (``news.smol.ai/issues/…``: it links no post, or the posts
+    of several accounts, ``corpora/sources.yaml``) is the issue's own text,
+    dated by the issue.
     """
     if _ISSUE_URL.match(url):
         return f"paraphrase by {outlet} in its recap issue", ""

@@ -3,7 +3,7 @@
 JMESPath (https://jmespath.org) gives fallbacks (``a || b``), indexing
 (``tweet_urls[0]``) and joins (``join('/', [date, subreddit, to_string(rank)])``)
 without code, so a new source in a known format needs only a YAML entry.
-Three functions are added to JMESPath's own (see :data:`FUNCTIONS`):
+Four functions are added to JMESPath's own (see :data:`FUNCTIONS`):
 
 - ``split(text, separator)``: Python's ``str.split``; a list, so
   ``split(post_id, '.')[1:]`` slices it; used to derive URLs from ids;
@@ -12,7 +12,10 @@ Three functions are added to JMESPath's own (see :data:`FUNCTIONS`):
   (``[url][?@ && matches(@, '/comments/[a-z0-9]+/')] | [0]``);
 - ``days_before(earlier, later)``: days from one date or time to another
   (``null`` if either is not one); used to refuse a linked post's
-  time that is far older than the recap that links it.
+  time that is far older than the recap that links it;
+- ``distinct(list)``: the list without repeats, in first-seen order; used to
+  count the accounts whose posts a recap line links
+  (``length(distinct(map(&split(@, '/')[3], tweet_urls)))``).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ _FILENAME_DATE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})-(\d{2})(?:-(\d{2}))?(?!\d
 
 
 class _Functions(jmespath.functions.Functions):
-    """JMESPath's functions plus ``split``, ``matches`` and ``days_before``."""
+    """JMESPath's functions plus ``split``, ``matches``, ``days_before`` and ``distinct``."""
 
     @jmespath.functions.signature({"types": ["string"]}, {"types": ["string"]})
     def _func_split(self, text: str, separator: str) -> list[str]:
@@ -58,6 +61,17 @@ class _Functions(jmespath.functions.Functions):
             return None
         a, b = (v if v.tzinfo else v.replace(tzinfo=dt.UTC) for v in (a, b))
         return (b - a).total_seconds() / 86400
+
+
+    @jmespath.functions.signature({"types": ["array"]})
+    def _func_distinct(self, values: list[Any]) -> list[Any]:
+        """``values`` without repeats, in first-seen order (unhashable values
+        compare by equality)."""
+        out: list[Any] = []
+        for v in values:
+            if v not in out:
+                out.append(v)
+        return out
 
 
 @lru_cache(maxsize=64)

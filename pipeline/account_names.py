@@ -62,20 +62,33 @@ _SHAPED = re.compile(r"[0-9_]|[a-z][A-Z]")
 #: Reddit commenters; company names that are subjects too ("OpenAI notes", "TechNet argues",
 #: "H3C warns", all capitals) occur far more often otherwise, or are all capitals, and stay; a few
 #: small companies named once ("LightBox highlights", "DataCurve said") are pseudonymised.
-_NAME = r"[A-Za-z][A-Za-z0-9]*(?:[a-z][A-Z]|[A-Za-z][0-9]|[0-9][A-Za-z])[A-Za-z0-9]*"
+_NAME = r"[A-Za-z][A-Za-z0-9]*(?:[a-z][A-Z]|[A-Za-z][0-9]|[0-9][A-Za-z])[A-Za-z0-9]*|[A-Z][a-z]{3,}"
+#: A capitalised word of :data:`_NAME` with no handle's shape ("Septerium notes …", "Marksta provides
+#: …") counts only with a lower-case verb and not after a capitalised word: "Anthony Aguirre says",
+#: "Don Tapscott explains" name public figures by their full names, "Trilium Notes" is a product.
+#: Session-21 survey: 12 Reddit and Discord commenters of AINews recaps join the dictionary this way
+#: ("Septerium", "Marksta", "Canchito", "Charuru", "Lissanro", …), and one plural noun
+#: ("Discussants noted …", 3 places). Names a commenter is given once, or more often otherwise
+#: ("Darthgustav prompted …"), stay raw.
+_AFTER_CAPITALISED = re.compile(r"[A-Z][\w'’-]*\s+$")
 #: Any run of letters and digits, in URLs too ("theinformation.com"): a :data:`_SAID` name counts
 #: when at most half of its runs in :data:`USER_PROSE` texts are something else.
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 #: Verbs of :data:`_SAID`: not those that are also nouns after a name ("TriviaQA questions",
 #: "TweetStorm Express Flow", "AlpacaEval compared to", "… shares", "… comments", "… claims").
+#: "provides", "provided" and "showed" since session 21 ("zoser69 provides …", "vhu9644 provides
+#: …": 13 commenters of a handle's shape stayed raw, and one class name joins them,
+#: "DocumentStore only provides"); read only in :data:`USER_PROSE` texts, so a
+#: docket comment's footnote number glued to a word ("Privacy Act11 provides") is not one. Not
+#: "found": "no cuda0 found" is a Reddit title.
 _SAID_VERBS = (r"(?:not(?:e|es|ed)|argue[sd]?|suggest(?:s|ed)?|mention(?:s|ed)?|highlight(?:s|ed)?|"
                r"discuss(?:es|ed)?|points? out|pointed out|emphasi[sz](?:e|es|ed)|express(?:es|ed)|"
                r"ask(?:s|ed)|says|said|thinks|believes|recommend(?:s|ed)?|warn(?:s|ed)?|explain(?:s|ed)?|"
                r"(?:dis)?agree[sd]?|observe[sd]?|predict(?:s|ed)?|praise[sd]?|describe[sd]?|advise[sd]?|"
-               r"critici[sz](?:e|es|ed)|questioned|repl(?:ies|ied)|respond(?:s|ed)?)")
+               r"critici[sz](?:e|es|ed)|questioned|repl(?:ies|ied)|respond(?:s|ed)?|provide[sd]?|showed)")
 _TAG = r"(?:</?(?:strong|b|em|i|code)>)*"  # raw HTML pages bold the names
 _SAID = re.compile(rf"(?:(?<![\w@#/.\\-])|(?<=\\[nt])){_TAG}(?P<a>{_NAME}){_TAG}:?{_TAG}"
-                   rf"(?:,?\s+and\s+{_TAG}(?P<b>{_NAME}){_TAG})?(?:\s+[a-z]+ly)?\s+(?i:{_SAID_VERBS})\b")
+                   rf"(?:,?\s+and\s+{_TAG}(?P<b>{_NAME}){_TAG})?(?:\s+[a-z]+ly)?\s+(?P<verb>(?i:{_SAID_VERBS}))\b")
 
 
 @dataclass(frozen=True)
@@ -126,7 +139,12 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str]) -> Ac
             marked[key] += 1
             seen[key].add(handle)
         for m in _SAID.finditer(text) if users else ():
-            for name in filter(None, (m.group("a"), m.group("b"))):
+            for group in ("a", "b"):
+                name = m.group(group)
+                before = text[max(0, m.start(group) - 40):m.start(group)]
+                if not name or not _SHAPED.search(name) and (
+                        not m.group("verb").islower() or _AFTER_CAPITALISED.search(before)):
+                    continue
                 key = name.lower()
                 if key in keep or PSEUDONYM.match(key) or not MODEL_WORDS.isdisjoint(re.findall("[a-z]+", key)):
                     continue

@@ -304,6 +304,25 @@ def test_the_dictionary_of_accounts_keeps_words_and_first_names(corpus_dictionar
     assert [name for _, _, name in found] == ["TeortaxesTex", "sama", "ElonMusk"]
 
 
+def test_commenters_who_provide_something_or_go_by_one_capitalised_word_join_the_dictionary(corpus_dictionary):
+    """Session-21 review: AINews recaps name Reddit and Discord commenters
+    with "provides" ("zoser69 provides a detailed cost comparison", "Marksta
+    provides feedback") or by one capitalised word ("Septerium notes that
+    …", "Canchito expresses concern"); they stayed raw in the warehouse. They
+    join the dictionary, so every bare mention is pseudonymised. Public
+    figures named in full ("Anthony Aguirre says", "Don Tapscott explains",
+    "Joscha Bach says"), a product ("Trilium Notes"), a docket footnote glued
+    to a word ("Privacy Act11 provides") and a device in a title ("no cuda0
+    found") do not."""
+    forms = corpus_dictionary.forms
+    assert {"zoser69", "lly0571", "dubesor86", "vhu9644", "appearanceheavy6724", "marksta", "septerium",
+            "canchito", "charuru", "lissanro"} <= set(forms)
+    assert forms["septerium"] == frozenset({"Septerium"})  # a word-shaped name matches only as written
+    assert not {"aguirre", "tapscott", "bach", "masad", "tannous", "trilium", "act11", "cuda0"} & set(forms)
+    found = corpus_dictionary.find("Marksta provides feedback; Septerium notes that septerium is a word")
+    assert [n for _, _, n in found] == ["Marksta", "Septerium"]
+
+
 def test_commenters_who_say_something_in_recap_prose_are_pseudonymised(tmp_path, sources, clean_params,
                                                                        monkeypatch):
     """Real recap lines name Reddit commenters as the subject of a reporting

@@ -141,9 +141,8 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str]) -> Ac
         for m in _SAID.finditer(text) if users else ():
             for group in ("a", "b"):
                 name = m.group(group)
-                before = text[max(0, m.start(group) - 40):m.start(group)]
-                if not name or not _SHAPED.search(name) and (
-                        not m.group("verb").islower() or _AFTER_CAPITALISED.search(before)):
+                if not name or not _SHAPED.search(name) and (not m.group("verb").islower() or _AFTER_CAPITALISED.search(
+                        text, max(0, m.start(group) - 40), m.start(group))):
                     continue
                 key = name.lower()
                 if key in keep or PSEUDONYM.match(key) or not MODEL_WORDS.isdisjoint(re.findall("[a-z]+", key)):

@@ -62,7 +62,6 @@ class _Functions(jmespath.functions.Functions):
         a, b = (v if v.tzinfo else v.replace(tzinfo=dt.UTC) for v in (a, b))
         return (b - a).total_seconds() / 86400
 
-
     @jmespath.functions.signature({"types": ["array"]})
     def _func_distinct(self, values: list[Any]) -> list[Any]:
         """``values`` without repeats, in first-seen order (unhashable values

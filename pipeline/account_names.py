@@ -20,7 +20,9 @@ files:
 * it is marked twice or more, or has a handle's shape (a digit, ``_`` or
   an inner capital: ``omarsar0``, ``teortaxesTex``): one ``@ptable``
   would otherwise hide "acce ptable", a word broken across a line of a
-  docket comment.
+  docket comment;
+* or a review found it: ``corpora/person_names.yaml`` lists people these
+  rules miss (:func:`pipeline.privacy.load_person_names`).
 
 A bare mention (:meth:`AccountNames.find`) is a whole word, not after
 ``@ / . -`` or a backslash (a path, a JSON escape) nor before ``@`` or
@@ -69,7 +71,7 @@ _NAME = r"[A-Za-z][A-Za-z0-9]*(?:[a-z][A-Z]|[A-Za-z][0-9]|[0-9][A-Za-z])[A-Za-z0
 #: Session-21 survey: 12 Reddit and Discord commenters of AINews recaps join the dictionary this way
 #: ("Septerium", "Marksta", "Canchito", "Charuru", "Lissanro", …), and one plural noun
 #: ("Discussants noted …", 3 places). Names a commenter is given once, or more often otherwise
-#: ("Darthgustav prompted …"), stay raw.
+#: ("Darthgustav prompted …"), are left to ``corpora/person_names.yaml`` (:func:`collect`'s ``people``).
 _AFTER_CAPITALISED = re.compile(r"[A-Z][\w'’-]*\s+$")
 #: Any run of letters and digits, in URLs too ("theinformation.com"): a :data:`_SAID` name counts
 #: when at most half of its runs in :data:`USER_PROSE` texts are something else.
@@ -119,9 +121,12 @@ class AccountNames:
         return len(self.forms)
 
 
-def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str]) -> AccountNames:
+def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
+            people: frozenset[str] = frozenset()) -> AccountNames:
     """Build the dictionary from the corpus's texts (the rules of the module
-    docstring); ``keep`` holds the lower-cased organisation handles. A text
+    docstring); ``keep`` holds the lower-cased organisation handles, ``people``
+    names the rules miss (``corpora/person_names.yaml``, as written), which
+    join whatever the texts say of them. A text
     may come as ``(text, prose_of_users)``: only texts that recap or hold
     users' posts (``True``, the default) are read for :data:`_SAID`, as
     policy comments glue footnote numbers to words ("evidence2 suggests")."""
@@ -164,6 +169,12 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str]) -> Ac
         shaped = any(_SHAPED.search(f) for f in seen[key])
         if words[key] - said[key] <= n and (n >= 2 or shaped) and re.search("[A-Za-z]", key):
             forms[key] = None if shaped else frozenset(seen[key])
+    for name in people:
+        key = name.lower()
+        if _SHAPED.search(name) or forms.get(key, frozenset()) is None:
+            forms[key] = None
+        else:
+            forms[key] = frozenset({name, *(forms.get(key) or ())})
     return AccountNames(forms)
 
 
@@ -185,8 +196,9 @@ def _files(sources: list[dict[str, Any]], root: Path | None) -> dict[Path, bool]
     return files
 
 
-def corpus_accounts(sources: list[dict[str, Any]], keep: frozenset[str], root: Path | None = None) -> AccountNames:
+def corpus_accounts(sources: list[dict[str, Any]], keep: frozenset[str], root: Path | None = None,
+                    people: frozenset[str] = frozenset()) -> AccountNames:
     """:func:`collect` over the text of every file the ``sources`` read
-    (bytes decoded as UTF-8, undecodable bytes replaced)."""
+    (bytes decoded as UTF-8, undecodable bytes replaced), with ``people``."""
     files = _files(sources, root)
-    return collect(((p.read_bytes().decode("utf-8", errors="replace"), files[p]) for p in sorted(files)), keep)
+    return collect(((p.read_bytes().decode("utf-8", errors="replace"), files[p]) for p in sorted(files)), keep, people)

@@ -55,6 +55,7 @@ ACTORS_FILE = CORPORA_DIR / "actors.yaml"                       # actor registry
 NARRATIVES_FILE = CORPORA_DIR / "narratives.yaml"               # narrative taxonomy (issue 19)
 MODEL_NAMES_FILE = CORPORA_DIR / "model_names.yaml"             # model and product names (stage topics)
 ORGANISATION_HANDLES_FILE = CORPORA_DIR / "organisation_handles.yaml"  # accounts kept by pseudonymisation (clean)
+PERSON_NAMES_FILE = CORPORA_DIR / "person_names.yaml"           # people named bare that the account rules miss (clean)
 STANCE_LABEL_FILE = CORPORA_DIR / "labels" / "stance_v1.jsonl"  # stance training labels
 RELEVANCE_LABEL_FILE = CORPORA_DIR / "labels" / "relevance_v1.jsonl"  # documents the query drops (clean: admission)
 QUOTE_GOLD_FILE = CORPORA_DIR / "labels" / "quotes_v1.jsonl"    # quote attribution gold set

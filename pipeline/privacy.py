@@ -1,7 +1,9 @@
 """Privacy checks: the organisation keep-list and the raw-handle scanner.
 
 :func:`load_organisation_handles` reads ``corpora/organisation_handles.yaml``
-(the accounts pseudonymisation keeps, organisations only; each entry says why).
+(the accounts pseudonymisation keeps, organisations only; each entry says why),
+:func:`load_person_names` ``corpora/person_names.yaml`` (people named bare whom
+the rules of :mod:`pipeline.account_names` miss).
 :func:`scan_warehouse` and :func:`scan_reports` find raw handles (``@mentions``,
 X-like and Bluesky profile or status URLs, and the corpus's accounts written
 bare, :mod:`pipeline.account_names`; the rule of
@@ -28,7 +30,7 @@ import duckdb
 import yaml
 
 from pipeline.account_names import corpus_accounts
-from pipeline.config import ORGANISATION_HANDLES_FILE, REPORTS_DIR, WAREHOUSE_FILE, ConfigError
+from pipeline.config import ORGANISATION_HANDLES_FILE, PERSON_NAMES_FILE, REPORTS_DIR, WAREHOUSE_FILE, ConfigError
 from pipeline.pseudonyms import BareNames, pseudonymise, raw_handles, strip_status_ids
 
 #: Files under reports/ that hold text (figures are PNG; their labels come from the warehouse).
@@ -64,6 +66,39 @@ def load_organisation_handles(path: Path = ORGANISATION_HANDLES_FILE) -> frozens
             raise ConfigError(f"{where}: handle listed twice")
         seen.add(name.lower())
     return frozenset(seen)
+
+
+def load_person_names(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
+    """The names, as written, of ``corpora/person_names.yaml``: people the
+    corpus names bare whom the dictionary of accounts misses; clean
+    pseudonymises them like the dictionary's names.
+
+    Raises:
+        ConfigError: the file is missing or not YAML, or an entry lacks a
+            ``name`` (letters, digits, ``_``, 3–30 characters, at least one
+            letter), a ``where`` or a ``why``, or repeats a name (any case);
+            the message names the file and the entry (number and name).
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the person names: {exc}") from exc
+    entries = data.get("people") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: expected a list under 'people:'")
+    names: dict[str, str] = {}
+    for n, entry in enumerate(entries, 1):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        where = f"{path}: entry {n} ({name if isinstance(name, str) else repr(entry)})"
+        if not isinstance(name, str) or not re.fullmatch(r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}", name):
+            raise ConfigError(f"{where}: 'name' must be one word of 3-30 letters, digits or '_'")
+        for key in ("where", "why"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise ConfigError(f"{where}: missing '{key}' (where the corpus names the person, why a person)")
+        if name.lower() in names:
+            raise ConfigError(f"{where}: name listed twice")
+        names[name.lower()] = name
+    return frozenset(names.values())
 
 
 def pseudonym_salt(privacy: dict) -> str:
@@ -163,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     from pipeline.sources import load_sources
 
     keep = load_organisation_handles()
-    bare = corpus_accounts(load_sources(), keep).find
+    bare = corpus_accounts(load_sources(), keep, people=load_person_names()).find
     findings = scan_warehouse(args.warehouse, keep, bare) if args.warehouse.exists() else []
     findings += scan_reports(args.reports, keep, bare) if args.reports.is_dir() else []
     print(summary(findings) if findings else "no raw handles")

@@ -15,7 +15,7 @@ from pipeline import warehouse
 from pipeline.account_names import corpus_accounts
 from pipeline.clean import clean, write_warehouse
 from pipeline.config import SQL_DIR, ConfigError
-from pipeline.privacy import load_organisation_handles, scan_warehouse
+from pipeline.privacy import load_organisation_handles, load_person_names, scan_warehouse
 from pipeline.pseudonyms import pseudonym, pseudonymise, raw_handles
 from pipeline.sources import load_sources
 from tests.conftest import DEMO, spec_for
@@ -220,7 +220,7 @@ def test_commenters_named_in_recap_prose_are_pseudonymised(tmp_path, sources, cl
 @pytest.fixture(scope="module")
 def corpus_dictionary():
     """The dictionary of accounts of the whole shipped corpus (about 24 s), built once for this module."""
-    return corpus_accounts(load_sources(), load_organisation_handles())
+    return corpus_accounts(load_sources(), load_organisation_handles(), people=load_person_names())
 
 
 def test_no_label_file_holds_a_raw_handle(corpus_dictionary):
@@ -321,6 +321,51 @@ def test_commenters_who_provide_something_or_go_by_one_capitalised_word_join_the
     assert not {"aguirre", "tapscott", "bach", "masad", "tannous", "trilium", "act11", "cuda0"} & set(forms)
     found = corpus_dictionary.find("Marksta provides feedback; Septerium notes that septerium is a word")
     assert [n for _, _, n in found] == ["Marksta", "Septerium"]
+
+
+def test_people_a_review_found_are_pseudonymised_wherever_the_corpus_names_them(tmp_path, sources, clean_params,
+                                                                               monkeypatch):
+    """Session-22 review: three people the dictionary's rules miss stayed raw
+    in the warehouse ("Darthgustav prompted members …" and "A new member
+    named Santhos introduced themself" in AINews Discord recaps, "che_shr_cat
+    showed …" in a tweet recap). ``corpora/person_names.yaml`` lists them;
+    clean pseudonymises every mention in the real pages and line, and a
+    longer word ("Santhosh Narayanan", a composer) stays as written."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    assert {"Darthgustav", "Santhos", "che_shr_cat"} <= load_person_names()
+    pages = ["html/ainews/24-09-18-ainews-o1-destroys-lmsys-arena-qwen-25-kyutai-moshi-release.html",
+             "html/ainews/25-07-23-not-much.html"]
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    for page in pages:
+        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    lines = [ln for ln in (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+             if "che_shr_cat" in ln]
+    (tmp_path / "demo/social").mkdir()
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    docs, _ = clean([spec_for(sources, s) for s in ("ainews_html", "ainews_recaps")], clean_params,
+                    manifest=[], root=tmp_path)
+    text = "\n".join(f"{d.title}\n{d.text}" for d in docs)
+    assert not re.search(r"(?i)darthgustav|santhos|che_shr_cat", text)
+    assert f"{pseudonym('darthgustav', 'test-salt')} prompted members" in text
+    assert f"{pseudonym('santhos', 'test-salt')} asked" in text
+    assert f"{pseudonym('che_shr_cat', 'test-salt')} showed single-block transformers" in text
+    dictionary = corpus_accounts([spec_for(sources, "ainews_recaps")], frozenset(), tmp_path, load_person_names())
+    assert [n for _, _, n in dictionary.find("Santhos met Santhosh Narayanan; CHE_SHR_CAT")] == [
+        "Santhos", "CHE_SHR_CAT"]
+
+
+def test_person_file_fails_fast_naming_the_entry(tmp_path):
+    bad = tmp_path / "people.yaml"
+    bad.write_text("people:\n  - {name: Santhos, where: a recap, why: a member}\n"
+                   "  - {name: santhos, where: a recap, why: twice}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"people\.yaml: entry 2 \(santhos\): name listed twice"):
+        load_person_names(bad)
+    bad.write_text("people:\n  - {name: Two words, where: a recap, why: a member}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="entry 1"):
+        load_person_names(bad)
+    bad.write_text("people:\n  - {name: Darthgustav, where: a recap}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"entry 1 \(Darthgustav\): missing 'why'"):
+        load_person_names(bad)
 
 
 def test_commenters_who_say_something_in_recap_prose_are_pseudonymised(tmp_path, sources, clean_params,

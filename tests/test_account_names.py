@@ -1,0 +1,276 @@
+"""The dictionary of accounts (pipeline/account_names.py) and the reviewed
+list of people (corpora/person_names.yaml): bare-written names of users in
+recaps, forums and posts are pseudonymised, words and public figures are
+not, on real corpus files."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+
+from pipeline import warehouse
+from pipeline.account_names import corpus_accounts
+from pipeline.clean import clean, write_warehouse
+from pipeline.config import SQL_DIR, ConfigError
+from pipeline.privacy import load_organisation_handles, load_person_names, scan_warehouse
+from pipeline.pseudonyms import pseudonym, raw_handles
+from pipeline.sources import load_sources
+from tests.conftest import DEMO, spec_for
+
+
+def test_commenters_named_in_recap_prose_are_pseudonymised(tmp_path, sources, clean_params, monkeypatch):
+    """Real AINews pages name Reddit commenters in prose, without ``u/`` or
+    ``@`` ("Users like whtevn and traumfisch discuss …", "users like
+    detrusormuscle and fishintheboat noting …", "users like BlueSwordM and
+    Few_Painter_5588. This …"), as do names of Reddit's older generated
+    shape ("ResidentPositive4122"): they stayed raw. A real list
+    of companies after "users like" ("Sanofi, AbbVie, and Novo Nordisk") is
+    not a list of commenters."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    pages = ["html/ainews/25-02-03-ainews-openai-takes-on-geminis-deep-research.html",
+             "html/ainews/25-02-01-ainews-o3-mini-launches-openai-on-wrong-side-of-history.html",
+             "html/ainews/25-10-20-deepseek-ocr.html",
+             "html/ainews/25-01-20-ainews-deepseek-r1-o1-level-open-weights-model-and-a-simple-recipe-for-upgrading"
+             "-15b-models-to-sonnet4o-level.html",
+             "html/ainews/25-01-23-ainews-openai-launches-operator-its-first-agent.html",
+             "html/ainews/24-11-20-ainews-deepseek-r1-claims-to-beat-o1-preview-and-will-be-open-sourced.html"]
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    for page in pages:
+        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    docs, _ = clean([spec_for(sources, "ainews_html")], clean_params, manifest=[], root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    for name in ("whtevn", "traumfisch", "detrusormuscle", "fishintheboat", "BlueSwordM", "ResidentPositive4122"):
+        assert name not in text, name
+        assert pseudonym(name, "test-salt") in text
+    assert "Sanofi, AbbVie, and Novo Nordisk" in text
+    assert "FlashAttention2" in text  # a library, not Reddit's older AdjectiveNoun1234 shape
+
+
+@pytest.fixture(scope="module")
+def corpus_dictionary():
+    """The dictionary of accounts of the whole shipped corpus (about 24 s), built once for this module."""
+    return corpus_accounts(load_sources(), load_organisation_handles(), people=load_person_names())
+
+
+def test_no_label_file_holds_a_raw_handle(corpus_dictionary):
+    """Label files store passage and quote texts verbatim as the warehouse
+    holds them, so with every handle pseudonymised (default salt,
+    ``corpora/labels/README.md``): a raw handle in a label is a leak and a
+    label that no longer matches its passage."""
+    keep = load_organisation_handles()
+    bare = corpus_dictionary.find
+    leaks = []
+    for path in sorted((DEMO.parent / "labels").glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            record = json.loads(line)
+            for key in ("passage", "quote_text", "speaker_text", "evidence"):
+                value = record.get(key)
+                for text in value if isinstance(value, list) else [value]:
+                    if isinstance(text, str) and raw_handles(text, keep, bare):
+                        leaks.append(f"{path.name}:{n} {key}: {raw_handles(text, keep, bare)}")
+    assert not leaks, leaks[:10]
+
+
+def test_accounts_the_corpus_marks_are_pseudonymised_where_written_bare(tmp_path, sources, clean_params,
+                                                                         monkeypatch):
+    """Real AINews tweet-recap lines name X accounts bare ("teortaxesTex
+    discusses the shift in research leadership", "… in Qwen3 updates (nrehiew_)"),
+    and real AINews pages mark the same accounts (``@teortaxesTex``,
+    ``@nrehiew_``): the clean stage pseudonymises the bare mentions with
+    the same pseudonym, and the scanner finds them when pseudonymisation is off."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    lines = (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+    recaps = [ln for ln in lines if "teortaxesTex discusses the shift" in ln or "Qwen3 updates (nrehiew_)" in ln]
+    assert len(recaps) == 2
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text("\n".join(recaps) + "\n", encoding="utf-8")
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    for page in ("25-12-01-deepseek-32.html", "25-02-01-ainews-o3-mini-launches-openai-on-wrong-side-of-history.html"):
+        shutil.copy(DEMO / "html/ainews" / page, tmp_path / "demo/html/ainews" / page)
+    keep = load_organisation_handles()
+    counts = []
+    for flag in (False, True):
+        specs = [dict(spec_for(sources, s), pseudonymise=flag) for s in ("ainews_recaps", "ainews_html")]
+        docs, rejects = clean(specs, clean_params, manifest=[], root=tmp_path)
+        db = tmp_path / f"{flag}.duckdb"
+        with warehouse.build(db, SQL_DIR / "clean", fresh=True) as con:
+            write_warehouse(con, docs, rejects, [])
+        counts.append({f.handle for f in scan_warehouse(db, keep, corpus_accounts(specs, keep, tmp_path).find)})
+    assert {"teortaxesTex", "nrehiew_"} <= counts[0] and counts[1] == set()
+    recap_text = "\n".join(d.text for d in docs if d.source == "ainews_recaps")
+    assert recap_text.startswith(f"{pseudonym('teortaxesTex', 'test-salt')} discusses the shift")
+    assert f"Qwen3 updates ({pseudonym('nrehiew_', 'test-salt')})" in recap_text
+    assert not re.search("teortaxesTex|nrehiew_", repr(docs), re.IGNORECASE)
+    assert "while Teortaxes is in full Whale shill mode" in repr(docs)  # a nickname, not the handle
+
+
+def test_the_dictionary_of_accounts_keeps_words_and_first_names(corpus_dictionary):
+    """Over the whole corpus, names marked as handles more often than
+    written bare enter the dictionary; words and products that are also
+    accounts ("@code", "@Google", "@ChatGPT") do not, and real sentences
+    keep a title, first names and a broken word whose lower-case form is an
+    account ("Potus", "Amir", "Tobi", "acce ptable"); a hashtag that is an
+    account ("#ElonMusk", real X spam) is a mention."""
+    accounts = corpus_dictionary
+    assert {"teortaxestex", "scaling01", "nrehiew_", "omarsar0", "sama"} <= set(accounts.forms)
+    assert not {"code", "google", "chatgpt", "github", "ptable"} & set(accounts.forms)
+    for sentence in ("Ramaphosa asked Trump to leave SA alone. And the Potus is doing just that.",
+                     "Rosenfeld, Jonathan S., Amir Rosenfeld, Yonatan Belinkov, and Nir Shavit. 2019",
+                     "said Shopify CEO and founder Tobi Lutke.",
+                     "would prescribe certain acce ptable, government -\nfavored outcomes",
+                     "#Coinmarketcap #Phemex", "[D] SAMA GPT 4.5 and 5 UPDATE"):
+        assert accounts.find(sentence) == [], sentence
+    # Reddit commenters that recaps name as the subject of a reporting verb, and only so
+    assert {"fusioncow", "realsataan", "iory1998", "userxtheunknown", "anhedoniajack"} <= set(accounts.forms)
+    # subjects that are mostly something else, all capitals, or a noun after the name
+    assert not {"openai", "technet", "semianalysis", "h3c", "triviaqa", "alpacaeval", "tweetstorm"} & \
+        set(accounts.forms)
+    assert accounts.find("China's H3C warns of Nvidia AI chip shortage") == []
+    assert [n for _, _, n in accounts.find("FusionCow notes a performance difference between the Qwen3.5 27B")] == \
+        ["FusionCow"]
+    found = accounts.find("US Negative-Sum Game with China: TeortaxesTex discusses how the US (and trolling sama lol) "
+                          "#Coinmarketcap #ElonMusk")
+    assert [name for _, _, name in found] == ["TeortaxesTex", "sama", "ElonMusk"]
+
+
+def test_commenters_who_provide_something_or_go_by_one_capitalised_word_join_the_dictionary(corpus_dictionary):
+    """Session-21 review: AINews recaps name Reddit and Discord commenters
+    with "provides" ("zoser69 provides a detailed cost comparison", "Marksta
+    provides feedback") or by one capitalised word ("Septerium notes that
+    …", "Canchito expresses concern"); they stayed raw in the warehouse. They
+    join the dictionary, so every bare mention is pseudonymised. Public
+    figures named in full ("Anthony Aguirre says", "Don Tapscott explains",
+    "Joscha Bach says"), a product ("Trilium Notes"), a docket footnote glued
+    to a word ("Privacy Act11 provides") and a device in a title ("no cuda0
+    found") do not."""
+    forms = corpus_dictionary.forms
+    assert {"zoser69", "lly0571", "dubesor86", "vhu9644", "appearanceheavy6724", "marksta", "septerium",
+            "canchito", "charuru", "lissanro"} <= set(forms)
+    assert forms["septerium"] == frozenset({"Septerium"})  # a word-shaped name matches only as written
+    assert not {"aguirre", "tapscott", "bach", "masad", "tannous", "trilium", "act11", "cuda0"} & set(forms)
+    found = corpus_dictionary.find("Marksta provides feedback; Septerium notes that septerium is a word")
+    assert [n for _, _, n in found] == ["Marksta", "Septerium"]
+
+
+def test_people_a_review_found_are_pseudonymised_wherever_the_corpus_names_them(tmp_path, sources, clean_params,
+                                                                               monkeypatch):
+    """Session-22 review: three people the dictionary's rules miss stayed raw
+    in the warehouse ("Darthgustav prompted members …" and "A new member
+    named Santhos introduced themself" in AINews Discord recaps, "che_shr_cat
+    showed …" in a tweet recap). ``corpora/person_names.yaml`` lists them;
+    clean pseudonymises every mention in the real pages and line, and a
+    longer word ("Santhosh Narayanan", a composer) stays as written."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    assert {"Darthgustav", "Santhos", "che_shr_cat"} <= load_person_names()
+    pages = ["html/ainews/24-09-18-ainews-o1-destroys-lmsys-arena-qwen-25-kyutai-moshi-release.html",
+             "html/ainews/25-07-23-not-much.html"]
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    for page in pages:
+        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    lines = [ln for ln in (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+             if "che_shr_cat" in ln]
+    (tmp_path / "demo/social").mkdir()
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    docs, _ = clean([spec_for(sources, s) for s in ("ainews_html", "ainews_recaps")], clean_params,
+                    manifest=[], root=tmp_path)
+    text = "\n".join(f"{d.title}\n{d.text}" for d in docs)
+    assert not re.search(r"(?i)darthgustav|santhos|che_shr_cat", text)
+    assert f"{pseudonym('darthgustav', 'test-salt')} prompted members" in text
+    assert f"{pseudonym('santhos', 'test-salt')} asked" in text
+    assert f"{pseudonym('che_shr_cat', 'test-salt')} showed single-block transformers" in text
+    dictionary = corpus_accounts([spec_for(sources, "ainews_recaps")], frozenset(), tmp_path, load_person_names())
+    assert [n for _, _, n in dictionary.find("Santhos met Santhosh Narayanan; CHE_SHR_CAT")] == [
+        "Santhos", "CHE_SHR_CAT"]
+
+
+def test_person_file_fails_fast_naming_the_entry(tmp_path):
+    bad = tmp_path / "people.yaml"
+    bad.write_text("people:\n  - {name: Santhos, where: a recap, why: a member}\n"
+                   "  - {name: santhos, where: a recap, why: twice}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"people\.yaml: entry 2 \(santhos\): name listed twice"):
+        load_person_names(bad)
+    bad.write_text("people:\n  - {name: Two words, where: a recap, why: a member}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="entry 1"):
+        load_person_names(bad)
+    bad.write_text("people:\n  - {name: Darthgustav, where: a recap}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"entry 1 \(Darthgustav\): missing 'why'"):
+        load_person_names(bad)
+
+
+def test_commenters_who_say_something_in_recap_prose_are_pseudonymised(tmp_path, sources, clean_params,
+                                                                       monkeypatch):
+    """Real recap lines name Reddit commenters as the subject of a reporting
+    verb ("jacek2023 express disappointment", "sine120 argues that …"):
+    they are pseudonymised wherever they recur in the text. A real docket
+    comment glues footnote numbers to words ("The 1974 Privacy Act11
+    provides limited consumer data protections"): it stays as written."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    recaps = [ln for ln in (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+              if "jacek2023 express" in ln or "sine120 argues" in ln]
+    rfi = [ln for ln in (DEMO / "policy/ai_action_plan_rfi_2025.jsonl").read_text(encoding="utf-8").splitlines()
+           if "Privacy Act11 provides" in ln]
+    assert recaps and len(rfi) == 1
+    for rel, lines in (("social/ainews_social_recaps.jsonl", recaps), ("policy/ai_action_plan_rfi_2025.jsonl", rfi)):
+        (tmp_path / "demo" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "demo" / rel).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    docs, _ = clean([spec_for(sources, s) for s in ("ainews_recaps", "ai_action_plan_rfi")], clean_params,
+                    manifest=[], root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    assert not re.search(r"jacek2023|sine120", text)
+    assert f"{pseudonym('jacek2023', 'test-salt')} express disappointment" in text
+    assert f"{pseudonym('sine120', 'test-salt')} argues that" in text
+    assert "Privacy Act11 provides" in text
+
+
+def test_a_user_introduced_by_name_in_a_recap_is_pseudonymised(tmp_path, sources, clean_params, monkeypatch):
+    """Real Reddit recap lines describe screenshots by the account that posted
+    them ("a message from a user named yuanhe134", "updated by a user named
+    ZHANGYUXUAN-zR", "A user named jietang adds …"): the names reached the
+    topic examples of the report raw. They are pseudonymised wherever they
+    recur; "users called it …" in another real recap line stays as written."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    lines = [ln for ln in (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+             if re.search(r"user named (yuanhe134|jietang|ZHANGYUXUAN)|users called it", ln)]
+    assert len(lines) >= 4
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    docs, _ = clean([spec_for(sources, "ainews_recaps")], clean_params, manifest=[], root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    assert not re.search(r"yuanhe134|jietang|ZHANGYUXUAN", text, re.IGNORECASE)
+    assert f"a user named {pseudonym('yuanhe134', 'test-salt')} on the MiniMax" in text
+    assert f"A user named {pseudonym('jietang', 'test-salt')} adds" in text
+    assert "users called it" in text
+
+
+def test_commenters_who_inquire_or_raise_a_point_are_pseudonymised(tmp_path, sources, clean_params, monkeypatch):
+    """Real recap lines and an AINews page name users with verbs the rule
+    lacked until session 20 ("Johnny_Rell inquires about …", "korino11 raises
+    a cost-benefit analysis", "alex_sdk4 inquired whether …", then "reach out
+    directly to alex_sdk4"): they stayed raw. They are pseudonymised wherever
+    they recur in the text; code on another real page ("a test to ensure
+    read_until_delimiter raises EOF") stays as written."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    recaps = [ln for ln in (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+              if re.search(r"Johnny_Rell inquires|korino11 raises", ln)]
+    assert len(recaps) >= 2
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text("\n".join(recaps) + "\n", encoding="utf-8")
+    pages = ["html/ainews/25-08-04-qwen-image.html",
+             "html/ainews/24-12-26-ainews-deepseek-v3-671b-finegrained-moe-trained-for-dollar55m-usd-of-compute-on-"
+             "15t-tokens.html"]
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    for page in pages:
+        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    docs, _ = clean([spec_for(sources, s) for s in ("ainews_recaps", "ainews_html")], clean_params, manifest=[],
+                    root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    assert not re.search(r"Johnny_Rell|korino11|alex_sdk4", text)
+    assert f"{pseudonym('Johnny_Rell', 'test-salt')} inquires about" in text
+    assert f"{pseudonym('korino11', 'test-salt')} raises a cost-benefit" in text
+    assert f"{pseudonym('alex_sdk4', 'test-salt')} inquired whether" in text
+    assert f"reach out directly to {pseudonym('alex_sdk4', 'test-salt')}" in text
+    assert "read_until_delimiter raises EOF" in text
+

@@ -37,6 +37,39 @@ from pipeline.pseudonyms import BareNames, pseudonymise, raw_handles, strip_stat
 TEXT_SUFFIXES = frozenset({".md", ".csv", ".json", ".html", ".txt", ".svg", ".tsv"})
 
 
+def _listed_names(path: Path, section: str, field: str, pattern: str, shape: str, notes: tuple[str, str], what: str
+                  ) -> dict[str, str]:
+    """Lower-cased name -> name as written, of the entries under ``section``
+    of the YAML file ``path``: each holds ``field`` (a full match of
+    ``pattern``, described by ``shape``) and non-empty ``notes``.
+
+    Raises:
+        ConfigError: the file is missing or not YAML, or an entry breaks a rule
+            or repeats a name (any case); the message names the file and the
+            entry (number and name) and says what ``notes`` must tell (``what``).
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the {section}: {exc}") from exc
+    entries = data.get(section) if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: expected a list under '{section}:'")
+    names: dict[str, str] = {}
+    for n, entry in enumerate(entries, 1):
+        name = entry.get(field) if isinstance(entry, dict) else None
+        where = f"{path}: entry {n} ({name if isinstance(name, str) else repr(entry)})"
+        if not isinstance(name, str) or not re.fullmatch(pattern, name):
+            raise ConfigError(f"{where}: '{field}' must be {shape}")
+        for key in notes:
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise ConfigError(f"{where}: missing '{key}' ({what})")
+        if name.lower() in names:
+            raise ConfigError(f"{where}: {field} listed twice")
+        names[name.lower()] = name
+    return names
+
+
 def load_organisation_handles(path: Path = ORGANISATION_HANDLES_FILE) -> frozenset[str]:
     """Lower-cased handles of the organisation accounts kept as written.
 
@@ -46,26 +79,9 @@ def load_organisation_handles(path: Path = ORGANISATION_HANDLES_FILE) -> frozens
             ``organisation`` or a ``why``, or repeats a handle; the message
             names the file and the entry (number and handle).
     """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the organisation handles: {exc}") from exc
-    entries = data.get("organisations") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise ConfigError(f"{path}: expected a list under 'organisations:'")
-    seen: set[str] = set()
-    for n, entry in enumerate(entries, 1):
-        name = entry.get("handle") if isinstance(entry, dict) else None
-        where = f"{path}: entry {n} ({name if isinstance(name, str) else repr(entry)})"
-        if not isinstance(name, str) or not name.isascii() or not name.replace("_", "a").isalnum() or len(name) > 15:
-            raise ConfigError(f"{where}: 'handle' must be an X handle (A-Z, 0-9, _; 1-15 characters)")
-        for key in ("organisation", "why"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise ConfigError(f"{where}: missing '{key}' (who runs the account and why it is an organisation's)")
-        if name.lower() in seen:
-            raise ConfigError(f"{where}: handle listed twice")
-        seen.add(name.lower())
-    return frozenset(seen)
+    return frozenset(_listed_names(path, "organisations", "handle", r"[A-Za-z0-9_]{1,15}",
+                                   "an X handle (A-Z, 0-9, _; 1-15 characters)", ("organisation", "why"),
+                                   "who runs the account and why it is an organisation's"))
 
 
 def load_person_names(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
@@ -79,26 +95,9 @@ def load_person_names(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
             letter), a ``where`` or a ``why``, or repeats a name (any case);
             the message names the file and the entry (number and name).
     """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the person names: {exc}") from exc
-    entries = data.get("people") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise ConfigError(f"{path}: expected a list under 'people:'")
-    names: dict[str, str] = {}
-    for n, entry in enumerate(entries, 1):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        where = f"{path}: entry {n} ({name if isinstance(name, str) else repr(entry)})"
-        if not isinstance(name, str) or not re.fullmatch(r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}", name):
-            raise ConfigError(f"{where}: 'name' must be one word of 3-30 letters, digits or '_'")
-        for key in ("where", "why"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise ConfigError(f"{where}: missing '{key}' (where the corpus names the person, why a person)")
-        if name.lower() in names:
-            raise ConfigError(f"{where}: name listed twice")
-        names[name.lower()] = name
-    return frozenset(names.values())
+    return frozenset(_listed_names(path, "people", "name", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
+                                   "one word of 3-30 letters, digits or '_'", ("where", "why"),
+                                   "where the corpus names the person, why a person").values())
 
 
 def pseudonym_salt(privacy: dict) -> str:

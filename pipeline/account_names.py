@@ -125,8 +125,8 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
             people: frozenset[str] = frozenset()) -> AccountNames:
     """Build the dictionary from the corpus's texts (the rules of the module
     docstring); ``keep`` holds the lower-cased organisation handles, ``people``
-    names the rules miss (``corpora/person_names.yaml``, as written), which
-    join whatever the texts say of them. A text
+    names the rules miss (``corpora/person_names.yaml``), which match in any
+    case. A text
     may come as ``(text, prose_of_users)``: only texts that recap or hold
     users' posts (``True``, the default) are read for :data:`_SAID`, as
     policy comments glue footnote numbers to words ("evidence2 suggests")."""
@@ -169,12 +169,8 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
         shaped = any(_SHAPED.search(f) for f in seen[key])
         if words[key] - said[key] <= n and (n >= 2 or shaped) and re.search("[A-Za-z]", key):
             forms[key] = None if shaped else frozenset(seen[key])
-    for name in people:
-        key = name.lower()
-        if _SHAPED.search(name) or forms.get(key, frozenset()) is None:
-            forms[key] = None
-        else:
-            forms[key] = frozenset({name, *(forms.get(key) or ())})
+    for name in people:  # a reviewed name, in any case ("Darthgustav", "DarthGustav", "darthgustav")
+        forms[name.lower()] = None
     return AccountNames(forms)
 
 

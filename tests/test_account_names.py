@@ -161,12 +161,13 @@ def test_people_a_review_found_are_pseudonymised_wherever_the_corpus_names_them(
     in the warehouse ("Darthgustav prompted members …" and "A new member
     named Santhos introduced themself" in AINews Discord recaps, "che_shr_cat
     showed …" in a tweet recap). ``corpora/person_names.yaml`` lists them;
-    clean pseudonymises every mention in the real pages and line, and a
-    longer word ("Santhosh Narayanan", a composer) stays as written."""
+    clean pseudonymises every mention in the real pages and line, in any
+    case ("DarthGustav Shares …"), and a longer word ("Santhosh Narayanan",
+    a composer) stays as written."""
     monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
     assert {"Darthgustav", "Santhos", "che_shr_cat"} <= load_person_names()
     pages = ["html/ainews/24-09-18-ainews-o1-destroys-lmsys-arena-qwen-25-kyutai-moshi-release.html",
-             "html/ainews/25-07-23-not-much.html"]
+             "html/ainews/25-07-23-not-much.html", "html/ainews/25-12-09-devstral2.html"]
     (tmp_path / "demo/html/ainews").mkdir(parents=True)
     for page in pages:
         shutil.copy(DEMO / page, tmp_path / "demo" / page)
@@ -179,11 +180,12 @@ def test_people_a_review_found_are_pseudonymised_wherever_the_corpus_names_them(
     text = "\n".join(f"{d.title}\n{d.text}" for d in docs)
     assert not re.search(r"(?i)darthgustav|santhos|che_shr_cat", text)
     assert f"{pseudonym('darthgustav', 'test-salt')} prompted members" in text
+    assert f"{pseudonym('darthgustav', 'test-salt')} Shares Prompt Lessons" in text  # "DarthGustav"
     assert f"{pseudonym('santhos', 'test-salt')} asked" in text
     assert f"{pseudonym('che_shr_cat', 'test-salt')} showed single-block transformers" in text
     dictionary = corpus_accounts([spec_for(sources, "ainews_recaps")], frozenset(), tmp_path, load_person_names())
-    assert [n for _, _, n in dictionary.find("Santhos met Santhosh Narayanan; CHE_SHR_CAT")] == [
-        "Santhos", "CHE_SHR_CAT"]
+    assert [n for _, _, n in dictionary.find("Santhos met Santhosh Narayanan; CHE_SHR_CAT, DarthGustav")] == [
+        "Santhos", "CHE_SHR_CAT", "DarthGustav"]
 
 
 def test_person_file_fails_fast_naming_the_entry(tmp_path):

@@ -38,8 +38,8 @@ TEXT_SUFFIXES = frozenset({".md", ".csv", ".json", ".html", ".txt", ".svg", ".ts
 
 
 def _listed_names(path: Path, section: str, field: str, pattern: str, shape: str, notes: tuple[str, str], what: str
-                  ) -> dict[str, str]:
-    """Lower-cased name -> name as written, of the entries under ``section``
+                  ) -> frozenset[str]:
+    """The lower-cased names of the entries under ``section``
     of the YAML file ``path``: each holds ``field`` (a full match of
     ``pattern``, described by ``shape``) and non-empty ``notes``.
 
@@ -55,7 +55,7 @@ def _listed_names(path: Path, section: str, field: str, pattern: str, shape: str
     entries = data.get(section) if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: expected a list under '{section}:'")
-    names: dict[str, str] = {}
+    names: set[str] = set()
     for n, entry in enumerate(entries, 1):
         name = entry.get(field) if isinstance(entry, dict) else None
         where = f"{path}: entry {n} ({name if isinstance(name, str) else repr(entry)})"
@@ -66,8 +66,8 @@ def _listed_names(path: Path, section: str, field: str, pattern: str, shape: str
                 raise ConfigError(f"{where}: missing '{key}' ({what})")
         if name.lower() in names:
             raise ConfigError(f"{where}: {field} listed twice")
-        names[name.lower()] = name
-    return names
+        names.add(name.lower())
+    return frozenset(names)
 
 
 def load_organisation_handles(path: Path = ORGANISATION_HANDLES_FILE) -> frozenset[str]:
@@ -79,15 +79,15 @@ def load_organisation_handles(path: Path = ORGANISATION_HANDLES_FILE) -> frozens
             ``organisation`` or a ``why``, or repeats a handle; the message
             names the file and the entry (number and handle).
     """
-    return frozenset(_listed_names(path, "organisations", "handle", r"[A-Za-z0-9_]{1,15}",
-                                   "an X handle (A-Z, 0-9, _; 1-15 characters)", ("organisation", "why"),
-                                   "who runs the account and why it is an organisation's"))
+    return _listed_names(path, "organisations", "handle", r"[A-Za-z0-9_]{1,15}",
+                         "an X handle (A-Z, 0-9, _; 1-15 characters)", ("organisation", "why"),
+                         "who runs the account and why it is an organisation's")
 
 
 def load_person_names(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
-    """The names, as written, of ``corpora/person_names.yaml``: people the
+    """The lower-cased names of ``corpora/person_names.yaml``: people the
     corpus names bare whom the dictionary of accounts misses; clean
-    pseudonymises them like the dictionary's names.
+    pseudonymises them, in any case, like the dictionary's names.
 
     Raises:
         ConfigError: the file is missing or not YAML, or an entry lacks a
@@ -95,9 +95,9 @@ def load_person_names(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
             letter), a ``where`` or a ``why``, or repeats a name (any case);
             the message names the file and the entry (number and name).
     """
-    return frozenset(_listed_names(path, "people", "name", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
-                                   "one word of 3-30 letters, digits or '_'", ("where", "why"),
-                                   "where the corpus names the person, why a person").values())
+    return _listed_names(path, "people", "name", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
+                         "one word of 3-30 letters, digits or '_'", ("where", "why"),
+                         "where the corpus names the person, why a person")
 
 
 def pseudonym_salt(privacy: dict) -> str:

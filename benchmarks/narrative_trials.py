@@ -22,7 +22,13 @@ A trial is a set of options (:data:`TRIALS`):
   a positive one; a training passage's neighbours come from other source
   files only, as a test passage's do, :func:`_knn`), ``rbf`` (a Nystroem
   map of the RBF kernel on the passage vector, :data:`RBF_GAMMA`, fitted on
-  the training rows);
+  the training rows), ``ctx`` (the mean vector of the passage's document's
+  narrative passages, unit length: what the rest of the document is about);
+* ``stack`` (session 23, the "classifier chain" left untried): a second
+  regression per narrative reads the features plus every narrative's
+  first-stage probability (out of fold on the training rows: :data:`STACK_FOLDS`
+  grouped folds inside them), so it can learn which claims go together or
+  exclude each other (stacked binary relevance, Godbole & Sarawagi 2004);
 * ``title``: the document's title is prefixed to the text of the TF-IDF blocks;
 * ``clf``: ``lr`` (LogisticRegression) or ``svm`` (LinearSVC), ``cw``: class_weight;
 * ``cal``: ``platt`` (sigmoid on inner out-of-fold scores) or ``none``
@@ -90,10 +96,16 @@ TRIALS: dict[str, dict[str, Any]] = {
     "rbf+sim+global+C.1-1": dict(feats=("emb", "sim", "rbf"), thr="global", grid=(0.1, 1.0)),
     "rbf5+sim+global": dict(feats=("emb", "sim", "rbf"), thr="global", gamma=5.0),
     "sim+global+C.1-1": dict(feats=("emb", "sim"), thr="global", grid=(0.1, 1.0)),
-    # session 16: the word n-grams of "word+sim+global" (+.02, too slow as 20,000 sparse columns)
-    # reduced to LSA_COMPONENTS dense ones (TruncatedSVD of the TF-IDF, fitted on each training set)
+    # session 16: the TF-IDF of "word+sim+global" reduced to LSA_COMPONENTS dense columns (TruncatedSVD)
     "lsa+sim+global": dict(feats=("emb", "sim", "lsa"), thr="global"),
+    # session 23: label co-occurrence (stacking) and document context
+    "stack+sim+global": dict(feats=("emb", "sim"), thr="global", stack=True),
+    "ctx+sim+global": dict(feats=("emb", "sim", "ctx"), thr="global"),
+    "ctx+stack+sim+global": dict(feats=("emb", "sim", "ctx"), thr="global", stack=True),
 }
+
+#: inner grouped folds of the ``stack`` option's first stage (3: a common stacking choice, not tuned)
+STACK_FOLDS = 3
 
 #: neighbours read by the ``knn`` features
 KNN = 15
@@ -109,7 +121,9 @@ class Data:
     """``V`` ``(n, d)`` label vectors, ``texts``, ``titles``, ``Y`` ``(n, K)``,
     ``groups`` (source files), ``units`` (documents), ``S`` ``(n, 2K)`` claim
     and best-cue cosines, evidence rows (``ev_row`` source label row, ``ev_key``
-    column, ``ev_V``, ``ev_text``, ``ev_S``)."""
+    column, ``ev_V``, ``ev_text``, ``ev_S``), ``ctx`` ``(n, d)`` the unit mean
+    vector of each label's document's narrative passages (its own vector when
+    the document has none)."""
 
     V: np.ndarray
     texts: list[str]
@@ -125,6 +139,7 @@ class Data:
     ev_V: np.ndarray
     ev_text: list[str]
     ev_S: np.ndarray
+    ctx: np.ndarray
 
 
 def load(encoder: str | None = None) -> Data:
@@ -186,10 +201,15 @@ def load(encoder: str | None = None) -> Data:
                 ev_text.append(e)
     ev_V = text_vectors(ev_text, enc, TEXT_CACHE_FILE, dimensions=dim, known=known)
     Y = np.array([[k in row for k in keys] for row in joined["narratives"]], dtype=int)
+    ctx, rows = V.copy(), inp.scored.groupby("doc_id").indices if not encoder else {}
+    for i, doc in enumerate(joined["doc_id"]):
+        if doc in rows:
+            m = inp.X[rows[doc]].mean(axis=0)
+            ctx[i] = m / max(float(np.linalg.norm(m)), 1e-12)
     return Data(V, texts, [titles.get(d, "") or "" for d in joined["doc_id"]], Y, keys,
                 [n.key for n in tax.narratives if not n.catch_all], joined["source_file"].to_numpy(dtype=object),
                 list(zip(joined["source_file"], joined["native_id"])), sims(V), np.array(ev_row),
-                np.array(ev_key), ev_V, ev_text, sims(ev_V))
+                np.array(ev_key), ev_V, ev_text, sims(ev_V), ctx)
 
 
 def _rows(d: Data, idx: np.ndarray, opt: dict[str, Any]) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
@@ -221,12 +241,15 @@ def _vectorizers(opt: dict[str, Any], texts: list[str]) -> list[Any]:
     return out
 
 
-def _design(opt: dict[str, Any], V: np.ndarray, texts: list[str], S: np.ndarray, vecs: list[Any]) -> Any:
+def _design(opt: dict[str, Any], V: np.ndarray, texts: list[str], S: np.ndarray, vecs: list[Any],
+            ctx: np.ndarray) -> Any:
     from scipy import sparse
 
     blocks = [V] if "emb" in opt["feats"] else []
     if "sim" in opt["feats"]:
         blocks.append(S)
+    if "ctx" in opt["feats"]:
+        blocks.append(ctx)
     if not vecs:
         return np.hstack(blocks)
     return sparse.hstack([sparse.csr_matrix(np.hstack(blocks))] + [v.transform(texts) for v in vecs], format="csr")
@@ -250,15 +273,12 @@ def _knn(Vq: np.ndarray, gq: np.ndarray, Vr: np.ndarray, Yr: np.ndarray, gr: np.
 
 def _scores(opt: dict[str, Any], d: Data, tr: np.ndarray, te: np.ndarray, C: float) -> np.ndarray:
     """``(len(te), K)`` decision scores of one fit per column on rows ``tr``."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.svm import LinearSVC
-    from threadpoolctl import threadpool_limits
-
     V, texts, S, Y = _rows(d, tr, opt)
+    assert not (opt["evidence"] and (opt.get("stack") or "ctx" in opt["feats"])), "stack, ctx: label rows only"
     vecs = _vectorizers(opt, texts)
-    F = _design(opt, V, texts, S, vecs)
+    F = _design(opt, V, texts, S, vecs, d.ctx[tr])
     te_texts = [(d.titles[i] + " | " if opt["title"] else "") + d.texts[i] for i in te]
-    Ft = _design(opt, d.V[te], te_texts, d.S[te], vecs)
+    Ft = _design(opt, d.V[te], te_texts, d.S[te], vecs, d.ctx[te])
     if "rbf" in opt["feats"]:
         from sklearn.kernel_approximation import Nystroem
 
@@ -279,7 +299,21 @@ def _scores(opt: dict[str, Any], d: Data, tr: np.ndarray, te: np.ndarray, C: flo
             else d.groups[tr]
         F = np.hstack([F, _knn(V, g_tr, V, Y, g_tr)])
         Ft = np.hstack([Ft, _knn(d.V[te], d.groups[te], V, Y, g_tr)])
-    out = np.zeros((len(te), Y.shape[1]))
+    if opt.get("stack"):
+        Z = np.zeros(Y.shape)
+        for a, b in model.grouped_folds(Y, d.groups[tr], STACK_FOLDS, 0):
+            Z[b] = _fit(opt, F[a], Y[a], F[b], C)
+        F, Ft = np.hstack([F, model._sigmoid(Z)]), np.hstack([Ft, model._sigmoid(_fit(opt, F, Y, Ft, C))])
+    return _fit(opt, F, Y, Ft, C)
+
+
+def _fit(opt: dict[str, Any], F: Any, Y: np.ndarray, Ft: Any, C: float) -> np.ndarray:
+    """``(n_te, K)`` scores on ``Ft``, one classifier per column of ``Y`` fitted on ``F`` (-1: left out)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+    from threadpoolctl import threadpool_limits
+
+    out = np.zeros((Ft.shape[0], Y.shape[1]))
     for k in range(Y.shape[1]):
         m = Y[:, k] >= 0
         y = Y[m, k]

@@ -71,6 +71,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # session 13: neighbour features (share of each label among the nearest training passages of
     # other source files, and the highest cosine to one of each label), see _knn
     "shortdocs_knn": {"shortdocs": True, "knn": True},
+    # session 23: the document's vector beside each passage's (what the rest of the document is about)
+    "shortdocs_docmean": {"shortdocs": True, "context": "docmean"},
 }
 
 #: neighbours read by the ``knn`` variant

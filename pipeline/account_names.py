@@ -17,12 +17,19 @@ files:
 * a name of a handle's shape as the subject of a reporting verb in a
   recap or forum text ("FusionCow notes …", :data:`_SAID`) is marked too,
   when at most half of its uses in such texts are something else;
+* a word that opens a record's ``"text"`` in a recap or forum file and is
+  followed by a reporting verb ("sagiroth highlights …", "ttkciar notes …":
+  AINews' Reddit recap records open with the commenter, :data:`_LEAD`) is
+  marked too, under the same condition and, without a handle's shape, only
+  when the corpus never writes it in another case; once is enough;
 * it is marked twice or more, or has a handle's shape (a digit, ``_`` or
   an inner capital: ``omarsar0``, ``teortaxesTex``): one ``@ptable``
   would otherwise hide "acce ptable", a word broken across a line of a
   docket comment;
 * or a review found it: ``corpora/person_names.yaml`` lists people these
-  rules miss (:func:`pipeline.privacy.load_person_names`).
+  rules miss (:func:`pipeline.privacy.load_person_names`), and words they
+  wrongly take for a name, which stay out (``not_people``,
+  :func:`pipeline.privacy.load_not_people`: "Discussants noted …").
 
 A bare mention (:meth:`AccountNames.find`) is a whole word, not after
 ``@ / . -`` or a backslash (a path, a JSON escape) nor before ``@`` or
@@ -47,10 +54,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.pseudonyms import CODE_AT_WORDS, MODEL_WORDS, PSEUDONYM, marked_handles
+from pipeline.pseudonyms import _SAYS, CODE_AT_WORDS, MODEL_WORDS, PSEUDONYM, marked_handles
 
 #: A bare word that could be an account name (X allows 15 characters, Reddit 20, Jike more).
 _WORD = re.compile(r"(?<![\w@/.\\-])[A-Za-z0-9_]{3,30}(?![\w@-])")
+#: A word after the slash of a pair of names ("ubergarm/VoidAlchemy confirmed …": one commenter's
+#: Hugging Face and Reddit names; session-23 review), which :data:`_WORD` leaves as a path's: the word
+#: before the slash opens the text or follows white space and holds no dot, and no ``/`` or ``.``
+#: follows (not "github.com/name", "models/name/file", "name/file.py").
+_PAIRED = re.compile(r"(?:(?<=\s)|^)[A-Za-z0-9_-]+/(?P<w>[A-Za-z0-9_]{3,30})(?![\w@/.-])", re.MULTILINE)
 #: The same, not after ``#``: the bare words :func:`collect` counts (a hashtag says nothing of
 #: whether a name is a word: "#ElonMusk" 41 times in the X export's spam).
 _COUNTED = re.compile(r"(?<![\w@#/.\\-])[A-Za-z0-9_]{3,30}(?![\w@-])")
@@ -70,8 +82,9 @@ _NAME = r"[A-Za-z][A-Za-z0-9]*(?:[a-z][A-Z]|[A-Za-z][0-9]|[0-9][A-Za-z])[A-Za-z0
 #: "Don Tapscott explains" name public figures by their full names, "Trilium Notes" is a product.
 #: Session-21 survey: 12 Reddit and Discord commenters of AINews recaps join the dictionary this way
 #: ("Septerium", "Marksta", "Canchito", "Charuru", "Lissanro", …), and one plural noun
-#: ("Discussants noted …", 3 places). Names a commenter is given once, or more often otherwise
-#: ("Darthgustav prompted …"), are left to ``corpora/person_names.yaml`` (:func:`collect`'s ``people``).
+#: ("Discussants noted …", 3 places; since session 23 listed under ``not_people``). Names a commenter
+#: is given once, or more often otherwise ("Darthgustav prompted …"), are left to
+#: ``corpora/person_names.yaml`` (:func:`collect`'s ``people``).
 _AFTER_CAPITALISED = re.compile(r"[A-Z][\w'’-]*\s+$")
 #: Any run of letters and digits, in URLs too ("theinformation.com"): a :data:`_SAID` name counts
 #: when at most half of its runs in :data:`USER_PROSE` texts are something else.
@@ -80,7 +93,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9]+")
 #: "TweetStorm Express Flow", "AlpacaEval compared to", "… shares", "… comments", "… claims").
 #: "provides", "provided" and "showed" since session 21 ("zoser69 provides …", "vhu9644 provides
 #: …": 13 commenters of a handle's shape stayed raw, and one class name joins them,
-#: "DocumentStore only provides"); read only in :data:`USER_PROSE` texts, so a
+#: "DocumentStore only provides", listed under ``not_people``); read only in :data:`USER_PROSE` texts, so a
 #: docket comment's footnote number glued to a word ("Privacy Act11 provides") is not one. Not
 #: "found": "no cuda0 found" is a Reddit title.
 _SAID_VERBS = (r"(?:not(?:e|es|ed)|argue[sd]?|suggest(?:s|ed)?|mention(?:s|ed)?|highlight(?:s|ed)?|"
@@ -91,6 +104,18 @@ _SAID_VERBS = (r"(?:not(?:e|es|ed)|argue[sd]?|suggest(?:s|ed)?|mention(?:s|ed)?|
 _TAG = r"(?:</?(?:strong|b|em|i|code)>)*"  # raw HTML pages bold the names
 _SAID = re.compile(rf"(?:(?<![\w@#/.\\-])|(?<=\\[nt])){_TAG}(?P<a>{_NAME}){_TAG}:?{_TAG}"
                    rf"(?:,?\s+and\s+{_TAG}(?P<b>{_NAME}){_TAG})?(?:\s+[a-z]+ly)?\s+(?P<verb>(?i:{_SAID_VERBS}))\b")
+
+#: A commenter opening a record: the first word of a JSON ``"text"`` value, one word of :data:`_WORD`'s
+#: characters, then a reporting verb (:data:`_SAID_VERBS`, or the text rule's
+#: :data:`pipeline.pseudonyms._SAYS`, which has "shares" and "comments": at a record's start a name
+#: is not a product's). Each comment summary of AINews' Reddit recaps opens with its author's name;
+#: names without a handle's shape or a capital ("sagiroth highlights", "offlinesir notes",
+#: "JackStrawWitchita shares") stayed raw (session-23 review: 85 such names in the warehouse).
+#: :func:`collect` weighs them as :data:`_SAID` names (a word used more often otherwise, "Several
+#: commenters", "Discussion highlights", stays out), and one without a handle's shape counts only
+#: when the corpus never writes it in another case: "Users requested …" opens a record of a recap
+#: that also says "users", while a Reddit name keeps its case ("sagiroth", "Borkato").
+_LEAD = re.compile(rf'"text":\s*"(?P<a>[A-Za-z0-9_]{{3,30}})(?:\s+[a-z]+ly)?\s+(?P<verb>{_SAID_VERBS}|{_SAYS})\b')
 
 
 @dataclass(frozen=True)
@@ -111,7 +136,11 @@ class AccountNames:
             hashtag = m.start() > 0 and value[m.start() - 1] == "#"
             if key in self.forms and (self.forms[key] is None or hashtag or word in self.forms[key]):
                 out.append((m.start(), m.end(), word))
-        return out
+        for m in _PAIRED.finditer(value):
+            word, key = m.group("w"), m.group("w").lower()
+            if key in self.forms and (self.forms[key] is None or word in self.forms[key]):
+                out.append((m.start("w"), m.end("w"), word))
+        return sorted(out)
 
     def digest(self) -> str:
         """sha256 of the dictionary, for cache keys (it holds raw names: keep it out of outputs)."""
@@ -122,16 +151,19 @@ class AccountNames:
 
 
 def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
-            people: frozenset[str] = frozenset()) -> AccountNames:
+            people: frozenset[str] = frozenset(), not_people: frozenset[str] = frozenset()) -> AccountNames:
     """Build the dictionary from the corpus's texts (the rules of the module
     docstring); ``keep`` holds the lower-cased organisation handles, ``people``
     names the rules miss (``corpora/person_names.yaml``), which match in any
-    case. A text
+    case, and ``not_people`` lower-cased words the rules take wrongly, left
+    out (a name in both stays: ``people`` wins). A text
     may come as ``(text, prose_of_users)``: only texts that recap or hold
     users' posts (``True``, the default) are read for :data:`_SAID`, as
     policy comments glue footnote numbers to words ("evidence2 suggests")."""
     marked: Counter[str] = Counter()
-    said: Counter[str] = Counter()  # marks by _SAID, also counted as bare words
+    said: Counter[str] = Counter()  # marks by _SAID and _LEAD, also counted as bare words
+    lead: Counter[str] = Counter()  # marks by _LEAD
+    exact: Counter[str] = Counter()  # the same runs as ``tokens``, as written, for _LEAD names
     seen: dict[str, set[str]] = defaultdict(set)
     words: Counter[str] = Counter()
     tokens: Counter[str] = Counter()  # every run of letters and digits, in URLs too, for _SAID names
@@ -155,20 +187,40 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
                 marked[key] += 1
                 said[key] += 1
                 seen[key].add(name)
+        for m in _LEAD.finditer(text) if users else ():
+            name = m.group("a")
+            key = name.lower()
+            if key in keep or PSEUDONYM.match(key) or not MODEL_WORDS.isdisjoint(re.findall("[a-z]+", key)):
+                continue
+            marked[key] += 1
+            said[key] += 1
+            lead[key] += 1
+            seen[key].add(name)
         words.update(m.group().lower() for m in _COUNTED.finditer(text))
         if users:
-            tokens.update(t.lower() for t in _TOKEN.findall(text))
-    for key, n in said.items():  # a subject that is mostly something else: a company, an outlet
-        if tokens[key] - n > n or all(f.upper() == f for f in seen[key]):
+            runs = _TOKEN.findall(text)
+            tokens.update(t.lower() for t in runs)
+            exact.update(runs)
+    for key, n in lead.items():  # a word the corpus also writes in another case ("Users note", "users"): not a name
+        if not any(_SHAPED.search(f) for f in seen[key]) and sum(exact[f] for f in seen[key]) < tokens[key]:
             marked[key] -= n
-            said[key] = 0
+            said[key] -= n
+            lead[key] = 0
+            if not marked[key]:
+                del marked[key]
+    for key, n in said.items():  # a subject that is mostly something else: a company, an outlet
+        if n and (tokens[key] - n > n or all(f.upper() == f for f in seen[key])):
+            marked[key] -= n
+            said[key] = lead[key] = 0
             if not marked[key]:
                 del marked[key]
     forms: dict[str, frozenset[str] | None] = {}
     for key, n in marked.items():
         shaped = any(_SHAPED.search(f) for f in seen[key])
-        if words[key] - said[key] <= n and (n >= 2 or shaped) and re.search("[A-Za-z]", key):
+        if words[key] - said[key] <= n and (n >= 2 or shaped or lead[key]) and re.search("[A-Za-z]", key):
             forms[key] = None if shaped else frozenset(seen[key])
+    for word in not_people:  # reviewed: not a name ("Discussants noted …", "DocumentStore only provides …")
+        forms.pop(word, None)
     for name in people:  # a reviewed name, in any case ("Darthgustav", "DarthGustav", "darthgustav")
         forms[name.lower()] = None
     return AccountNames(forms)
@@ -193,8 +245,9 @@ def _files(sources: list[dict[str, Any]], root: Path | None) -> dict[Path, bool]
 
 
 def corpus_accounts(sources: list[dict[str, Any]], keep: frozenset[str], root: Path | None = None,
-                    people: frozenset[str] = frozenset()) -> AccountNames:
+                    people: frozenset[str] = frozenset(), not_people: frozenset[str] = frozenset()) -> AccountNames:
     """:func:`collect` over the text of every file the ``sources`` read
-    (bytes decoded as UTF-8, undecodable bytes replaced), with ``people``."""
+    (bytes decoded as UTF-8, undecodable bytes replaced), with ``people`` and ``not_people``."""
     files = _files(sources, root)
-    return collect(((p.read_bytes().decode("utf-8", errors="replace"), files[p]) for p in sorted(files)), keep, people)
+    return collect(((p.read_bytes().decode("utf-8", errors="replace"), files[p]) for p in sorted(files)), keep, people,
+                   not_people)

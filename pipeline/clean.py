@@ -45,7 +45,7 @@ from pipeline.config import (
 from pipeline.dedup import find_copies, find_duplicates, signatures
 from pipeline.documents import Document, Normaliser, resolve_native_ids
 from pipeline.normalise import clean_text
-from pipeline.privacy import StoredKeys, load_organisation_handles, load_person_names
+from pipeline.privacy import StoredKeys, load_not_people, load_organisation_handles, load_person_names
 from pipeline.relevance import RelevanceQuery
 from pipeline.scrape import read_manifest
 from pipeline.sources import Reject, load_sources, make_reader
@@ -159,7 +159,7 @@ def clean(sources: list[dict[str, Any]], params: dict[str, Any], *, manifest: li
     rejects: list[Reject] = []
     sigs: list[Any] = []
     drop_legacy(cache_dir)
-    accounts = corpus_accounts(sources, load_organisation_handles(), root, load_person_names())
+    accounts = corpus_accounts(sources, load_organisation_handles(), root, load_person_names(), load_not_people())
     LOG.info("dictionary of accounts: %d names marked as handles and also written bare", len(accounts))
     store = KeyedStore(cache_dir, "sources", fingerprint("read_source"))
     keys = [source_fingerprint(spec, params, root, accounts) if cache_dir is not None else str(i)

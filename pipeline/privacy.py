@@ -3,7 +3,8 @@
 :func:`load_organisation_handles` reads ``corpora/organisation_handles.yaml``
 (the accounts pseudonymisation keeps, organisations only; each entry says why),
 :func:`load_person_names` ``corpora/person_names.yaml`` (people named bare whom
-the rules of :mod:`pipeline.account_names` miss).
+the rules of :mod:`pipeline.account_names` miss) and :func:`load_not_people` the
+same file's words those rules wrongly take for a name.
 :func:`scan_warehouse` and :func:`scan_reports` find raw handles (``@mentions``,
 X-like and Bluesky profile or status URLs, and the corpus's accounts written
 bare, :mod:`pipeline.account_names`; the rule of
@@ -37,11 +38,12 @@ from pipeline.pseudonyms import BareNames, pseudonymise, raw_handles, strip_stat
 TEXT_SUFFIXES = frozenset({".md", ".csv", ".json", ".html", ".txt", ".svg", ".tsv"})
 
 
-def _listed_names(path: Path, section: str, field: str, pattern: str, shape: str, notes: tuple[str, str], what: str
-                  ) -> frozenset[str]:
+def _listed_names(path: Path, section: str, field: str, pattern: str, shape: str, notes: tuple[str, str], what: str,
+                  optional: bool = False) -> frozenset[str]:
     """The lower-cased names of the entries under ``section``
     of the YAML file ``path``: each holds ``field`` (a full match of
-    ``pattern``, described by ``shape``) and non-empty ``notes``.
+    ``pattern``, described by ``shape``) and non-empty ``notes``. An
+    ``optional`` section may be missing (no names).
 
     Raises:
         ConfigError: the file is missing or not YAML, or an entry breaks a rule
@@ -53,6 +55,8 @@ def _listed_names(path: Path, section: str, field: str, pattern: str, shape: str
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read the {section}: {exc}") from exc
     entries = data.get(section) if isinstance(data, dict) else None
+    if optional and isinstance(data, dict) and section not in data:
+        return frozenset()
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: expected a list under '{section}:'")
     names: set[str] = set()
@@ -98,6 +102,22 @@ def load_person_names(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
     return _listed_names(path, "people", "name", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
                          "one word of 3-30 letters, digits or '_'", ("where", "why"),
                          "where the corpus names the person, why a person")
+
+
+def load_not_people(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
+    """The lower-cased words under ``not_people`` of ``corpora/person_names.yaml``:
+    words the rules of :mod:`pipeline.account_names` take for a commenter's
+    name ("Discussants noted …") that a review found are not; the dictionary
+    of accounts leaves them out, unless ``people`` lists them too. The section
+    is optional.
+
+    Raises:
+        ConfigError: as :func:`load_person_names`, for an entry that lacks a
+            ``word``, a ``where`` or a ``why``, or repeats a word.
+    """
+    return _listed_names(path, "not_people", "word", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
+                         "one word of 3-30 letters, digits or '_'", ("where", "why"),
+                         "where the corpus uses the word, why it is not a person", optional=True)
 
 
 def pseudonym_salt(privacy: dict) -> str:
@@ -197,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
     from pipeline.sources import load_sources
 
     keep = load_organisation_handles()
-    bare = corpus_accounts(load_sources(), keep, people=load_person_names()).find
+    bare = corpus_accounts(load_sources(), keep, people=load_person_names(), not_people=load_not_people()).find
     findings = scan_warehouse(args.warehouse, keep, bare) if args.warehouse.exists() else []
     findings += scan_reports(args.reports, keep, bare) if args.reports.is_dir() else []
     print(summary(findings) if findings else "no raw handles")

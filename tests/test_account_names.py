@@ -15,7 +15,7 @@ from pipeline import warehouse
 from pipeline.account_names import corpus_accounts
 from pipeline.clean import clean, write_warehouse
 from pipeline.config import SQL_DIR, ConfigError
-from pipeline.privacy import load_organisation_handles, load_person_names, scan_warehouse
+from pipeline.privacy import load_not_people, load_organisation_handles, load_person_names, scan_warehouse
 from pipeline.pseudonyms import pseudonym, raw_handles
 from pipeline.sources import load_sources
 from tests.conftest import DEMO, spec_for
@@ -52,7 +52,8 @@ def test_commenters_named_in_recap_prose_are_pseudonymised(tmp_path, sources, cl
 @pytest.fixture(scope="module")
 def corpus_dictionary():
     """The dictionary of accounts of the whole shipped corpus (about 24 s), built once for this module."""
-    return corpus_accounts(load_sources(), load_organisation_handles(), people=load_person_names())
+    return corpus_accounts(load_sources(), load_organisation_handles(), people=load_person_names(),
+                           not_people=load_not_people())
 
 
 def test_no_label_file_holds_a_raw_handle(corpus_dictionary):
@@ -188,6 +189,62 @@ def test_people_a_review_found_are_pseudonymised_wherever_the_corpus_names_them(
         "Santhos", "CHE_SHR_CAT", "DarthGustav"]
 
 
+def test_commenters_who_open_a_reddit_recap_record_are_pseudonymised(tmp_path, sources, clean_params, monkeypatch):
+    """Session-23 review: AINews' Reddit recap records open with the commenter's
+    name, and names with no handle's shape, or with a verb that is also a noun,
+    stayed raw ("sagiroth highlights …", "ttkciar highlights …",
+    "offlinesir notes …", "JackStrawWitchita shares …", "random-tomato
+    inquires …"; about 85 in the warehouse). Over the real recap file they are
+    pseudonymised in every record; words that open records more often as words
+    ("Several commenters …", "Discussion highlights …", "Users note …") and
+    compounds before a verb that is also a noun ("Model-size requests …") stay."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    (tmp_path / "demo/social").mkdir(parents=True)
+    shutil.copy(DEMO / "social/ainews_social_recaps.jsonl", tmp_path / "demo/social/ainews_social_recaps.jsonl")
+    docs, _ = clean([spec_for(sources, "ainews_recaps")], clean_params, manifest=[], root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    for name, verb in (("sagiroth", "highlights"), ("ttkciar", "highlights"), ("offlinesir", "notes"),
+                       ("JackStrawWitchita", "shares"), ("Uncle___Marty", "highlights"),
+                       ("random-tomato", "inquires"), ("dwight-is-right", "notes")):
+        assert not re.search(rf"(?<![\w-]){name}(?![\w-])", text), name
+        assert f"{pseudonym(name, 'test-salt')} {verb}" in text, name
+    assert f"ubergarm/{pseudonym('VoidAlchemy', 'test-salt')} confirmed" in text  # a pair of one user's names
+    for opening in ("Several commenters", "Discussion highlights", "Users note", "Model-size requests",
+                    "AutomationBench-AA adds", "Follow-up notes claim"):
+        assert opening in text, opening
+
+
+def test_words_a_review_found_are_not_names_are_written_as_they_are(tmp_path, sources, clean_params, monkeypatch):
+    """Session-23 review: the reporting-verb rule took the plural noun
+    "Discussants" ("Discussants noted that DeepSeek provides …") and the class
+    name "DocumentStore" ("DocumentStore only provides access to nodes") for
+    commenters, so the warehouse held a pseudonym in their place.
+    ``not_people`` of ``corpora/person_names.yaml`` lists them: the real pages
+    keep both words, and a commenter the same rule finds on those pages
+    ("Dawidm0137 mentioned challenges …") is still pseudonymised."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    assert {"discussants", "documentstore"} <= load_not_people()
+    pages = ["html/ainews/24-06-06-ainews-qwen-2-beats-llama-3-and-we-dont-know-how.html",
+             "html/ainews/25-02-03-ainews-openai-takes-on-geminis-deep-research.html",
+             "html/ainews/24-12-16-ainews-meta-apollo-video-understanding-up-to-1-hour-sota-open-weights.html"]
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    for page in pages:
+        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    spec = spec_for(sources, "ainews_html")
+    ruled = corpus_accounts([spec], frozenset(), tmp_path)  # the rules alone take both words
+    assert [n for _, _, n in ruled.find("Discussants noted; DocumentStore only provides")] == [
+        "Discussants", "DocumentStore"]
+    reviewed = corpus_accounts([spec], frozenset(), tmp_path, load_person_names(), load_not_people())
+    assert not reviewed.find("Discussants noted; DocumentStore only provides")
+    docs, _ = clean([spec], clean_params, manifest=[], root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    assert "Discussants noted that DeepSeek provides different" in text
+    assert "Discussants agreed that creating a quant model" in text
+    assert "DocumentStore only provides access to nodes" in text
+    assert "Dawidm0137" not in text
+    assert f"{pseudonym('Dawidm0137', 'test-salt')} mentioned challenges" in text
+
+
 def test_person_file_fails_fast_naming_the_entry(tmp_path):
     bad = tmp_path / "people.yaml"
     bad.write_text("people:\n  - {name: Santhos, where: a recap, why: a member}\n"
@@ -200,6 +257,10 @@ def test_person_file_fails_fast_naming_the_entry(tmp_path):
     bad.write_text("people:\n  - {name: Darthgustav, where: a recap}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"entry 1 \(Darthgustav\): missing 'why'"):
         load_person_names(bad)
+    assert load_not_people(bad) == frozenset()  # the section is optional
+    bad.write_text("people: []\nnot_people:\n  - {word: Discussants, where: a recap}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"entry 1 \(Discussants\): missing 'why'"):
+        load_not_people(bad)
 
 
 def test_commenters_who_say_something_in_recap_prose_are_pseudonymised(tmp_path, sources, clean_params,

@@ -83,8 +83,11 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
         out += stance_table(con, st, min_quotes=min_q, limit=n)
     outlets = workspace.query(con, "SELECT outlet, n, pos, sh FROM report_outlet_listed_quotes "
                                    "ORDER BY n DESC, outlet LIMIT ?", [n])
-    out += ["**Which outlets quote listed actors, and with which stance** (view `outlet_quotes`: quotes found by the "
-            "quote finder; an actor's own public comments are not an outlet quoting it):", "",
+    n_outlets = int(workspace.query(con, "SELECT count(*) AS n FROM report_outlet_listed_quotes").iloc[0]["n"])
+    shown = f"the {len(outlets)} with most quotes of {n_outlets} outlets" if n_outlets > len(outlets) else \
+        f"all {n_outlets} outlets"
+    out += [f"**Which outlets quote listed actors, and with which stance** ({shown}; view `outlet_quotes`: quotes "
+            "found by the quote finder; an actor's own public comments are not an outlet quoting it):", "",
             "| outlet | quotes of listed actors | pro_open_source | security_hawk |", "|---|---:|---:|---:|"]
     for r in outlets.itertuples():
         pos, sh = int(0 if pd.isna(r.pos) else r.pos), int(0 if pd.isna(r.sh) else r.sh)

@@ -5,8 +5,9 @@ One list serves two jobs: the topic vectorizer's token pattern skips these
 words (:func:`name_free_token_pattern`), and ``metrics/topics.json`` reports
 the share of label words that are names (:func:`name_share`). The list is
 data: the aliases of the actors of ``corpora/actors.yaml`` whose kind is in
-``name_kinds`` of ``corpora/model_names.yaml``, plus that file's ``models``
-and ``patterns`` (:func:`load_names`).
+``name_kinds`` of ``corpora/model_names.yaml`` (their words, and each alias
+run together without its punctuation: "Z.ai" gives "zai"), plus that file's
+``models`` and ``patterns`` (:func:`load_names`).
 
 A word is a name when the whole word is a name, a name followed by a
 version (a digit or ``_`` and what follows: ``qwen3``, ``deepseek_ai``,
@@ -109,8 +110,11 @@ def load_names(model_file: Path = MODEL_NAMES_FILE, actors_file: Path = ACTORS_F
     words = {str(m).lower() for m in data["models"]}
     for actor in load_actors(actors_file):
         if actor.kind in kinds:
-            words |= {w for alias in (actor.actor, *actor.aliases) for w in _WORD.findall(alias.lower())
-                      if w not in skip and not w.isdigit()}
+            aliases = [a.lower() for a in (actor.actor, *actor.aliases)]
+            words |= {w for alias in aliases for w in _WORD.findall(alias) if w not in skip and not w.isdigit()}
+            # an alias run together without its punctuation ("Z.ai" -> "zai", as in "zai-org/GLM-4.5")
+            words |= {j for j in (re.sub(r"\W", "", a) for a in aliases if re.search(r"\W", a))
+                      if len(j) > 2 and j not in skip and not j.isdigit()}
     return Names(tuple(sorted(words)), patterns, name_regex(words, patterns))
 
 

@@ -150,6 +150,12 @@ class AccountNames:
         return len(self.forms)
 
 
+def _not_a_subject(key: str, keep: frozenset[str]) -> bool:
+    """Whether a lower-cased :data:`_SAID` or :data:`_LEAD` subject cannot be an account: an
+    organisation's handle of ``keep``, a pseudonym already, or a name holding a model word."""
+    return key in keep or bool(PSEUDONYM.match(key)) or not MODEL_WORDS.isdisjoint(re.findall("[a-z]+", key))
+
+
 def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
             people: frozenset[str] = frozenset(), not_people: frozenset[str] = frozenset()) -> AccountNames:
     """Build the dictionary from the corpus's texts (the rules of the module
@@ -163,10 +169,9 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
     marked: Counter[str] = Counter()
     said: Counter[str] = Counter()  # marks by _SAID and _LEAD, also counted as bare words
     lead: Counter[str] = Counter()  # marks by _LEAD
-    exact: Counter[str] = Counter()  # the same runs as ``tokens``, as written, for _LEAD names
+    exact: Counter[str] = Counter()  # the runs of ``tokens`` as written, for _LEAD names
     seen: dict[str, set[str]] = defaultdict(set)
     words: Counter[str] = Counter()
-    tokens: Counter[str] = Counter()  # every run of letters and digits, in URLs too, for _SAID names
     for item in texts:
         text, users = item if isinstance(item, tuple) else (item, True)
         for _, _, handle in marked_handles(text):
@@ -182,7 +187,7 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
                         text, max(0, m.start(group) - 40), m.start(group))):
                     continue
                 key = name.lower()
-                if key in keep or PSEUDONYM.match(key) or not MODEL_WORDS.isdisjoint(re.findall("[a-z]+", key)):
+                if _not_a_subject(key, keep):
                     continue
                 marked[key] += 1
                 said[key] += 1
@@ -190,7 +195,7 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
         for m in _LEAD.finditer(text) if users else ():
             name = m.group("a")
             key = name.lower()
-            if key in keep or PSEUDONYM.match(key) or not MODEL_WORDS.isdisjoint(re.findall("[a-z]+", key)):
+            if _not_a_subject(key, keep):
                 continue
             marked[key] += 1
             said[key] += 1
@@ -198,9 +203,10 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
             seen[key].add(name)
         words.update(m.group().lower() for m in _COUNTED.finditer(text))
         if users:
-            runs = _TOKEN.findall(text)
-            tokens.update(t.lower() for t in runs)
-            exact.update(runs)
+            exact.update(_TOKEN.findall(text))
+    tokens: Counter[str] = Counter()  # every run of letters and digits, in URLs too, for _SAID names
+    for run, n in exact.items():
+        tokens[run.lower()] += n
     for key, n in lead.items():  # a word the corpus also writes in another case ("Users note", "users"): not a name
         if not any(_SHAPED.search(f) for f in seen[key]) and sum(exact[f] for f in seen[key]) < tokens[key]:
             marked[key] -= n

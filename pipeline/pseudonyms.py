@@ -158,6 +158,7 @@ def _named(value: str) -> list[tuple[int, int, str]]:
         out.append((m.start("name"), m.end("name"), name))
     return out
 
+
 #: A name with ``-`` that opens a text, before a reporting verb: each comment summary of AINews'
 #: Reddit recaps opens with its author, and names with ``-`` outside Reddit's generated shape
 #: ("random-tomato inquires about …", "dwight-is-right notes …", "cmdr-William-Riker questions …":

@@ -81,9 +81,9 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
             out += [f"**{st}**: its decisions are not measurable; section 3 gives at most a corpus-wide share.", ""]
             continue
         out += stance_table(con, st, min_quotes=min_q, limit=n)
-    outlets = workspace.query(con, "SELECT outlet, n, pos, sh FROM report_outlet_listed_quotes "
-                                   "ORDER BY n DESC, outlet LIMIT ?", [n])
-    n_outlets = int(workspace.query(con, "SELECT count(*) AS n FROM report_outlet_listed_quotes").iloc[0]["n"])
+    outlets = workspace.query(con, "SELECT outlet, n, pos, sh, count(*) OVER () AS n_outlets "
+                                   "FROM report_outlet_listed_quotes ORDER BY n DESC, outlet LIMIT ?", [n])
+    n_outlets = int(outlets["n_outlets"].iloc[0]) if len(outlets) else 0
     shown = f"the {len(outlets)} with most quotes of {n_outlets} outlets" if n_outlets > len(outlets) else \
         f"all {n_outlets} outlets"
     out += [f"**Which outlets quote listed actors, and with which stance** ({shown}; view `outlet_quotes`: quotes "

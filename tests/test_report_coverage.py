@@ -153,12 +153,13 @@ def test_measured_cells_counts_missing_months_as_zero(cov):
 def test_the_report_states_sources_and_months_above_every_trend(wh, tmp_path):
     from pipeline.report.figures import top_topics
     from pipeline.report.markdown import stance_quality, write_report
+    from pipeline.report.stance_shares import panel_shares, share_errors
     from tests.test_report_markdown import PARAMS
 
     con, _ = wh
     panel = trend_panel(load_coverage(con), PARAMS)
-    shares, _ = panel_stance(con, panel, 1)
-    shares = workspace.bootstrap_shares(shares, seed=0, n_boot=20)
+    counts, _ = panel_stance(con, panel, 1)
+    shares = panel_shares(counts, stance_quality(con)["gold"], share_errors(con), seed=0)
     figures = {n: tmp_path / f"{n}.png" for n in ("narratives_by_month", "stance_share", "narrative_heatmap",
                                                   "narrative_stance",
                                                   "source_mix", "actor_stance")}

@@ -15,6 +15,7 @@ from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
 from pipeline.report.figures import monthly_stance, top_topics
 from pipeline.report.markdown import measurable_stances, share_only_stances, stance_quality, write_report
 from pipeline.report.sections import corpus_section, sources_section
+from pipeline.report.stance_shares import panel_shares, share_errors
 from pipeline.workspace import LABELS
 
 PARAMS = {"seed": 0, "min_docs_per_month": 1, "top_narratives": 15, "min_docs_narrative": 1, "min_recall": 0.2,
@@ -93,7 +94,7 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     con, ids = wh
     topics = top_topics(con, 2)  # N-01, N-02 (N-04 has no month: the report's tables need one)
     counts, _ = monthly_stance(con, 1)
-    shares = workspace.bootstrap_shares(counts, seed=0, n_boot=50)
+    shares = panel_shares(counts, stance_quality(con)["gold"], share_errors(con), seed=0)
     figures = {n: tmp_path / "figures" / f"{n}.png" for n in ("narratives_by_month", "stance_share",
                                                               "narrative_heatmap", "narrative_stance", "source_mix",
                                                               "actor_stance")}
@@ -123,6 +124,10 @@ def test_write_report_assembles_every_section(wh, tmp_path):
                           f"{100 * workspace.wilson_interval(int(k), int(n))[1]:.1f}") == (lo, hi)
                          for k, n, lo, hi in cells)
     assert all(float(hi) > 0 for _, _, _, hi in cells)
+    # its ACC cells are the figure's (and reports/plots/stance_share.csv's), not a second estimate
+    acc_cells = re.findall(r"ACC ([\d.]+) % \(([\d.]+)–([\d.]+)\)", text)
+    want = {(f"{100 * r.share_acc:.1f}", f"{100 * r.acc_lo:.1f}", f"{100 * r.acc_hi:.1f}") for r in shares.itertuples()}
+    assert acc_cells and set(acc_cells) <= want
     pooled = re.findall(r"\((\d+) of (\d+); ([\d.]+)–([\d.]+)\)", text)  # section 2's pooled narrative shares
     assert pooled and all(f"{100 * workspace.wilson_interval(int(k), int(n))[1]:.1f}" == hi for k, n, _, hi in pooled)
     # section 3: shares of the 6 unlabelled documents; the two unmeasurable stances get no share
@@ -215,7 +220,7 @@ def test_a_stance_without_reliable_decisions_gets_only_its_acc_share_when_its_er
         "attribution_exact_span": {"precision": 0.7, "recall": 0.5}, "gold_quotes": 40, "documents": 10,
         "gold_documents_read": 9, "gold_documents_by_source_type": {"news": 10}}}
     text = write_report(con, tmp_path / "report.md", topics=top_topics(con, 2),
-                        shares=workspace.bootstrap_shares(counts, seed=0, n_boot=50),
+                        shares=panel_shares(counts, stance_quality(con)["gold"], share_errors(con), seed=0),
                         params={**PARAMS, "max_share_error": 0.05}, figures=figures,
                         pages=[tmp_path / "html" / "topics.html"], quality=stance_quality(con), actor_metrics=metrics)
     row = con.execute("SELECT share_acc, lo, hi FROM stance_shares WHERE grouping = 'all' "
@@ -355,6 +360,14 @@ def test_stance_figure_plots_the_quoted_estimator(wh, tmp_path):
     write_plot_tables(shares, top_topics(con, 2), tmp_path / "plots")
     csv = pd.read_csv(tmp_path / "plots" / "stance_share.csv")
     assert set(csv["estimator"]) == {"CC"} and {"share", "share_lo", "share_hi"} <= set(csv.columns)
+    # the CSV holds both estimates section 3's table quotes: CC with its Wilson interval, ACC with its bootstrap
+    assert (csv["share"] == csv["cc"]).all() and (csv["cc"] == (csv["n_docs"] / csv["n_group"]).round(4)).all()
+    for r in csv.itertuples():
+        lo, hi = workspace.wilson_interval(r.n_docs, r.n_group)
+        assert (r.cc_lo, r.cc_hi) == (round(lo, 4), round(hi, 4))
+        assert r.acc_lo <= r.acc + 1e-4 and r.acc <= r.acc_hi + 1e-4
+    zero = csv[csv["n_docs"] == 0]
+    assert len(zero) and (zero["cc_hi"] > 0).all()  # 0 of n is not "0.0–0.0", as a percentile bootstrap says
 
 
 def test_narrative_figure_hatches_months_not_measured(wh, tmp_path):

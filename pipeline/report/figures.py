@@ -22,7 +22,7 @@ import pandas as pd
 from pipeline import workspace
 from pipeline.report.cells import _month_label
 from pipeline.report.coverage import NOT_MEASURED, Panel, panel_narratives, panel_stance
-from pipeline.report.stance_shares import acc_counts, cc_better, quoted_shares
+from pipeline.report.stance_shares import cc_better, panel_shares
 from pipeline.workspace import LABELS, STANCE_COLOURS
 
 STANCES = LABELS[:3]
@@ -94,7 +94,7 @@ def figure_stance_share(con: Any, path: Path, *, panel: Panel, min_docs: int, se
     below; months not measured are hatched. Each line is the share the report
     quotes: CC or ACC, whichever had the smaller cross-validated error
     (:func:`pipeline.report.stance_shares.quoted_shares`), with its 95 %
-    bootstrap band; the legend and the note name the estimator. ``quality``
+    band (Wilson for CC, bootstrap for ACC); the legend and the note name the estimator. ``quality``
     (:func:`pipeline.report.markdown.stance_quality`) goes into the note.
 
     Args:
@@ -103,17 +103,13 @@ def figure_stance_share(con: Any, path: Path, *, panel: Panel, min_docs: int, se
         labels: the stances drawn (the measurable ones).
 
     Returns:
-        ``(shares of the measured months: CC with 95 % bootstrap intervals
-        (:func:`pipeline.workspace.bootstrap_shares`) and the quoted share,
-        cells of every month (:func:`panel_stance`))``.
+        ``(shares of the measured months
+        (:func:`pipeline.report.stance_shares.panel_shares`), cells of every
+        month (:func:`panel_stance`))``.
     """
     plt = _plt()
     counts, cells = panel_stance(con, panel, min_docs)
-    shares = (workspace.bootstrap_shares(counts, seed=seed) if len(counts) else  # no month measured
-              pd.DataFrame(columns=["period", "label", "n_docs", "n_group", "share", "share_lo", "share_hi"]))
-    acc = (acc_counts(counts, quality["gold"], LABELS, seed=seed) if len(counts) else
-           pd.DataFrame(columns=["period", "label", "share_acc", "lo", "hi"]))
-    shares = quoted_shares(shares, acc, errors)
+    shares = panel_shares(counts, quality["gold"], errors, seed=seed)
     all_months = pd.to_datetime(cells["period"])
     fig, (ax, axn) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     _not_measured(ax, all_months[~cells["measured"].to_numpy()])
@@ -134,7 +130,7 @@ def figure_stance_share(con: Any, path: Path, *, panel: Panel, min_docs: int, se
     ax.set_ylabel("share of the month's documents (%)")
     one = len(panel.sources) == 1
     ax.set_title(f"Stance share by month over {panel.sources[0] + ', the only source' if one else 'the sources'} "
-                 f"collected in every month shown\n(the share the report quotes, with its 95 % bootstrap band; "
+                 f"collected in every month shown\n(the share the report quotes, with its 95 % interval; "
                  "documents without a training label)")
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="stance (estimator)")
     ax.grid(axis="y", color="#E0E0E0", linewidth=0.5)
@@ -150,8 +146,8 @@ def figure_stance_share(con: Any, path: Path, *, panel: Panel, min_docs: int, se
         f"{_month_label(panel.months[-1])}. Hatched: not measured (fewer than {min_docs} documents of these "
         "sources, dashed line, or a source not collected).\nEstimator per stance, the one with the smaller "
         "cross-validated share error: CC = documents classified with the stance / documents; ACC = CC adjusted "
-        "with the cross-validated error rates (Forman 2008).\nBand: 95 % bootstrap interval of that estimator "
-        "(sampling; the cross-validated share error is not in it)"
+        "with the cross-validated error rates (Forman 2008).\nBand: 95 % interval of that estimator "
+        "(Wilson for CC, bootstrap for ACC; sampling only: the cross-validated share error is not in it)"
         + (f". Not drawn: {', '.join(left_out)} (not measurable, or not a stance; report section 3)." if left_out
            else ".")
         + "\nClassifier (grouped cross-validation): macro-F1 over the three stances "
@@ -344,10 +340,19 @@ def figure_actor_stance(con: Any, path: Path, actors: pd.DataFrame, *, min_quote
 
 
 def write_plot_tables(shares: pd.DataFrame, topics: pd.DataFrame, out_dir: Path) -> None:
-    """Long CSVs behind the DVC ``plots:`` definitions in ``dvc.yaml``."""
+    """Long CSVs behind the DVC ``plots:`` definitions in ``dvc.yaml``.
+
+    ``stance_share.csv``: one row per measured month and stance of the
+    report's panel, the figure's line and band (``estimator``, ``share``,
+    ``share_lo``, ``share_hi``: the quoted share) and both estimates behind
+    it, as section 3's table gives them: ``n_docs`` of ``n_group``
+    documents, ``cc`` (``cc_lo``–``cc_hi``, Wilson), ``acc``
+    (``acc_lo``–``acc_hi``, bootstrap). Shares 0–1, rounded to 4 places.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     s = shares[shares["label"].isin(STANCES)].assign(period=lambda f: f["period"].map(_month_label))
-    s = s.assign(share=s["quoted"], share_lo=s["quoted_lo"], share_hi=s["quoted_hi"])  # the quoted estimator
-    s[["period", "label", "estimator", "share", "share_lo", "share_hi", "n_group"]].round(4).to_csv(
-        out_dir / "stance_share.csv", index=False)
+    s = s.assign(cc=s["share"], cc_lo=s["share_lo"], cc_hi=s["share_hi"], acc=s["share_acc"],
+                 share=s["quoted"], share_lo=s["quoted_lo"], share_hi=s["quoted_hi"])  # the quoted estimator
+    s[["period", "label", "estimator", "share", "share_lo", "share_hi", "n_docs", "n_group", "cc", "cc_lo", "cc_hi",
+       "acc", "acc_lo", "acc_hi"]].round(4).to_csv(out_dir / "stance_share.csv", index=False)
     topics[["topic_key", "size"]].to_csv(out_dir / "topic_sizes.csv", index=False)

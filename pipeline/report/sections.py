@@ -24,8 +24,8 @@ import pandas as pd
 from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
 from pipeline.report.coverage import NOT_MEASURED
-from pipeline.report.stance_shares import acc_counts, evidence_lines, overall_shares, read_example_lines, share_errors
 from pipeline.report.stance_shares import cc_better as _cc_better
+from pipeline.report.stance_shares import evidence_lines, overall_shares, read_example_lines, share_errors
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -125,19 +125,19 @@ def source_mix_line(con: Any, min_docs: int) -> str:
 
 
 def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last: Any, measurable: list[str],
-                   min_recall: float, figure: str, *, cells: pd.DataFrame, scope: str, seed: int = 0,
+                   min_recall: float, figure: str, *, cells: pd.DataFrame, scope: str,
                    share_only: Sequence[str] = ()) -> list[str]:
     """Section 3: classifier quality, the CC and ACC shares of each label over
     unlabelled documents with their cross-validated error (views
     ``report_stance_shares``, ``report_stance_share_error``), evidence
     passages (view ``report_stance_evidence``), the figure, and the last six
-    months of ``shares`` as ACC shares with bootstrap intervals
-    (:func:`pipeline.report.stance_shares.acc_counts`, ``seed``).
+    months of ``shares`` as CC (Wilson) and ACC (bootstrap) shares.
 
     Args:
         quality: :func:`pipeline.report.markdown.stance_quality`.
         shares: the monthly shares of figure ``stance_share``
-            (:func:`pipeline.report.figures.figure_stance_share`).
+            (:func:`pipeline.report.figures.figure_stance_share`), also
+            written to ``reports/plots/stance_share.csv``.
         last: the corpus's latest ``published_at`` (marks a partial last month).
         measurable: stances whose CV precision and recall reach ``min_recall``.
         figure: link to the stance-share figure.
@@ -208,30 +208,25 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
         out += read_example_lines(con, s, q["per_class"][s]["precision"])
     out += ["", scope, "", f"![Stance share by month]({figure})", ""]
     last_day = pd.Timestamp(last)
-    acc = acc_counts(shares, q["gold"], LABELS, seed=seed)
     out += ["Last six months in the figure (same sources and months as above): the share of the month's "
             "documents classified "
             "with the label (CC, documents / documents of the month; its 95 % Wilson interval), and the ACC "
             "share with its 95 % bootstrap interval; bold, as above, the one with the smaller cross-validated "
-            "error:", "",
+            "error. Every month of the figure, with both estimates: `reports/plots/stance_share.csv`.", "",
             "| month | documents | " + " | ".join(measurable) + " |", "|---|---:|" + "---:|" * len(measurable)]
     for c in cells.tail(6).itertuples():
         m, n = pd.Timestamp(c.period), int(c.n)
         rows = shares[pd.to_datetime(shares["period"]) == m].set_index("label")
-        adj = acc[pd.to_datetime(acc["period"]) == m].set_index("label")
         if not c.measured or rows.empty:
             row = [f"{NOT_MEASURED} ({c.reason})"] * len(measurable)
         else:
             row = []
             for s in measurable:
-                k = int(rows.at[s, "n_docs"]) if s in rows.index else 0
-                if n:  # a binomial share: 0 of 65 is not "0.0–0.0", as a bootstrap of it says
-                    lo, hi = workspace.wilson_interval(k, n)
-                    cc = f"{_pct(k / n)} ({k}/{n}; {100 * lo:.1f}–{100 * hi:.1f})"
-                else:
-                    cc = f"{k}/{n}"
-                ac = (f"ACC {_pct(adj.at[s, 'share_acc'])} ({100 * adj.at[s, 'lo']:.1f}–"
-                      f"{100 * adj.at[s, 'hi']:.1f})")
+                r = rows.loc[s]  # CC with its Wilson interval: 0 of 65 is not "0.0–0.0"
+                cc = (f"{_pct(r['share'])} ({int(r['n_docs'])}/{n}; {100 * r['share_lo']:.1f}–"
+                      f"{100 * r['share_hi']:.1f})")
+                ac = (f"ACC {_pct(rows.at[s, 'share_acc'])} ({100 * rows.at[s, 'acc_lo']:.1f}–"
+                      f"{100 * rows.at[s, 'acc_hi']:.1f})")
                 row.append(f"**{cc}**; {ac}" if _cc_better(errors, s) else f"{cc}; **{ac}**")
         month = m
         partial = (f" (to {last_day:%m-%d})" if (month.year, month.month) == (last_day.year, last_day.month)

@@ -16,8 +16,33 @@ import numpy as np
 import pandas as pd
 
 from pipeline import workspace
+from pipeline.intervals import wilson_interval
 from pipeline.report.cells import _cite, without_recap_meta
 from pipeline.stance.quantify import confusion_rates, one_hot, solve_simplex
+
+
+def cc_shares(counts: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
+    """Classify-and-count shares per period with 95 % Wilson intervals
+    (:func:`pipeline.intervals.wilson_interval`, the interval of the report's
+    tables, which a percentile bootstrap would collapse to 0–0 for a count of 0).
+
+    Args:
+        counts: ``period, label, n_docs`` (decided labels per period; a label
+            missing from a period counts 0).
+        labels: the label order of the result.
+
+    Returns:
+        One row per ``(period, label)``: ``n_docs``, ``n_group`` (the period's
+        documents), ``share``, ``share_lo``, ``share_hi`` (0–1).
+    """
+    rows = []
+    for period, g in counts.groupby("period", sort=True):
+        c = g.groupby("label")["n_docs"].sum().reindex(list(labels)).fillna(0).astype(int)
+        n = int(c.sum())
+        for lab, k in c.items():
+            lo, hi = wilson_interval(int(k), n)
+            rows.append([period, lab, int(k), n, k / n if n else 0.0, lo, hi])
+    return pd.DataFrame(rows, columns=["period", "label", "n_docs", "n_group", "share", "share_lo", "share_hi"])
 
 
 def acc_counts(counts: pd.DataFrame, gold: pd.DataFrame, labels: Sequence[str], *, seed: int, reps: int = 500,
@@ -131,21 +156,44 @@ def quoted_shares(shares: pd.DataFrame, acc: pd.DataFrame, errors: dict[str, tup
     """The share the report quotes for each (period, label), with its interval.
 
     Args:
-        shares: CC shares with bootstrap intervals (``period, label, share,
-            share_lo, share_hi``; :func:`pipeline.workspace.bootstrap_shares`).
+        shares: CC shares with their intervals (``period, label, share,
+            share_lo, share_hi``).
         acc: :func:`acc_counts` of the same counts (``period, label,
             share_acc, lo, hi``).
         errors: :func:`share_errors`.
 
     Returns:
-        ``shares`` with ``estimator`` ("CC" or "ACC", by :func:`cc_better`),
+        ``shares`` with the ACC share and its interval (``share_acc,
+        acc_lo, acc_hi``), ``estimator`` ("CC" or "ACC", by :func:`cc_better`),
         ``quoted``, ``quoted_lo`` and ``quoted_hi`` (shares 0–1).
     """
-    right = acc[["period", "label", "share_acc", "lo", "hi"]].assign(period=lambda f: pd.to_datetime(f["period"]))
+    right = (acc[["period", "label", "share_acc", "lo", "hi"]].rename(columns={"lo": "acc_lo", "hi": "acc_hi"})
+             .assign(period=lambda f: pd.to_datetime(f["period"])))
     out = shares.assign(period=pd.to_datetime(shares["period"])).merge(right, how="left", on=["period", "label"])
     cc = out["label"].map(lambda lab: cc_better(errors, lab)).astype(bool)
     out["estimator"] = np.where(cc, "CC", "ACC")
     out["quoted"] = np.where(cc, out["share"], out["share_acc"])
-    out["quoted_lo"] = np.where(cc, out["share_lo"], out["lo"])
-    out["quoted_hi"] = np.where(cc, out["share_hi"], out["hi"])
-    return out.drop(columns=["share_acc", "lo", "hi"])
+    out["quoted_lo"] = np.where(cc, out["share_lo"], out["acc_lo"])
+    out["quoted_hi"] = np.where(cc, out["share_hi"], out["acc_hi"])
+    return out
+
+
+def panel_shares(counts: pd.DataFrame, gold: pd.DataFrame, errors: dict[str, tuple[float, float]], *,
+                 seed: int) -> pd.DataFrame:
+    """The monthly shares of the report's stance figure and table: CC with
+    Wilson intervals (:func:`cc_shares`), ACC with bootstrap intervals
+    (:func:`acc_counts`, ``seed``) and the quoted one (:func:`quoted_shares`).
+
+    Args:
+        counts: ``period, label, n_docs`` of the panel's measured months.
+        gold: ``label, cv_prediction`` of the labelled documents.
+        errors: :func:`share_errors`.
+
+    Returns:
+        :func:`quoted_shares`' frame; empty, with its columns, when ``counts`` is.
+    """
+    labels = list(workspace.LABELS)
+    shares = cc_shares(counts, labels)
+    acc = (acc_counts(counts, gold, labels, seed=seed) if len(counts) else
+           pd.DataFrame(columns=["period", "label", "share_acc", "lo", "hi"]))
+    return quoted_shares(shares, acc, errors)

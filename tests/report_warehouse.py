@@ -262,6 +262,16 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
                                         {n.key: 0.5 for n in tax.narratives if not n.catch_all}, {})
         narrative_tables.write_passages(con, list(pas["passage_id"]), keys, P, thresholds)
         narrative_tables.write_documents(con, pas, docs[["doc_id", "published_at"]])
+        # a read label: news3's second passage carries the third claim, which the model finds nowhere;
+        # the reader's evidence is its sentence "Open-source AI poses a challenge to …"
+        text = pas.set_index("passage_id").at[pid["news3", 1], "text"]
+        evidence = text[text.index("Open-source AI poses"):].split(".")[0] + "."
+        Y = np.zeros((1, len(keys)), dtype=int)
+        Y[0, 2] = 1
+        narrative_tables.write_labels(con, pd.DataFrame([{
+            "line": 1, "source_file": "narratives_passages_v1.jsonl", "doc_id": ids["news3"],
+            "passage_id": pid["news3", 1], "match": "exact", "annotator": "b", "evidence": {keys[2]: evidence}}]),
+            keys, Y, np.zeros_like(Y))
     publish(db, clean_db=clean_db, stage_dbs=(("embed", stages / "embed.duckdb"),
                                               ("topics", stages / "topics.duckdb"),
                                               ("stance", stages / "stance.duckdb"),

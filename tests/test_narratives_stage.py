@@ -141,6 +141,15 @@ def test_modes_follow_the_labels_and_evaluation_is_reported(project, supervised)
     tp = sum(len(set(g) & set(p)) for g, p in stored)
     n_gold, n_pred = sum(len(g) for g, _ in stored), sum(len(p) for _, p in stored)
     assert round(2 * tp / (n_gold + n_pred), 4) == ev["micro_f1_with_catch_all"]
+    # each gold narrative keeps the reader's evidence sentence, in the order of the stored keys
+    evidence = con.sql("SELECT line, narratives, evidence FROM narrative_labels ORDER BY line").fetchall()
+    with_ev = 0
+    for line, keys, sentences in evidence:
+        r = rows[line - 1]
+        given = {k: e.strip() for k, e in zip(r["narratives"], r.get("evidence", [])) if e.strip()}
+        assert len(sentences) == len(keys) and sentences == [given.get(k, "") for k in keys], line
+        with_ev += sum(bool(e) for e in sentences)
+    assert with_ev > 0
 
 
 @pytest.mark.slow  # the shared fixture embeds ~130 passages: ~35 s on a busy 2-core machine

@@ -151,7 +151,7 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     # section 2: the first claim in news1 (p 0.9) and the recap; the second in news3 (a stance training label)
     tax = workspace.query(con, "SELECT narrative, side FROM narrative_taxonomy ORDER BY position")
     k0, k1, k2 = tax["narrative"][:3]
-    assert "no labelled passages: every narrative is a zero-shot first cut" in text
+    assert "by source file on 1 labelled passage (LLM-labelled" in text  # the read label of news3 (fixture)
     lines = text.split("\n")
     fig = lines.index("![Narratives by month](figures/narratives_by_month.png)")
     assert lines[fig - 2].startswith("**Coverage of this trend:**")
@@ -164,13 +164,21 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     # (d) examples: news1 (p 0.90) then the recap (0.70), each quoting its own passage, with outlet, date and URL
     block = text[text.index(f"**`{k0}`**: "):]
     block = block[:block.index("\n\n", block.index("- “"))]
-    ex = re.findall(r"^- “(.+)” \((.+), (\d{4}-\d\d-\d\d), <(https?://[^>]+)>; p = (0\.\d\d)\)$", block, flags=re.M)
+    ex = re.findall(r"^- “(.+)” \((.+), (\d{4}-\d\d-\d\d), <(https?://[^>]+)>; p = (0\.\d\d), not read\)$", block,
+                    flags=re.M)
     assert [(e[1], e[4]) for e in ex] == [("ZDNET", "0.90"), ("paraphrase by twitter/x of the linked post", "0.70")]
+    # the third claim, which the model finds nowhere, is cited from news3's read passage, the reader's
+    # evidence sentence in bold and the annotator named
+    block = text[text.index(f"**`{k2}`**: "):]
+    block = block[:block.index("\n\n", block.index("- “"))]
+    read = re.findall(r"^- “(.+)” \(ZDNET, (\d{4}-\d\d-\d\d), <(https?://[^>]+)>; read by b\)$", block, flags=re.M)
+    assert len(read) == 1 and "**Open-source AI poses a challenge to" in read[0][0]
     cited = con.execute("SELECT url, text FROM passages WHERE citable").fetchall()
-    for e in ex:
+    for e in ex + [(r[0], "ZDNET", r[1], r[2]) for r in read]:
         quoted = e[0].replace("**", "").replace(" …", "").replace("… ", "")
         assert any(quoted in " ".join(t.split()) for u, t in cited if u == e[3]), e
-    assert re.search(rf"No citable passage carries .*`{k2}`", text)
+    assert not re.search(rf"No citable passage carries .*`{k2}`", text)
+    assert re.search(rf"No citable passage carries .*`{tax['narrative'][3]}`", text)
     # section 5: candidate narratives by size with their top terms, example passages from the corpus (the recap
     # as a paraphrase), the passages the taxonomy covers and the label name share of metrics/topics.json
     n01 = re.search(r"^\| N-01 \| open source, windows apps, free \| open source, apps, free, [^|]+ \| 5 \|", text,

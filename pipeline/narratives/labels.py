@@ -24,7 +24,7 @@ from pipeline.label_records import label_records
 from pipeline.reserved import reserved_pairs  # noqa: F401  (labels.reserved_pairs: the stage reads it here)
 
 #: Columns of :func:`read_labels`.
-LABEL_COLUMNS = ["line", "source_file", "native_id", "text", "narratives", "annotator"]
+LABEL_COLUMNS = ["line", "source_file", "native_id", "text", "narratives", "evidence", "annotator"]
 _SPACE = re.compile(r"\s+")
 
 
@@ -41,7 +41,10 @@ def read_labels(path: Path = NARRATIVE_PASSAGE_LABEL_FILE, keys: Sequence[str] =
 
     Returns:
         Columns :data:`LABEL_COLUMNS`: ``line`` (1-based line in the file),
-        ``narratives`` a sorted tuple of keys (possibly empty).
+        ``narratives`` a sorted tuple of keys (possibly empty), ``evidence``
+        narrative → the reader's evidence sentence (the file's ``evidence``
+        list, one per narrative in the order of its ``narratives``; a
+        narrative without one is left out).
 
     Raises:
         ValueError: a line that is not a JSON object with ``source``,
@@ -64,8 +67,11 @@ def read_labels(path: Path = NARRATIVE_PASSAGE_LABEL_FILE, keys: Sequence[str] =
         if ident in seen:
             raise ValueError(f"{path}:{n}: passage labelled twice (first at line {seen[ident]})")
         seen[ident] = n
+        evidence = r.get("evidence") if isinstance(r.get("evidence"), list) else []
+        evidence = {k: e.strip() for k, e in zip(narratives, evidence) if isinstance(e, str) and e.strip()}
         rows.append({"line": n, "source_file": source, "native_id": key(native_id) if key else native_id,
                      "text": text, "narratives": tuple(sorted(set(narratives))),
+                     "evidence": evidence,
                      "annotator": str(r.get("annotator", ""))})
     return pd.DataFrame(rows, columns=LABEL_COLUMNS)
 

@@ -104,10 +104,13 @@ def write_documents(con: Any, scored: pd.DataFrame, published: pd.DataFrame) -> 
 def write_labels(con: Any, joined: pd.DataFrame, keys: Sequence[str], Y: np.ndarray, D: np.ndarray) -> None:
     """Table ``narrative_labels``: the joined labels
     (:func:`pipeline.narratives.labels.join_passages`) with gold ``Y`` and
-    honest decisions ``D`` (``(n, K)``, columns in the order of ``keys``)."""
+    honest decisions ``D`` (``(n, K)``, columns in the order of ``keys``);
+    ``evidence`` is the reader's sentence for each gold narrative, in the
+    order of ``narratives`` (``''`` where the label gives none)."""
     names = np.asarray(keys, dtype=object)
+    gold = [list(names[row.astype(bool)]) for row in Y]
     frame = joined[["line", "source_file", "doc_id", "passage_id", "match", "annotator"]].assign(
-        narratives=[list(names[row.astype(bool)]) for row in Y],
-        cv_narratives=[list(names[row.astype(bool)]) for row in D])
+        narratives=gold, cv_narratives=[list(names[row.astype(bool)]) for row in D],
+        evidence=[[ev.get(k, "") for k in g] for g, ev in zip(gold, joined["evidence"])])
     frame = frame.astype({"doc_id": object, "passage_id": object})
     _insert(con, "narrative_labels", frame)

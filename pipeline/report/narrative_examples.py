@@ -1,22 +1,33 @@
 """Cited examples of each narrative for the report (issue 19): outlet, date,
 URL and the evidence sentence.
 
-An example is the evidence passage of a document carrying the narrative
-(``doc_narratives.evidence_passage_id``), citable only (the passage's own
-record has a URL and a date, ``passages.citable``), of a corpus document, and
-not a labelled passage (its probability would be in-sample). Examples are
-spread over outlets: each outlet's most probable passage first, then the
-outlets' second ones, and so on (ties: ``p``, then ``passage_id``); a text
-already cited for the narrative (same ``text_sha256``: reposts) is skipped.
+Examples are read passages first: labelled passages whose reader gave them
+the narrative (table ``narrative_labels``, the passage still in the corpus
+as labelled: match ``exact`` or ``within``), quoted with the reader's
+evidence sentence in **bold** and the annotator named. The classifier can
+cite a passage that does not state the claim (about a third of its examples
+in the session-24 review), so a reader's passage is what an analyst should
+quote. Where fewer than ``per_narrative`` read passages are citable, the
+model's examples follow: the evidence passage of a document carrying the
+narrative (``doc_narratives.evidence_passage_id``), not a labelled passage
+(its probability would be in-sample), with ``p``. Only citable passages (the
+passage's own record has a URL and a date, ``passages.citable``) of corpus
+documents; within each kind examples are spread over outlets (each outlet's
+most probable, or for read ones most recent, passage first, then the
+outlets' second ones, and so on; ties: ``passage_id``); a text already cited
+for the narrative (same ``text_sha256``: reposts) is skipped.
 
-The quote is the passage's sentence that shares the most content words with
-the narrative's claim (table ``narrative_taxonomy``), in **bold**, with the
-sentences around it up to :data:`QUOTE_CHARS` characters, cuts marked "…".
-The classifier scores whole passages, so the bold sentence is a reading aid,
-not the model's own choice; with no word in common the passage is quoted from
-its start. Texts are quoted as stored (pseudonymised handles stay so), HTML
-entities unescaped, a recap's own metadata after a Reddit title ("(Score: 214,
-Comments: 84)") elided as "[…]" (:func:`pipeline.report.cells.without_recap_meta`).
+The bold sentence of a model example is the passage's sentence that shares
+the most content words with the narrative's claim (table
+``narrative_taxonomy``), with the sentences around it up to
+:data:`QUOTE_CHARS` characters, cuts marked "…". The classifier scores whole
+passages, so that bold sentence is a reading aid, not the model's own choice;
+with no word in common the passage is quoted from its start. A read
+example's bold sentence is the one sharing the most content words with the
+reader's evidence sentence. Texts are quoted as stored (pseudonymised handles
+stay so), HTML entities unescaped, a recap's own metadata after a Reddit title
+("(Score: 214, Comments: 84)") elided as "[…]"
+(:func:`pipeline.report.cells.without_recap_meta`).
 """
 
 from __future__ import annotations
@@ -39,26 +50,43 @@ _STEM = 6
 
 
 def examples(con: Any, per_narrative: int = 3) -> pd.DataFrame:
-    """Up to ``per_narrative`` cited examples per narrative (module docstring).
+    """Up to ``per_narrative`` cited examples per narrative (module docstring):
+    read passages first, then the model's.
 
     Returns:
         Rows ``narrative, rank, doc_id, passage_id, p, text, outlet,
-        source_type, url, published_at`` ordered by narrative and rank.
+        source_type, url, published_at, annotator, evidence`` ordered by
+        narrative and rank; a read example has ``annotator`` and the reader's
+        ``evidence`` sentence (``None`` if the label gives none) and no ``p``,
+        a model example ``p`` and no ``annotator``.
     """
     return workspace.query(con, """
-        WITH c AS (
-            SELECT dn.narrative, dn.doc_id, dn.evidence_passage_id AS passage_id, dn.p, p.text, p.text_sha256,
-                   coalesce(d.outlet, d.platform) AS outlet, d.source_type, p.url, p.published_at
-            FROM doc_narratives dn JOIN passages p ON p.passage_id = dn.evidence_passage_id
-            JOIN corpus d ON d.doc_id = dn.doc_id
-            WHERE p.citable AND dn.evidence_passage_id NOT IN
-                  (SELECT passage_id FROM narrative_labels WHERE passage_id IS NOT NULL)
-            QUALIFY row_number() OVER (PARTITION BY dn.narrative, p.text_sha256
-                                       ORDER BY dn.p DESC, dn.evidence_passage_id) = 1),
-        r AS (SELECT *, row_number() OVER (PARTITION BY narrative, outlet ORDER BY p DESC, passage_id) AS k
-              FROM c)
-        SELECT narrative, row_number() OVER (PARTITION BY narrative ORDER BY k, p DESC, passage_id) AS rank,
-               doc_id, passage_id, p, text, outlet, source_type, url, published_at
+        WITH read AS (
+            SELECT l.passage_id, l.doc_id, l.annotator, unnest(l.narratives) AS narrative,
+                   unnest(l.evidence) AS evidence
+            FROM narrative_labels l WHERE l.passage_id IS NOT NULL AND l.match IN ('exact', 'within')),
+        c AS (
+            SELECT r.narrative, r.doc_id, r.passage_id, NULL::DOUBLE AS p, 0 AS src, r.annotator,
+                   nullif(r.evidence, '') AS evidence
+            FROM read r
+            UNION ALL
+            SELECT dn.narrative, dn.doc_id, dn.evidence_passage_id, dn.p, 1, NULL, NULL
+            FROM doc_narratives dn
+            WHERE dn.evidence_passage_id NOT IN
+                  (SELECT passage_id FROM narrative_labels WHERE passage_id IS NOT NULL)),
+        t AS (
+            SELECT c.*, p.text, p.text_sha256, coalesce(d.outlet, d.platform) AS outlet, d.source_type, p.url,
+                   p.published_at
+            FROM c JOIN passages p ON p.passage_id = c.passage_id JOIN corpus d ON d.doc_id = c.doc_id
+            WHERE p.citable
+            QUALIFY row_number() OVER (PARTITION BY c.narrative, p.text_sha256
+                                       ORDER BY c.src, c.p DESC, p.published_at DESC, c.passage_id) = 1),
+        r AS (SELECT *, row_number() OVER (PARTITION BY narrative, src, outlet
+                                           ORDER BY p DESC, published_at DESC, passage_id) AS k
+              FROM t)
+        SELECT narrative, row_number() OVER (PARTITION BY narrative
+                                             ORDER BY src, k, p DESC, published_at DESC, passage_id) AS rank,
+               doc_id, passage_id, p, text, outlet, source_type, url, published_at, annotator, evidence
         FROM r QUALIFY rank <= ? ORDER BY narrative, rank""", [per_narrative])
 
 
@@ -82,13 +110,15 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def quote(text: str, claim: str, limit: int = QUOTE_CHARS) -> str:
+def quote(text: str, claim: str, limit: int = QUOTE_CHARS, evidence: str | None = None) -> str:
     """The passage ``text`` as quoted in the report (module docstring).
 
     Args:
         text: the passage.
         claim: the narrative's claim (its content words pick the sentence).
         limit: characters of the quote, markup and ellipses excluded.
+        evidence: a reader's evidence sentence: when given, its content words
+            pick the sentence instead of the claim's.
 
     Returns:
         Markdown: the sentences around the best one (best in ``**bold**``
@@ -98,7 +128,7 @@ def quote(text: str, claim: str, limit: int = QUOTE_CHARS) -> str:
     text = without_recap_meta(" ".join(html.unescape(str(text)).split()))
     spans = [(s.start_char, s.end_char) for s in _splitter()(text).sents if s.text.strip()]
     sents = [text[a:b].strip() for a, b in spans]
-    want = _stems(claim)
+    want = _stems(evidence or claim)
     scores = [len(_stems(s) & want) for s in sents]
     if not sents or max(scores) == 0:
         return _cut(text, limit).replace("|", "\\|")

@@ -116,7 +116,8 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
            "section 5 are only what a text is about. Stage `narratives` scores every narrative passage for every "
            "claim (table `passage_narratives`); a document carries a narrative when at least one of its narrative "
            "passages states it (table `doc_narratives`, with that evidence passage). "
-           + (f"Quality, from grouped cross-validation by source file on {totals['n']:,} labelled passages "
+           + (f"Quality, from grouped cross-validation by source file on {totals['n']:,} labelled "
+              f"passage{'s' if totals['n'] != 1 else ''} "
               "(LLM-labelled by the narrative codebook; thresholds tuned on inner folds only): micro-F1 "
               f"**{totals['micro_f1']:.2f}** over the {len(claims)} claims, per narrative in the table below. At this "
               "quality the shares are rough: compare months and narratives, do not quote a level as exact. The "
@@ -174,17 +175,23 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
             "(`corpora/actors.yaml`) quoted in passages that carry the narrative (view `actor_narratives`; automatic "
             "attribution, see section 4).", "", *source_table(con, keys), "",
             "### Examples", "",
-            f"Up to {per_narrative} cited documents per narrative: the passage that made the document carry it "
-            "(`doc_narratives.evidence_passage_id`), citable (its own record's URL and date), without a training "
-            "label, spread over outlets (each outlet's most probable first). In **bold**: the passage's sentence "
-            "sharing the most words with the claim (a reading aid; the model scores the whole passage); p: the "
-            "passage's probability of the narrative. Social posts are quoted as stored, handles pseudonymised.", ""]
+            f"Up to {per_narrative} cited passages per narrative, citable (their own record's URL and date) and "
+            "spread over outlets. First, passages a reader labelled with the narrative (table `narrative_labels`; "
+            "\"read by\" names the annotator), with the reader's evidence sentence in **bold**: quote these. Then, "
+            "where fewer were read, the passage that made an unlabelled document carry it "
+            "(`doc_narratives.evidence_passage_id`; p: its probability of the narrative), with its sentence "
+            "sharing the most words with the claim in bold (a reading aid: the model scores the whole passage). "
+            "The model's passages are not read: in a review of this report about a third of them did not state "
+            "their claim, so read one before citing it. Social posts are quoted as stored, handles "
+            "pseudonymised.", ""]
     ex = examples(con, per_narrative)
     for r in claims.itertuples():
         rows = ex[ex["narrative"] == r.narrative]
         if len(rows):
             out += [f"**`{r.narrative}`**: {_md_cell(r.claim)}", ""]
-            out += [f"- “{quote(e.text, r.claim)}” ({_cite(e)}; p = {float(e.p):.2f})" for e in rows.itertuples()]
+            out += [f"- “{quote(e.text, r.claim, evidence=e.evidence if pd.notna(e.evidence) else None)}” "
+                    f"({_cite(e)}; " + (f"read by {e.annotator})" if pd.notna(e.annotator) else
+                                        f"p = {float(e.p):.2f}, not read)") for e in rows.itertuples()]
             out.append("")
     none = [f"`{k}`" for k in keys if k not in set(ex["narrative"])]
     return out + ([f"No citable passage carries {', '.join(none)}.", ""] if none else [])

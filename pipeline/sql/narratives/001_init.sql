@@ -64,5 +64,6 @@ CREATE TABLE narrative_labels (
     match          VARCHAR NOT NULL,        -- exact | contains | within | none | no_document
     narratives     VARCHAR[] NOT NULL,      -- gold keys ([] = no narrative)
     cv_narratives  VARCHAR[] NOT NULL,      -- predicted keys
+    evidence       VARCHAR[] NOT NULL,      -- the reader's evidence sentence of each gold key, in its order ('' none)
     annotator      VARCHAR NOT NULL
 );

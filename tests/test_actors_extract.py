@@ -141,3 +141,34 @@ def test_a_quote_in_a_recap_line_and_its_issue_page_is_counted_once(finder, tmp_
     kept, dropped = drop_cross_source_repeats(quotes, pd.DataFrame(rows, columns=COLUMNS), texts)
     assert dropped == 1 and len(kept) == len(quotes) - 1
     assert set(kept[kept["quote_text"].str.contains(words)]["doc_id"]) == {recap.doc_id, "copy"}
+
+
+def test_a_quote_recapped_on_two_days_from_one_thread_is_counted_once(finder, tmp_path, sources, clean_params):
+    """AINews' recap file summarises the Reddit thread on Sam Altman's warning
+    on 2025-08-19 and again on 2025-08-20 (lines 2077 and 2094), and both lines
+    quote "the U.S. is underestimating China's next-gen AI threat", cited to the
+    same thread: one report of his words, kept once, in the shorter line. The
+    same words in a passage without a URL are not merged."""
+    from pipeline.actors.repeats import drop_same_record_repeats
+    from pipeline.clean import clean
+    from tests.conftest import spec_for
+
+    lines = (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text(lines[2076] + "\n" + lines[2093] + "\n",
+                                                                     encoding="utf-8")
+    docs, _ = clean([spec_for(sources, "ainews_recaps")], clean_params, manifest=[], root=tmp_path)
+    assert len(docs) == 2 and docs[0].url == docs[1].url and "1muyikv" in docs[0].url
+    rows = [{**p, "url": d.url} for d in docs for p in _passages(d.doc_id, d.text, "ainews_recaps", None, None)]
+    rows += [{**p, "url": None} for p in _passages("no-url", docs[0].text, "ainews_recaps", None, None)]
+    texts = {d.doc_id: d.text for d in docs} | {"no-url": docs[0].text}
+    passages = pd.DataFrame(rows, columns=COLUMNS + ["url"])
+    _, quotes = extract(passages, texts, finder, author_sources=[], progress=False)
+    words = "underestimating China's next-gen AI threat"
+    same = quotes[quotes["quote_text"].str.contains(words)]
+    assert set(same["doc_id"]) == {docs[0].doc_id, docs[1].doc_id, "no-url"}
+    kept, dropped = drop_same_record_repeats(quotes, passages, texts)
+    shorter = min(docs, key=lambda d: len(d.text)).doc_id
+    assert dropped == len(same[same["doc_id"] != shorter]) - len(same[same["doc_id"] == "no-url"]) > 0
+    assert set(kept[kept["quote_text"].str.contains(words)]["doc_id"]) == {shorter, "no-url"}
+    assert len(kept) == len(quotes) - dropped

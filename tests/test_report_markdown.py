@@ -189,7 +189,7 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert "paraphrase by twitter/x of the linked post, 2024-03-04" in text
     # section 6: pro_open_source in N-01, 2 of its 3 unlabelled documents; the recap (0.8) cited first
     assert re.search(r"\*\*pro_open_source\*\* has its largest share in \*\*N-01\*\* .*: 2 of its 3 documents "
-                     r"\(66\.7 %; no other topic has a larger share of pro_open_source.*Examples: "
+                     r"\(66\.7 %; no other topic has a larger share of pro_open_source.*Examples from N-01: "
                      r"paraphrase by twitter/x", text)
     # section 4: attribution figures and Meta's three pro_open_source quotes in two documents
     assert "9 quotes in 7 documents" in text and "precision 0.81 and recall 0.62" in text

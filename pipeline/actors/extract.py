@@ -58,7 +58,8 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
 
     Returns:
         One row per passage, ordered by ``doc_id, idx``: ``passage_id, doc_id,
-        idx, text, char_start, relevance, source, author, outlet, title``.
+        idx, text, char_start, relevance, source, author, outlet, title, url``
+        (``url``: the passage's own record's URL, ``None`` without one).
 
     Raises:
         FileNotFoundError: a stage database is missing (named).
@@ -70,7 +71,7 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
     try:
         return con.sql(
             "SELECT p.passage_id, p.doc_id, p.idx, p.text, p.char_start, p.relevance, c.source, c.author, c.outlet, "
-            "c.title "
+            "c.title, p.url "
             "FROM passages p JOIN clean.corpus c USING (doc_id) "
             "WHERE p.relevance >= ? OR list_contains(?, c.source) "
             "ORDER BY p.doc_id, p.idx",

@@ -8,7 +8,12 @@ whose text (whitespace and case aside) repeats a quote of a document of
 the shorter document, the item rather than the digest that holds it (the
 recap line, cited by its own post and date, rather than the issue page),
 with its copies in that document's source. Repeats inside one source stay: they are separate publications (a
-copy-paste campaign on X, a White House text posted twice).
+copy-paste campaign on X, a White House text posted twice), except the same words cited to the same
+record (passage URL) in two documents: AINews' recap file summarises some Reddit threads on two days,
+so 10 quotes were counted twice (session-24 review: Sam Altman's "the U.S. is underestimating China's
+next-gen AI threat", 2025-08-19 and 2025-08-20); those are kept once, in the shorter document
+(:func:`drop_same_record_repeats`). Repeats inside one document stay (a speaker saying the same words
+twice in a transcript).
 """
 
 from __future__ import annotations
@@ -41,4 +46,38 @@ def drop_cross_source_repeats(quotes: pd.DataFrame, passages: pd.DataFrame,
     shared = frame.groupby("key")["source"].transform("nunique") > 1
     best = frame[shared].sort_values(["length", "quote_id"]).drop_duplicates("key").set_index("key")["source"]
     drop = frame.index[shared & (frame["source"] != frame["key"].map(best))]
+    return quotes.drop(index=drop), len(drop)
+
+
+def drop_same_record_repeats(quotes: pd.DataFrame, passages: pd.DataFrame,
+                             documents: dict[str, str]) -> tuple[pd.DataFrame, int]:
+    """``quotes`` without the repeats of a quote cited to the same record in
+    another document (module docstring).
+
+    Args:
+        quotes: the ``quotes`` rows (``quote_id``, ``doc_id``, ``passage_id``,
+            ``quote_text``, …).
+        passages: the passages read, with ``passage_id`` and ``url`` (the
+            passage's own record's URL; ``None`` when it has none).
+        documents: ``doc_id → documents.text`` (its length ranks the copies).
+
+    Returns:
+        ``(kept, n_dropped)``: the rows in their order, less, for a text and
+        URL found in more than one document, its copies outside the shortest
+        such document (ties: the smallest ``doc_id``); quotes of passages
+        without a URL are all kept.
+    """
+    if quotes.empty:
+        return quotes, 0
+    url = quotes["passage_id"].map(passages.set_index("passage_id")["url"])
+    frame = pd.DataFrame({"key": quotes["quote_text"].str.split().str.join(" ").str.casefold(), "url": url,
+                          "doc_id": quotes["doc_id"],
+                          "length": quotes["doc_id"].map(lambda d: len(documents.get(d, "")))},
+                         index=quotes.index)
+    frame = frame[frame["url"].notna()]
+    shared = frame.groupby(["key", "url"])["doc_id"].transform("nunique") > 1
+    best = (frame[shared].sort_values(["length", "doc_id"]).drop_duplicates(["key", "url"])
+            .set_index(["key", "url"])["doc_id"])
+    keep = pd.Series([best.get((k, u)) for k, u in zip(frame["key"], frame["url"])], index=frame.index)
+    drop = frame.index[shared & (frame["doc_id"] != keep)]
     return quotes.drop(index=drop), len(drop)

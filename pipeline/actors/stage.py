@@ -34,7 +34,7 @@ from pipeline.actors.extract import extract_fingerprint, extract_incremental, re
 from pipeline.actors.quote_stance import QUOTE_CACHE_FILE, STANCE_MODEL_FILE, score_quotes
 from pipeline.actors.quotes import QuoteFinder
 from pipeline.actors.registry import ACTORS_FILE, load_actors, load_nlp
-from pipeline.actors.repeats import drop_cross_source_repeats
+from pipeline.actors.repeats import drop_cross_source_repeats, drop_same_record_repeats
 from pipeline.config import ACTORS_CACHE_DIR, ACTORS_DB, CLEAN_DB, EMBED_DB, METRICS_DIR, SQL_DIR, load_params
 from pipeline.stance.predict import write_long
 
@@ -76,6 +76,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
                                            n_process=int(params.get("n_process", 1)), progress=progress)
     parse_seconds = time.perf_counter() - started
     quotes, repeats = drop_cross_source_repeats(quotes, passages, documents)
+    quotes, record_repeats = drop_same_record_repeats(quotes, passages, documents)
 
     stances, version = score_quotes(quotes, encoder_params, stance_params["labels"], embed_db=embed_db,
                                     model_file=model_file, cache_file=cache_file)
@@ -100,6 +101,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
         "entities_with_actor": int(entities["actor"].notna().sum()),
         "quotes": int(len(quotes)),
         "quotes_repeating_another_source": repeats,
+        "quotes_repeating_a_record_in_another_document": record_repeats,
         "quotes_by_cue": {k: int(v) for k, v in quotes["cue"].value_counts().sort_index().items()},
         "quotes_listed_actor": int(listed.sum()),
         "quotes_unknown_speaker": int((quotes["speaker_actor"] == "unknown").sum()),

@@ -277,7 +277,7 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
                    f"{int(ntot[top_share.topic_key]):,} documents ({_pct(top_share.share)}; no other topic has a "
                    f"larger share of {s}, whatever the topic's other labels). Most {s} documents sit "
                    f"in **{top_count.topic_key}**: {int(top_count.n_docs)} of the {all_s:,} topic memberships of {s} "
-                   "documents (a document counts once per topic). Examples: "
+                   f"documents (a document counts once per topic). Examples from {top_share.topic_key}: "
                    + ("; ".join(_cite(r) for r in ex.itertuples()) or "none citable") + ".")
     return out + ["", "(A document counts in every topic that holds one of its discovery passages.)", ""]
 

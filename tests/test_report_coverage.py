@@ -185,3 +185,14 @@ def test_the_report_states_sources_and_months_above_every_trend(wh, tmp_path):
         i = next(k for k, line in enumerate(lines) if line.startswith(fig))
         assert lines[i - 2].startswith("**Coverage of this figure:**")
     assert NOT_MEASURED in text or "months measured" in text
+
+
+def test_a_measured_month_between_gaps_is_marked_isolated():
+    """A line and a fill_between band draw nothing at a lone measured month
+    (2024-06 of the demo panel, between hatched months); the figures mark
+    those months' intervals with a bar."""
+    from pipeline.report.figures import isolated
+
+    s = pd.Series([float("nan"), 0.7, float("nan"), float("nan"), 0.5, 0.4, float("nan"), 0.2])
+    assert isolated(s).tolist() == [False, True, False, False, False, False, False, True]
+    assert not isolated(pd.Series([float("nan")] * 3)).any() and isolated(pd.Series([0.0])).all()

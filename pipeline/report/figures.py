@@ -121,6 +121,9 @@ def figure_stance_share(con: Any, path: Path, *, panel: Panel, min_docs: int, se
         est = "CC" if cc_better(errors, lab) else "ACC"
         ax.fill_between(all_months, 100 * g["quoted_lo"].astype(float), 100 * g["quoted_hi"].astype(float),
                         color=STANCE_COLOURS[lab], alpha=0.18, linewidth=0)
+        alone = isolated(g["quoted"]).to_numpy()  # a measured month between gaps: no band from fill_between
+        ax.vlines(all_months[alone], 100 * g["quoted_lo"][alone].astype(float),
+                  100 * g["quoted_hi"][alone].astype(float), color=STANCE_COLOURS[lab], alpha=0.35, linewidth=3)
         line, = ax.plot(all_months, 100 * g["quoted"].astype(float), color=STANCE_COLOURS[lab], marker="o",
                         markersize=3, linewidth=1.6, label=f"{lab.replace('_', ' ')} ({est})")
         handles.append(line)
@@ -232,7 +235,9 @@ def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, pane
 
 
 def figure_source_mix(con: Any, path: Path, *, min_docs: int) -> pd.DataFrame:
-    """100 % stacked bars of documents per month by source type, n below."""
+    """100 % stacked bars of documents per month by source type, n below;
+    every calendar month from the first to the last has a slot, empty where
+    the month has fewer than ``min_docs`` documents (named in the note)."""
     plt = _plt()
     frame = workspace.query(con, "SELECT period, source_type, n_docs FROM report_source_type_month_counts "
                                  "ORDER BY period, source_type")
@@ -242,7 +247,11 @@ def figure_source_mix(con: Any, path: Path, *, min_docs: int) -> pd.DataFrame:
     wide = wide[totals >= min_docs]
     types = [t for t in SOURCE_TYPE_COLOURS if t in wide.columns] + sorted(set(wide.columns) - set(SOURCE_TYPE_COLOURS))
     share = wide[types].div(wide.sum(axis=1), axis=0) * 100
-    x = np.arange(len(share))
+    # one slot per calendar month from the first to the last, so a month left out (or with no document)
+    # shows as a gap instead of its neighbours standing side by side
+    first = pd.Timestamp(totals.index.min()) if len(totals) else pd.Timestamp("2000-01-01")
+    slots = pd.date_range(first, pd.Timestamp(totals.index.max()) if len(totals) else first, freq="MS")
+    x = np.array([slots.get_loc(pd.Timestamp(p)) for p in share.index], dtype=int)
     fig, (ax, axn) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     bottom = np.zeros(len(share))
     for t in types:
@@ -257,7 +266,8 @@ def figure_source_mix(con: Any, path: Path, *, min_docs: int) -> pd.DataFrame:
     axn.bar(x, wide.sum(axis=1).to_numpy(), color="#555555", width=0.85)
     axn.set_yscale("log")
     axn.set_ylabel("documents\n(log scale)")
-    axn.set_xticks(x, [_month_label(p) for p in share.index], rotation=90)
+    axn.set_xticks(np.arange(len(slots)), [_month_label(p) for p in slots], rotation=90, fontsize=7)
+    axn.set_xlim(-0.6, len(slots) - 0.4)
     axn.set_xlabel("month of publication (UTC)")
     note = SOURCE_NOTE.format(view="view corpus")
     if dropped:
@@ -337,6 +347,16 @@ def figure_actor_stance(con: Any, path: Path, actors: pd.DataFrame, *, min_quote
           "(precision and recall in metrics/actors.json).")
     _save(fig, path)
     return counts
+
+
+def isolated(values: pd.Series) -> pd.Series:
+    """Which entries of a month-ordered series are measured (not NaN) with
+    no measured neighbour: a line and a ``fill_between`` band draw nothing
+    there, so the figures mark their interval with a vertical bar."""
+    have = values.notna().to_numpy()
+    before = np.r_[False, have[:-1]]
+    after = np.r_[have[1:], False]
+    return pd.Series(have & ~before & ~after, index=values.index)
 
 
 def write_plot_tables(shares: pd.DataFrame, topics: pd.DataFrame, out_dir: Path) -> None:

@@ -21,7 +21,7 @@ import pandas as pd
 from pipeline.intervals import wilson_interval
 from pipeline.report.cells import _month_label
 from pipeline.report.coverage import NOT_MEASURED, Panel
-from pipeline.report.figures import SOURCE_NOTE, _not_measured, _note, _plt, _save
+from pipeline.report.figures import SOURCE_NOTE, _not_measured, _note, _plt, _save, isolated
 
 #: Panels per row of the figure.
 COLUMNS = 4
@@ -95,6 +95,9 @@ def figure_claims_by_month(trend: pd.DataFrame, cells: pd.DataFrame, claims: lis
         g = grid[grid["narrative"] == key]
         _not_measured(ax, gaps)
         ax.fill_between(g["period"], 100 * g["lo"], 100 * g["hi"], color="#9ecae1", linewidth=0, label="95 % band")
+        alone = isolated(g["share"])  # a measured month between gaps: fill_between draws no band there
+        ax.vlines(g.loc[alone, "period"], 100 * g.loc[alone, "lo"], 100 * g.loc[alone, "hi"], color="#9ecae1",
+                  linewidth=3)
         ax.plot(g["period"], 100 * g["share"], color="#08519c", linewidth=1.2, marker="o", markersize=2)
         k = int(g.loc[g["share"].notna(), "k"].sum())
         pooled = f"{100 * k / pooled_n:.1f} %" if pooled_n else NOT_MEASURED

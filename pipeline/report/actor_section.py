@@ -106,7 +106,10 @@ def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int) -> list[
         ORDER BY n_label DESC, actor LIMIT ?""", [stance, min_quotes, limit])
     out = [f"**Most quoted with stance {stance}** (actors with at least {min_quotes} such quotes; quotes classified "
            f"{stance} / all quotes of the actor, and the documents they come from; the example is the actor's "
-           "citable quote, with URL and date, with the highest probability of the stance):", "",
+           "citable quote, with URL and date, with the highest probability of the stance). A quote's stance is the "
+           "stance model's decision on the quote's words: it was trained on passages, its precision on quotes is "
+           "not measured, and no one read these examples, so one can argue the opposite of its stance. Read the "
+           "quote in its source before citing it:", "",
            "| actor | kind | quotes | documents | example quote | cited |", "|---|---|---:|---:|---|---|"]
     for r in rows.itertuples():
         if isinstance(r.quote_text, str):

@@ -225,8 +225,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
                 r = rows.loc[s]  # CC with its Wilson interval: 0 of 65 is not "0.0–0.0"
                 cc = (f"{_pct(r['share'])} ({int(r['n_docs'])}/{n}; {100 * r['share_lo']:.1f}–"
                       f"{100 * r['share_hi']:.1f})")
-                ac = (f"ACC {_pct(rows.at[s, 'share_acc'])} ({100 * rows.at[s, 'acc_lo']:.1f}–"
-                      f"{100 * rows.at[s, 'acc_hi']:.1f})")
+                ac = f"ACC {_pct(r['share_acc'])} ({100 * r['acc_lo']:.1f}–{100 * r['acc_hi']:.1f})"
                 row.append(f"**{cc}**; {ac}" if _cc_better(errors, s) else f"{cc}; **{ac}**")
         month = m
         partial = (f" (to {last_day:%m-%d})" if (month.year, month.month) == (last_day.year, last_day.month)

@@ -172,7 +172,8 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     block = text[text.index(f"**`{k2}`**: "):]
     block = block[:block.index("\n\n", block.index("- “"))]
     read = re.findall(r"^- “(.+)” \(ZDNET, (\d{4}-\d\d-\d\d), <(https?://[^>]+)>; read by b\)$", block, flags=re.M)
-    assert len(read) == 1 and "**Open-source AI poses a challenge to" in read[0][0]
+    evidence = con.execute("SELECT evidence[1] FROM narrative_labels").fetchone()[0]
+    assert len(read) == 1 and f"**{evidence}**" in read[0][0]  # the reader's own words in bold, not a neighbour
     cited = con.execute("SELECT url, text FROM passages WHERE citable").fetchall()
     for e in ex + [(r[0], "ZDNET", r[1], r[2]) for r in read]:
         quoted = e[0].replace("**", "").replace(" …", "").replace("… ", "")
@@ -365,8 +366,9 @@ def test_stance_figure_plots_the_quoted_estimator(wh, tmp_path):
             assert one["quoted_lo"] <= one["quoted"] <= one["quoted_hi"]
         else:
             assert (shares["quoted"] == shares["share"]).all() and (shares["quoted_hi"] == shares["share_hi"]).all()
-    write_plot_tables(shares, top_topics(con, 2), tmp_path / "plots")
+    write_plot_tables(shares, top_topics(con, 2), tmp_path / "plots", ["pro_open_source", "security_hawk"])
     csv = pd.read_csv(tmp_path / "plots" / "stance_share.csv")
+    assert set(csv["label"]) == {"pro_open_source", "security_hawk"}  # the stances drawn, no pro_china_tools
     assert set(csv["estimator"]) == {"CC"} and {"share", "share_lo", "share_hi"} <= set(csv.columns)
     # the CSV holds both estimates section 3's table quotes: CC with its Wilson interval, ACC with its bootstrap
     assert (csv["share"] == csv["cc"]).all() and (csv["cc"] == (csv["n_docs"] / csv["n_group"]).round(4)).all()

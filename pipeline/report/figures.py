@@ -359,18 +359,20 @@ def isolated(values: pd.Series) -> pd.Series:
     return pd.Series(have & ~before & ~after, index=values.index)
 
 
-def write_plot_tables(shares: pd.DataFrame, topics: pd.DataFrame, out_dir: Path) -> None:
+def write_plot_tables(shares: pd.DataFrame, topics: pd.DataFrame, out_dir: Path, stances: list[str]) -> None:
     """Long CSVs behind the DVC ``plots:`` definitions in ``dvc.yaml``.
 
-    ``stance_share.csv``: one row per measured month and stance of the
-    report's panel, the figure's line and band (``estimator``, ``share``,
+    ``stance_share.csv``: one row per measured month of the report's panel
+    and stance the figure draws (``stances``, the measurable ones: a stance
+    whose decisions are not measurable gets no monthly share, section 3),
+    the figure's line and band (``estimator``, ``share``,
     ``share_lo``, ``share_hi``: the quoted share) and both estimates behind
     it, as section 3's table gives them: ``n_docs`` of ``n_group``
     documents, ``cc`` (``cc_lo``–``cc_hi``, Wilson), ``acc``
     (``acc_lo``–``acc_hi``, bootstrap). Shares 0–1, rounded to 4 places.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    s = shares[shares["label"].isin(STANCES)].assign(period=lambda f: f["period"].map(_month_label))
+    s = shares[shares["label"].isin(stances)].assign(period=lambda f: f["period"].map(_month_label))
     s = s.assign(cc=s["share"], cc_lo=s["share_lo"], cc_hi=s["share_hi"], acc=s["share_acc"],
                  share=s["quoted"], share_lo=s["quoted_lo"], share_hi=s["quoted_hi"])  # the quoted estimator
     s[["period", "label", "estimator", "share", "share_lo", "share_hi", "n_docs", "n_group", "cc", "cc_lo", "cc_hi",

@@ -110,6 +110,39 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
+def _around(text: str, spans: list[tuple[int, int]], evidence: str | None
+            ) -> tuple[list[tuple[int, int]], int | None]:
+    """``(spans, index)``: the sentence spans of ``text`` with the reader's
+    ``evidence`` as one span of its own (sentences it overlaps are clipped to
+    what lies outside it) and that span's index; ``(spans, None)`` when the
+    text does not hold the evidence."""
+    ev = " ".join(html.unescape(evidence or "").split())
+    at = text.lower().find(ev.lower()) if ev else -1
+    if at < 0:
+        return spans, None
+    a, b = at, at + len(ev)
+    out: list[tuple[int, int]] = []
+    best = None
+    for s, e in spans:
+        if e <= a or s >= b:
+            if s >= b and best is None:
+                best = len(out)
+                out.append((a, b))
+            out.append((s, e))
+            continue
+        if s < a and text[s:a].strip():
+            out.append((s, a))
+        if best is None:
+            best = len(out)
+            out.append((a, b))
+        if e > b and text[b:e].strip():
+            out.append((b, e))
+    if best is None:
+        best = len(out)
+        out.append((a, b))
+    return out, best
+
+
 def quote(text: str, claim: str, limit: int = QUOTE_CHARS, evidence: str | None = None) -> str:
     """The passage ``text`` as quoted in the report (module docstring).
 
@@ -117,8 +150,10 @@ def quote(text: str, claim: str, limit: int = QUOTE_CHARS, evidence: str | None 
         text: the passage.
         claim: the narrative's claim (its content words pick the sentence).
         limit: characters of the quote, markup and ellipses excluded.
-        evidence: a reader's evidence sentence: when given, its content words
-            pick the sentence instead of the claim's.
+        evidence: a reader's evidence sentence: when the passage holds it
+            (whitespace and case aside), that span is the bold unit and the
+            window grows around it; otherwise its content words pick the
+            sentence instead of the claim's.
 
     Returns:
         Markdown: the sentences around the best one (best in ``**bold**``
@@ -127,12 +162,14 @@ def quote(text: str, claim: str, limit: int = QUOTE_CHARS, evidence: str | None 
     """
     text = without_recap_meta(" ".join(html.unescape(str(text)).split()))
     spans = [(s.start_char, s.end_char) for s in _splitter()(text).sents if s.text.strip()]
+    spans, best = _around(text, spans, evidence)
     sents = [text[a:b].strip() for a, b in spans]
-    want = _stems(evidence or claim)
-    scores = [len(_stems(s) & want) for s in sents]
-    if not sents or max(scores) == 0:
-        return _cut(text, limit).replace("|", "\\|")
-    best = scores.index(max(scores))  # ties: the earlier sentence
+    if best is None:
+        want = _stems(evidence or claim)
+        scores = [len(_stems(s) & want) for s in sents]
+        if not sents or max(scores) == 0:
+            return _cut(text, limit).replace("|", "\\|")
+        best = scores.index(max(scores))  # ties: the earlier sentence
     first = last = best
     used = len(sents[best])
     while True:  # grow the window one sentence at a time, after first, while it fits

@@ -177,7 +177,9 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
             "### Examples", "",
             f"Up to {per_narrative} cited passages per narrative, citable (their own record's URL and date) and "
             "spread over outlets. First, passages a reader labelled with the narrative (table `narrative_labels`; "
-            "\"read by\" names the annotator), with the reader's evidence sentence in **bold**: quote these. Then, "
+            "\"read by\" names the annotator), with the reader's evidence sentence in **bold**: one reader's reading "
+            "(an LLM annotator's), so read the passage before quoting "
+            "it. Then, "
             "where fewer were read, the passage that made an unlabelled document carry it "
             "(`doc_narratives.evidence_passage_id`; p: its probability of the narrative), with its sentence "
             "sharing the most words with the claim in bold (a reading aid: the model scores the whole passage). "

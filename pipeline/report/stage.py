@@ -80,22 +80,22 @@ def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path 
         figures = {name: figures_dir / f"{name}.png" for name in FIGURES}
         quality = stance_quality(con)
         panel = trend_panel(load_coverage(con), params)  # the sources and months of the monthly trends
+        measurable = measurable_stances(quality, float(params["min_recall"]))
         shares, _ = figure_stance_share(con, figures["stance_share"], panel=panel, min_docs=min_docs,
                                         seed=int(params["seed"]), quality=quality, errors=share_errors(con),
-                                        labels=measurable_stances(quality, float(params["min_recall"])))
+                                        labels=measurable)
         claims = claim_quality(con)[0].query("not catch_all")["narrative"].tolist()
         figure_claims_by_month(*claim_trend(con, panel, min_docs), claims, figures["narratives_by_month"],
                                panel=panel, min_docs=min_docs)
         figure_narrative_heatmap(con, figures["narrative_heatmap"], topics, panel=panel, min_docs=min_docs)
-        figure_narrative_stance(con, figures["narrative_stance"], topics,
-                                measurable_stances(quality, float(params["min_recall"])))
+        figure_narrative_stance(con, figures["narrative_stance"], topics, measurable)
         figure_source_mix(con, figures["source_mix"], min_docs=min_docs)
         figure_actor_stance(con, figures["actor_stance"], top_actors(con, int(params["top_actors"])),
                             min_quotes=int(params["min_quotes"]))
         actor_metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
         topic_metrics = json.loads(topic_metrics_file.read_text(encoding="utf-8"))
         pages = topic_pages(con, model_dir, html_dir, topics, cache_dir=cache_dir)
-        write_plot_tables(shares, topics, reports_dir / "plots")
+        write_plot_tables(shares, topics, reports_dir / "plots", measurable)
         write_report(con, reports_dir / "report.md", topics=topics, shares=shares, params=params, figures=figures,
                      pages=pages, quality=quality, actor_metrics=actor_metrics,
                      topic_metrics=topic_metrics)

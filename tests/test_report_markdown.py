@@ -16,13 +16,10 @@ from pipeline.report.figures import monthly_stance, top_topics
 from pipeline.report.markdown import measurable_stances, share_only_stances, stance_quality, write_report
 from pipeline.report.sections import corpus_section, sources_section
 from pipeline.report.stance_shares import panel_shares, share_errors
-from pipeline.workspace import LABELS
 
 PARAMS = {"seed": 0, "min_docs_per_month": 1, "top_narratives": 15, "min_docs_narrative": 1, "min_recall": 0.2,
           "max_share_error": 0.04,
           "min_membership": 0.5, "top_actors": 12, "min_quotes": 1, "min_stance_quotes": 1}
-
-
 
 
 def test_cells():
@@ -276,31 +273,6 @@ def test_pages_cache_key_covers_only_the_pages_module(wh, tmp_path, monkeypatch)
         pages.topic_pages(con, tmp_path / "missing", tmp_path / "html", top_topics(con, 2))
 
 
-def test_acc_counts_inverts_known_error_rates():
-    from pipeline.report.stance_shares import acc_counts
-    from pipeline.workspace import LABELS
-
-    labels = list(LABELS)
-    # labelled documents: every class 10 times; pro_china_tools half decided neutral, off_topic 3/10 neutral
-    gold = pd.DataFrame({"label": [lab for lab in labels for _ in range(10)]})
-    pred = list(gold["label"])
-    for i in range(20, 25):
-        pred[i] = "neutral"
-    for i in range(40, 43):
-        pred[i] = "neutral"
-    gold["cv_prediction"] = pred
-    true = {"pro_open_source": .1, "security_hawk": .1, "pro_china_tools": .4, "neutral": .2, "off_topic": .2}
-    # the counts such a classifier gives 1,000 documents of that mix
-    decided = {"pro_open_source": 100, "security_hawk": 100, "pro_china_tools": 200, "neutral": 200 + 200 + 60,
-               "off_topic": 140}
-    counts = pd.DataFrame({"period": "2025-01-01", "label": list(decided), "n_docs": list(decided.values())})
-    out = acc_counts(counts, gold, labels, seed=0, reps=200).set_index("label")
-    for lab, p in true.items():
-        assert abs(out.at[lab, "share_acc"] - p) < 1e-3
-        assert out.at[lab, "lo"] <= p <= out.at[lab, "hi"]
-    assert abs(out.at["pro_china_tools", "share_cc"] - 0.2) < 1e-9 and (out["n"] == 1000).all()
-
-
 def test_quote_bolds_the_sentence_sharing_most_words_with_the_claim():
     from pipeline.report.narrative_examples import _splitter, quote
     from tests.report_warehouse import documents
@@ -341,63 +313,6 @@ def test_quotes_elide_the_recap_metadata_of_real_recap_lines():
     title = next(t for t in with_meta if t.startswith("Trump administration reportedly considers a US DeepSeek ban"))
     assert without_recap_meta(title).startswith("Trump administration reportedly considers a US DeepSeek ban […]: ")
     assert without_recap_meta("Qwen (2.5) scored (Scored well)") == "Qwen (2.5) scored (Scored well)"
-
-
-def test_stance_figure_plots_the_quoted_estimator(wh, tmp_path):
-    from pipeline.report.coverage import load_coverage, trend_panel
-    from pipeline.report.figures import figure_stance_share, write_plot_tables
-    from pipeline.report.stance_shares import acc_counts, share_errors
-
-    con, _ = wh
-    q = stance_quality(con)
-    panel = trend_panel(load_coverage(con), PARAMS)
-    errors = share_errors(con)
-    for acc_wins in (True, False):  # the fixture's ACC error (.05) is below CC's (.08); then the reverse
-        errs = errors if acc_wins else {k: (v[1], v[0]) for k, v in errors.items()}
-        shares, cells = figure_stance_share(con, tmp_path / "s.png", panel=panel, min_docs=1, seed=0, quality=q,
-                                            errors=errs, labels=["pro_open_source"])
-        assert (tmp_path / "s.png").stat().st_size > 10_000 and len(shares) and cells["measured"].any()
-        assert set(shares["estimator"]) == {"ACC" if acc_wins else "CC"}
-        if acc_wins:
-            counts = shares[["period", "label", "n_docs"]]
-            acc = acc_counts(counts, q["gold"], LABELS, seed=0).set_index(["label"])
-            one = shares[shares["label"] == "pro_open_source"].iloc[0]
-            assert one["quoted"] == pytest.approx(acc.loc["pro_open_source", "share_acc"])
-            assert one["quoted_lo"] <= one["quoted"] <= one["quoted_hi"]
-        else:
-            assert (shares["quoted"] == shares["share"]).all() and (shares["quoted_hi"] == shares["share_hi"]).all()
-    write_plot_tables(shares, top_topics(con, 2), tmp_path / "plots", ["pro_open_source", "security_hawk"])
-    csv = pd.read_csv(tmp_path / "plots" / "stance_share.csv")
-    assert set(csv["label"]) == {"pro_open_source", "security_hawk"}  # the stances drawn, no pro_china_tools
-    assert set(csv["estimator"]) == {"CC"} and {"share", "share_lo", "share_hi"} <= set(csv.columns)
-    # the CSV holds both estimates section 3's table quotes: CC with its Wilson interval, ACC with its bootstrap
-    assert (csv["share"] == csv["cc"]).all() and (csv["cc"] == (csv["n_docs"] / csv["n_group"]).round(4)).all()
-    for r in csv.itertuples():
-        lo, hi = workspace.wilson_interval(r.n_docs, r.n_group)
-        assert (r.cc_lo, r.cc_hi) == (round(lo, 4), round(hi, 4))
-        assert r.acc_lo <= r.acc + 1e-4 and r.acc <= r.acc_hi + 1e-4
-    zero = csv[csv["n_docs"] == 0]
-    assert len(zero) and (zero["cc_hi"] > 0).all()  # 0 of n is not "0.0–0.0", as a percentile bootstrap says
-
-
-def test_narrative_figure_hatches_months_not_measured(wh, tmp_path):
-    from pipeline.report.coverage import Panel
-    from pipeline.report.narrative_figure import claim_grid, figure_claims_by_month
-    from pipeline.report.narrative_section import claim_trend
-
-    con, _ = wh
-    panel = Panel(("technews",), tuple(pd.date_range("2025-09-01", "2025-11-01", freq="MS").date))
-    trend, cells = claim_trend(con, panel, 1)
-    assert cells["measured"].tolist() == [False, True, True]  # no technews document in 2025-09
-    claims = workspace.query(con, "SELECT narrative FROM narrative_taxonomy WHERE NOT catch_all "
-                                  "ORDER BY position")["narrative"].tolist()
-    grid = figure_claims_by_month(trend, cells, claims, tmp_path / "n.png", panel=panel, min_docs=1)
-    assert (tmp_path / "n.png").stat().st_size > 10_000
-    assert len(grid) == 3 * len(claims) and grid.loc[grid["period"] == "2025-09-01", "share"].isna().all()
-    first = grid[(grid["narrative"] == claims[0]) & grid["share"].notna()]
-    assert first["k"].tolist() == [1, 0] and first["n"].tolist() == [1, 1]  # news1 in 2025-10
-    assert (first["lo"] <= first["share"]).all() and (first["share"] <= first["hi"]).all()
-    assert claim_grid(trend, cells, []).empty
 
 
 def test_relevance_lines_quote_the_metrics_and_count_admissions(wh, tmp_path):

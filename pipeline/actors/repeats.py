@@ -39,10 +39,7 @@ def drop_cross_source_repeats(quotes: pd.DataFrame, passages: pd.DataFrame,
     if quotes.empty:
         return quotes, 0
     source = passages.drop_duplicates("doc_id").set_index("doc_id")["source"]
-    key = quotes["quote_text"].str.split().str.join(" ").str.casefold()
-    frame = pd.DataFrame({"key": key, "source": quotes["doc_id"].map(source),
-                          "length": quotes["doc_id"].map(lambda d: len(documents.get(d, ""))),
-                          "quote_id": quotes["quote_id"]}, index=quotes.index)
+    frame = _keyed(quotes, documents).assign(source=quotes["doc_id"].map(source), quote_id=quotes["quote_id"])
     shared = frame.groupby("key")["source"].transform("nunique") > 1
     best = frame[shared].sort_values(["length", "quote_id"]).drop_duplicates("key").set_index("key")["source"]
     drop = frame.index[shared & (frame["source"] != frame["key"].map(best))]
@@ -69,15 +66,18 @@ def drop_same_record_repeats(quotes: pd.DataFrame, passages: pd.DataFrame,
     """
     if quotes.empty:
         return quotes, 0
-    url = quotes["passage_id"].map(passages.set_index("passage_id")["url"])
-    frame = pd.DataFrame({"key": quotes["quote_text"].str.split().str.join(" ").str.casefold(), "url": url,
-                          "doc_id": quotes["doc_id"],
-                          "length": quotes["doc_id"].map(lambda d: len(documents.get(d, "")))},
-                         index=quotes.index)
+    frame = _keyed(quotes, documents).assign(url=quotes["passage_id"].map(passages.set_index("passage_id")["url"]),
+                                             doc_id=quotes["doc_id"])
     frame = frame[frame["url"].notna()]
     shared = frame.groupby(["key", "url"])["doc_id"].transform("nunique") > 1
-    best = (frame[shared].sort_values(["length", "doc_id"]).drop_duplicates(["key", "url"])
-            .set_index(["key", "url"])["doc_id"])
-    keep = pd.Series([best.get((k, u)) for k, u in zip(frame["key"], frame["url"])], index=frame.index)
+    keep = (frame[shared].sort_values(["length", "doc_id"]).groupby(["key", "url"])["doc_id"].transform("first")
+            .reindex(frame.index))
     drop = frame.index[shared & (frame["doc_id"] != keep)]
     return quotes.drop(index=drop), len(drop)
+
+
+def _keyed(quotes: pd.DataFrame, documents: dict[str, str]) -> pd.DataFrame:
+    """``key`` (the quote's text, whitespace and case aside) and ``length``
+    (its document's characters, which rank the copies), on ``quotes``' index."""
+    return pd.DataFrame({"key": quotes["quote_text"].str.split().str.join(" ").str.casefold(),
+                         "length": quotes["doc_id"].map(lambda d: len(documents.get(d, "")))}, index=quotes.index)

@@ -249,8 +249,8 @@ def figure_source_mix(con: Any, path: Path, *, min_docs: int) -> pd.DataFrame:
     share = wide[types].div(wide.sum(axis=1), axis=0) * 100
     # one slot per calendar month from the first to the last, so a month left out (or with no document)
     # shows as a gap instead of its neighbours standing side by side
-    first = pd.Timestamp(totals.index.min()) if len(totals) else pd.Timestamp("2000-01-01")
-    slots = pd.date_range(first, pd.Timestamp(totals.index.max()) if len(totals) else first, freq="MS")
+    slots = (pd.date_range(pd.Timestamp(totals.index.min()), pd.Timestamp(totals.index.max()), freq="MS")
+             if len(totals) else pd.DatetimeIndex([]))
     x = np.array([slots.get_loc(pd.Timestamp(p)) for p in share.index], dtype=int)
     fig, (ax, axn) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     bottom = np.zeros(len(share))

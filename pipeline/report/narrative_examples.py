@@ -23,8 +23,9 @@ the most content words with the narrative's claim (table
 :data:`QUOTE_CHARS` characters, cuts marked "…". The classifier scores whole
 passages, so that bold sentence is a reading aid, not the model's own choice;
 with no word in common the passage is quoted from its start. A read
-example's bold sentence is the one sharing the most content words with the
-reader's evidence sentence. Texts are quoted as stored (pseudonymised handles
+example bolds the reader's evidence words themselves and grows the excerpt
+around them; where the passage does not hold them verbatim, the sentence
+sharing the most content words with them. Texts are quoted as stored (pseudonymised handles
 stay so), HTML entities unescaped, a recap's own metadata after a Reddit title
 ("(Score: 214, Comments: 84)") elided as "[…]"
 (:func:`pipeline.report.cells.without_recap_meta`).

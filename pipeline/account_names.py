@@ -18,10 +18,13 @@ files:
   recap or forum text ("FusionCow notes …", :data:`_SAID`) is marked too,
   when at most half of its uses in such texts are something else;
 * a word that opens a record's ``"text"`` in a recap or forum file and is
-  followed by a reporting verb ("sagiroth highlights …", "ttkciar notes …":
-  AINews' Reddit recap records open with the commenter, :data:`_LEAD`) is
-  marked too, under the same condition and, without a handle's shape, only
-  when the corpus never writes it in another case; once is enough;
+  followed by a reporting verb ("sagiroth highlights …", "Hoak-em compares
+  …", "-dysangel- notes …": AINews' Reddit recap records open with the
+  commenter, :data:`_LEAD`), or that a record names as its "(source: …)"
+  (:data:`_SOURCE`), is marked too, under the same condition (uses at a
+  record's opening left out) and, without a handle's shape, only when the
+  corpus never writes it in another case away from the start of a record or
+  sentence; once is enough;
 * it is marked twice or more, or has a handle's shape (a digit, ``_`` or
   an inner capital: ``omarsar0``, ``teortaxesTex``): one ``@ptable``
   would otherwise hide "acce ptable", a word broken across a line of a
@@ -105,17 +108,46 @@ _TAG = r"(?:</?(?:strong|b|em|i|code)>)*"  # raw HTML pages bold the names
 _SAID = re.compile(rf"(?:(?<![\w@#/.\\-])|(?<=\\[nt])){_TAG}(?P<a>{_NAME}){_TAG}:?{_TAG}"
                    rf"(?:,?\s+and\s+{_TAG}(?P<b>{_NAME}){_TAG})?(?:\s+[a-z]+ly)?\s+(?P<verb>(?i:{_SAID_VERBS}))\b")
 
-#: A commenter opening a record: the first word of a JSON ``"text"`` value, one word of :data:`_WORD`'s
-#: characters, then a reporting verb (:data:`_SAID_VERBS`, or the text rule's
-#: :data:`pipeline.pseudonyms._SAYS`, which has "shares" and "comments": at a record's start a name
-#: is not a product's). Each comment summary of AINews' Reddit recaps opens with its author's name;
-#: names without a handle's shape or a capital ("sagiroth highlights", "offlinesir notes",
-#: "JackStrawWitchita shares") stayed raw (session-23 review: 85 such names in the warehouse).
-#: :func:`collect` weighs them as :data:`_SAID` names (a word used more often otherwise, "Several
-#: commenters", "Discussion highlights", stays out), and one without a handle's shape counts only
-#: when the corpus never writes it in another case: "Users requested …" opens a record of a recap
-#: that also says "users", while a Reddit name keeps its case ("sagiroth", "Borkato").
-_LEAD = re.compile(rf'"text":\s*"(?P<a>[A-Za-z0-9_]{{3,30}})(?:\s+[a-z]+ly)?\s+(?P<verb>{_SAID_VERBS}|{_SAYS})\b')
+#: A commenter opening a record: the first word of a JSON ``"text"`` value, then a reporting verb
+#: (:data:`_SAID_VERBS`, or the text rule's :data:`pipeline.pseudonyms._SAYS`, which has "shares" and
+#: "comments": at a record's start a name is not a product's). Each comment summary of AINews' Reddit
+#: recaps opens with its author's name; names without a handle's shape or a capital ("sagiroth
+#: highlights", "offlinesir notes", "JackStrawWitchita shares") stayed raw (session-23 review: 85 such
+#: names in the warehouse). The name may hold ``-`` inside or around it ("random-tomato inquires",
+#: "Hoak-em compares", "-dysangel- highlights"; session-25 review), then only before a verb of
+#: :data:`_HYPHEN_VERBS`, and not with a part in capitals or in :data:`MODEL_WORDS`
+#: ("AutomationBench-AA adds", "Model-size requests" are not names). :func:`collect` keeps a name
+#: without a handle's shape only when the corpus never writes it in another case away from a record's
+#: opening: "Users requested …" opens a record of a recap that also says "users", "Follow-up notes …"
+#: one that also says "follow-up", while a Reddit name keeps its case ("sagiroth", "Borkato",
+#: "grumd", "Hoak-em"). A pair ("grumd and reto-wyss discussed …") and a quoted name ("'semangeIof'
+#: mentions …") count too.
+_LEAD_NAME = r"-?[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*-?"
+_LEAD = re.compile(rf'"text":\s*"[\'‘]?(?P<a>{_LEAD_NAME})[\'’]?(?:,?\s+and\s+(?P<b>{_LEAD_NAME}))?(?:\s+[a-z]+ly)?'
+                   rf'\s+(?P<verb>{_SAID_VERBS}|{_SAYS})\b')
+#: Reporting verbs after a name with ``-`` (:data:`_LEAD`): none that is also a noun after a compound
+#: ("Model-size requests clustered …", "AutomationBench-AA adds …"), nor "says" (a Reddit title
+#: "nvidia-smi says 10W …"). Session-23 review; past forms since session 25 ("grumd and reto-wyss
+#: discussed …").
+_HYPHEN_VERBS = re.compile(
+    r"notes|mentions|suggests|argues|points out|highlights|shares|expresses|questions|compares|emphasi[sz]es|"
+    r"discusses|asks|thinks|believes|recommends|warns|explains|responds|replies|agrees|disagrees|observes|"
+    r"prefers|predicts|praises|describes|inquires|clarifies|speculates|insists|raises|critiques|"
+    r"noted|mentioned|suggested|argued|pointed out|highlighted|expressed|questioned|discussed|asked|explained")
+#: The author a recap record names at its end, as the source of a comment summary ("… lower quantization
+#: levels. (source: -dysangel-)", "(source: Lcsq)"; 6 records of AINews' Reddit recaps, session-25
+#: review): marked as a :data:`_LEAD` name is. A link there ("(source: https://…)") is not a name.
+_SOURCE = re.compile(rf"\(source:\s+(?P<a>{_LEAD_NAME})\)")
+#: The first word of a record (:data:`_LEAD`'s place), whose case says nothing about a word's: a
+#: summary capitalises a commenter's name there ("Grumd and reto-wyss discussed …").
+_OPENING = re.compile(rf'"text":\s*"(?P<a>{_LEAD_NAME})')
+#: The first word of a record or of a sentence ("… a `128B` dense model. Reto-wyss compared it …"), left
+#: out of :func:`collect`'s case check.
+_INITIAL = re.compile(rf'(?:"text":\s*"|[.!?]\s+)(?P<a>{_LEAD_NAME})')
+#: A bare word with ``-`` inside or around it, for dictionary names of :data:`_LEAD` ("Hoak-em",
+#: "-dysangel-"); :data:`_WORD` takes no word next to ``-``.
+_HYPHENED = re.compile(r"(?<![\w@/.\\-])(?:-[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*-?|[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)+-?)"
+                       r"(?![\w@-])")
 
 
 @dataclass(frozen=True)
@@ -135,6 +167,11 @@ class AccountNames:
             key = word.lower()
             hashtag = m.start() > 0 and value[m.start() - 1] == "#"
             if key in self.forms and (self.forms[key] is None or hashtag or word in self.forms[key]):
+                out.append((m.start(), m.end(), word))
+        for m in _HYPHENED.finditer(value):
+            word = m.group()
+            key = word.lower()
+            if key in self.forms and (self.forms[key] is None or word in self.forms[key]):
                 out.append((m.start(), m.end(), word))
         for m in _PAIRED.finditer(value):
             word, key = m.group("w"), m.group("w").lower()
@@ -156,6 +193,23 @@ def _not_a_subject(key: str, keep: frozenset[str]) -> bool:
     return key in keep or bool(PSEUDONYM.match(key)) or not MODEL_WORDS.isdisjoint(re.findall("[a-z]+", key))
 
 
+def _leads(text: str) -> list[str]:
+    """The :data:`_LEAD` and :data:`_SOURCE` names of ``text`` that can be a commenter's: 3 to 32
+    characters, and with ``-`` only before a verb of :data:`_HYPHEN_VERBS` and with no part in capitals
+    or in :data:`MODEL_WORDS` (as :data:`_SOURCE` names too)."""
+    out = []
+    for m in [*_LEAD.finditer(text), *_SOURCE.finditer(text)]:
+        verb = m.groupdict().get("verb")
+        for name in (m.group("a"), m.groupdict().get("b")):
+            if not name or not 3 <= len(name) <= 32 or not re.search("[A-Za-z]", name):
+                continue
+            if "-" in name and (verb is not None and not _HYPHEN_VERBS.fullmatch(verb) or any(
+                    len(w) > 1 and w.isupper() or w.lower() in MODEL_WORDS for w in re.findall("[A-Za-z]+", name))):
+                continue
+            out.append(name)
+    return out
+
+
 def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
             people: frozenset[str] = frozenset(), not_people: frozenset[str] = frozenset()) -> AccountNames:
     """Build the dictionary from the corpus's texts (the rules of the module
@@ -171,6 +225,7 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
     lead: Counter[str] = Counter()  # marks by _LEAD
     exact: Counter[str] = Counter()  # the runs of ``tokens`` as written, for _LEAD names
     seen: dict[str, set[str]] = defaultdict(set)
+    opened: Counter[str] = Counter()  # the words that open records or sentences (_INITIAL), as written
     words: Counter[str] = Counter()
     for item in texts:
         text, users = item if isinstance(item, tuple) else (item, True)
@@ -192,8 +247,7 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
                 marked[key] += 1
                 said[key] += 1
                 seen[key].add(name)
-        for m in _LEAD.finditer(text) if users else ():
-            name = m.group("a")
+        for name in _leads(text) if users else ():
             key = name.lower()
             if _not_a_subject(key, keep):
                 continue
@@ -204,6 +258,11 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
         words.update(m.group().lower() for m in _COUNTED.finditer(text))
         if users:
             exact.update(_TOKEN.findall(text))
+            exact.update(_HYPHENED.findall(text))
+            initials = [m.group("a") for m in _INITIAL.finditer(text)]  # a name's case there says nothing
+            opened.update(initials)
+            exact.subtract(initials)
+            words.subtract(m.group("a").lower() for m in _OPENING.finditer(text))
     tokens: Counter[str] = Counter()  # every run of letters and digits, in URLs too, for _SAID names
     for run, n in exact.items():
         tokens[run.lower()] += n
@@ -215,7 +274,8 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
             if not marked[key]:
                 del marked[key]
     for key, n in said.items():  # a subject that is mostly something else: a company, an outlet
-        if n and (tokens[key] - n > n or all(f.upper() == f for f in seen[key])):
+        capitals = all(f.upper() == f for f in seen[key]) and not (lead[key] and re.search("[0-9]", key))
+        if n and (tokens[key] - n > n or capitals):  # "H3C warns", not a commenter "MKU64 notes"
             marked[key] -= n
             said[key] = lead[key] = 0
             if not marked[key]:
@@ -224,7 +284,9 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
     for key, n in marked.items():
         shaped = any(_SHAPED.search(f) for f in seen[key])
         if words[key] - said[key] <= n and (n >= 2 or shaped or lead[key]) and re.search("[A-Za-z]", key):
-            forms[key] = None if shaped else frozenset(seen[key])
+            # an all-lower-case commenter opening a record or sentence ("Grumd and reto-wyss discussed …")
+            opening = {c for f in seen[key] if lead[key] and f.islower() and opened[c := f[0].upper() + f[1:]]}
+            forms[key] = None if shaped else frozenset(seen[key] | opening)
     for word in not_people:  # reviewed: not a name ("Discussants noted …", "DocumentStore only provides …")
         forms.pop(word, None)
     for name in people:  # a reviewed name, in any case ("Darthgustav", "DarthGustav", "darthgustav")

@@ -159,34 +159,6 @@ def _named(value: str) -> list[tuple[int, int, str]]:
     return out
 
 
-#: A name with ``-`` that opens a text, before a reporting verb: each comment summary of AINews'
-#: Reddit recaps opens with its author, and names with ``-`` outside Reddit's generated shape
-#: ("random-tomato inquires about …", "dwight-is-right notes …", "cmdr-William-Riker questions …":
-#: 17 names, session-23 review) fit neither :data:`_COMMENTER` nor the dictionary of accounts
-#: (whose words hold no ``-``, :mod:`pipeline.account_names`). Present-tense verbs only, and none
-#: that is also a noun after a compound ("Model-size requests clustered …", "AutomationBench-AA
-#: adds …"), nor "says" (a Reddit title "nvidia-smi says 10W …"); a part in all capitals or in
-#: :data:`MODEL_WORDS` is not a user's name, and the name starts in lower case or with a digit, as
-#: a sentence does not ("Follow-up notes …" opens a quote's speaker; "Hey-Intent", "Durable-racoon",
-#: "Hoak-em" and "Memexp-over9000" stay raw).
-_LEAD_HYPHEN = re.compile(
-    r"\A(?P<name>[a-z0-9][A-Za-z0-9]*(?:[-_]+[A-Za-z0-9]+)*-[A-Za-z0-9_]+)(?=(?:\s+[a-z]+ly)?\s+(?:notes|mentions|"
-    r"suggests|argues|points out|highlights|shares|expresses|questions|compares|emphasi[sz]es|discusses|asks|"
-    r"thinks|believes|recommends|warns|explains|responds|replies|agrees|disagrees|observes|prefers|"
-    r"predicts|praises|describes|inquires|clarifies|speculates|insists|raises|critiques)\b)")
-
-
-def _lead_hyphen(value: str) -> list[tuple[int, int, str]]:
-    """The :data:`_LEAD_HYPHEN` name opening ``value``, if any (``[(start, end, name)]``)."""
-    m = _LEAD_HYPHEN.match(value)
-    if not m or PSEUDONYM.match(m.group("name")):
-        return []
-    parts = re.findall(r"[A-Za-z]+", m.group("name"))
-    if any(len(w) > 1 and w.isupper() or w.lower() in MODEL_WORDS for w in parts):
-        return []
-    return [(m.start("name"), m.end("name"), m.group("name"))]
-
-
 def _commenters(value: str) -> list[tuple[int, int, str]]:
     """The :data:`_COMMENTER` names of ``value`` (``(start, end, name)``)."""
     out = []
@@ -281,8 +253,7 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
     (except Reddit's generated names, the commenters a recap lists,
     :func:`_user_list`, or names as the subject of a reporting verb,
     :func:`_commenters`, or introduced as one, "a user named …",
-    :func:`_named`, or a name with ``-`` opening ``value`` before a reporting
-    verb, :func:`_lead_hyphen`, wherever they recur in ``value``; the authors of
+    :func:`_named`, wherever they recur in ``value``; the authors of
     Discord messages an AINews page quotes, :data:`_DISCORD`; and with ``bare``
     the accounts the corpus also names with a mark), a generated name
     whose word is in :data:`MODEL_WORDS`,
@@ -294,7 +265,7 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
     if not value:
         return []
     out = [h for h, _ in _matches(value)]
-    listed = _user_list(value) + _commenters(value) + _named(value) + _lead_hyphen(value)
+    listed = _user_list(value) + _commenters(value) + _named(value)
     names = {h for _, _, h in listed}
     if names:  # the same commenter later in the text ("… with whtevn sharing experiences")
         pattern = re.compile(r"(?<![\w@/.-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) +

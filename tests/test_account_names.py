@@ -214,6 +214,33 @@ def test_commenters_who_open_a_reddit_recap_record_are_pseudonymised(tmp_path, s
         assert opening in text, opening
 
 
+def test_commenters_of_any_shape_who_open_or_sign_a_recap_record_are_pseudonymised(tmp_path, sources, clean_params,
+                                                                                    monkeypatch):
+    """Session-25 review: 14 commenters stayed raw at the start of AINews' Reddit
+    recap records: capitalised names with ``-`` ("Hoak-em compares …"), names
+    wrapped in ``-`` ("-dysangel- highlights …"), names in capitals with a digit
+    ("BUS1LOVER expresses …", "MKU64 notes …"), names also written elsewhere
+    in the recap ("grumd expresses …" and "Grumd and reto-wyss discussed …",
+    "silenceimpaired discusses …" and "siegevjorn and silenceimpaired
+    question …") and a quoted name ("'semangeIof' mentions …"); and the
+    authors a record names at its end ("(source: Lcsq)"). Over the real recap
+    file every occurrence is pseudonymised; a link as a source stays."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    (tmp_path / "demo/social").mkdir(parents=True)
+    shutil.copy(DEMO / "social/ainews_social_recaps.jsonl", tmp_path / "demo/social/ainews_social_recaps.jsonl")
+    docs, _ = clean([spec_for(sources, "ainews_recaps")], clean_params, manifest=[], root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    for name, after in (("Hoak-em", " compares"), ("Hey-Intent", " highlights"), ("Memexp-over9000", " discusses"),
+                        ("Durable-racoon", " discusses"), ("-dysangel-", " highlights"), ("-Ellary-", " highlights"),
+                        ("BUS1LOVER", " expresses"), ("MKU64", " notes"), ("grumd", " expresses"),
+                        ("silenceimpaired", " discusses"), ("semangeIof", "' mentions"), ("Lcsq", ")")):
+        assert not re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text), name
+        assert f"{pseudonym(name, 'test-salt')}{after}" in text, name
+    assert f"{pseudonym('Grumd', 'test-salt')} and {pseudonym('reto-wyss', 'test-salt')} discussed" in text
+    assert f"model. {pseudonym('Reto-wyss', 'test-salt')} compared" in text
+    assert "(source: https://huggingface.co/datasets/zai-org/CC-Bench-trajectories)" in text
+
+
 def test_words_a_review_found_are_not_names_are_written_as_they_are(tmp_path, sources, clean_params, monkeypatch):
     """Session-23 review: the reporting-verb rule took the plural noun
     "Discussants" ("Discussants noted that DeepSeek provides …") and the class

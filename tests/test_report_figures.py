@@ -73,6 +73,12 @@ def test_stance_figure_plots_the_quoted_estimator(wh, tmp_path):
         lo, hi = workspace.wilson_interval(r.n_docs, r.n_group)
         assert (r.cc_lo, r.cc_hi) == (round(lo, 4), round(hi, 4))
         assert r.acc_lo <= r.acc + 1e-4 and r.acc <= r.acc_hi + 1e-4
+    # DVC's plot reads the same quoted shares wide, a column per stance, empty for a stance not drawn
+    wide = pd.read_csv(tmp_path / "plots" / "stance_share_by_stance.csv", index_col="period")
+    assert list(wide.columns) == ["pro_open_source", "security_hawk", "pro_china_tools"]
+    assert wide["pro_china_tools"].isna().all() and len(wide) == csv["period"].nunique()
+    for r in csv.itertuples():
+        assert wide.at[f"{r.period}-01", r.label] == r.share
     zero = csv[csv["n_docs"] == 0]
     assert len(zero) and (zero["cc_hi"] > 0).all()  # 0 of n is not "0.0–0.0", as a percentile bootstrap says
 

@@ -172,3 +172,29 @@ def test_a_quote_recapped_on_two_days_from_one_thread_is_counted_once(finder, tm
     assert dropped == len(same[same["doc_id"] != shorter]) - len(same[same["doc_id"] == "no-url"]) > 0
     assert set(kept[kept["quote_text"].str.contains(words)]["doc_id"]) == {shorter, "no-url"}
     assert len(kept) == len(quotes) - dropped
+
+
+def test_a_repeat_of_the_same_record_that_differs_by_punctuation_is_counted_once(tmp_path, sources, clean_params,
+                                                                                  finder):
+    """Session-24 review: two AINews recap lines of one Reddit thread (2025-09-26
+    and 2025-09-29, lines 2430 and 2441) quote its GPU's name as “Fenghua No.3,”
+    and "Fenghua No.3": the same words of the same record, which differed only
+    by a comma and stayed twice. They are kept once."""
+    from pipeline.actors.repeats import drop_same_record_repeats
+    from pipeline.clean import clean
+    from tests.conftest import spec_for
+
+    lines = (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text(lines[2429] + "\n" + lines[2440] + "\n",
+                                                                     encoding="utf-8")
+    docs, _ = clean([spec_for(sources, "ainews_recaps")], clean_params, manifest=[], root=tmp_path)
+    assert len(docs) == 2 and docs[0].url == docs[1].url
+    passages = pd.DataFrame([{**p, "url": d.url} for d in docs
+                             for p in _passages(d.doc_id, d.text, "ainews_recaps", None, None)], columns=COLUMNS + ["url"])
+    texts = {d.doc_id: d.text for d in docs}
+    _, quotes = extract(passages, texts, finder, author_sources=[], progress=False)
+    same = quotes[quotes["quote_text"].str.startswith("Fenghua No.3")]
+    assert sorted(same["quote_text"]) == ["Fenghua No.3", "Fenghua No.3,"]
+    kept, dropped = drop_same_record_repeats(quotes, passages, texts)
+    assert dropped >= 1 and len(kept[kept["quote_text"].str.startswith("Fenghua No.3")]) == 1

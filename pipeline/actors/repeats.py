@@ -3,7 +3,7 @@
 An AINews issue page (source ``ainews_html``) holds the recap lines that the
 recap file (``ainews_recaps``) holds one per document, so the quote finder
 found 119 quotes twice, and 28 of them with two different speakers. A quote
-whose text (whitespace and case aside) repeats a quote of a document of
+whose words (punctuation, whitespace and case aside) repeat a quote of a document of
 *another* source is the same report of the same words: it is kept once, in
 the shorter document, the item rather than the digest that holds it (the
 recap line, cited by its own post and date, rather than the issue page),
@@ -77,7 +77,10 @@ def drop_same_record_repeats(quotes: pd.DataFrame, passages: pd.DataFrame,
 
 
 def _keyed(quotes: pd.DataFrame, documents: dict[str, str]) -> pd.DataFrame:
-    """``key`` (the quote's text, whitespace and case aside) and ``length``
-    (its document's characters, which rank the copies), on ``quotes``' index."""
-    return pd.DataFrame({"key": quotes["quote_text"].str.split().str.join(" ").str.casefold(),
+    """``key`` (the quote's words: punctuation, whitespace and case aside, so
+    “Fenghua No.3,” and "Fenghua No.3" are one; session-24 review) and
+    ``length`` (its document's characters, which rank the copies), on
+    ``quotes``' index."""
+    words = quotes["quote_text"].str.replace(r"[^\w\s]", " ", regex=True).str.split().str.join(" ")
+    return pd.DataFrame({"key": words.str.casefold(),
                          "length": quotes["doc_id"].map(lambda d: len(documents.get(d, "")))}, index=quotes.index)

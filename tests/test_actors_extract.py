@@ -190,8 +190,8 @@ def test_a_repeat_of_the_same_record_that_differs_by_punctuation_is_counted_once
                                                                      encoding="utf-8")
     docs, _ = clean([spec_for(sources, "ainews_recaps")], clean_params, manifest=[], root=tmp_path)
     assert len(docs) == 2 and docs[0].url == docs[1].url
-    passages = pd.DataFrame([{**p, "url": d.url} for d in docs
-                             for p in _passages(d.doc_id, d.text, "ainews_recaps", None, None)], columns=COLUMNS + ["url"])
+    rows = [{**p, "url": d.url} for d in docs for p in _passages(d.doc_id, d.text, "ainews_recaps", None, None)]
+    passages = pd.DataFrame(rows, columns=COLUMNS + ["url"])
     texts = {d.doc_id: d.text for d in docs}
     _, quotes = extract(passages, texts, finder, author_sources=[], progress=False)
     same = quotes[quotes["quote_text"].str.startswith("Fenghua No.3")]

@@ -59,6 +59,7 @@ PERSON_NAMES_FILE = CORPORA_DIR / "person_names.yaml"           # people named b
 STANCE_LABEL_FILE = CORPORA_DIR / "labels" / "stance_v1.jsonl"  # stance training labels
 RELEVANCE_LABEL_FILE = CORPORA_DIR / "labels" / "relevance_v1.jsonl"  # documents the query drops (clean: admission)
 QUOTE_GOLD_FILE = CORPORA_DIR / "labels" / "quotes_v1.jsonl"    # quote attribution gold set
+QUOTE_STANCE_LABEL_FILE = CORPORA_DIR / "labels" / "quote_stance_v1.jsonl"  # quotes read for their stance (actors)
 STANCE_PASSAGE_LABEL_FILE = CORPORA_DIR / "labels" / "stance_passages_v1.jsonl"        # passage stance labels
 NARRATIVE_PASSAGE_LABEL_FILE = CORPORA_DIR / "labels" / "narratives_passages_v1.jsonl"  # passage narrative labels
 STANCE_MODEL_FILE = MODELS_DIR / "stance.skops"                 # written by stance, read by actors

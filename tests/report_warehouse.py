@@ -246,6 +246,10 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
                                 {"actor": "NTIA", "kind": "government", "org": None, "aliases": ["NTIA"]}])
         _insert(con, "quotes", quotes)
         write_long(con, pd.DataFrame(qstances), "quote_stances", "quote_stance_probabilities")
+        # read: Meta's less probable pro_open_source quote (agrees), its security_hawk one (read as neutral)
+        _insert(con, "quote_stance_labels", [
+            {"quote_id": quotes[0]["quote_id"], "label": "pro_open_source", "annotator": "q", "note": None},
+            {"quote_id": quotes[3]["quote_id"], "label": "neutral", "annotator": "q", "note": None}])
     # narratives (the shipped taxonomy, zero-shot mode): the first claim in news1 and the recap,
     # the second in both passages of news3 (its evidence: the first, more probable)
     tax = load_narratives(sides=LABELS)

@@ -67,7 +67,7 @@ def test_no_label_file_holds_a_raw_handle(corpus_dictionary):
     for path in sorted((DEMO.parent / "labels").glob("*.jsonl")):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             record = json.loads(line)
-            for key in ("passage", "quote_text", "speaker_text", "evidence"):
+            for key in ("passage", "quote_text", "speaker_text", "speaker", "title", "evidence"):
                 value = record.get(key)
                 for text in value if isinstance(value, list) else [value]:
                     if isinstance(text, str) and raw_handles(text, keep, bare):

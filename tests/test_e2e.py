@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 
 TABLES = ("documents", "rejects", "manifest", "passages", "embeddings", "topics", "passage_topics", "doc_topics",
           "topics_over_time", "topic_key_history", "topic_representatives", "stances", "passage_stances",
-          "zero_shot_stances", "stance_labels", "actors", "entities", "quotes", "quote_stances",
+          "zero_shot_stances", "stance_labels", "actors", "entities", "quotes", "quote_stances", "quote_stance_labels",
           "narrative_taxonomy", "passage_narratives", "passage_narrative_probabilities", "doc_narratives",
           "narratives_over_time", "narrative_labels")
 VIEWS = ("corpus", "source_summary", "topic_passages", "stance_over_time", "stance_over_time_by_source_type",
@@ -237,6 +237,11 @@ def test_actor_tables_cite_their_text_and_views_add_up(project):
     assert ev["gold_quotes"] == 240 and set(ev) >= {"span_exact", "span_partial", "attribution_exact_span",
                                                     "attribution_partial_span"}
     assert 0 < sum(ev["gold_documents_by_source_type"].values()) <= ev["documents"] == 42
+    # every quote read for its stance is matched to a quote of the slice or counted unmatched
+    qs = metrics["quote_stance_evaluation"]
+    assert qs["label_file"] == "quote_stance_v1.jsonl" and qs["read"] + qs["unmatched"] == 115
+    n_read = con.sql("SELECT count(*) FROM quote_stance_labels JOIN quotes USING (quote_id)").fetchall()[0][0]
+    assert qs["read"] == n_read
 
 
 def _digest(paths: list[Path]) -> dict[str, str]:

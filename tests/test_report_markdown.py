@@ -99,7 +99,12 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     metrics = {"quotes": 9, "evaluation": {
         "attribution_partial_span": {"precision": 0.81, "recall": 0.62},
         "attribution_exact_span": {"precision": 0.7, "recall": 0.5}, "gold_quotes": 40, "documents": 10,
-        "gold_documents_read": 9, "gold_documents_by_source_type": {"news": 10}}}
+        "gold_documents_read": 9, "gold_documents_by_source_type": {"news": 10}},
+        "quote_stance_evaluation": {"by_decision": {
+            "pro_open_source": {"read": 10, "argue_it": 7, "precision": 0.7, "precision_lo": 0.397,
+                                "precision_hi": 0.892},
+            "security_hawk": {"read": 0, "argue_it": 0, "precision": None, "precision_lo": None,
+                              "precision_hi": None}}}}
     path = tmp_path / "report.md"
     text = write_report(con, path, topics=topics, shares=shares, params=PARAMS, figures=figures, pages=pages,
                         quality=stance_quality(con), actor_metrics=metrics,
@@ -193,7 +198,16 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert "9 quotes in 7 documents" in text and "precision 0.81 and recall 0.62" in text
     assert "7 by actors listed in `corpora/actors.yaml`, 1 by named speakers not on that list" in text
     assert "1 by speakers the finder could not name" in text  # 7 + 1 + 1: every quote is counted once
-    assert re.search(r"\| Meta \| company \| 3/4 \| 2 \| “", text)
+    # Meta's example is the quote read as pro_open_source, marked so; the precision on read quotes beside the table
+    assert re.search(r"\| Meta \| company \| 3/4 \| 2 \| 1/1 \| “[^|]+” \(said_direct; read by q\) \|", text)
+    assert ("of the 10 quotes of listed actors decided pro_open_source that a reader read "
+            "(`corpora/labels/quote_stance_v1.jsonl`") in text
+    assert "7 argue it: **precision 0.70** (95 % interval 0.40–0.89)" in text
+    # without read quotes of a stance, the table says its precision is not measured; a read quote of another label
+    from pipeline.report.actor_section import stance_table
+    hawk = "\n".join(stance_table(con, "security_hawk", min_quotes=1, limit=5, read=None))
+    assert "its precision on quotes is not measured" in hawk
+    assert re.search(r"\| Meta \| company \| 1/4 \| 1 \| 0/1 \| “[^|]+” \(said_direct; read by q as neutral\)", hawk)
     assert "| ZDNET | 4 | 2 (50.0 %) | 2 (50.0 %) |" in text
     # section 7: earliest records of N-01 with membership >= 0.5: the merged recap cites its own record now
     assert re.search(r"\| N-01 \| paraphrase by twitter/x .*2024-03-04.*\(recap\); "

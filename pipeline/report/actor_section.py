@@ -80,7 +80,8 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
         if st not in measurable:
             out += [f"**{st}**: its decisions are not measurable; section 3 gives at most a corpus-wide share.", ""]
             continue
-        out += stance_table(con, st, min_quotes=min_q, limit=n)
+        read = metrics.get("quote_stance_evaluation", {}).get("by_decision", {}).get(st)
+        out += stance_table(con, st, min_quotes=min_q, limit=n, read=read)
     outlets = workspace.query(con, "SELECT outlet, n, pos, sh, count(*) OVER () AS n_outlets "
                                    "FROM report_outlet_listed_quotes ORDER BY n DESC, outlet LIMIT ?", [n])
     n_outlets = int(outlets["n_outlets"].iloc[0]) if len(outlets) else 0
@@ -95,31 +96,51 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
     return out + [""]
 
 
-def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int) -> list[str]:
+def _precision_sentence(stance: str, read: dict[str, Any] | None) -> str:
+    """What the quotes read for their stance say of the ``stance`` decisions (``metrics/actors.json`` →
+    ``quote_stance_evaluation.by_decision[stance]``), or that nothing was read."""
+    if not read or not read.get("read"):
+        return ("its precision on quotes is not measured (no quote decided so was read), and no one read these "
+                "examples, so one can argue the opposite of its stance")
+    return (f"of the {read['read']} quotes of listed actors decided {stance} that a reader read "
+            f"(`corpora/labels/quote_stance_v1.jsonl`, LLM annotators, codebook v1.3 with the quote as the unit), "
+            f"{read['argue_it']} argue it: **precision {read['precision']:.2f}** (95 % interval "
+            f"{read['precision_lo']:.2f}–{read['precision_hi']:.2f}). The example is a quote a reader labelled "
+            f"{stance} where the actor has one, else the model's most probable unread one, marked \"not read\"")
+
+
+def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int,
+                 read: dict[str, Any] | None = None) -> list[str]:
     """Markdown lines: the ``limit`` listed actors with at least
     ``min_quotes`` quotes classified ``stance`` (most first, then by name),
-    each with its citable quote of highest probability of the stance (view
-    ``report_actor_stance_quotes``), then a blank line."""
+    each with its example quote (view ``report_actor_stance_quotes``: read
+    and labelled the stance first, then the unread one of highest
+    probability) and whether a reader read it, then a blank line. ``read``
+    gives the decisions' precision on the quotes read
+    (:func:`_precision_sentence`)."""
     rows = workspace.query(con, """
-        SELECT actor, n_label, n_all, n_docs, kind, quote_text, cue, outlet, published_at, url, source_type
+        SELECT actor, n_label, n_all, n_docs, n_read, n_read_agree, kind, quote_text, cue, outlet, published_at, url,
+               source_type, read_label, annotator
         FROM report_actor_stance_quotes WHERE stance = ? AND n_label >= ?
         ORDER BY n_label DESC, actor LIMIT ?""", [stance, min_quotes, limit])
     out = [f"**Most quoted with stance {stance}** (actors with at least {min_quotes} such quotes; quotes classified "
-           f"{stance} / all quotes of the actor, and the documents they come from; the example is the actor's "
-           "citable quote, with URL and date, with the highest probability of the stance). A quote's stance is the "
-           "stance model's decision on the quote's words: it was trained on passages, its precision on quotes is "
-           "not measured, and no one read these examples, so one can argue the opposite of its stance. Read the "
-           "quote in its source before citing it:", "",
-           "| actor | kind | quotes | documents | example quote | cited |", "|---|---|---:|---:|---|---|"]
+           f"{stance} / all quotes of the actor, the documents they come from, and of the quotes classified {stance} "
+           "those read that argue it / those read). A quote's stance is the stance model's decision on the quote's "
+           f"words, trained on passages: {_precision_sentence(stance, read)}. Read the quote in its source before "
+           "citing it:", "",
+           "| actor | kind | quotes | documents | read: argue it | example quote | cited |",
+           "|---|---|---:|---:|---:|---|---|"]
     for r in rows.itertuples():
         if isinstance(r.quote_text, str):
             text = r.quote_text if len(r.quote_text) <= 220 else r.quote_text[:217].rsplit(" ", 1)[0] + " …"
-            example, cited = f"“{_md_cell(text)}” ({r.cue})", _md_cell(_cite(r))
+            reading = "not read" if not isinstance(r.read_label, str) else \
+                f"read by {r.annotator}" if r.read_label == stance else f"read by {r.annotator} as {r.read_label}"
+            example, cited = f"“{_md_cell(text)}” ({r.cue}; {reading})", _md_cell(_cite(r))
         else:
             example, cited = "no quote of this stance with a URL and a date", ""
-        out.append(f"| {r.actor} | {r.kind} | {int(r.n_label)}/{int(r.n_all)} | {int(r.n_docs)} | {example} | "
-                   f"{cited} |")
+        out.append(f"| {r.actor} | {r.kind} | {int(r.n_label)}/{int(r.n_all)} | {int(r.n_docs)} | "
+                   f"{int(r.n_read_agree)}/{int(r.n_read)} | {example} | {cited} |")
     if rows.empty:
-        out.append(f"| no listed actor has {min_quotes} or more | | | | | |")
+        out.append(f"| no listed actor has {min_quotes} or more | | | | | | |")
     out.append("")
     return out

@@ -49,3 +49,13 @@ CREATE TABLE quote_stance_probabilities (
     p                 DOUBLE NOT NULL,    -- calibrated probability, 0..1; sums to 1 per quote
     PRIMARY KEY (quote_id, label)
 );
+
+-- Quotes a reader labelled with the stance codebook (corpora/labels/quote_stance_v1.jsonl; the quote
+-- as the unit, the speaker's perspective), matched to this build's quotes by document and words
+-- (pipeline/actors/quote_labels.py). Only the matched labels; metrics/actors.json counts the others.
+CREATE TABLE quote_stance_labels (
+    quote_id   VARCHAR PRIMARY KEY,
+    label      VARCHAR NOT NULL,   -- the reader's label, one of params.yaml stance.labels
+    annotator  VARCHAR NOT NULL,   -- who read it
+    note       VARCHAR             -- the reader's reason
+);

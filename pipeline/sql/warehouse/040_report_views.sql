@@ -231,29 +231,38 @@ FROM quotes q;
 -- stance labels of stance_codebook other than neutral and off_topic.
 -- Columns: actor, stance, n_label (the actor's quotes classified as the
 -- stance), n_all (all the actor's classified quotes), n_docs (documents of
--- the n_label quotes), kind, and the actor's citable quote (its passage is
--- citable: its own record has a URL and a date) with the highest probability of the stance (lowest quote_id on
--- ties): quote_text, cue, outlet, published_at, url, source_type (all NULL if none).
+-- the n_label quotes), n_read and n_read_agree (of the n_label quotes, those a reader labelled, and
+-- labelled the stance: table quote_stance_labels), kind, and the actor's example, a citable quote (its
+-- passage is citable: its own record has a URL and a date) of the stance: one a reader labelled the stance
+-- first, then unread ones, then read ones labelled otherwise, each by the highest probability of the stance
+-- (lowest quote_id on ties): quote_text, cue, outlet, published_at, url, source_type, read_label and
+-- annotator (the reader's label and name; NULL if unread) (all NULL if none).
 -- For: report section 4, "most quoted with stance" (read: WHERE stance AND
 -- n_label >= report.min_stance_quotes ORDER BY n_label DESC, actor LIMIT report.top_actors).
 CREATE OR REPLACE VIEW report_actor_stance_quotes AS
 WITH wanted AS (SELECT label AS stance FROM stance_codebook WHERE label NOT IN ('neutral', 'off_topic')),
 counts AS (
     SELECT q.speaker_actor AS actor, t.stance, count(*) FILTER (WHERE s.label = t.stance) AS n_label,
-           count(*) AS n_all, count(DISTINCT q.doc_id) FILTER (WHERE s.label = t.stance) AS n_docs
+           count(*) AS n_all, count(DISTINCT q.doc_id) FILTER (WHERE s.label = t.stance) AS n_docs,
+           count(r.label) FILTER (WHERE s.label = t.stance) AS n_read,
+           count(*) FILTER (WHERE s.label = t.stance AND r.label = t.stance) AS n_read_agree
     FROM quotes q JOIN quote_stances s USING (quote_id) CROSS JOIN wanted t
+    LEFT JOIN quote_stance_labels r ON r.quote_id = q.quote_id
     WHERE q.speaker_actor IN (SELECT actor FROM actors) GROUP BY 1, 2),
 citable AS (
     SELECT q.speaker_actor AS actor, s.label AS stance, q.quote_text, q.cue,
            coalesce(d.outlet, d.platform) AS outlet, qp.published_at, qp.url, d.source_type,
-           row_number() OVER (PARTITION BY q.speaker_actor, s.label ORDER BY p.p DESC, q.quote_id) AS rank
+           r.label AS read_label, r.annotator,
+           row_number() OVER (PARTITION BY q.speaker_actor, s.label ORDER BY
+               CASE WHEN r.label = s.label THEN 0 WHEN r.label IS NULL THEN 1 ELSE 2 END, p.p DESC, q.quote_id) AS rank
     FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
     JOIN passages qp ON qp.passage_id = q.passage_id
     JOIN quote_stance_probabilities p ON p.quote_id = s.quote_id AND p.label = s.label
+    LEFT JOIN quote_stance_labels r ON r.quote_id = q.quote_id
     WHERE q.speaker_actor IN (SELECT actor FROM actors) AND s.label IN (SELECT stance FROM wanted)
       AND qp.citable)
-SELECT c.actor, c.stance, c.n_label, c.n_all, c.n_docs, a.kind, e.quote_text, e.cue, e.outlet, e.published_at,
-       e.url, e.source_type
+SELECT c.actor, c.stance, c.n_label, c.n_all, c.n_docs, c.n_read, c.n_read_agree, a.kind, e.quote_text, e.cue,
+       e.outlet, e.published_at, e.url, e.source_type, e.read_label, e.annotator
 FROM counts c JOIN actors a USING (actor)
 LEFT JOIN citable e ON e.actor = c.actor AND e.stance = c.stance AND e.rank = 1;
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 from pipeline.actors.quotes import History
 from pipeline.config import CORPORA_DIR
@@ -257,3 +258,30 @@ def test_chamber_of_commerce_and_chinas_commerce_ministry_are_not_the_commerce_d
     assert {finder.actor_of_name(n) for n in ("U.S. Chamber of Commerce", "US Chamber of Commerce")} == \
         {"US Chamber of Commerce"}
     assert finder.actor_of_name("Department of Commerce") == "Commerce Department"
+
+
+def test_we_is_the_writer_not_the_last_organisation_named(finder):
+    """Session-25 review: "we" was resolved like "they", to the organisation
+    the last sentence named, so a poster's "We think the market got it wrong"
+    after "DeepSeek sent shock waves …" (X, 2025-02-03) was DeepSeek's, and
+    Anthropic's "we believe basic AI development transparency requirements …"
+    (its AI Action Plan post, after a paragraph on NIST's CAISI) was NIST's.
+    "We" is the writer: the document's author, or no one named."""
+    post = ("DeepSeek sent shock waves through the stock market last week with investors panicking over their US "
+            "tech shares. We think the market got it wrong.")
+    lines = (CORPORA_DIR / "demo/markdown/anthropic_policy/thoughts-on-america-s-ai-action-plan.md").read_text(
+        encoding="utf-8").splitlines()
+    nist, policy = (re.sub(r"\[([^]]+)\]\([^)]+\)", r"\1", lines[i]) for i in (44, 48))  # links as their words
+    assert "National Institute of Standards" in nist and policy.startswith("Beyond testing, we believe")
+    try:
+        for author, expected in ((None, "unknown"), ("Anthropic", "Anthropic")):
+            finder.author = author
+            history = History()
+            finder.find_parsed(finder.nlp(nist), history)
+            quotes = finder.find_parsed(finder.nlp(policy), history)
+            assert "we" in [q.speaker.lower() for q in quotes]
+            assert {q.speaker_actor for q in quotes if q.speaker.lower() == "we"} == {expected}
+            quotes = finder.find_parsed(finder.nlp(post), History())
+            assert [q.speaker_actor for q in quotes if q.speaker.lower() == "we"] == [expected]
+    finally:
+        finder.author = None

@@ -48,8 +48,11 @@ NOMINAL_ORGS: dict[str, frozenset[str] | None] = {
 WEAK_LEMMAS = frozenset({"add", "call", "describe", "maintain", "post", "observe"})
 #: Shorter quoted or reported text is not a quote ("frontier", "4-bit").
 MIN_QUOTE_WORDS = 3
-PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "they": "org", "it": "org",
-            "we": "org"}
+PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "they": "org", "it": "org"}
+#: The writer speaking: the document's author, never an organisation named before ("We think the market got it
+#: wrong" after "DeepSeek sent shock waves …" is the poster's; Anthropic's "we believe …" after naming NIST is
+#: Anthropic's). Session-25 review: 4 quotes by "we" were given to the last organisation named.
+FIRST_PERSON = frozenset({"i", "me", "we", "us"})
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{2,}?)[\"“”]")
 #: Word tokens, to count a quote's words against MIN_QUOTE_WORDS.
 _WORD = re.compile(r"\w+")
@@ -107,8 +110,9 @@ class QuoteFinder:
         subject's whole subtree, appositions included: "Junyang Lin, a
         researcher at Alibaba" gives Alibaba); an organisation named in a
         phrase of a past role ("the former Director of the White House
-        OSTP", :func:`~pipeline.actors.spans.former`) does not count; "I" →
-        the document's author;
+        OSTP", :func:`~pipeline.actors.spans.former`) does not count; "I" or
+        "we" → the document's author (``unknown`` without one,
+        :data:`FIRST_PERSON`);
         a surname or full name of a person named earlier in the document
         (``history``, see :meth:`mentions`); a pronoun or "the company" → the
         last person or organisation named, of the kinds :data:`NOMINAL_ORGS`
@@ -130,8 +134,8 @@ class QuoteFinder:
         if actor:
             return actor.actor
         text = span.text.strip()
-        if text.lower() in ("i", "me") and self.author:  # first person: the document's author
-            return self.author
+        if text.lower() in FIRST_PERSON:  # the writer: the document's author, else no one named
+            return self.author or "unknown"
         people = [e for e in span.ents if e.label_ == "PERSON"]
         key = (people[0].text if people else text).lower()
         for prior in reversed(history):  # "Ng said" after "Andrew Ng"

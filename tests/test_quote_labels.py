@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.actors.extract import extract
 from pipeline.actors.quote_labels import match_quote_labels, quote_stance_figures, read_quote_labels
-from pipeline.config import QUOTE_STANCE_LABEL_FILE, ConfigError
+from pipeline.config import QUOTE_STANCE_LABEL_FILE
 from pipeline.workspace import LABELS
 from tests.conftest import DEMO, spec_for
 from tests.test_actors_extract import COLUMNS, _passages
@@ -28,16 +28,17 @@ def test_the_label_file_holds_read_quotes_of_listed_actors_with_their_reader():
 
 
 @pytest.mark.parametrize("line, message", [
-    ("{not json", r"bad\.jsonl:2: not JSON"),
-    ('["a list"]', r"bad\.jsonl:2: not a JSON object"),
-    ('{"source": "s", "native_id": "n", "quote_text": "q", "label": "neutral"}', r"bad\.jsonl:2: missing annotator"),
+    ("{not json", r"bad\.jsonl:2: not a quote stance label record \(JSONDecodeError"),
+    ('["a list"]', r"bad\.jsonl:2: not a quote stance label record \(a JSON list"),
+    ('{"source": "s", "native_id": "n", "quote_text": "q", "label": "neutral"}',
+     r"bad\.jsonl:2: not a quote stance label record \(KeyError: missing 'annotator'"),
     ('{"source": "s", "native_id": "n", "quote_text": "q", "label": "hawkish", "annotator": "a"}',
      r"bad\.jsonl:2: label 'hawkish' is not one of"),
 ])
 def test_a_bad_line_is_named_with_its_file_and_line(tmp_path, line, message):
     good = QUOTE_STANCE_LABEL_FILE.read_text(encoding="utf-8").splitlines()[0]
     (tmp_path / "bad.jsonl").write_text(good + "\n" + line + "\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ValueError, match=message):
         read_quote_labels(LABELS, tmp_path / "bad.jsonl")
 
 

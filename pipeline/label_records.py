@@ -15,6 +15,11 @@ from pathlib import Path
 from typing import Any
 
 
+def _not_json(name: str) -> None:
+    """``NaN`` and ``Infinity`` are not JSON (Python's ``json`` reads them): refused as a decoding error."""
+    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
+
+
 def label_records(path: Path, required: Sequence[str], what: str = "label") -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line, record)`` for each non-blank line of ``path`` (``line`` 1-based).
 
@@ -25,14 +30,15 @@ def label_records(path: Path, required: Sequence[str], what: str = "label") -> I
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: a line that is not a JSON object, or one that misses a
-            key of ``required``; the message names the file and line.
+        ValueError: a line that is not a JSON object (``NaN`` is not JSON), or
+            one that misses a key of ``required``; the message names the file
+            and line.
     """
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line, parse_constant=_not_json)
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}:{n}: not a {what} record (JSONDecodeError: {exc})") from exc
         if not isinstance(record, dict):

@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from pipeline import warehouse
-from pipeline.account_names import corpus_accounts
+from pipeline.account_names import collect, corpus_accounts
 from pipeline.clean import clean, write_warehouse
 from pipeline.config import SQL_DIR, ConfigError
 from pipeline.privacy import load_not_people, load_organisation_handles, load_person_names, scan_warehouse
@@ -364,3 +364,30 @@ def test_commenters_who_inquire_or_raise_a_point_are_pseudonymised(tmp_path, sou
     assert f"reach out directly to {pseudonym('alex_sdk4', 'test-salt')}" in text
     assert "read_until_delimiter raises EOF" in text
 
+
+
+def test_the_record_opening_rule_keeps_words_companies_and_products_out():
+    """Session-25 review of the widened record-opening rule: words that open
+    a record before a verb, a pair, a possessive, a product in capitals, a
+    "(source: …)" inside a text, a compound the news write in lower case and
+    a product's account that opens records but is mostly written as the
+    product stay out; the commenters of the same shapes join."""
+    def record(text: str) -> str:
+        return json.dumps({"section": "AI Reddit Recap", "text": text})
+
+    recap = "\n".join([
+        record("Testers' notes point to gains."), record("Enthusiasts and tinkerers discuss quantisation."),
+        record("H20 shares fell after the rule."), record("Demand for the H20 grew; H20 supply did not."),
+        record("Results (source: benchmarks) look strong."), record("Cross-border notes were shared."),
+        record("Windsurf notes a new release."), record("Windsurf highlights speed."), record("Use @Windsurf today."),
+        record("MKU64 notes a change in pricing."), record("-dysangel- highlights the efficiency of GLM."),
+        record("Users compare quantisations. (source: Lcsq)"), record("Grumd and reto-wyss discussed dense models."),
+    ])
+    news = "Cross-border data flows and cross-border rules. " + "Windsurf ships an editor. " * 7  # a product
+    names = collect([(recap, True), (news, False)], frozenset())
+    for word in ("testers", "enthusiasts", "tinkerers", "h20", "benchmarks", "cross-border", "windsurf"):
+        assert word not in names.forms, word
+    for name in ("mku64", "-dysangel-", "lcsq", "grumd", "reto-wyss"):
+        assert name in names.forms, name
+    assert [n for _, _, n in names.find("Grumd and reto-wyss agreed; -dysangel- and MKU64 too (source: Lcsq).")] == [
+        "Grumd", "reto-wyss", "-dysangel-", "MKU64", "Lcsq"]

@@ -34,6 +34,10 @@ def test_the_label_file_holds_read_quotes_of_listed_actors_with_their_reader():
      r"bad\.jsonl:2: not a quote stance label record \(KeyError: missing 'annotator'"),
     ('{"source": "s", "native_id": "n", "quote_text": "q", "label": "hawkish", "annotator": "a"}',
      r"bad\.jsonl:2: label 'hawkish' is not one of"),
+    ('{"source": "s", "native_id": "n", "quote_text": "q", "label": "neutral", "annotator": null}',
+     r"bad\.jsonl:2: annotator must be a non-empty string"),
+    ('{"source": "s", "native_id": "n", "quote_text": "q", "label": "neutral", "annotator": "a", "url": NaN}',
+     r"bad\.jsonl:2: not a quote stance label record \(JSONDecodeError: NaN is not JSON"),
 ])
 def test_a_bad_line_is_named_with_its_file_and_line(tmp_path, line, message):
     good = QUOTE_STANCE_LABEL_FILE.read_text(encoding="utf-8").splitlines()[0]

@@ -32,12 +32,16 @@ def read_quote_labels(labels: Sequence[str], path: Path = QUOTE_STANCE_LABEL_FIL
     Raises:
         ValueError: a line is not a JSON object, lacks a key of :data:`REQUIRED`
             (:func:`pipeline.label_records.label_records`), or has a label outside
-            ``labels``; the message names the file and line.
+            ``labels``, or a key of :data:`REQUIRED` that is not a non-empty string; the message
+            names the file and line.
     """
     if not path.exists():
         return []
     out = []
     for n, row in label_records(path, REQUIRED, "quote stance label"):
+        empty = [k for k in REQUIRED if not isinstance(row[k], str) or not row[k].strip()]
+        if empty:
+            raise ValueError(f"{path}:{n}: {', '.join(empty)} must be a non-empty string")
         if row["label"] not in labels:
             raise ValueError(f"{path}:{n}: label {row['label']!r} is not one of {', '.join(labels)}")
         out.append(row)
@@ -57,8 +61,9 @@ def match_quote_labels(quotes: pd.DataFrame, keys: dict[str, tuple[str, str]], r
     Returns:
         ``(frame, unmatched)``: ``quote_id, label, annotator, note`` for each label whose document
         holds a quote of the same words (:func:`pipeline.actors.evaluate.norm`; the first such
-        quote), and the number of labels that match no quote (a quote cut differently since it was
-        read, or a document no longer read).
+        quote), and the number of labels left out: those that match no quote (a quote cut
+        differently since it was read, or a document no longer read) and a second label of a
+        quote already labelled.
     """
     index: dict[tuple[str, str, str], str] = {}
     for quote_id, doc_id, text in zip(quotes["quote_id"], quotes["doc_id"], quotes["quote_text"]):
@@ -72,7 +77,8 @@ def match_quote_labels(quotes: pd.DataFrame, keys: dict[str, tuple[str, str]], r
         else:
             unmatched += 1
     frame = pd.DataFrame(out, columns=["quote_id", "label", "annotator", "note"])
-    return frame.drop_duplicates("quote_id").reset_index(drop=True), unmatched
+    kept = frame.drop_duplicates("quote_id").reset_index(drop=True)
+    return kept, unmatched + len(frame) - len(kept)
 
 
 def quote_stance_figures(read: pd.DataFrame, decided: pd.DataFrame, labels: Sequence[str],

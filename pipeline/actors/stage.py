@@ -99,6 +99,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
     stored = StoredKeys.from_params(privacy_params if privacy_params is not None else load_params("privacy"))
     read, unmatched = match_quote_labels(quotes, doc_keys(clean_db, quotes["doc_id"]),
                                          read_quote_labels(stance_params["labels"], quote_label_file), stored)
+    listed_ids = set(quotes.loc[quotes["speaker_actor"].isin({a.actor for a in actors}), "quote_id"])
+    read_listed = read[read["quote_id"].isin(listed_ids)]  # the report's precision is of listed actors' quotes
 
     registry = pd.DataFrame({"actor": [a.actor for a in actors], "kind": [a.kind for a in actors],
                              "org": [a.org for a in actors], "aliases": [list(a.aliases) for a in actors]})
@@ -128,7 +130,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
         "quote_stance_counts": {k: int(v) for k, v in stances["label"].value_counts().sort_index().items()},
         "stance_model_version": version,
         "quote_stance_evaluation": {"label_file": quote_label_file.name,
-                                    **quote_stance_figures(read, stances, stance_params["labels"], unmatched)},
+                                    "read_not_by_a_listed_actor_now": int(len(read) - len(read_listed)),
+                                    **quote_stance_figures(read_listed, stances, stance_params["labels"], unmatched)},
         "evaluation": evaluation,
         "parse_seconds": round(parse_seconds, 1),
     }

@@ -103,8 +103,8 @@ def test_write_report_assembles_every_section(wh, tmp_path):
         "quote_stance_evaluation": {"by_decision": {
             "pro_open_source": {"read": 10, "argue_it": 7, "precision": 0.7, "precision_lo": 0.397,
                                 "precision_hi": 0.892},
-            "security_hawk": {"read": 0, "argue_it": 0, "precision": None, "precision_lo": None,
-                              "precision_hi": None}}}}
+            "security_hawk": {"read": 4, "argue_it": 1, "precision": 0.25, "precision_lo": 0.046,
+                              "precision_hi": 0.699}}}}
     path = tmp_path / "report.md"
     text = write_report(con, path, topics=topics, shares=shares, params=PARAMS, figures=figures, pages=pages,
                         quality=stance_quality(con), actor_metrics=metrics,
@@ -203,6 +203,10 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert ("of the 10 quotes of listed actors decided pro_open_source that a reader read "
             "(`corpora/labels/quote_stance_v1.jsonl`") in text
     assert "7 argue it: **precision 0.70** (95 % interval 0.40–0.89)" in text
+    # a stance whose document decisions are not measurable gets no table, but its quotes' precision where read
+    assert ("**security_hawk**: its document decisions are not measurable; section 3 gives at most a corpus-wide "
+            "share. Of the 4 quotes of listed actors decided security_hawk that a reader read, 1 argue it (precision "
+            "0.25, 95 % interval 0.05–0.70); no quote table is given for it.") in text
     # without read quotes of a stance, the table says its precision is not measured; a read quote of another label
     from pipeline.report.actor_section import stance_table
     hawk = "\n".join(stance_table(con, "security_hawk", min_quotes=1, limit=5, read=None))

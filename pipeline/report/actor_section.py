@@ -78,7 +78,13 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
     min_q = int(params["min_stance_quotes"])
     for st in STANCES:
         if st not in measurable:
-            out += [f"**{st}**: its decisions are not measurable; section 3 gives at most a corpus-wide share.", ""]
+            read = metrics.get("quote_stance_evaluation", {}).get("by_decision", {}).get(st) or {}
+            quotes = (f" Of the {read['read']} quotes of listed actors decided {st} that a reader read, "
+                      f"{read['argue_it']} argue it (precision {read['precision']:.2f}, 95 % interval "
+                      f"{read['precision_lo']:.2f}–{read['precision_hi']:.2f}); no quote table is given for it."
+                      if read.get("read") else "")
+            out += [f"**{st}**: its document decisions are not measurable; section 3 gives at most a corpus-wide "
+                    f"share.{quotes}", ""]
             continue
         read = metrics.get("quote_stance_evaluation", {}).get("by_decision", {}).get(st)
         out += stance_table(con, st, min_quotes=min_q, limit=n, read=read)
@@ -105,8 +111,9 @@ def _precision_sentence(stance: str, read: dict[str, Any] | None) -> str:
     return (f"of the {read['read']} quotes of listed actors decided {stance} that a reader read "
             f"(`corpora/labels/quote_stance_v1.jsonl`, LLM annotators, codebook v1.3 with the quote as the unit), "
             f"{read['argue_it']} argue it: **precision {read['precision']:.2f}** (95 % interval "
-            f"{read['precision_lo']:.2f}–{read['precision_hi']:.2f}). The example is a quote a reader labelled "
-            f"{stance} where the actor has one, else the model's most probable unread one, marked \"not read\"")
+            f"{read['precision_lo']:.2f}–{read['precision_hi']:.2f}). The example is a citable quote (URL and date) a "
+            f"reader labelled {stance} where the actor has one, else the model's most probable citable one, marked "
+            "\"not read\" or with the reader's other label")
 
 
 def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int,

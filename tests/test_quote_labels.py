@@ -22,7 +22,8 @@ AMODEI = ("https://techcrunch.com/2026/07/27/anthropics-dario-amodei-responds-do
 
 def test_the_label_file_holds_read_quotes_of_listed_actors_with_their_reader():
     rows = read_quote_labels(LABELS)
-    assert len(rows) == 115 and {r["annotator"] for r in rows} == {"claude-annotator/q1", "claude-annotator/q2"}
+    assert len(rows) == 116 and {r["annotator"] for r in rows} == {"claude-annotator/q1", "claude-annotator/q2",
+                                                                   "claude-annotator/q3"}
     assert all(r["label"] in LABELS and r["note"] for r in rows)
     assert not any(r["speaker_actor"].startswith("other:") or r["speaker_actor"] == "unknown" for r in rows)
 

@@ -203,12 +203,11 @@ def _leads(text: str) -> list[tuple[int, str]]:
     or in :data:`MODEL_WORDS` (as :data:`_SOURCE` names too); ``(start, name)`` each."""
     out = []
     for m in [*_LEAD.finditer(text), *_SOURCE.finditer(text)]:
-        verb = m.groupdict().get("verb")
+        verb, listed = m.groupdict().get("verb"), m.group(0).startswith("<li>")
         for group in ("a", "b"):
             name = m.groupdict().get(group)
             if not name or not 3 <= len(name) <= 30 or not re.search("[A-Za-z]", name):
                 continue
-            listed = m.group(0).startswith("<li>")
             if "-" in name and (listed or verb is not None and not _HYPHEN_VERBS.fullmatch(verb) or any(
                     len(w) > 1 and w.isupper() or w.lower() in MODEL_WORDS for w in re.findall("[A-Za-z]+", name))):
                 continue
@@ -265,15 +264,16 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
                 said[key] += 1
             lead[key] += 1
             seen[key].add(name)
+        runs, hyphened = _TOKEN.findall(text), _HYPHENED.findall(text)
         words.update(m.group().lower() for m in _COUNTED.finditer(text))
-        words.update(m.group().lower() for m in _HYPHENED.finditer(text))
+        words.update(h.lower() for h in hyphened)
         initials = [m.group("a") for m in _INITIAL.finditer(text)]  # a name's case there says nothing
         opened.update(initials)
-        cased.update(_TOKEN.findall(text))
-        cased.update(_HYPHENED.findall(text))
+        cased.update(runs)
+        cased.update(hyphened)
         cased.subtract(initials)
         if users:
-            exact.update(_TOKEN.findall(text))
+            exact.update(runs)
     tokens: Counter[str] = Counter()  # every run of letters and digits, in URLs too, for _SAID names
     for run, n in exact.items():
         tokens[run.lower()] += n

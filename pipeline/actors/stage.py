@@ -99,8 +99,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
     stored = StoredKeys.from_params(privacy_params if privacy_params is not None else load_params("privacy"))
     read, unmatched = match_quote_labels(quotes, doc_keys(clean_db, quotes["doc_id"]),
                                          read_quote_labels(stance_params["labels"], quote_label_file), stored)
-    listed_ids = set(quotes.loc[quotes["speaker_actor"].isin({a.actor for a in actors}), "quote_id"])
-    read_listed = read[read["quote_id"].isin(listed_ids)]  # the report's precision is of listed actors' quotes
+    listed = quotes["speaker_actor"].isin({a.actor for a in actors})
+    read_listed = read[read["quote_id"].isin(quotes.loc[listed, "quote_id"])]  # the report's: listed actors' quotes
 
     registry = pd.DataFrame({"actor": [a.actor for a in actors], "kind": [a.kind for a in actors],
                              "org": [a.org for a in actors], "aliases": [list(a.aliases) for a in actors]})
@@ -113,7 +113,6 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
         write_long(con, stances, "quote_stances", "quote_stance_probabilities")
 
     evaluation = evaluate_stage(quotes, passages["doc_id"], clean_db, gold_file)
-    listed = quotes["speaker_actor"].isin(set(registry["actor"]))
     return {
         "passages_read": int(len(passages)),
         "documents_read": int(passages["doc_id"].nunique()),

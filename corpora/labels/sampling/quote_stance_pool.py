@@ -56,12 +56,10 @@ def main(db: str) -> None:
         print(f"{label}: {len(idx)} -> {len(pick)}", file=sys.stderr)
         for i in pick:
             r = df.loc[i]
-            native = r.native_id
-            if "user_" in native:  # stored id pseudonymised: find the corpus id on the raw line
-                native = corpus_id(r.source_file, int(r.line), r.native_id, keys)
-                if native is None:
-                    print("skip (no corpus id):", r.native_id, file=sys.stderr)
-                    continue
+            native = corpus_id(r.source_file, r.line, r.native_id, keys)
+            if native is None:
+                print("skip (no corpus id):", r.native_id, file=sys.stderr)
+                continue
             title, url = (None if pd.isna(v) else v for v in (r.title, r.url))  # JSON null, not NaN
             out.append(dict(source=r.source_file, native_id=native, quote_id=r.quote_id, title=title, url=url,
                             date=r.date, speaker=r.speaker, speaker_actor=r.speaker_actor, quote_text=r.quote_text,

@@ -44,11 +44,14 @@ def _strings(o):
         yield from (x for v in o for x in _strings(v))
 
 
-def corpus_id(source_file: str, line: int, stored: str, keys: StoredKeys) -> str | None:
-    """The corpus's own native id of a document whose stored id was pseudonymised (None: not found)."""
+def corpus_id(source_file: str, line: object, stored: str, keys: StoredKeys) -> str | None:
+    """The corpus's own native id of a document: ``stored`` itself unless it was pseudonymised, else
+    the id found on the raw line ``line`` (None: not found)."""
+    if "user_" not in stored:
+        return stored
     text = (ROOT / "corpora" / source_file).read_text(encoding="utf-8")
     try:
-        raw = json.loads(text.splitlines()[line - 1])
+        raw = json.loads(text.splitlines()[int(line) - 1])
     except ValueError:
         raw = json.loads(text)
     found = [v for v in _strings(raw) if keys(v) == stored]
@@ -90,12 +93,10 @@ def main(per: int, db: str, round_: int = 1) -> None:
         pick = sorted(rng.sample(fresh, min(per, len(fresh))))
         for i in pick:
             r = df.loc[i]
-            native = r.native_id
-            if "user_" in native:  # stored id pseudonymised: find the corpus id on the raw line
-                native = corpus_id(r.source_file, int(r.line), r.native_id, keys)
-                if native is None:
-                    print("skip (no corpus id):", r.native_id, file=sys.stderr)
-                    continue
+            native = corpus_id(r.source_file, r.line, r.native_id, keys)
+            if native is None:
+                print("skip (no corpus id):", r.native_id, file=sys.stderr)
+                continue
             text = r.text if len(r.text) <= MAX_CHARS else \
                 r.text[:MAX_CHARS] + f"\n[... {len(r.text) - MAX_CHARS} more characters not shown]"
             out.append(dict(doc_id=r.doc_id, source=r.source_file, native_id=native, source_type=r.source_type,

@@ -257,3 +257,39 @@ def test_topic_sources_match_the_topics_stage_query(wh):
                 "SELECT topic_key, source, n FROM report_topic_sources ORDER BY topic_key, n DESC, source")
     assert rows.values.tolist() == [["N-01", "technews", 3], ["N-01", "ainews", 2], ["N-02", "technews", 3],
                                     ["N-02", "regulations", 1], ["N-04", "technews", 1]]
+
+
+def test_a_quote_cut_where_the_stored_article_ends_is_marked_and_ranked_after_whole_ones(tmp_path):
+    """The shipped tech-news bodies are stored cut, many mid-word (news3, a real ZDNET body, ends
+    "allows i"): a quote that runs to such an end is the source's words cut short, so the report's
+    example says so and a whole quote of the same reading class comes first."""
+    import duckdb
+
+    from pipeline.report.actor_section import stance_table
+    from tests.report_warehouse import build
+
+    db, ids = build(tmp_path)
+    con = duckdb.connect(str(db))
+    text, pid = con.execute("SELECT d.text, p.passage_id FROM documents d JOIN passages p USING (doc_id) "
+                            "WHERE doc_id = ? AND p.idx = 0", [ids["news3"]]).fetchone()
+    assert not re.search(r"[.!?”\"')]$", text.rstrip())  # the real body is cut mid-sentence
+    start = len(text) - 60
+    con.execute("INSERT INTO quotes VALUES ('cutquote00000001', ?, ?, 'NVIDIA', 'NVIDIA', ?, 'said_direct', ?, ?)",
+                [ids["news3"], pid, text[start:], start, len(text)])
+    con.execute("INSERT INTO quote_stances VALUES ('cutquote00000001', 'security_hawk', 'm-1')")
+    con.execute("INSERT INTO quote_stance_probabilities SELECT 'cutquote00000001', label, "
+                "CASE WHEN label = 'security_hawk' THEN 0.96 ELSE 0.01 END FROM stance_codebook")
+    con.execute("INSERT INTO quote_stance_labels VALUES ('cutquote00000001', 'security_hawk', 'q', NULL)")
+    view = "SELECT quote_text, cut, read_label FROM report_actor_stance_quotes WHERE actor = 'NVIDIA' AND stance = ?"
+    # read as the stance: the cut quote is NVIDIA's example, marked cut, and the report says where it stops
+    assert con.execute(view, ["security_hawk"]).fetchone() == (text[start:], True, "security_hawk")
+    table = "\n".join(stance_table(con, "security_hawk", min_quotes=1, limit=5))
+    assert re.search(r"\| NVIDIA \| company \| 3/3 \| 2 \| 1/1 \| “[^|]+ …” \(said_direct; read by q; the stored text "
+                     r"ends here, cut: read the rest at the source\)", table), table
+    assert table.count("cut: read the rest") == 1  # Meta's whole quotes are not marked
+    # a whole quote read as the stance comes before the cut one, though less probable (0.6 against 0.96)
+    whole = con.execute("SELECT quote_id, quote_text FROM quotes WHERE speaker_actor = 'NVIDIA' AND doc_id = ?",
+                        [ids["news3"]]).fetchone()
+    con.execute("INSERT INTO quote_stance_labels VALUES (?, 'security_hawk', 'q', NULL)", [whole[0]])
+    assert con.execute(view, ["security_hawk"]).fetchone() == (whole[1], False, "security_hawk")
+    con.close()

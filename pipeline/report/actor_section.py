@@ -122,12 +122,14 @@ def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int,
     ``min_quotes`` quotes classified ``stance`` (most first, then by name),
     each with its example quote (view ``report_actor_stance_quotes``: read
     and labelled the stance first, then the unread one of highest
-    probability) and whether a reader read it, then a blank line. ``read``
+    probability) and whether a reader read it, then a blank line. A quote
+    that runs to the end of a stored text cut mid-sentence (the view's
+    ``cut``) ends in "…" and says so. ``read``
     gives the decisions' precision on the quotes read
     (:func:`_precision_sentence`)."""
     rows = workspace.query(con, """
         SELECT actor, n_label, n_all, n_docs, n_read, n_read_agree, kind, quote_text, cue, outlet, published_at, url,
-               source_type, read_label, annotator
+               source_type, read_label, annotator, cut
         FROM report_actor_stance_quotes WHERE stance = ? AND n_label >= ?
         ORDER BY n_label DESC, actor LIMIT ?""", [stance, min_quotes, limit])
     out = [f"**Most quoted with stance {stance}** (actors with at least {min_quotes} such quotes; quotes classified "
@@ -142,6 +144,8 @@ def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int,
             text = r.quote_text if len(r.quote_text) <= 220 else r.quote_text[:217].rsplit(" ", 1)[0] + " …"
             reading = "not read" if not isinstance(r.read_label, str) else \
                 f"read by {r.annotator}" if r.read_label == stance else f"read by {r.annotator} as {r.read_label}"
+            if bool(r.cut) and not text.endswith("…"):
+                text, reading = text + " …", reading + "; the stored text ends here, cut: read the rest at the source"
             example, cited = f"“{_md_cell(text)}” ({r.cue}; {reading})", _md_cell(_cite(r))
         else:
             example, cited = "no quote of this stance with a URL and a date", ""

@@ -235,8 +235,10 @@ FROM quotes q;
 -- labelled the stance: table quote_stance_labels), kind, and the actor's example, a citable quote (its
 -- passage is citable: its own record has a URL and a date) of the stance: one a reader labelled the stance
 -- first, then unread ones, then read ones labelled otherwise, each by the highest probability of the stance
--- (lowest quote_id on ties): quote_text, cue, outlet, published_at, url, source_type, read_label and
--- annotator (the reader's label and name; NULL if unread) (all NULL if none).
+-- (uncut quotes before cut ones, then lowest quote_id on ties): quote_text, cue, outlet, published_at, url,
+-- source_type, read_label and annotator (the reader's label and name; NULL if unread), and cut (the quote
+-- runs to the end of a stored text that ends without closing punctuation: the source was stored cut, as
+-- many tech-news excerpts are, so the words after it are missing) (all NULL if none).
 -- For: report section 4, "most quoted with stance" (read: WHERE stance AND
 -- n_label >= report.min_stance_quotes ORDER BY n_label DESC, actor LIMIT report.top_actors).
 CREATE OR REPLACE VIEW report_actor_stance_quotes AS
@@ -252,17 +254,20 @@ counts AS (
 citable AS (
     SELECT q.speaker_actor AS actor, s.label AS stance, q.quote_text, q.cue,
            coalesce(d.outlet, d.platform) AS outlet, qp.published_at, qp.url, d.source_type,
-           r.label AS read_label, r.annotator,
+           r.label AS read_label, r.annotator, cut.cut,
            row_number() OVER (PARTITION BY q.speaker_actor, s.label ORDER BY
-               CASE WHEN r.label = s.label THEN 0 WHEN r.label IS NULL THEN 1 ELSE 2 END, p.p DESC, q.quote_id) AS rank
+               CASE WHEN r.label = s.label THEN 0 WHEN r.label IS NULL THEN 1 ELSE 2 END, cut.cut, p.p DESC,
+               q.quote_id) AS rank
     FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
     JOIN passages qp ON qp.passage_id = q.passage_id
     JOIN quote_stance_probabilities p ON p.quote_id = s.quote_id AND p.label = s.label
     LEFT JOIN quote_stance_labels r ON r.quote_id = q.quote_id
+    CROSS JOIN LATERAL (SELECT q.end_char >= length(rtrim(d.text))
+                               AND NOT regexp_matches(rtrim(d.text), '[.!?…"”’)\]]$') AS cut) cut
     WHERE q.speaker_actor IN (SELECT actor FROM actors) AND s.label IN (SELECT stance FROM wanted)
       AND qp.citable)
 SELECT c.actor, c.stance, c.n_label, c.n_all, c.n_docs, c.n_read, c.n_read_agree, a.kind, e.quote_text, e.cue,
-       e.outlet, e.published_at, e.url, e.source_type, e.read_label, e.annotator
+       e.outlet, e.published_at, e.url, e.source_type, e.read_label, e.annotator, e.cut
 FROM counts c JOIN actors a USING (actor)
 LEFT JOIN citable e ON e.actor = c.actor AND e.stance = c.stance AND e.rank = 1;
 

@@ -314,6 +314,11 @@ def test_a_commenters_they_and_an_impersonal_it_speak_for_no_company(finder):
     for text, pronoun in cases:
         found = [(q.speaker, q.speaker_actor) for q in finder.find(text) if q.speaker == pronoun]
         assert found == [(pronoun, "unknown")], (text[:60], finder.find(text))
+    account = ("user_7f4f4463c1 mentions that the Qwen 3.6 plus preview API is now available for free on Openrouter, "
+               "provided by Alibaba. They note that while interaction data will be used for training, the model is "
+               "presumably high-performing.")  # a pseudonymised account's "they" is that account
+    assert [(q.speaker, q.speaker_actor) for q in finder.find(account) if q.speaker == "They"] == [
+        ("They", "other:user_7f4f4463c1")]
     release = ("Qwen3-Coder-Next: Alibaba released Qwen3-Coder-Next, an open-weight 80B MoE with only 3B active "
                "parameters. They claim >70% SWE-Bench Verified with SWE-Agent scaffold.")
     assert [(q.speaker, q.speaker_actor) for q in finder.find(release)] == [("They", "Alibaba")]

@@ -142,7 +142,7 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     err = con.execute("SELECT acc_error, cc_error FROM report_stance_share_error "
                       "WHERE label = 'pro_open_source'").fetchone()
     assert (f"| {acc} |" if err[1] <= err[0] else f"| **{acc}** |") in text   # bold: the smaller CV error
-    ev = re.findall(r"^- \*\*pro_open_source\*\* \(passage probability (0\.\d\d)\): “(.+)” \((.+), "
+    ev = re.findall(r"^- \*\*pro_open_source\*\* \(not read; passage probability (0\.\d\d)\): “(.+)” \((.+), "
                     r"(\d{4}-\d\d-\d\d), <(https?://[^>]+)>\)$", text, flags=re.M)
     assert len(ev) == 2 and ev[0][0] >= ev[1][0]
     passages = con.execute("SELECT text, url FROM passages WHERE citable").fetchall()
@@ -258,7 +258,7 @@ def test_a_stance_without_reliable_decisions_gets_only_its_acc_share_when_its_er
     assert months == "| month | documents | pro_open_source |"  # no monthly share of a share-only stance
     # no model evidence for it (its decisions are unreliable), but the passage read as security_hawk whose
     # out-of-fold prediction agrees (news3's second; news1's was predicted neutral), cited with its reader
-    assert "- **security_hawk** (passage probability" not in section
+    assert "- **security_hawk** (not read" not in section
     read = section[section.index("- **security_hawk**: at CV precision 0.00 most of its decisions are wrong"):]
     examples = re.findall(r"^  - “(.+)” \(ZDNET, (\d{4}-\d\d-\d\d), <(https://[^>]+)>; read by b\)$", read, flags=re.M)
     assert [(e[1], e[2].split("/")[-2][:22]) for e in examples] == [("2025-11-07", "a-new-chinese-ai-model")]
@@ -375,3 +375,35 @@ def test_a_quoted_example_keeps_the_passages_own_characters():
     out = quote(post, "In the face of DeepSeek large models should be open source or closed-source")
     assert "closed-source?** (I think" in out and "(**" not in out
     assert out.replace("**", "").replace("… ", "").replace(" …", "") in " ".join(post.split())
+
+
+def test_stance_examples_cite_read_passages_before_the_models_unread_evidence(wh):
+    """Session-26 review: the model's most probable security_hawk passage argued for lifting export
+    controls. Section 3 now cites passages read as the stance (and predicted so out of fold) first, and the
+    model's evidence only to fill up, marked "not read"."""
+    from pipeline.report.stance_shares import evidence_lines
+
+    con, _ = wh
+    read_text = con.execute("SELECT p.text FROM stance_passage_labels l JOIN passages p USING (passage_id) "
+                            "WHERE l.label = 'security_hawk' AND l.cv_prediction = l.label").fetchone()[0]
+    lines = evidence_lines(con, ["security_hawk", "pro_open_source"], per_stance=2)
+    hawk = [line for line in lines if line.startswith("- **security_hawk**")]
+    assert hawk[0].startswith("- **security_hawk** (read by b): “")
+    assert " ".join(read_text.split())[:60] in hawk[0] and "<https://www.zdnet.com/" in hawk[0]
+    assert all("(not read; passage probability" in line for line in hawk[1:])
+    # the passage read as security_hawk but predicted neutral out of fold is not cited as an example
+    missed = con.execute("SELECT p.text FROM stance_passage_labels l JOIN passages p USING (passage_id) "
+                         "WHERE l.cv_prediction <> l.label").fetchone()[0]
+    assert not any(" ".join(missed.split())[:60] in line for line in hawk)
+    pos = [line for line in lines if line.startswith("- **pro_open_source**")]
+    assert len(pos) == 2 and all("(not read; passage probability" in line for line in pos)  # none read
+
+
+def test_an_acc_share_clipped_at_zero_in_every_replicate_has_no_interval():
+    """Session-26 review: "off_topic … ACC 0.0 % (0.0–0.0)" read as a certain zero, while every bootstrap
+    replicate's solve had clipped the share at 0 (metrics of the session-25 build)."""
+    from pipeline.report.cells import acc_cell
+
+    assert acc_cell(0.0, 0.0, 0.0) == "0.0 % (clipped at 0 in every replicate: no interval)"
+    assert acc_cell(0.0, 0.0, 0.015) == "0.0 % (0.0–1.5)"  # some replicates above 0: a real upper bound
+    assert acc_cell(0.058, 0.0, 0.145) == "5.8 % (0.0–14.5)"

@@ -262,7 +262,9 @@ def test_topic_sources_match_the_topics_stage_query(wh):
 def test_a_quote_cut_where_the_stored_article_ends_is_marked_and_ranked_after_whole_ones(tmp_path):
     """The shipped tech-news bodies are stored cut, many mid-word (news3, a real ZDNET body, ends
     "allows i"): a quote that runs to such an end is the source's words cut short, so the report's
-    example says so and a whole quote of the same reading class comes first."""
+    example says so and a whole quote of the same reading class comes first. Reported speech is the
+    writer's words (session-26 review: an X user's "Sam Altman acknowledges …" was printed as Altman's
+    quotation): printed without quotation marks, and after the actor's own words."""
     import duckdb
 
     from pipeline.report.actor_section import stance_table
@@ -292,4 +294,17 @@ def test_a_quote_cut_where_the_stored_article_ends_is_marked_and_ranked_after_wh
                         [ids["news3"]]).fetchone()
     con.execute("INSERT INTO quote_stance_labels VALUES (?, 'security_hawk', 'q', NULL)", [whole[0]])
     assert con.execute(view, ["security_hawk"]).fetchone() == (whole[1], False, "security_hawk")
+    # that quote is reported speech ("according to"): the writer's words, printed without quotation marks
+    table = "\n".join(stance_table(con, "security_hawk", min_quotes=1, limit=5))
+    assert f"| {' '.join(whole[1].split())[:40]}" in table and "(according_to: the writer's words for what the " \
+        "actor said, not a quotation; read by q)" in table
+    # the actor's own words come before reported speech of the same reading, though less probable
+    con.execute("INSERT INTO quotes SELECT 'ownwords00000001', doc_id, passage_id, speaker, speaker_actor, "
+                "quote_text, 'said_direct', start_char, end_char FROM quotes WHERE quote_id = ?", [whole[0]])
+    con.execute("INSERT INTO quote_stances VALUES ('ownwords00000001', 'security_hawk', 'm-1')")
+    con.execute("INSERT INTO quote_stance_probabilities SELECT 'ownwords00000001', label, "
+                "CASE WHEN label = 'security_hawk' THEN 0.3 ELSE 0.175 END FROM stance_codebook")
+    con.execute("INSERT INTO quote_stance_labels VALUES ('ownwords00000001', 'security_hawk', 'q', NULL)")
+    assert con.execute("SELECT cue FROM report_actor_stance_quotes WHERE actor = 'NVIDIA' AND stance = "
+                       "'security_hawk'").fetchone() == ("said_direct",)
     con.close()

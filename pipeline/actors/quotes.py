@@ -64,7 +64,7 @@ COMMENTER_HEADS = frozenset({"user", "member", "commenter", "poster", "redditor"
                              "people", "person", "individual", "reader", "viewer", "discussant", "contributor",
                              "tester", "reviewer", "respondent"})
 #: The subject of a sentence that names a commenter (:data:`COMMENTER_HEADS`): a later pronoun speaks for no
-#: one the finder can name.
+#: one the finder can name (a pseudonymised account's sentence gives that account, of the same kind).
 SOMEONE = Actor("unknown", "someone", ())
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{2,}?)[\"“”]")
 #: Word tokens, to count a quote's words against MIN_QUOTE_WORDS.
@@ -164,8 +164,8 @@ class QuoteFinder:
             # the subject of one of the last two sentences, if it is of the right
             # kind; "they" after "Users love DeepSeek." is not DeepSeek
             for prior in reversed(getattr(history, "subjects", [])[-2:]):
-                if prior is SOMEONE:
-                    return "unknown"  # "A user shared …. They noted …": the commenter
+                if prior is not None and prior.kind == SOMEONE.kind:
+                    return prior.actor  # "A user shared …. They noted …": the commenter (unknown unless an account)
                 if prior is not None and (kind == "person") == prior.is_person and \
                         (kinds is None or prior.kind in kinds):
                     return prior.actor
@@ -195,11 +195,14 @@ class QuoteFinder:
 
     def _subject(self, sent: Any, history: list[Actor]) -> Actor | None:
         """The actor the sentence's main subject names (for later pronouns), :data:`SOMEONE` for an
-        unnamed commenter or a pseudonymised account (:data:`COMMENTER_HEADS`), or None."""
+        unnamed commenter (:data:`COMMENTER_HEADS`), ``other:user_…`` of kind "someone" for a
+        pseudonymised account, or None."""
         subj = next((c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if subj is None or subj.lower_ in PRONOUNS:
             return None
-        if subj.lemma_.lower() in COMMENTER_HEADS or subj.lower_ in COMMENTER_HEADS or PSEUDONYM.match(subj.text):
+        if PSEUDONYM.match(subj.text):
+            return Actor(f"other:{subj.text}", SOMEONE.kind, ())  # "user_… notes …. They add …": that account
+        if subj.lemma_.lower() in COMMENTER_HEADS or subj.lower_ in COMMENTER_HEADS:
             return SOMEONE
         named = self.mentions(speaker_span(subj))
         return (sorted(named, key=lambda a: not a.is_person) or [None])[0]

@@ -16,6 +16,9 @@ from pipeline.report.cells import _cite, _md_cell, _pct
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
+#: Quote cues whose text is the writer's, not the speaker's ("Sam Altman acknowledges OpenAI's stance … was a
+#: misstep", an X user's summary): the report prints them without quotation marks (session-26 review).
+REPORTED = frozenset({"reported", "according_to"})
 
 
 def _actor_scope(con: Any, min_quotes: int) -> str:
@@ -124,7 +127,8 @@ def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int,
     and labelled the stance first, then the unread one of highest
     probability) and whether a reader read it, then a blank line. A quote
     that runs to the end of a stored text cut mid-sentence (the view's
-    ``cut``) ends in "…" and says so. ``read``
+    ``cut``) ends in "…" and says so; reported speech (:data:`REPORTED`) is
+    printed without quotation marks, as the writer's words. ``read``
     gives the decisions' precision on the quotes read
     (:func:`_precision_sentence`)."""
     rows = workspace.query(con, """
@@ -141,12 +145,15 @@ def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int,
            "|---|---|---:|---:|---:|---|---|"]
     for r in rows.itertuples():
         if isinstance(r.quote_text, str):
-            text = r.quote_text if len(r.quote_text) <= 220 else r.quote_text[:217].rsplit(" ", 1)[0] + " …"
+            text = " ".join(r.quote_text.split())
+            text = text if len(text) <= 220 else text[:217].rsplit(" ", 1)[0] + " …"
             reading = "not read" if not isinstance(r.read_label, str) else \
                 f"read by {r.annotator}" if r.read_label == stance else f"read by {r.annotator} as {r.read_label}"
             if bool(r.cut) and not text.endswith("…"):
                 text, reading = text + " …", reading + "; the stored text ends here, cut: read the rest at the source"
-            example, cited = f"“{_md_cell(text)}” ({r.cue}; {reading})", _md_cell(_cite(r))
+            example = f"“{_md_cell(text)}” ({r.cue}; {reading})" if r.cue not in REPORTED else \
+                f"{_md_cell(text)} ({r.cue}: the writer's words for what the actor said, not a quotation; {reading})"
+            cited = _md_cell(_cite(r))
         else:
             example, cited = "no quote of this stance with a URL and a date", ""
         out.append(f"| {r.actor} | {r.kind} | {int(r.n_label)}/{int(r.n_all)} | {int(r.n_docs)} | "

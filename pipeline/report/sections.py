@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
+from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, acc_cell
 from pipeline.report.coverage import NOT_MEASURED
 from pipeline.report.stance_shares import cc_better as _cc_better
 from pipeline.report.stance_shares import evidence_lines, overall_shares, read_example_lines, share_errors
@@ -174,7 +174,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
         row = overall.loc[lab]
         n_lab = int(round(float(row["share_cc"]) * n_unlabelled)) if pd.notna(row["share_cc"]) else 0
         err = f"{100 * errors[lab][0]:.1f} / {100 * errors[lab][1]:.1f} pts" if lab in errors else "n/a"
-        cc, ac = _pct(row["share_cc"]), f"{_pct(row['share_acc'])} ({100 * row['lo']:.1f}–{100 * row['hi']:.1f})"
+        cc, ac = _pct(row["share_cc"]), acc_cell(row["share_acc"], row["lo"], row["hi"])
         share = ((f"**{cc}** | {ac}" if _cc_better(errors, lab) else f"{cc} | **{ac}**")
                  if measured and pd.notna(row["share_acc"]) else
                  f"not measurable | **{ac}**" if lab in share_only and pd.notna(row["share_acc"])
@@ -201,8 +201,13 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             + (f" **{', '.join(not_measurable)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
                "the classifier cannot measure it; no share or claim about it is made in this report."
                if not_measurable else ""), "",
-            "Evidence: the passages behind stance decisions, those with the highest passage probability of the "
-            "stance (view `report_stance_evidence`; unlabelled documents, passages with their own URL and date):", ""]
+            "Examples of each stance, passages with their own URL and date: first passages a reader labelled with "
+            "the stance whose out-of-fold prediction agrees (table `stance_passage_labels`, from labelled "
+            "documents; \"read by\" names the annotator, an LLM session); then, where fewer were read, the "
+            "passages that decided unlabelled documents with the highest passage probability of the stance "
+            "(view `report_stance_evidence`; every decision's passage is `stances.evidence_passage_id`), not read: "
+            "in a review of this report the most probable `security_hawk` one argued for lifting export controls, "
+            "so read one before citing it:", ""]
     out += evidence_lines(con, measurable)
     for s in share_only:
         out += read_example_lines(con, s, q["per_class"][s]["precision"])
@@ -225,7 +230,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
                 r = rows.loc[s]  # CC with its Wilson interval: 0 of 65 is not "0.0–0.0"
                 cc = (f"{_pct(r['share'])} ({int(r['n_docs'])}/{n}; {100 * r['share_lo']:.1f}–"
                       f"{100 * r['share_hi']:.1f})")
-                ac = f"ACC {_pct(r['share_acc'])} ({100 * r['acc_lo']:.1f}–{100 * r['acc_hi']:.1f})"
+                ac = f"ACC {acc_cell(r['share_acc'], r['acc_lo'], r['acc_hi'])}"
                 row.append(f"**{cc}**; {ac}" if _cc_better(errors, s) else f"{cc}; **{ac}**")
         month = m
         partial = (f" (to {last_day:%m-%d})" if (month.year, month.month) == (last_day.year, last_day.month)

@@ -2,9 +2,10 @@
 Forman 2008; :mod:`pipeline.stance.quantify`) of the monthly panel counts
 with bootstrap intervals, the overall ACC shares of the stance stage (view
 ``report_stance_shares``), their cross-validated error (view
-``report_stance_share_error``) and the evidence passages cited for each
-stance (view ``report_stance_evidence``; read passages for a stance whose
-decisions are not reliable, table ``stance_passage_labels``).
+``report_stance_share_error``) and the passages cited for each stance (read
+passages first, table ``stance_passage_labels``; then the model's evidence
+passages, view ``report_stance_evidence``; only read ones for a stance whose
+decisions are not reliable).
 """
 
 from __future__ import annotations
@@ -106,18 +107,24 @@ def _quote(text: Any, width: int) -> str:
     return text.replace("|", "\\|")
 
 
+def _read_rows(con: Any, stance: str, limit: int) -> pd.DataFrame:
+    """Up to ``limit`` citable passages read as ``stance`` (table ``stance_passage_labels``) whose
+    out-of-fold prediction agrees, by passage id: text, outlet, source_type, published_at, url,
+    annotator."""
+    return workspace.query(con, "SELECT p.text, coalesce(d.outlet, d.platform) AS outlet, d.source_type, "
+                                "p.published_at, p.url, l.annotator FROM stance_passage_labels l "
+                                "JOIN passages p USING (passage_id) JOIN documents d ON d.doc_id = p.doc_id "
+                                "WHERE l.label = ? AND l.cv_prediction = l.label AND p.citable "
+                                "ORDER BY p.passage_id LIMIT ?", [stance, limit])
+
+
 def read_example_lines(con: Any, stance: str, precision: float, per_stance: int = 2, width: int = 280) -> list[str]:
     """Bullets for a stance whose decisions are not reliable (its share is
     ACC only): instead of its highest-probability passages, which are
     mostly misread at CV ``precision``, ``per_stance`` citable passages read
-    as that stance (table ``stance_passage_labels``) whose out-of-fold
-    prediction agrees, by passage id: what the stance means, with the
-    annotator, outlet, date and URL."""
-    rows = workspace.query(con, "SELECT p.text, coalesce(d.outlet, d.platform) AS outlet, d.source_type, "
-                                "p.published_at, p.url, l.annotator FROM stance_passage_labels l "
-                                "JOIN passages p USING (passage_id) JOIN documents d ON d.doc_id = p.doc_id "
-                                "WHERE l.label = ? AND l.cv_prediction = l.label AND p.citable "
-                                "ORDER BY p.passage_id LIMIT ?", [stance, per_stance])
+    as that stance whose out-of-fold prediction agrees (:func:`_read_rows`):
+    what the stance means, with the annotator, outlet, date and URL."""
+    rows = _read_rows(con, stance, per_stance)
     out = [f"- **{stance}**: at CV precision {precision:.2f} most of its decisions are wrong, so its "
            "highest-probability passages are not cited as evidence. Passages read as this stance "
            "(table `stance_passage_labels`), for what it means:" + ("" if len(rows) else " none citable.")]
@@ -126,22 +133,29 @@ def read_example_lines(con: Any, stance: str, precision: float, per_stance: int 
 
 
 def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width: int = 280) -> list[str]:
-    """Markdown bullets citing, for each stance, the ``per_stance`` evidence
-    passages of highest passage probability (view ``report_stance_evidence``:
-    unlabelled documents decided by that passage, citable passages only):
+    """Markdown bullets citing ``per_stance`` passages for each stance: first
+    citable passages a reader labelled with it whose out-of-fold prediction
+    agrees (:func:`_read_rows`, "read by" the annotator), then, where fewer
+    were read, the evidence passages of highest passage probability that
+    decided unlabelled documents (view ``report_stance_evidence``), marked
+    "not read": in the session-26 review the model's most probable
+    ``security_hawk`` passage argued for lifting export controls. Each gives
     the passage text (cut at ``width`` characters), outlet, date and URL
     (:func:`pipeline.report.cells._cite`: a recap passage is cited as the
     recap's paraphrase of the linked post)."""
     out = []
     for s in stances:
-        rows = workspace.query(con, "SELECT text, outlet, source_type, published_at, url, probability "
-                                    "FROM report_stance_evidence "
-                                    "WHERE label = ? ORDER BY probability DESC, passage_id LIMIT ?", [s, per_stance])
-        if rows.empty:
-            out.append(f"- **{s}**: no citable evidence passage.")
+        read = _read_rows(con, s, per_stance)
+        out += [f"- **{s}** (read by {r.annotator}): “{_quote(r.text, width)}” ({_cite(r)})" for r in read.itertuples()]
+        if len(read) >= per_stance:
             continue
-        for r in rows.itertuples():
-            out.append(f"- **{s}** (passage probability {r.probability:.2f}): “{_quote(r.text, width)}” ({_cite(r)})")
+        rows = workspace.query(con, "SELECT text, outlet, source_type, published_at, url, probability "
+                                    "FROM report_stance_evidence WHERE label = ? ORDER BY probability DESC, "
+                                    "passage_id LIMIT ?", [s, per_stance - len(read)])
+        if rows.empty and read.empty:
+            out.append(f"- **{s}**: no citable evidence passage.")
+        out += [f"- **{s}** (not read; passage probability {r.probability:.2f}): “{_quote(r.text, width)}” "
+                f"({_cite(r)})" for r in rows.itertuples()]
     return out
 
 

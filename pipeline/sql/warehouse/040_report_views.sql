@@ -234,9 +234,10 @@ FROM quotes q;
 -- the n_label quotes), n_read and n_read_agree (of the n_label quotes, those a reader labelled, and
 -- labelled the stance: table quote_stance_labels), kind, and the actor's example, a citable quote (its
 -- passage is citable: its own record has a URL and a date) of the stance: one a reader labelled the stance
--- first, then unread ones, then read ones labelled otherwise, each by the highest probability of the stance
--- (uncut quotes before cut ones, then lowest quote_id on ties): quote_text, cue, outlet, published_at, url,
--- source_type, read_label and annotator (the reader's label and name; NULL if unread), and cut (the quote
+-- first, then unread ones, then read ones labelled otherwise; within each, whole quotes before cut ones, the
+-- actor's own words (direct quotes, transcript turns, comments) before reported speech ('reported',
+-- 'according_to': the writer's words), then the highest probability of the stance, then the lowest
+-- quote_id: quote_text, cue, outlet, published_at, url, source_type, read_label and annotator (the reader's label and name; NULL if unread), and cut (the quote
 -- runs to the end of a stored text that ends without closing punctuation: the source was stored cut, as
 -- many tech-news excerpts are, so the words after it are missing) (all NULL if none).
 -- For: report section 4, "most quoted with stance" (read: WHERE stance AND
@@ -256,8 +257,8 @@ citable AS (
            coalesce(d.outlet, d.platform) AS outlet, qp.published_at, qp.url, d.source_type,
            r.label AS read_label, r.annotator, cut.cut,
            row_number() OVER (PARTITION BY q.speaker_actor, s.label ORDER BY
-               CASE WHEN r.label = s.label THEN 0 WHEN r.label IS NULL THEN 1 ELSE 2 END, cut.cut, p.p DESC,
-               q.quote_id) AS rank
+               CASE WHEN r.label = s.label THEN 0 WHEN r.label IS NULL THEN 1 ELSE 2 END, cut.cut,
+               q.cue IN ('reported', 'according_to'), p.p DESC, q.quote_id) AS rank
     FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
     JOIN passages qp ON qp.passage_id = q.passage_id
     JOIN quote_stance_probabilities p ON p.quote_id = s.quote_id AND p.label = s.label

@@ -79,6 +79,14 @@ def test_corpus_section_counts_the_corpus(wh):
     assert "**8 relevant, non-duplicate documents** from 3 sources, published 2024-02-21 to 2026-02-24" in text
     assert "87.5 % are in English" in text and "By source type: news 5, recap 2, policy 1." in text
     assert "`regulations` 1 on 2024-02-21" in text  # the window-dated document
+    # dates are UTC days; the URLs that carry another day are counted (computed here from the URLs)
+    rows = con.execute("SELECT url, CAST(published_at AT TIME ZONE 'UTC' AS DATE) FROM corpus "
+                       "WHERE url IS NOT NULL AND published_at IS NOT NULL").fetchall()
+    other = [u for u, day in rows if (m := re.search(r"/(20\d\d)/([01]\d)/([0-3]\d)/", u))
+             and tuple(map(int, m.groups())) != (day.year, day.month, day.day)]
+    assert "**Dates are UTC days**" in text
+    assert len(other) == 1  # news2: TechCrunch's /2026/02/23/ article, dated 2026-02-24 by its record
+    assert f"1 document's URL carries another day than its UTC date ({other[0]} is dated 2026-02-24)" in text
     assert lines[-2] == "![Source mix by month](figures/source_mix.png)"
     assert not any(line.startswith("| source |") for line in lines)  # short: the table is the appendix
     appendix = sources_section(con)

@@ -308,3 +308,21 @@ def test_a_quote_cut_where_the_stored_article_ends_is_marked_and_ranked_after_wh
     assert con.execute("SELECT cue FROM report_actor_stance_quotes WHERE actor = 'NVIDIA' AND stance = "
                        "'security_hawk'").fetchone() == ("said_direct",)
     con.close()
+
+
+def test_a_topics_examples_skip_a_repeated_text(tmp_path):
+    """Session-26 review: a discovery topic's two examples were the same recap paragraph, summarised on two
+    days. An example whose words repeat an earlier one of its topic is skipped for the next."""
+    import duckdb
+
+    from tests.report_warehouse import build
+
+    db, _ = build(tmp_path)
+    con = duckdb.connect(str(db))
+    first, second, third = (r[0] for r in con.execute(
+        "SELECT passage_id FROM topic_representatives WHERE topic_key = 'N-01' ORDER BY rank").fetchall())
+    assert [r.passage_id for r in representatives(con, ["N-01"]).itertuples()] == [first, second]
+    text = con.execute("SELECT text FROM passages WHERE passage_id = ?", [first]).fetchone()[0]
+    con.execute("UPDATE passages SET text = ? WHERE passage_id = ?", [text.upper() + " ", second])
+    assert [r.passage_id for r in representatives(con, ["N-01"]).itertuples()] == [first, third]
+    con.close()

@@ -15,6 +15,7 @@ out-of-fold probabilities, so unlabelled documents that hold one are not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,16 @@ def representatives(con: Any, keys: list[str], per_topic: int = 2) -> pd.DataFra
     """Citable example documents per topic (table ``topic_representatives``
     through view ``report_topic_representatives``, documents of the corpus):
     rows ``topic_key, rank, passage_id, outlet, published_at, url,
-    source_type, text`` of the topics in ``keys``, ``rank <= per_topic``."""
-    return workspace.query(con, """
+    source_type, text`` of the topics in ``keys``: the first ``per_topic`` by
+    rank whose words differ (a recap file repeats a paragraph on two days:
+    the session-26 review found one topic's two examples identical)."""
+    rows = workspace.query(con, """
         SELECT topic_key, rank, passage_id, outlet, published_at, url, source_type, text
         FROM report_topic_representatives
-        WHERE in_corpus AND rank <= ? ORDER BY topic_key, rank""", [per_topic]).query("topic_key in @keys")
+        WHERE in_corpus ORDER BY topic_key, rank""").query("topic_key in @keys")
+    words = rows["text"].map(lambda t: " ".join(re.findall(r"\w+", str(t).lower())))
+    rows = rows[~pd.DataFrame({"k": rows["topic_key"], "w": words}).duplicated()]
+    return rows.groupby("topic_key", sort=False).head(per_topic).reset_index(drop=True)
 
 
 def first_voices(con: Any, keys: list[str], per_topic: int = 2, min_probability: float = 0.5) -> pd.DataFrame:
@@ -93,8 +99,28 @@ def corpus_section(con: Any, corpus: pd.Series, figure: str, *, scope: str = "")
               + ". " if len(windowed) else "")
            + "Each source covers its own period, so a month's mix of sources (figure below) shapes its shares. "
            "Monthly shares are shares *within* each month, over a constant panel of sources. Documents kept and "
-           "dropped per source: section 9.", ""]
+           "dropped per source: section 9.", "",
+           _utc_note(con), ""]
     return out + [*([scope, ""] if scope else []), f"![Source mix by month]({figure})", ""]
+
+
+def _utc_note(con: Any) -> str:
+    """Section 1's note that dates are UTC days, with the number of documents whose URL carries
+    another day (``/YYYY/MM/DD/``) and the first such URL as an example."""
+    row = workspace.query(con, r"""
+        WITH dated AS (SELECT url, CAST(published_at AT TIME ZONE 'UTC' AS DATE) AS day,
+                              regexp_extract(url, '/(20\d\d/[01]\d/[0-3]\d)/', 1) AS in_url
+                       FROM corpus WHERE url IS NOT NULL AND published_at IS NOT NULL)
+        SELECT count(*) AS n, min(url) AS url, arg_min(day, url) AS day FROM dated
+        WHERE in_url <> '' AND try_strptime(in_url, '%Y/%m/%d')::DATE <> day""").iloc[0]
+    many = "documents' URLs carry another day than their UTC date" if row.n != 1 else \
+        "document's URL carries another day than its UTC date"
+    example = (f" {int(row.n):,} {many} ({row.url} is dated "
+               f"{pd.Timestamp(row.day):%Y-%m-%d}); a recap issue can also be dated by its page in one source and "
+               "by its issue date in another." if row.n else "")
+    return ("**Dates are UTC days** (`documents.published_at`, a timestamp with time zone): an item published "
+            "in a US evening falls on the next UTC day, so a cited date can be a day after the outlet's own "
+            f"dateline.{example} Cite the outlet's own date from the source.")
 
 
 def sources_section(con: Any) -> list[str]:

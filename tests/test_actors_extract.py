@@ -198,3 +198,23 @@ def test_a_repeat_of_the_same_record_that_differs_by_punctuation_is_counted_once
     assert sorted(same["quote_text"]) == ["Fenghua No.3", "Fenghua No.3,"]
     kept, dropped = drop_same_record_repeats(quotes, passages, texts)
     assert dropped >= 1 and len(kept[kept["quote_text"].str.startswith("Fenghua No.3")]) == 1
+
+
+def test_a_pronoun_after_passages_that_were_not_parsed_speaks_for_no_one(finder):
+    """Session-26 review: in an AINews Discord issue (2025-11-06, OpenRouter #app-showcase) "- They added
+    the comment “there's a cat girl in the image, so it's gotta be good”" followed "A member suggested …",
+    a passage the stage does not parse, so "They" took the subject of an earlier parsed passage, Moonshot
+    AI. After skipped text a pronoun has no subject to go on; read in order, the member blocks it."""
+    text = ("Moonshot AI said that Kimi K2 Thinking is now available to all users on its platform.\n\n"
+            "- Cat Girl Image Sparks Approval: A member suggested that a generated image including a cat girl is "
+            "of high quality.\n\n"
+            "- They added the comment \"there's a cat girl in the image, so it's gotta be good\".")
+    rows = _passages("d1", text, "ainews_html", None, "AINews")
+    for kept in (rows, [rows[0], rows[2]]):  # every passage parsed; the member's passage skipped
+        _, quotes = extract(pd.DataFrame(kept, columns=COLUMNS), {"d1": text}, finder, author_sources=[],
+                            progress=False)
+        they = quotes[quotes["speaker"] == "They"]
+        assert they["speaker_actor"].tolist() == ["unknown"], quotes[["speaker", "speaker_actor"]]
+    _, quotes = extract(pd.DataFrame(rows[:1], columns=COLUMNS), {"d1": text}, finder, author_sources=[],
+                        progress=False)
+    assert quotes["speaker_actor"].tolist() == ["Moonshot AI"]  # the first passage's own speaker

@@ -198,6 +198,12 @@ class QuoteFinder:
         unnamed commenter (:data:`COMMENTER_HEADS`), ``other:user_…`` of kind "someone" for a
         pseudonymised account, or None."""
         subj = next((c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        first = next((t for t in sent if t.dep_ in ("nsubj", "nsubjpass")), None)
+        if PSEUDONYM.match(sent[0].text) and (subj is None or subj.i > sent[0].i):
+            # "user_… highlights improvements …", parsed as a noun phrase or cut off as a sentence of its own
+            return Actor(f"other:{sent[0].text}", SOMEONE.kind, ())
+        if first is not None and first is not subj and first.lemma_.lower() in COMMENTER_HEADS:
+            return SOMEONE  # "One commenter raises a concern: if …, Kimi may have been optimized …"
         if subj is None or subj.lower_ in PRONOUNS:
             return None
         if PSEUDONYM.match(subj.text):

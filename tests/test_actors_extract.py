@@ -203,8 +203,8 @@ def test_a_repeat_of_the_same_record_that_differs_by_punctuation_is_counted_once
 def test_a_pronoun_after_passages_that_were_not_parsed_speaks_for_no_one(finder):
     """Session-26 review: in an AINews Discord issue (2025-11-06, OpenRouter #app-showcase) "- They added
     the comment “there's a cat girl in the image, so it's gotta be good”" followed "A member suggested …",
-    a passage the stage does not parse, so "They" took the subject of an earlier parsed passage, Moonshot
-    AI. After skipped text a pronoun has no subject to go on; read in order, the member blocks it."""
+    a passage the stage does not read, so "They" took the subject of an earlier parsed passage, Moonshot
+    AI. After unread text a pronoun has no subject to go on; read in order, the member blocks it."""
     text = ("Moonshot AI said that Kimi K2 Thinking is now available to all users on its platform.\n\n"
             "- Cat Girl Image Sparks Approval: A member suggested that a generated image including a cat girl is "
             "of high quality.\n\n"

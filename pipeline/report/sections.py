@@ -232,8 +232,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             "documents; \"read by\" names the annotator, an LLM session); then, where fewer were read, the "
             "passages that decided unlabelled documents with the highest passage probability of the stance "
             "(view `report_stance_evidence`; every decision's passage is `stances.evidence_passage_id`), not read: "
-            "in a review of this report the most probable `security_hawk` one argued for lifting export controls, "
-            "so read one before citing it:", ""]
+            "such a passage can argue the opposite of its stance, so read it before citing it:", ""]
     out += evidence_lines(con, measurable)
     for s in share_only:
         out += read_example_lines(con, s, q["per_class"][s]["precision"])

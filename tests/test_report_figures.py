@@ -79,6 +79,14 @@ def test_stance_figure_plots_the_quoted_estimator(wh, tmp_path):
     assert wide["pro_china_tools"].isna().all() and len(wide) == csv["period"].nunique()
     for r in csv.itertuples():
         assert wide.at[f"{r.period}-01", r.label] == r.share
+    # a month without a share keeps its row, empty, so that the DVC line breaks there instead of joining
+    later = shares.assign(period=shares["period"] + pd.DateOffset(months=2))  # the fixture's month, 2 months on
+    write_plot_tables(pd.concat([shares, later]), top_topics(con, 2), tmp_path / "gap",
+                      ["pro_open_source", "security_hawk"])
+    gap = pd.read_csv(tmp_path / "gap" / "stance_share_by_stance.csv", index_col="period")
+    first = pd.Timestamp(shares["period"].min())
+    assert list(gap.index) == [f"{first + pd.DateOffset(months=k):%Y-%m}-01" for k in range(3)]
+    assert gap.iloc[1].isna().all() and gap.iloc[0].equals(gap.iloc[2]) and gap.iloc[0]["pro_open_source"] >= 0
     zero = csv[csv["n_docs"] == 0]
     assert len(zero) and (zero["cc_hi"] > 0).all()  # 0 of n is not "0.0–0.0", as a percentile bootstrap says
 

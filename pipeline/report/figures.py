@@ -372,10 +372,12 @@ def write_plot_tables(shares: pd.DataFrame, topics: pd.DataFrame, out_dir: Path,
     (``acc_lo``–``acc_hi``, bootstrap). Shares 0–1, rounded to 4 places.
 
     ``stance_share_by_stance.csv``: the same quoted shares wide, one row per
-    month (``period``, ``YYYY-MM-01``) and one column per stance of
-    :data:`STANCES`, empty where the stance is not drawn: DVC's templates
-    draw one line per column, not per value of a column (``dvc.yaml``'s
-    "stance share by month").
+    month from the first measured month to the last (``period``,
+    ``YYYY-MM-01``) and one column per stance of :data:`STANCES`, empty where
+    the stance is not drawn or the month has no share: DVC's templates draw
+    one line per column, not per value of a column (``dvc.yaml``'s "stance
+    share by month"), and ``.dvc/plots/monthly_lines.json`` breaks a line at
+    an empty cell instead of joining the months around it.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     s = shares[shares["label"].isin(stances)].assign(period=lambda f: f["period"].map(_month_label))
@@ -384,6 +386,8 @@ def write_plot_tables(shares: pd.DataFrame, topics: pd.DataFrame, out_dir: Path,
     s[["period", "label", "estimator", "share", "share_lo", "share_hi", "n_docs", "n_group", "cc", "cc_lo", "cc_hi",
        "acc", "acc_lo", "acc_hi"]].round(4).to_csv(out_dir / "stance_share.csv", index=False)
     wide = s.pivot(index="period", columns="label", values="share").reindex(columns=list(STANCES))
+    if len(wide):  # every month from the first to the last, so that a month without a share breaks the line
+        wide = wide.reindex([str(p) for p in pd.period_range(wide.index.min(), wide.index.max(), freq="M")])
     wide.index = [f"{m}-01" for m in wide.index]  # a date, for the template's time axis
     wide.rename_axis("period").round(4).to_csv(out_dir / "stance_share_by_stance.csv")
     topics[["topic_key", "size"]].to_csv(out_dir / "topic_sizes.csv", index=False)

@@ -87,6 +87,12 @@ def test_stance_figure_plots_the_quoted_estimator(wh, tmp_path):
     first = pd.Timestamp(shares["period"].min())
     assert list(gap.index) == [f"{first + pd.DateOffset(months=k):%Y-%m}-01" for k in range(3)]
     assert gap.iloc[1].isna().all() and gap.iloc[0].equals(gap.iloc[2]) and gap.iloc[0]["pro_open_source"] >= 0
+    # DVC's topic sizes name each topic by its key and label, as the figure does, not by the key alone
+    sizes = pd.read_csv(tmp_path / "plots" / "topic_sizes.csv")
+    top = top_topics(con, 2)
+    assert sizes["topic_key"].tolist() == top["topic_key"].tolist() and sizes["size"].tolist() == top["size"].tolist()
+    for key, name, label in zip(sizes["topic_key"], sizes["topic"], top["label"]):
+        assert name.startswith(f"{key}  ") and label.split(",")[0].strip()[:10] in name
     zero = csv[csv["n_docs"] == 0]
     assert len(zero) and (zero["cc_hi"] > 0).all()  # 0 of n is not "0.0–0.0", as a percentile bootstrap says
 

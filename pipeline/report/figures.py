@@ -378,6 +378,10 @@ def write_plot_tables(shares: pd.DataFrame, topics: pd.DataFrame, out_dir: Path,
     one line per column, not per value of a column (``dvc.yaml``'s "stance
     share by month"), and ``.dvc/plots/monthly_lines.json`` breaks a line at
     an empty cell instead of joining the months around it.
+
+    ``topic_sizes.csv``: the figure's topics (``topic_key``; ``topic``, the
+    key and the label's first two phrases as the figure names them; ``size``
+    in passages), for ``dvc.yaml``'s "topic sizes".
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     s = shares[shares["label"].isin(stances)].assign(period=lambda f: f["period"].map(_month_label))
@@ -390,4 +394,5 @@ def write_plot_tables(shares: pd.DataFrame, topics: pd.DataFrame, out_dir: Path,
         wide = wide.reindex([str(p) for p in pd.period_range(wide.index.min(), wide.index.max(), freq="M")])
     wide.index = [f"{m}-01" for m in wide.index]  # a date, for the template's time axis
     wide.rename_axis("period").round(4).to_csv(out_dir / "stance_share_by_stance.csv")
-    topics[["topic_key", "size"]].to_csv(out_dir / "topic_sizes.csv", index=False)
+    named = topics.assign(topic=[_topic_name(k, str(lab), width=60) for k, lab in zip(topics["topic_key"], topics["label"])])
+    named[["topic_key", "topic", "size"]].to_csv(out_dir / "topic_sizes.csv", index=False)

@@ -131,7 +131,9 @@ def test_representatives_and_first_voices_match_the_inline_queries(wh):
                    d.url, d.source_type, p.text
             FROM topic_representatives r JOIN corpus d USING (doc_id) JOIN passages p USING (passage_id)
             WHERE r.rank <= ? ORDER BY r.topic_key, r.rank""", [per_topic])
-        pd.testing.assert_frame_equal(old, representatives(con, ["N-01", "N-02", "N-04"], per_topic))
+        new = representatives(con, ["N-01", "N-02", "N-04"], per_topic)
+        assert new["window_end"].isna().all()  # no source of the fixture has a comment window
+        pd.testing.assert_frame_equal(old, new.drop(columns="window_end"))
     assert representatives(con, ["N-02"])["topic_key"].tolist() == ["N-02"]
     for min_p in (0.0, 0.5, 0.65, 0.95):
         for per_topic in (1, 2):
@@ -144,7 +146,7 @@ def test_representatives_and_first_voices_match_the_inline_queries(wh):
                       FROM d)
                 SELECT * FROM r WHERE rank <= ? ORDER BY topic_key, rank""", [min_p, per_topic])
             new = first_voices(con, ["N-01", "N-02", "N-04"], per_topic=per_topic, min_probability=min_p)
-            pd.testing.assert_frame_equal(old, new.reset_index(drop=True))
+            pd.testing.assert_frame_equal(old, new.drop(columns="window_end").reset_index(drop=True))
     # news1 has passages of membership 0.9 and 0.3 in N-01: one candidate row, at its highest membership
     cand = workspace.query(con, "SELECT probability FROM report_first_voice_candidates WHERE doc_id = ?",
                            [ids["news1"]])
@@ -307,6 +309,20 @@ def test_a_quote_cut_where_the_stored_article_ends_is_marked_and_ranked_after_wh
     con.execute("INSERT INTO quote_stance_labels VALUES ('ownwords00000001', 'security_hawk', 'q', NULL)")
     assert con.execute("SELECT cue FROM report_actor_stance_quotes WHERE actor = 'NVIDIA' AND stance = "
                        "'security_hawk'").fetchone() == ("said_direct",)
+    # reported speech whose speaker is the writer ("we believe that …": the finder gives "we" to the document's
+    # author) is the actor's own published words (session-27 review: Anthropic's own post was printed as a
+    # writer's paraphrase): it ranks with own words and is printed in quotation marks
+    con.execute("INSERT INTO quotes SELECT 'weownpost0000001', doc_id, passage_id, 'we', speaker_actor, "
+                "quote_text, 'reported', start_char, end_char FROM quotes WHERE quote_id = ?", [whole[0]])
+    con.execute("INSERT INTO quote_stances VALUES ('weownpost0000001', 'security_hawk', 'm-1')")
+    con.execute("INSERT INTO quote_stance_probabilities SELECT 'weownpost0000001', label, "
+                "CASE WHEN label = 'security_hawk' THEN 0.5 ELSE 0.125 END FROM stance_codebook")
+    con.execute("INSERT INTO quote_stance_labels VALUES ('weownpost0000001', 'security_hawk', 'q', NULL)")
+    assert con.execute("SELECT cue, own FROM report_actor_stance_quotes WHERE actor = 'NVIDIA' AND stance = "
+                       "'security_hawk'").fetchone() == ("reported", True)
+    table = "\n".join(stance_table(con, "security_hawk", min_quotes=1, limit=5))
+    assert f"“{' '.join(whole[1].split())[:40]}" in table and \
+        "(reported by the actor itself in its own publication: its words; read by q)" in table, table
     con.close()
 
 
@@ -325,4 +341,74 @@ def test_a_topics_examples_skip_a_repeated_text(tmp_path):
     text = con.execute("SELECT text FROM passages WHERE passage_id = ?", [first]).fetchone()[0]
     con.execute("UPDATE passages SET text = ? WHERE passage_id = ?", [text.upper() + " ", second])
     assert [r.passage_id for r in representatives(con, ["N-01"]).itertuples()] == [first, third]
+    con.close()
+
+
+def test_a_comment_dated_by_its_dockets_window_is_cited_by_the_window_and_ranked_by_its_end(tmp_path):
+    """Session-27 review: NTIA comments have no posting date; the clean stage dates them at the first day
+    of the docket's comment window (``date_precision = 'window'``), and the report cited them as posted
+    that day ("NTIA docket NTIA-2023-0009, 2024-02-26") and ranked them first among a topic's earliest
+    documents. The citation now gives the window, and section 7 ranks such a comment by the window's last
+    day, the latest it can have been posted."""
+    import datetime as dt
+
+    import duckdb
+
+    from pipeline.report.cells import _cite
+    from pipeline.report.topic_exports import representatives as exported
+    from tests.report_warehouse import build
+
+    db, ids = build(tmp_path)
+    con = duckdb.connect(str(db))
+    assert con.execute("SELECT count(*) FROM report_window_ends").fetchone() == (0,)  # no window for its source
+    con.execute("INSERT INTO source_windows VALUES ('regulations', '2024-02-21', '2024-03-20')")
+    url = "https://www.regulations.gov/comment/NTIA-2023-0009-0001"
+    con.execute("UPDATE documents SET url = ? WHERE doc_id = ?", [url, ids["window"]])
+    con.execute("UPDATE passages SET url = ?, published_at = TIMESTAMPTZ '2024-02-21 00:00:00+00', citable = true "
+                "WHERE doc_id = ?", [url, ids["window"]])
+    assert con.execute("SELECT doc_id, window_end FROM report_window_ends").fetchall() == \
+        [(ids["window"], dt.date(2024, 3, 20))]
+    # the window document's passage 0 is a cluster member of N-02 (0.4): its citation gives the window
+    voices = first_voices(con, ["N-02"], per_topic=5, min_probability=0.0)
+    row = next(r for r in voices.itertuples() if r.doc_id == ids["window"])
+    assert _cite(row) == f"NTIA, comment window 2024-02-21 to 2024-03-20, <{url}>"
+    dated = next(r for r in voices.itertuples() if r.doc_id != ids["window"])
+    assert _cite(dated) == f"{dated.outlet}, {pd.Timestamp(dated.published_at):%Y-%m-%d}, <{dated.url}>"
+    # ranked by the window's last day, not by the first day its published_at holds
+    def day(r):
+        return pd.Timestamp(r.window_end).tz_localize("UTC") if pd.notna(r.window_end) else \
+            pd.Timestamp(r.published_at).tz_convert("UTC")
+
+    assert [day(r) for r in voices.itertuples()] == sorted(day(r) for r in voices.itertuples())
+    assert day(row) == pd.Timestamp("2024-03-20", tz="UTC")
+    # reports/topics.csv and topics.md give a representative window-dated passage the window too
+    con.execute("INSERT INTO topic_representatives SELECT 'N-02', 2, passage_id, doc_id, 0.5 FROM passages "
+                "WHERE doc_id = ? AND idx = 0", [ids["window"]])
+    exports = [rep for reps in exported(con).values() for rep in reps if rep["url"] == url]
+    assert len(exports) == 1 and exports[0]["date"] == "2024-02-21/2024-03-20"
+    assert exports[0]["date_words"] == "comment window 2024-02-21 to 2024-03-20"
+    con.close()
+
+
+def test_a_topics_examples_are_its_cluster_members_before_outliers_given_to_it(tmp_path):
+    """Session-27 review: two section-5 examples (N-118's X post on a Commerce probe, N-70's "DeepSeek's
+    Milestones") were passages outlier reduction gave the topic at membership 0.00, ranked close to its
+    centroid. HDBSCAN's own members come first, by rank; an outlier given to the topic only fills up."""
+    import duckdb
+
+    from tests.report_warehouse import build
+
+    db, ids = build(tmp_path)
+    con = duckdb.connect(str(db))
+    member = con.execute("SELECT passage_id FROM topic_representatives WHERE topic_key = 'N-02'").fetchone()[0]
+    given = con.execute("SELECT passage_id FROM passage_topics WHERE topic_key = 'N-02' "
+                        "AND assignment = 'outlier_reduced'").fetchone()[0]
+    assert given.startswith(ids["news2"])
+    con.execute("UPDATE topic_representatives SET rank = 2 WHERE topic_key = 'N-02'")
+    con.execute("INSERT INTO topic_representatives VALUES ('N-02', 1, ?, ?, 0.9)", [given, ids["news2"]])
+    view = con.execute("SELECT passage_id, assignment FROM report_topic_representatives WHERE topic_key = 'N-02' "
+                       "ORDER BY rank").fetchall()
+    assert view == [(given, "outlier_reduced"), (member, "cluster")]
+    assert representatives(con, ["N-02"])["passage_id"].tolist() == [member, given]
+    assert representatives(con, ["N-02"], per_topic=1)["passage_id"].tolist() == [member]
     con.close()

@@ -128,12 +128,14 @@ def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int,
     probability) and whether a reader read it, then a blank line. A quote
     that runs to the end of a stored text cut mid-sentence (the view's
     ``cut``) ends in "…" and says so; reported speech (:data:`REPORTED`) is
-    printed without quotation marks, as the writer's words. ``read``
+    printed without quotation marks, as the writer's words, except where the
+    writer is the actor (``own``: "we believe that …" in Anthropic's own post,
+    session-27 review). ``read``
     gives the decisions' precision on the quotes read
     (:func:`_precision_sentence`)."""
     rows = workspace.query(con, """
         SELECT actor, n_label, n_all, n_docs, n_read, n_read_agree, kind, quote_text, cue, outlet, published_at, url,
-               source_type, read_label, annotator, cut
+               source_type, read_label, annotator, cut, window_end, own
         FROM report_actor_stance_quotes WHERE stance = ? AND n_label >= ?
         ORDER BY n_label DESC, actor LIMIT ?""", [stance, min_quotes, limit])
     out = [f"**Most quoted with stance {stance}** (actors with at least {min_quotes} such quotes; quotes classified "
@@ -151,8 +153,14 @@ def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int,
                 f"read by {r.annotator}" if r.read_label == stance else f"read by {r.annotator} as {r.read_label}"
             if bool(r.cut) and not text.endswith("…"):
                 text, reading = text + " …", reading + "; the stored text ends here, cut: read the rest at the source"
-            example = f"“{_md_cell(text)}” ({r.cue}; {reading})" if r.cue not in REPORTED else \
-                f"{_md_cell(text)} ({r.cue}: the writer's words for what the actor said, not a quotation; {reading})"
+            if r.cue not in REPORTED:
+                example = f"“{_md_cell(text)}” ({r.cue}; {reading})"
+            elif bool(r.own):  # "we believe that …" in the actor's own post: its words
+                example = f"“{_md_cell(text)}” ({r.cue} by the actor itself in its own publication: its words; " \
+                          f"{reading})"
+            else:
+                example = f"{_md_cell(text)} ({r.cue}: the writer's words for what the actor said, not a quotation; " \
+                          f"{reading})"
             cited = _md_cell(_cite(r))
         else:
             example, cited = "no quote of this stance with a URL and a date", ""

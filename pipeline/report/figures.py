@@ -394,5 +394,6 @@ def write_plot_tables(shares: pd.DataFrame, topics: pd.DataFrame, out_dir: Path,
         wide = wide.reindex([str(p) for p in pd.period_range(wide.index.min(), wide.index.max(), freq="M")])
     wide.index = [f"{m}-01" for m in wide.index]  # a date, for the template's time axis
     wide.rename_axis("period").round(4).to_csv(out_dir / "stance_share_by_stance.csv")
-    named = topics.assign(topic=[_topic_name(k, str(lab), width=60) for k, lab in zip(topics["topic_key"], topics["label"])])
+    named = topics.assign(topic=[_topic_name(k, str(lab), width=60)
+                                 for k, lab in zip(topics["topic_key"], topics["label"])])
     named[["topic_key", "topic", "size"]].to_csv(out_dir / "topic_sizes.csv", index=False)

@@ -56,7 +56,7 @@ def examples(con: Any, per_narrative: int = 3) -> pd.DataFrame:
 
     Returns:
         Rows ``narrative, rank, doc_id, passage_id, p, text, outlet,
-        source_type, url, published_at, annotator, evidence`` ordered by
+        source_type, url, published_at, annotator, evidence, window_end`` ordered by
         narrative and rank; a read example has ``annotator`` and the reader's
         ``evidence`` sentence (``None`` if the label gives none) and no ``p``,
         a model example ``p`` and no ``annotator``.
@@ -77,8 +77,9 @@ def examples(con: Any, per_narrative: int = 3) -> pd.DataFrame:
                   (SELECT passage_id FROM narrative_labels WHERE passage_id IS NOT NULL)),
         t AS (
             SELECT c.*, p.text, p.text_sha256, coalesce(d.outlet, d.platform) AS outlet, d.source_type, p.url,
-                   p.published_at
+                   p.published_at, we.window_end
             FROM c JOIN passages p ON p.passage_id = c.passage_id JOIN corpus d ON d.doc_id = c.doc_id
+            LEFT JOIN report_window_ends we ON we.doc_id = c.doc_id
             WHERE p.citable
             QUALIFY row_number() OVER (PARTITION BY c.narrative, p.text_sha256
                                        ORDER BY c.src, c.p DESC, p.published_at DESC, c.passage_id) = 1),
@@ -87,7 +88,7 @@ def examples(con: Any, per_narrative: int = 3) -> pd.DataFrame:
               FROM t)
         SELECT narrative, row_number() OVER (PARTITION BY narrative
                                              ORDER BY src, k, p DESC, published_at DESC, passage_id) AS rank,
-               doc_id, passage_id, p, text, outlet, source_type, url, published_at, annotator, evidence
+               doc_id, passage_id, p, text, outlet, source_type, url, published_at, annotator, evidence, window_end
         FROM r QUALIFY rank <= ? ORDER BY narrative, rank""", [per_narrative])
 
 

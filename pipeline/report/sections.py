@@ -41,13 +41,15 @@ def representatives(con: Any, keys: list[str], per_topic: int = 2) -> pd.DataFra
     """Citable example documents per topic (table ``topic_representatives``
     through view ``report_topic_representatives``, documents of the corpus):
     rows ``topic_key, rank, passage_id, outlet, published_at, url,
-    source_type, text`` of the topics in ``keys``: the first ``per_topic`` by
-    rank whose words differ (a recap file repeats a paragraph on two days:
-    the session-26 review found one topic's two examples identical)."""
+    source_type, text, window_end`` of the topics in ``keys``: the first ``per_topic`` whose
+    words differ (a recap file repeats a paragraph on two days: the session-26 review found one
+    topic's two examples identical), passages HDBSCAN itself put in the topic (``assignment``
+    'cluster') by rank before those outlier reduction gave it (session-27 review: two examples had
+    membership 0.00), then by rank."""
     rows = workspace.query(con, """
-        SELECT topic_key, rank, passage_id, outlet, published_at, url, source_type, text
+        SELECT topic_key, rank, passage_id, outlet, published_at, url, source_type, text, window_end
         FROM report_topic_representatives
-        WHERE in_corpus ORDER BY topic_key, rank""").query("topic_key in @keys")
+        WHERE in_corpus ORDER BY topic_key, coalesce(assignment, '') <> 'cluster', rank""").query("topic_key in @keys")
     words = rows["text"].map(lambda t: " ".join(re.findall(r"\w+", str(t).lower())))
     rows = rows[~pd.DataFrame({"k": rows["topic_key"], "w": words}).duplicated()]
     return rows.groupby("topic_key", sort=False).head(per_topic).reset_index(drop=True)
@@ -61,11 +63,14 @@ def first_voices(con: Any, keys: list[str], per_topic: int = 2, min_probability:
 
     Returns:
         Rows ``topic_key, doc_id, outlet, published_at, url, source_type,
-        rank`` (1 = earliest; ties by ``doc_id``, ``url``) of the topics in ``keys``.
+        window_end, rank`` (1 = earliest; ties by ``doc_id``, ``url``) of the topics in ``keys``. A
+        comment dated only by its docket's window (``window_end`` not null) ranks by the window's last
+        day, the latest it can have been posted, not by the first day its ``published_at`` holds.
     """
     return workspace.query(con, """
-        SELECT topic_key, doc_id, outlet, published_at, url, source_type,
-               row_number() OVER (PARTITION BY topic_key ORDER BY published_at, doc_id, url) AS rank
+        SELECT topic_key, doc_id, outlet, published_at, url, source_type, window_end,
+               row_number() OVER (PARTITION BY topic_key ORDER BY coalesce(window_end, published_at), doc_id, url)
+                   AS rank
         FROM report_first_voice_candidates WHERE probability >= ?
         QUALIFY rank <= ? ORDER BY topic_key, rank""", [min_probability, per_topic]).query("topic_key in @keys")
 
@@ -298,7 +303,7 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
         all_s = int(nstance.loc[nstance["label"] == s, "n_docs"].sum())
         in_fig = "" if top_share.topic_key in keys else " (not among the topics in the figure)"
         ex = workspace.query(con, """
-            SELECT outlet, published_at, url, source_type FROM report_narrative_stance_examples
+            SELECT outlet, published_at, url, source_type, window_end FROM report_narrative_stance_examples
             WHERE topic_key = ? AND label = ? ORDER BY probability DESC, doc_id LIMIT 2""",
                              [top_share.topic_key, s])
         out.append(f"- **{s}** has its largest share in **{top_share.topic_key}** "

@@ -110,10 +110,11 @@ def _quote(text: Any, width: int) -> str:
 def _read_rows(con: Any, stance: str, limit: int) -> pd.DataFrame:
     """Up to ``limit`` citable passages read as ``stance`` (table ``stance_passage_labels``) whose
     out-of-fold prediction agrees, by passage id: text, outlet, source_type, published_at, url,
-    annotator."""
+    annotator, window_end (view ``report_window_ends``)."""
     return workspace.query(con, "SELECT p.text, coalesce(d.outlet, d.platform) AS outlet, d.source_type, "
-                                "p.published_at, p.url, l.annotator FROM stance_passage_labels l "
+                                "p.published_at, p.url, l.annotator, we.window_end FROM stance_passage_labels l "
                                 "JOIN passages p USING (passage_id) JOIN documents d ON d.doc_id = p.doc_id "
+                                "LEFT JOIN report_window_ends we ON we.doc_id = p.doc_id "
                                 "WHERE l.label = ? AND l.cv_prediction = l.label AND p.citable "
                                 "ORDER BY p.passage_id LIMIT ?", [stance, limit])
 
@@ -149,7 +150,7 @@ def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width:
         out += [f"- **{s}** (read by {r.annotator}): “{_quote(r.text, width)}” ({_cite(r)})" for r in read.itertuples()]
         if len(read) >= per_stance:
             continue
-        rows = workspace.query(con, "SELECT text, outlet, source_type, published_at, url, probability "
+        rows = workspace.query(con, "SELECT text, outlet, source_type, published_at, url, probability, window_end "
                                     "FROM report_stance_evidence WHERE label = ? ORDER BY probability DESC, "
                                     "passage_id LIMIT ?", [s, per_stance - len(read)])
         if rows.empty and read.empty:

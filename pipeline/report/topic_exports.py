@@ -65,14 +65,19 @@ def representatives(con: Any) -> dict[str, list[dict[str, Any]]]:
     ``outlet``, ``date`` (``YYYY-MM-DD``), ``url`` and ``paraphrase`` (the
     document is an AINews recap line, a paraphrase of the linked post); a
     recap line's ``outlet`` says so and ``date_words`` reads "recapped DATE"
-    where only the recap issue dates it (:func:`pipeline.report.cells.recap_source`)."""
-    frame = workspace.query(con, "SELECT topic_key, rank, passage_id, text, outlet, published_at, url, source_type "
-                                 "FROM report_topic_representatives ORDER BY topic_key, rank")
+    where only the recap issue dates it (:func:`pipeline.report.cells.recap_source`). A public comment
+    dated only by its docket's comment window (view ``report_window_ends``) has ``date`` as an ISO 8601
+    interval, ``2024-02-26/2024-03-27``, and ``date_words`` "comment window 2024-02-26 to 2024-03-27"."""
+    frame = workspace.query(con, "SELECT topic_key, rank, passage_id, text, outlet, published_at, url, source_type, "
+                                 "window_end FROM report_topic_representatives ORDER BY topic_key, rank")
     out: dict[str, list[dict[str, Any]]] = {}
     for r in frame.itertuples():
         rep = {"passage_id": r.passage_id, "text": r.text, "outlet": r.outlet,
                "date": pd.Timestamp(r.published_at).strftime("%Y-%m-%d"), "url": r.url,
                "paraphrase": r.source_type == "recap"}
+        if not pd.isna(r.window_end):
+            start, end = rep["date"], f"{pd.Timestamp(r.window_end):%Y-%m-%d}"
+            rep.update(date=f"{start}/{end}", date_words=f"comment window {start} to {end}")
         if rep["paraphrase"]:  # "paraphrase by AINews … of the linked post", "recapped DATE"
             where, when = recap_source(r.outlet, str(r.url))
             rep.update(outlet=where, date_words=f"{when}{rep['date']}")

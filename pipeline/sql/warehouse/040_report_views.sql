@@ -14,6 +14,15 @@
 -- months; the others (report_month_counts, report_day_source_counts) keep
 -- the reading session's time zone, as the report always has.
 
+-- Grain: one row per document dated by its source's comment window (date_precision 'window': a public
+-- comment of a docket whose record gives no posting date; its published_at is the window's first day).
+-- Columns: doc_id, window_end (DATE, the window's last day, table source_windows).
+-- For: citations (pipeline/report/cells.py _cite prints "comment window START to END", not a posting date)
+-- and section 7, which ranks such a document by the window's last day (the latest it can have been posted).
+CREATE OR REPLACE VIEW report_window_ends AS
+SELECT d.doc_id, w.window_end FROM documents d JOIN source_windows w ON w.source = d.source
+WHERE d.date_precision = 'window';
+
 -- Grain: one row per document with a stance, not in stance_labels.
 -- Columns: those of table stances.
 -- For: the base of every unlabelled stance figure below.
@@ -62,13 +71,14 @@ WHERE a.quoted;
 
 -- Grain: one row per unlabelled document decided a stance by a citable evidence passage.
 -- Columns: label (the document's stance), doc_id, passage_id, text, url, published_at (the passage's
--- record), outlet (outlet, else platform), source_type, probability (the passage's probability of the label).
+-- record), outlet (outlet, else platform), source_type, probability (the passage's probability of the label),
+-- window_end (view report_window_ends; NULL for a dated document).
 -- For: report section 3, evidence citations (read: WHERE label ORDER BY probability DESC, passage_id).
 CREATE OR REPLACE VIEW report_stance_evidence AS
 SELECT s.label, s.doc_id, p.passage_id, p.text, p.url, p.published_at, coalesce(d.outlet, d.platform) AS outlet,
-       d.source_type, pp.p AS probability
+       d.source_type, pp.p AS probability, we.window_end
 FROM report_unlabelled_stances s JOIN passages p ON p.passage_id = s.evidence_passage_id
-JOIN corpus d ON d.doc_id = s.doc_id
+JOIN corpus d ON d.doc_id = s.doc_id LEFT JOIN report_window_ends we ON we.doc_id = s.doc_id
 JOIN passage_stance_probabilities pp ON pp.passage_id = p.passage_id AND pp.label = s.label
 WHERE p.citable;
 
@@ -90,14 +100,16 @@ GROUP BY ALL;
 -- Grain: one row per (topic, unlabelled citable document): single record with a URL and a date
 -- (a merged recap's stance is over all its records, so it names no single post).
 -- Columns: topic_key, label (the document's stance), doc_id, outlet (outlet, else
--- platform), published_at, url, source_type, probability (of its own label).
+-- platform), published_at, url, source_type, probability (of its own label), window_end (view
+-- report_window_ends; NULL for a dated document).
 -- For: report section 6, example documents (read: WHERE topic_key, label
 -- ORDER BY probability DESC, doc_id).
 CREATE OR REPLACE VIEW report_narrative_stance_examples AS
 SELECT dt.topic_key, s.label, d.doc_id, coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url,
        d.source_type,
-       p.p AS probability
+       p.p AS probability, we.window_end
 FROM doc_topics dt JOIN report_unlabelled_stances s USING (doc_id) JOIN corpus d USING (doc_id)
+LEFT JOIN report_window_ends we USING (doc_id)
 JOIN stance_probabilities p ON p.doc_id = s.doc_id AND p.label = s.label
 WHERE d.url IS NOT NULL AND d.published_at IS NOT NULL AND d.n_records = 1;
 
@@ -126,28 +138,35 @@ FROM topics_over_time o JOIN topics t USING (topic_key);
 -- Grain: one row per (topic, rank) of table topic_representatives.
 -- Columns: topic_key, rank (1 = closest to the centroid), passage_id, doc_id,
 -- text (the passage), outlet (outlet, else platform), published_at, url (of the
--- passage's own record), source, source_type, in_corpus (the document is in view corpus).
+-- passage's own record), source, source_type, in_corpus (the document is in view corpus), window_end
+-- (view report_window_ends; NULL for a dated document), assignment (table passage_topics: 'cluster' where
+-- HDBSCAN itself put the passage in the topic, else how outlier reduction gave it).
 -- For: example documents of report section 5 (in_corpus, rank <= 2) and the
 -- representative passages of reports/topics.csv and topics.md.
 CREATE OR REPLACE VIEW report_topic_representatives AS
 SELECT r.topic_key, r.rank, r.passage_id, r.doc_id, p.text, coalesce(d.outlet, d.platform) AS outlet,
-       p.published_at, p.url, d.source, d.source_type, d.is_relevant AND d.duplicate_of IS NULL AS in_corpus
+       p.published_at, p.url, d.source, d.source_type, d.is_relevant AND d.duplicate_of IS NULL AS in_corpus,
+       we.window_end, pt.assignment
 FROM topic_representatives r JOIN documents d USING (doc_id) JOIN passages p USING (passage_id)
+LEFT JOIN report_window_ends we USING (doc_id)
+LEFT JOIN passage_topics pt ON pt.passage_id = r.passage_id AND pt.topic_key = r.topic_key
 WHERE p.citable;
 
 -- Grain: one row per (topic, corpus document, cited record) with a citable passage
 -- (passages.citable: its own record has a URL and a date) that HDBSCAN itself put in
 -- the topic (assignment 'cluster'); a merged recap gives one row per record.
 -- Columns: topic_key, doc_id, outlet, published_at, url (the record's), source_type,
--- probability (the highest membership of the record's passages in the topic).
+-- probability (the highest membership of the record's passages in the topic), window_end (view
+-- report_window_ends; NULL for a dated document).
 -- For: report section 7, earliest documents (read: WHERE probability >= report.min_membership,
--- ranked by published_at, doc_id).
+-- ranked by coalesce(window_end, published_at), doc_id: a window-dated comment by the latest day it
+-- can have been posted).
 CREATE OR REPLACE VIEW report_first_voice_candidates AS
 SELECT pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type,
-       max(pn.probability) AS probability
-FROM topic_passages pn JOIN corpus c USING (doc_id)
+       max(pn.probability) AS probability, we.window_end
+FROM topic_passages pn JOIN corpus c USING (doc_id) LEFT JOIN report_window_ends we USING (doc_id)
 WHERE pn.citable AND pn.assignment = 'cluster'
-GROUP BY pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type;
+GROUP BY pn.topic_key, pn.doc_id, pn.outlet, pn.published_at, pn.url, pn.source_type, we.window_end;
 
 -- Grain: one row per (topic, source), discovery passages not outliers.
 -- Columns: topic_key, source, n (passages).
@@ -239,7 +258,10 @@ FROM quotes q;
 -- 'according_to': the writer's words), then the highest probability of the stance, then the lowest
 -- quote_id: quote_text, cue, outlet, published_at, url, source_type, read_label and annotator (the reader's label and name; NULL if unread), and cut (the quote
 -- runs to the end of a stored text that ends without closing punctuation: the source was stored cut, as
--- many tech-news excerpts are, so the words after it are missing) (all NULL if none).
+-- many tech-news excerpts are, so the words after it are missing), window_end (view report_window_ends; NULL
+-- for a dated document), own (the speaker is the writer, "we"/"I": the quote finder gives it to the
+-- document's author, so even reported speech, "we believe that …", is the actor's own published words)
+-- (all NULL if none).
 -- For: report section 4, "most quoted with stance" (read: WHERE stance AND
 -- n_label >= report.min_stance_quotes ORDER BY n_label DESC, actor LIMIT report.top_actors).
 CREATE OR REPLACE VIEW report_actor_stance_quotes AS
@@ -254,21 +276,24 @@ counts AS (
     WHERE q.speaker_actor IN (SELECT actor FROM actors) GROUP BY 1, 2),
 citable AS (
     SELECT q.speaker_actor AS actor, s.label AS stance, q.quote_text, q.cue,
+           lower(q.speaker) IN ('i', 'me', 'we', 'us') AS own,
            coalesce(d.outlet, d.platform) AS outlet, qp.published_at, qp.url, d.source_type,
-           r.label AS read_label, r.annotator, cut.cut,
+           r.label AS read_label, r.annotator, cut.cut, we.window_end,
            row_number() OVER (PARTITION BY q.speaker_actor, s.label ORDER BY
                CASE WHEN r.label = s.label THEN 0 WHEN r.label IS NULL THEN 1 ELSE 2 END, cut.cut,
-               q.cue IN ('reported', 'according_to'), p.p DESC, q.quote_id) AS rank
+               q.cue IN ('reported', 'according_to') AND lower(q.speaker) NOT IN ('i', 'me', 'we', 'us'), p.p DESC,
+               q.quote_id) AS rank
     FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
     JOIN passages qp ON qp.passage_id = q.passage_id
     JOIN quote_stance_probabilities p ON p.quote_id = s.quote_id AND p.label = s.label
     LEFT JOIN quote_stance_labels r ON r.quote_id = q.quote_id
+    LEFT JOIN report_window_ends we ON we.doc_id = q.doc_id
     CROSS JOIN LATERAL (SELECT q.end_char >= length(rtrim(d.text))
                                AND NOT regexp_matches(rtrim(d.text), '[.!?…"”’)\]]$') AS cut) cut
     WHERE q.speaker_actor IN (SELECT actor FROM actors) AND s.label IN (SELECT stance FROM wanted)
       AND qp.citable)
 SELECT c.actor, c.stance, c.n_label, c.n_all, c.n_docs, c.n_read, c.n_read_agree, a.kind, e.quote_text, e.cue,
-       e.outlet, e.published_at, e.url, e.source_type, e.read_label, e.annotator, e.cut
+       e.outlet, e.published_at, e.url, e.source_type, e.read_label, e.annotator, e.cut, e.window_end, e.own
 FROM counts c JOIN actors a USING (actor)
 LEFT JOIN citable e ON e.actor = c.actor AND e.stance = c.stance AND e.rank = 1;
 

@@ -132,7 +132,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     out += corpus_section(con, corpus, rel(figures["source_mix"]), scope=source_mix_line(con, min_docs))
     out += relevance_lines(con)
     out += claims_section(con, panel, min_docs, figure=rel(figures["narratives_by_month"]), stance_quality=quality,
-                          measurable=measurable, errors=errors)
+                          measurable=measurable, errors=errors, min_recall=min_recall)
     out += stance_section(con, quality, shares, corpus["last"], measurable, min_recall, rel(figures["stance_share"]),
                           cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"),
                           share_only=share_only)

@@ -71,7 +71,7 @@ def claim_grid(trend: pd.DataFrame, cells: pd.DataFrame, claims: list[str]) -> p
 
 
 def figure_claims_by_month(trend: pd.DataFrame, cells: pd.DataFrame, claims: list[str], path: Path, *,
-                           panel: Panel, min_docs: int) -> pd.DataFrame:
+                           panel: Panel, min_docs: int, unmeasurable: dict[str, str] | None = None) -> pd.DataFrame:
     """Small multiples: each claim's monthly share (%) with its Wilson band,
     not-measured months hatched; returns :func:`claim_grid`.
 
@@ -81,6 +81,9 @@ def figure_claims_by_month(trend: pd.DataFrame, cells: pd.DataFrame, claims: lis
         path: the PNG.
         panel: the trend's sources and months (named in the source note).
         min_docs: ``report.min_docs_per_month`` (named in the source note).
+        unmeasurable: claims whose CV precision or recall is under ``report.min_recall``, with why
+            (:func:`pipeline.report.narrative_section.unmeasurable_claims`): their panels say so and draw
+            no share, as the report's table gives none.
     """
     plt = _plt()
     import matplotlib.dates as mdates
@@ -91,9 +94,19 @@ def figure_claims_by_month(trend: pd.DataFrame, cells: pd.DataFrame, claims: lis
     months = pd.to_datetime(cells["period"])
     gaps = months[~cells["measured"].to_numpy(dtype=bool)]
     pooled_n = int(cells.loc[cells["measured"], "n"].sum())
+    unmeasurable = unmeasurable or {}
     for ax, key in zip(axes.flat, claims):
         g = grid[grid["narrative"] == key]
         _not_measured(ax, gaps)
+        if key in unmeasurable:
+            ax.set_title(f"{key}  (not measurable: {unmeasurable[key]})", fontsize=9, loc="left")
+            ax.text(0.5, 0.5, "no share: cross-validated quality too low", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=8, color="#7F7F7F")
+            ax.set_ylim(0, 5.0)
+            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+            ax.tick_params(labelsize=7)
+            continue
         ax.fill_between(g["period"], 100 * g["lo"], 100 * g["hi"], color="#9ecae1", linewidth=0, label="95 % band")
         alone = isolated(g["share"])  # a measured month between gaps: fill_between draws no band there
         ax.vlines(g.loc[alone, "period"], 100 * g.loc[alone, "lo"], 100 * g.loc[alone, "hi"], color="#9ecae1",

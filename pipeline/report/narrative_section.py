@@ -89,8 +89,26 @@ def _month_cells(key: str, shown: pd.DataFrame, share: pd.Series) -> str:
                    for c in shown.itertuples())
 
 
+def unmeasurable_claims(quality: pd.DataFrame, min_recall: float) -> dict[str, str]:
+    """Claims whose cross-validated precision or recall is under ``min_recall``
+    (``report.min_recall``, the rule that makes a stance "not measurable" in
+    section 3), with why: ``{narrative: "CV recall 0.15"}``. A claim without
+    labels (zero-shot) has no measured quality and is not listed here.
+
+    Args:
+        quality: :func:`claim_quality`'s frame.
+    """
+    out = {}
+    for r in quality.itertuples():
+        low = [f"{name} {v:.2f}" for name, v in (("precision", r.precision), ("recall", r.recall)) if v < min_recall]
+        if r.support and low:
+            out[r.narrative] = "CV " + " and ".join(low)
+    return out
+
+
 def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance_quality: dict[str, Any],
-                   measurable: list[str], errors: dict[str, tuple[float, float]], per_narrative: int = 3) -> list[str]:
+                   measurable: list[str], errors: dict[str, tuple[float, float]], per_narrative: int = 3,
+                   min_recall: float = 0.0) -> list[str]:
     """Section 2, the narratives: quality; (a) the figure by month with its
     coverage line and the trend table; (b) which side carries each
     (:func:`pipeline.report.narrative_carriers.side_table`); (c) which outlets
@@ -103,6 +121,8 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
         stance_quality: :func:`pipeline.report.markdown.stance_quality`.
         measurable: the stances with a share (section 3).
         errors: label → (ACC, CC) cross-validated share error.
+        min_recall: ``report.min_recall``: a claim whose CV precision or recall is lower gets no share
+            (:func:`unmeasurable_claims`), as a stance gets none in section 3.
     """
     quality, totals = claim_quality(con)
     trend, cells = claim_trend(con, panel, min_docs)
@@ -110,6 +130,7 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
     claims = quality[~quality["catch_all"]]
     catch_all = quality[quality["catch_all"]]
     keys = list(claims["narrative"])
+    low = unmeasurable_claims(claims, min_recall)
     out = ["## 2. Narratives: the claims of the debate", "",
            "A **narrative** is a claim that recurs (\"Chinese models are cheap and good enough\", \"export controls "
            "backfired\"), from the taxonomy `corpora/narratives.yaml` (table `narrative_taxonomy`); the topics of "
@@ -150,11 +171,20 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
             else NOT_MEASURED
         quality_cell = (f"{r.precision:.2f} / {r.recall:.2f} / {r.f1:.2f} (n = {r.support})" if r.support
                         else f"no labels ({r.mode})")
+        if r.narrative in low:
+            out.append(f"| `{r.narrative}` | {_md_cell(r.claim)} | {quality_cell} | not measurable "
+                       f"({low[r.narrative]} < {min_recall:.2f}) |" + " not measurable |" * len(shown))
+            continue
         out.append(f"| `{r.narrative}` | {_md_cell(r.claim)} | {quality_cell} | {pooled} |"
                    + _month_cells(r.narrative, shown, share))
     sq = stance_quality
     hedges = "; ".join(f"of the documents decided {s}, {_pct(sq['per_class'][s]['precision'])} are {s} in "
                        "cross-validation" for s in measurable)
+    if low:
+        out += ["", f"**Not measurable:** {', '.join(f'`{k}`' for k in low)}: cross-validated precision or recall "
+                f"under {min_recall:.2f} (`report.min_recall`, the rule that withholds a stance's share in section 3), "
+                "so no share is given here or drawn in the figure; the tables below still list the documents the "
+                "classifier gives it, and its examples are passages a reader labelled with it where there are any."]
     out += ["", "Source: tables `narrative_taxonomy`, `narrative_labels`; views `report_claim_month_source_counts`, "
             "`report_claim_month_source_totals` (summed over the panel).", "",
             "### Which side carries each narrative", "",

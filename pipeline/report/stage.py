@@ -40,7 +40,7 @@ from pipeline.report.figures import (
 )
 from pipeline.report.markdown import measurable_stances, stance_quality, write_report
 from pipeline.report.narrative_figure import figure_claims_by_month
-from pipeline.report.narrative_section import claim_quality, claim_trend
+from pipeline.report.narrative_section import claim_quality, claim_trend, unmeasurable_claims
 from pipeline.report.pages import topic_pages
 from pipeline.report.stance_shares import share_errors
 from pipeline.report.topic_exports import write_topic_exports
@@ -84,9 +84,10 @@ def run(params: dict[str, Any], *, db: Path = WAREHOUSE_FILE, reports_dir: Path 
         shares, _ = figure_stance_share(con, figures["stance_share"], panel=panel, min_docs=min_docs,
                                         seed=int(params["seed"]), quality=quality, errors=share_errors(con),
                                         labels=measurable)
-        claims = claim_quality(con)[0].query("not catch_all")["narrative"].tolist()
-        figure_claims_by_month(*claim_trend(con, panel, min_docs), claims, figures["narratives_by_month"],
-                               panel=panel, min_docs=min_docs)
+        quality_claims = claim_quality(con)[0].query("not catch_all")
+        figure_claims_by_month(*claim_trend(con, panel, min_docs), quality_claims["narrative"].tolist(),
+                               figures["narratives_by_month"], panel=panel, min_docs=min_docs,
+                               unmeasurable=unmeasurable_claims(quality_claims, float(params["min_recall"])))
         figure_narrative_heatmap(con, figures["narrative_heatmap"], topics, panel=panel, min_docs=min_docs)
         figure_narrative_stance(con, figures["narrative_stance"], topics, measurable)
         figure_source_mix(con, figures["source_mix"], min_docs=min_docs)

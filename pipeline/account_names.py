@@ -1,6 +1,6 @@
 """The corpus's dictionary of accounts: names that the corpus writes as a
-handle (``@teortaxesTex``, ``u/name``, an X profile URL) and, elsewhere,
-bare ("teortaxesTex discusses …", "(nrehiew_)", "Scaling01 reports …" in
+handle (``@someName``, ``u/name``, an X profile URL) and, elsewhere,
+bare ("someName discusses …", "(some_name_)", "SomeName01 reports …" in
 AINews tweet recaps). The clean stage pseudonymises those bare mentions
 too, and the privacy scanner counts them (docs/privacy.md).
 
@@ -15,20 +15,20 @@ files:
   (``corpora/organisation_handles.yaml``) or a code word after ``@``
   (:data:`pipeline.pseudonyms.CODE_AT_WORDS`);
 * a name of a handle's shape as the subject of a reporting verb in a
-  recap or forum text ("FusionCow notes …", :data:`_SAID`) is marked too,
+  recap or forum text ("FooBar notes …", :data:`_SAID`) is marked too,
   when at most half of its uses in such texts are something else;
 * a word that opens a record's ``"text"`` in a recap or forum file and is
-  followed by a reporting verb ("sagiroth highlights …", "Hoak-em compares
-  …", "-dysangel- notes …": AINews' Reddit recap records open with the
+  followed by a reporting verb ("fooqux highlights …", "Foo-ba compares
+  …", "-fooqux- notes …": AINews' Reddit recap records open with the
   commenter, :data:`_LEAD`), or that a record names as its "(source: …)"
   (:data:`_SOURCE`), is marked too, under the same condition (uses at a
   record's opening left out) and, without a handle's shape, only when the
   corpus never writes it in another case away from the start of a record or
   sentence; once is enough;
 * it is marked twice or more, or has a handle's shape (a digit, ``_`` or
-  an inner capital: ``omarsar0``, ``teortaxesTex``): one ``@ptable``
-  would otherwise hide "acce ptable", a word broken across a line of a
-  docket comment;
+  an inner capital: ``fooqux0``, ``someName``): a Discord user's name
+  marked once, the tail of a word, would otherwise hide "acce ptable",
+  a word broken across a line of a docket comment;
 * or a review found it: ``corpora/person_names.yaml`` lists people these
   rules miss (:func:`pipeline.privacy.load_person_names`), and words they
   wrongly take for a name, which stay out (``not_people``,
@@ -38,7 +38,7 @@ A bare mention (:meth:`AccountNames.find`) is a whole word, not after
 ``@ / . -`` or a backslash (a path, a JSON escape) nor before ``@`` or
 ``-``; a hashtag that is an account ("#ElonMusk" in the X export's spam,
 any case) is one, as its word would otherwise reach the topic words. Names of a handle's shape match in any case
-("TeortaxesTex"); the others only as the corpus marks them ("@sama" hides
+("SomeName"); the others only as the corpus marks them ("@sama" hides
 "trolling sama", not "SAMA"; "@amir" hides no "Amir Rosenfeld";
 "@POTUS" no "the Potus").
 
@@ -61,7 +61,7 @@ from pipeline.pseudonyms import _SAYS, CODE_AT_WORDS, MODEL_WORDS, PSEUDONYM, ma
 
 #: A bare word that could be an account name (X allows 15 characters, Reddit 20, Jike more).
 _WORD = re.compile(r"(?<![\w@/.\\-])[A-Za-z0-9_]{3,30}(?![\w@-])")
-#: A word after the slash of a pair of names ("ubergarm/VoidAlchemy confirmed …": one commenter's
+#: A word after the slash of a pair of names ("foo/BarBaz confirmed …": one commenter's
 #: Hugging Face and Reddit names; session-23 review), which :data:`_WORD` leaves as a path's: the word
 #: before the slash opens the text or follows white space and holds no dot, and no ``/`` or ``.``
 #: follows (not "github.com/name", "models/name/file", "name/file.py").
@@ -72,21 +72,21 @@ _COUNTED = re.compile(r"(?<![\w@#/.\\-])[A-Za-z0-9_]{3,30}(?![\w@-])")
 #: A handle's shape: a digit, ``_`` or an inner capital after a lower-case letter.
 _SHAPED = re.compile(r"[0-9_]|[a-z][A-Z]")
 #: A name of a handle's shape as the subject of a reporting verb, the way AINews recaps name Reddit
-#: commenters ("FusionCow notes …", "RealSataan argues …", "Iory1998: Notes …", "adward28 similarly
-#: argues", "AnhedoniaJack and PhoenixModBot emphasize …"): a mark, as ``@`` is, read only in the
+#: commenters ("FooBar notes …", "BazQux argues …", "Quux1998: Notes …", "corge28 similarly
+#: argues", "FooBaz and QuxBar emphasize …"): a mark, as ``@`` is, read only in the
 #: texts of :data:`USER_PROSE` sources, that :func:`collect` weighs against the name's other uses
 #: (:data:`_TOKEN`). Session-18 survey of the demo corpus: 212 names join the dictionary, nearly all
 #: Reddit commenters; company names that are subjects too ("OpenAI notes", "TechNet argues",
 #: "H3C warns", all capitals) occur far more often otherwise, or are all capitals, and stay; a few
 #: small companies named once ("LightBox highlights", "DataCurve said") are pseudonymised.
 _NAME = r"[A-Za-z][A-Za-z0-9]*(?:[a-z][A-Z]|[A-Za-z][0-9]|[0-9][A-Za-z])[A-Za-z0-9]*|[A-Z][a-z]{3,}"
-#: A capitalised word of :data:`_NAME` with no handle's shape ("Septerium notes …", "Marksta provides
+#: A capitalised word of :data:`_NAME` with no handle's shape ("Quxworth notes …", "Foxberg provides
 #: …") counts only with a lower-case verb and not after a capitalised word: "Anthony Aguirre says",
 #: "Don Tapscott explains" name public figures by their full names, "Trilium Notes" is a product.
 #: Session-21 survey: 12 Reddit and Discord commenters of AINews recaps join the dictionary this way
-#: ("Septerium", "Marksta", "Canchito", "Charuru", "Lissanro", …), and one plural noun
+#: (one capitalised word each), and one plural noun
 #: ("Discussants noted …", 3 places; since session 23 listed under ``not_people``). Names a commenter
-#: is given once, or more often otherwise ("Darthgustav prompted …"), are left to
+#: is given once, or more often otherwise ("Fooberg prompted …"), are left to
 #: ``corpora/person_names.yaml`` (:func:`collect`'s ``people``).
 _AFTER_CAPITALISED = re.compile(r"[A-Z][\w'’-]*\s+$")
 #: Any run of letters and digits, in URLs too ("theinformation.com"): a :data:`_SAID` name counts
@@ -94,7 +94,7 @@ _AFTER_CAPITALISED = re.compile(r"[A-Z][\w'’-]*\s+$")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 #: Verbs of :data:`_SAID`: not those that are also nouns after a name ("TriviaQA questions",
 #: "TweetStorm Express Flow", "AlpacaEval compared to", "… shares", "… comments", "… claims").
-#: "provides", "provided" and "showed" since session 21 ("zoser69 provides …", "vhu9644 provides
+#: "provides", "provided" and "showed" since session 21 ("fooqux42 provides …", "barbaz9644 provides
 #: …": 13 commenters of a handle's shape stayed raw, and one class name joins them,
 #: "DocumentStore only provides", listed under ``not_people``); read only in :data:`USER_PROSE` texts, so a
 #: docket comment's footnote number glued to a word ("Privacy Act11 provides") is not one. Not
@@ -109,22 +109,22 @@ _SAID = re.compile(rf"(?:(?<![\w@#/.\\-])|(?<=\\[nt])){_TAG}(?P<a>{_NAME}){_TAG}
                    rf"(?:,?\s+and\s+{_TAG}(?P<b>{_NAME}){_TAG})?(?:\s+[a-z]+ly)?\s+(?P<verb>(?i:{_SAID_VERBS}))\b")
 
 #: A commenter opening a record: the first word of a JSON ``"text"`` value (or of a list item, ``<li>``, as
-#: AINews' pages hold the same records, "<li>ridablellama highlights …"; there without ``-``: list items
+#: AINews' pages hold the same records, "<li>fooqux highlights …"; there without ``-``: list items
 #: open with headings, "<li>Enterprise-readiness questions focus on …"), then a reporting verb
 #: (:data:`_SAID_VERBS`, or the text rule's :data:`pipeline.pseudonyms._SAYS`, which has "shares" and
 #: "comments": at a record's start a name is not a product's). Each comment summary of AINews' Reddit
-#: recaps opens with its author's name; names without a handle's shape or a capital ("sagiroth
-#: highlights", "offlinesir notes", "JackStrawWitchita shares") stayed raw (session-23 review: 85 such
-#: names in the warehouse). The name may hold ``-`` inside or around it ("random-tomato inquires",
-#: "Hoak-em compares", "-dysangel- highlights"; session-25 review), then only before a verb of
+#: recaps opens with its author's name; names without a handle's shape or a capital ("fooqux
+#: highlights", "barbaz notes", "FooBarBaz shares") stayed raw (session-23 review: 85 such
+#: names in the warehouse). The name may hold ``-`` inside or around it ("foo-bar inquires",
+#: "Foo-ba compares", "-fooqux- highlights"; session-25 review), then only before a verb of
 #: :data:`_HYPHEN_VERBS`, and not with a part in capitals or in :data:`MODEL_WORDS`
 #: ("AutomationBench-AA adds", "Model-size requests" are not names). :func:`collect` keeps a name
 #: without a handle's shape only when the corpus never writes it in another case away from a record's
 #: opening: "Users requested …" opens a record of a recap that also says "users", "Follow-up notes …"
-#: one that also says "follow-up", while a Reddit name keeps its case ("sagiroth", "Borkato",
-#: "grumd", "Hoak-em"). A pair ("grumd and reto-wyss discussed …"; the second name with a capital, a
+#: one that also says "follow-up", while a Reddit name keeps its case ("fooqux", "Barbaz",
+#: "quxfoo", "Foo-ba"). A pair ("quxfoo and bar-baz discussed …"; the second name with a capital, a
 #: digit, ``_`` or ``-``, not "Enthusiasts and tinkerers discuss") and a name in a pair of quotes
-#: ("'semangeIof' mentions …"; not "Testers' notes") count too.
+#: ("'fooquxI' mentions …"; not "Testers' notes") count too.
 _LEAD_NAME = r"-[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*-|[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*"
 _LEAD = re.compile(rf'(?:"text":\s*"|<li>)(?P<q>[\'‘])?(?P<a>{_LEAD_NAME})(?(q)[\'’])'
                    rf'(?:,?\s+and\s+(?P<b>(?=[\w-]*[A-Z0-9_-])(?:{_LEAD_NAME})))?(?:\s+[a-z]+ly)?'
@@ -133,23 +133,23 @@ _LEAD = re.compile(rf'(?:"text":\s*"|<li>)(?P<q>[\'‘])?(?P<a>{_LEAD_NAME})(?(q
 #: uses as nouns after a compound ("Model-size requests clustered …", "AutomationBench-AA adds …"),
 #: nor "says" (a Reddit title "nvidia-smi says 10W …"); a compound before "notes", "shares" or
 #: "questions" is left to the case check ("Follow-up notes …"). Session-23 review; past forms since
-#: session 25 ("grumd and reto-wyss discussed …").
+#: session 25 ("quxfoo and bar-baz discussed …").
 _HYPHEN_VERBS = re.compile(
     r"notes|mentions|suggests|argues|points out|highlights|shares|expresses|questions|compares|emphasi[sz]es|"
     r"discusses|asks|thinks|believes|recommends|warns|explains|responds|replies|agrees|disagrees|observes|"
     r"prefers|predicts|praises|describes|inquires|clarifies|speculates|insists|raises|critiques|"
     r"noted|mentioned|suggested|argued|pointed out|highlighted|expressed|questioned|discussed|asked|explained")
 #: The author a recap record names at its very end, as the source of a comment summary ("… lower
-#: quantization levels. (source: -dysangel-)", "(source: Lcsq)"; 6 records of AINews' Reddit recaps and
-#: 2 list items of its pages, "(source: md5nake)</li>"; session-25 review): marked as a :data:`_LEAD`
+#: quantization levels. (source: -fooqux-)", "(source: Quxb)"; 6 records of AINews' Reddit recaps and
+#: 2 list items of its pages, "(source: foo5bar)</li>"; session-25 review): marked as a :data:`_LEAD`
 #: name is. A link there ("(source: https://…)") is not a name, nor a "(source: …)" inside a text.
 _SOURCE = re.compile(rf'\(source:\s+(?P<a>{_LEAD_NAME})\)(?="|</li>|[ \t]*$)', re.MULTILINE)
 #: The first word of a record (:data:`_LEAD`'s place) or of a sentence, whose case says nothing about a
-#: word's: a summary capitalises a commenter's name there ("Grumd and reto-wyss discussed …", "… a `128B`
-#: dense model. Reto-wyss compared it …"); left out of :func:`collect`'s case check.
+#: word's: a summary capitalises a commenter's name there ("Quxfoo and bar-baz discussed …", "… a `128B`
+#: dense model. Bar-baz compared it …"); left out of :func:`collect`'s case check.
 _INITIAL = re.compile(rf'(?:"text":\s*"|<li>|[.!?]\s+)(?P<a>{_LEAD_NAME})')
-#: A bare word with ``-`` inside or around it, for dictionary names of :data:`_LEAD` ("Hoak-em",
-#: "-dysangel-"); :data:`_WORD` takes no word next to ``-``.
+#: A bare word with ``-`` inside or around it, for dictionary names of :data:`_LEAD` ("Foo-ba",
+#: "-fooqux-"); :data:`_WORD` takes no word next to ``-``.
 _HYPHENED = re.compile(r"(?<![\w@/.\\-])(?:-[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*-|[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)+)"
                        r"(?![\w@-])")
 
@@ -288,7 +288,7 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
             if not marked[key]:
                 del marked[key]
     for key, n in said.items():  # a subject that is mostly something else: a company, an outlet
-        # in capitals: "H3C warns", "H20 shares fell"; not a commenter the corpus names only there, "MKU64 notes"
+        # in capitals: "H3C warns", "H20 shares fell"; not a commenter the corpus names only there, "QUX64 notes"
         capitals = all(f.upper() == f for f in seen[key]) and not (lead[key] and re.search("[0-9]", key)
                                                                     and tokens[key] <= n)
         if n and (tokens[key] - n > (2 * n if lead[key] else n) or capitals):  # leads: as in the last rule
@@ -300,15 +300,15 @@ def collect(texts: Iterable[str | tuple[str, bool]], keep: frozenset[str],
     for key, n in marked.items():
         shaped = any(_SHAPED.search(f) for f in seen[key])
         # written bare at most as often as marked; a record-opening name (a recap's structure marks it) at most
-        # twice as often: AINews pages repeat the recap file's records ("ridablellama", "silenceimpaired")
+        # twice as often: AINews pages repeat the recap file's records ("fooqux", "barbazqux")
         if words[key] - said[key] <= (2 * n if lead[key] else n) and (n >= 2 or shaped or lead[key]) and \
                 re.search("[A-Za-z]", key):
-            # an all-lower-case commenter opening a record or sentence ("Grumd and reto-wyss discussed …")
+            # an all-lower-case commenter opening a record or sentence ("Quxfoo and bar-baz discussed …")
             opening = {c for f in seen[key] if lead[key] and f.islower() and opened[c := f[0].upper() + f[1:]]}
             forms[key] = None if shaped else frozenset(seen[key] | opening)
     for word in not_people:  # reviewed: not a name ("Discussants noted …", "DocumentStore only provides …")
         forms.pop(word, None)
-    for name in people:  # a reviewed name, in any case ("Darthgustav", "DarthGustav", "darthgustav")
+    for name in people:  # a reviewed name, in any case ("Fooberg", "FooBerg", "fooberg")
         forms[name.lower()] = None
     return AccountNames(forms)
 

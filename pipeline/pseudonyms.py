@@ -59,19 +59,19 @@ MODEL_WORDS = frozenset({"qwen", "mistral", "magistral", "devstral", "ministral"
 #: Last parts of a domain name (lower case): ``@name.ai`` or ``@name.com`` is an organisation's
 #: mail domain, site or Bluesky custom handle (``@perplexity.ai``, ``@cohere.com``,
 #: ``@simonwillison.net``, ``@natolambert.bsky``), whose dotted tail is not part of the handle; any
-#: other ``.part`` is (Discord names hold dots: ``@sebastian.bodza``; session-19 review).
+#: other ``.part`` is (Discord names hold dots: ``@foo.bar``; session-19 review).
 _DOMAIN_ENDS = r"(?i:com|ai|net|org|io|edu|gov|co|dev|app|me|so|sh|gg|tv|us|uk|de|fr|cn|jp|in|ca|au|eu|ch|nl|xyz|" \
     r"info|biz|social|bsky)"
 #: One pass, leftmost match first: Bluesky profile URLs, X-like URLs (scheme optional, not
 #: inside a longer host such as netflix.com), Reddit user URLs and ``u/name`` (``/u/name``; not
 #: inside a path such as ``example.com/u/x``; Reddit names are 3 to 20 of ``[A-Za-z0-9_-]``),
 #: Bluesky ``@name.bsky.social``, then ``@mentions`` (see :data:`_AT`; up to 32 word
-#: characters, X allows 15, Discord 32, with ``-`` parts as in Jike names (``@Chris-Su``) and
+#: characters, X allows 15, Discord 32, with ``-`` parts as in Jike names (``@Foo-Bar``) and
 #: ``.`` parts as in Discord names (lower case, as Discord allows; not :data:`_DOMAIN_ENDS`); a Mastodon
 #: ``@name@host`` is one handle), and last Reddit's generated user names written in prose
-#: without ``u/`` (``No_Pilot_1974``, ``Ok-Parsnip-4826``, ``Alternative_You3585``: two
+#: without ``u/`` (``Some_Name_1234``, ``Some-Name-1234``, ``Some_Name1234``: two
 #: capitalised words joined by ``_`` or ``-``, then 1 to 4 digits; or Reddit's older shape,
-#: two capitalised words run together and 4 digits that are not a year, ``ResidentPositive4122``,
+#: two capitalised words run together and 4 digits that are not a year, ``SomeName1234``,
 #: while ``FlashAttention2``, ``CloudMatrix384``, a footnote ``HathiTrust111`` and a hashtag
 #: ``DelhiElection2025`` are not; not inside a longer name such as ``Qwen-Image-Edit-2509``, nor
 #: followed by ``-8B`` or ``.5``; see :data:`MODEL_WORDS`).
@@ -92,32 +92,32 @@ _HANDLE_GROUPS = ("bsky_id", "x_id", "reddit_id", "reddit_u", "bsky_at", "at", "
 
 
 #: Recap prose that names Reddit commenters by their user names, without ``u/`` ("users like
-#: detrusormuscle and fishintheboat noting …", "Users such as Solid_Owl and Shark_Tooth1"; about
+#: fooqux and barbaz noting …", "Users such as Some_Name and Some_Name1"; about
 #: 40 names in AINews recaps, session-16 survey): the list after "users like/such as/including".
 _USER_LIST = re.compile(r"\b(?:[Uu]sers?|[Cc]ommenters?|[Rr]edditors?|[Pp]osters?)\s+(?:like|such as|including)\s+"
                         r"(?P<list>[@\w.-]+(?:(?:,\s*(?:and\s+)?|\s+and\s+)[@\w.-]+){0,5})(?P<after>\s+\w+)?")
-#: Verbs after a list that make its names commenters' ("users like animerobin note that …").
+#: Verbs after a list that make its names commenters' ("users like fooqux note that …").
 _REPORTING = re.compile(r"\s+(?:not(?:e|ing)|mention|express|argu|point|report|discuss|prais|suggest|shar|compar|"
                         r"question|highlight|appreciat|impress|call|say|said|claim|comment|find|found|prefer|warn|"
                         r"observ|complain|describ|recommend|ask|wonder|believ|think|thought|feel|felt|agre|disagre|"
                         r"emphasi|critici)\w*$")
-#: Words that end a list of names ("users like Solid_Owl and user_…, who express …").
+#: Words that end a list of names ("users like Some_Name and user_…, who express …").
 _LIST_END = frozenset({"who", "whose", "which", "that", "while", "with", "as", "but", "or", "the", "their", "its",
                        "both", "others", "other", "some", "many", "also"})
 
 
-#: A user name as the subject of a reporting verb in recap prose ("FullOf_Bad_Ideas questioned …",
-#: "Peter_Lightblue highlights …", "jacek2023 express disappointment", "Recoil42 highlights …";
+#: A user name as the subject of a reporting verb in recap prose ("Some_Long_Name questioned …",
+#: "Some_Name highlights …", "fooqux2023 express disappointment", "Fooqux42 highlights …";
 #: about 145 names in AINews recaps, session-17 survey): a word with ``_`` between letters or
 #: digits, or two or more letters (not all capitals, not a model word) then two or more digits,
-#: followed by a verb of :data:`_SAYS`. Names without ``_`` or digits ("prostospichkin
+#: followed by a verb of :data:`_SAYS`. Names without ``_`` or digits ("fooquxbar
 #: suggests") cannot be told from words and stay. "provides" and "found" are not in the list:
 #: docket comments glue footnote numbers to words ("Privacy Act11 provides", "Salt Labs66
 #: found"); one such word remains ("updates10 explains", an NTIA comment). "raises" counts unless
 #: an exception follows (code: "read_until_delimiter raises EOF"); it and "inquires", "seeks",
 #: "requested", "clarifies", "speculates", "insists", "counters", "encountered" joined the list in
 #: session 20 (about 25 Reddit and Discord users of AINews recaps stayed raw with them:
-#: "Johnny_Rell inquires about …", "korino11 raises …", "alex_sdk4 inquired …").
+#: "Foo_Bar inquires about …", "quxbaz11 raises …", "foo_bar4 inquired …").
 _SAYS = (r"(?:not(?:es|ed)|mention(?:s|ed)|suggest(?:s|ed)|argue[sd]|point(?:s|ed) out|highlight(?:s|ed)|"
          r"share[sd]|express(?:es|ed)?|question(?:s|ed)|report(?:s|ed)|compare[sd]|emphasi[sz](?:es|ed)|"
          r"discuss(?:es|ed)|ask(?:s|ed)|says|said|claim(?:s|ed)|thinks|thought|believes?|recommend(?:s|ed)|"
@@ -130,15 +130,15 @@ _COMMENTER = re.compile(r"(?<![\w@#/.\\-])(?P<name>[A-Za-z0-9]+(?:_[A-Za-z0-9]+)
 
 
 #: The author of a message quoted under an AINews Discord channel heading ("GPU MODE ▷ #rocm (1
-#: messages):  leiwang1999_53585: happy to release …"; about 150 names, session-17 survey): a
+#: messages):  foo_bar_12345: happy to release …"; about 150 names, session-17 survey): a
 #: Discord user name (letters, digits, ``_`` and ``.``), then ``:``. Not matched elsewhere in the
 #: text: the name can be a bot or a company's account ("OpenAI: …" in #announcements).
 _DISCORD = re.compile(r"▷ #[^\n()]{1,80}\(\d+ messages?[^)\n]{0,20}\):\s+"
                       r"(?P<name>[A-Za-z0-9_][A-Za-z0-9_.]{1,31}):(?=\s)")
 
 
-#: An account introduced as one in recap prose ("a message from a user named yuanhe134", "updated
-#: by a user named ZHANGYUXUAN-zR", "A user named jietang adds …"; 4 places in Reddit recaps'
+#: An account introduced as one in recap prose ("a message from a user named fooqux134", "updated
+#: by a user named FOOQUX-zR", "A user named quxbar adds …"; 4 places in Reddit recaps'
 #: image descriptions, session-18 survey): the one word after "user/account/poster/commenter/
 #: redditor named" or "with the handle/username". "users called it …" is not one ("called" is
 #: left out); neither is a model word ("a model named Qwen" has no user noun anyway).
@@ -175,10 +175,10 @@ def _commenters(value: str) -> list[tuple[int, int, str]]:
 def _user_list(value: str) -> list[tuple[int, int, str]]:
     """The commenters' names of :data:`_USER_LIST` lists in ``value``, as
     :func:`find_handles` gives them. A list counts when a reporting verb
-    follows it (:data:`_REPORTING`: "users like whtevn and traumfisch
+    follows it (:data:`_REPORTING`: "users like fooqux and barbaz
     discuss …") or when each of its words has a user name's form (a digit
     or ``_``, not a model name such as ``GLM-5``; an inner capital,
-    ``DarkTechnocrat``; or a pseudonym already). Lists of ordinary words
+    ``CamelName``; or a pseudonym already). Lists of ordinary words
     ("users such as businesses and their customers", a docket comment) and
     of names of several words ("users like Sanofi, AbbVie, and Novo
     Nordisk") do not count; in a list that counts, every word but a
@@ -267,7 +267,7 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
     out = [h for h, _ in _matches(value)]
     listed = _user_list(value) + _commenters(value) + _named(value)
     names = {h for _, _, h in listed}
-    if names:  # the same commenter later in the text ("… with whtevn sharing experiences")
+    if names:  # the same commenter later in the text ("… with fooqux sharing experiences")
         pattern = re.compile(r"(?<![\w@/.-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) +
                              r")(?![\w-])")
         listed = [(m.start(), m.end(), m.group()) for m in pattern.finditer(value)]

@@ -109,23 +109,35 @@ def corpus_section(con: Any, corpus: pd.Series, figure: str, *, scope: str = "")
     return out + [*([scope, ""] if scope else []), f"![Source mix by month]({figure})", ""]
 
 
+#: Days written in URLs: ``/2024/01/30/``, ``/2026/Mar/4/`` (Simon Willison), ``-2026-06-17/`` (Reuters; a
+#: trailing ``/`` is required, so a model version ending a recap's URL, ``o1-2024-12-17``, is not a day).
+URL_DAY_SQL = r"""coalesce(
+    try_strptime(nullif(regexp_extract(url, '/(20\d\d/[01]\d/[0-3]\d)(?:/|$)', 1), ''), '%Y/%m/%d'),
+    try_strptime(nullif(regexp_extract(url, '/(20\d\d/[A-Z][a-z]{2}/[0-3]?\d)(?:/|$)', 1), ''), '%Y/%b/%d'),
+    try_strptime(nullif(regexp_extract(url, '-(20\d\d-[01]\d-[0-3]\d)/', 1), ''), '%Y-%m-%d'))::DATE"""
+
+
 def _utc_note(con: Any) -> str:
     """Section 1's note that dates are UTC days, with the number of documents whose URL carries
-    another day (``/YYYY/MM/DD/``) and the first such URL as an example."""
-    row = workspace.query(con, r"""
-        WITH dated AS (SELECT url, CAST(published_at AT TIME ZONE 'UTC' AS DATE) AS day,
-                              regexp_extract(url, '/(20\d\d/[01]\d/[0-3]\d)/', 1) AS in_url
+    another day (:data:`URL_DAY_SQL`), the largest gap and an example, and the number of Hacker News
+    front-page items (platform ``hn``), which are dated by the day they were listed but cite the linked
+    article (session-27 review: a Politico article of 07-22 listed on 07-24)."""
+    row = workspace.query(con, f"""
+        WITH dated AS (SELECT url, CAST(published_at AT TIME ZONE 'UTC' AS DATE) AS day, {URL_DAY_SQL} AS in_url
                        FROM corpus WHERE url IS NOT NULL AND published_at IS NOT NULL)
-        SELECT count(*) AS n, min(url) AS url, arg_min(day, url) AS day FROM dated
-        WHERE in_url <> '' AND try_strptime(in_url, '%Y/%m/%d')::DATE <> day""").iloc[0]
+        SELECT count(*) AS n, min(url) AS url, arg_min(day, url) AS day, max(abs(day - in_url)) AS gap FROM dated
+        WHERE in_url <> day""").iloc[0]
+    n_hn = int(workspace.query(con, "SELECT count(*) AS n FROM corpus WHERE platform = 'hn'")["n"].iat[0])
     many = "documents' URLs carry another day than their UTC date" if row.n != 1 else \
         "document's URL carries another day than its UTC date"
-    example = (f" {int(row.n):,} {many} ({row.url} is dated "
-               f"{pd.Timestamp(row.day):%Y-%m-%d}); a recap issue can also be dated by its page in one source and "
-               "by its issue date in another." if row.n else "")
+    example = (f" {int(row.n):,} {many} (up to {int(row.gap)} day{'s' if row.gap != 1 else ''}; {row.url} is "
+               f"dated {pd.Timestamp(row.day):%Y-%m-%d}); a recap issue can also be dated by its page in one source "
+               "and by its issue date in another." if row.n else "")
+    hn = (f" The {n_hn:,} Hacker News front-page items are dated by the day they were listed there, and they cite "
+          "the linked article, which can be older: \"Hacker News, DATE\" is not the article's date." if n_hn else "")
     return ("**Dates are UTC days** (`documents.published_at`, a timestamp with time zone): an item published "
             "in a US evening falls on the next UTC day, so a cited date can be a day after the outlet's own "
-            f"dateline.{example} Cite the outlet's own date from the source.")
+            f"dateline.{example}{hn} Cite the outlet's own date from the source.")
 
 
 def sources_section(con: Any) -> list[str]:

@@ -327,3 +327,30 @@ def test_a_commenters_they_and_an_impersonal_it_speak_for_no_company(finder):
     release = ("Qwen3-Coder-Next: Alibaba released Qwen3-Coder-Next, an open-weight 80B MoE with only 3B active "
                "parameters. They claim >70% SWE-Bench Verified with SWE-Agent scaffold.")
     assert [(q.speaker, q.speaker_actor) for q in finder.find(release)] == [("They", "Alibaba")]
+
+
+def test_a_name_the_speaker_only_talks_about_is_not_the_speaker(finder):
+    """Session-27 review: section 2's "listed actors quoted" credited Joe Biden with the words of
+    "Government officials under then-President Joe Biden" (an Engadget article), and DeepSeek with those of an
+    X post's headline "Taiwan Bans Government Use of DeepSeek AI". A listed name counts for the speaker only
+    where it says who the speaker is or speaks for (the head, a compound, possessive, apposition or role
+    preposition: texts of the corpus as the warehouse holds them, the last four from the quote gold set)."""
+    cases = [
+        ("The app was banned from most federal government devices in 2022 amid rising concerns about its parent "
+         "company's ties to China. Government officials under then-President Joe Biden, including FBI Director Chris "
+         "Wray, said the app posed a national security threat, though the exact nature of the risk was the subject "
+         "of intense debate.", "Government officials under", "unknown"),
+        ("Junyang Lin, a central technical leader on Alibaba’s Qwen team, said in a post on X on Tuesday that he was "
+         "“stepping down” from the project, without elaborating.", "Junyang Lin", "Alibaba"),
+        ("Wenting Zhao, a research scientist on the Qwen team, described Lin’s departure as “the end of an era,” "
+         "thanking him in a post on X for helping drive the project’s advances in open source AI and engineering.",
+         "Wenting Zhao", "Alibaba"),
+        ("People freaked out, with tech luminaries like Yann LeCun and Martin Casado arguing that open software can "
+         "accelerate innovation and coexist with proprietary projects.", "tech luminaries", "Yann LeCun"),
+        ("Kimi K2.5 scored comparably to frontier models from OpenAI, Google, and Anthropic on the SWE-Bench Verified "
+         "and SWE-Bench Multilingual coding benchmarks, according to data published by Moonshot.", "data published",
+         "Moonshot AI"),
+    ]
+    for text, speaker, actor in cases:
+        found = [(q.speaker, q.speaker_actor) for q in finder.find(text)]
+        assert [a for s, a in found if s.startswith(speaker)] == [actor], (speaker, found)

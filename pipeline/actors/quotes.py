@@ -22,7 +22,16 @@ from typing import Any
 
 from pipeline.actors.recap_meta import RECAP_META as _RECAP_META
 from pipeline.actors.registry import Actor, actor_in, name_actor
-from pipeline.actors.spans import adjacent, former, negated, own_phrase, segment, speaker_span, within
+from pipeline.actors.spans import (
+    adjacent,
+    former,
+    names_the_speaker,
+    negated,
+    own_phrase,
+    segment,
+    speaker_span,
+    within,
+)
 from pipeline.actors.transcripts import OFFICIAL, PRESIDENT, turns
 from pipeline.pseudonyms import PSEUDONYM
 
@@ -138,12 +147,23 @@ class QuoteFinder:
         if actor and not actor.is_person and former(span):
             actor = None  # "the former Director of the White House OSTP" does not speak for it
         head = span.root if len(span) else None
+        if actor and span.doc.has_annotation("DEP"):
+            # only a name that says who the head is ("the CEO of OpenAI"), not one it talks about
+            said = [self.registry[e.ent_id_] for e in span.ents
+                    if e.ent_id_ in self.registry and names_the_speaker(e, head)]
+            actor = ([a for a in said if a.is_person] or said or [None])[0]  # a person first, as actor_in
         own = next((e for e in span.ents if e.start <= head.i < e.end), None) if head is not None else None
         if actor and actor.is_person and own is not None and own.label_ == "PERSON" and own.ent_id_ != actor.actor:
             # "Donald Trump backer Peter Thiel", "Trump adviser David Sacks": the head, not a listed modifier
             return own.ent_id_ if own.ent_id_ in self.registry else f"other:{own.text}"
-        actor = actor or next(
-            (a for a in (actor_in(c, self.registry) for c in spans) if a is not None), None)
+        if actor is None and head is not None and span.doc.has_annotation("DEP"):
+            # the subject's apposition or own phrase, read by the same rule ("Junyang Lin, a researcher at
+            # Alibaba"; not "officials under then-President Joe Biden, including …")
+            said = [self.registry[e.ent_id_] for c in spans for e in c.ents
+                    if e.ent_id_ in self.registry and names_the_speaker(e, head)]
+            actor = ([a for a in said if a.is_person] or said or [None])[0]
+        elif actor is None:
+            actor = next((a for a in (actor_in(c, self.registry) for c in spans) if a is not None), None)
         if actor:
             return actor.actor
         text = span.text.strip()
@@ -172,6 +192,8 @@ class QuoteFinder:
             return "unknown"
         names = people if former(span) else people + [e for e in span.ents if e.label_ == "ORG"] + \
             [e for e in span.ents if e.label_ in ("NORP", "GPE") and e.root == head]
+        if head is not None and span.doc.has_annotation("DEP"):
+            names = [e for e in names if names_the_speaker(e, head)]  # not "officials under … Joe Biden"
         # a speaker that names nobody ("company data published Monday") is unknown
         if names:
             return f"other:{names[0].text}"

@@ -74,6 +74,48 @@ def former(span: Any) -> bool:
     return any(t.lower_.rstrip("-") in FORMER for t in span)
 
 
+#: Prepositions that attach a speaker to the organisation it speaks for ("the CEO of OpenAI", "a
+#: spokesperson for Anthropic", "officials at the Commerce Department", "a researcher from Alibaba") or
+#: list the speakers ("tech luminaries like Yann LeCun and Martin Casado").
+ROLE_PREPS = frozenset({"of", "for", "at", "from", "in", "with", "like", "including", "as"})
+#: Groups one is "on" ("a central technical leader on Alibaba's Qwen team"); "a report on DeepSeek" is a topic.
+_ON_GROUPS = frozenset({"team", "board", "staff", "committee", "council", "panel"})
+#: Dependencies that put a name outside what the speaker is: an object or a clause ("Taiwan Bans Government
+#: Use of DeepSeek AI", "No Plans To Sue China's DeepSeek"), a subject of another verb.
+_NOT_THE_SPEAKER = frozenset({"dobj", "nsubj", "nsubjpass", "relcl", "acl", "advcl", "ccomp", "xcomp", "attr",
+                              "dative", "oprd", "npadvmod"})
+
+
+def names_the_speaker(mention: Any, head: Any) -> bool:
+    """Whether a name (``mention``, a span inside a speaker span) says who
+    the speaker span's ``head`` is or speaks for: the head itself, or a
+    name reached from the head through compounds, possessives of the head,
+    appositions, conjunctions, possessives and role prepositions
+    (:data:`ROLE_PREPS`: "the CEO of OpenAI", "Anthropic's CEO", "Top White
+    House advisor", "Junyang Lin, the technical lead of Alibaba's Qwen"), or
+    the agent of a participle that modifies the head ("data published by
+    Moonshot"). A name under another preposition ("Government officials
+    under then-President Joe Biden", "skepticism about Altman's credibility
+    …, several commenters"), or in an object or clause
+    (:data:`_NOT_THE_SPEAKER`: "Taiwan Bans Government Use of DeepSeek AI")
+    does not (session-27 review: section 2 credited such quotes to Joe
+    Biden, Sam Altman and DeepSeek)."""
+    token = mention.root
+    for _ in range(len(token.doc)):
+        if token == head or mention.start <= head.i < mention.end:
+            return True
+        if token.dep_ == "pobj" and token.head.dep_ == "agent" and token.head.head.dep_ == "acl" \
+                and token.head.head.head == head:
+            return True  # "data published by Moonshot"
+        if token.dep_ in _NOT_THE_SPEAKER or token.head == token:
+            return False
+        if token.dep_ == "pobj" and token.head.lower_ not in ROLE_PREPS and \
+                not (token.head.lower_ == "on" and token.lemma_.lower() in _ON_GROUPS):
+            return False
+        token = token.head
+    return False
+
+
 def own_phrase(token: Any) -> list[Any]:
     """The phrases that describe a person named by ``token`` (its
     possessive, compounds, appositions and prepositions: "Anthropic's

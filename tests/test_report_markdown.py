@@ -495,3 +495,30 @@ def test_a_narrative_under_the_quality_rule_gets_no_share(tmp_path):
                                   min_docs=1, unmeasurable=low)
     assert (tmp_path / "n.png").stat().st_size > 10_000 and set(grid["narrative"]) == set(claims["narrative"])
     con.close()
+
+
+def test_a_topics_peak_month_is_taken_over_the_panel_not_the_collection(wh, tmp_path):
+    """Session-27 review: section 5's "peak month" came from the topics table, over all sources, so five of
+    the fifteen topics "peaked" in 2025-02, the month of the one-day X collection and of the RFI comments
+    dated at their docket's window. It is now the measured month of the figure's panel in which the topic
+    holds the largest share of the discovery passages: the heatmap's own cells."""
+    from pipeline.report.coverage import Panel, coverage_line, panel_narratives
+    from pipeline.report.discovery_section import discovery_section, panel_peaks
+    from pipeline.report.figures import figure_narrative_heatmap
+
+    con, _ = wh
+    panel = Panel(("technews",), tuple(pd.date_range("2025-07-01", "2026-02-01", freq="MS").date))
+    frame, cells = panel_narratives(con, panel, 1)
+    peaks = panel_peaks(frame, cells)
+    topics = top_topics(con, 3)
+    grid, _ = figure_narrative_heatmap(con, tmp_path / "h.png", topics, panel=panel, min_docs=1)
+    assert peaks == {k: grid.loc[k].idxmax() for k in grid.index if grid.loc[k].max() > 0}
+    # N-01: 2 of 2 technews discovery passages in 2025-10, 1 of 2 in 2026-02; the topics table says 2024-03
+    assert peaks["N-01"] == pd.Timestamp("2025-10-01")
+    assert pd.Timestamp(topics.set_index("topic_key").at["N-01", "peak_month"]) != peaks["N-01"]
+    assert panel_peaks(*panel_narratives(con, panel, 3)) == {}  # no month measured: no peak
+    lines = discovery_section(con, top_topics(con, 2), {}, "h.png",  # N-04 has no dated passage: no first month
+                              scope=coverage_line(panel, cells, "discovery passages"), peaks=peaks)
+    assert any("| peak month (panel) |" in line for line in lines)
+    row = next(line for line in lines if line.startswith("| N-01 |"))
+    assert "| 2025-10 |" in row

@@ -21,6 +21,7 @@ import pandas as pd
 
 from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, without_recap_meta
+from pipeline.report.coverage import NOT_MEASURED
 from pipeline.report.sections import representatives
 
 #: Characters of an example passage quoted in the table.
@@ -49,8 +50,32 @@ def name_share_line(metrics: dict[str, Any]) -> str:
             "product, a start-up) is not counted, so read the labels.")
 
 
+def panel_peaks(frame: pd.DataFrame, cells: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """Each topic's peak month over the trend panel: the measured month in
+    which it holds the largest share of the panel's discovery passages (the
+    heatmap's cells; ties to the earlier month). The topics table's own
+    ``peak_month`` counts every source, so it follows what was collected
+    (the one-day X collection of 2025-02-03, a docket's comments dated at its
+    window's start: session-27 review, N-118's "peak" was 316 RFI comments).
+
+    Args:
+        frame, cells: :func:`pipeline.report.coverage.panel_narratives`.
+
+    Returns:
+        ``{topic_key: month}``; a topic with no passage in a measured month is absent.
+    """
+    measured = set(pd.to_datetime(cells.loc[cells["measured"], "period"]))
+    f = frame[frame["period"].isin(measured) & (frame["topic_key"] != "outlier")]
+    if f.empty:
+        return {}
+    totals = frame[frame["period"].isin(measured)].groupby("period")["n_passages"].sum()
+    f = f.assign(share=f["n_passages"].to_numpy() / totals.reindex(f["period"]).to_numpy())
+    f = f[f["n_passages"] > 0].sort_values(["topic_key", "share", "period"], ascending=[True, False, True])
+    return dict(zip(f.groupby("topic_key").head(1)["topic_key"], f.groupby("topic_key").head(1)["period"]))
+
+
 def discovery_section(con: Any, topics: pd.DataFrame, topic_metrics: dict[str, Any], figure: str, *,
-                      scope: str) -> list[str]:
+                      scope: str, peaks: dict[str, pd.Timestamp] | None = None) -> list[str]:
     """Section 5: the candidate narratives (discovery).
 
     Args:
@@ -60,6 +85,9 @@ def discovery_section(con: Any, topics: pd.DataFrame, topic_metrics: dict[str, A
         topic_metrics: ``metrics/topics.json``.
         figure: link to the monthly heatmap of the topics.
         scope: the sentence on the heatmap's sources and months.
+        peaks: each topic's peak month over that panel (:func:`panel_peaks`); the table's "peak
+            month" column, "not measured" for a topic absent from it. ``None``: the topics table's
+            peak over all sources, labelled so.
 
     Returns:
         Markdown lines.
@@ -87,14 +115,22 @@ def discovery_section(con: Any, topics: pd.DataFrame, topic_metrics: dict[str, A
            f"![Candidate narratives by month]({figure})", "",
            "Passages, shares and months count every passage of a topic, outliers that outlier reduction "
            "assigned to it included; section 7's earliest documents count only passages the clustering itself "
-           "put there, so a topic's earliest document there can be later than its first month here.", "",
-           "| key | label | top terms | passages | share | first month | peak month | example passages |",
+           "put there, so a topic's earliest document there can be later than its first month here. "
+           + ("*Peak month* is over the figure's sources and measured months (the month in which the topic holds "
+              "the largest share of their discovery passages); over all sources a topic's busiest month follows "
+              "what was collected (2025-02 holds the one-day X collection and the RFI comments dated at their "
+              "docket's window), not the debate." if peaks is not None else
+              "*Peak month* counts every source, so it follows what was collected, not the debate."), "",
+           f"| key | label | top terms | passages | share | first month | "
+           f"{'peak month (panel)' if peaks is not None else 'peak month (all sources)'} | example passages |",
            "|---|---|---|---:|---:|---|---|---|"]
     for t in topics.itertuples():
         rows = reps[reps["topic_key"] == t.topic_key].itertuples()
         ex = " ".join(f"“{_excerpt(r.text)}” ({_cite(r)})." for r in rows)
         top = ", ".join(list(terms.get(t.topic_key, []))[:N_TERMS])
+        peak = _month_label(t.peak_month) if peaks is None else \
+            (_month_label(peaks[t.topic_key]) if t.topic_key in peaks else NOT_MEASURED)
         out.append(f"| {t.topic_key} | {_md_cell(t.label)} | {_md_cell(top)} | {t.size:,} | {_pct(t.share)} | "
-                   f"{_month_label(t.first_month)} | {_month_label(t.peak_month)} | "
+                   f"{_month_label(t.first_month)} | {peak} | "
                    f"{_md_cell(ex or 'none citable')} |")
     return out

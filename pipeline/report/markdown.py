@@ -32,7 +32,7 @@ import pandas as pd
 from pipeline import workspace
 from pipeline.report.actor_section import actor_section
 from pipeline.report.coverage import coverage_line, load_coverage, panel_narratives, panel_stance, trend_panel
-from pipeline.report.discovery_section import discovery_section
+from pipeline.report.discovery_section import discovery_section, panel_peaks
 from pipeline.report.narrative_section import claims_section
 from pipeline.report.relevance_line import relevance_lines
 from pipeline.report.sections import (
@@ -128,7 +128,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     min_docs = int(params["min_docs_per_month"])
     panel = trend_panel(load_coverage(con), params)
     stance_cells = panel_stance(con, panel, min_docs)[1]
-    narrative_cells = panel_narratives(con, panel, min_docs)[1]
+    narrative_frame, narrative_cells = panel_narratives(con, panel, min_docs)
     out += corpus_section(con, corpus, rel(figures["source_mix"]), scope=source_mix_line(con, min_docs))
     out += relevance_lines(con)
     out += claims_section(con, panel, min_docs, figure=rel(figures["narratives_by_month"]), stance_quality=quality,
@@ -139,7 +139,8 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     out += actor_section(con, params, figures, rel, measurable, actor_metrics)
     # discovery (BERTopic topics on the passages with no taxonomy narrative): what the taxonomy may miss
     out += discovery_section(con, topics, topic_metrics or {}, rel(figures["narrative_heatmap"]),
-                             scope=coverage_line(panel, narrative_cells, "discovery passages"))
+                             scope=coverage_line(panel, narrative_cells, "discovery passages"),
+                             peaks=panel_peaks(narrative_frame, narrative_cells))
     out += narrative_stance_section(con, keys, measurable, int(params["min_docs_narrative"]),
                                     rel(figures["narrative_stance"]))
     out += earliest_section(con, keys, float(params["min_membership"]))

@@ -80,7 +80,7 @@ def test_stance_views_match_the_inline_queries(wh):
 def test_narrative_views_match_the_inline_queries(wh):
     con, _ = wh
     same(con, "SELECT period, count(*) AS n FROM topic_passages WHERE period IS NOT NULL "
-              "GROUP BY period ORDER BY period", "SELECT period, n FROM report_narrative_month_totals ORDER BY period")
+              "GROUP BY period ORDER BY period", "SELECT period, n FROM report_topic_month_totals ORDER BY period")
     same(con, """
         SELECT CAST(date_trunc('month', published_at AT TIME ZONE 'UTC') AS DATE) AS period, source_type,
                count(*) AS n_docs
@@ -97,12 +97,12 @@ def test_narrative_views_match_the_inline_queries(wh):
                        "(SELECT count(*) FROM passage_topics WHERE topic_key = 'outlier') AS outliers, "
                        "(SELECT count(*) FROM topics) AS topics, "
                        "(SELECT count(*) FROM retired_topic_keys) AS retired",
-                  "SELECT passages, narrative, outliers, topics, retired FROM report_narrative_totals")
+                  "SELECT passages, narrative, outliers, topics, retired FROM report_topic_totals")
     assert totals.iloc[0].tolist() == [14, 12, 2, 3, 1]
     nstance = same(con, f"""
         SELECT dt.topic_key, s.label, count(*) AS n_docs FROM doc_topics dt JOIN stances s USING (doc_id)
         WHERE s.{UNLABELLED} GROUP BY ALL ORDER BY 1, 2""",
-                   "SELECT topic_key, label, n_docs FROM report_narrative_stance_counts ORDER BY 1, 2")
+                   "SELECT topic_key, label, n_docs FROM report_topic_stance_counts ORDER BY 1, 2")
     # N-01 holds news1, news2 (labelled), recap, merged
     assert dict(nstance[nstance["topic_key"] == "N-01"][["label", "n_docs"]].itertuples(index=False)) == \
         {"pro_open_source": 2, "security_hawk": 1}
@@ -115,10 +115,10 @@ def test_narrative_views_match_the_inline_queries(wh):
                   AND s.{UNLABELLED}
                 ORDER BY s.p_{s} DESC, d.doc_id LIMIT 2""", [key, s])
             new = workspace.query(con, """
-                SELECT outlet, published_at, url, source_type FROM report_narrative_stance_examples
+                SELECT outlet, published_at, url, source_type FROM report_topic_stance_examples
                 WHERE topic_key = ? AND label = ? ORDER BY probability DESC, doc_id LIMIT 2""", [key, s])
             pd.testing.assert_frame_equal(old, new)
-    ex = workspace.query(con, "SELECT outlet FROM report_narrative_stance_examples WHERE topic_key = 'N-01' "
+    ex = workspace.query(con, "SELECT outlet FROM report_topic_stance_examples WHERE topic_key = 'N-01' "
                               "AND label = 'pro_open_source' ORDER BY probability DESC, doc_id")
     assert ex["outlet"].tolist() == ["twitter/x", "ZDNET"]  # recap (0.8) before news1 (0.7); merged recap left out
 

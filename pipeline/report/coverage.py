@@ -226,7 +226,7 @@ def panel_stance(con: Any, panel: Panel, min_docs: int) -> tuple[pd.DataFrame, p
 
 def panel_narratives(con: Any, panel: Panel, min_docs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Narrative passages per (topic, month) of ``panel``'s sources (view
-    ``report_narrative_month_source_counts``; outliers as ``outlier``) and
+    ``report_topic_month_source_counts``; outliers as ``outlier``) and
     which months are measured (their narrative passages, outliers included,
     against ``min_docs``).
 
@@ -234,7 +234,7 @@ def panel_narratives(con: Any, panel: Panel, min_docs: int) -> tuple[pd.DataFram
         ``(frame (period Timestamp, topic_key, n_passages), cells)``.
     """
     frame = workspace.query(con, "SELECT period, topic_key, sum(n_passages) AS n_passages "
-                                 "FROM report_narrative_month_source_counts WHERE source IN (SELECT unnest(?)) "
+                                 "FROM report_topic_month_source_counts WHERE source IN (SELECT unnest(?)) "
                                  "GROUP BY ALL ORDER BY period, topic_key", [list(panel.sources)])
     frame["period"] = pd.to_datetime(frame["period"])
     frame["n_passages"] = frame["n_passages"].astype(int)

@@ -8,7 +8,7 @@ of companies, labs, models and products kept out of the topic words
 candidates an analyst may add to the taxonomy: key, label, top terms, size,
 and two example passages each, cited with outlet, date and URL (citable
 passages of corpus documents only, :func:`pipeline.report.sections.representatives`).
-Its figures come from the warehouse (view ``report_narrative_totals``,
+Its figures come from the warehouse (view ``report_topic_totals``,
 table ``topics``) and from ``metrics/topics.json`` (the passages left out and
 the measured share of label words that are names).
 """
@@ -93,7 +93,7 @@ def discovery_section(con: Any, topics: pd.DataFrame, topic_metrics: dict[str, A
         Markdown lines.
     """
     totals = workspace.query(con, "SELECT passages, narrative, outliers, topics, retired "
-                                  "FROM report_narrative_totals").iloc[0]
+                                  "FROM report_topic_totals").iloc[0]
     keys = topics["topic_key"].tolist()
     terms = workspace.query(con, "SELECT topic_key, top_terms FROM topics").set_index("topic_key")["top_terms"]
     reps = representatives(con, keys)

@@ -226,7 +226,7 @@ def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, pane
                  f"{len(panel.sources)} source(s) collected in every month shown")
     cb = fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, extend="max")
     cb.set_label(f"% of the month's discovery passages (scale capped at {vmax:.0f})")
-    _note(fig, SOURCE_NOTE.format(view="view report_narrative_month_source_counts; panel from view coverage") +
+    _note(fig, SOURCE_NOTE.format(view="view report_topic_month_source_counts; panel from view coverage") +
           f"\nSources: {', '.join(panel.sources)}; months {_month_label(months.min())} to "
           f"{_month_label(months.max())}. Topics ordered by size (all sources). Hatched: not measured (fewer than "
           f"{min_docs} discovery passages of these sources, or a source not collected).")

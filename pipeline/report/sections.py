@@ -286,7 +286,7 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
     """Section 6: for each measurable stance, the topic (with at least
     ``min_docs`` unlabelled documents) where it has the largest share, the
     topic holding most of its documents, and two example documents (views
-    ``report_narrative_stance_counts``, ``report_narrative_stance_examples``).
+    ``report_topic_stance_counts``, ``report_topic_stance_examples``).
 
     Args:
         keys: the topics in the figures (others are marked as such).
@@ -294,7 +294,7 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
         figure: link to the narrative × stance figure.
     """
     topic_label = dict(workspace.query(con, "SELECT topic_key, label FROM topics").itertuples(index=False))
-    nstance = workspace.query(con, "SELECT topic_key, label, n_docs FROM report_narrative_stance_counts")
+    nstance = workspace.query(con, "SELECT topic_key, label, n_docs FROM report_topic_stance_counts")
     nstance = nstance[nstance["topic_key"].isin(topic_label)]  # topics only: the outliers are no narrative
     ntot = nstance.groupby("topic_key")["n_docs"].sum()
     out = ["", "## 6. Discovery: which topic carries which stance", "",
@@ -315,7 +315,7 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
         all_s = int(nstance.loc[nstance["label"] == s, "n_docs"].sum())
         in_fig = "" if top_share.topic_key in keys else " (not among the topics in the figure)"
         ex = workspace.query(con, """
-            SELECT outlet, published_at, url, source_type, window_end FROM report_narrative_stance_examples
+            SELECT outlet, published_at, url, source_type, window_end FROM report_topic_stance_examples
             WHERE topic_key = ? AND label = ? ORDER BY probability DESC, doc_id LIMIT 2""",
                              [top_share.topic_key, s])
         out.append(f"- **{s}** has its largest share in **{top_share.topic_key}** "

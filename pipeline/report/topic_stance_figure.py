@@ -1,6 +1,6 @@
 """Figure ``narrative_stance.png`` (report section 6): the stance shares of
 each top discovery topic's documents without a stance training label, the
-counts of view ``report_narrative_stance_counts``; stances the report calls
+counts of view ``report_topic_stance_counts``; stances the report calls
 not measurable are hatched, not drawn."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pipeline.workspace import LABELS, STANCE_COLOURS
 def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame, measurable: list[str] | None = None
                             ) -> pd.DataFrame:
     """Heatmap: stance shares (%) of the unlabelled documents in each top
-    discovery topic, with n (view ``report_narrative_stance_counts``, the
+    discovery topic, with n (view ``report_topic_stance_counts``, the
     counts of report section 6; a figure that says so when there is no
     topic). A stance not in ``measurable`` (default: all) is drawn as an
     empty, hatched column: report section 3 gives it no share."""
@@ -28,7 +28,7 @@ def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame, measurab
         return _no_topics_figure(path, title)
     plt = _plt()
     shown = list(LABELS) if measurable is None else [lab for lab in LABELS if lab in measurable or lab not in STANCES]
-    frame = workspace.query(con, "SELECT topic_key, label, n_docs FROM report_narrative_stance_counts")
+    frame = workspace.query(con, "SELECT topic_key, label, n_docs FROM report_topic_stance_counts")
     counts = (frame.pivot(index="topic_key", columns="label", values="n_docs")
               .reindex(index=topics["topic_key"], columns=list(LABELS)).fillna(0))
     n = counts.sum(axis=1).astype(int)
@@ -64,7 +64,7 @@ def figure_narrative_stance(con: Any, path: Path, topics: pd.DataFrame, measurab
         tick.label2.set_color(STANCE_COLOURS[lab] if lab in STANCES else "#555555")
         tick.label2.set_fontweight("bold")
     ax.set_title(title)
-    source = SOURCE_NOTE.format(view="view report_narrative_stance_counts")
+    source = SOURCE_NOTE.format(view="view report_topic_stance_counts")
     _note(fig, source.replace("figures.py", "topic_stance_figure.py") +
           "\nA document counts in every topic that holds one of its discovery passages; n = documents without a "
           "stance training label (report section 6).\nShading is relative within each column; the numbers are the "

@@ -92,7 +92,7 @@ SELECT min(model_version) AS model_version FROM stances;
 -- narrative passage in the topic (a document counts in every such topic).
 -- Columns: topic_key, label, n_docs.
 -- For: report section 6, "which topic carries which stance" (discovery topics).
-CREATE OR REPLACE VIEW report_narrative_stance_counts AS
+CREATE OR REPLACE VIEW report_topic_stance_counts AS
 SELECT dt.topic_key, s.label, count(*) AS n_docs
 FROM doc_topics dt JOIN report_unlabelled_stances s USING (doc_id)
 GROUP BY ALL;
@@ -104,7 +104,7 @@ GROUP BY ALL;
 -- report_window_ends; NULL for a dated document).
 -- For: report section 6, example documents (read: WHERE topic_key, label
 -- ORDER BY probability DESC, doc_id).
-CREATE OR REPLACE VIEW report_narrative_stance_examples AS
+CREATE OR REPLACE VIEW report_topic_stance_examples AS
 SELECT dt.topic_key, s.label, d.doc_id, coalesce(d.outlet, d.platform) AS outlet, d.published_at, d.url,
        d.source_type,
        p.p AS probability, we.window_end
@@ -116,7 +116,7 @@ WHERE d.url IS NOT NULL AND d.published_at IS NOT NULL AND d.n_records = 1;
 -- Grain: one row per month with discovery passages.
 -- Columns: period (DATE, first of the UTC month), n (discovery passages, outliers included).
 -- For: figure narrative_heatmap of discovery topics (months under report.min_docs_per_month are left out at read time).
-CREATE OR REPLACE VIEW report_narrative_month_totals AS
+CREATE OR REPLACE VIEW report_topic_month_totals AS
 SELECT period, count(*) AS n FROM topic_passages WHERE period IS NOT NULL GROUP BY period;
 
 -- Grain: one row per (month, source type), dated documents of the corpus.
@@ -181,7 +181,7 @@ GROUP BY ALL;
 -- Columns: passages, narrative (passages with a topic row, outliers
 -- included), outliers, topics, retired (retired topic keys).
 -- For: report section 5, first paragraph.
-CREATE OR REPLACE VIEW report_narrative_totals AS
+CREATE OR REPLACE VIEW report_topic_totals AS
 SELECT (SELECT count(*) FROM passages) AS passages,
        (SELECT count(*) FROM passage_topics) AS narrative,
        (SELECT count(*) FROM passage_topics WHERE topic_key = 'outlier') AS outliers,

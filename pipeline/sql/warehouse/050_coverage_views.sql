@@ -59,6 +59,6 @@ GROUP BY ALL;
 -- Grain: one row per (month, source, topic), dated discovery passages (no taxonomy narrative; outliers as topic_key 'outlier').
 -- Columns: period (DATE), source, source_type, topic_key, n_passages.
 -- For: figure narrative_heatmap (discovery topics), summed over the trend's panel of sources.
-CREATE OR REPLACE VIEW report_narrative_month_source_counts AS
+CREATE OR REPLACE VIEW report_topic_month_source_counts AS
 SELECT period, source, source_type, topic_key, count(*) AS n_passages
 FROM topic_passages WHERE period IS NOT NULL GROUP BY ALL;

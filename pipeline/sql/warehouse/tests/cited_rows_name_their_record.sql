@@ -5,7 +5,7 @@ WITH cited AS (
     UNION ALL
     SELECT 'report_first_voice_candidates', doc_id, url, published_at FROM report_first_voice_candidates
     UNION ALL
-    SELECT 'report_narrative_stance_examples', doc_id, url, published_at FROM report_narrative_stance_examples)
+    SELECT 'report_topic_stance_examples', doc_id, url, published_at FROM report_topic_stance_examples)
 SELECT c.* FROM cited c
 WHERE c.url IS NULL OR c.published_at IS NULL OR NOT EXISTS (
     SELECT 1 FROM document_records r

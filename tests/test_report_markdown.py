@@ -522,3 +522,26 @@ def test_a_topics_peak_month_is_taken_over_the_panel_not_the_collection(wh, tmp_
     assert any("| peak month (panel) |" in line for line in lines)
     row = next(line for line in lines if line.startswith("| N-01 |"))
     assert "| 2025-10 |" in row
+
+
+def test_an_evidence_that_starts_mid_sentence_is_quoted_from_the_sentence_start():
+    """Session-27 review: readers' evidence spans can start mid-sentence ("supports: chip controls on China, …",
+    "calling it a canonical example of why they open-sourced"), and the quote then began there, without
+    who says it ("Anthropic … instead supports", "MiniMax said …"). The bold unit now runs from the start of
+    the sentence the evidence starts in (real AINews recap records)."""
+    import json
+
+    from pipeline.config import CORPORA_DIR
+    from pipeline.report.narrative_examples import quote
+
+    recaps = CORPORA_DIR / "demo" / "social" / "ainews_social_recaps.jsonl"
+    texts = [json.loads(x)["text"] for x in recaps.read_text(encoding="utf-8").splitlines()]
+    for evidence, speaker in (("calling it a canonical example of why they open-sourced", "MiniMax said"),
+                              ("supports: chip controls on China, anti-industrial-scale distillation measures",
+                               "Anthropic published a position statement")):
+        text = next(t for t in texts if evidence in t)
+        out = quote(text, claim="open models", evidence=evidence)
+        bold = re.search(r"\*\*(.+?)\*\*", out).group(1)
+        assert speaker in bold and not out.startswith("… **supports") and not out.startswith("… **calling"), out
+        start = " ".join(text.split()).index(bold.split(" …")[0][:40])
+        assert start == 0 or " ".join(text.split())[start - 2] in ".!?:", out  # a sentence start

@@ -115,14 +115,20 @@ def _cut(text: str, limit: int) -> str:
 def _around(text: str, spans: list[tuple[int, int]], evidence: str | None
             ) -> tuple[list[tuple[int, int]], int | None]:
     """``(spans, index)``: the sentence spans of ``text`` with the reader's
-    ``evidence`` as one span of its own (sentences it overlaps are clipped to
-    what lies outside it) and that span's index; ``(spans, None)`` when the
-    text does not hold the evidence."""
+    ``evidence``, widened to the whole sentences it starts and ends in, as
+    one span of its own (sentences it overlaps are clipped to what lies
+    outside it) and that span's index; ``(spans, None)`` when the text does
+    not hold the evidence. Widened, because a reader's evidence can start
+    mid-sentence, and the quote would then drop who says it ("… supports:
+    chip controls on China" without "Anthropic … instead supports";
+    session-27 review)."""
     ev = " ".join(html.unescape(evidence or "").split())
     at = text.lower().find(ev.lower()) if ev else -1
     if at < 0:
         return spans, None
     a, b = at, at + len(ev)
+    a = next((s for s, e in spans if s <= a < e), a)
+    b = next((e for s, e in spans if s < b <= e), b)
     out: list[tuple[int, int]] = []
     best = None
     for s, e in spans:

@@ -115,20 +115,14 @@ def _cut(text: str, limit: int) -> str:
 def _around(text: str, spans: list[tuple[int, int]], evidence: str | None
             ) -> tuple[list[tuple[int, int]], int | None]:
     """``(spans, index)``: the sentence spans of ``text`` with the reader's
-    ``evidence``, widened to the whole sentences it starts and ends in, as
-    one span of its own (sentences it overlaps are clipped to what lies
-    outside it) and that span's index; ``(spans, None)`` when the text does
-    not hold the evidence. Widened, because a reader's evidence can start
-    mid-sentence, and the quote would then drop who says it ("… supports:
-    chip controls on China" without "Anthropic … instead supports";
-    session-27 review)."""
+    ``evidence`` as one span of its own (sentences it overlaps are clipped to
+    what lies outside it) and that span's index; ``(spans, None)`` when the
+    text does not hold the evidence."""
     ev = " ".join(html.unescape(evidence or "").split())
     at = text.lower().find(ev.lower()) if ev else -1
     if at < 0:
         return spans, None
     a, b = at, at + len(ev)
-    a = next((s for s, e in spans if s <= a < e), a)
-    b = next((e for s, e in spans if s < b <= e), b)
     out: list[tuple[int, int]] = []
     best = None
     for s, e in spans:
@@ -180,6 +174,11 @@ def quote(text: str, claim: str, limit: int = QUOTE_CHARS, evidence: str | None 
         best = scores.index(max(scores))  # ties: the earlier sentence
     first = last = best
     used = len(sents[best])
+    if evidence is not None and best > 0 and spans[best - 1][1] == spans[best][0] and \
+            not re.search(r"[.!?…:;][\"”’')\]]*\s*$", sents[best - 1]) and used + len(sents[best - 1]) + 1 <= limit:
+        # a reader's evidence that starts mid-sentence keeps the start of its sentence, who says it ("Anthropic
+        # … instead supports: chip controls …", not "… supports: chip controls …"; session-27 review)
+        first, used = best - 1, used + len(sents[best - 1]) + 1
     while True:  # grow the window one sentence at a time, after first, while it fits
         grown = False
         for j in (last + 1, first - 1):

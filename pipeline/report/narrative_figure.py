@@ -99,9 +99,9 @@ def figure_claims_by_month(trend: pd.DataFrame, cells: pd.DataFrame, claims: lis
         g = grid[grid["narrative"] == key]
         _not_measured(ax, gaps)
         if key in unmeasurable:
-            ax.set_title(f"{key}  (not measurable: {unmeasurable[key]})", fontsize=9, loc="left")
-            ax.text(0.5, 0.5, "no share: cross-validated quality too low", transform=ax.transAxes, ha="center",
-                    va="center", fontsize=8, color="#7F7F7F")
+            ax.set_title(f"{key}  (not measurable)", fontsize=9, loc="left")
+            ax.text(0.5, 0.5, f"no share:\n{unmeasurable[key]}\nunder report.min_recall", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=8, color="#7F7F7F")
             ax.set_ylim(0, 5.0)
             ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))

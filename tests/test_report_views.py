@@ -300,24 +300,23 @@ def test_a_quote_cut_where_the_stored_article_ends_is_marked_and_ranked_after_wh
     table = "\n".join(stance_table(con, "security_hawk", min_quotes=1, limit=5))
     assert f"| {' '.join(whole[1].split())[:40]}" in table and "(according_to: the writer's words for what the " \
         "actor said, not a quotation; read by q)" in table
+    def read_copy(qid: str, speaker: str, cue: str, p: float) -> None:
+        """A copy of the whole quote with this speaker and cue, decided and read security_hawk at ``p``."""
+        con.execute(f"INSERT INTO quotes SELECT ?, doc_id, passage_id, {speaker}, speaker_actor, quote_text, ?, "
+                    "start_char, end_char FROM quotes WHERE quote_id = ?", [qid, cue, whole[0]])
+        con.execute("INSERT INTO quote_stances VALUES (?, 'security_hawk', 'm-1')", [qid])
+        con.execute("INSERT INTO quote_stance_probabilities SELECT ?, label, CASE WHEN label = 'security_hawk' "
+                    "THEN ? ELSE (1 - ?) / 4 END FROM stance_codebook", [qid, p, p])
+        con.execute("INSERT INTO quote_stance_labels VALUES (?, 'security_hawk', 'q', NULL)", [qid])
+
     # the actor's own words come before reported speech of the same reading, though less probable
-    con.execute("INSERT INTO quotes SELECT 'ownwords00000001', doc_id, passage_id, speaker, speaker_actor, "
-                "quote_text, 'said_direct', start_char, end_char FROM quotes WHERE quote_id = ?", [whole[0]])
-    con.execute("INSERT INTO quote_stances VALUES ('ownwords00000001', 'security_hawk', 'm-1')")
-    con.execute("INSERT INTO quote_stance_probabilities SELECT 'ownwords00000001', label, "
-                "CASE WHEN label = 'security_hawk' THEN 0.3 ELSE 0.175 END FROM stance_codebook")
-    con.execute("INSERT INTO quote_stance_labels VALUES ('ownwords00000001', 'security_hawk', 'q', NULL)")
+    read_copy("ownwords00000001", "speaker", "said_direct", 0.3)
     assert con.execute("SELECT cue FROM report_actor_stance_quotes WHERE actor = 'NVIDIA' AND stance = "
                        "'security_hawk'").fetchone() == ("said_direct",)
     # reported speech whose speaker is the writer ("we believe that …": the finder gives "we" to the document's
     # author) is the actor's own published words (session-27 review: Anthropic's own post was printed as a
     # writer's paraphrase): it ranks with own words and is printed in quotation marks
-    con.execute("INSERT INTO quotes SELECT 'weownpost0000001', doc_id, passage_id, 'we', speaker_actor, "
-                "quote_text, 'reported', start_char, end_char FROM quotes WHERE quote_id = ?", [whole[0]])
-    con.execute("INSERT INTO quote_stances VALUES ('weownpost0000001', 'security_hawk', 'm-1')")
-    con.execute("INSERT INTO quote_stance_probabilities SELECT 'weownpost0000001', label, "
-                "CASE WHEN label = 'security_hawk' THEN 0.5 ELSE 0.125 END FROM stance_codebook")
-    con.execute("INSERT INTO quote_stance_labels VALUES ('weownpost0000001', 'security_hawk', 'q', NULL)")
+    read_copy("weownpost0000001", "'we'", "reported", 0.5)
     assert con.execute("SELECT cue, own FROM report_actor_stance_quotes WHERE actor = 'NVIDIA' AND stance = "
                        "'security_hawk'").fetchone() == ("reported", True)
     table = "\n".join(stance_table(con, "security_hawk", min_quotes=1, limit=5))

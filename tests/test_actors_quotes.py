@@ -354,3 +354,20 @@ def test_a_name_the_speaker_only_talks_about_is_not_the_speaker(finder):
     for text, speaker, actor in cases:
         found = [(q.speaker, q.speaker_actor) for q in finder.find(text)]
         assert [a for s, a in found if s.startswith(speaker)] == [actor], (speaker, found)
+    # the X post (x_deepseek 1886446390353477683): its headline is parsed as the subject; "Use of DeepSeek AI" is
+    # of a thing, not of a role, so DeepSeek is not the speaker
+    post = ("Taiwan Bans Government Use of DeepSeek AI https://t.co/HSqzYOta22 At a cabinet meeting Taiwan Premier Cho "
+            "Jung-tai declared the ban stressing that it was required to safeguard the island s information security. "
+            "https://t.co/e1tnxBe4Is")
+    assert all(q.speaker_actor != "DeepSeek" for q in finder.find(post))
+    # a surname the speaker span only talks about does not name the speaker through the document's history either
+    # (the AINews recap passage as the warehouse holds it, after a passage that named Sam Altman)
+    history = History()
+    finder.find_parsed(finder.nlp("OpenAI's Altman warns the U.S. is underestimating China's next-gen AI threat."),
+                       history)
+    passage = ("Others voice skepticism about Altman’s credibility (e.g., past GPT‑5 hype vs. reality) while some "
+               "agree that China’s broad tech execution is being underestimated.\n\n- Several commenters argue that "
+               "OpenAI’s moat is eroding due to competitors like DeepSeek delivering ~95% of ChatGPT-level capability "
+               "at a fraction of the cost and even offering access for free.")
+    moat = [q for q in finder.find_parsed(finder.nlp(passage), history) if "moat" in q.quote_text]
+    assert [q.speaker_actor for q in moat] == ["unknown"], [(q.speaker, q.speaker_actor) for q in moat]

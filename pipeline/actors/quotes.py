@@ -143,33 +143,31 @@ class QuoteFinder:
         """
         spans = context if isinstance(context, list) else ([context] if context is not None else [])
         spans = [c for c in spans if not former(c)]
-        actor = actor_in(span, self.registry)
+        head = span.root if len(span) else None
+        parsed = head is not None and span.doc.has_annotation("DEP")
+
+        def speaks(e: Any) -> bool:  # a name that says who the head is ("the CEO of OpenAI"), not one it talks about
+            return not parsed or names_the_speaker(e, head)
+
+        def listed(ents: Any) -> Actor | None:  # the listed actor such a name gives, a person first (as actor_in)
+            found = [self.registry[e.ent_id_] for e in ents if e.ent_id_ in self.registry and speaks(e)]
+            return ([a for a in found if a.is_person] or found or [None])[0]
+
+        actor = listed(span.ents)
         if actor and not actor.is_person and former(span):
             actor = None  # "the former Director of the White House OSTP" does not speak for it
-        head = span.root if len(span) else None
-        if actor and span.doc.has_annotation("DEP"):
-            # only a name that says who the head is ("the CEO of OpenAI"), not one it talks about
-            said = [self.registry[e.ent_id_] for e in span.ents
-                    if e.ent_id_ in self.registry and names_the_speaker(e, head)]
-            actor = ([a for a in said if a.is_person] or said or [None])[0]  # a person first, as actor_in
         own = next((e for e in span.ents if e.start <= head.i < e.end), None) if head is not None else None
         if actor and actor.is_person and own is not None and own.label_ == "PERSON" and own.ent_id_ != actor.actor:
             # "Donald Trump backer Peter Thiel", "Trump adviser David Sacks": the head, not a listed modifier
             return own.ent_id_ if own.ent_id_ in self.registry else f"other:{own.text}"
-        if actor is None and head is not None and span.doc.has_annotation("DEP"):
-            # the subject's apposition or own phrase, read by the same rule ("Junyang Lin, a researcher at
-            # Alibaba"; not "officials under then-President Joe Biden, including …")
-            said = [self.registry[e.ent_id_] for c in spans for e in c.ents
-                    if e.ent_id_ in self.registry and names_the_speaker(e, head)]
-            actor = ([a for a in said if a.is_person] or said or [None])[0]
-        elif actor is None:
-            actor = next((a for a in (actor_in(c, self.registry) for c in spans) if a is not None), None)
+        if actor is None:  # the subject's apposition or own phrase ("Junyang Lin, a researcher at Alibaba")
+            actor = next((a for a in (listed(c.ents) for c in spans) if a is not None), None)
         if actor:
             return actor.actor
         text = span.text.strip()
         if text.lower() in FIRST_PERSON:  # the writer: the document's author, else no one named
             return self.author or "unknown"
-        people = [e for e in span.ents if e.label_ == "PERSON"]
+        people = [e for e in span.ents if e.label_ == "PERSON" and speaks(e)]  # not "… about Altman's credibility"
         key = (people[0].text if people else text).lower()
         for prior in reversed(history):  # "Ng said" after "Andrew Ng"
             if prior.is_person and key in {a.lower() for a in prior.aliases}:
@@ -192,8 +190,7 @@ class QuoteFinder:
             return "unknown"
         names = people if former(span) else people + [e for e in span.ents if e.label_ == "ORG"] + \
             [e for e in span.ents if e.label_ in ("NORP", "GPE") and e.root == head]
-        if head is not None and span.doc.has_annotation("DEP"):
-            names = [e for e in names if names_the_speaker(e, head)]  # not "officials under … Joe Biden"
+        names = [e for e in names if speaks(e)]  # not "officials under … Joe Biden"
         # a speaker that names nobody ("company data published Monday") is unknown
         if names:
             return f"other:{names[0].text}"

@@ -80,10 +80,35 @@ def former(span: Any) -> bool:
 ROLE_PREPS = frozenset({"of", "for", "at", "from", "in", "with", "like", "including", "as"})
 #: Groups one is "on" ("a central technical leader on Alibaba's Qwen team"); "a report on DeepSeek" is a topic.
 _ON_GROUPS = frozenset({"team", "board", "staff", "committee", "council", "panel"})
-#: Dependencies that put a name outside what the speaker is: an object or a clause ("Taiwan Bans Government
-#: Use of DeepSeek AI", "No Plans To Sue China's DeepSeek"), a subject of another verb.
+#: Words for people by their role, the nouns a role preposition hangs from ("the CEO of OpenAI", "officials at
+#: the Commerce Department"): "Government Use of DeepSeek AI" (an X headline parsed as a subject) is not a role.
+ROLE_NOUNS = frozenset({
+    "ceo", "cto", "cfo", "chief", "head", "spokesperson", "spokeswoman", "spokesman", "representative", "official",
+    "officer", "director", "president", "chair", "chairman", "chairwoman", "founder", "cofounder", "co-founder",
+    "researcher", "scientist", "engineer", "executive", "leader", "lead", "member", "secretary", "minister",
+    "adviser", "advisor", "analyst", "lawyer", "partner", "employee", "staff", "staffer", "team", "group", "source",
+    "people", "expert", "economist", "investor", "developer", "manager", "vp", "professor", "fellow", "author",
+    "commissioner", "ambassador", "senator", "administrator", "luminary", "figure", "voice", "critic", "spokespeople",
+    "insider", "worker", "aide", "counsel", "negotiator", "regulator", "lawmaker", "legislator", "strategist",
+    "designer", "maker", "builder", "user", "person", "one", "some", "many", "most", "all", "each", "both",
+    # what a source publishes, which speaks for it ("Another report from Politico", "analyses from Arena.ai")
+    "report", "analysis", "analyses", "analyse", "study", "survey", "data", "statement", "memo", "letter", "filing",
+    "post", "blog", "paper", "research", "document", "assessment", "review", "announcement", "note", "evaluation", "estimate",
+    "guidance", "testimony", "comment", "response", "submission", "brief", "briefing", "release"})
+#: Dependencies that put a name outside what the speaker is: an object or a clause ("No Plans To Sue China's
+#: DeepSeek"), a subject of another verb.
 _NOT_THE_SPEAKER = frozenset({"dobj", "nsubj", "nsubjpass", "relcl", "acl", "advcl", "ccomp", "xcomp", "attr",
                               "dative", "oprd", "npadvmod"})
+
+
+def _a_role(token: Any) -> bool:
+    """Whether ``token`` names people by their role or what a source publishes
+    (:data:`ROLE_NOUNS`), or is a person's name or a listed actor's ("Brad
+    Smith of Microsoft"); "Junyang Lin, a researcher at Alibaba" passes
+    through "researcher". Not any entity: the small model reads the X headline
+    "Taiwan Bans Government Use of" as an organisation."""
+    return token.lemma_.lower() in ROLE_NOUNS or token.lower_ in ROLE_NOUNS or token.ent_type_ == "PERSON" \
+        or bool(token.ent_id_)
 
 
 def names_the_speaker(mention: Any, head: Any) -> bool:
@@ -91,8 +116,9 @@ def names_the_speaker(mention: Any, head: Any) -> bool:
     the speaker span's ``head`` is or speaks for: the head itself, or a
     name reached from the head through compounds, possessives of the head,
     appositions, conjunctions, possessives and role prepositions
-    (:data:`ROLE_PREPS`: "the CEO of OpenAI", "Anthropic's CEO", "Top White
-    House advisor", "Junyang Lin, the technical lead of Alibaba's Qwen"), or
+    (:data:`ROLE_PREPS` after a role, :data:`ROLE_NOUNS`: "the CEO of
+    OpenAI", "Anthropic's CEO", "Top White House advisor", "Junyang Lin, the
+    technical lead of Alibaba's Qwen"), or
     the agent of a participle that modifies the head ("data published by
     Moonshot"). A name under another preposition ("Government officials
     under then-President Joe Biden", "skepticism about Altman's credibility
@@ -112,6 +138,8 @@ def names_the_speaker(mention: Any, head: Any) -> bool:
         if token.dep_ == "pobj" and token.head.lower_ not in ROLE_PREPS and \
                 not (token.head.lower_ == "on" and token.lemma_.lower() in _ON_GROUPS):
             return False
+        if token.dep_ == "pobj" and not _a_role(token.head.head):
+            return False  # "Government Use of DeepSeek AI": of a thing, not of a role
         token = token.head
     return False
 

@@ -93,8 +93,8 @@ ROLE_NOUNS = frozenset({
     "designer", "maker", "builder", "user", "person", "one", "some", "many", "most", "all", "each", "both",
     # what a source publishes, which speaks for it ("Another report from Politico", "analyses from Arena.ai")
     "report", "analysis", "analyses", "analyse", "study", "survey", "data", "statement", "memo", "letter", "filing",
-    "post", "blog", "paper", "research", "document", "assessment", "review", "announcement", "note", "evaluation", "estimate",
-    "guidance", "testimony", "comment", "response", "submission", "brief", "briefing", "release"})
+    "post", "blog", "paper", "research", "document", "assessment", "review", "announcement", "note", "evaluation",
+    "estimate", "guidance", "testimony", "comment", "response", "submission", "brief", "briefing", "release"})
 #: Dependencies that put a name outside what the speaker is: an object or a clause ("No Plans To Sue China's
 #: DeepSeek"), a subject of another verb.
 _NOT_THE_SPEAKER = frozenset({"dobj", "nsubj", "nsubjpass", "relcl", "acl", "advcl", "ccomp", "xcomp", "attr",

@@ -497,11 +497,12 @@ def test_a_narrative_under_the_quality_rule_gets_no_share(tmp_path):
     con.close()
 
 
-def test_a_topics_peak_month_is_taken_over_the_panel_not_the_collection(wh, tmp_path):
+def test_a_topics_peak_month_is_taken_over_the_panel_not_the_collection(wh, tmp_path, monkeypatch):
     """Session-27 review: section 5's "peak month" came from the topics table, over all sources, so five of
     the fifteen topics "peaked" in 2025-02, the month of the one-day X collection and of the RFI comments
     dated at their docket's window. It is now the measured month of the figure's panel in which the topic
     holds the largest share of the discovery passages: the heatmap's own cells."""
+    from pipeline.report import discovery_section as discovery_section_module
     from pipeline.report.coverage import Panel, coverage_line, panel_narratives
     from pipeline.report.discovery_section import discovery_section, panel_peaks
     from pipeline.report.figures import figure_narrative_heatmap
@@ -509,19 +510,27 @@ def test_a_topics_peak_month_is_taken_over_the_panel_not_the_collection(wh, tmp_
     con, _ = wh
     panel = Panel(("technews",), tuple(pd.date_range("2025-07-01", "2026-02-01", freq="MS").date))
     frame, cells = panel_narratives(con, panel, 1)
-    peaks = panel_peaks(frame, cells)
     topics = top_topics(con, 3)
     grid, _ = figure_narrative_heatmap(con, tmp_path / "h.png", topics, panel=panel, min_docs=1)
-    assert peaks == {k: grid.loc[k].idxmax() for k in grid.index if grid.loc[k].max() > 0}
+    monkeypatch.setattr(discovery_section_module, "MIN_PEAK_PASSAGES", 1)  # the fixture's months hold 1-2 passages
+    peaks = panel_peaks(frame, cells)
+    assert {k: m for k, (m, _, _) in peaks.items()} == {k: grid.loc[k].idxmax() for k in grid.index
+                                                        if grid.loc[k].max() > 0}
     # N-01: 2 of 2 technews discovery passages in 2025-10, 1 of 2 in 2026-02; the topics table says 2024-03
-    assert peaks["N-01"] == pd.Timestamp("2025-10-01")
-    assert pd.Timestamp(topics.set_index("topic_key").at["N-01", "peak_month"]) != peaks["N-01"]
+    assert peaks["N-01"] == (pd.Timestamp("2025-10-01"), 2, 2)
+    assert pd.Timestamp(topics.set_index("topic_key").at["N-01", "peak_month"]) != peaks["N-01"][0]
     assert panel_peaks(*panel_narratives(con, panel, 3)) == {}  # no month measured: no peak
     lines = discovery_section(con, top_topics(con, 2), {}, "h.png",  # N-04 has no dated passage: no first month
                               scope=coverage_line(panel, cells, "discovery passages"), peaks=peaks)
     assert any("| peak month (panel) |" in line for line in lines)
-    row = next(line for line in lines if line.startswith("| N-01 |"))
-    assert "| 2025-10 |" in row
+    assert "| 2025-10 (2 of 2) |" in next(line for line in lines if line.startswith("| N-01 |"))
+    # a month needs MIN_PEAK_PASSAGES of the topic's passages: with 2, N-04 (1 passage in 2025-07) has no peak
+    monkeypatch.setattr(discovery_section_module, "MIN_PEAK_PASSAGES", 2)
+    peaks = panel_peaks(frame, cells)
+    assert peaks["N-01"][0] == pd.Timestamp("2025-10-01") and "N-04" not in peaks
+    lines = discovery_section(con, top_topics(con, 2), {}, "h.png",
+                              scope=coverage_line(panel, cells, "discovery passages"), peaks={})
+    assert "| too few (no month with 2 passages) |" in next(line for line in lines if line.startswith("| N-01 |"))
 
 
 def test_an_evidence_that_starts_mid_sentence_is_quoted_from_the_sentence_start():
@@ -546,3 +555,25 @@ def test_an_evidence_that_starts_mid_sentence_is_quoted_from_the_sentence_start(
         flat = " ".join(text.split())
         start = flat.index(out.removeprefix("… ")[:40])
         assert start == 0 or flat[start - 2] in ".!?:", out  # a sentence start
+
+
+def test_stance_examples_read_as_the_stance_come_from_different_documents_first(tmp_path):
+    """Session-27 re-review: both `pro_open_source` examples of section 3 were passages of one NTIA comment.
+    Read examples now take one passage per document before a second passage of the same document."""
+    import duckdb
+
+    from pipeline.report.stance_shares import _read_rows
+    from tests.report_warehouse import build
+
+    db, ids = build(tmp_path)
+    con = duckdb.connect(str(db))
+    # news3's passage 1 is read security_hawk (and so predicted out of fold); add its passage 0 and news1's 1
+    one, other = f"{ids['news3']}-0000", f"{ids['news1']}-0001"
+    assert one < f"{ids['news3']}-0001" < other  # by passage id alone, news3's two passages would come first
+    con.execute("INSERT INTO stance_passage_labels VALUES (3, 'x.jsonl', 'news3', ?, ?, 'security_hawk', 'b', "
+                "'security_hawk'), (4, 'x.jsonl', 'news1', ?, ?, 'security_hawk', 'b', 'security_hawk')",
+                [ids["news3"], one, ids["news1"], other])
+    texts = dict(con.execute("SELECT passage_id, text FROM passages").fetchall())
+    rows = _read_rows(con, "security_hawk", 3)
+    assert rows["text"].tolist() == [texts[one], texts[other], texts[f"{ids['news3']}-0001"]]
+    con.close()

@@ -133,7 +133,7 @@ def test_representatives_and_first_voices_match_the_inline_queries(wh):
             WHERE r.rank <= ? ORDER BY r.topic_key, r.rank""", [per_topic])
         new = representatives(con, ["N-01", "N-02", "N-04"], per_topic)
         assert new["window_end"].isna().all()  # no source of the fixture has a comment window
-        pd.testing.assert_frame_equal(old, new.drop(columns="window_end"))
+        pd.testing.assert_frame_equal(old, new.drop(columns=["window_end", "member"]))
     assert representatives(con, ["N-02"])["topic_key"].tolist() == ["N-02"]
     for min_p in (0.0, 0.5, 0.65, 0.95):
         for per_topic in (1, 2):
@@ -409,5 +409,17 @@ def test_a_topics_examples_are_its_cluster_members_before_outliers_given_to_it(t
                        "ORDER BY rank").fetchall()
     assert view == [(given, "outlier_reduced"), (member, "cluster")]
     assert representatives(con, ["N-02"])["passage_id"].tolist() == [member, given]
+    assert representatives(con, ["N-02"])["member"].tolist() == [True, False]
     assert representatives(con, ["N-02"], per_topic=1)["passage_id"].tolist() == [member]
+    # reports/topics.md and topics.csv list them in the same order
+    from pipeline.report.topic_exports import representatives as exported
+
+    assert [r["passage_id"] for r in exported(con)["N-02"]] == [member, given]
+    # section 5 says which example is not a member
+    from pipeline.report.discovery_section import discovery_section
+
+    lines = discovery_section(con, con.execute("SELECT * FROM topics WHERE topic_key = 'N-02'").df(), {}, "h.png",
+                              scope="")
+    row = next(line for line in lines if line.startswith("| N-02 |"))
+    assert row.count("not a cluster member: given to the topic by outlier reduction") == 1
     con.close()

@@ -21,13 +21,15 @@ import pandas as pd
 
 from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, without_recap_meta
-from pipeline.report.coverage import NOT_MEASURED
 from pipeline.report.sections import representatives
 
 #: Characters of an example passage quoted in the table.
 EXCERPT_CHARS = 220
 #: Top c-TF-IDF terms shown next to the label.
 N_TERMS = 6
+#: Passages of a topic a month needs to be its peak month over the panel (session-27 re-review: N-12, 404 of
+#: whose 409 passages are X posts of one day, "peaked" in 2026-05 on 1 passage of the panel's 127).
+MIN_PEAK_PASSAGES = 5
 
 
 def _excerpt(text: str, n: int = EXCERPT_CHARS) -> str:
@@ -50,10 +52,11 @@ def name_share_line(metrics: dict[str, Any]) -> str:
             "product, a start-up) is not counted, so read the labels.")
 
 
-def panel_peaks(frame: pd.DataFrame, cells: pd.DataFrame) -> dict[str, pd.Timestamp]:
+def panel_peaks(frame: pd.DataFrame, cells: pd.DataFrame) -> dict[str, tuple[pd.Timestamp, int, int]]:
     """Each topic's peak month over the trend panel: the measured month in
     which it holds the largest share of the panel's discovery passages (the
-    heatmap's cells; ties to the earlier month). The topics table's own
+    heatmap's cells; ties to the earlier month), among months where it has
+    at least :data:`MIN_PEAK_PASSAGES` passages. The topics table's own
     ``peak_month`` counts every source, so it follows what was collected
     (the one-day X collection of 2025-02-03, a docket's comments dated at its
     window's start: session-27 review, N-118's "peak" was 316 RFI comments).
@@ -62,7 +65,8 @@ def panel_peaks(frame: pd.DataFrame, cells: pd.DataFrame) -> dict[str, pd.Timest
         frame, cells: :func:`pipeline.report.coverage.panel_narratives`.
 
     Returns:
-        ``{topic_key: month}``; a topic with no passage in a measured month is absent.
+        ``{topic_key: (month, the topic's passages there, the month's discovery passages)}``; a topic
+        with no month of :data:`MIN_PEAK_PASSAGES` passages is absent.
     """
     measured = set(pd.to_datetime(cells.loc[cells["measured"], "period"]))
     f = frame[frame["period"].isin(measured) & (frame["topic_key"] != "outlier")]
@@ -70,12 +74,15 @@ def panel_peaks(frame: pd.DataFrame, cells: pd.DataFrame) -> dict[str, pd.Timest
         return {}
     totals = frame[frame["period"].isin(measured)].groupby("period")["n_passages"].sum()
     f = f.assign(share=f["n_passages"].to_numpy() / totals.reindex(f["period"]).to_numpy())
-    f = f[f["n_passages"] > 0].sort_values(["topic_key", "share", "period"], ascending=[True, False, True])
-    return dict(zip(f.groupby("topic_key").head(1)["topic_key"], f.groupby("topic_key").head(1)["period"]))
+    f = f.assign(total=totals.reindex(f["period"]).to_numpy())
+    f = f[f["n_passages"] >= MIN_PEAK_PASSAGES].sort_values(["topic_key", "share", "period"],
+                                                             ascending=[True, False, True])
+    return {r.topic_key: (r.period, int(r.n_passages), int(r.total))
+            for r in f.groupby("topic_key").head(1).itertuples()}
 
 
 def discovery_section(con: Any, topics: pd.DataFrame, topic_metrics: dict[str, Any], figure: str, *,
-                      scope: str, peaks: dict[str, pd.Timestamp] | None = None) -> list[str]:
+                      scope: str, peaks: dict[str, tuple[pd.Timestamp, int, int]] | None = None) -> list[str]:
     """Section 5: the candidate narratives (discovery).
 
     Args:
@@ -86,8 +93,8 @@ def discovery_section(con: Any, topics: pd.DataFrame, topic_metrics: dict[str, A
         figure: link to the monthly heatmap of the topics.
         scope: the sentence on the heatmap's sources and months.
         peaks: each topic's peak month over that panel (:func:`panel_peaks`); the table's "peak
-            month" column, "not measured" for a topic absent from it. ``None``: the topics table's
-            peak over all sources, labelled so.
+            month" column with the topic's passages of the month, "too few" for a topic absent from it.
+            ``None``: the topics table's peak over all sources, labelled so.
 
     Returns:
         Markdown lines.
@@ -117,7 +124,9 @@ def discovery_section(con: Any, topics: pd.DataFrame, topic_metrics: dict[str, A
            "assigned to it included; section 7's earliest documents count only passages the clustering itself "
            "put there, so a topic's earliest document there can be later than its first month here. "
            + ("*Peak month* is over the figure's sources and measured months (the month in which the topic holds "
-              "the largest share of their discovery passages); over all sources a topic's busiest month follows "
+              f"the largest share of their discovery passages, among months with at least {MIN_PEAK_PASSAGES} of its "
+              "passages; in brackets, its passages of that month and all discovery passages of the month); over all "
+              "sources a topic's busiest month follows "
               "what was collected (2025-02 holds the one-day X collection and the RFI comments dated at their "
               "docket's window), not the debate." if peaks is not None else
               "*Peak month* counts every source, so it follows what was collected, not the debate."), "",
@@ -126,10 +135,17 @@ def discovery_section(con: Any, topics: pd.DataFrame, topic_metrics: dict[str, A
            "|---|---|---|---:|---:|---|---|---|"]
     for t in topics.itertuples():
         rows = reps[reps["topic_key"] == t.topic_key].itertuples()
-        ex = " ".join(f"“{_excerpt(r.text)}” ({_cite(r)})." for r in rows)
+        ex = " ".join(f"“{_excerpt(r.text)}” ({_cite(r)}"
+                      + ("" if r.member else "; not a cluster member: given to the topic by outlier reduction")
+                      + ")." for r in rows)
         top = ", ".join(list(terms.get(t.topic_key, []))[:N_TERMS])
-        peak = _month_label(t.peak_month) if peaks is None else \
-            (_month_label(peaks[t.topic_key]) if t.topic_key in peaks else NOT_MEASURED)
+        if peaks is None:
+            peak = _month_label(t.peak_month)
+        elif t.topic_key in peaks:
+            month, k, n = peaks[t.topic_key]
+            peak = f"{_month_label(month)} ({k} of {n:,})"
+        else:
+            peak = f"too few (no month with {MIN_PEAK_PASSAGES} passages)"
         out.append(f"| {t.topic_key} | {_md_cell(t.label)} | {_md_cell(top)} | {t.size:,} | {_pct(t.share)} | "
                    f"{_month_label(t.first_month)} | {peak} | "
                    f"{_md_cell(ex or 'none citable')} |")

@@ -41,13 +41,15 @@ def representatives(con: Any, keys: list[str], per_topic: int = 2) -> pd.DataFra
     """Citable example documents per topic (table ``topic_representatives``
     through view ``report_topic_representatives``, documents of the corpus):
     rows ``topic_key, rank, passage_id, outlet, published_at, url,
-    source_type, text, window_end`` of the topics in ``keys``: the first ``per_topic`` whose
+    source_type, text, window_end, member`` (HDBSCAN put the passage in the topic) of the topics in
+    ``keys``: the first ``per_topic`` whose
     words differ (a recap file repeats a paragraph on two days: the session-26 review found one
     topic's two examples identical), passages HDBSCAN itself put in the topic (``assignment``
     'cluster') by rank before those outlier reduction gave it (session-27 review: two examples had
     membership 0.00), then by rank."""
     rows = workspace.query(con, """
-        SELECT topic_key, rank, passage_id, outlet, published_at, url, source_type, text, window_end
+        SELECT topic_key, rank, passage_id, outlet, published_at, url, source_type, text, window_end,
+               coalesce(assignment, '') = 'cluster' AS member
         FROM report_topic_representatives
         WHERE in_corpus ORDER BY topic_key, coalesce(assignment, '') <> 'cluster', rank""").query("topic_key in @keys")
     words = rows["text"].map(lambda t: " ".join(re.findall(r"\w+", str(t).lower())))

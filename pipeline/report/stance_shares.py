@@ -109,14 +109,16 @@ def _quote(text: Any, width: int) -> str:
 
 def _read_rows(con: Any, stance: str, limit: int) -> pd.DataFrame:
     """Up to ``limit`` citable passages read as ``stance`` (table ``stance_passage_labels``) whose
-    out-of-fold prediction agrees, by passage id: text, outlet, source_type, published_at, url,
-    annotator, window_end (view ``report_window_ends``)."""
+    out-of-fold prediction agrees, one per document before a second of the same document (session-27
+    re-review: both `pro_open_source` examples were one NTIA comment), then by passage id: text,
+    outlet, source_type, published_at, url, annotator, window_end (view ``report_window_ends``)."""
     return workspace.query(con, "SELECT p.text, coalesce(d.outlet, d.platform) AS outlet, d.source_type, "
                                 "p.published_at, p.url, l.annotator, we.window_end FROM stance_passage_labels l "
                                 "JOIN passages p USING (passage_id) JOIN documents d ON d.doc_id = p.doc_id "
                                 "LEFT JOIN report_window_ends we ON we.doc_id = p.doc_id "
                                 "WHERE l.label = ? AND l.cv_prediction = l.label AND p.citable "
-                                "ORDER BY p.passage_id LIMIT ?", [stance, limit])
+                                "ORDER BY row_number() OVER (PARTITION BY p.doc_id ORDER BY p.passage_id), "
+                                "p.passage_id LIMIT ?", [stance, limit])
 
 
 def read_example_lines(con: Any, stance: str, precision: float, per_stance: int = 2, width: int = 280) -> list[str]:

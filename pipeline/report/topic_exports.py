@@ -60,8 +60,8 @@ def top_sources(con: Any, n: int = N_SOURCES) -> dict[str, list[tuple[str, int]]
 
 
 def representatives(con: Any) -> dict[str, list[dict[str, Any]]]:
-    """Per topic key, its representative passages by rank (view
-    ``report_topic_representatives``): dicts with ``passage_id``, ``text``,
+    """Per topic key, its representative passages, HDBSCAN's members first,
+    then by rank (view ``report_topic_representatives``): dicts with ``passage_id``, ``text``,
     ``outlet``, ``date`` (``YYYY-MM-DD``), ``url`` and ``paraphrase`` (the
     document is an AINews recap line, a paraphrase of the linked post); a
     recap line's ``outlet`` says so and ``date_words`` reads "recapped DATE"
@@ -69,7 +69,8 @@ def representatives(con: Any) -> dict[str, list[dict[str, Any]]]:
     dated only by its docket's comment window (view ``report_window_ends``) has ``date`` as an ISO 8601
     interval, ``2024-02-26/2024-03-27``, and ``date_words`` "comment window 2024-02-26 to 2024-03-27"."""
     frame = workspace.query(con, "SELECT topic_key, rank, passage_id, text, outlet, published_at, url, source_type, "
-                                 "window_end FROM report_topic_representatives ORDER BY topic_key, rank")
+                                 "window_end FROM report_topic_representatives "
+                                 "ORDER BY topic_key, coalesce(assignment, '') <> 'cluster', rank")
     out: dict[str, list[dict[str, Any]]] = {}
     for r in frame.itertuples():
         rep = {"passage_id": r.passage_id, "text": r.text, "outlet": r.outlet,
@@ -138,14 +139,18 @@ def export_reports(topics: pd.DataFrame, reps: dict[str, list[dict[str, Any]]],
              f"topics: {metrics['n_topics']}",
              *(_fit_lines(metrics) if metrics.get("fitted", True) else
                [f"- Topics not fitted: {metrics['reason']}."]), "",
-             "| key | label | size | share | first | peak | last |", "|---|---|---:|---:|---|---|---|"]
+             "The peak month counts every source, so it follows what was collected (the one-day X collection "
+             "of 2025-02-03, comments dated at their docket's window); `reports/report.md` section 5 gives each "
+             "topic's peak over its panel of sources. Representative passages are the topic's HDBSCAN members "
+             "first, then passages outlier reduction gave it.", "",
+             "| key | label | size | share | first | peak (all sources) | last |", "|---|---|---:|---:|---|---|---|"]
     for t in topics.itertuples():
         lines.append(f"| {t.topic_key} | {t.label} | {t.size:,} | {t.share:.1%} | {_month_str(t.first_month)} | "
                      f"{_month_str(t.peak_month)} | {_month_str(t.last_month)} |")
     for t in topics.itertuples():
         lines += ["", f"## {t.topic_key}: {t.label}", "",
                   f"{t.size:,} passages ({t.share:.1%}); first {_month_str(t.first_month)}, "
-                  f"peak {_month_str(t.peak_month)}, last {_month_str(t.last_month)}.", "",
+                  f"peak (all sources) {_month_str(t.peak_month)}, last {_month_str(t.last_month)}.", "",
                   f"- Top terms (c-TF-IDF): {', '.join(t.top_terms)}",
                   "- Sources carrying it most: "
                   + ", ".join(f"{s} ({n})" for s, n in top_sources.get(t.topic_key, [])), "",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -127,11 +128,14 @@ def test_topic_exports_cite_url_and_date(project):
         assert r["topic_key"].startswith("N-")
         for i in (1, 2, 3):
             if r[f"passage_{i}"]:
-                assert r[f"passage_{i}_url"].startswith("http") and len(r[f"passage_{i}_date"]) == 10
                 # the cited passage is in the warehouse, citable, with its own record's URL
-                row = con.sql("SELECT url, citable FROM passages WHERE passage_id = ?",
-                              params=[r[f"passage_{i}_id"]]).fetchall()
-                assert row == [(r[f"passage_{i}_url"], True)]
+                row = con.sql("SELECT p.url, p.citable, d.date_precision FROM passages p JOIN documents d "
+                              "USING (doc_id) WHERE passage_id = ?", params=[r[f"passage_{i}_id"]]).fetchall()
+                assert row[:1] == [(r[f"passage_{i}_url"], True, row[0][2])]
+                assert r[f"passage_{i}_url"].startswith("http")
+                # a day, or for a comment dated only by its docket's window, the window as an ISO 8601 interval
+                day = r"\d{4}-\d\d-\d\d"
+                assert re.fullmatch(f"{day}/{day}" if row[0][2] == "window" else day, r[f"passage_{i}_date"]), r
         assert r["passage_1"], r["topic_key"]
     metrics = json.loads((project / "metrics/topics.json").read_text())
     assert metrics["n_topics"] == len(rows)

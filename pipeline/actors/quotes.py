@@ -126,9 +126,12 @@ class QuoteFinder:
     def resolve(self, span: Any, history: list[Actor], context: Any = None) -> str:
         """Canonical actor of a speaker span.
 
-        In order: a listed actor named in the span (not a listed person
-        who only modifies an unlisted person, "Trump backer Peter Thiel"),
-        or in ``context`` (the
+        Only a name that says who the speaker is or speaks for counts
+        (:func:`~pipeline.actors.spans.names_the_speaker`: "the CEO of
+        OpenAI", not "Government officials under then-President Joe Biden"
+        nor "skepticism about Altman's credibility"). In order: a listed
+        actor named in the span (not a listed person who only modifies an
+        unlisted person, "Trump backer Peter Thiel"), or in ``context`` (the
         subject's whole subtree, appositions included: "Junyang Lin, a
         researcher at Alibaba" gives Alibaba); an organisation named in a
         phrase of a past role ("the former Director of the White House

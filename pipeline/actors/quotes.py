@@ -22,16 +22,7 @@ from typing import Any
 
 from pipeline.actors.recap_meta import RECAP_META as _RECAP_META
 from pipeline.actors.registry import Actor, actor_in, name_actor
-from pipeline.actors.spans import (
-    adjacent,
-    former,
-    names_the_speaker,
-    negated,
-    own_phrase,
-    segment,
-    speaker_span,
-    within,
-)
+from pipeline.actors.spans import adjacent, former, names_speaker, negated, own_phrase, segment, speaker_span, within
 from pipeline.actors.transcripts import OFFICIAL, PRESIDENT, turns
 from pipeline.pseudonyms import PSEUDONYM
 
@@ -127,7 +118,7 @@ class QuoteFinder:
         """Canonical actor of a speaker span.
 
         Only a name that says who the speaker is or speaks for counts
-        (:func:`~pipeline.actors.spans.names_the_speaker`: "the CEO of
+        (:func:`~pipeline.actors.spans.names_speaker`: "the CEO of
         OpenAI", not "Government officials under then-President Joe Biden"
         nor "skepticism about Altman's credibility"). In order: a listed
         actor named in the span (not a listed person who only modifies an
@@ -150,7 +141,7 @@ class QuoteFinder:
         parsed = head is not None and span.doc.has_annotation("DEP")
 
         def speaks(e: Any) -> bool:  # a name that says who the head is ("the CEO of OpenAI"), not one it talks about
-            return not parsed or names_the_speaker(e, head)
+            return not parsed or names_speaker(e, head)
 
         def listed(ents: Any) -> Actor | None:  # the listed actor such a name gives, a person first (as actor_in)
             found = [self.registry[e.ent_id_] for e in ents if e.ent_id_ in self.registry and speaks(e)]

@@ -111,7 +111,7 @@ def _a_role(token: Any) -> bool:
         or bool(token.ent_id_)
 
 
-def names_the_speaker(mention: Any, head: Any) -> bool:
+def names_speaker(mention: Any, head: Any) -> bool:
     """Whether a name (``mention``, a span inside a speaker span) says who
     the speaker span's ``head`` is or speaks for: the head itself, or a
     name reached from the head through compounds, possessives of the head,

@@ -95,9 +95,10 @@ def test_markdown_summary_table_and_topic_sections(exported):
     assert recap[0].endswith(f"passage `{ids['recap']}-0000`)")
     quoted = [line for line in lines if line.startswith('- "')]
     assert len(quoted) == 3 and all('"' not in line[3:line.rindex('" (')] for line in quoted)
-    assert text.endswith("## N-04: attorney general, chatbots\n\n1 passages (8.3%); first None, peak (all sources) None, last None."
-                         "\n\n- Top terms (c-TF-IDF): attorney general, chatbots\n- Sources carrying it most: "
-                         "technews (1)\n\nRepresentative passages:\n\n")  # N-04 has no representative
+    assert text.endswith("## N-04: attorney general, chatbots\n\n1 passages (8.3%); first None, "
+                         "peak (all sources) None, last None.\n\n- Top terms (c-TF-IDF): attorney general, "
+                         "chatbots\n- Sources carrying it most: technews (1)\n\nRepresentative passages:\n\n")
+    # N-04 has no representative
 
 
 def test_exports_are_deterministic_and_read_the_warehouse(exported, tmp_path):

@@ -57,23 +57,29 @@ def recap_source(outlet: str, url: str) -> tuple[str, str]:
     return f"paraphrase by {outlet} of the linked post", "recapped "
 
 
+def cited_day(published_at: Any, window_end: Any = None) -> str:
+    """The day a citation gives: ``YYYY-MM-DD``, or for a public comment dated
+    only by its docket's comment window (``window_end`` not null: view
+    ``report_window_ends``; its ``published_at`` is the window's first day)
+    "comment window 2024-02-26 to 2024-03-27" (session-27 review: five NTIA
+    comments were cited as posted on 2024-02-26)."""
+    day = f"{pd.Timestamp(published_at):%Y-%m-%d}"
+    if window_end is None or pd.isna(window_end):
+        return day
+    return f"comment window {day} to {pd.Timestamp(window_end):%Y-%m-%d}"
+
+
 def _cite(r: Any) -> str:
     """``outlet, date, <url>``; a recap line as :func:`recap_source` says.
 
-    A public comment dated only by its docket's comment window (``window_end``
-    not null: view ``report_window_ends``) has no posting date, and its
-    ``published_at`` is the window's first day: it reads "comment window
-    2024-02-26 to 2024-03-27", not a date (session-27 review: five NTIA
-    comments were cited as posted on 2024-02-26).
+    The day is :func:`cited_day`'s: a comment dated only by its docket's
+    window gives the window, not a day.
 
     Args:
         r: a row (named tuple) with ``outlet``, ``published_at``, ``url`` and
             optionally ``source_type`` and ``window_end``.
     """
-    day = f"{pd.Timestamp(r.published_at):%Y-%m-%d}"
-    end = getattr(r, "window_end", None)
-    if end is not None and not pd.isna(end):
-        day = f"comment window {day} to {pd.Timestamp(end):%Y-%m-%d}"
+    day = cited_day(r.published_at, getattr(r, "window_end", None))
     if getattr(r, "source_type", None) != "recap":
         return f"{r.outlet}, {day}, <{r.url}>"
     where, when = recap_source(r.outlet, str(r.url))

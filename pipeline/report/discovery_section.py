@@ -73,8 +73,8 @@ def panel_peaks(frame: pd.DataFrame, cells: pd.DataFrame) -> dict[str, tuple[pd.
     if f.empty:
         return {}
     totals = frame[frame["period"].isin(measured)].groupby("period")["n_passages"].sum()
-    f = f.assign(share=f["n_passages"].to_numpy() / totals.reindex(f["period"]).to_numpy())
     f = f.assign(total=totals.reindex(f["period"]).to_numpy())
+    f = f.assign(share=f["n_passages"] / f["total"])
     f = f[f["n_passages"] >= MIN_PEAK_PASSAGES].sort_values(["topic_key", "share", "period"],
                                                              ascending=[True, False, True])
     return {r.topic_key: (r.period, int(r.n_passages), int(r.total))

@@ -98,14 +98,14 @@ def figure_claims_by_month(trend: pd.DataFrame, cells: pd.DataFrame, claims: lis
     for ax, key in zip(axes.flat, claims):
         g = grid[grid["narrative"] == key]
         _not_measured(ax, gaps)
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.tick_params(labelsize=7)
         if key in unmeasurable:
             ax.set_title(f"{key}  (not measurable)", fontsize=9, loc="left")
             ax.text(0.5, 0.5, f"no share:\n{unmeasurable[key]}\nunder report.min_recall", transform=ax.transAxes,
                     ha="center", va="center", fontsize=8, color="#7F7F7F")
             ax.set_ylim(0, 5.0)
-            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
-            ax.tick_params(labelsize=7)
             continue
         ax.fill_between(g["period"], 100 * g["lo"], 100 * g["hi"], color="#9ecae1", linewidth=0, label="95 % band")
         alone = isolated(g["share"])  # a measured month between gaps: fill_between draws no band there
@@ -119,9 +119,6 @@ def figure_claims_by_month(trend: pd.DataFrame, cells: pd.DataFrame, claims: lis
         peak = np.nanmax(100 * g["share"].to_numpy(dtype=float)) if g["share"].notna().any() else 0.0
         band = np.nanmax(100 * g["hi"].to_numpy(dtype=float)) if g["hi"].notna().any() else 1.0
         ax.set_ylim(0, max(1.0, min(band * 1.05, max(2 * peak, 5.0))))
-        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
-        ax.tick_params(labelsize=7)
         ax.grid(axis="y", color="#E0E0E0", linewidth=0.5)
     for i, ax in enumerate(axes.flat):
         if i >= len(claims):

@@ -48,10 +48,9 @@ def representatives(con: Any, keys: list[str], per_topic: int = 2) -> pd.DataFra
     'cluster') by rank before those outlier reduction gave it (session-27 review: two examples had
     membership 0.00), then by rank."""
     rows = workspace.query(con, """
-        SELECT topic_key, rank, passage_id, outlet, published_at, url, source_type, text, window_end,
-               coalesce(assignment, '') = 'cluster' AS member
+        SELECT topic_key, rank, passage_id, outlet, published_at, url, source_type, text, window_end, member
         FROM report_topic_representatives
-        WHERE in_corpus ORDER BY topic_key, coalesce(assignment, '') <> 'cluster', rank""").query("topic_key in @keys")
+        WHERE in_corpus ORDER BY topic_key, NOT member, rank""").query("topic_key in @keys")
     words = rows["text"].map(lambda t: " ".join(re.findall(r"\w+", str(t).lower())))
     rows = rows[~pd.DataFrame({"k": rows["topic_key"], "w": words}).duplicated()]
     return rows.groupby("topic_key", sort=False).head(per_topic).reset_index(drop=True)

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import _month_label, recap_source, without_recap_meta
+from pipeline.report.cells import _month_label, cited_day, recap_source, without_recap_meta
 
 #: Sources listed per topic, and representative passages per topic in the CSV.
 N_SOURCES = 3
@@ -70,15 +70,15 @@ def representatives(con: Any) -> dict[str, list[dict[str, Any]]]:
     interval, ``2024-02-26/2024-03-27``, and ``date_words`` "comment window 2024-02-26 to 2024-03-27"."""
     frame = workspace.query(con, "SELECT topic_key, rank, passage_id, text, outlet, published_at, url, source_type, "
                                  "window_end FROM report_topic_representatives "
-                                 "ORDER BY topic_key, coalesce(assignment, '') <> 'cluster', rank")
+                                 "ORDER BY topic_key, NOT member, rank")
     out: dict[str, list[dict[str, Any]]] = {}
     for r in frame.itertuples():
         rep = {"passage_id": r.passage_id, "text": r.text, "outlet": r.outlet,
                "date": pd.Timestamp(r.published_at).strftime("%Y-%m-%d"), "url": r.url,
                "paraphrase": r.source_type == "recap"}
         if not pd.isna(r.window_end):
-            start, end = rep["date"], f"{pd.Timestamp(r.window_end):%Y-%m-%d}"
-            rep.update(date=f"{start}/{end}", date_words=f"comment window {start} to {end}")
+            rep.update(date=f"{rep['date']}/{pd.Timestamp(r.window_end):%Y-%m-%d}",
+                       date_words=cited_day(r.published_at, r.window_end))
         if rep["paraphrase"]:  # "paraphrase by AINews … of the linked post", "recapped DATE"
             where, when = recap_source(r.outlet, str(r.url))
             rep.update(outlet=where, date_words=f"{when}{rep['date']}")

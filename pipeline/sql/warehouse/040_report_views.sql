@@ -140,13 +140,14 @@ FROM topics_over_time o JOIN topics t USING (topic_key);
 -- text (the passage), outlet (outlet, else platform), published_at, url (of the
 -- passage's own record), source, source_type, in_corpus (the document is in view corpus), window_end
 -- (view report_window_ends; NULL for a dated document), assignment (table passage_topics: 'cluster' where
--- HDBSCAN itself put the passage in the topic, else how outlier reduction gave it).
+-- HDBSCAN itself put the passage in the topic, else how outlier reduction gave it), member (assignment is
+-- 'cluster'; readers list members first).
 -- For: example documents of report section 5 (in_corpus, rank <= 2) and the
 -- representative passages of reports/topics.csv and topics.md.
 CREATE OR REPLACE VIEW report_topic_representatives AS
 SELECT r.topic_key, r.rank, r.passage_id, r.doc_id, p.text, coalesce(d.outlet, d.platform) AS outlet,
        p.published_at, p.url, d.source, d.source_type, d.is_relevant AND d.duplicate_of IS NULL AS in_corpus,
-       we.window_end, pt.assignment
+       we.window_end, pt.assignment, coalesce(pt.assignment = 'cluster', false) AS member
 FROM topic_representatives r JOIN documents d USING (doc_id) JOIN passages p USING (passage_id)
 LEFT JOIN report_window_ends we USING (doc_id)
 LEFT JOIN passage_topics pt ON pt.passage_id = r.passage_id AND pt.topic_key = r.topic_key

@@ -127,7 +127,9 @@ def test_the_summary_after_recap_metadata_is_a_sentence_of_its_own(finder):
     text = _recap_line("26-01-19-not-much", "Google Deepmind CEO: China just")
     doc = finder.nlp(text)
     bracket = text.index("(Activity: 734):")
-    assert [s.start_char for s in doc.sents][:3] == [0, bracket, bracket + len("(Activity: 734): ")]
+    starts = [s.start_char for s in doc.sents]
+    assert bracket in starts and bracket + len("(Activity: 734): ") in starts
+    assert starts[:2] == [0, len("Google Deepmind CEO: ")]  # the title's heading is a sentence too (HEADING)
     (q,) = [q for q in finder.find(text) if q.speaker_actor == "Demis Hassabis"]
     assert q.speaker == "Demis Hassabis" and q.cue == "reported"
     assert q.quote_text.startswith("Chinese AI models are only")
@@ -371,3 +373,72 @@ def test_a_name_the_speaker_only_talks_about_is_not_the_speaker(finder):
                "at a fraction of the cost and even offering access for free.")
     moat = [q for q in finder.find_parsed(finder.nlp(passage), history) if "moat" in q.quote_text]
     assert [q.speaker_actor for q in moat] == ["unknown"], [(q.speaker, q.speaker_actor) for q in moat]
+
+
+def test_a_lines_heading_and_a_replys_accounts_are_not_the_speaker(finder):
+    """Session-28 review: recap headings and Discord channel names on a line of their own, and the accounts an X
+    reply opens with, were parsed as the subject of the next sentence's speech verb, which then spoke for the lab
+    they named (22 quotes by listed actors). Texts of the corpus as the warehouse holds them: AINews issues
+    25-01-21 and 25-01-30, the AINews recap lines of @user_224a8081bb and @Alibaba_Qwen, an X reply."""
+    cases = [
+        ("- DeepSeek's Focus on AGI: Commenters emphasize that DeepSeek's commitment to AGI, rather than profit, is "
+         "notable, with some likening their approach to OpenAI's early days.", "Commenters", "unknown"),
+        ("Eleuther Discord\n\n- Deepseek Dilemma: OpenAI's Double-Edged Ethics: Community members noted that OpenAI "
+         "criticized Deepseek training while ironically using data from similar sources, raising questions about "
+         "their motivations.", "Community members", "unknown"),
+        # an organisation's own account speaks for it (corpora/organisation_handles.yaml)
+        ("Qwen Chat App Availability: @Alibaba_Qwen announced that the Qwen Chat APP is now available for both iOS "
+         "and Android users, designed to assist with creativity, collaboration, and endless possibilities.",
+         "@Alibaba_Qwen", "Alibaba"),
+        ("@user_348e07e3bf @user_f707ca1a72 Even DeepSeek admits the allegations are concerning. "
+         "https://t.co/fxHOEkRo48", "Even DeepSeek", "DeepSeek"),
+    ]
+    for text, speaker, actor in cases:
+        found = [(q.speaker, q.speaker_actor) for q in finder.find(text)]
+        assert found == [(speaker, actor)], (speaker, found)
+    # "GLM-4:" heads the line; the account after it is not read as a subject, so the heading gives no quote either
+    glm = ("GLM-4: @user_224a8081bb announced that the new version, GLM 4 is OUTTT and features comparable metrics to "
+           "DeepSeek Distill, Qwen 2.5 Max, O1-mini, and a MIT license.")
+    assert all(q.speaker_actor != "Zhipu AI" for q in finder.find(glm))
+    # "X said: we …" is a sentence, not a heading: its finite verb keeps the line whole
+    assert [(q.speaker_actor, q.cue) for q in finder.find(
+        "Sam Altman said: we will release an open-weights model this summer, and it will be very good.")] == [
+        ("Sam Altman", "reported")]
+
+
+def test_a_product_that_speaks_is_not_its_maker(finder):
+    """Session-28 review: a model named as the speaker ("o3-mini plainly stated …", an X post; "Minimax M2 thinks
+    it's GPT...", a Reddit title; "China’s Kimi K3 fuels fears …", an AINews recap line) spoke for its lab. A
+    product alias (``products`` in corpora/actors.yaml) as the speaker is the product, ``other:<speaker>``; its
+    maker's people still speak for the maker ("Kimi engineers acknowledged …", an AINews recap line)."""
+    cases = [
+        ("im underweight and wrote with deepseek r1 and now o3-mini about it. o3-mini plainly stated what i can do to "
+         "gain weight. r1 was like: EAT MORE YOU DIIIIEEE THERES NO TIME LEFTT OMGGGG!!!! true story. i deleted "
+         "deepseek.", "other:o3-mini"),
+        ("Minimax M2 thinks it's GPT...", "other:Minimax M2"),
+        ("[D] DeepSeek R1 says he is Chat GPT?", "other:DeepSeek R1"),
+        ("Kimi engineers acknowledged SWE‑Bench remains challenging (@user_6b81acf482, @user_ce284803e5).",
+         "Moonshot AI"),
+    ]
+    for text, actor in cases:
+        assert [q.speaker_actor for q in finder.find(text)] == [actor], text
+    kimi = ("China’s Kimi K3 fuels fears safety curbs are holding back US AI (Activity: 542): SCMP reports that "
+            "Moonshot AI’s open-weight Kimi K3 is a `2.8T`-parameter model.")
+    assert all(q.speaker_actor != "Moonshot AI" for q in finder.find(kimi))
+
+
+def test_the_maker_behind_a_product_a_quoted_title_and_a_first_name_like_an_alias(finder):
+    """Session-28 review, texts of the corpus: "As for Anthropic, the company behind Claude said …" (Engadget)
+    was OpenAI's, the subject of the sentence before; 'The title of the post, "DeepSeek Forgot Its Own Owner",
+    suggests …' (an AINews recap) was DeepSeek's through the quoted title in apposition; the AI Action Plan
+    commenter Rand Waltzman was RAND, whose alias matched his first name."""
+    text = ("Early last year, OpenAI made similar claims of rival firms distilling its models and banned suspected "
+            "accounts in response. As for Anthropic, the company behind Claude said it would upgrade its system to "
+            "make distillation attacks harder to do and easier to identify.")
+    assert [(q.speaker, q.speaker_actor) for q in finder.find(text)] == [("the company behind Claude", "Anthropic")]
+    title = ('The title of the post, "DeepSeek Forgot Its Own Owner", suggests confusion or controversy surrounding '
+             "the ownership of DeepSeek, potentially reflecting broader issues related to censorship.")
+    assert all(q.speaker_actor != "DeepSeek" for q in finder.find(title))
+    waltzman = ("Rand Waltzman has over 40 years of experience working in AI. He argues that deception will define "
+                "the next war.")
+    assert [q.speaker_actor for q in finder.find(waltzman)] == ["other:Rand Waltzman"]

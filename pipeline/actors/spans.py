@@ -3,8 +3,9 @@
 metadata (:func:`segment`, :func:`within`), whether a cue sits next to a
 quotation (:func:`adjacent`) or is negated (:func:`negated`), a speaker's
 span (:func:`speaker_span`) and the phrases that describe a person
-(:func:`own_phrase`), and whether a phrase speaks of a past role
-(:func:`former`). All take spaCy tokens or spans of a parsed ``Doc``.
+(:func:`own_phrase`), whether a phrase speaks of a past role
+(:func:`former`), and whether a name says who speaks (:func:`names_speaker`,
+:func:`product_speaks`). All take spaCy tokens or spans of a parsed ``Doc``.
 """
 
 from __future__ import annotations
@@ -80,6 +81,11 @@ def former(span: Any) -> bool:
 ROLE_PREPS = frozenset({"of", "for", "at", "from", "in", "with", "like", "including", "as"})
 #: Groups one is "on" ("a central technical leader on Alibaba's Qwen team"); "a report on DeepSeek" is a topic.
 _ON_GROUPS = frozenset({"team", "board", "staff", "committee", "council", "panel"})
+#: Heads that "behind" attaches to their product ("the company behind Claude", "the team behind Qwen"); "the
+#: thinking behind DeepSeek's pricing" is a topic. Session-28 review: "As for Anthropic, the company behind Claude
+#: said …" was OpenAI's, the subject of the sentence before.
+_MAKERS = frozenset({"company", "firm", "startup", "lab", "laboratory", "team", "group", "people", "developer",
+                     "maker", "creator", "organization", "organisation"})
 #: Words for people by their role, the nouns a role preposition hangs from ("the CEO of OpenAI", "officials at
 #: the Commerce Department"): "Government Use of DeepSeek AI" (an X headline parsed as a subject) is not a role.
 ROLE_NOUNS = frozenset({
@@ -111,6 +117,20 @@ def _a_role(token: Any) -> bool:
         or bool(token.ent_id_)
 
 
+def product_speaks(span: Any, head: Any, registry: dict[str, Any]) -> bool:
+    """Whether the listed names of a speaker span (``head``: its root) are all
+    products (``Actor.products`` of ``registry``, canonical name → ``Actor``:
+    "DeepSeek R1", "o3", "Kimi") and a product is what speaks: the head is in
+    its name, or is no role, person, listed actor or maker (:data:`_MAKERS`):
+    "Kimi K2 performance claim", not "Kimi engineers said". Session-28
+    review: "o3-mini plainly stated …", "Minimax M2 thinks it's GPT" and
+    "China's Kimi K3 fuels fears …" spoke for OpenAI, MiniMax and Moonshot AI."""
+    named = [e for e in span.ents if e.ent_id_ in registry and names_speaker(e, head)]
+    if not named or any(e.text.lower() not in {p.lower() for p in registry[e.ent_id_].products} for e in named):
+        return False
+    return any(e.start <= head.i < e.end for e in named) or not (_a_role(head) or head.lemma_.lower() in _MAKERS)
+
+
 def names_speaker(mention: Any, head: Any) -> bool:
     """Whether a name (``mention``, a span inside a speaker span) says who
     the speaker span's ``head`` is or speaks for: the head itself, or a
@@ -118,7 +138,8 @@ def names_speaker(mention: Any, head: Any) -> bool:
     appositions, conjunctions, possessives and role prepositions
     (:data:`ROLE_PREPS` after a role, :data:`ROLE_NOUNS`: "the CEO of
     OpenAI", "Anthropic's CEO", "Top White House advisor", "Junyang Lin, the
-    technical lead of Alibaba's Qwen"), or
+    technical lead of Alibaba's Qwen"), "behind" after a maker
+    (:data:`_MAKERS`: "the company behind Claude"), or
     the agent of a participle that modifies the head ("data published by
     Moonshot"). A name under another preposition ("Government officials
     under then-President Joe Biden", "skepticism about Altman's credibility
@@ -135,10 +156,12 @@ def names_speaker(mention: Any, head: Any) -> bool:
             return True  # "data published by Moonshot"
         if token.dep_ in _NOT_THE_SPEAKER or token.head == token:
             return False
-        if token.dep_ == "pobj" and token.head.lower_ not in ROLE_PREPS and \
+        if token.dep_ == "pobj" and token.head.lower_ == "behind" and token.head.head.lemma_.lower() in _MAKERS:
+            token = token.head  # "the company behind Claude": its maker
+        elif token.dep_ == "pobj" and token.head.lower_ not in ROLE_PREPS and \
                 not (token.head.lower_ == "on" and token.lemma_.lower() in _ON_GROUPS):
             return False
-        if token.dep_ == "pobj" and not _a_role(token.head.head):
+        elif token.dep_ == "pobj" and not _a_role(token.head.head):
             return False  # "Government Use of DeepSeek AI": of a thing, not of a role
         token = token.head
     return False

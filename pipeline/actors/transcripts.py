@@ -2,13 +2,15 @@
 briefing, hearing or conversation (:func:`turns`), and who among their
 speakers speaks for the transcript's publisher (:data:`OFFICIAL`) or is the
 president its title names (:data:`PRESIDENT`). The attribution itself is
-:meth:`pipeline.actors.quotes.QuoteFinder.transcript`.
+:func:`attribute_turns`, for :meth:`pipeline.actors.quotes.QuoteFinder.transcript`.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 #: A turn: an upper-case name ("MS. PATTERSON:", "Q:") or, when the turn carries a timestamp, a
 #: title-case one ("Sam Altman: [1:18:20]"), then the turn's first line, on the same line (a
@@ -46,3 +48,34 @@ def turns(text: str) -> list[re.Match[str]]:
     if len(found) < 3 or len(found) < 0.1 * paragraphs or len(names) < 2 or max(names.values()) < 2:
         return []
     return found
+
+
+def attribute_turns(text: str, actor_of_name: Callable[[str], str], registry: dict[str, Any],
+                    publisher: str | None, title: str | None) -> list[tuple[str, str, str, int, int]]:
+    """Each turn of ``text`` (:func:`turns`; ``[]`` if it is no transcript)
+    as ``(name, actor, said, start, end)``: the turn's first line ``said`` at
+    ``text[start:end]``, and the canonical actor of its speaker's ``name``
+    (``actor_of_name``: the listed actor a bare name gives, else
+    ``other:<Name>``). An unnamed official (:data:`OFFICIAL`) speaks for
+    ``publisher`` when that is a listed actor (``registry``: canonical name
+    → ``Actor``), and "THE PRESIDENT" (:data:`PRESIDENT`) is the listed
+    actor whose "President …" alias the document's ``title`` holds."""
+    found = turns(text)
+    if not found:
+        return []
+    house = actor_of_name(publisher) if publisher else None
+    house = house if house and not house.startswith("other:") else None
+    head = actor_of_name(title) if title else None
+    head = head if head in registry and any(
+        a.startswith("President ") and a in title for a in registry[head].aliases) else None
+    out = []
+    for m in found:
+        name = m.group("name").strip()
+        said = m.group("text").rstrip()
+        actor = actor_of_name(name.title() if name.isupper() else name)
+        if actor.startswith("other:") and house and OFFICIAL.fullmatch(name):
+            actor = house
+        elif actor.startswith("other:") and head and PRESIDENT.fullmatch(name):
+            actor = head
+        out.append((name, actor, said, m.start("text"), m.start("text") + len(said)))
+    return out

@@ -137,6 +137,15 @@ _DISCORD = re.compile(r"▷ #[^\n()]{1,80}\(\d+ messages?[^)\n]{0,20}\):\s+"
                       r"(?P<name>[A-Za-z0-9_][A-Za-z0-9_.]{1,31}):(?=\s)")
 
 
+#: The display name an AINews page prints before a tweet's handle ("Tweet from Foo Bar (@FooQux01): …",
+#: "Tweet from Foo (FB) Bar (@foo_bar)", and a quoted tweet's "…textQuoting Foo Bar (@foo_bar)"; 413 and 28 in
+#: the shipped pages' HTML, session-28 review: 262 names stood raw
+#: beside their pseudonyms, which ties each pseudonym to a searchable name). It becomes the handle's pseudonym
+#: (an organisation's account keeps its display name, :func:`pseudonymise`).
+_DISPLAY_NAME = re.compile(r"(?:\bTweet from|Quoting) (?P<name>(?:[^()\n@:]|\([^()\n@:]{1,12}\)){1,60}?) "
+                           r"\(@(?P<handle>[A-Za-z0-9_]{1,15})\)")
+
+
 #: An account introduced as one in recap prose ("a message from a user named fooqux134", "updated
 #: by a user named FOOQUX-zR", "A user named quxbar adds …"; 4 places in Reddit recaps'
 #: image descriptions, session-18 survey): the one word after "user/account/poster/commenter/
@@ -254,7 +263,9 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
     :func:`_user_list`, or names as the subject of a reporting verb,
     :func:`_commenters`, or introduced as one, "a user named …",
     :func:`_named`, wherever they recur in ``value``; the authors of
-    Discord messages an AINews page quotes, :data:`_DISCORD`; and with ``bare``
+    Discord messages an AINews page quotes, :data:`_DISCORD`; the display
+    name before a tweet's handle, :data:`_DISPLAY_NAME`, given as that
+    handle; and with ``bare``
     the accounts the corpus also names with a mark), a generated name
     whose word is in :data:`MODEL_WORDS`,
     ``twitter.com/intent/user?screen_name=…``, Bluesky custom-domain handles
@@ -273,7 +284,8 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
         listed = [(m.start(), m.end(), m.group()) for m in pattern.finditer(value)]
     discord = [(m.start("name"), m.end("name"), m.group("name")) for m in _DISCORD.finditer(value)
                if not PSEUDONYM.match(m.group("name"))]
-    for more in (listed, discord, bare(value) if bare else []):
+    shown = [(m.start("name"), m.end("name"), m.group("handle")) for m in _DISPLAY_NAME.finditer(value)]
+    for more in (shown, listed, discord, bare(value) if bare else []):
         taken = [(a, b) for a, b, _ in out]
         out += [h for h in more if not any(a < h[1] and h[0] < b for a, b in taken)]
     return sorted(out)
@@ -307,15 +319,26 @@ def pseudonymise(value: str | None, *, salt: str, keep: frozenset[str], handle_f
         return swap(value.lstrip("@"))
     parts, last = [], 0
     for start, end, handle in find_handles(value, bare):
-        parts += [value[last:start], swap(handle)]
+        # a kept account's own text stays as written (its display name "OpenAI" before "(@OpenAI)" too)
+        kept = handle.lower() in keep and not PSEUDONYM.match(handle)
+        parts += [value[last:start], value[start:end] if kept else swap(handle)]
         last = end
     return "".join(parts) + value[last:] if parts else value
 
 
 def raw_handles(value: str | None, keep: frozenset[str], bare: BareNames | None = None) -> list[str]:
     """The handles in ``value`` that are neither a pseudonym nor in ``keep``
-    (lower-case organisation handles): what :func:`pseudonymise` would replace."""
-    return [h for _, _, h in find_handles(value, bare) if not PSEUDONYM.match(h) and h.lower() not in keep]
+    (lower-case organisation handles), and display names still written
+    beside a pseudonym ("Tweet from Foo Bar (@user_…)"): what
+    :func:`pseudonymise` would replace."""
+    out = []
+    for start, end, handle in find_handles(value, bare):
+        if PSEUDONYM.match(handle):
+            written = value[start:end]
+            out += [] if PSEUDONYM.match(written) else [written]
+        elif handle.lower() not in keep:
+            out.append(handle)
+    return out
 
 
 _STATUS_ID = re.compile(rf"(?<![\w.-])((?:https?://)?(?:{_X_HOST})/(?:#!/)?[A-Za-z0-9_]{{1,15}}/status(?:es)?/)(\d+)",

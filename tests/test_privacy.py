@@ -228,3 +228,26 @@ def test_discord_names_with_dots_or_of_32_characters_are_pseudonymised_whole(tmp
     assert raw_handles(text, load_organisation_handles()) == []
 
 
+def test_display_names_before_a_tweets_handle_become_its_pseudonym(tmp_path, sources, clean_params, monkeypatch):
+    """A real AINews page prints "Tweet from <display name> (@handle)": the handle was pseudonymised and the
+    name beside it stayed raw, tying the pseudonym to a searchable name (session-28 review: 262 names in the
+    warehouse). The name becomes the handle's pseudonym, a name with a bracket ("Vaibhav (VB) Srivastav")
+    whole; an organisation's account keeps its display name; the privacy scan finds a name left beside a
+    pseudonym."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    pages = ["html/ainews/24-02-06-ainews-qwen-15-released.html",
+             "html/ainews/24-06-10-ainews-talaria-apples-new-mlops-superweapon.html"]
+    (tmp_path / "demo/html/ainews").mkdir(parents=True)
+    for page in pages:
+        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    docs, _ = clean([spec_for(sources, "ainews_html")], clean_params, manifest=[], root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    for name, handle in (("Vaibhav (VB) Srivastav", "reach_vb"), ("Stella Biderman", "BlancheMinerva"),
+                         ("hardmaru", "hardmaru"), ("Arnaud Pannatier", "ArnaudPannatier")):
+        assert name not in text, name
+        p = pseudonym(handle, "test-salt")
+        assert f"Tweet from {p} (@{p})" in text, name
+    assert "Tweet from OpenAI (@OpenAI)" in text  # an organisation's account (corpora/organisation_handles.yaml)
+    keep = load_organisation_handles()
+    assert raw_handles(text, keep) == []
+    assert raw_handles("- Tweet from Foo Bar (@user_95a0c44f92): Am I going crazy", keep) == ["Foo Bar"]

@@ -4,6 +4,7 @@ where the corpus README says, and native ids are kept exactly."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -48,6 +49,24 @@ def test_ndjson_columns_come_from_metadata(corpus_slice, sources):
     rec = next(r for r in make_reader(spec_for(sources, "simonwillison_notes"), root=corpus_slice).read()
                if isinstance(r, RawRecord))
     assert rec.native_id == "1" and rec.date_raw.startswith("2025-03-26") and rec.text_format == "markdown"
+
+
+def test_simon_willisons_note_urls_are_the_ones_the_corpus_links(sources):
+    """A note's URL is derived from its UTC creation time and slug (``strftime`` in
+    ``pipeline/sources/fields.py``). Session-28 review: the old ``/notes/<id>`` form occurs nowhere
+    in the corpus; every note that the shipped corpus links (18, e.g. ``2025/Sep/22/qwen``, and
+    ``2026/Aug/2/july-newsletter`` from note 532's own body) is linked as its derived URL."""
+    notes = [r for r in make_reader(spec_for(sources, "simonwillison_notes")).read() if isinstance(r, RawRecord)]
+    assert len(notes) == 152
+    by_id = {r.native_id: r.url for r in notes}
+    assert by_id["174"] == "https://simonwillison.net/2025/Sep/22/qwen/"
+    assert by_id["532"] == "https://simonwillison.net/2026/Aug/2/open-letters/"
+    corpus = "\n".join(p.read_text(encoding="utf-8", errors="ignore") for p in DEMO_CORPUS_DIR.rglob("*")
+                       if p.is_file() and p.suffix in (".ndjson", ".jsonl", ".json", ".md", ".html", ".csv", ".txt"))
+    linked = {"https://" + m.rstrip("/") + "/" for m in
+              re.findall(r"simonwillison\.net/\d{4}/[A-Z][a-z]{2}/\d{1,2}/[\w-]+/?", corpus)}
+    assert len(linked & set(by_id.values())) >= 18
+    assert "simonwillison.net/notes/" not in corpus
 
 
 def test_recap_native_id_is_first_tweet_url_else_issue_url(corpus_slice, sources):

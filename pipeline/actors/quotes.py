@@ -285,7 +285,8 @@ class QuoteFinder:
             out.extend(found)
             previous = found
             history.extend(self.mentions(sent))
-            history.subjects.append(self._subject(sent, history))
+            if any(t.pos_ in ("VERB", "AUX") for t in sent):  # not a byline, dateline or photo credit line
+                history.subjects.append(self._subject(sent, history))
         out.sort(key=lambda q: q.start_char)
         for q in out:
             q.start_char += offset

@@ -3,7 +3,7 @@
 JMESPath (https://jmespath.org) gives fallbacks (``a || b``), indexing
 (``tweet_urls[0]``) and joins (``join('/', [date, subreddit, to_string(rank)])``)
 without code, so a new source in a known format needs only a YAML entry.
-Four functions are added to JMESPath's own (see :data:`FUNCTIONS`):
+Five functions are added to JMESPath's own (see :data:`FUNCTIONS`):
 
 - ``split(text, separator)``: Python's ``str.split``; a list, so
   ``split(post_id, '.')[1:]`` slices it; used to derive URLs from ids;
@@ -13,6 +13,9 @@ Four functions are added to JMESPath's own (see :data:`FUNCTIONS`):
 - ``days_before(earlier, later)``: days from one date or time to another
   (``null`` if either is not one); used to refuse a linked post's
   time that is far older than the recap that links it;
+- ``strftime(date, format)``: a date written with Python's ``strftime``
+  format, in UTC; used to derive Simon Willison's note URLs
+  (``/2026/Aug/2/<slug>/``) from the note's time and slug;
 - ``distinct(list)``: the list without repeats, in first-seen order; used to
   count the accounts whose posts a recap line links
   (``length(distinct(map(&split(@, '/')[3], tweet_urls)))``).
@@ -39,7 +42,7 @@ _FILENAME_DATE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})-(\d{2})(?:-(\d{2}))?(?!\d
 
 
 class _Functions(jmespath.functions.Functions):
-    """JMESPath's functions plus ``split``, ``matches``, ``days_before`` and ``distinct``."""
+    """JMESPath's functions plus ``split``, ``matches``, ``days_before``, ``strftime`` and ``distinct``."""
 
     @jmespath.functions.signature({"types": ["string"]}, {"types": ["string"]})
     def _func_split(self, text: str, separator: str) -> list[str]:
@@ -62,6 +65,19 @@ class _Functions(jmespath.functions.Functions):
         a, b = (v if v.tzinfo else v.replace(tzinfo=dt.UTC) for v in (a, b))
         return (b - a).total_seconds() / 86400
 
+    @jmespath.functions.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_strftime(self, value: str, form: str) -> str | None:
+        """``value`` (a date or time, read as :meth:`_func_days_before` reads
+        it; UTC when it has an offset or none) written with Python's
+        ``strftime`` format ``form`` in the C locale (``%b``: Jan … Dec);
+        ``null`` when it is not a date."""
+        try:
+            when = date_parts(value, fuzzy=False)[0]
+        except ValueError:
+            return None
+        when = when.astimezone(dt.UTC) if when.tzinfo else when
+        return when.strftime(form)
+
     @jmespath.functions.signature({"types": ["array"]})
     def _func_distinct(self, values: list[Any]) -> list[Any]:
         """``values`` without repeats, in first-seen order (unhashable values
@@ -79,7 +95,7 @@ def _regex(regex: str) -> re.Pattern[str]:
     return re.compile(regex)
 
 
-#: Evaluation options of every expression: JMESPath's functions plus ``split``, ``matches`` and ``days_before``.
+#: Evaluation options of every expression: JMESPath's functions plus those of :class:`_Functions`.
 FUNCTIONS = jmespath.Options(custom_functions=_Functions())
 
 

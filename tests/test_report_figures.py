@@ -115,3 +115,30 @@ def test_narrative_figure_hatches_months_not_measured(wh, tmp_path):
     assert first["k"].tolist() == [1, 0] and first["n"].tolist() == [1, 1]  # news1 in 2025-10
     assert (first["lo"] <= first["share"]).all() and (first["share"] <= first["hi"]).all()
     assert claim_grid(trend, cells, []).empty
+
+
+def test_source_mix_counts_every_month_and_greys_those_without_shares(wh, tmp_path, monkeypatch):
+    """Session-28 review: the count panel of figure ``source_mix`` left months under ``min_docs`` blank, as
+    if they had no document. Their counts are drawn in light grey; the shares above leave them out; the
+    coverage line names both ranges."""
+    from matplotlib.colors import to_hex
+
+    from pipeline.report import figures
+    from pipeline.report.sections import source_mix_line
+
+    con, _ = wh
+    drawn = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, path: drawn.setdefault("fig", fig))
+    totals = workspace.query(con, "SELECT period, sum(n_docs) AS n FROM report_source_type_month_counts "
+                                  "GROUP BY 1 ORDER BY 1")
+    min_docs = int(totals["n"].max())  # only the largest month(s) get shares
+    few = totals[totals["n"] < min_docs]
+    assert len(few) >= 1
+    figures.figure_source_mix(con, tmp_path / "s.png", min_docs=min_docs)
+    counts = drawn["fig"].axes[1]
+    grey = sorted(p.get_height() for p in counts.patches if to_hex(p.get_facecolor()) == "#c8c8c8")
+    assert grey == sorted(few["n"].astype(float).tolist())
+    line = source_mix_line(con, min_docs)
+    assert "the months without shares in light grey" in line
+    first, last = (pd.Timestamp(t).strftime("%Y-%m") for t in (totals["period"].min(), totals["period"].max()))
+    assert f"every month with documents, {first} to {last}" in line

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from pipeline import workspace
-from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
+from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, month_heading
 from pipeline.report.figures import monthly_stance, top_topics
 from pipeline.report.markdown import measurable_stances, share_only_stances, stance_quality, write_report
 from pipeline.report.sections import corpus_section, sources_section
@@ -32,6 +32,20 @@ def test_cells():
         "paraphrase by twitter/x of the linked post, 2024-03-04, <https://x.com/1>"
     news = next(pd.DataFrame([{**row, "outlet": "ZDNET", "source_type": "news"}]).itertuples())
     assert _cite(news) == "ZDNET, 2024-03-04, <https://x.com/1>"
+    # the corpus ends 2026-08-21 (session-28 review: section 2 printed its last month without the mark)
+    assert month_heading("2026-08-01", "2026-08-21T09:00:00Z") == "2026-08 (to 08-21)"
+    assert month_heading("2026-07-01", "2026-08-21T09:00:00Z") == "2026-07"
+    assert month_heading("2026-08-01", "2026-08-31T23:00:00Z") == "2026-08"
+
+
+def test_a_quote_precision_is_computed_from_its_counts_not_the_rounded_metric():
+    """Session-28 review: 5 of 11 read quotes argue the stance (0.4545), stored rounded as 0.455 in
+    ``metrics/actors.json``, and section 4 printed 0.46."""
+    from pipeline.report.actor_section import _precision_sentence
+
+    read = {"read": 11, "argue_it": 5, "precision": 0.455, "precision_lo": 0.213, "precision_hi": 0.72}
+    text = _precision_sentence("pro_china_tools", read)
+    assert "5 argue it: **precision 0.45**" in text and "0.46" not in text
 
 
 def test_a_reddit_thread_recapped_by_several_issues_is_cited_as_recapped():
@@ -559,7 +573,8 @@ def test_an_evidence_that_starts_mid_sentence_is_quoted_from_the_sentence_start(
 
 def test_stance_examples_read_as_the_stance_come_from_different_documents_first(tmp_path):
     """Session-27 re-review: both `pro_open_source` examples of section 3 were passages of one NTIA comment.
-    Read examples now take one passage per document before a second passage of the same document."""
+    Read examples now take one passage per document before a second passage of the same document, and
+    (session-28 review) a passage that fits in the quote width before one that would be cut."""
     import duckdb
 
     from pipeline.report.stance_shares import _read_rows
@@ -574,6 +589,12 @@ def test_stance_examples_read_as_the_stance_come_from_different_documents_first(
                 "'security_hawk'), (4, 'x.jsonl', 'news1', ?, ?, 'security_hawk', 'b', 'security_hawk')",
                 [ids["news3"], one, ids["news1"], other])
     texts = dict(con.execute("SELECT passage_id, text FROM passages").fetchall())
-    rows = _read_rows(con, "security_hawk", 3)
+    rows = _read_rows(con, "security_hawk", 3, width=100_000)
     assert rows["text"].tolist() == [texts[one], texts[other], texts[f"{ids['news3']}-0001"]]
+    # session-28 review: an example cut at the quote width can lose the sentence that carries its stance, so a
+    # passage that fits whole comes before a longer one (one per document still first)
+    two = f"{ids['news3']}-0001"
+    assert len(texts[one]) == 400 and len(texts[two]) == len(texts[other]) == 300  # tests/report_warehouse.py
+    rows = _read_rows(con, "security_hawk", 3, width=300)
+    assert rows["text"].tolist() == [texts[two], texts[other], texts[one]]
     con.close()

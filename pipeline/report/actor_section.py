@@ -83,7 +83,7 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
         if st not in measurable:
             read = metrics.get("quote_stance_evaluation", {}).get("by_decision", {}).get(st) or {}
             quotes = (f" Of the {read['read']} quotes of listed actors decided {st} that a reader read, "
-                      f"{read['argue_it']} argue it (precision {read['precision']:.2f}, 95 % interval "
+                      f"{read['argue_it']} argue it (precision {read['argue_it'] / read['read']:.2f}, 95 % interval "
                       f"{read['precision_lo']:.2f}–{read['precision_hi']:.2f}); no quote table is given for it."
                       if read.get("read") else "")
             out += [f"**{st}**: its document decisions are not measurable; section 3 gives at most a corpus-wide "
@@ -107,13 +107,14 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
 
 def _precision_sentence(stance: str, read: dict[str, Any] | None) -> str:
     """What the quotes read for their stance say of the ``stance`` decisions (``metrics/actors.json`` →
-    ``quote_stance_evaluation.by_decision[stance]``), or that nothing was read."""
+    ``quote_stance_evaluation.by_decision[stance]``), or that nothing was read. The precision is
+    recomputed from the counts (the metrics file rounds it to 3 places, so 5/11 = 0.4545 printed 0.46)."""
     if not read or not read.get("read"):
         return ("its precision on quotes is not measured (no quote decided so was read), and no one read these "
                 "examples, so one can argue the opposite of its stance")
     return (f"of the {read['read']} quotes of listed actors decided {stance} that a reader read "
             f"(`corpora/labels/quote_stance_v1.jsonl`, LLM annotators, codebook v1.3 with the quote as the unit), "
-            f"{read['argue_it']} argue it: **precision {read['precision']:.2f}** (95 % interval "
+            f"{read['argue_it']} argue it: **precision {read['argue_it'] / read['read']:.2f}** (95 % interval "
             f"{read['precision_lo']:.2f}–{read['precision_hi']:.2f}). The example is a citable quote (URL and date) a "
             f"reader labelled {stance} where the actor has one, else the model's most probable citable one, marked "
             "\"not read\" or with the reader's other label")

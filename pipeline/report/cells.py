@@ -22,6 +22,15 @@ def _month_label(d: Any) -> str:
     return pd.Timestamp(d).strftime("%Y-%m")
 
 
+def month_heading(d: Any, last: Any) -> str:
+    """``YYYY-MM`` of a month, with " (to MM-DD)" when it is the month of
+    ``last`` (the corpus's latest ``published_at``) and the corpus ends
+    before the month does: a partial month's share is of fewer days."""
+    month, last_day = pd.Timestamp(d), pd.Timestamp(last)
+    partial = (month.year, month.month) == (last_day.year, last_day.month) and last_day.day < last_day.days_in_month
+    return _month_label(month) + (f" (to {last_day:%m-%d})" if partial else "")
+
+
 def _pct(x: float) -> str:
     """A share 0–1 as a percentage with one decimal: ``0.1234 → "12.3 %"``."""
     return f"{100 * x:.1f} %"

@@ -236,8 +236,10 @@ def figure_narrative_heatmap(con: Any, path: Path, topics: pd.DataFrame, *, pane
 
 def figure_source_mix(con: Any, path: Path, *, min_docs: int) -> pd.DataFrame:
     """100 % stacked bars of documents per month by source type, n below;
-    every calendar month from the first to the last has a slot, empty where
-    the month has fewer than ``min_docs`` documents (named in the note)."""
+    every calendar month from the first to the last has a slot. The shares
+    leave out months with fewer than ``min_docs`` documents (named in the
+    note); the counts below show every month, those left out in light grey
+    (session-28 review: a month of 7 documents looked like one of none)."""
     plt = _plt()
     frame = workspace.query(con, "SELECT period, source_type, n_docs FROM report_source_type_month_counts "
                                  "ORDER BY period, source_type")
@@ -245,6 +247,7 @@ def figure_source_mix(con: Any, path: Path, *, min_docs: int) -> pd.DataFrame:
     totals = wide.sum(axis=1)
     dropped = [_month_label(p) for p in totals.index[totals < min_docs]]
     wide = wide[totals >= min_docs]
+    few = totals[totals < min_docs]
     types = [t for t in SOURCE_TYPE_COLOURS if t in wide.columns] + sorted(set(wide.columns) - set(SOURCE_TYPE_COLOURS))
     share = wide[types].div(wide.sum(axis=1), axis=0) * 100
     # one slot per calendar month from the first to the last, so a month left out (or with no document)
@@ -264,7 +267,12 @@ def figure_source_mix(con: Any, path: Path, *, min_docs: int) -> pd.DataFrame:
     ax.legend(handles[::-1], names[::-1], loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
               title="source type")  # top of the legend = top of the stack
     axn.bar(x, wide.sum(axis=1).to_numpy(), color="#555555", width=0.85)
+    if len(few):
+        axn.bar(np.array([slots.get_loc(pd.Timestamp(p)) for p in few.index], dtype=int), few.to_numpy(),
+                color="#c8c8c8", width=0.85, label=f"fewer than {min_docs}: no shares above")
+        axn.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
     axn.set_yscale("log")
+    axn.set_ylim(bottom=0.8)  # a month of one document shows
     axn.set_ylabel("documents\n(log scale)")
     axn.set_xticks(np.arange(len(slots)), [_month_label(p) for p in slots], rotation=90, fontsize=7)
     axn.set_xlim(-0.6, len(slots) - 0.4)

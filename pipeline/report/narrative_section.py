@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import _cite, _md_cell, _month_label, _pct
+from pipeline.report.cells import _cite, _md_cell, _pct, month_heading
 from pipeline.report.coverage import NOT_MEASURED, Panel, coverage_line, measured_cells
 from pipeline.report.narrative_carriers import side_table, source_table
 from pipeline.report.narrative_examples import examples, quote
@@ -156,11 +156,12 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
         out += ["No month of the panel is measured, so no share is given.", ""]
     pooled_n = int(cells.loc[cells["measured"], "n"].sum())
     measured = set(cells.loc[cells["measured"], "period"])
+    last = workspace.query(con, "SELECT last FROM report_corpus_summary")["last"].iat[0]
     head = ("| narrative | claim | CV precision / recall / F1 | share of documents, measured months (95 % Wilson "
             "interval) |")
     out += ["The same shares in numbers: pooled over the measured months, and the last "
             f"{len(shown)} months of the period:", "",
-            head + "".join(f" {_month_label(m)} |" for m in shown["period"]),
+            head + "".join(f" {month_heading(m, last)} |" for m in shown["period"]),
             "|---|---|---|---:|" + "---:|" * len(shown)]
     by = trend.set_index(["narrative", "period"])["n_docs"] if len(trend) else pd.Series(dtype=float)
     share = trend.set_index(["narrative", "period"])["share"] if len(trend) else pd.Series(dtype=float)
@@ -199,11 +200,12 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
             "the taxonomy*: the side the narrative usually serves by the codebook (a prior, not a measurement).",
             "", *side_table(con, claims.assign(side=claims["narrative"].map(_sides(con))), sq, measurable, errors),
             "", "### Which outlets and actors carry each narrative", "",
-            "Outlets (view `narrative_sources`, all months): the documents carrying the narrative, and in brackets "
-            "their share of the outlet's documents with a narrative passage: the counts follow what was collected "
-            "(section 1), the brackets say how much of an outlet's coverage the claim takes. Actors: listed actors "
-            "(`corpora/actors.yaml`) quoted in passages that carry the narrative (view `actor_narratives`; automatic "
-            "attribution, see section 4).", "", *source_table(con, keys), "",
+            "Outlets (view `narrative_sources`, all months, labelled documents included, unlike the stance table "
+            "above, which counts only documents without a stance label): the documents carrying the narrative, and in"
+            " brackets their share of the outlet's documents with a narrative passage: the counts follow what was "
+            "collected (section 1), the brackets say how much of an outlet's coverage the claim takes. Actors: listed"
+            " actors (`corpora/actors.yaml`) quoted in passages that carry the narrative (view `actor_narratives`; "
+            "automatic attribution, see section 4).", "", *source_table(con, keys), "",
             "### Examples", "",
             f"Up to {per_narrative} cited passages per narrative, citable (their own record's URL and date) and "
             "spread over outlets. First, passages a reader labelled with the narrative (table `narrative_labels`; "

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, acc_cell
+from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, acc_cell, month_heading
 from pipeline.report.coverage import NOT_MEASURED
 from pipeline.report.stance_shares import cc_better as _cc_better
 from pipeline.report.stance_shares import evidence_lines, overall_shares, read_example_lines, share_errors
@@ -163,9 +163,11 @@ def source_mix_line(con: Any, min_docs: int) -> str:
     if shown.empty:
         return f"**Coverage of this figure:** no month has {min_docs} or more documents."
     return (f"**Coverage of this figure:** all {n_sources} sources of the corpus (what was collected, not a trend of "
-            f"opinion); months {_month_label(shown['period'].min())} to {_month_label(shown['period'].max())} with "
-            f"at least {min_docs} documents ({len(shown)} of {len(frame)} months with documents; the others are left "
-            "out). Per source and month: view `coverage`.")
+            f"opinion). The shares cover the months {_month_label(shown['period'].min())} to "
+            f"{_month_label(shown['period'].max())} with at least {min_docs} documents ({len(shown)} of {len(frame)} "
+            f"months with documents); the counts below them cover every month with documents, "
+            f"{_month_label(frame['period'].min())} to {_month_label(frame['period'].max())}, the months without "
+            "shares in light grey. Per source and month: view `coverage`.")
 
 
 def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last: Any, measurable: list[str],
@@ -275,10 +277,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
                       f"{100 * r['share_hi']:.1f})")
                 ac = f"ACC {acc_cell(r['share_acc'], r['acc_lo'], r['acc_hi'])}"
                 row.append(f"**{cc}**; {ac}" if _cc_better(errors, s) else f"{cc}; **{ac}**")
-        month = m
-        partial = (f" (to {last_day:%m-%d})" if (month.year, month.month) == (last_day.year, last_day.month)
-                   and last_day.day < last_day.days_in_month else "")
-        out.append(f"| {_month_label(m)}{partial} | {n:,} | " + " | ".join(row) + " |")
+        out.append(f"| {month_heading(m, last_day)} | {n:,} | " + " | ".join(row) + " |")
     return out
 
 

@@ -107,18 +107,21 @@ def _quote(text: Any, width: int) -> str:
     return text.replace("|", "\\|")
 
 
-def _read_rows(con: Any, stance: str, limit: int) -> pd.DataFrame:
+def _read_rows(con: Any, stance: str, limit: int, width: int) -> pd.DataFrame:
     """Up to ``limit`` citable passages read as ``stance`` (table ``stance_passage_labels``) whose
     out-of-fold prediction agrees, one per document before a second of the same document (session-27
-    re-review: both `pro_open_source` examples were one NTIA comment), then by passage id: text,
+    re-review: both `pro_open_source` examples were one NTIA comment), passages that fit in ``width``
+    characters before longer ones (session-28 review: two examples were cut before the sentence that
+    carries their stance; a passage label marks no evidence span), then by passage id: text,
     outlet, source_type, published_at, url, annotator, window_end (view ``report_window_ends``)."""
     return workspace.query(con, "SELECT p.text, coalesce(d.outlet, d.platform) AS outlet, d.source_type, "
                                 "p.published_at, p.url, l.annotator, we.window_end FROM stance_passage_labels l "
                                 "JOIN passages p USING (passage_id) JOIN documents d ON d.doc_id = p.doc_id "
                                 "LEFT JOIN report_window_ends we ON we.doc_id = p.doc_id "
                                 "WHERE l.label = ? AND l.cv_prediction = l.label AND p.citable "
-                                "ORDER BY row_number() OVER (PARTITION BY p.doc_id ORDER BY p.passage_id), "
-                                "p.passage_id LIMIT ?", [stance, limit])
+                                "ORDER BY row_number() OVER (PARTITION BY p.doc_id ORDER BY length(p.text) > ?, "
+                                "p.passage_id), length(p.text) > ?, p.passage_id LIMIT ?",
+                           [stance, width, width, limit])
 
 
 def read_example_lines(con: Any, stance: str, precision: float, per_stance: int = 2, width: int = 280) -> list[str]:
@@ -127,7 +130,7 @@ def read_example_lines(con: Any, stance: str, precision: float, per_stance: int 
     mostly misread at CV ``precision``, ``per_stance`` citable passages read
     as that stance whose out-of-fold prediction agrees (:func:`_read_rows`):
     what the stance means, with the annotator, outlet, date and URL."""
-    rows = _read_rows(con, stance, per_stance)
+    rows = _read_rows(con, stance, per_stance, width)
     out = [f"- **{stance}**: at CV precision {precision:.2f} most of its decisions are wrong, so its "
            "highest-probability passages are not cited as evidence. Passages read as this stance "
            "(table `stance_passage_labels`), for what it means:" + ("" if len(rows) else " none citable.")]
@@ -148,7 +151,7 @@ def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width:
     recap's paraphrase of the linked post)."""
     out = []
     for s in stances:
-        read = _read_rows(con, s, per_stance)
+        read = _read_rows(con, s, per_stance, width)
         out += [f"- **{s}** (read by {r.annotator}): “{_quote(r.text, width)}” ({_cite(r)})" for r in read.itertuples()]
         if len(read) >= per_stance:
             continue

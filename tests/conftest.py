@@ -111,6 +111,15 @@ def wh(tmp_path_factory):
     con.close()
 
 
+def copy_demo_files(root: Path, files: list[str]) -> Path:
+    """Copy files of the demo corpus (paths relative to ``corpora/demo``) under ``root/demo``, as a
+    ``corpora/`` folder for :func:`pipeline.clean.clean` (``root=``); returns ``root``."""
+    for rel in files:
+        (root / "demo" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(DEMO / rel, root / "demo" / rel)
+    return root
+
+
 def spec_for(sources: list[dict], source_id: str, **overrides) -> dict:
     """The entry ``source_id`` of ``sources``, with ``overrides`` applied."""
     spec = next(s for s in sources if s["id"] == source_id)

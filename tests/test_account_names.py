@@ -18,7 +18,7 @@ from pipeline.config import SQL_DIR, ConfigError
 from pipeline.privacy import load_not_people, load_organisation_handles, load_person_names, scan_warehouse
 from pipeline.pseudonyms import pseudonym, raw_handles
 from pipeline.sources import load_sources
-from tests.conftest import DEMO, spec_for
+from tests.conftest import DEMO, copy_demo_files, spec_for
 
 
 def test_commenters_named_in_recap_prose_are_pseudonymised(tmp_path, sources, clean_params, monkeypatch):
@@ -37,9 +37,7 @@ def test_commenters_named_in_recap_prose_are_pseudonymised(tmp_path, sources, cl
              "-15b-models-to-sonnet4o-level.html",
              "html/ainews/25-01-23-ainews-openai-launches-operator-its-first-agent.html",
              "html/ainews/24-11-20-ainews-deepseek-r1-claims-to-beat-o1-preview-and-will-be-open-sourced.html"]
-    (tmp_path / "demo/html/ainews").mkdir(parents=True)
-    for page in pages:
-        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    copy_demo_files(tmp_path, pages)
     docs, _ = clean([spec_for(sources, "ainews_html")], clean_params, manifest=[], root=tmp_path)
     text = "\n".join(d.text for d in docs)
     for name in ("whtevn", "traumfisch", "detrusormuscle", "fishintheboat", "BlueSwordM", "ResidentPositive4122"):
@@ -169,9 +167,7 @@ def test_people_a_review_found_are_pseudonymised_wherever_the_corpus_names_them(
     assert {"darthgustav", "santhos", "che_shr_cat"} <= load_person_names()
     pages = ["html/ainews/24-09-18-ainews-o1-destroys-lmsys-arena-qwen-25-kyutai-moshi-release.html",
              "html/ainews/25-07-23-not-much.html", "html/ainews/25-12-09-devstral2.html"]
-    (tmp_path / "demo/html/ainews").mkdir(parents=True)
-    for page in pages:
-        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    copy_demo_files(tmp_path, pages)
     lines = [ln for ln in (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
              if "che_shr_cat" in ln]
     (tmp_path / "demo/social").mkdir()
@@ -254,9 +250,7 @@ def test_words_a_review_found_are_not_names_are_written_as_they_are(tmp_path, so
     pages = ["html/ainews/24-06-06-ainews-qwen-2-beats-llama-3-and-we-dont-know-how.html",
              "html/ainews/25-02-03-ainews-openai-takes-on-geminis-deep-research.html",
              "html/ainews/24-12-16-ainews-meta-apollo-video-understanding-up-to-1-hour-sota-open-weights.html"]
-    (tmp_path / "demo/html/ainews").mkdir(parents=True)
-    for page in pages:
-        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    copy_demo_files(tmp_path, pages)
     spec = spec_for(sources, "ainews_html")
     ruled = corpus_accounts([spec], frozenset(), tmp_path)  # the rules alone take both words
     assert [n for _, _, n in ruled.find("Discussants noted; DocumentStore only provides")] == [
@@ -351,9 +345,7 @@ def test_commenters_who_inquire_or_raise_a_point_are_pseudonymised(tmp_path, sou
     pages = ["html/ainews/25-08-04-qwen-image.html",
              "html/ainews/24-12-26-ainews-deepseek-v3-671b-finegrained-moe-trained-for-dollar55m-usd-of-compute-on-"
              "15t-tokens.html"]
-    (tmp_path / "demo/html/ainews").mkdir(parents=True)
-    for page in pages:
-        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    copy_demo_files(tmp_path, pages)
     docs, _ = clean([spec_for(sources, s) for s in ("ainews_recaps", "ainews_html")], clean_params, manifest=[],
                     root=tmp_path)
     text = "\n".join(d.text for d in docs)

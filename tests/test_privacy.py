@@ -16,7 +16,7 @@ from pipeline.clean import clean, write_warehouse
 from pipeline.config import SQL_DIR, ConfigError
 from pipeline.privacy import load_organisation_handles, scan_warehouse
 from pipeline.pseudonyms import pseudonym, pseudonymise, raw_handles
-from tests.conftest import DEMO, spec_for
+from tests.conftest import DEMO, copy_demo_files, spec_for
 
 AINEWS = ("html/ainews/24-12-26-ainews-deepseek-v3-671b-finegrained-moe-trained-for-dollar55m-usd-of-compute"
           "-on-15t-tokens.html")
@@ -237,9 +237,7 @@ def test_display_names_before_a_tweets_handle_become_its_pseudonym(tmp_path, sou
     monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
     pages = ["html/ainews/24-02-06-ainews-qwen-15-released.html",
              "html/ainews/24-06-10-ainews-talaria-apples-new-mlops-superweapon.html"]
-    (tmp_path / "demo/html/ainews").mkdir(parents=True)
-    for page in pages:
-        shutil.copy(DEMO / page, tmp_path / "demo" / page)
+    copy_demo_files(tmp_path, pages)
     docs, _ = clean([spec_for(sources, "ainews_html")], clean_params, manifest=[], root=tmp_path)
     text = "\n".join(d.text for d in docs)
     for name, handle in (("Vaibhav (VB) Srivastav", "reach_vb"), ("Stella Biderman", "BlancheMinerva"),

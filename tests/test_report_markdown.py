@@ -282,8 +282,12 @@ def test_a_stance_without_reliable_decisions_gets_only_its_acc_share_when_its_er
     con, _ = wh
     errors = {r[0]: (r[1], r[2]) for r in con.execute("SELECT label, acc_error, cc_error "
                                                       "FROM report_stance_share_error").fetchall()}
-    assert share_only_stances(["pro_open_source"], errors, 0.05) == ["security_hawk", "pro_china_tools"]
-    assert share_only_stances(["pro_open_source"], errors, 0.04) == []
+    assert share_only_stances(["pro_open_source"], errors, 0.05) == (["security_hawk", "pro_china_tools"], [])
+    assert share_only_stances(["pro_open_source"], errors, 0.04) == ([], [])
+    # session 28: a share whose 95 % interval spans more than +-max_halfwidth is not quoted either
+    intervals = {"security_hawk": (0.003, 0.29), "pro_china_tools": (0.0, 0.145)}
+    assert share_only_stances(["pro_open_source"], errors, 0.05, intervals, 0.10) == (
+        ["pro_china_tools"], ["security_hawk"])
     counts, _ = monthly_stance(con, 1)
     figures = {n: tmp_path / "figures" / f"{n}.png" for n in ("narratives_by_month", "stance_share",
                                                               "narrative_heatmap", "narrative_stance", "source_mix",
@@ -312,6 +316,16 @@ def test_a_stance_without_reliable_decisions_gets_only_its_acc_share_when_its_er
     examples = re.findall(r"^  - “(.+)” \(ZDNET, (\d{4}-\d\d-\d\d), <(https://[^>]+)>; read by b\)$", read, flags=re.M)
     assert [(e[1], e[2].split("/")[-2][:22]) for e in examples] == [("2025-11-07", "a-new-chinese-ai-model")]
     assert examples[0][0].startswith("hot released its new Kimi K2 Thinking model")
+    # with an interval limit narrower than security_hawk's interval its share is withheld, named, with the reason
+    narrow = 0.99 * (row[2] - row[1]) / 2
+    text = write_report(con, tmp_path / "report.md", topics=top_topics(con, 2),
+                        shares=panel_shares(counts, stance_quality(con)["gold"], share_errors(con), seed=0),
+                        params={**PARAMS, "max_share_error": 0.05, "max_share_halfwidth": narrow}, figures=figures,
+                        pages=[tmp_path / "html" / "topics.html"], quality=stance_quality(con), actor_metrics=metrics)
+    section = text[text.index("## 3."):text.index("## 4.")]
+    assert f"| security_hawk | 0.00 | 0.00 | 1 | not measurable | not quoted: {acc}, interval too wide |" in section
+    assert f"**{acc}**" not in section and "has a 95 % interval too wide to quote" in section
+    assert "- **security_hawk**: at CV precision 0.00 most of its decisions are wrong" in section  # read examples
 
 
 def test_pages_cache_key_covers_only_the_pages_module(wh, tmp_path, monkeypatch):

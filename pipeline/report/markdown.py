@@ -44,7 +44,7 @@ from pipeline.report.sections import (
     sources_section,
     stance_section,
 )
-from pipeline.report.stance_shares import share_errors
+from pipeline.report.stance_shares import overall_shares, share_errors
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -85,15 +85,29 @@ def measurable_stances(quality: dict[str, Any], min_recall: float) -> list[str]:
             and quality["per_class"][s]["precision"] >= min_recall]
 
 
-def share_only_stances(measurable: list[str], errors: dict[str, tuple[float, float]], max_error: float) -> list[str]:
+def share_only_stances(measurable: list[str], errors: dict[str, tuple[float, float]], max_error: float,
+                       intervals: dict[str, tuple[float, float]] | None = None,
+                       max_halfwidth: float = 1.0) -> tuple[list[str], list[str]]:
     """The stances that are not measurable by their decisions but whose
     corpus-wide ACC share has a cross-validated mean absolute error of at
     most ``max_error`` (``report.max_share_error``; ``errors`` from
     :func:`pipeline.report.stance_shares.share_errors`), in codebook order:
     ACC corrects the many false decisions of a low-precision stance with the
     cross-validated error rates, so its share can be quoted while its
-    documents, months and quotes cannot."""
-    return [s for s in STANCES if s not in measurable and s in errors and errors[s][0] <= max_error]
+    documents, months and quotes cannot.
+
+    Returns:
+        ``(quoted, too_wide)``: the stances whose share is quoted, and those
+        that pass on error but whose 95 % bootstrap interval (``intervals``:
+        label → (lo, hi), shares 0–1) is more than ±``max_halfwidth``
+        (``report.max_share_halfwidth``) wide, so no share is quoted
+        (session 28: `pro_china_tools` 14.5 %, interval 0.3–29.0, after 5.8 %,
+        0.0–14.5, in a build whose inputs differed by 18 passage texts).
+    """
+    passing = [s for s in STANCES if s not in measurable and s in errors and errors[s][0] <= max_error]
+    wide = [s for s in passing if intervals and s in intervals and
+            (intervals[s][1] - intervals[s][0]) / 2 > max_halfwidth]
+    return [s for s in passing if s not in wide], wide
 
 
 def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataFrame, params: dict[str, Any],
@@ -117,7 +131,10 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     min_recall = float(params["min_recall"])
     measurable = measurable_stances(quality, min_recall)
     errors = share_errors(con)
-    share_only = share_only_stances(measurable, errors, float(params["max_share_error"]))
+    overall = overall_shares(con)
+    intervals = {lab: (float(r.lo), float(r.hi)) for lab, r in overall.iterrows() if pd.notna(r.lo)}
+    share_only, too_wide = share_only_stances(measurable, errors, float(params["max_share_error"]), intervals,
+                                              float(params.get("max_share_halfwidth", 1.0)))
     corpus = workspace.query(con, "SELECT n, first, last, sources, english FROM report_corpus_summary").iloc[0]
     rel = lambda p: os.path.relpath(p, path.parent)  # noqa: E731
 
@@ -135,7 +152,8 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
                           measurable=measurable, errors=errors, min_recall=min_recall)
     out += stance_section(con, quality, shares, corpus["last"], measurable, min_recall, rel(figures["stance_share"]),
                           cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"),
-                          share_only=share_only)
+                          share_only=share_only, too_wide=too_wide,
+                          max_halfwidth=float(params.get("max_share_halfwidth", 1.0)))
     out += actor_section(con, params, figures, rel, measurable, actor_metrics)
     # discovery (BERTopic topics on the passages with no taxonomy narrative): what the taxonomy may miss
     out += discovery_section(con, topics, topic_metrics or {}, rel(figures["narrative_heatmap"]),

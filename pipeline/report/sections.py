@@ -172,7 +172,8 @@ def source_mix_line(con: Any, min_docs: int) -> str:
 
 def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last: Any, measurable: list[str],
                    min_recall: float, figure: str, *, cells: pd.DataFrame, scope: str,
-                   share_only: Sequence[str] = ()) -> list[str]:
+                   share_only: Sequence[str] = (), too_wide: Sequence[str] = (),
+                   max_halfwidth: float = 1.0) -> list[str]:
     """Section 3: classifier quality, the CC and ACC shares of each label over
     unlabelled documents with their cross-validated error (views
     ``report_stance_shares``, ``report_stance_share_error``), evidence
@@ -195,6 +196,10 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             quoted (:func:`pipeline.report.markdown.share_only_stances`): the ACC
             share and read examples (not the model's evidence), no CC share
             and no months.
+        too_wide: stances that would be ``share_only`` but whose ACC
+            interval is too wide to quote (``report.max_share_halfwidth``):
+            read examples, and the share only as the reason it is not given.
+        max_halfwidth: ``report.max_share_halfwidth`` (a share 0–1), named in the note.
     """
     q = quality
     overall = overall_shares(con).reindex(list(LABELS))
@@ -224,9 +229,10 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
         share = ((f"**{cc}** | {ac}" if _cc_better(errors, lab) else f"{cc} | **{ac}**")
                  if measured and pd.notna(row["share_acc"]) else
                  f"not measurable | **{ac}**" if lab in share_only and pd.notna(row["share_acc"])
+                 else f"not measurable | not quoted: {ac}, interval too wide" if lab in too_wide
                  else "not measurable | not measurable")
         out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {n_lab:,} | {share} | {err} |")
-    not_measurable = [s for s in STANCES if s not in measurable and s not in share_only]
+    not_measurable = [s for s in STANCES if s not in measurable and s not in share_only and s not in too_wide]
     shared = [lab for lab in LABELS if lab not in STANCES or lab in measurable or lab in share_only]
     wide = [lab for lab in shared if pd.notna(overall.loc[lab, "hi"])
             and overall.loc[lab, "hi"] - overall.loc[lab, "lo"] > WIDE_INTERVAL]
@@ -244,6 +250,11 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
                "its documents are mostly misclassified and its CC share, months, quotes and topics are not given; "
                "the ACC share corrects for those errors, and its cross-validated error is small enough to quote it "
                "for the corpus as a whole, with that error and its interval." if share_only else "")
+            + (f" **{', '.join(too_wide)}**: cross-validated recall or precision is under {min_recall:.2f}, and "
+               "its ACC share, whose cross-validated error is small, has a 95 % interval too wide to quote (more "
+               f"than ±{100 * max_halfwidth:.0f} points, `report.max_share_halfwidth`): no share is given, only "
+               "passages read as it."
+               if too_wide else "")
             + (f" **{', '.join(not_measurable)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
                "the classifier cannot measure it; no share or claim about it is made in this report."
                if not_measurable else ""), "",
@@ -254,7 +265,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             "(view `report_stance_evidence`; every decision's passage is `stances.evidence_passage_id`), not read: "
             "such a passage can argue the opposite of its stance, so read it before citing it:", ""]
     out += evidence_lines(con, measurable)
-    for s in share_only:
+    for s in [*share_only, *too_wide]:
         out += read_example_lines(con, s, q["per_class"][s]["precision"])
     out += ["", scope, "", f"![Stance share by month]({figure})", ""]
     last_day = pd.Timestamp(last)

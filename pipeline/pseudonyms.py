@@ -137,13 +137,22 @@ _DISCORD = re.compile(r"▷ #[^\n()]{1,80}\(\d+ messages?[^)\n]{0,20}\):\s+"
                       r"(?P<name>[A-Za-z0-9_][A-Za-z0-9_.]{1,31}):(?=\s)")
 
 
-#: The display name an AINews page prints before a tweet's handle ("Tweet from Foo Bar (@FooQux01): …",
-#: "Tweet from Foo (FB) Bar (@foo_bar)", and a quoted tweet's "…textQuoting Foo Bar (@foo_bar)"; 413 and 28 in
-#: the shipped pages' HTML, session-28 review: 262 names stood raw
-#: beside their pseudonyms, which ties each pseudonym to a searchable name). It becomes the handle's pseudonym
-#: (an organisation's account keeps its display name, :func:`pseudonymise`).
-_DISPLAY_NAME = re.compile(r"(?:\bTweet from|Quoting) (?P<name>(?:[^()\n@:]|\([^()\n@:]{1,12}\)){1,60}?) "
-                           r"\(@(?P<handle>[A-Za-z0-9_]{1,15})\)")
+#: The display name printed before an account's handle, which the handle's pseudonym would otherwise sit beside
+#: (session-28 reviews: 262 names in AINews pages, then 31 more pairs in 27 documents), in three shapes: after a
+#: lead that says a name follows ("Tweet from Foo Bar (@FooQux01): …", "…textQuoting Foo (FB) Bar (@foo_bar)",
+#: "Link mentioned: Foo (@foo)"; any name up to 60 characters, "jack", "Fox 🦊"); a tweet embed's signature
+#: before its date ("— Foo Bar (@foo) January 27, 2025"); a list line's name before a colon ("- Foo Bar (@foo):
+#: …"). Not in prose: AINews recaps cite sources as "… strong results on Design Arena (@foo)". The name becomes
+#: the handle's pseudonym (an organisation's account keeps its display name, :func:`pseudonymise`).
+_NAME = r"(?P<name>(?:[^()\n@:—]|\([^()\n@:]{1,12}\)){1,60}?)"
+_AT_HANDLE = r" \(@(?P<handle>[A-Za-z0-9_]{1,15}|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.bsky\.social)\)"  # X or Bluesky
+_DISPLAY_NAMES = (
+    re.compile(r"(?:(?:^[ \t]*[-*•][ \t]+)?(?:\bLink mentioned:[ \t]+)?(?:\bTweet from|Quoting)|\bLink mentioned:)"
+               r"[ \t]+" + _NAME + _AT_HANDLE, re.MULTILINE),
+    re.compile(r"—[ \t]+" + _NAME + _AT_HANDLE + r"(?=[ \t]+[A-Z][a-z]+\.? \d{1,2}, \d{4})"),
+    re.compile(r"^[ \t]*[-*•][ \t]+(?!Tweet from|Quoting|Link mentioned)(?P<name>[^()\n@:—.!?]{1,40}?)" + _AT_HANDLE
+               + "(?=:)", re.MULTILINE),
+)
 
 
 #: An account introduced as one in recap prose ("a message from a user named fooqux134", "updated
@@ -264,7 +273,7 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
     :func:`_commenters`, or introduced as one, "a user named …",
     :func:`_named`, wherever they recur in ``value``; the authors of
     Discord messages an AINews page quotes, :data:`_DISCORD`; the display
-    name before a tweet's handle, :data:`_DISPLAY_NAME`, given as that
+    name before a tweet's handle, :data:`_DISPLAY_NAMES`, given as that
     handle; and with ``bare``
     the accounts the corpus also names with a mark), a generated name
     whose word is in :data:`MODEL_WORDS`,
@@ -284,7 +293,8 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
         listed = [(m.start(), m.end(), m.group()) for m in pattern.finditer(value)]
     discord = [(m.start("name"), m.end("name"), m.group("name")) for m in _DISCORD.finditer(value)
                if not PSEUDONYM.match(m.group("name"))]
-    shown = [(m.start("name"), m.end("name"), m.group("handle")) for m in _DISPLAY_NAME.finditer(value)]
+    shown = sorted({(m.start("name"), m.end("name"), m.group("handle")) for rx in _DISPLAY_NAMES
+                    for m in rx.finditer(value)})
     for more in (shown, listed, discord, bare(value) if bare else []):
         taken = [(a, b) for a, b, _ in out]
         out += [h for h in more if not any(a < h[1] and h[0] < b for a, b in taken)]

@@ -219,3 +219,21 @@ def test_a_pronoun_after_passages_that_were_not_parsed_speaks_for_no_one(finder)
     _, quotes = extract(pd.DataFrame(rows[:1], columns=COLUMNS), {"d1": text}, finder, author_sources=[],
                         progress=False)
     assert quotes["speaker_actor"].tolist() == ["Moonshot AI"]  # the first passage's own speaker
+
+
+def test_a_labs_app_name_in_a_users_post_speaks_as_the_app(finder):
+    """The stage tells the finder which documents are users' posts (source types in ``USER_POSTS``): the
+    same X post (x_deepseek, as the warehouse holds it) gives the DeepSeek app's answer as ``other:Deepseek``,
+    and as a news text DeepSeek's own words; the finder is left as it was for the next document."""
+    from pipeline.actors.extract import USER_POSTS
+
+    text = "@user_89e6f251d6 Deepseek told me tariffs and MAGA are a declaration of inferiority against the PRC"
+    speakers = {}
+    for source_type in ("social", "news"):
+        rows = [dict(r, source_type=source_type) for r in _passages("d1", text, "x_deepseek", None, "X")]
+        _, quotes = extract(pd.DataFrame(rows, columns=[*COLUMNS, "source_type"]), {"d1": text}, finder,
+                            author_sources=[], progress=False)
+        speakers[source_type] = quotes["speaker_actor"].tolist()
+    assert "social" in USER_POSTS and "news" not in USER_POSTS
+    assert speakers == {"social": ["other:Deepseek"], "news": ["DeepSeek"]}
+    assert finder.user_post is False

@@ -442,3 +442,41 @@ def test_the_maker_behind_a_product_a_quoted_title_and_a_first_name_like_an_alia
     waltzman = ("Rand Waltzman has over 40 years of experience working in AI. He argues that deception will define "
                 "the next war.")
     assert [q.speaker_actor for q in finder.find(waltzman)] == ["other:Rand Waltzman"]
+
+
+def test_an_apps_answers_hypothetical_and_passive_speech_and_scare_quotes_are_not_the_actors(finder):
+    """Session-28 re-review (texts of the corpus as the warehouse holds them): 34 of DeepSeek's 58 quotes were
+    the DeepSeek app's answers in users' posts; "should just admit" and "to say" were read as said; a passive
+    subject ("DeepSeek is called out as …") as the speaker; scare quotes after "added fuel to" as a quotation;
+    the AINews headings "GLM‑4.6V (Zhipu):" and "… Optimization Explained:" as speakers; and "It further
+    claims …" after "The post attributes …" as the White House's, named a sentence before."""
+    def actors(text: str, user_post: bool = False) -> list[str]:
+        finder.user_post = user_post
+        try:
+            return [q.speaker_actor for q in finder.find(text)]
+        finally:
+            finder.user_post = False
+
+    deepseek = "@user_89e6f251d6 Deepseek told me tariffs and MAGA are a declaration of inferiority against the PRC"
+    assert actors(deepseek, user_post=True) == ["other:Deepseek"]  # an X post: the app's answer
+    assert actors("DeepSeek told reporters that the model cost $6 million to train.") == ["DeepSeek"]  # elsewhere
+    assert "xAI" not in actors("@user_752d1eb44d @user_0c331e2305 Even Grok and Deepseek say Trump is a good guy",
+                               user_post=True)
+    for text in ("@user_0f671d16db DeepSeek should just admit that theyvspent 1T dollars so US tech companies can "
+                 "feel comfortable wasting 10T on this. 10D chess.",
+                 "Do you need the OpenAI agent to say, “I’m playing it on your Bose speakers,” and then you collect a "
+                 "tiny little licensing check back, or how should that work?",
+                 "Early in the batch, DeepSeek is called out as “serious about inference support on diverse hardware” "
+                 "(user_838440a3b1).",
+                 "Serving and hardware discussions followed quickly, while Huawei’s “950 SuperPoD” announcement added "
+                 "fuel to the “Chinese AI stack scaling under constraints” narrative.",
+                 "- DeepSeek's Group Relative Policy Optimization Explained: Discussions highlighted that DeepSeek's "
+                 "GRPO functions similarly to PPO but without a value function."):
+        assert not {"DeepSeek", "OpenAI", "Huawei"} & set(actors(text)), text
+    glm = ("GLM‑4.6V (Zhipu): Early users say it “sounds like Sonnet,” performs close to Sonnet 4 on coding + visual "
+           "understanding.")
+    assert [(q.speaker, q.speaker_actor) for q in finder.find(glm)] == [("Early users", "unknown")]
+    post = ("The post attributes to Michael Kratsios, current White House OSTP Director, an allegation that Moonshot "
+            "AI distilled Anthropic’s Fable model to build Kimi K3. It further claims Moonshot acquired or accessed "
+            "NVIDIA GB300-equipped servers, including in Thailand.")
+    assert [(q.speaker, q.speaker_actor) for q in finder.find(post) if q.speaker == "It"] == [("It", "unknown")]

@@ -30,6 +30,10 @@ def test_registry_is_consistent_and_conflicts_are_named(tmp_path):
     # every product is one of its actor's aliases, and the makers' own names are not products
     assert {"DeepSeek R1", "o3", "Claude", "Kimi"} <= {p for a in actors for p in a.products}
     assert not any(a.actor in a.products for a in actors)
+    assert next(a for a in actors if a.actor == "DeepSeek").apps == ("DeepSeek",)  # the lab's name is its app's
+    bad.write_text("actors:\n  - {actor: A, kind: lab, aliases: [Qwen], apps: [Qwen Chat]}\n")
+    with pytest.raises(ConfigError, match=r"apps that are not aliases: \['Qwen Chat'\]"):
+        load_actors(bad)
 
 
 def test_ruler_makes_nvidia_and_huawei_organisations_with_canonical_ids(finder):

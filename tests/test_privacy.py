@@ -249,3 +249,26 @@ def test_display_names_before_a_tweets_handle_become_its_pseudonym(tmp_path, sou
     keep = load_organisation_handles()
     assert raw_handles(text, keep) == []
     assert raw_handles("- Tweet from Foo Bar (@user_95a0c44f92): Am I going crazy", keep) == ["Foo Bar"]
+
+
+def test_display_names_of_tweet_signatures_and_list_lines_become_the_pseudonym(tmp_path, sources, clean_params,
+                                                                              monkeypatch):
+    """Session-28 re-review: 31 more name–pseudonym pairs, in a tech-news tweet embed's signature ("— Rebecca
+    Bellan (@RebeccaBellan) March 25, 2026") and an AINews page's list lines ("- Nathan Lambert (@natolambert):
+    …"). They become the pseudonym; a recap's source citation in prose ("… strong results on Design Arena
+    (@foo)") keeps its words, and an organisation's signature its name ("— Anthropic (@AnthropicAI) …")."""
+    monkeypatch.setenv("DEBATE_PSEUDONYM_SALT", "test-salt")
+    page = ("html/ainews/24-11-27-ainews-qwen-with-questions-32b-open-weights-reasoning-model-nears-o1-in-"
+            "gpqaaimemath500.html")
+    copy_demo_files(tmp_path, [page, "jsonl/technews_articles.jsonl"])
+    docs, _ = clean([spec_for(sources, "ainews_html"), spec_for(sources, "technews")], clean_params, manifest=[],
+                    root=tmp_path)
+    text = "\n".join(d.text for d in docs)
+    for name, handle in (("Rebecca Bellan", "RebeccaBellan"), ("Nathan Lambert", "natolambert"),
+                         ("Daniel van Strien", "danielvanstrien.bsky.social"), ("Xeophon", "xeophon.bsky.social")):
+        p = pseudonym(handle, "test-salt")
+        assert f"{name} (@{p})" not in text and f"{p} (@{p})" in text, name
+    assert re.search(r"— Anthropic \(@AnthropicAI\) June 30, 2026", text)
+    assert raw_handles(text, load_organisation_handles()) == []
+    prose = "- GLM-4.6 shows strong performance on Design Arena (@user_96cfe7c12d)."
+    assert pseudonymise(prose, salt="test-salt", keep=frozenset()) == prose

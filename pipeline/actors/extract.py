@@ -40,6 +40,10 @@ _NOT_A_PERSON = re.compile(r"^r/|^twitter|^x$", re.I)
 #: read passage without a speech cue is not parsed but is no gap: news articles' "he said" after such a
 #: paragraph kept its speaker on the gold set (skipping those too cost one gold quote).
 _GAP = 2
+#: Source types whose documents are users' posts: a lab's name that is also its chat app's ("DeepSeek") speaks as
+#: the app there (:func:`pipeline.actors.spans.product_speaks`; session-28 review: 34 of DeepSeek's 58 quotes were
+#: the app's answers quoted by users, "Deepseek told me …", "my deepseek always says the servers busy").
+USER_POSTS = frozenset({"social", "forum"})
 
 
 def entity_rows(doc: Any, doc_id: str, passage_id: str | None = None) -> Iterable[dict[str, Any]]:
@@ -65,8 +69,8 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
 
     Returns:
         One row per passage, ordered by ``doc_id, idx``: ``passage_id, doc_id,
-        idx, text, char_start, relevance, source, author, outlet, title, url``
-        (``url``: the passage's own record's URL, ``None`` without one).
+        idx, text, char_start, relevance, source, author, outlet, title, url,
+        source_type`` (``url``: the passage's own record's URL, ``None`` without one).
 
     Raises:
         FileNotFoundError: a stage database is missing (named).
@@ -78,7 +82,7 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
     try:
         return con.sql(
             "SELECT p.passage_id, p.doc_id, p.idx, p.text, p.char_start, p.relevance, c.source, c.author, c.outlet, "
-            "c.title, p.url "
+            "c.title, p.url, c.source_type "
             "FROM passages p JOIN clean.corpus c USING (doc_id) "
             "WHERE p.relevance >= ? OR list_contains(?, c.source) "
             "ORDER BY p.doc_id, p.idx",
@@ -152,6 +156,7 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
             if author and author not in speaker_of:
                 speaker_of[author] = finder.actor_of_name(author)
             finder.author = speaker_of[author] if author else None
+            finder.user_post = getattr(row, "source_type", None) in USER_POSTS
             if row.doc_id not in transcripts:
                 transcripts[row.doc_id] = finder.transcript(documents.get(row.doc_id, ""), row.outlet,
                                                               row.title if isinstance(row.title, str) else None)
@@ -217,7 +222,7 @@ def extract_incremental(passages: pd.DataFrame, documents: dict[str, str], finde
     """:func:`extract`, reusing a previous run's rows for unchanged documents.
 
     A document's rows depend only on its own passages (ids, texts, offsets,
-    relevance, source, author, outlet, title), its text and the finder, so they are
+    relevance, source, author, outlet, title, source type), its text and the finder, so they are
     stored under a per-document key (sha256 of those and of whether its
     source is in ``author_sources``) in a :class:`pipeline.stage_cache.KeyedStore`
     for ``code`` (:func:`pipeline.stage_cache.fingerprint` of
@@ -235,6 +240,7 @@ def extract_incremental(passages: pd.DataFrame, documents: dict[str, str], finde
                        n_process=n_process, progress=progress)
     authors = set(author_sources)
     cols = ["passage_id", "idx", "text", "char_start", "relevance", "source", "author", "outlet", "title"]
+    cols += [c for c in ("source_type",) if c in passages.columns]
     digests: dict[str, Any] = {}
     for doc_id, *values in zip(passages["doc_id"], *(passages[c].astype(str).tolist() for c in cols)):
         h = digests.get(doc_id)

@@ -25,6 +25,7 @@ from pipeline.actors.registry import Actor, actor_in, load_handle_organisations,
 from pipeline.actors.spans import (
     adjacent,
     former,
+    hypothetical,
     names_speaker,
     negated,
     own_phrase,
@@ -70,6 +71,9 @@ COMMENTER_HEADS = frozenset({"user", "member", "commenter", "poster", "redditor"
 #: The subject of a sentence that names a commenter (:data:`COMMENTER_HEADS`): a later pronoun speaks for no
 #: one the finder can name (a pseudonymised account's sentence gives that account, of the same kind).
 SOMEONE = Actor("unknown", "someone", ())
+#: The subject of a sentence that names no one (not "the company"): a later "it" or "they" is that thing
+#: ("The post attributes … It further claims …" was the White House's, named before; session-28 review).
+THING = Actor("unknown", "thing", ())
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{2,}?)[\"“”]")
 #: Word tokens, to count a quote's words against MIN_QUOTE_WORDS.
 _WORD = re.compile(r"\w+")
@@ -119,6 +123,8 @@ class QuoteFinder:
         self.handles = load_handle_organisations() if handles is None else handles
         #: canonical actor of the current document's author ("I said"), set by the caller
         self.author: str | None = None
+        #: whether the current document is a user's post (social, forum): "DeepSeek says" is then the app's output
+        self.user_post = False
         self._names: dict[str, str] = {}
 
     def resolve(self, span: Any, history: list[Actor], context: Any = None) -> str:
@@ -152,7 +158,7 @@ class QuoteFinder:
         def speaks(e: Any) -> bool:  # a name that says who the head is ("the CEO of OpenAI"), not one it talks about
             return not parsed or names_speaker(e, head)
         actor = actor_in(span, self.registry, speaks)
-        if actor is not None and parsed and product_speaks(span, head, self.registry):
+        if actor is not None and parsed and product_speaks(span, head, self.registry, self.user_post):
             return "other:" + " ".join(span.text.split())  # "o3-mini plainly stated …": the model, not OpenAI
         if actor and not actor.is_person and former(span):
             actor = None  # "the former Director of the White House OSTP" does not speak for it
@@ -182,7 +188,7 @@ class QuoteFinder:
             # the subject of one of the last two sentences, if it is of the right
             # kind; "they" after "Users love DeepSeek." is not DeepSeek
             for prior in reversed(getattr(history, "subjects", [])[-2:]):
-                if prior is not None and prior.kind == SOMEONE.kind:
+                if prior is not None and (prior.kind == SOMEONE.kind or prior.kind == THING.kind and kind == "org"):
                     return prior.actor  # "A user shared …. They noted …": the commenter (unknown unless an account)
                 if prior is not None and (kind == "person") == prior.is_person and \
                         (kinds is None or prior.kind in kinds):
@@ -215,12 +221,13 @@ class QuoteFinder:
     def _subject(self, sent: Any, history: list[Actor]) -> Actor | None:
         """The actor the sentence's main subject names (for later pronouns), :data:`SOMEONE` for an
         unnamed commenter (:data:`COMMENTER_HEADS`), ``other:user_…`` of kind "someone" for a
-        pseudonymised account, or None."""
+        pseudonymised account, :data:`THING` for a noun that names no one, or None."""
         subj = next((c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         first = next((t for t in sent if t.dep_ in ("nsubj", "nsubjpass")), None)
-        if PSEUDONYM.match(sent[0].text) and (subj is None or subj.i > sent[0].i):
+        lead = next((t for t in sent if not (t.is_punct or t.is_space)), sent[0])  # after a bullet "- "
+        if PSEUDONYM.match(lead.text) and (subj is None or subj.i > lead.i):
             # "user_… highlights improvements …", parsed as a noun phrase or cut off as a sentence of its own
-            return Actor(f"other:{sent[0].text}", SOMEONE.kind, ())
+            return Actor(f"other:{lead.text}", SOMEONE.kind, ())
         if first is not None and first is not subj and first.lemma_.lower() in COMMENTER_HEADS:
             return SOMEONE  # "One commenter raises a concern: if …, Kimi may have been optimized …"
         if subj is None or subj.lower_ in PRONOUNS:
@@ -230,7 +237,8 @@ class QuoteFinder:
         if subj.lemma_.lower() in COMMENTER_HEADS or subj.lower_ in COMMENTER_HEADS:
             return SOMEONE
         named = self.mentions(speaker_span(subj))
-        return (sorted(named, key=lambda a: not a.is_person) or [None])[0]
+        thing = THING if subj.pos_ in ("NOUN", "PROPN") and subj.lemma_.lower() not in NOMINAL_ORGS else None
+        return (sorted(named, key=lambda a: not a.is_person) or [thing])[0]
 
     def mentions(self, span: Any) -> list[Actor]:
         """Who ``span`` names, in order, for later pronouns and surnames:
@@ -285,8 +293,9 @@ class QuoteFinder:
             out.extend(found)
             previous = found
             history.extend(self.mentions(sent))
-            if any(t.pos_ in ("VERB", "AUX") for t in sent):  # not a byline, dateline or photo credit line
-                history.subjects.append(self._subject(sent, history))
+            subject = self._subject(sent, history)
+            if subject is not None or any(t.pos_ in ("VERB", "AUX") for t in sent):  # not a byline or dateline
+                history.subjects.append(subject)
         out.sort(key=lambda q: q.start_char)
         for q in out:
             q.start_char += offset
@@ -294,14 +303,9 @@ class QuoteFinder:
         return out
 
     def actor_of_name(self, name: str) -> str:
-        """Canonical actor of a bare name (a comment's submitter, a transcript
-        speaker): the listed actor it names, else ``other:<name>``
-        (:func:`pipeline.actors.registry.name_actor`: only the tokenizer and
-        the actor ruler run).
-
-        Each name is resolved once per finder: the whole pipeline on every
-        turn and author took a minute of the stage on the corpus.
-        """
+        """Canonical actor of a bare name (a comment's submitter, a transcript speaker): the listed
+        actor it names, else ``other:<name>`` (:func:`pipeline.actors.registry.name_actor`), resolved
+        once per finder (the whole pipeline on every turn and author took a minute of the stage)."""
         actor = self._names.get(name)
         if actor is None:
             actor = self._names[name] = name_actor(self.nlp, self.registry, name)
@@ -329,13 +333,14 @@ class QuoteFinder:
                 continue
             if tok.pos_ not in ("VERB", "AUX") or tok.lemma_ not in SPEECH_LEMMAS:
                 continue
-            if negated(tok):
-                continue  # "I don't think the hype will last" does not say that it will
+            if negated(tok) or hypothetical(tok):
+                continue  # "I don't think the hype will last", "DeepSeek should just admit …": not said
             if any(a <= tok.idx < b for a, b in inside):
                 continue  # a verb inside the quotation ("We think …") is not the cue
             subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-            if subj is None or segment(sent, metas, subj.idx) != seg:
-                continue  # no subject, or one in the recap title before the metadata
+            if subj is None or segment(sent, metas, subj.idx) != seg or (subj.dep_ == "nsubjpass" and
+                                                                          subj.lower_ != "it"):
+                continue  # no subject, one in the recap title, or a passive's ("DeepSeek is called out as …")
             speaker = within(speaker_span(subj), seg)
             # the speaker's own phrase: the cut span plus appositions ("Junyang Lin, a
             # researcher at Alibaba"), not relative clauses ("who once worked at Google") nor a
@@ -344,6 +349,9 @@ class QuoteFinder:
                                    if c.dep_ == "appos" and not any(a <= c.idx < b for a, b in inside)]
             near = [(a, b) for a, b in inside if (adjacent(tok, a, b) or adjacent(subj, a, b)) and
                     not (speaker.start_char >= a and speaker.end_char <= b)]
+            if near and tok.lemma_ == "add" and any(c.dep_ == "dobj" and c.lemma_ not in ("comment", "note", "remark")
+                                                    for c in tok.children):
+                continue  # "… added fuel to the 'Chinese AI stack' narrative" (not "added the comment")
             if near:  # "…," said X / X said: "…" / "…" X wrote
                 for a, b in near:
                     meta = _RECAP_META.search(sent.doc.text, a, b)  # a quotation may span sentences, not metadata

@@ -39,15 +39,16 @@ from pipeline.pseudonyms import PSEUDONYM
 #: (``corpora/demo/social/ainews_social_recaps.jsonl``, AINews HTML issues).
 RECAP_META = re.compile(r"\s*\((?:Score|Activity):[^()\n]{0,40}\)?\s*:?\s*")
 #: A line's heading: from the line's start (a bullet "- " allowed) to a colon, at most 100 characters without
-#: a sentence's closing punctuation or a quotation mark, followed by text that is not a quotation ("X said:
+#: a sentence's closing punctuation (a dot inside a word, "Qwen1.5", "GLM-4.6V", and "vs." are no end) or a
+#: quotation mark, followed by text that is not a quotation ("X said:
 #: “…”" stays one sentence: cue ``colon_direct``). Shapes of the AINews recap lines of the shipped corpus.
-HEADING = re.compile(r"(?m)^[ \t]*(?:[-*•][ \t]+)?[^\n:.!?\"“”]{1,100}:[ \t]+(?=[^\s\"“”])")
+HEADING = re.compile(r"(?m)^[ \t]*(?:[-*•][ \t]+)?(?:[^\n:.!?\"“”]|\.(?=\S)|\bvs\.){1,100}:[ \t]+(?=[^\s\"“”])")
 #: A second heading after the first on the same line ("- Deepseek Dilemma: OpenAI's Double-Edged Ethics: …").
-_SUBHEADING = re.compile(r"[^\n:.!?\"“”]{1,60}:[ \t]+(?=[^\s\"“”])")
+_SUBHEADING = re.compile(r"(?:[^\n:.!?\"“”]|\.(?=\S)|\bvs\.){1,60}:[ \t]+(?=[^\s\"“”])")
 #: The accounts a reply opens with ("@user_… @user_… Even DeepSeek admits …", X posts): not the subject.
 REPLY_TO = re.compile(r"(?m)^(?:@\w+[ \t]+)+(?=[^@\s])")
-#: Penn tags of finite verbs: a line with one before its colon ("Sam Altman said: we …", "Users note that …: …")
-#: is a sentence, not a heading.
+#: Penn tags of finite verbs: a line with one in lower case before its colon ("Sam Altman said: we …", "Users note
+#: that …: …") is a sentence, not a heading; a title's capitalised verb ("FinRL-DeepSeek Webinar Announced:") is not.
 FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
 
 
@@ -68,7 +69,7 @@ def recap_meta_sentences(doc: Any) -> Any:
         starts.add(m.end())
         metas.append(m.span())
     starts.update(m.end() for m in REPLY_TO.finditer(text))
-    finite = [t.idx for t in doc if t.tag_ in FINITE]
+    finite = [t.idx for t in doc if t.tag_ in FINITE and not t.text[:1].isupper()]  # "Webinar Announced:" is a title
     for m in HEADING.finditer(text):
         while m and not any(m.start() <= i < m.end() for i in finite) and \
                 not any(a <= m.end() - 1 <= b for a, b in metas):

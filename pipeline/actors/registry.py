@@ -44,6 +44,9 @@ class Actor:
     #: aliases that name a model, chip or product, not its maker ("DeepSeek R1", "o3", "Claude"): as the
     #: speaker, its output (:meth:`pipeline.actors.quotes.QuoteFinder.resolve`)
     products: tuple[str, ...] = ()
+    #: aliases that name the maker and its chat app alike ("DeepSeek"): in a user's post (social, forum) the
+    #: app ("my deepseek always says the servers busy"), elsewhere the maker
+    apps: tuple[str, ...] = ()
 
     @property
     def is_person(self) -> bool:
@@ -56,7 +59,7 @@ def load_actors(path: Path = ACTORS_FILE) -> list[Actor]:
     Raises:
         ConfigError: not YAML, an entry without ``actor``/``kind``/``aliases``,
             an unknown kind, a repeated actor, an alias claimed by two actors,
-            ``case_sensitive`` or ``products`` names that are not aliases,
+            ``case_sensitive``, ``products`` or ``apps`` names that are not aliases,
             or an ``org`` that is not an actor (the message names the file
             and the entry).
     """
@@ -81,11 +84,12 @@ def load_actors(path: Path = ACTORS_FILE) -> list[Actor]:
         if not set(exact) <= set(aliases):
             raise ConfigError(f"{where} ({entry['actor']}): case_sensitive names that are not aliases: "
                               f"{sorted(set(exact) - set(aliases))}")
-        products = tuple(map(str, entry.get("products") or []))
-        if not set(products) <= set(aliases):
-            raise ConfigError(f"{where} ({entry['actor']}): products that are not aliases: "
-                              f"{sorted(set(products) - set(aliases))}")
-        actors.append(Actor(str(entry["actor"]), entry["kind"], aliases, entry.get("org"), exact, products))
+        products, apps = (tuple(map(str, entry.get(k) or [])) for k in ("products", "apps"))
+        for key, names in (("products", products), ("apps", apps)):
+            if not set(names) <= set(aliases):
+                raise ConfigError(f"{where} ({entry['actor']}): {key} that are not aliases: "
+                                  f"{sorted(set(names) - set(aliases))}")
+        actors.append(Actor(str(entry["actor"]), entry["kind"], aliases, entry.get("org"), exact, products, apps))
     names = [a.actor for a in actors]
     if len(set(names)) != len(names):
         raise ConfigError(f"{path}: actor names repeat: {sorted({x for x in names if names.count(x) > 1})}")

@@ -1,7 +1,8 @@
 """Token and span tests of the quote attribution rules
 (:mod:`pipeline.actors.quotes`): which part of a sentence lies outside recap
 metadata (:func:`segment`, :func:`within`), whether a cue sits next to a
-quotation (:func:`adjacent`) or is negated (:func:`negated`), a speaker's
+quotation (:func:`adjacent`) or is negated or hypothetical (:func:`negated`,
+:func:`hypothetical`), a speaker's
 span (:func:`speaker_span`) and the phrases that describe a person
 (:func:`own_phrase`), whether a phrase speaks of a past role
 (:func:`former`), and whether a name says who speaks (:func:`names_speaker`,
@@ -70,6 +71,14 @@ def negated(verb: Any) -> bool:
     return subj is not None and bool(_LOST_NOT.search(verb.doc.text[subj.left_edge.idx:verb.idx]))
 
 
+def hypothetical(verb: Any) -> bool:
+    """Whether a speech verb says what someone might, should or will say, not
+    what they said: under a modal ("DeepSeek should just admit …", "can just
+    say", "I wager DeepSeek will say …") or an infinitive ("Do you need the
+    OpenAI agent to say …"). Session-28 review: such clauses were quotes."""
+    return any(c.dep_ == "aux" and (c.tag_ == "MD" or c.lower_ == "to") for c in verb.children)
+
+
 def former(span: Any) -> bool:
     """Whether ``span`` speaks of a past role ("former", "ex-": :data:`FORMER`)."""
     return any(t.lower_.rstrip("-") in FORMER for t in span)
@@ -117,16 +126,22 @@ def _a_role(token: Any) -> bool:
         or bool(token.ent_id_)
 
 
-def product_speaks(span: Any, head: Any, registry: dict[str, Any]) -> bool:
+def product_speaks(span: Any, head: Any, registry: dict[str, Any], user_post: bool = False) -> bool:
     """Whether the listed names of a speaker span (``head``: its root) are all
     products (``Actor.products`` of ``registry``, canonical name → ``Actor``:
-    "DeepSeek R1", "o3", "Kimi") and a product is what speaks: the head is in
+    "DeepSeek R1", "o3", "Kimi"; in a ``user_post``, a social or forum post,
+    also ``Actor.apps``: "Deepseek told me …", "Even Grok and Deepseek say
+    …") and a product is what speaks: the head is in
     its name, or is no role, person, listed actor or maker (:data:`_MAKERS`):
     "Kimi K2 performance claim", not "Kimi engineers said". Session-28
     review: "o3-mini plainly stated …", "Minimax M2 thinks it's GPT" and
     "China's Kimi K3 fuels fears …" spoke for OpenAI, MiniMax and Moonshot AI."""
     named = [e for e in span.ents if e.ent_id_ in registry and names_speaker(e, head)]
-    if not named or any(e.text.lower() not in {p.lower() for p in registry[e.ent_id_].products} for e in named):
+    def product(e: Any) -> bool:
+        a = registry[e.ent_id_]
+        return e.text.lower() in {p.lower() for p in (*a.products, *(a.apps if user_post else ()))}
+
+    if not named or not all(product(e) for e in named):
         return False
     return any(e.start <= head.i < e.end for e in named) or not (_a_role(head) or head.lemma_.lower() in _MAKERS)
 

@@ -403,7 +403,7 @@ def test_stage_caches_give_what_a_fresh_computation_gives(project):
     documents = read_documents(clean_db, passages["doc_id"])
     spec = load_actors(project / "corpora/actors.yaml")
     finder = QuoteFinder(load_nlp(e["spacy_model"], spec), spec)
-    code = extract_fingerprint(a, e, project / "corpora/actors.yaml")
+    code = extract_fingerprint(a, e, project / "corpora/actors.yaml", project / "corpora/organisation_handles.yaml")
     store = KeyedStore(project / "data/cache/actors", "extract", code)
     assert store.file.exists() and store._old, "the stage's per-document store"
     got = extract_incremental(passages, documents, finder, author_sources=a["author_is_speaker"],

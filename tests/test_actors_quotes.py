@@ -480,3 +480,18 @@ def test_an_apps_answers_hypothetical_and_passive_speech_and_scare_quotes_are_no
             "AI distilled Anthropic’s Fable model to build Kimi K3. It further claims Moonshot acquired or accessed "
             "NVIDIA GB300-equipped servers, including in Thailand.")
     assert [(q.speaker, q.speaker_actor) for q in finder.find(post) if q.speaker == "It"] == [("It", "unknown")]
+
+
+def test_the_reported_clause_after_the_verb_and_after_where_it_was_said(finder):
+    """A speech verb reports the clause after it, also when the parser hangs another clause before it
+    ("OpenAI had planned …, however Altman said the company is pushing it back …", a gold quote of the real
+    TechCrunch article that was missed) or hangs the "that" clause from where the words were said ("… said in
+    a statement that …")."""
+    text = technews_body("https://techcrunch.com/2025/07/11/openai-delays-the-release-of-its-open-model-again/")
+    found = {(q.speaker_actor, q.quote_text) for q in finder.find(text)}
+    assert ("Sam Altman", "the company is pushing it back indefinitely for further safety testing") in found
+    said = [(q.speaker_actor, q.quote_text) for q in finder.find(
+        "DeepSeek said in a statement that it would release the weights next week.")]
+    assert said == [("DeepSeek", "it would release the weights next week")]
+    assert [q.quote_text for q in finder.find("He said in Beijing that the talks went well.")] == [
+        "the talks went well"]

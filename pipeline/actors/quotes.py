@@ -30,6 +30,7 @@ from pipeline.actors.spans import (
     negated,
     own_phrase,
     product_speaks,
+    reported_clause,
     segment,
     speaker_span,
     within,
@@ -366,8 +367,8 @@ class QuoteFinder:
                 break
             if tok.lemma_ in WEAK_LEMMAS:
                 continue  # "adds web search", "calls it": speech only with a quotation
-            clause = next((c for c in tok.children if c.dep_ == "ccomp"), None)
-            if clause is not None and clause.i > tok.i:
+            clause = reported_clause(tok)
+            if clause is not None:
                 span = [t for t in clause.subtree if t.dep_ != "mark" or t.head != clause]
                 span = [t for t in span if not (t.is_punct and t.i == clause.right_edge.i)]
                 cut = [t for t in span if t.idx + len(t) <= seg[1]]

@@ -2,7 +2,7 @@
 (:mod:`pipeline.actors.quotes`): which part of a sentence lies outside recap
 metadata (:func:`segment`, :func:`within`), whether a cue sits next to a
 quotation (:func:`adjacent`) or is negated or hypothetical (:func:`negated`,
-:func:`hypothetical`), a speaker's
+:func:`hypothetical`), the clause it reports (:func:`reported_clause`), a speaker's
 span (:func:`speaker_span`) and the phrases that describe a person
 (:func:`own_phrase`), whether a phrase speaks of a past role
 (:func:`former`), and whether a name says who speaks (:func:`names_speaker`,
@@ -69,6 +69,28 @@ def negated(verb: Any) -> bool:
         return True
     subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     return subj is not None and bool(_LOST_NOT.search(verb.doc.text[subj.left_edge.idx:verb.idx]))
+
+
+#: Where a statement was made ("said in a statement that …", "wrote in a blog post that …"): the parser hangs
+#: the "that" clause from this noun instead of the verb.
+_STATEMENT_NOUNS = frozenset({"statement", "post", "blog", "interview", "letter", "filing", "memo", "email", "tweet",
+                              "release", "briefing", "call", "conference", "note", "message", "update", "thread"})
+
+
+def reported_clause(verb: Any) -> Any:
+    """The clause a speech verb reports, after the verb: its ``ccomp``, or a "that" clause the parser
+    hung from where the words were said ("DeepSeek said in a statement that it would …", where the
+    clause is an ``acl`` of "statement": :data:`_STATEMENT_NOUNS`); ``None`` without one."""
+    clause = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i), None)
+    if clause is not None:
+        return clause
+    for prep in (c for c in verb.children if c.dep_ == "prep" and c.i > verb.i):
+        for noun in (c for c in prep.children if c.dep_ == "pobj" and c.lemma_.lower() in _STATEMENT_NOUNS):
+            for c in noun.children:
+                if c.dep_ in ("acl", "relcl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "that"
+                                                                for m in c.children):
+                    return c
+    return None
 
 
 def hypothetical(verb: Any) -> bool:

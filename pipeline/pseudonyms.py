@@ -138,18 +138,25 @@ _DISCORD = re.compile(r"▷ #[^\n()]{1,80}\(\d+ messages?[^)\n]{0,20}\):\s+"
 
 
 #: The display name printed before an account's handle, which the handle's pseudonym would otherwise sit beside
-#: (session-28 reviews: 262 names in AINews pages, then 31 more pairs in 27 documents), in three shapes: after a
-#: lead that says a name follows ("Tweet from Foo Bar (@FooQux01): …", "…textQuoting Foo (FB) Bar (@foo_bar)",
-#: "Link mentioned: Foo (@foo)"; any name up to 60 characters, "jack", "Fox 🦊"); a tweet embed's signature
-#: before its date ("— Foo Bar (@foo) January 27, 2025"); a list line's name before a colon ("- Foo Bar (@foo):
-#: …"). Not in prose: AINews recaps cite sources as "… strong results on Design Arena (@foo)". The name becomes
-#: the handle's pseudonym (an organisation's account keeps its display name, :func:`pseudonymise`).
+#: (session-28 reviews: 262 names in AINews pages, then 31 and 30 more pairs). Shapes: after a lead that says a
+#: name follows ("Tweet from Foo Bar (@FooQux01): …", "…textQuoting Foo (FB) Bar (@foo_bar)", "Link mentioned:
+#: Foo (@foo)"; any name up to 60 characters, "jack", "Fox 🦊"); a tweet embed's signature before its date ("—
+#: Foo Bar (@foo) January 27, 2025", or "Foo Bar (@foo) Feb 2 2025" without the dash); an X page's title ("Foo
+#: Bar (@foo) on X"); a list line's name before a colon ("- Foo Bar (@foo): …"). Not in prose: AINews recaps
+#: cite sources as "… strong results on Design Arena (@foo)". The name becomes the handle's pseudonym (an
+#: organisation's account keeps its display name, :func:`pseudonymise`).
 _NAME = r"(?P<name>(?:[^()\n@:—]|\([^()\n@:]{1,12}\)){1,60}?)"
-_AT_HANDLE = r" \(@(?P<handle>[A-Za-z0-9_]{1,15}|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.bsky\.social)\)"  # X or Bluesky
+#: The handle in brackets after a display name: X, Bluesky, or a custom domain ("@quinnypig.com",
+#: "@not.euclaise.xyz"); the handle the name stands for is the one :func:`find_handles` finds there.
+_AT_HANDLE = r" \(@(?P<handle>[A-Za-z0-9_][\w.-]{0,60})\)"
+_WORDS = r"(?P<name>[A-Z][a-z][\w'’.-]*(?:[ \t]+[A-Z][a-z][\w'’.-]*){0,3})"  # "Sam Altman", "Jim Carroll"
+_DATE = r"(?=[ \t]+[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4})"  # "March 25, 2026", "Feb 2 2025"
 _DISPLAY_NAMES = (
     re.compile(r"(?:(?:^[ \t]*[-*•][ \t]+)?(?:\bLink mentioned:[ \t]+)?(?:\bTweet from|Quoting)|\bLink mentioned:)"
                r"[ \t]+" + _NAME + _AT_HANDLE, re.MULTILINE),
-    re.compile(r"—[ \t]+" + _NAME + _AT_HANDLE + r"(?=[ \t]+[A-Z][a-z]+\.? \d{1,2}, \d{4})"),
+    re.compile(r"—[ \t]+" + _NAME + _AT_HANDLE + _DATE),
+    re.compile(r"(?:(?<=\s)|^)" + _WORDS + _AT_HANDLE + _DATE, re.MULTILINE),  # a signature without its dash
+    re.compile(_WORDS + _AT_HANDLE + r"(?= on X\b)"),  # an X page's title, "Sam Altman (@sama) on X: …"
     re.compile(r"^[ \t]*[-*•][ \t]+(?!Tweet from|Quoting|Link mentioned)(?P<name>[^()\n@:—.!?]{1,40}?)" + _AT_HANDLE
                + "(?=:)", re.MULTILINE),
 )
@@ -293,8 +300,9 @@ def find_handles(value: str | None, bare: BareNames | None = None) -> list[tuple
         listed = [(m.start(), m.end(), m.group()) for m in pattern.finditer(value)]
     discord = [(m.start("name"), m.end("name"), m.group("name")) for m in _DISCORD.finditer(value)
                if not PSEUDONYM.match(m.group("name"))]
-    shown = sorted({(m.start("name"), m.end("name"), m.group("handle")) for rx in _DISPLAY_NAMES
-                    for m in rx.finditer(value)})
+    at = {start: handle for start, _, handle in out}  # a display name stands for the handle found after it
+    shown = sorted({(m.start("name"), m.end("name"), at[m.start("handle")]) for rx in _DISPLAY_NAMES
+                    for m in rx.finditer(value) if m.start("handle") in at})
     for more in (shown, listed, discord, bare(value) if bare else []):
         taken = [(a, b) for a, b, _ in out]
         out += [h for h in more if not any(a < h[1] and h[0] < b for a, b in taken)]

@@ -495,3 +495,23 @@ def test_the_reported_clause_after_the_verb_and_after_where_it_was_said(finder):
     assert said == [("DeepSeek", "it would release the weights next week")]
     assert [q.quote_text for q in finder.find("He said in Beijing that the talks went well.")] == [
         "the talks went well"]
+
+
+def test_a_name_that_modifies_a_thing_and_a_view_no_longer_held_are_not_quotes_of_the_actor(finder):
+    """Session-28 third review (texts of the corpus): "according to Meta's Ad Library" (The Verge) was Meta's,
+    "Elon Musk Biographer Thinks …" (an X post) Musk's, and "President Trump no longer thinks Intel's CEO
+    should resign" (Engadget) a Trump quote saying the opposite of his view. A possessive or compound name
+    before a thing is not the speaker; "no longer" negates the verb. "Anthropic's Thariq Shihipar" and
+    "o3-mini" keep theirs."""
+    library = ("A group of tech companies and academic institutions spent tens of thousands of dollars in the past "
+               "month - likely between $17,000 and $25,000 - on an ad campaign against New York's landmark AI safety "
+               "bill, which may have reached more than two million people, according to Meta's Ad Library.")
+    assert "Meta" not in [q.speaker_actor for q in finder.find(library)]
+    musk = ("@user_0c331e2305 China's New AI 'DeepSeek' Believes It Can Go Crazy': Elon Musk Biographer Thinks "
+            "Billionaire Elon Musk Needs Help After All It Had To Be An AI")
+    assert "Elon Musk" not in [q.speaker_actor for q in finder.find(musk)]
+    intel = "It sounds like President Trump no longer thinks Intel's CEO should resign."
+    assert finder.find(intel) == []
+    shihipar = ("Anthropic’s Thariq Shihipar said in a post on X that this was “an experiment we launched in March "
+                "that was meant to prevent account abuse from unauthorized resellers.”")
+    assert {q.speaker_actor for q in finder.find(shihipar)} == {"Anthropic"}

@@ -272,3 +272,14 @@ def test_display_names_of_tweet_signatures_and_list_lines_become_the_pseudonym(t
     assert raw_handles(text, load_organisation_handles()) == []
     prose = "- GLM-4.6 shows strong performance on Design Arena (@user_96cfe7c12d)."
     assert pseudonymise(prose, salt="test-salt", keep=frozenset()) == prose
+    # third review: an X page's title quoted in a Reddit thread, a signature without its dash (the shipped X
+    # export, already pseudonymised), a list line whose handle ends like a domain (Bluesky custom domain)
+    p = pseudonym("sama", "test-salt")
+    assert pseudonymise("Sam Altman (@sama) on X: GPT-4.1", salt="test-salt", keep=frozenset()) == \
+        f"{p} (@{p}) on X: GPT-4.1"
+    signed = "https://t.co/SOF9Lqv6bB Jim Carroll (@user_bea9a937e7) Feb 2 2025"
+    assert pseudonymise(signed, salt="test-salt", keep=frozenset()) == \
+        "https://t.co/SOF9Lqv6bB user_bea9a937e7 (@user_bea9a937e7) Feb 2 2025"
+    q = pseudonym("quinnypig", "test-salt")
+    assert pseudonymise("- Corey Quinn (@quinnypig.com): It's an AI best practice", salt="test-salt",
+                        keep=frozenset()) == f"- {q} (@{q}.com): It's an AI best practice"

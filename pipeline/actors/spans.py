@@ -65,8 +65,9 @@ def negated(verb: Any) -> bool:
     """Whether a speech verb is negated ("did not say", "don't think"; also
     "I don t think" with the apostrophe lost, as in the X export, where the
     parser reads "don t" as the subject)."""
-    if any(c.dep_ == "neg" for c in verb.children):
-        return True
+    if any(c.dep_ == "neg" or c.lower_ == "longer" and any(g.lower_ == "no" for g in c.children)
+           for c in verb.children):
+        return True  # "did not say"; "Trump no longer thinks …" (session-28 review)
     subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     return subj is not None and bool(_LOST_NOT.search(verb.doc.text[subj.left_edge.idx:verb.idx]))
 
@@ -131,7 +132,9 @@ ROLE_NOUNS = frozenset({
     # what a source publishes, which speaks for it ("Another report from Politico", "analyses from Arena.ai")
     "report", "analysis", "analyses", "analyse", "study", "survey", "data", "statement", "memo", "letter", "filing",
     "post", "blog", "paper", "research", "document", "assessment", "review", "announcement", "note", "evaluation",
-    "estimate", "guidance", "testimony", "comment", "response", "submission", "brief", "briefing", "release"})
+    "estimate", "guidance", "testimony", "comment", "response", "submission", "brief", "briefing", "release",
+    "board", "office", "account", "website", "site", "page", "remark", "word", "tweet", "message", "press",
+    "leadership", "management", "delegation", "embassy", "ministry", "department", "government", "camp", "side"})
 #: Dependencies that put a name outside what the speaker is: an object or a clause ("No Plans To Sue China's
 #: DeepSeek"), a subject of another verb.
 _NOT_THE_SPEAKER = frozenset({"dobj", "nsubj", "nsubjpass", "relcl", "acl", "advcl", "ccomp", "xcomp", "attr",
@@ -178,7 +181,9 @@ def names_speaker(mention: Any, head: Any) -> bool:
     technical lead of Alibaba's Qwen"), "behind" after a maker
     (:data:`_MAKERS`: "the company behind Claude"), or
     the agent of a participle that modifies the head ("data published by
-    Moonshot"). A name under another preposition ("Government officials
+    Moonshot"). A possessive or compound counts only before a role, a
+    person, a listed actor or a maker ("Anthropic's CEO", not "Meta's Ad
+    Library" nor "Elon Musk Biographer", session-28 review). A name under another preposition ("Government officials
     under then-President Joe Biden", "skepticism about Altman's credibility
     …, several commenters"), or in an object or clause
     (:data:`_NOT_THE_SPEAKER`: "Taiwan Bans Government Use of DeepSeek AI")
@@ -193,6 +198,10 @@ def names_speaker(mention: Any, head: Any) -> bool:
             return True  # "data published by Moonshot"
         if token.dep_ in _NOT_THE_SPEAKER or token.head == token:
             return False
+        if token.head == head and token.dep_ in ("poss", "compound") and not _a_role(head) and \
+                head.ent_type_ not in ("PERSON", "ORG") and head.lemma_.lower() not in _MAKERS and \
+                any(c.isspace() for c in head.doc.text[mention.end_char:head.idx]):
+            return False  # "Meta's Ad Library", "Elon Musk Biographer": a thing, not a role ("o3-mini" is one word)
         if token.dep_ == "pobj" and token.head.lower_ == "behind" and token.head.head.lemma_.lower() in _MAKERS:
             token = token.head  # "the company behind Claude": its maker
         elif token.dep_ == "pobj" and token.head.lower_ not in ROLE_PREPS and \

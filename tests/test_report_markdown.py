@@ -254,7 +254,7 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert "7 argue it: **precision 0.70** (95 % interval 0.40–0.89)" in text
     # a stance whose document decisions are not measurable gets no table, but its quotes' precision where read
     assert ("**security_hawk**: its document decisions are not measurable; section 3 gives at most a corpus-wide "
-            "share. Of the 4 quotes of listed actors decided security_hawk that a reader read, 1 argue it (precision "
+            "share. Of the 4 quotes of listed actors decided security_hawk that a reader read, 1 argues it (precision "
             "0.25, 95 % interval 0.05–0.70); no quote table is given for it.") in text
     # without read quotes of a stance, the table says its precision is not measured; a read quote of another label
     from pipeline.report.actor_section import stance_table

@@ -84,7 +84,8 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
         if st not in measurable:
             read = metrics.get("quote_stance_evaluation", {}).get("by_decision", {}).get(st) or {}
             quotes = (f" Of the {read['read']} quotes of listed actors decided {st} that a reader read, "
-                      f"{read['argue_it']} argue it (precision {read['argue_it'] / read['read']:.2f}, 95 % interval "
+                      f"{read['argue_it']} argue{'s' if read['argue_it'] == 1 else ''} it (precision "
+                      f"{read['argue_it'] / read['read']:.2f}, 95 % interval "
                       f"{read['precision_lo']:.2f}–{read['precision_hi']:.2f}); no quote table is given for it."
                       if read.get("read") else "")
             out += [f"**{st}**: its document decisions are not measurable; section 3 gives at most a corpus-wide "
@@ -115,7 +116,8 @@ def _precision_sentence(stance: str, read: dict[str, Any] | None) -> str:
                 "examples, so one can argue the opposite of its stance")
     return (f"of the {read['read']} quotes of listed actors decided {stance} that a reader read "
             f"(`corpora/labels/quote_stance_v1.jsonl`, LLM annotators, codebook v1.3 with the quote as the unit), "
-            f"{read['argue_it']} argue it: **precision {read['argue_it'] / read['read']:.2f}** (95 % interval "
+            f"{read['argue_it']} argue{'s' if read['argue_it'] == 1 else ''} it: **precision "
+            f"{read['argue_it'] / read['read']:.2f}** (95 % interval "
             f"{read['precision_lo']:.2f}–{read['precision_hi']:.2f}). The example is a citable quote (URL and date) a "
             f"reader labelled {stance} where the actor has one, else the model's most probable citable one, marked "
             "\"not read\" or with the reader's other label")

@@ -123,18 +123,18 @@ def test_source_mix_counts_every_month_and_greys_those_without_shares(wh, tmp_pa
     coverage line names both ranges."""
     from matplotlib.colors import to_hex
 
-    from pipeline.report import figures
+    from pipeline.report import source_mix_figure
     from pipeline.report.sections import source_mix_line
 
     con, _ = wh
     drawn = {}
-    monkeypatch.setattr(figures, "_save", lambda fig, path: drawn.setdefault("fig", fig))
+    monkeypatch.setattr(source_mix_figure, "_save", lambda fig, path: drawn.setdefault("fig", fig))
     totals = workspace.query(con, "SELECT period, sum(n_docs) AS n FROM report_source_type_month_counts "
                                   "GROUP BY 1 ORDER BY 1")
     min_docs = int(totals["n"].max())  # only the largest month(s) get shares
     few = totals[totals["n"] < min_docs]
     assert len(few) >= 1
-    figures.figure_source_mix(con, tmp_path / "s.png", min_docs=min_docs)
+    source_mix_figure.figure_source_mix(con, tmp_path / "s.png", min_docs=min_docs)
     counts = drawn["fig"].axes[1]
     grey = sorted(p.get_height() for p in counts.patches if to_hex(p.get_facecolor()) == "#c8c8c8")
     assert grey == sorted(few["n"].astype(float).tolist())

@@ -32,7 +32,6 @@ from pipeline.report.coverage import load_coverage, trend_panel
 from pipeline.report.figures import (
     figure_actor_stance,
     figure_narrative_heatmap,
-    figure_source_mix,
     figure_stance_share,
     top_actors,
     top_topics,
@@ -42,6 +41,7 @@ from pipeline.report.markdown import measurable_stances, stance_quality, write_r
 from pipeline.report.narrative_figure import figure_claims_by_month
 from pipeline.report.narrative_section import claim_quality, claim_trend, unmeasurable_claims
 from pipeline.report.pages import topic_pages
+from pipeline.report.source_mix_figure import figure_source_mix
 from pipeline.report.stance_shares import share_errors
 from pipeline.report.topic_exports import write_topic_exports
 from pipeline.report.topic_stance_figure import figure_narrative_stance

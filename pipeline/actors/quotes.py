@@ -149,8 +149,9 @@ class QuoteFinder:
         the kinds :data:`NOMINAL_ORGS` allows; another name → ``other:<name>``
         (a person before an organisation); otherwise ``unknown``.
         """
-        if span.text.strip()[1:].lower() in self.handles and span.text.strip()[0] == "@":
-            return self.actor_of_name(self.handles[span.text.strip()[1:].lower()])  # "@Alibaba_Qwen announced"
+        text = span.text.strip()
+        if text.startswith("@") and text[1:].lower() in self.handles:  # "@Alibaba_Qwen announced"
+            return self.actor_of_name(self.handles[text[1:].lower()])
         spans = context if isinstance(context, list) else ([context] if context is not None else [])
         spans = [c for c in spans if not former(c)]
         head = span.root if len(span) else None
@@ -171,7 +172,6 @@ class QuoteFinder:
             actor = next((a for a in (actor_in(c, self.registry, speaks) for c in spans) if a is not None), None)
         if actor:
             return actor.actor
-        text = span.text.strip()
         if text.lower() in FIRST_PERSON:  # the writer: the document's author, else no one named
             return self.author or "unknown"
         people = [e for e in span.ents if e.label_ == "PERSON" and speaks(e)]  # not "… about Altman's credibility"

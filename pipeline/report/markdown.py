@@ -152,7 +152,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
                           measurable=measurable, errors=errors, min_recall=min_recall)
     out += stance_section(con, quality, shares, corpus["last"], measurable, min_recall, rel(figures["stance_share"]),
                           cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"),
-                          share_only=share_only, too_wide=too_wide,
+                          overall=overall, errors=errors, share_only=share_only, too_wide=too_wide,
                           max_halfwidth=float(params.get("max_share_halfwidth", 1.0)))
     out += actor_section(con, params, figures, rel, measurable, actor_metrics)
     # discovery (BERTopic topics on the passages with no taxonomy narrative): what the taxonomy may miss

@@ -26,7 +26,7 @@ from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, acc_cell, month_heading
 from pipeline.report.coverage import NOT_MEASURED
 from pipeline.report.stance_shares import cc_better as _cc_better
-from pipeline.report.stance_shares import evidence_lines, overall_shares, read_example_lines, share_errors
+from pipeline.report.stance_shares import evidence_lines, read_example_lines
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -172,6 +172,7 @@ def source_mix_line(con: Any, min_docs: int) -> str:
 
 def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last: Any, measurable: list[str],
                    min_recall: float, figure: str, *, cells: pd.DataFrame, scope: str,
+                   overall: pd.DataFrame, errors: dict[str, tuple[float, float]],
                    share_only: Sequence[str] = (), too_wide: Sequence[str] = (),
                    max_halfwidth: float = 1.0) -> list[str]:
     """Section 3: classifier quality, the CC and ACC shares of each label over
@@ -199,12 +200,15 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
         too_wide: stances that would be ``share_only`` but whose ACC
             interval is too wide to quote (``report.max_share_halfwidth``):
             read examples, and the share only as the reason it is not given.
+        overall: the corpus-wide shares by label
+            (:func:`pipeline.report.stance_shares.overall_shares`).
+        errors: label → (ACC, CC) cross-validated share error
+            (:func:`pipeline.report.stance_shares.share_errors`).
         max_halfwidth: ``report.max_share_halfwidth`` (a share 0–1), named in the note.
     """
     q = quality
-    overall = overall_shares(con).reindex(list(LABELS))
+    overall = overall.reindex(list(LABELS))
     n_unlabelled = int(overall["n_docs"].fillna(0).max())
-    errors = share_errors(con)
     out = ["## 3. Stance over time", "",
            f"The stance of a document comes from its passages: a passage classifier trained on labelled passages "
            f"decides each narrative passage, and a document takes the stance whose best passage most exceeds a "

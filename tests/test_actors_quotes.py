@@ -32,9 +32,21 @@ def test_transcript_turns_become_quotes(finder):
     text = ("MS. LEAVITT: Good afternoon, everyone.\n\nQ: What about DeepSeek?\n\n"
             "SECRETARY LUTNICK: We will not let them use our chips.\n\nQ: Thank you.")
     quotes = finder.find(text)
-    assert [(q.speaker, q.cue) for q in quotes][:3] == [("MS. LEAVITT", "transcript"), ("Q", "transcript"),
-                                                       ("SECRETARY LUTNICK", "transcript")]
-    assert quotes[2].speaker_actor == "Howard Lutnick"
+    assert [(q.speaker, q.cue) for q in quotes] == [("MS. LEAVITT", "transcript"), ("SECRETARY LUTNICK", "transcript")]
+    assert quotes[1].speaker_actor == "Howard Lutnick"  # a reporter's "Q" turn is no one's quote
+
+
+def test_white_house_question_turns_without_a_colon_make_a_transcript(finder):
+    """White House transcripts write a reporter's turn "Q    Can you …", with no colon. The real
+    press briefing of 2025-01-29 has one named speaker, so before these turns counted it was no
+    transcript and the press secretary's 88 turns were no one's; the questions are no one's quotes."""
+    briefing = clean_text((WH / "briefings-statements/2025-01/2025-01-29-press-briefing-by-press-secretary-karoline"
+                           "-leavitt.md").read_text(encoding="utf-8"), "markdown")
+    quotes = finder.transcript(briefing, "The White House", "Press Briefing by Press Secretary Karoline Leavitt")
+    assert len(quotes) == briefing.count("MS. LEAVITT:") >= 80
+    assert {(q.speaker, q.speaker_actor) for q in quotes} == {("MS. LEAVITT", "Karoline Leavitt")}
+    assert all(briefing[q.start_char:q.end_char] == q.quote_text for q in quotes)
+    assert finder.transcript(briefing.replace("\nQ ", "\nAsked: ")) == []  # one speaker alone is no transcript
 
 
 def test_direct_quotes_of_the_gold_set_are_found_in_their_articles(finder):
@@ -480,6 +492,18 @@ def test_an_apps_answers_hypothetical_and_passive_speech_and_scare_quotes_are_no
             "AI distilled Anthropic’s Fable model to build Kimi K3. It further claims Moonshot acquired or accessed "
             "NVIDIA GB300-equipped servers, including in Thailand.")
     assert [(q.speaker, q.speaker_actor) for q in finder.find(post) if q.speaker == "It"] == [("It", "unknown")]
+
+
+def test_a_demonstrative_that_suggests_is_no_speaker(finder):
+    """Session-28 build: 119 quotes had "This" as their speaker, the recaps' inference "This suggests that …"
+    (AINews social recaps); a demonstrative that determines a noun still opens a speaker ("This paper")."""
+    text = ("user_1a2b3c4d5e recommends testing the latest Qwen 397b model, speculating that it might also perform "
+            "well in the benchmark. This suggests that Qwen 397b could have competitive capabilities that might allow "
+            "it to survive the food truck business challenge.")
+    assert "This" not in [q.speaker for q in finder.find(text)]
+    assert [q.speaker for q in finder.find("That means the export controls have failed completely.")] == []
+    assert [q.speaker for q in finder.find("This paper argues that open weights are a supply-chain risk.")] == [
+        "This paper"]
 
 
 def test_the_reported_clause_after_the_verb_and_after_where_it_was_said(finder):

@@ -28,6 +28,7 @@ from pipeline.actors.spans import (
     hypothetical,
     names_speaker,
     negated,
+    no_speaker,
     own_phrase,
     product_speaks,
     reported_clause,
@@ -339,9 +340,8 @@ class QuoteFinder:
             if any(a <= tok.idx < b for a, b in inside):
                 continue  # a verb inside the quotation ("We think …") is not the cue
             subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-            if subj is None or segment(sent, metas, subj.idx) != seg or (subj.dep_ == "nsubjpass" and
-                                                                          subj.lower_ != "it"):
-                continue  # no subject, one in the recap title, or a passive's ("DeepSeek is called out as …")
+            if subj is None or segment(sent, metas, subj.idx) != seg or no_speaker(subj):
+                continue  # no subject, one in the recap title, a passive's ("DeepSeek is called out as …") or "This"
             speaker = within(speaker_span(subj), seg)
             # the speaker's own phrase: the cut span plus appositions ("Junyang Lin, a
             # researcher at Alibaba"), not relative clauses ("who once worked at Google") nor a

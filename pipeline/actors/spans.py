@@ -102,6 +102,20 @@ def hypothetical(verb: Any) -> bool:
     return any(c.dep_ == "aux" and (c.tag_ == "MD" or c.lower_ == "to") for c in verb.children)
 
 
+#: Bare demonstratives, which as a speech verb's subject name no one ("This suggests that …").
+_DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
+
+
+def no_speaker(subj: Any) -> bool:
+    """Whether a speech verb's subject token ``subj`` cannot be a speaker: a
+    passive's subject other than "it" ("DeepSeek is called out as …"), or a
+    demonstrative standing alone ("This suggests that …", "That means …";
+    119 quotes of the session-28 build had "This" as their speaker)."""
+    if subj.dep_ == "nsubjpass":
+        return subj.lower_ != "it"
+    return subj.lower_ in _DEMONSTRATIVES and not any(True for _ in subj.children)
+
+
 def former(span: Any) -> bool:
     """Whether ``span`` speaks of a past role ("former", "ex-": :data:`FORMER`)."""
     return any(t.lower_.rstrip("-") in FORMER for t in span)

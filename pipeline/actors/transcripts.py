@@ -18,6 +18,10 @@ from typing import Any
 SPEAKER_LINE = re.compile(r"^(?P<name>(?:(?:MR|MS|MRS|DR|SEN|SENATOR|REP|SECRETARY|PRESIDENT|THE PRESIDENT)\.?\s+)?"
                           r"[A-Z][A-Z.'\- ]{1,40}|Q|[A-Z][\w.’'\-]+(?: [A-Z][\w.’'\-]+){1,3}(?=:\s+\[\d))"
                           r"[^\S\n]*:[^\S\n]+(?P<text>\S.*)$", re.MULTILINE)
+#: A reporter's turn as White House transcripts write it, "Q" and a space, no colon ("Q Can you talk about
+#: …"; the Jake Sullivan gaggle and Karoline Leavitt's briefings): the turn's text starts with a capital,
+#: a parenthesis or a quotation mark, so "Q 3 revenue" is no turn.
+QUESTION_LINE = re.compile(r"^(?P<name>Q)[^\S\n]+(?P<text>[A-Z(\"“‘'].*)$", re.MULTILINE)
 #: Line labels that look like transcript speakers (memo headers: "TO:", "RE:", "CC:").
 NOT_SPEAKERS = frozenset({"note", "update", "source", "editor's note", "disclosure", "correction", "related",
                           "summary", "tl;dr", "edit", "activity", "link", "title", "answer", "question", "url",
@@ -34,8 +38,9 @@ PRESIDENT = re.compile(r"(?:THE\s+)?PRESIDENT", re.IGNORECASE)
 
 
 def turns(text: str) -> list[re.Match[str]]:
-    """The turns of ``text`` (:data:`SPEAKER_LINE` matches, groups ``name``
-    and ``text``; offsets index ``text``) when it is a transcript: at least
+    """The turns of ``text`` (:data:`SPEAKER_LINE` and :data:`QUESTION_LINE`
+    matches in text order, groups ``name`` and ``text``; offsets index
+    ``text``) when it is a transcript: at least
     three turns, opening at least a tenth of its paragraphs (three "NOTE:"
     lines in a long newsletter are not one), by at least two speakers, one
     of whom speaks at least twice (a docket comment's one-off labels, "TO:",
@@ -43,6 +48,7 @@ def turns(text: str) -> list[re.Match[str]]:
     Labels in :data:`NOT_SPEAKERS` and :data:`HEADING` lines are not turns."""
     found = [m for m in SPEAKER_LINE.finditer(text)
              if m.group("name").strip().lower() not in NOT_SPEAKERS and not HEADING.match(m.group("name"))]
+    found = sorted(found + list(QUESTION_LINE.finditer(text)), key=lambda m: m.start())
     paragraphs = sum(1 for p in text.split("\n\n") if p.strip())
     names = Counter(m.group("name").strip() for m in found)
     if len(found) < 3 or len(found) < 0.1 * paragraphs or len(names) < 2 or max(names.values()) < 2:
@@ -59,7 +65,9 @@ def attribute_turns(text: str, actor_of_name: Callable[[str], str], registry: di
     ``other:<Name>``). An unnamed official (:data:`OFFICIAL`) speaks for
     ``publisher`` when that is a listed actor (``registry``: canonical name
     → ``Actor``), and "THE PRESIDENT" (:data:`PRESIDENT`) is the listed
-    actor whose "President …" alias the document's ``title`` holds."""
+    actor whose "President …" alias the document's ``title`` holds. A
+    reporter's turn ("Q") counts as a turn but gives no quote: the
+    transcript does not name who asked."""
     found = turns(text)
     if not found:
         return []
@@ -72,6 +80,8 @@ def attribute_turns(text: str, actor_of_name: Callable[[str], str], registry: di
     for m in found:
         name = m.group("name").strip()
         said = m.group("text").rstrip()
+        if name == "Q":
+            continue  # an unnamed reporter's question: a turn, but no one's quote
         actor = actor_of_name(name.title() if name.isupper() else name)
         if actor.startswith("other:") and house and OFFICIAL.fullmatch(name):
             actor = house

@@ -175,6 +175,31 @@ def test_a_quote_recapped_on_two_days_from_one_thread_is_counted_once(finder, tm
     assert len(kept) == len(quotes) - dropped
 
 
+def test_a_recap_records_title_and_summary_that_restate_one_quote_count_once(finder, tmp_path, sources,
+                                                                               clean_params):
+    """Session-29 review: the AINews recap line of 2025-08-19 (line 2077) gives Sam Altman's warning in its
+    title ("OpenAI's Altman says the U.S. is underestimating China's next-gen AI threat") and again in its
+    summary; both were his quotes, so section 2 counted his words twice. The longer is kept; quotes of other
+    speakers in the passage stay."""
+    from pipeline.actors.repeats import drop_restatements
+    from pipeline.clean import clean
+    from tests.conftest import spec_for
+
+    lines = (DEMO / "social/ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "demo/social").mkdir(parents=True)
+    (tmp_path / "demo/social/ainews_social_recaps.jsonl").write_text(lines[2076] + "\n", encoding="utf-8")
+    docs, _ = clean([spec_for(sources, "ainews_recaps")], clean_params, manifest=[], root=tmp_path)
+    rows = [p for d in docs for p in _passages(d.doc_id, d.text, "ainews_recaps", None, None)]
+    _, quotes = extract(pd.DataFrame(rows, columns=COLUMNS), {d.doc_id: d.text for d in docs}, finder,
+                        author_sources=[], progress=False)
+    altman = quotes[quotes["speaker_actor"] == "Sam Altman"]
+    assert len(altman) == 2 and altman["passage_id"].nunique() == 1
+    kept, dropped = drop_restatements(quotes)
+    assert dropped == 1 and len(kept) == len(quotes) - 1
+    assert list(kept[kept["speaker_actor"] == "Sam Altman"]["quote_text"]) == [max(altman["quote_text"], key=len)]
+    assert drop_restatements(quotes.assign(speaker_actor="unknown"))[1] == 0  # unnamed speakers: all kept
+
+
 def test_a_repeat_of_the_same_record_that_differs_by_punctuation_is_counted_once(tmp_path, sources, clean_params,
                                                                                   finder):
     """Session-24 review: two AINews recap lines of one Reddit thread (2025-09-26

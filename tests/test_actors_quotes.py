@@ -506,6 +506,27 @@ def test_a_demonstrative_that_suggests_is_no_speaker(finder):
         "This paper"]
 
 
+def test_a_models_pronoun_a_condition_and_a_report_for_a_model_are_no_ones_words(finder):
+    """Session-29 review (AINews recaps of the shipped corpus): "They" after a sentence about a model ("QwQ 32B
+    thought …", "Qwen 35B running …") was Alibaba's, "it suggests" after "Kimi K2.6 offers …" Moonshot AI's,
+    "if they say" a quote, and "A local inference report for DeepSeek v4 Flash" DeepSeek's own words."""
+    def listed(text: str) -> list[str]:
+        return [q.speaker_actor for q in finder.find(text) if not q.speaker_actor.startswith("other:")]
+
+    for text in ("QwQ 32B thought for 17 minutes, and then flop. They acknowledged comparing a 32B model with a 14B "
+                 "one might be unfair but justified it since DeepCoder 14B ranked among o3-mini.",
+                 "While it doesn't surpass Opus 4.7 in any specific area, Kimi K2.6 offers additional capabilities "
+                 "such as vision and effective browser use. Despite its large size, it suggests that frontier LLMs "
+                 "like Opus 4.7 may not be offering significant new advancements.",
+                 "A local inference report for DeepSeek v4 Flash 0731 noted it was *“slow as shit”* when run with CPU "
+                 "offloading."):
+        assert listed(text) in ([], ["unknown"]), text
+    condition = ("A user commented that Qwen's models are my favorite and they might believe them if they say their "
+                 "models are the best.")
+    assert not [q for q in finder.find(condition) if q.quote_text.startswith("their models")]
+    assert listed("Alibaba's Qwen team said that the model was trained on 36 trillion tokens.") == ["Alibaba"]
+
+
 def test_the_reported_clause_after_the_verb_and_after_where_it_was_said(finder):
     """A speech verb reports the clause after it, also when the parser hangs another clause before it
     ("OpenAI had planned …, however Altman said the company is pushing it back …", a gold quote of the real

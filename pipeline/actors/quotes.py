@@ -23,6 +23,7 @@ from typing import Any
 from pipeline.actors.recap_meta import RECAP_META as _RECAP_META
 from pipeline.actors.registry import Actor, actor_in, load_handle_organisations, name_actor
 from pipeline.actors.spans import (
+    COMMENTER_HEADS,
     adjacent,
     former,
     hypothetical,
@@ -45,8 +46,7 @@ SPEECH_LEMMAS = frozenset({
     "say", "tell", "write", "warn", "argue", "add", "note", "claim", "explain", "insist", "predict", "state",
     "announce", "urge", "caution", "acknowledge", "suggest", "stress", "declare", "contend", "assert", "believe",
     "maintain", "emphasize", "emphasise", "observe", "remark", "reply", "respond", "testify", "post", "tweet",
-    "complain", "concede", "admit", "recall", "describe", "call", "think", "worry", "fear", "hope", "estimate",
-})
+    "complain", "concede", "admit", "recall", "describe", "call", "think", "worry", "fear", "hope", "estimate"})
 #: Heads of "the company said"-style speakers, resolved like "it" to the last organisation named, and the actor
 #: kinds each may take (``None``: any): "The company says …" after "the Trump Administration" is not the White House.
 _FIRMS = frozenset({"company", "lab"})  # an unlisted ORG stands in as kind "company" (QuoteFinder.mentions)
@@ -64,12 +64,6 @@ PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "
 #: The writer speaking: the document's author, never an organisation named before ("We think the market got it
 #: wrong" after "DeepSeek sent shock waves …" is the poster's; session-25 review).
 FIRST_PERSON = frozenset({"i", "me", "we", "us"})
-#: Heads of subjects that name an unnamed commenter ("A user shared …", "An AMD 6800 user shared …"): a later
-#: "they", "he" or "it" is that commenter, not a company named before; so is a pseudonymised account's
-#: (session-26 review: 7 of 11 "they" quotes given to a listed actor were a commenter's).
-COMMENTER_HEADS = frozenset({"user", "member", "commenter", "poster", "redditor", "participant", "someone",
-                             "people", "person", "individual", "reader", "viewer", "discussant", "contributor",
-                             "tester", "reviewer", "respondent"})
 #: The subject of a sentence that names a commenter (:data:`COMMENTER_HEADS`): a later pronoun speaks for no
 #: one the finder can name (a pseudonymised account's sentence gives that account, of the same kind).
 SOMEONE = Actor("unknown", "someone", ())
@@ -238,7 +232,12 @@ class QuoteFinder:
             return Actor(f"other:{subj.text}", SOMEONE.kind, ())  # "user_… notes …. They add …": that account
         if subj.lemma_.lower() in COMMENTER_HEADS or subj.lower_ in COMMENTER_HEADS:
             return SOMEONE
-        named = self.mentions(speaker_span(subj))
+        span = speaker_span(subj)
+        listed = [e for e in span.ents if e.ent_id_ in self.registry]
+        if product_speaks(span, subj, self.registry, self.user_post) or listed and not any(
+                names_speaker(e, subj) for e in listed):  # session-29 review: "They" was Alibaba
+            return THING  # "QwQ 32B thought for 17 minutes.", "Kimi K2.6 is …": a model speaks for no one
+        named = self.mentions(span)
         thing = THING if subj.pos_ in ("NOUN", "PROPN") and subj.lemma_.lower() not in NOMINAL_ORGS else None
         return (sorted(named, key=lambda a: not a.is_person) or [thing])[0]
 

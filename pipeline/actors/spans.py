@@ -98,10 +98,18 @@ def hypothetical(verb: Any) -> bool:
     """Whether a speech verb says what someone might, should or will say, not
     what they said: under a modal ("DeepSeek should just admit …", "can just
     say", "I wager DeepSeek will say …") or an infinitive ("Do you need the
-    OpenAI agent to say …"). Session-28 review: such clauses were quotes."""
-    return any(c.dep_ == "aux" and (c.tag_ == "MD" or c.lower_ == "to") for c in verb.children)
+    OpenAI agent to say …"), or in a condition ("they might believe them if
+    they say …", session-29 review). Session-28 review: such clauses were quotes."""
+    return any(c.dep_ == "aux" and (c.tag_ == "MD" or c.lower_ == "to") or c.dep_ == "mark" and c.lower_ in
+               ("if", "unless") for c in verb.children)
 
 
+#: Heads of subjects that name an unnamed commenter ("A user shared …", "An AMD 6800 user shared …"): a later
+#: "they", "he" or "it" is that commenter, not a company named before; so is a pseudonymised account's
+#: (session-26 review: 7 of 11 "they" quotes given to a listed actor were a commenter's).
+COMMENTER_HEADS = frozenset({"user", "member", "commenter", "poster", "redditor", "participant", "someone",
+                             "people", "person", "individual", "reader", "viewer", "discussant", "contributor",
+                             "tester", "reviewer", "respondent"})
 #: Bare demonstratives, which as a speech verb's subject name no one ("This suggests that …").
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
 
@@ -132,6 +140,13 @@ _ON_GROUPS = frozenset({"team", "board", "staff", "committee", "council", "panel
 #: said …" was OpenAI's, the subject of the sentence before.
 _MAKERS = frozenset({"company", "firm", "startup", "lab", "laboratory", "team", "group", "people", "developer",
                      "maker", "creator", "organization", "organisation"})
+#: What a source publishes, which speaks for it ("Another report from Politico", "analyses from Arena.ai"), but not
+#: "for" what it is about ("A local inference report for DeepSeek v4 Flash noted …", session-29 review).
+_PUBLISHED = frozenset({
+    "report", "analysis", "analyses", "analyse", "study", "survey", "data", "statement", "memo", "letter", "filing",
+    "post", "blog", "paper", "research", "document", "assessment", "review", "announcement", "note", "evaluation",
+    "estimate", "guidance", "testimony", "comment", "response", "submission", "brief", "briefing", "release",
+    "website", "site", "page", "remark", "word", "tweet", "message"})
 #: Words for people by their role, the nouns a role preposition hangs from ("the CEO of OpenAI", "officials at
 #: the Commerce Department"): "Government Use of DeepSeek AI" (an X headline parsed as a subject) is not a role.
 ROLE_NOUNS = frozenset({
@@ -143,12 +158,8 @@ ROLE_NOUNS = frozenset({
     "commissioner", "ambassador", "senator", "administrator", "luminary", "figure", "voice", "critic", "spokespeople",
     "insider", "worker", "aide", "counsel", "negotiator", "regulator", "lawmaker", "legislator", "strategist",
     "designer", "maker", "builder", "user", "person", "one", "some", "many", "most", "all", "each", "both",
-    # what a source publishes, which speaks for it ("Another report from Politico", "analyses from Arena.ai")
-    "report", "analysis", "analyses", "analyse", "study", "survey", "data", "statement", "memo", "letter", "filing",
-    "post", "blog", "paper", "research", "document", "assessment", "review", "announcement", "note", "evaluation",
-    "estimate", "guidance", "testimony", "comment", "response", "submission", "brief", "briefing", "release",
-    "board", "office", "account", "website", "site", "page", "remark", "word", "tweet", "message", "press",
-    "leadership", "management", "delegation", "embassy", "ministry", "department", "government", "camp", "side"})
+    "board", "office", "account", "press", "leadership", "management", "delegation", "embassy", "ministry",
+    "department", "government", "camp", "side"}) | _PUBLISHED
 #: Dependencies that put a name outside what the speaker is: an object or a clause ("No Plans To Sue China's
 #: DeepSeek"), a subject of another verb.
 _NOT_THE_SPEAKER = frozenset({"dobj", "nsubj", "nsubjpass", "relcl", "acl", "advcl", "ccomp", "xcomp", "attr",
@@ -223,6 +234,8 @@ def names_speaker(mention: Any, head: Any) -> bool:
             return False
         elif token.dep_ == "pobj" and not _a_role(token.head.head):
             return False  # "Government Use of DeepSeek AI": of a thing, not of a role
+        elif token.dep_ == "pobj" and token.head.lower_ == "for" and token.head.head.lemma_.lower() in _PUBLISHED:
+            return False  # "A local inference report for DeepSeek v4 Flash": what it is about
         token = token.head
     return False
 

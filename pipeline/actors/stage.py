@@ -35,7 +35,7 @@ from pipeline.actors.quote_labels import match_quote_labels, quote_stance_figure
 from pipeline.actors.quote_stance import QUOTE_CACHE_FILE, STANCE_MODEL_FILE, score_quotes
 from pipeline.actors.quotes import QuoteFinder
 from pipeline.actors.registry import ACTORS_FILE, load_actors, load_nlp
-from pipeline.actors.repeats import drop_cross_source_repeats, drop_same_record_repeats
+from pipeline.actors.repeats import drop_cross_source_repeats, drop_restatements, drop_same_record_repeats
 from pipeline.config import (
     ACTORS_CACHE_DIR,
     ACTORS_DB,
@@ -93,6 +93,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
     parse_seconds = time.perf_counter() - started
     quotes, repeats = drop_cross_source_repeats(quotes, passages, documents)
     quotes, record_repeats = drop_same_record_repeats(quotes, passages, documents)
+    quotes, restated = drop_restatements(quotes)
 
     stances, version = score_quotes(quotes, encoder_params, stance_params["labels"], embed_db=embed_db,
                                     model_file=model_file, cache_file=cache_file)
@@ -123,6 +124,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
         "quotes": int(len(quotes)),
         "quotes_repeating_another_source": repeats,
         "quotes_repeating_a_record_in_another_document": record_repeats,
+        "quotes_restating_a_longer_one_in_the_passage": restated,
         "quotes_by_cue": {k: int(v) for k, v in quotes["cue"].value_counts().sort_index().items()},
         "quotes_listed_actor": int(listed.sum()),
         "quotes_unknown_speaker": int((quotes["speaker_actor"] == "unknown").sum()),

@@ -263,8 +263,9 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
                "the classifier cannot measure it; no share or claim about it is made in this report."
                if not_measurable else ""), "",
             "Examples of each stance, passages with their own URL and date: first passages a reader labelled with "
-            "the stance whose out-of-fold prediction agrees (table `stance_passage_labels`, from labelled "
-            "documents; \"read by\" names the annotator, an LLM session); then, where fewer were read, the "
+            "the stance whose out-of-fold prediction agrees (table `stance_passage_labels`; \"read by\" names the "
+            "annotator, an LLM session; those whose document the shares count under the stance first, and a "
+            "citation says where its document is counted otherwise); then, where fewer were read, the "
             "passages that decided unlabelled documents with the highest passage probability of the stance "
             "(view `report_stance_evidence`; every decision's passage is `stances.evidence_passage_id`), not read: "
             "such a passage can argue the opposite of its stance, so read it before citing it:", ""]

@@ -112,16 +112,26 @@ def _read_rows(con: Any, stance: str, limit: int, width: int) -> pd.DataFrame:
     out-of-fold prediction agrees, one per document before a second of the same document (session-27
     re-review: both `pro_open_source` examples were one NTIA comment), passages that fit in ``width``
     characters before longer ones (session-28 review: two examples were cut before the sentence that
-    carries their stance; a passage label marks no evidence span), then by passage id: text,
-    outlet, source_type, published_at, url, annotator, window_end (view ``report_window_ends``)."""
+    carries their stance; a passage label marks no evidence span), passages whose document the
+    shares count under ``stance`` (``stances.label``) before others (session-29 review: two cited
+    ``security_hawk`` posts were counted ``off_topic``), then by passage id: text, outlet,
+    source_type, published_at, url, annotator, window_end (view ``report_window_ends``) and
+    doc_label (the document's decided stance)."""
     return workspace.query(con, "SELECT p.text, coalesce(d.outlet, d.platform) AS outlet, d.source_type, "
-                                "p.published_at, p.url, l.annotator, we.window_end FROM stance_passage_labels l "
+                                "p.published_at, p.url, l.annotator, we.window_end, s.label AS doc_label "
+                                "FROM stance_passage_labels l "
                                 "JOIN passages p USING (passage_id) JOIN documents d ON d.doc_id = p.doc_id "
+                                "LEFT JOIN stances s ON s.doc_id = p.doc_id "
                                 "LEFT JOIN report_window_ends we ON we.doc_id = p.doc_id "
                                 "WHERE l.label = ? AND l.cv_prediction = l.label AND p.citable "
                                 "ORDER BY row_number() OVER (PARTITION BY p.doc_id ORDER BY length(p.text) > ?, "
-                                "p.passage_id), length(p.text) > ?, p.passage_id LIMIT ?",
-                           [stance, width, width, limit])
+                                "p.passage_id), s.label IS DISTINCT FROM l.label, length(p.text) > ?, p.passage_id "
+                                "LIMIT ?", [stance, width, width, limit])
+
+
+def _counted(r: Any, stance: str) -> str:
+    """"; its document is counted <label>" when the read passage's document is decided otherwise."""
+    return "" if r.doc_label in (None, stance) else f"; its document is counted `{r.doc_label}`"
 
 
 def read_example_lines(con: Any, stance: str, precision: float, per_stance: int = 2, width: int = 280) -> list[str]:
@@ -134,7 +144,8 @@ def read_example_lines(con: Any, stance: str, precision: float, per_stance: int 
     out = [f"- **{stance}**: at CV precision {precision:.2f} most of its decisions are wrong, so its "
            "highest-probability passages are not cited as evidence. Passages read as this stance "
            "(table `stance_passage_labels`), for what it means:" + ("" if len(rows) else " none citable.")]
-    out += [f"  - “{_quote(r.text, width)}” ({_cite(r)}; read by {r.annotator})" for r in rows.itertuples()]
+    out += [f"  - “{_quote(r.text, width)}” ({_cite(r)}; read by {r.annotator}{_counted(r, stance)})"
+            for r in rows.itertuples()]
     return out
 
 
@@ -152,7 +163,8 @@ def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width:
     out = []
     for s in stances:
         read = _read_rows(con, s, per_stance, width)
-        out += [f"- **{s}** (read by {r.annotator}): “{_quote(r.text, width)}” ({_cite(r)})" for r in read.itertuples()]
+        out += [f"- **{s}** (read by {r.annotator}): “{_quote(r.text, width)}” ({_cite(r)}{_counted(r, s)})"
+                for r in read.itertuples()]
         if len(read) >= per_stance:
             continue
         rows = workspace.query(con, "SELECT text, outlet, source_type, published_at, url, probability, window_end "

@@ -494,6 +494,19 @@ def test_an_apps_answers_hypothetical_and_passive_speech_and_scare_quotes_are_no
     assert [(q.speaker, q.speaker_actor) for q in finder.find(post) if q.speaker == "It"] == [("It", "unknown")]
 
 
+def test_podcast_turns_with_a_timestamp_in_brackets_make_a_transcript(finder):
+    """Session-29 review: the Interconnects interview with Dean Ball writes its turns "Nathan Lambert
+    (00:21:59): …", which was no turn, so "Nathan Lambert (" became the subject of a reported quote that
+    began in Dean Ball's turn. Its 110 turns are now the two speakers' quotes, Nathan Lambert listed."""
+    talk = clean_text((CORPORA_DIR / "demo/markdown/interconnects/2024-06-27-interviewingdeanballonaipolicycasb1047"
+                                     "upcomingaidi.md").read_text(encoding="utf-8"), "markdown")
+    quotes = finder.transcript(talk)
+    assert {(q.speaker, q.speaker_actor) for q in quotes} == {("Nathan Lambert", "Nathan Lambert"),
+                                                               ("Dean W Ball", "other:Dean W Ball")}
+    assert len(quotes) == talk.count("Nathan Lambert (") + talk.count("Dean W Ball (") >= 100
+    assert all(talk[q.start_char:q.end_char] == q.quote_text and q.quote_text[0] != "(" for q in quotes)
+
+
 def test_a_demonstrative_that_suggests_is_no_speaker(finder):
     """Session-28 build: 119 quotes had "This" as their speaker, the recaps' inference "This suggests that …"
     (AINews social recaps); a demonstrative that determines a noun still opens a speaker ("This paper")."""

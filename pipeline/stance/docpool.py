@@ -17,6 +17,10 @@ top three and ``log(1 + passages with p >= .3)`` and ``... >= .5``. Poolers
   tuned on the training documents (:func:`tune_thresholds`); the stance with
   the largest ``max p / threshold`` above 1 wins, else ``neutral`` if a
   passage is decided neutral, else ``off_topic``;
+* ``thresholds_lr``: ``thresholds`` for the stances; a document left
+  without one is ``neutral`` or ``off_topic`` by a logistic regression on
+  the features, fitted on the training documents of those two labels
+  (session-29 trial, not the stage's: see docs/known-issues.md);
 * ``hgb_bal``: a shallow gradient-boosted tree model
   (``HistGradientBoostingClassifier``, balanced class weights).
 
@@ -36,7 +40,7 @@ import numpy as np
 from pipeline.stance.offsets import _macro_f1, decide, tune_offsets
 from pipeline.stance.pooling import _segments, max_rule, pooled_features
 
-POOLERS = ("max_rule", "lr", "lr_off", "lr_bal", "lr_bal_off", "thresholds", "hgb_bal")
+POOLERS = ("max_rule", "lr", "lr_off", "lr_bal", "lr_bal_off", "thresholds", "thresholds_lr", "hgb_bal")
 
 #: thresholds tried per stance by :func:`tune_thresholds` (probabilities)
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
@@ -124,9 +128,16 @@ def fit_predict(name: str, F_tr: np.ndarray, y_tr: np.ndarray, fold_tr: np.ndarr
     tuned: offsets, thresholds or None)``."""
     if name == "max_rule":
         return rule_te, None
-    if name == "thresholds":
+    if name in ("thresholds", "thresholds_lr"):
         t = tune_thresholds(F_tr, y_tr, settings)
-        return threshold_decide(F_te, t, settings), t
+        out = threshold_decide(F_te, t, settings)
+        if name == "thresholds_lr":  # the rest: neutral or off_topic by a regression on the training documents
+            rest = ~np.isin(out, settings["stances"])
+            pair = np.isin(y_tr, [settings["neutral"], settings["off_topic"]])
+            model = _model("lr", settings["seed"], float(settings.get("pooler_C", 1.0))).fit(F_tr[pair], y_tr[pair])
+            if rest.any():
+                out[rest] = model.predict(F_te[rest])
+        return out, t
     seed, C = settings["seed"], float(settings.get("pooler_C", 1.0))
     P_te = _proba(_model(name, seed, C).fit(F_tr, y_tr), F_te, k)
     if not name.endswith("_off"):

@@ -165,6 +165,26 @@ def test_pooling_picks_the_stance_passage_as_evidence(sample, fitted):
     assert threshold_decide(F, high, SETTINGS).tolist() == [NEUTRAL, NEUTRAL]   # below it: neutral passages decide
 
 
+def test_the_trial_pooler_thresholds_lr_only_splits_the_documents_without_a_stance(sample, fitted):
+    """Pooler ``thresholds_lr`` (session-29 trial): the stances are the ``thresholds`` pooler's, and the
+    documents left without one (each real labelled passage a document here) are split into ``neutral``
+    and ``off_topic`` by a regression fitted on the training documents of those two labels."""
+    from pipeline.stance.docpool import fit_predict
+
+    frame, _ = sample
+    a, folds = fitted
+    y = np.array([LABELS.index(v) for v in frame["label"]])
+    F, rule = doc_table(a.passage_oof, np.arange(len(y)), len(y), a.final_passage_offsets, SETTINGS)
+    plain, t = fit_predict("thresholds", F, y, folds, F, rule, len(LABELS), SETTINGS)
+    split, t2 = fit_predict("thresholds_lr", F, y, folds, F, rule, len(LABELS), SETTINGS)
+    assert np.array_equal(t, t2)
+    stance = np.isin(plain, STANCE_IDX)
+    assert np.array_equal(split[stance], plain[stance])
+    assert set(split[~stance]) == {NEUTRAL, OFF}
+    rest = ~stance & np.isin(y, [NEUTRAL, OFF])
+    assert (split[rest] == y[rest]).mean() > 0.5  # fitted on these very documents: it separates them
+
+
 def test_labelled_passages_are_decided_out_of_fold(sample, fitted):
     """The final passage model was fitted on the labelled passages, so its
     own decisions for them agree with their labels far more often than out of

@@ -16,10 +16,11 @@ from typing import Any
 #: title-case one ("Sam Altman: [1:18:20]", "Dean W Ball (00:01:44):", the Interconnects interviews), then the
 #: turn's first line, on the same line (a heading alone on its line, "RECOMMENDATIONS:" in a docket comment, is
 #: not a turn).
+_STAMP = r"[^\S\n]+\((?:\d{1,2}:)?\d{1,2}:\d{2}\)"  # a podcast turn's bracketed timestamp, " (00:21:59)"
 SPEAKER_LINE = re.compile(r"^(?P<name>(?:(?:MR|MS|MRS|DR|SEN|SENATOR|REP|SECRETARY|PRESIDENT|THE PRESIDENT)\.?\s+)?"
                           r"[A-Z][A-Z.'\- ]{1,40}|Q|[A-Z][\w.’'\-]+(?: [A-Z][\w.’'\-]*){1,3}"
-                          r"(?=:\s+\[\d|[^\S\n]+\((?:\d{1,2}:)?\d{1,2}:\d{2}\):))"
-                          r"(?:[^\S\n]+\((?:\d{1,2}:)?\d{1,2}:\d{2}\))?[^\S\n]*:[^\S\n]+(?P<text>\S.*)$", re.MULTILINE)
+                          r"(?=:\s+\[\d|" + _STAMP + r":))"
+                          r"(?:" + _STAMP + r")?[^\S\n]*:[^\S\n]+(?P<text>\S.*)$", re.MULTILINE)
 #: A reporter's turn as White House transcripts write it, "Q" and a space, no colon ("Q Can you talk about
 #: …"; the Jake Sullivan gaggle and Karoline Leavitt's briefings): the turn's text starts with a capital,
 #: a parenthesis or a quotation mark, so "Q 3 revenue" is no turn.

@@ -131,12 +131,11 @@ def fit_predict(name: str, F_tr: np.ndarray, y_tr: np.ndarray, fold_tr: np.ndarr
     if name in ("thresholds", "thresholds_lr"):
         t = tune_thresholds(F_tr, y_tr, settings)
         out = threshold_decide(F_te, t, settings)
-        if name == "thresholds_lr":  # the rest: neutral or off_topic by a regression on the training documents
-            rest = ~np.isin(out, settings["stances"])
+        rest = ~np.isin(out, settings["stances"])
+        if name == "thresholds_lr" and rest.any():  # neutral or off_topic by a regression on the training documents
             pair = np.isin(y_tr, [settings["neutral"], settings["off_topic"]])
             model = _model("lr", settings["seed"], float(settings.get("pooler_C", 1.0))).fit(F_tr[pair], y_tr[pair])
-            if rest.any():
-                out[rest] = model.predict(F_te[rest])
+            out[rest] = model.predict(F_te[rest])
         return out, t
     seed, C = settings["seed"], float(settings.get("pooler_C", 1.0))
     P_te = _proba(_model(name, seed, C).fit(F_tr, y_tr), F_te, k)

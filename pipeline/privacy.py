@@ -38,12 +38,12 @@ from pipeline.pseudonyms import BareNames, pseudonymise, raw_handles, strip_stat
 TEXT_SUFFIXES = frozenset({".md", ".csv", ".json", ".html", ".txt", ".svg", ".tsv"})
 
 
-def _listed_names(path: Path, section: str, field: str, pattern: str, shape: str, notes: tuple[str, str], what: str,
-                  optional: bool = False) -> frozenset[str]:
-    """The lower-cased names of the entries under ``section``
-    of the YAML file ``path``: each holds ``field`` (a full match of
-    ``pattern``, described by ``shape``) and non-empty ``notes``. An
-    ``optional`` section may be missing (no names).
+def _listed_names(path: Path, section: str, field: str, pattern: str, shape: str, notes: tuple[str, ...], what: str,
+                  optional: bool = False) -> dict[str, dict]:
+    """The entries under ``section`` of the YAML file ``path``, keyed by their
+    lower-cased name: each holds ``field`` (a full match of ``pattern``,
+    described by ``shape``) and non-empty ``notes``. An ``optional`` section
+    may be missing (no entries).
 
     Raises:
         ConfigError: the file is missing or not YAML, or an entry breaks a rule
@@ -56,10 +56,10 @@ def _listed_names(path: Path, section: str, field: str, pattern: str, shape: str
         raise ConfigError(f"{path}: cannot read the {section}: {exc}") from exc
     entries = data.get(section) if isinstance(data, dict) else None
     if optional and isinstance(data, dict) and section not in data:
-        return frozenset()
+        return {}
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: expected a list under '{section}:'")
-    names: set[str] = set()
+    names: dict[str, dict] = {}
     for n, entry in enumerate(entries, 1):
         name = entry.get(field) if isinstance(entry, dict) else None
         where = f"{path}: entry {n} ({name if isinstance(name, str) else repr(entry)})"
@@ -70,12 +70,14 @@ def _listed_names(path: Path, section: str, field: str, pattern: str, shape: str
                 raise ConfigError(f"{where}: missing '{key}' ({what})")
         if name.lower() in names:
             raise ConfigError(f"{where}: {field} listed twice")
-        names.add(name.lower())
-    return frozenset(names)
+        names[name.lower()] = entry
+    return names
 
 
-def load_organisation_handles(path: Path = ORGANISATION_HANDLES_FILE) -> frozenset[str]:
-    """Lower-cased handles of the organisation accounts kept as written.
+def organisation_accounts(path: Path = ORGANISATION_HANDLES_FILE) -> dict[str, str]:
+    """The organisation accounts kept as written, as lower-cased handle →
+    organisation (the quote finder reads "@Alibaba_Qwen announced …" as the
+    organisation's words, :class:`pipeline.actors.quotes.QuoteFinder`).
 
     Raises:
         ConfigError: the file is missing or not YAML, or an entry lacks a
@@ -83,9 +85,16 @@ def load_organisation_handles(path: Path = ORGANISATION_HANDLES_FILE) -> frozens
             ``organisation`` or a ``why``, or repeats a handle; the message
             names the file and the entry (number and handle).
     """
-    return _listed_names(path, "organisations", "handle", r"[A-Za-z0-9_]{1,15}",
-                         "an X handle (A-Z, 0-9, _; 1-15 characters)", ("organisation", "why"),
-                         "who runs the account and why it is an organisation's")
+    entries = _listed_names(path, "organisations", "handle", r"[A-Za-z0-9_]{1,15}",
+                            "an X handle (A-Z, 0-9, _; 1-15 characters)", ("organisation", "why"),
+                            "who runs the account and why it is an organisation's")
+    return {handle: entry["organisation"] for handle, entry in entries.items()}
+
+
+def load_organisation_handles(path: Path = ORGANISATION_HANDLES_FILE) -> frozenset[str]:
+    """Lower-cased handles of the organisation accounts kept as written
+    (:func:`organisation_accounts`; raises as it does)."""
+    return frozenset(organisation_accounts(path))
 
 
 def load_person_names(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
@@ -99,9 +108,9 @@ def load_person_names(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
             letter), a ``where`` or a ``why``, or repeats a name (any case);
             the message names the file and the entry (number and name).
     """
-    return _listed_names(path, "people", "name", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
+    return frozenset(_listed_names(path, "people", "name", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
                          "one word of 3-30 letters, digits or '_'", ("where", "why"),
-                         "where the corpus names the person, why a person")
+                                   "where the corpus names the person, why a person"))
 
 
 def load_not_people(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
@@ -115,9 +124,9 @@ def load_not_people(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
         ConfigError: as :func:`load_person_names`, for an entry that lacks a
             ``word``, a ``where`` or a ``why``, or repeats a word.
     """
-    return _listed_names(path, "not_people", "word", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
+    return frozenset(_listed_names(path, "not_people", "word", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
                          "one word of 3-30 letters, digits or '_'", ("where", "why"),
-                         "where the corpus uses the word, why it is not a person", optional=True)
+                                   "where the corpus uses the word, why it is not a person", optional=True))
 
 
 def pseudonym_salt(privacy: dict) -> str:

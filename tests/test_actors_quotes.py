@@ -573,3 +573,31 @@ def test_a_name_that_modifies_a_thing_and_a_view_no_longer_held_are_not_quotes_o
     shihipar = ("Anthropic’s Thariq Shihipar said in a post on X that this was “an experiment we launched in March "
                 "that was meant to prevent account abuse from unauthorized resellers.”")
     assert {q.speaker_actor for q in finder.find(shihipar)} == {"Anthropic"}
+
+
+def _recap_record(line: int) -> str:
+    """The ``text`` of one record (1-based ``line``) of the shipped AINews social recap file."""
+    path = CORPORA_DIR / "demo" / "social" / "ainews_social_recaps.jsonl"
+    with path.open(encoding="utf-8") as f:
+        for n, raw in enumerate(f, 1):
+            if n == line:
+                return json.loads(raw)["text"]
+    raise AssertionError(f"{path} has no line {line}")
+
+
+def test_a_model_path_and_a_title_after_the_verb_are_no_ones_words(finder):
+    """Session-29 review (two Reddit records of the AINews recaps): the parser made the model path in
+    "`nvidia/Qwen3.6-27B-NVFP4`, … Commenters note …" the subject of "note", so the commenters' words were
+    Nvidia's; and in "Anthropic/Dario Amodei argues in “Anthropic’s position on open-weights models” that …"
+    the essay's title was his direct quote. The title is now no quote, and the clause he argues is."""
+    nvfp4 = _recap_record(5263)
+    assert nvfp4.startswith("nvidia/Qwen3.6-27B-NVFP4 just dropped") and "Commenters note" in nvfp4
+    assert [q.speaker_actor for q in finder.find(nvfp4) if q.speaker_actor == "Nvidia"] == []
+    essay = _recap_record(5764)
+    quotes = [(q.speaker_actor, q.cue, q.quote_text) for q in finder.find(essay) if q.speaker_actor == "Dario Amodei"]
+    assert quotes and all(cue == "reported" and "position on open-weights models" not in said
+                          for _, cue, said in quotes), quotes
+    assert any(said.startswith("it does not support categorical bans") for _, _, said in quotes)
+    # a quotation after the verb's preposition that is not a title stays the words ("said in a statement: …")
+    said = finder.find('Nvidia CEO Jensen Huang said in a statement: "We will keep building for every market."')
+    assert [(q.speaker_actor, q.cue) for q in said] == [("Jensen Huang", "colon_direct")]

@@ -25,7 +25,8 @@ from pipeline import warehouse
 from pipeline.actors import quotes as quotes_module
 from pipeline.actors import recap_meta, registry, spans, transcripts
 from pipeline.actors.quotes import SPEECH_LEMMAS, History, Quote, QuoteFinder
-from pipeline.actors.registry import ACTORS_FILE, ORGANISATION_HANDLES_FILE, ner_only
+from pipeline.actors.registry import ACTORS_FILE, ner_only
+from pipeline.config import ORGANISATION_HANDLES_FILE
 from pipeline.stage_cache import KeyedStore, fingerprint
 
 LOG = logging.getLogger(__name__)

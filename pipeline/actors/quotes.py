@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.actors.recap_meta import RECAP_META as _RECAP_META
-from pipeline.actors.registry import Actor, actor_in, load_handle_organisations, name_actor
+from pipeline.actors.registry import Actor, actor_in, name_actor
 from pipeline.actors.spans import (
     COMMENTER_HEADS,
     adjacent,
@@ -35,9 +35,11 @@ from pipeline.actors.spans import (
     reported_clause,
     segment,
     speaker_span,
+    titled,
     within,
 )
 from pipeline.actors.transcripts import attribute_turns
+from pipeline.privacy import organisation_accounts
 from pipeline.pseudonyms import PSEUDONYM
 
 #: Lemmas of verbs that introduce speech (after the attribution-cue lists of
@@ -113,10 +115,10 @@ class QuoteFinder:
 
     def __init__(self, nlp: Any, actors: list[Actor], handles: dict[str, str] | None = None) -> None:
         """``handles``: organisation accounts (lower-case handle → organisation), by default
-        :func:`~pipeline.actors.registry.load_handle_organisations`."""
+        :func:`~pipeline.privacy.organisation_accounts`."""
         self.nlp = nlp
         self.registry = {a.actor: a for a in actors}
-        self.handles = load_handle_organisations() if handles is None else handles
+        self.handles = organisation_accounts() if handles is None else handles
         #: canonical actor of the current document's author ("I said"), set by the caller
         self.author: str | None = None
         #: whether the current document is a user's post (social, forum): "DeepSeek says" is then the app's output
@@ -348,7 +350,7 @@ class QuoteFinder:
             context = [speaker] + [sent.doc[c.left_edge.i:c.right_edge.i + 1] for c in subj.children
                                    if c.dep_ == "appos" and not any(a <= c.idx < b for a, b in inside)]
             near = [(a, b) for a, b in inside if (adjacent(tok, a, b) or adjacent(subj, a, b)) and
-                    not (speaker.start_char >= a and speaker.end_char <= b)]
+                    not (speaker.start_char >= a and speaker.end_char <= b) and not titled(tok, a)]
             if near and tok.lemma_ == "add" and any(c.dep_ == "dobj" and c.lemma_ not in ("comment", "note", "remark")
                                                     for c in tok.children):
                 continue  # "… added fuel to the 'Chinese AI stack' narrative" (not "added the comment")

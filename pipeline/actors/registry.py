@@ -20,7 +20,6 @@ import yaml
 
 from pipeline.config import (
     ACTORS_FILE,
-    ORGANISATION_HANDLES_FILE,
     ConfigError,
 )
 
@@ -97,28 +96,6 @@ def load_actors(path: Path = ACTORS_FILE) -> list[Actor]:
     if unknown:
         raise ConfigError(f"{path}: org names that are not actors: {sorted(unknown)}")
     return actors
-
-
-def load_handle_organisations(path: Path = ORGANISATION_HANDLES_FILE) -> dict[str, str]:
-    """The organisation accounts of ``corpora/organisation_handles.yaml``
-    (the accounts pseudonymisation keeps, :mod:`pipeline.privacy` checks the
-    file) as lower-case handle → organisation: "@Alibaba_Qwen announced …"
-    speaks for "Alibaba Qwen team", which :func:`name_actor` maps to Alibaba.
-
-    Raises:
-        ConfigError: the file is not YAML or an entry lacks ``handle`` or
-            ``organisation`` (the message names the file and the entry).
-    """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the organisation accounts: {exc}") from exc
-    out = {}
-    for n, entry in enumerate(data.get("organisations") or [], 1):
-        if not isinstance(entry, dict) or not entry.get("handle") or not entry.get("organisation"):
-            raise ConfigError(f"{path}: organisations[{n}]: needs handle and organisation")
-        out[str(entry["handle"]).lower()] = str(entry["organisation"])
-    return out
 
 
 def add_actor_ruler(nlp: Any, actors: list[Actor]) -> Any:

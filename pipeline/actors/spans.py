@@ -112,16 +112,43 @@ COMMENTER_HEADS = frozenset({"user", "member", "commenter", "poster", "redditor"
                              "tester", "reviewer", "respondent"})
 #: Bare demonstratives, which as a speech verb's subject name no one ("This suggests that …").
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
+#: A run of non-space characters that is a path or code: "org/model" or in backticks.
+_CODE_RUN = re.compile(r"\w/\w|`")
 
 
 def no_speaker(subj: Any) -> bool:
     """Whether a speech verb's subject token ``subj`` cannot be a speaker: a
-    passive's subject other than "it" ("DeepSeek is called out as …"), or a
+    passive's subject other than "it" ("DeepSeek is called out as …"), a
     demonstrative standing alone ("This suggests that …", "That means …";
-    119 quotes of the session-28 build had "This" as their speaker)."""
+    119 quotes of the session-28 build had "This" as their speaker), or a word
+    of a repository path or code (its run of non-space characters holds "/" or
+    a backtick: "`nvidia/Qwen3.6-27B-NVFP4`, … Commenters note …", where the
+    parser made the model path the subject of "note"; session-29 review)."""
     if subj.dep_ == "nsubjpass":
         return subj.lower_ != "it"
+    text = subj.doc.text
+    lo, hi = subj.idx, subj.idx + len(subj)
+    while lo > 0 and not text[lo - 1].isspace():
+        lo -= 1
+    while hi < len(text) and not text[hi].isspace():
+        hi += 1
+    if _CODE_RUN.search(text[lo:hi]):
+        return True
     return subj.lower_ in _DEMONSTRATIVES and not any(True for _ in subj.children)
+
+
+def titled(verb: Any, start: int) -> bool:
+    """Whether the quotation that opens at character ``start`` is the title of
+    where the words were said, right after the speech verb's "in" ("argues
+    in “Anthropic’s position on open-weights models” that …",
+    "wrote in “The Bitter Lesson”"): a title, not the speaker's words
+    (session-29 review: the title was Dario Amodei's direct quote)."""
+    text = verb.doc.text
+    for prep in (c for c in verb.children if c.dep_ == "prep" and c.lower_ == "in"):  # not "described … as “…”"
+        end = prep.idx + len(prep)
+        if end < start and not text[end:start].strip(" \"“'‘"):
+            return True
+    return False
 
 
 def former(span: Any) -> bool:

@@ -423,10 +423,13 @@ def test_a_product_that_speaks_is_not_its_maker(finder):
     it's GPT...", a Reddit title; "China’s Kimi K3 fuels fears …", an AINews recap line) spoke for its lab. A
     product alias (``products`` in corpora/actors.yaml) as the speaker is the product, ``other:<speaker>``; its
     maker's people still speak for the maker ("Kimi engineers acknowledged …", an AINews recap line)."""
+    underweight = ("im underweight and wrote with deepseek r1 and now o3-mini about it. o3-mini plainly stated what i "
+                   "can do to gain weight. r1 was like: EAT MORE YOU DIIIIEEE THERES NO TIME LEFTT OMGGGG!!!! true "
+                   "story. i deleted deepseek.")
+    # "stated what i can do" says what the answer was about, not what it said: no quote since session 30
+    assert all(q.speaker_actor != "OpenAI" for q in finder.find(underweight))
+    assert [q.speaker_actor for q in finder.find("o3-mini plainly stated that I should eat more.")] == ["other:o3-mini"]
     cases = [
-        ("im underweight and wrote with deepseek r1 and now o3-mini about it. o3-mini plainly stated what i can do to "
-         "gain weight. r1 was like: EAT MORE YOU DIIIIEEE THERES NO TIME LEFTT OMGGGG!!!! true story. i deleted "
-         "deepseek.", "other:o3-mini"),
         ("Minimax M2 thinks it's GPT...", "other:Minimax M2"),
         ("[D] DeepSeek R1 says he is Chat GPT?", "other:DeepSeek R1"),
         ("Kimi engineers acknowledged SWE‑Bench remains challenging (@user_6b81acf482, @user_ce284803e5).",
@@ -601,3 +604,36 @@ def test_a_model_path_and_a_title_after_the_verb_are_no_ones_words(finder):
     # a quotation after the verb's preposition that is not a title stays the words ("said in a statement: …")
     said = finder.find('Nvidia CEO Jensen Huang said in a statement: "We will keep building for every market."')
     assert [(q.speaker_actor, q.cue) for q in said] == [("Jensen Huang", "colon_direct")]
+
+
+def test_outlets_report_and_a_speaker_named_paragraphs_before_is_he(finder):
+    """Session 30, from the misses of the quote gold set (real Engadget and TechCrunch articles): "Axios reports
+    that …" and "Zuckerberg hinted that …" had no speech verb; after paragraphs of a memo in the first person,
+    "In that, even longer note, he said that …" had no antecedent within two sentences."""
+    memo = clean_text(technews_body("https://www.engadget.com/ai/is-mark-zuckerberg-flip-flopping-on-open-source-ai-"
+                                    "231310567.html?src=rss"), "html")
+    found = {(q.speaker_actor, q.quote_text) for q in finder.find(memo)}
+    assert ("Mark Zuckerberg", "open source is crucial for both Meta and developers") in found
+    assert any(actor == "Mark Zuckerberg" and said.startswith("the pursuit of more powerful AI")
+               for actor, said in found)
+    article = clean_text(technews_body("https://techcrunch.com/2026/07/20/openai-is-scared-of-open-weight-models-"
+                                       "should-the-us-be/"), "html")
+    axios = ("Axios", "reported", "the Trump administration is considering banning K3 and other advanced Chinese "
+             "models at the behest of American frontier labs")
+    assert axios in {(q.speaker, q.cue, q.quote_text) for q in finder.find(article)}
+
+
+def test_a_topic_a_participle_and_a_possessive_are_not_what_was_said(finder):
+    """Session-30 review of the quotes the new speech verbs added (X posts and recap lines of the corpus): what
+    a speaker spoke about ("reveals his plan", "confirms what …") is not the words; "reported" and "alleged"
+    as modifiers and a possessive the parser made the subject are no speech."""
+    for text in ("OpenAI to sue China's DeepSeek? CEO Sam Altman reveals his plan https://t.co/qBUe7Yddx4",
+                 "@user_ea347814cc @user_93df886185 DeepSeek AI confirms what the self taught have been telling u",
+                 "Microsoft and OpenAI probe alleged data theft by DeepSeek https://t.co/20vgxTYVpW Microsoft and "
+                 "OpenAI are investigating a potential breach of the AI firm s system.",
+                 "DeepSeek’s reported 2k‑GPU training run is cited as a counterexample where software efficiency beat "
+                 "brute‑force scaling."):
+        assert [q for q in finder.find(text) if not q.speaker_actor.startswith("other:")] == [], text
+    said = finder.find("Minimax confirms SWA experiments hurt multi-hop reasoning in M2.")
+    assert [(q.speaker_actor, q.quote_text) for q in said] == [
+        ("MiniMax", "SWA experiments hurt multi-hop reasoning in M2")]

@@ -84,7 +84,7 @@ def reported_clause(verb: Any) -> Any:
     clause is an ``acl`` of "statement": :data:`_STATEMENT_NOUNS`); ``None`` without one."""
     clause = next((c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i), None)
     if clause is not None:
-        return clause
+        return None if topic_only(clause) else clause
     for prep in (c for c in verb.children if c.dep_ == "prep" and c.i > verb.i):
         for noun in (c for c in prep.children if c.dep_ == "pobj" and c.lemma_.lower() in _STATEMENT_NOUNS):
             for c in noun.children:
@@ -92,6 +92,32 @@ def reported_clause(verb: Any) -> Any:
                                                                 for m in c.children):
                     return c
     return None
+
+
+def topic_only(clause: Any) -> bool:
+    """Whether a speech verb's ``ccomp`` gives what was spoken about, not what was said: a question word
+    without "that" ("confirms what the self taught have been telling u", "recounted what seemed to be a
+    conversation", "explained how …"), or a link the parser took for a clause ("reveals his plan
+    https://t.co/…"). Session-30 review of the quotes that new speech verbs added."""
+    if clause.like_url or clause.pos_ in ("NUM", "X", "SYM"):
+        return True  # not a noun: "#Alibaba claimed its new model #Qwen25Max outperforms …" tags the verb NOUN
+    first = next((t for t in clause.subtree if not t.is_punct), clause)
+    if clause.head.dep_ == "relcl":
+        return False  # the relative pronoun of the speech verb's own clause: "KDA, which Moonshot says enables …"
+    return first.tag_ in ("WP", "WRB", "WDT", "WP$") and not any(
+        c.dep_ == "mark" and c.lower_ == "that" for c in clause.children)
+
+
+#: Speech verbs whose past participle is also an adjective ("reported", "alleged").
+_ADJECTIVAL = frozenset({"report", "allege"})
+
+
+def participle(verb: Any) -> bool:
+    """Whether a speech verb of :data:`_ADJECTIVAL` is a past participle without an auxiliary, a modifier rather
+    than the act: "DeepSeek’s reported 2k‑GPU training run …", "Microsoft and OpenAI probe alleged data theft …"
+    (session-30 review; "#Alibaba claimed its new model …", tagged the same, is speech)."""
+    return verb.lemma_ in _ADJECTIVAL and verb.tag_ == "VBN" and not any(
+        c.dep_ in ("aux", "auxpass") for c in verb.children)
 
 
 def hypothetical(verb: Any) -> bool:
@@ -123,9 +149,12 @@ def no_speaker(subj: Any) -> bool:
     119 quotes of the session-28 build had "This" as their speaker), or a word
     of a repository path or code (its run of non-space characters holds "/" or
     a backtick: "`nvidia/Qwen3.6-27B-NVFP4`, … Commenters note …", where the
-    parser made the model path the subject of "note"; session-29 review)."""
+    parser made the model path the subject of "note"; session-29 review), or a
+    possessive ("DeepSeek’s reported … run")."""
     if subj.dep_ == "nsubjpass":
         return subj.lower_ != "it"
+    if any(c.dep_ == "case" for c in subj.children):
+        return True  # a possessive the parser made the subject: "DeepSeek’s reported … run is cited …"
     text = subj.doc.text
     lo, hi = subj.idx, subj.idx + len(subj)
     while lo > 0 and not text[lo - 1].isspace():

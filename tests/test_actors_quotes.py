@@ -43,9 +43,15 @@ def test_white_house_question_turns_without_a_colon_make_a_transcript(finder):
     briefing = clean_text((WH / "briefings-statements/2025-01/2025-01-29-press-briefing-by-press-secretary-karoline"
                            "-leavitt.md").read_text(encoding="utf-8"), "markdown")
     quotes = finder.transcript(briefing, "The White House", "Press Briefing by Press Secretary Karoline Leavitt")
-    assert len(quotes) == briefing.count("MS. LEAVITT:") >= 80
+    # one turn is only "(Laughs.)": a stage direction, no quote (session-30 review)
+    laughs = len(re.findall(r"MS\. LEAVITT:\s+\(Laughs\.\)\n", briefing))
+    assert len(quotes) == briefing.count("MS. LEAVITT:") - laughs >= 80
     assert {(q.speaker, q.speaker_actor) for q in quotes} == {("MS. LEAVITT", "Karoline Leavitt")}
     assert all(briefing[q.start_char:q.end_char] == q.quote_text for q in quotes)
+    # a turn runs to the next one, its later paragraphs included, and the closing "END" line is no one's words
+    assert sum("\n\n" in q.quote_text for q in quotes) >= 10
+    assert not any("END 1:52" in q.quote_text or "\nQ " in q.quote_text for q in quotes)
+    assert quotes[-1].quote_text.endswith("I’ll see you soon.")
     assert finder.transcript(briefing.replace("\nQ ", "\nAsked: ")) == []  # one speaker alone is no transcript
 
 
@@ -637,3 +643,23 @@ def test_a_topic_a_participle_and_a_possessive_are_not_what_was_said(finder):
     said = finder.find("Minimax confirms SWA experiments hurt multi-hop reasoning in M2.")
     assert [(q.speaker_actor, q.quote_text) for q in said] == [
         ("MiniMax", "SWA experiments hurt multi-hop reasoning in M2")]
+
+
+def test_a_turn_over_several_passages_gives_a_quote_in_each(finder):
+    """A turn now runs to the next turn (session 30), so one can reach over passages; the actors stage keeps a
+    quote inside its passage (:func:`pipeline.actors.extract.turn_parts`): one part per passage, each the turn's
+    words there, and a stretch of a turn too short to say anything is dropped (the real Leavitt briefing)."""
+    from pipeline.actors.extract import turn_parts
+
+    briefing = clean_text((WH / "briefings-statements/2025-01/2025-01-29-press-briefing-by-press-secretary-karoline"
+                           "-leavitt.md").read_text(encoding="utf-8"), "markdown")
+    turns = finder.transcript(briefing, "The White House", "Press Briefing by Press Secretary Karoline Leavitt")
+    long = max(turns, key=lambda q: q.quote_text.count("\n\n"))
+    cut = long.start_char + long.quote_text.index("\n\n") + 2  # a passage boundary inside the turn
+    first = turn_parts(turns, briefing, 0, cut)
+    second = turn_parts(turns, briefing, cut, len(briefing))
+    assert [q.start_char for q in first if q.start_char == long.start_char] == [long.start_char]
+    part = next(q for q in second if q.start_char >= cut and q.end_char == long.end_char)
+    assert part.speaker_actor == "Karoline Leavitt" and part.quote_text == briefing[part.start_char:part.end_char]
+    assert next(q for q in first if q.start_char == long.start_char).end_char <= cut
+    assert turn_parts(turns, briefing, long.end_char - 3, long.end_char) == []  # a few characters: no quote

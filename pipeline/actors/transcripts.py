@@ -23,8 +23,10 @@ SPEAKER_LINE = re.compile(r"^(?P<name>(?:(?:MR|MS|MRS|DR|SEN|SENATOR|REP|SECRETA
                           r"(?:" + _STAMP + r")?[^\S\n]*:[^\S\n]+(?P<text>\S.*)$", re.MULTILINE)
 #: A reporter's turn as White House transcripts write it, "Q" and a space, no colon ("Q Can you talk about
 #: …"; the Jake Sullivan gaggle and Karoline Leavitt's briefings): the turn's text starts with a capital,
-#: a parenthesis or a quotation mark, so "Q 3 revenue" is no turn.
-QUESTION_LINE = re.compile(r"^(?P<name>Q)[^\S\n]+(?P<text>[A-Z(\"“‘'].*)$", re.MULTILINE)
+#: a parenthesis, a quotation mark or a dash or ellipsis where the reporter goes on after an interruption ("Q —
+#: give some certainty …", which ended the press secretary's turn since turns run to the next), so "Q 3
+#: revenue" is no turn.
+QUESTION_LINE = re.compile(r"^(?P<name>Q)[^\S\n]+(?P<text>[A-Z(\"“‘'—–…].*)$", re.MULTILINE)
 #: Line labels that look like transcript speakers (memo headers: "TO:", "RE:", "CC:").
 NOT_SPEAKERS = frozenset({"note", "update", "source", "editor's note", "disclosure", "correction", "related",
                           "summary", "tl;dr", "edit", "activity", "link", "title", "answer", "question", "url",
@@ -38,6 +40,12 @@ OFFICIAL = re.compile(r"(?:SENIOR\s+)?(?:ADMINISTRATION\s+)?OFFICIAL(?:\s+\d+)?"
 #: The sitting president as a transcript names him ("THE PRESIDENT:"), who the title names
 #: ("Remarks by President Trump at …").
 PRESIDENT = re.compile(r"(?:THE\s+)?PRESIDENT", re.IGNORECASE)
+
+
+#: Where a transcript's last turn ends: the White House's closing line ("END  4:10 P.M. EST").
+_END = re.compile(r"^[^\S\n]*END\b", re.MULTILINE)
+#: A stage direction in a turn: "(Laughter.)", "(Inaudible.)".
+_PARENTHETICAL = re.compile(r"\([^()]*\)")
 
 
 def turns(text: str) -> list[re.Match[str]]:
@@ -62,15 +70,19 @@ def turns(text: str) -> list[re.Match[str]]:
 def attribute_turns(text: str, actor_of_name: Callable[[str], str], registry: dict[str, Any],
                     publisher: str | None, title: str | None) -> list[tuple[str, str, str, int, int]]:
     """Each turn of ``text`` (:func:`turns`; ``[]`` if it is no transcript)
-    as ``(name, actor, said, start, end)``: the turn's first line ``said`` at
-    ``text[start:end]``, and the canonical actor of its speaker's ``name``
+    as ``(name, actor, said, start, end)``: the turn's text ``said`` at
+    ``text[start:end]``, from its speaker's name to the next turn (its later
+    paragraphs too, since session 30: the first line alone lost the answers
+    after "Yeah, exactly."), or to the closing "END" line, and the canonical
+    actor of its speaker's ``name``
     (``actor_of_name``: the listed actor a bare name gives, else
     ``other:<Name>``). An unnamed official (:data:`OFFICIAL`) speaks for
     ``publisher`` when that is a listed actor (``registry``: canonical name
     → ``Actor``), and "THE PRESIDENT" (:data:`PRESIDENT`) is the listed
     actor whose "President …" alias the document's ``title`` holds. A
     reporter's turn ("Q") counts as a turn but gives no quote: the
-    transcript does not name who asked."""
+    transcript does not name who asked; nor does a turn that is only a stage
+    direction ("(Laughs.)")."""
     found = turns(text)
     if not found:
         return []
@@ -80,11 +92,12 @@ def attribute_turns(text: str, actor_of_name: Callable[[str], str], registry: di
     head = head if head in registry and any(
         a.startswith("President ") and a in title for a in registry[head].aliases) else None
     out = []
-    for m in found:
+    for m, following in zip(found, [f.start() for f in found[1:]] + [len(text)]):
         name = m.group("name").strip()
-        said = m.group("text").rstrip()
-        if name == "Q":
-            continue  # an unnamed reporter's question: a turn, but no one's quote
+        said = text[m.start("text"):following]
+        said = said[:_END.search(said).start() if _END.search(said) else len(said)].rstrip()
+        if name == "Q" or not _PARENTHETICAL.sub("", said).strip():
+            continue  # an unnamed reporter's question: a turn, but no one's quote; "(Laughs.)" says nothing
         actor = actor_of_name(name.title() if name.isupper() else name)
         if actor.startswith("other:") and house and OFFICIAL.fullmatch(name):
             actor = house

@@ -100,7 +100,8 @@ def test_the_document_cache_returns_the_rows_without_parsing_again(finder, corpu
 
 def test_the_cache_key_covers_the_modules_that_shape_the_rows(monkeypatch):
     """:func:`extract_fingerprint` hashes the registry, sentence-start, quote, pronoun (session 30: a
-    change to ``history.py`` kept the cached rows) and extraction modules and the files the finder reads, not the stance on quotes, the evaluation or the stage."""
+    change to ``history.py`` kept the cached rows) and extraction modules and the files the finder reads,
+    not the stance on quotes, the evaluation or the stage."""
     seen = {}
     monkeypatch.setattr(extract_module, "fingerprint", lambda *parts, **kw: seen.update(kw) or "x")
     extract_fingerprint(load_params("actors"), load_params("embed"))

@@ -645,10 +645,10 @@ def test_a_topic_a_participle_and_a_possessive_are_not_what_was_said(finder):
         ("MiniMax", "SWA experiments hurt multi-hop reasoning in M2")]
 
 
-def test_a_turn_over_several_passages_gives_a_quote_in_each(finder):
+def test_a_turn_over_several_passages_is_one_quote_cut_at_its_passage(finder):
     """A turn now runs to the next turn (session 30), so one can reach over passages; the actors stage keeps a
-    quote inside its passage (:func:`pipeline.actors.extract.turn_parts`): one part per passage, each the turn's
-    words there, and a stretch of a turn too short to say anything is dropped (the real Leavitt briefing)."""
+    quote inside its passage (:func:`pipeline.actors.extract.turn_parts`): the turn is one quote, in the passage
+    where it starts, cut at that passage's end (the real Leavitt briefing)."""
     from pipeline.actors.extract import turn_parts
 
     briefing = clean_text((WH / "briefings-statements/2025-01/2025-01-29-press-briefing-by-press-secretary-karoline"
@@ -656,10 +656,9 @@ def test_a_turn_over_several_passages_gives_a_quote_in_each(finder):
     turns = finder.transcript(briefing, "The White House", "Press Briefing by Press Secretary Karoline Leavitt")
     long = max(turns, key=lambda q: q.quote_text.count("\n\n"))
     cut = long.start_char + long.quote_text.index("\n\n") + 2  # a passage boundary inside the turn
-    first = turn_parts(turns, briefing, 0, cut)
-    second = turn_parts(turns, briefing, cut, len(briefing))
-    assert [q.start_char for q in first if q.start_char == long.start_char] == [long.start_char]
-    part = next(q for q in second if q.start_char >= cut and q.end_char == long.end_char)
-    assert part.speaker_actor == "Karoline Leavitt" and part.quote_text == briefing[part.start_char:part.end_char]
-    assert next(q for q in first if q.start_char == long.start_char).end_char <= cut
-    assert turn_parts(turns, briefing, long.end_char - 3, long.end_char) == []  # a few characters: no quote
+    first = [q for q in turn_parts(turns, briefing, 0, cut) if q.start_char == long.start_char]
+    assert len(first) == 1 and first[0].end_char < cut and first[0].speaker_actor == "Karoline Leavitt"
+    assert first[0].quote_text == briefing[first[0].start_char:first[0].end_char] == first[0].quote_text.rstrip()
+    assert not [q for q in turn_parts(turns, briefing, cut, len(briefing)) if q.start_char < cut]
+    whole = turn_parts(turns, briefing, 0, len(briefing))
+    assert [(q.start_char, q.end_char) for q in whole] == [(q.start_char, q.end_char) for q in turns]

@@ -25,7 +25,7 @@ from pipeline import warehouse
 from pipeline.actors import history as history_module
 from pipeline.actors import quotes as quotes_module
 from pipeline.actors import recap_meta, registry, spans, transcripts
-from pipeline.actors.quotes import MIN_QUOTE_WORDS, SPEECH_LEMMAS, History, Quote, QuoteFinder
+from pipeline.actors.quotes import SPEECH_LEMMAS, History, Quote, QuoteFinder
 from pipeline.actors.registry import ACTORS_FILE, ner_only
 from pipeline.config import ORGANISATION_HANDLES_FILE
 from pipeline.stage_cache import KeyedStore, fingerprint
@@ -194,21 +194,16 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
 
 
 def turn_parts(turns: list[Quote], text: str, lo: int, hi: int) -> list[Quote]:
-    """The parts of transcript ``turns`` (whole turns, offsets into the document ``text``) inside the passage
-    ``text[lo:hi]``: a turn that runs over several passages gives one quote per passage it reaches, each
-    its stretch of the turn, so a quote stays in its passage. A part after the turn's first, of fewer than
-    :data:`~pipeline.actors.quotes.MIN_QUOTE_WORDS` words, is dropped (the first is kept, "Yes." included)."""
+    """The transcript ``turns`` (whole turns, offsets into the document ``text``) that start in the passage
+    ``text[lo:hi]``, each cut at the passage's end, so a quote stays in its passage and a turn is one quote
+    (a part per passage would count a long answer as several quotes of its speaker, by how the text was cut
+    into passages)."""
     out = []
     for q in turns:
-        a, b = max(q.start_char, lo), min(q.end_char, hi)
-        if a >= b:
-            continue
-        part = text[a:b]
-        a += len(part) - len(part.lstrip())
-        b -= len(part) - len(part.rstrip())
-        if a > q.start_char and len(re.findall(r"\w+", text[a:b])) < MIN_QUOTE_WORDS:
-            continue
-        out.append(Quote(q.speaker, q.speaker_actor, text[a:b], q.cue, a, b))
+        if lo <= q.start_char < hi:
+            b = min(q.end_char, hi)
+            b -= len(text[q.start_char:b]) - len(text[q.start_char:b].rstrip())
+            out.append(Quote(q.speaker, q.speaker_actor, text[q.start_char:b], q.cue, q.start_char, b))
     return out
 
 

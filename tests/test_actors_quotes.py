@@ -662,3 +662,7 @@ def test_a_turn_over_several_passages_is_one_quote_cut_at_its_passage(finder):
     assert not [q for q in turn_parts(turns, briefing, cut, len(briefing)) if q.start_char < cut]
     whole = turn_parts(turns, briefing, 0, len(briefing))
     assert [(q.start_char, q.end_char) for q in whole] == [(q.start_char, q.end_char) for q in turns]
+    # a passage that ends inside the turn's first line does not cut it
+    line_end = briefing.index("\n", long.start_char)
+    assert [q.end_char for q in turn_parts(turns, briefing, 0, line_end - 5) if q.start_char == long.start_char] == [
+        line_end]

@@ -195,13 +195,15 @@ def extract(passages: pd.DataFrame, documents: dict[str, str], finder: QuoteFind
 
 def turn_parts(turns: list[Quote], text: str, lo: int, hi: int) -> list[Quote]:
     """The transcript ``turns`` (whole turns, offsets into the document ``text``) that start in the passage
-    ``text[lo:hi]``, each cut at the passage's end, so a quote stays in its passage and a turn is one quote
-    (a part per passage would count a long answer as several quotes of its speaker, by how the text was cut
-    into passages)."""
+    ``text[lo:hi]``, each cut at the passage's end but not within its first line (the quote a turn gave before
+    session 30; a podcast's turn is often one long line that the passages split), so a turn is one quote (a part
+    per passage would count a long answer as several quotes of its speaker, by how the text was cut into
+    passages)."""
     out = []
     for q in turns:
         if lo <= q.start_char < hi:
-            b = min(q.end_char, hi)
+            line_end = text.find("\n", q.start_char)
+            b = min(q.end_char, max(hi, len(text) if line_end < 0 else line_end))
             b -= len(text[q.start_char:b]) - len(text[q.start_char:b].rstrip())
             out.append(Quote(q.speaker, q.speaker_actor, text[q.start_char:b], q.cue, q.start_char, b))
     return out

@@ -38,7 +38,7 @@ from pipeline.pseudonyms import BareNames, pseudonymise, raw_handles, strip_stat
 TEXT_SUFFIXES = frozenset({".md", ".csv", ".json", ".html", ".txt", ".svg", ".tsv"})
 
 
-def _listed_names(path: Path, section: str, field: str, pattern: str, shape: str, notes: tuple[str, ...], what: str,
+def _listed_entries(path: Path, section: str, field: str, pattern: str, shape: str, notes: tuple[str, ...], what: str,
                   optional: bool = False) -> dict[str, dict]:
     """The entries under ``section`` of the YAML file ``path``, keyed by their
     lower-cased name: each holds ``field`` (a full match of ``pattern``,
@@ -85,7 +85,7 @@ def organisation_accounts(path: Path = ORGANISATION_HANDLES_FILE) -> dict[str, s
             ``organisation`` or a ``why``, or repeats a handle; the message
             names the file and the entry (number and handle).
     """
-    entries = _listed_names(path, "organisations", "handle", r"[A-Za-z0-9_]{1,15}",
+    entries = _listed_entries(path, "organisations", "handle", r"[A-Za-z0-9_]{1,15}",
                             "an X handle (A-Z, 0-9, _; 1-15 characters)", ("organisation", "why"),
                             "who runs the account and why it is an organisation's")
     return {handle: entry["organisation"] for handle, entry in entries.items()}
@@ -108,7 +108,7 @@ def load_person_names(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
             letter), a ``where`` or a ``why``, or repeats a name (any case);
             the message names the file and the entry (number and name).
     """
-    return frozenset(_listed_names(path, "people", "name", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
+    return frozenset(_listed_entries(path, "people", "name", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
                          "one word of 3-30 letters, digits or '_'", ("where", "why"),
                                    "where the corpus names the person, why a person"))
 
@@ -124,7 +124,7 @@ def load_not_people(path: Path = PERSON_NAMES_FILE) -> frozenset[str]:
         ConfigError: as :func:`load_person_names`, for an entry that lacks a
             ``word``, a ``where`` or a ``why``, or repeats a word.
     """
-    return frozenset(_listed_names(path, "not_people", "word", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
+    return frozenset(_listed_entries(path, "not_people", "word", r"(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{3,30}",
                          "one word of 3-30 letters, digits or '_'", ("where", "why"),
                                    "where the corpus uses the word, why it is not a person", optional=True))
 

@@ -101,9 +101,9 @@ def topic_only(clause: Any) -> bool:
     https://t.co/…"). Session-30 review of the quotes that new speech verbs added."""
     if clause.like_url or clause.pos_ in ("NUM", "X", "SYM"):
         return True  # not a noun: "#Alibaba claimed its new model #Qwen25Max outperforms …" tags the verb NOUN
-    first = next((t for t in clause.subtree if not t.is_punct), clause)
     if clause.head.dep_ == "relcl":
         return False  # the relative pronoun of the speech verb's own clause: "KDA, which Moonshot says enables …"
+    first = next((t for t in clause.subtree if not t.is_punct), clause)
     return first.tag_ in ("WP", "WRB", "WDT", "WP$") and not any(
         c.dep_ == "mark" and c.lower_ == "that" for c in clause.children)
 

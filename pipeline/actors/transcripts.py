@@ -95,7 +95,8 @@ def attribute_turns(text: str, actor_of_name: Callable[[str], str], registry: di
     for m, following in zip(found, [f.start() for f in found[1:]] + [len(text)]):
         name = m.group("name").strip()
         said = text[m.start("text"):following]
-        said = said[:_END.search(said).start() if _END.search(said) else len(said)].rstrip()
+        end = _END.search(said)
+        said = said[:end.start() if end else len(said)].rstrip()
         if name == "Q" or not _PARENTHETICAL.sub("", said).strip():
             continue  # an unnamed reporter's question: a turn, but no one's quote; "(Laughs.)" says nothing
         actor = actor_of_name(name.title() if name.isupper() else name)

@@ -47,3 +47,20 @@ def label_records(path: Path, required: Sequence[str], what: str = "label") -> I
         if missing:
             raise ValueError(f"{path}:{n}: not a {what} record (KeyError: missing {', '.join(map(repr, missing))})")
         yield n, record
+
+
+def unmatched_note(path: Path, lines: Sequence[int], what: str, shown: int = 10) -> str | None:
+    """A one-line warning naming the labels of ``path`` that match no current
+    passage (``lines``: their 1-based lines), or ``None`` when all match.
+
+    Such a label still trains its model from its own text, but it names no
+    passage of the warehouse (its document was re-cut, or its text changed
+    since it was read, e.g. a name pseudonymised since): the note lets the
+    annotator find and re-read it. At most ``shown`` lines are listed.
+    """
+    if not len(lines):
+        return None
+    listed = ", ".join(f"{path.name}:{n}" for n in list(lines)[:shown])
+    more = f" and {len(lines) - shown} more" if len(lines) > shown else ""
+    return (f"{what}: {len(lines)} labels match no current passage (their text is not in the stored document; "
+            f"they still train from their own text): {listed}{more}")

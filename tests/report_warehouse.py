@@ -209,7 +209,8 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
         _insert(con, "stance_quantification_error", [
             {"method": method, "label": lab, "mean_abs_error": err, "max_abs_error": 0.1, "quoted": quoted}
             for method, err, quoted in (("acc_max_rule", 0.05, True), ("cc_max_rule", 0.08, False),
-                                        ("acc", 0.3, False), ("cc", 0.2, False)) for lab in LABELS])
+                                        ("acc", 0.3, False), ("cc", 0.2, False), ("pcc", 0.06, False))
+            for lab in LABELS])
         _insert(con, "stance_codebook", [{"label": lab, "description": f"the {lab} side"} for lab in LABELS])
         _insert(con, "stance_labels", [{"doc_id": ids["news2"], "label": "pro_open_source", "annotator": "a",
                                         "cv_prediction": "pro_open_source"},

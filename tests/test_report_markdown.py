@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -183,7 +184,8 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert pooled and all(f"{100 * workspace.wilson_interval(int(k), int(n))[1]:.1f}" == hi for k, n, _, hi in pooled)
     # section 3: shares of the 6 unlabelled documents; the two unmeasurable stances get no share
     assert re.search(r"\| pro_open_source \| 0\.50 \| 1\.00 \| 2 \| 33\.3 % \| ", text)
-    assert "| security_hawk | 0.00 | 0.00 | 1 | not measurable | not measurable | 5.0 / 8.0 pts |" in text
+    assert ("| security_hawk | 0.00 | 0.00 | 1 | not measurable | not measurable | not measurable | 8.0 / 5.0 / 6.0 "
+            "pts |") in text
     # ACC share of stance_shares with its interval, and a citable evidence passage (never the URL-less window)
     row = con.execute("SELECT share_acc, lo, hi FROM stance_shares WHERE grouping = 'all' "
                       "AND label = 'pro_open_source'").fetchone()
@@ -280,8 +282,7 @@ def test_a_stance_without_reliable_decisions_gets_only_its_acc_share_when_its_er
     as it, never its CC share nor its highest-probability
     passages; with 0.04 it is not measurable at all."""
     con, _ = wh
-    errors = {r[0]: (r[1], r[2]) for r in con.execute("SELECT label, acc_error, cc_error "
-                                                      "FROM report_stance_share_error").fetchall()}
+    errors = share_errors(con)   # ACC 5.0, CC 8.0, PCC 6.0 pts for every label
     assert share_only_stances(["pro_open_source"], errors, 0.05) == (["security_hawk", "pro_china_tools"], [])
     assert share_only_stances(["pro_open_source"], errors, 0.04) == ([], [])
     # session 28: a share whose 95 % interval spans more than +-max_halfwidth is not quoted either
@@ -300,11 +301,12 @@ def test_a_stance_without_reliable_decisions_gets_only_its_acc_share_when_its_er
                         shares=panel_shares(counts, stance_quality(con)["gold"], share_errors(con), seed=0),
                         params={**PARAMS, "max_share_error": 0.05}, figures=figures,
                         pages=[tmp_path / "html" / "topics.html"], quality=stance_quality(con), actor_metrics=metrics)
-    row = con.execute("SELECT share_acc, lo, hi FROM stance_shares WHERE grouping = 'all' "
+    row = con.execute("SELECT share_acc, lo, hi, share_pcc, pcc_lo, pcc_hi FROM stance_shares WHERE grouping = 'all' "
                       "AND label = 'security_hawk'").fetchone()
     acc = f"{_pct(row[0])} ({100 * row[1]:.1f}–{100 * row[2]:.1f})"
+    pcc = f"{_pct(row[3])} ({100 * row[4]:.1f}–{100 * row[5]:.1f})"
     section = text[text.index("## 3."):text.index("## 4.")]
-    assert f"| security_hawk | 0.00 | 0.00 | 1 | not measurable | **{acc}** | 5.0 / 8.0 pts |" in section
+    assert f"| security_hawk | 0.00 | 0.00 | 1 | not measurable | **{acc}** | {pcc} | 8.0 / 5.0 / 6.0 pts |" in section
     assert "**security_hawk, pro_china_tools**: cross-validated recall or precision is under 0.20" in section
     assert "no share or claim about it is made" not in section
     months = section[section.index("| month | documents |"):].split("\n")[0]
@@ -323,9 +325,55 @@ def test_a_stance_without_reliable_decisions_gets_only_its_acc_share_when_its_er
                         params={**PARAMS, "max_share_error": 0.05, "max_share_halfwidth": narrow}, figures=figures,
                         pages=[tmp_path / "html" / "topics.html"], quality=stance_quality(con), actor_metrics=metrics)
     section = text[text.index("## 3."):text.index("## 4.")]
-    assert f"| security_hawk | 0.00 | 0.00 | 1 | not measurable | not quoted: {acc}, interval too wide |" in section
+    assert (f"| security_hawk | 0.00 | 0.00 | 1 | not measurable | not quoted: {acc}, interval too wide | — | "
+            "8.0 / 5.0 / 6.0 pts |") in section
     assert f"**{acc}**" not in section and "has a 95 % interval too wide to quote" in section
     assert "- **security_hawk**: at CV precision 0.00 most of its decisions are wrong" in section  # read examples
+
+
+def test_a_pcc_share_with_the_smallest_error_is_the_one_quoted(tmp_path):
+    """Session 31: the mean probability (PCC) had the smallest cross-validated share error for
+    `security_hawk` and `pro_china_tools` on the corpus. Where its error is the smallest, section 3
+    bolds the PCC share, for a measurable stance and for one whose decisions are not measurable (whose
+    share is then quoted by its PCC error and PCC interval), and the table gives all three errors."""
+    from pipeline import workspace
+    from tests.report_warehouse import build
+
+    db, _ = build(tmp_path / "wh")
+    with duckdb.connect(str(db)) as rw:
+        rw.execute("UPDATE stance_quantification_error SET mean_abs_error = 0.02 WHERE method = 'pcc'")
+    con = workspace.open_warehouse(db)
+    errors = share_errors(con)
+    assert errors["security_hawk"] == (0.05, 0.08, 0.02)
+    # ACC 5.0 pts alone would not pass a 0.04 limit; PCC's 2.0 does
+    assert share_only_stances(["pro_open_source"], errors, 0.04) == (["security_hawk", "pro_china_tools"], [])
+    counts, _ = monthly_stance(con, 1)
+    figures = {n: tmp_path / "figures" / f"{n}.png" for n in ("narratives_by_month", "stance_share",
+                                                              "narrative_heatmap", "narrative_stance", "source_mix",
+                                                              "actor_stance")}
+    metrics = {"quotes": 9, "evaluation": {
+        "attribution_partial_span": {"precision": 0.81, "recall": 0.62},
+        "attribution_exact_span": {"precision": 0.7, "recall": 0.5}, "gold_quotes": 40, "documents": 10,
+        "gold_documents_read": 9, "gold_documents_by_source_type": {"news": 10}}}
+    text = write_report(con, tmp_path / "report.md", topics=top_topics(con, 2),
+                        shares=panel_shares(counts, stance_quality(con)["gold"], errors, seed=0),
+                        params={**PARAMS, "max_share_error": 0.04}, figures=figures,
+                        pages=[tmp_path / "html" / "topics.html"], quality=stance_quality(con), actor_metrics=metrics)
+    section = text[text.index("## 3."):text.index("## 4.")]
+    cells = {}
+    for lab in ("pro_open_source", "security_hawk"):
+        r = con.execute("SELECT share_cc, share_acc, lo, hi, share_pcc, pcc_lo, pcc_hi FROM stance_shares "
+                        "WHERE grouping = 'all' AND label = ?", [lab]).fetchone()
+        assert abs(r[4] - con.execute("SELECT mean_p FROM report_stance_mean_probability WHERE label = ?",
+                                      [lab]).fetchone()[0]) < 1e-9   # PCC is the mean probability
+        cells[lab] = (_pct(r[0]), f"{_pct(r[1])} ({100 * r[2]:.1f}–{100 * r[3]:.1f})",
+                      f"{_pct(r[4])} ({100 * r[5]:.1f}–{100 * r[6]:.1f})")
+    cc, acc, pcc = cells["pro_open_source"]
+    assert f"| {cc} | {acc} | **{pcc}** | 8.0 / 5.0 / 2.0 pts |" in section
+    _, acc, pcc = cells["security_hawk"]
+    assert f"| security_hawk | 0.00 | 0.00 | 1 | not measurable | {acc} | **{pcc}** | 8.0 / 5.0 / 2.0 pts |" in section
+    assert "the bold share (ACC corrects for those errors, PCC counts no decision)" in section
+    con.close()
 
 
 def test_pages_cache_key_covers_only_the_pages_module(wh, tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.config import DEMO_CORPUS_DIR, STANCE_PASSAGE_LABEL_FILE, load_params
 from pipeline.encoder import encode, load_encoder
+from pipeline.label_records import unmatched_note
 from pipeline.stance import crossval
 from pipeline.stance.crossval import fold_of_sources, nested_cv
 from pipeline.stance.docpool import doc_table, threshold_decide
@@ -94,6 +95,13 @@ def test_a_label_joins_the_passage_it_overlaps_most():
     out = match_passages(labels, docs, passages)
     assert out["passage_id"].tolist() == ["p2", "p1", None, None]
     assert out["doc_id"].tolist() == ["d1", "d1", "d1", None]
+    # the stage names the labels that match no passage by file and line, so they can be found and re-read
+    out["line"] = [3, 7, 12, 40]
+    note = unmatched_note(STANCE_PASSAGE_LABEL_FILE, out.loc[out["passage_id"].isna(), "line"].tolist(), "stance")
+    assert note.startswith("stance: 2 labels match no current passage")
+    assert note.endswith("stance_passages_v1.jsonl:12, stance_passages_v1.jsonl:40")
+    assert unmatched_note(STANCE_PASSAGE_LABEL_FILE, [], "stance") is None
+    assert unmatched_note(STANCE_PASSAGE_LABEL_FILE, list(range(1, 15)), "stance").endswith(":10 and 4 more")
 
 
 @pytest.mark.slow
@@ -238,6 +246,7 @@ def test_acc_recovers_a_prevalence_shift_on_real_labels(sample):
         assert abs(got[method][china] - true[china]) < 0.5 * abs(got["cc"][china] - true[china])
         assert np.abs(got[method] - true).sum() < np.abs(got["cc"] - true).sum()
         assert np.isclose(got[method].sum(), 1) and (got[method] >= 0).all()
+    assert np.allclose(got["pcc"], P.mean(axis=0))   # PCC: the mean probability, uncorrected
 
 
 def test_solve_simplex_inverts_known_rates():

@@ -48,6 +48,7 @@ from pipeline.config import (
     TEXT_CACHE_FILE,
     load_params,
 )
+from pipeline.label_records import unmatched_note
 from pipeline.narratives import evaluate, labels, model, tables
 from pipeline.narratives.inputs import read_inputs
 from pipeline.narratives.taxonomy import anchor_texts, load_narratives, zero_shot_texts
@@ -88,6 +89,10 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     inp = read_inputs(embed_db, clean_db)
     dim = inp.X.shape[1]
     joined = labels.join_passages(gold, inp.documents, inp.passages)
+    note = unmatched_note(label_file, joined.loc[joined["match"].isin(["none", "no_document"]), "line"].tolist(),
+                          "narratives")
+    if note:
+        print(note, file=sys.stderr)
     known = dict(zip((sha256(t) for t in inp.scored["text"]), inp.X))
     V = text_vectors(list(joined["text"]), encoder_params, text_cache, dimensions=dim, known=known)
     claims = zero_shot_texts(tax)

@@ -44,7 +44,7 @@ from pipeline.report.sections import (
     sources_section,
     stance_section,
 )
-from pipeline.report.stance_shares import overall_shares, share_errors
+from pipeline.report.stance_shares import best_estimator, overall_shares, share_errors
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -85,16 +85,19 @@ def measurable_stances(quality: dict[str, Any], min_recall: float) -> list[str]:
             and quality["per_class"][s]["precision"] >= min_recall]
 
 
-def share_only_stances(measurable: list[str], errors: dict[str, tuple[float, float]], max_error: float,
-                       intervals: dict[str, tuple[float, float]] | None = None,
+def share_only_stances(measurable: list[str], errors: dict[str, tuple[float, float, float | None]],
+                       max_error: float, intervals: dict[str, tuple[float, float]] | None = None,
                        max_halfwidth: float = 1.0) -> tuple[list[str], list[str]]:
     """The stances that are not measurable by their decisions but whose
-    corpus-wide ACC share has a cross-validated mean absolute error of at
-    most ``max_error`` (``report.max_share_error``; ``errors`` from
+    corpus-wide ACC or PCC share (the one with the smaller error,
+    :func:`pipeline.report.stance_shares.best_estimator`) has a
+    cross-validated mean absolute error of at most ``max_error``
+    (``report.max_share_error``; ``errors`` from
     :func:`pipeline.report.stance_shares.share_errors`), in codebook order:
     ACC corrects the many false decisions of a low-precision stance with the
-    cross-validated error rates, so its share can be quoted while its
-    documents, months and quotes cannot.
+    cross-validated error rates, and PCC does not count decisions at all, so
+    such a share can be quoted while the stance's documents, months and
+    quotes cannot. ``intervals`` holds each stance's interval of that share.
 
     Returns:
         ``(quoted, too_wide)``: the stances whose share is quoted, and those
@@ -104,7 +107,11 @@ def share_only_stances(measurable: list[str], errors: dict[str, tuple[float, flo
         (session 28: `pro_china_tools` 14.5 %, interval 0.3–29.0, after 5.8 %,
         0.0–14.5, in a build whose inputs differed by 18 passage texts).
     """
-    passing = [s for s in STANCES if s not in measurable and s in errors and errors[s][0] <= max_error]
+    def error(s: str) -> float:
+        acc, _, pcc = errors[s]
+        return pcc if best_estimator(errors, s, with_cc=False) == "PCC" else acc
+
+    passing = [s for s in STANCES if s not in measurable and s in errors and error(s) <= max_error]
     wide = [s for s in passing if intervals and s in intervals and
             (intervals[s][1] - intervals[s][0]) / 2 > max_halfwidth]
     return [s for s in passing if s not in wide], wide
@@ -132,7 +139,8 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     measurable = measurable_stances(quality, min_recall)
     errors = share_errors(con)
     overall = overall_shares(con)
-    intervals = {lab: (float(r.lo), float(r.hi)) for lab, r in overall.iterrows() if pd.notna(r.lo)}
+    intervals = {lab: (float(r.pcc_lo), float(r.pcc_hi)) if best_estimator(errors, lab, with_cc=False) == "PCC"
+                 else (float(r.lo), float(r.hi)) for lab, r in overall.iterrows() if pd.notna(r.lo)}
     share_only, too_wide = share_only_stances(measurable, errors, float(params["max_share_error"]), intervals,
                                               float(params.get("max_share_halfwidth", 1.0)))
     corpus = workspace.query(con, "SELECT n, first, last, sources, english FROM report_corpus_summary").iloc[0]

@@ -26,7 +26,7 @@ from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, acc_cell, month_heading
 from pipeline.report.coverage import NOT_MEASURED
 from pipeline.report.stance_shares import cc_better as _cc_better
-from pipeline.report.stance_shares import evidence_lines, read_example_lines
+from pipeline.report.stance_shares import evidence_lines, read_example_lines, share_cells
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -221,41 +221,41 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
            f"labelled documents (table `stance_labels`) gives macro-F1 **{q['macro_f1_stances']:.3f} over the three "
            f"stances** and {q['macro_f1_all']:.3f} over all five labels.", "",
            "| label | CV precision | CV recall | documents | share classified (CC) | ACC share (95 % interval) "
-           "| CV share error, ACC / CC |",
-           "|---|---:|---:|---:|---:|---:|---:|"]
+           "| PCC share (95 % interval) | CV share error, CC / ACC / PCC |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for lab in LABELS:
         pc = q["per_class"][lab]
-        measured = lab not in STANCES or lab in measurable
         row = overall.loc[lab]
         n_lab = int(round(float(row["share_cc"]) * n_unlabelled)) if pd.notna(row["share_cc"]) else 0
-        err = f"{100 * errors[lab][0]:.1f} / {100 * errors[lab][1]:.1f} pts" if lab in errors else "n/a"
-        cc, ac = _pct(row["share_cc"]), acc_cell(row["share_acc"], row["lo"], row["hi"])
-        share = ((f"**{cc}** | {ac}" if _cc_better(errors, lab) else f"{cc} | **{ac}**")
-                 if measured and pd.notna(row["share_acc"]) else
-                 f"not measurable | **{ac}**" if lab in share_only and pd.notna(row["share_acc"])
-                 else f"not measurable | not quoted: {ac}, interval too wide" if lab in too_wide
-                 else "not measurable | not measurable")
-        out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {n_lab:,} | {share} | {err} |")
+        share = share_cells(row, lab, errors, measured=lab not in STANCES or lab in measurable,
+                            share_only=lab in share_only, too_wide=lab in too_wide)
+        out.append(f"| {lab} | {pc['precision']:.2f} | {pc['recall']:.2f} | {n_lab:,} | {share} |")
     not_measurable = [s for s in STANCES if s not in measurable and s not in share_only and s not in too_wide]
     shared = [lab for lab in LABELS if lab not in STANCES or lab in measurable or lab in share_only]
     wide = [lab for lab in shared if pd.notna(overall.loc[lab, "hi"])
             and overall.loc[lab, "hi"] - overall.loc[lab, "lo"] > WIDE_INTERVAL]
     out += ["", "CC counts each document's decided label. The ACC share (adjusted classify-and-count, Forman 2008; "
             "table `stance_shares`) corrects CC with the cross-validated error rates of the decisions; its interval "
-            "is a bootstrap over the documents and the labelled documents behind the rates. CV share error: the "
-            "mean absolute error of the ACC share and of the CC share of each held-out fold in the grouped "
-            "cross-validation (table `stance_quantification_error`). The interval does not include it. Each fold "
+            "is a bootstrap over the documents and the labelled documents behind the rates. The PCC share "
+            "(probabilistic classify-and-count, Bella et al. 2010) is the mean of the document model's calibrated "
+            "probabilities (table `stance_probabilities`), which counts no decision; its interval resamples the "
+            "documents only, so it is sampling error, not the model's, and PCC leans toward the labelled "
+            "documents' label mix, so it can flatten a difference between months or sources. CV share error: the "
+            "mean absolute error of the CC, ACC and PCC shares of each held-out fold in the grouped "
+            "cross-validation (table `stance_quantification_error`). The intervals do not include it. Each fold "
             "holds other source files than the ones the error rates come from, so where ACC's error exceeds CC's, "
-            "the error rates do not carry over between sources and the CC share is the better guide. **Bold**: "
-            "the share with the smaller cross-validated error, the one to quote (with that error)."
+            "the error rates do not carry over between sources. **Bold**: "
+            "the share with the smallest cross-validated error, the one to quote (with that error)."
             + (f" The ACC intervals of **{', '.join(wide)}** span more than {100 * WIDE_INTERVAL:.0f} points: the "
                "error rates behind the correction are too uncertain for ACC to bound those shares." if wide else "")
             + (f" **{', '.join(share_only)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
                "its documents are mostly misclassified and its CC share, months, quotes and topics are not given; "
-               "the ACC share corrects for those errors, and its cross-validated error is small enough to quote it "
-               "for the corpus as a whole, with that error and its interval." if share_only else "")
+               "the bold share (ACC corrects for those errors, PCC counts no decision) has a cross-validated error "
+               "small enough to quote it for the corpus as a whole, with that error and its interval."
+               if share_only else "")
             + (f" **{', '.join(too_wide)}**: cross-validated recall or precision is under {min_recall:.2f}, and "
-               "its ACC share, whose cross-validated error is small, has a 95 % interval too wide to quote (more "
+               "its better adjusted share (ACC or PCC), whose cross-validated error is small, has a 95 % interval "
+               "too wide to quote (more "
                f"than ±{100 * max_halfwidth:.0f} points, `report.max_share_halfwidth`): no share is given, only "
                "passages read as it."
                if too_wide else "")
@@ -277,8 +277,10 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
     out += ["Last six months in the figure (same sources and months as above): the share of the month's "
             "documents classified "
             "with the label (CC, documents / documents of the month; its 95 % Wilson interval), and the ACC "
-            "share with its 95 % bootstrap interval; bold, as above, the one with the smaller cross-validated "
-            "error. Every month of the figure, with both estimates: `reports/plots/stance_share.csv`.", "",
+            "share with its 95 % bootstrap interval; bold, the one of these two with the smaller cross-validated "
+            "error (PCC is given for the corpus as a whole above; notebook `3.0-stance-evolution` draws the "
+            "monthly mean probability). Every month of the figure, with both estimates: "
+            "`reports/plots/stance_share.csv`.", "",
             "| month | documents | " + " | ".join(measurable) + " |", "|---|---:|" + "---:|" * len(measurable)]
     for c in cells.tail(6).itertuples():
         m, n = pd.Timestamp(c.period), int(c.n)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from pipeline import workspace
 from pipeline.intervals import wilson_interval
-from pipeline.report.cells import _cite, without_recap_meta
+from pipeline.report.cells import _cite, _pct, acc_cell, without_recap_meta
 from pipeline.stance.quantify import confusion_rates, one_hot, solve_simplex
 
 
@@ -88,16 +88,32 @@ def acc_counts(counts: pd.DataFrame, gold: pd.DataFrame, labels: Sequence[str], 
 
 
 def overall_shares(con: Any) -> pd.DataFrame:
-    """View ``report_stance_shares`` (grouping ``all``), indexed by label."""
-    return workspace.query(con, "SELECT label, n_docs, share_cc, share_acc, lo, hi FROM report_stance_shares "
-                                "WHERE grouping = 'all'").set_index("label")
+    """View ``report_stance_shares`` (grouping ``all``), indexed by label: CC,
+    ACC (``lo``–``hi``) and PCC (``pcc_lo``–``pcc_hi``) shares, 0–1."""
+    return workspace.query(con, "SELECT label, n_docs, share_cc, share_acc, lo, hi, share_pcc, pcc_lo, pcc_hi "
+                                "FROM report_stance_shares WHERE grouping = 'all'").set_index("label")
 
 
-def share_errors(con: Any) -> dict[str, tuple[float, float]]:
-    """Label → cross-validated mean absolute error of the quoted ACC share
-    and of the CC share (view ``report_stance_share_error``)."""
-    return {r[0]: (r[1], r[2]) for r in con.execute("SELECT label, acc_error, cc_error "
-                                                    "FROM report_stance_share_error").fetchall()}
+def share_errors(con: Any) -> dict[str, tuple[float, float, float | None]]:
+    """Label → cross-validated mean absolute error of the quoted ACC share,
+    of the CC share and of the PCC share (``None`` where the stage did not
+    evaluate it; view ``report_stance_share_error``)."""
+    return {r[0]: (r[1], r[2], r[3]) for r in con.execute("SELECT label, acc_error, cc_error, pcc_error "
+                                                          "FROM report_stance_share_error").fetchall()}
+
+
+def best_estimator(errors: dict[str, tuple[float, float, float | None]], label: str, with_cc: bool = True) -> str:
+    """``"CC"``, ``"ACC"`` or ``"PCC"``: the share of ``label`` with the
+    smallest cross-validated error (:func:`share_errors`; ties go to the
+    first of that order), CC only ``with_cc`` (a stance whose decisions are
+    measurable). Session 31: PCC, the mean probability, had the smallest
+    error for `security_hawk` and `pro_china_tools` (2.6 and 2.3 points,
+    against 4.3 and 6.8 for CC), whose decisions over-count them."""
+    if label not in errors:
+        return "CC" if with_cc else "ACC"
+    acc, cc, pcc = errors[label]
+    options = [("CC", cc)] * with_cc + [("ACC", acc)] + ([("PCC", pcc)] if pcc is not None else [])
+    return min(options, key=lambda o: o[1])[0]
 
 
 def _quote(text: Any, width: int) -> str:
@@ -175,6 +191,34 @@ def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width:
         out += [f"- **{s}** (not read; passage probability {r.probability:.2f}): “{_quote(r.text, width)}” "
                 f"({_cite(r)})" for r in rows.itertuples()]
     return out
+
+
+def share_cells(row: Any, label: str, errors: dict[str, tuple[float, float, float | None]], *, measured: bool,
+                share_only: bool, too_wide: bool) -> str:
+    """The CC, ACC and PCC cells and the CV error cell of ``label``'s row in
+    section 3's table (``row``: :func:`overall_shares`' row), joined by ``|``.
+
+    The share to quote, the one with the smallest cross-validated error
+    (:func:`best_estimator`), is bold. A stance whose decisions are not
+    measurable has no CC share; if it is ``share_only`` its better adjusted
+    share is bold, if ``too_wide`` that share is given only as the reason it
+    is not quoted, else none is given.
+    """
+    acc_e, cc_e, pcc_e = errors.get(label, (None, None, None))
+    err = " / ".join("n/a" if e is None else f"{100 * e:.1f}" for e in (cc_e, acc_e, pcc_e)) + " pts"
+    cells = {"CC": _pct(row["share_cc"]), "ACC": acc_cell(row["share_acc"], row["lo"], row["hi"]),
+             "PCC": acc_cell(row["share_pcc"], row["pcc_lo"], row["pcc_hi"]) if pd.notna(row["share_pcc"]) else "n/a"}
+    if measured and pd.notna(row["share_acc"]):
+        best = best_estimator(errors, label)
+        return " | ".join(f"**{cells[e]}**" if e == best else cells[e] for e in ("CC", "ACC", "PCC")) + f" | {err}"
+    best = best_estimator(errors, label, with_cc=False)
+    if share_only and pd.notna(row["share_acc"]):
+        adjusted = [f"**{cells[e]}**" if e == best else cells[e] for e in ("ACC", "PCC")]
+    elif too_wide:
+        adjusted = [f"not quoted: {cells[e]}, interval too wide" if e == best else "—" for e in ("ACC", "PCC")]
+    else:
+        adjusted = ["not measurable", "not measurable"]
+    return " | ".join(["not measurable", *adjusted]) + f" | {err}"
 
 
 def cc_better(errors: dict[str, tuple[float, float]], label: str) -> bool:

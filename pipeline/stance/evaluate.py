@@ -1,7 +1,7 @@
 """The stance stage's figures for ``metrics/stance.json``: passage and
 document scores from the nested grouped cross-validation
 (:mod:`pipeline.stance.crossval`), with and without decision offsets, and the
-quantification error of the shares (CC, ACC, PACC) in each outer fold.
+quantification error of the shares (CC, ACC, PACC, PCC) in each outer fold.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pipeline.stance.model import evaluation
 from pipeline.stance.offsets import decide
 
 #: share estimators scored in cross-validation (:func:`quantification_errors`)
-METHODS = ("cc", "acc", "pacc", "cc_max_rule", "acc_max_rule", "cc_thresholds", "acc_thresholds")
+METHODS = ("cc", "acc", "pacc", "pcc", "cc_max_rule", "acc_max_rule", "cc_thresholds", "acc_thresholds")
 #: the ACC that the report quotes for each ``stance.pooling``
 QUOTED = {"max_rule": "acc_max_rule", "model": "acc", "thresholds": "acc_thresholds"}
 #: the document evaluation in ``metrics/stance.json`` → ``document`` behind each ``stance.pooling``
@@ -36,8 +36,8 @@ def passage_cv_decisions(cv: CVResult, pfold: np.ndarray) -> np.ndarray:
 
 def quantification_errors(cv: CVResult, labels: Sequence[str]) -> dict[str, Any]:
     """Absolute error of each label's share in each outer fold's test
-    documents, for CC, ACC and PACC of the pooling model and CC, ACC of the
-    max rule: per label the mean over folds, and the
+    documents, for CC, ACC, PACC and PCC of the pooling model and CC, ACC of the
+    max rule and of the thresholds pooler: per label the mean over folds, and the
     mean and max over labels and folds."""
     out: dict[str, Any] = {}
     for method in METHODS:

@@ -11,11 +11,18 @@ classifier's errors.
   probability estimators", ICDM): the same with mean probabilities in place
   of decisions (``M[i, j]`` = mean cross-validated probability of j over
   documents of true class i).
+* PCC, probabilistic classify-and-count (Bella et al. 2010): the mean of
+  the pooling model's calibrated probabilities, no correction. Under the
+  shift between source files it has the smallest cross-validated share
+  error for ``security_hawk`` and ``pro_china_tools`` (session 31,
+  ``docs/methods.md``); it leans toward the labelled documents' label mix,
+  so it flattens changes that CC shows.
 
 The system is solved by non-negative least squares with a heavily weighted
 sum-to-one row (:func:`solve_simplex`). Intervals: percentile bootstrap
 (:func:`bootstrap_shares`) that resamples both the group's documents and the
-labelled documents behind ``M``.
+labelled documents behind ``M``; PCC's resamples the documents only (its
+model is fixed), so its interval is sampling error, not the model's.
 """
 
 from __future__ import annotations
@@ -67,7 +74,7 @@ def one_hot(decided: np.ndarray, k: int) -> np.ndarray:
 
 def shares(decided: np.ndarray, P: np.ndarray, cv_y: np.ndarray, cv_decided: np.ndarray, cv_P: np.ndarray
            ) -> dict[str, np.ndarray]:
-    """CC, ACC and PACC shares of a group of documents.
+    """CC, ACC, PACC and PCC shares of a group of documents.
 
     Args:
         decided, P: the group's decisions ``(n,)`` and probabilities ``(n, k)``.
@@ -75,13 +82,14 @@ def shares(decided: np.ndarray, P: np.ndarray, cv_y: np.ndarray, cv_decided: np.
             probabilities of the labelled documents (the error rates).
 
     Returns:
-        ``{"cc", "acc", "pacc"}`` each ``(k,)``, summing to 1.
+        ``{"cc", "acc", "pacc", "pcc"}`` each ``(k,)``, summing to 1.
     """
     k = P.shape[1]
     cc = np.bincount(decided, minlength=k) / max(len(decided), 1)
     acc = solve_simplex(confusion_rates(cv_y, one_hot(cv_decided, k), k), cc)
-    pacc = solve_simplex(confusion_rates(cv_y, cv_P, k), P.mean(axis=0) if len(P) else np.full(k, 1.0 / k))
-    return {"cc": cc, "acc": acc, "pacc": pacc}
+    pcc = P.mean(axis=0) if len(P) else np.full(k, 1.0 / k)
+    pacc = solve_simplex(confusion_rates(cv_y, cv_P, k), pcc)
+    return {"cc": cc, "acc": acc, "pacc": pacc, "pcc": pcc}
 
 
 def bootstrap_rates(cv_y: np.ndarray, cv_decided: np.ndarray, cv_P: np.ndarray, k: int, reps: int,
@@ -100,35 +108,37 @@ def bootstrap_rates(cv_y: np.ndarray, cv_decided: np.ndarray, cv_P: np.ndarray, 
 
 def bootstrap_shares(decided: np.ndarray, P: np.ndarray, rates: tuple[np.ndarray, np.ndarray],
                      rng: np.random.Generator, level: float = 0.95) -> dict[str, np.ndarray]:
-    """Percentile intervals of ACC and PACC for a group: replicate ``r``
+    """Percentile intervals of ACC, PACC and PCC for a group: replicate ``r``
     resamples the group's documents and uses the ``r``-th rate matrices of
-    :func:`bootstrap_rates`.
+    :func:`bootstrap_rates` (PCC: the documents only).
 
     Returns:
-        ``{"acc_lo", "acc_hi", "pacc_lo", "pacc_hi"}`` each ``(k,)``.
+        ``{"acc_lo", "acc_hi", "pacc_lo", "pacc_hi", "pcc_lo", "pcc_hi"}`` each ``(k,)``.
     """
     acc_M, pacc_M = rates
     reps, k = acc_M.shape[0], P.shape[1]
     n = len(decided)
-    A, B = np.empty((reps, k)), np.empty((reps, k))
+    A, B, C = np.empty((reps, k)), np.empty((reps, k)), np.empty((reps, k))
     for r in range(reps):
         idx = rng.integers(0, n, n) if n else np.zeros(0, dtype=int)
         cc = np.bincount(decided[idx], minlength=k) / max(n, 1)
         A[r] = solve_simplex(acc_M[r], cc)
-        B[r] = solve_simplex(pacc_M[r], P[idx].mean(axis=0) if n else np.full(k, 1.0 / k))
+        C[r] = P[idx].mean(axis=0) if n else np.full(k, 1.0 / k)
+        B[r] = solve_simplex(pacc_M[r], C[r])
     a = (1 - level) / 2 * 100
     return {"acc_lo": np.percentile(A, a, axis=0), "acc_hi": np.percentile(A, 100 - a, axis=0),
-            "pacc_lo": np.percentile(B, a, axis=0), "pacc_hi": np.percentile(B, 100 - a, axis=0)}
+            "pacc_lo": np.percentile(B, a, axis=0), "pacc_hi": np.percentile(B, 100 - a, axis=0),
+            "pcc_lo": np.percentile(C, a, axis=0), "pcc_hi": np.percentile(C, 100 - a, axis=0)}
 
 
 SHARE_COLUMNS = ["grouping", "group_value", "label", "n_docs", "share_cc", "share_acc", "lo", "hi",
-                 "share_pacc", "pacc_lo", "pacc_hi"]
+                 "share_pacc", "pacc_lo", "pacc_hi", "share_pcc", "pcc_lo", "pcc_hi"]
 
 
 def share_table(meta: pd.DataFrame, decided: np.ndarray, P: np.ndarray, cv_y: np.ndarray, cv_decided: np.ndarray,
                 cv_P: np.ndarray, labels: Sequence[str], *, reps: int, seed: int) -> pd.DataFrame:
-    """Rows of table ``stance_shares``: CC, ACC (interval ``lo``–``hi``) and
-    PACC (``pacc_lo``–``pacc_hi``) shares of every label, for all documents
+    """Rows of table ``stance_shares``: CC, ACC (interval ``lo``–``hi``),
+    PACC (``pacc_lo``–``pacc_hi``) and PCC (``pcc_lo``–``pcc_hi``) shares of every label, for all documents
     (``grouping = 'all'``), each UTC month of ``published_at`` (``'month'``,
     ``YYYY-MM``; undated documents only in ``all`` and ``source_type``) and
     each ``source_type``.
@@ -155,5 +165,6 @@ def share_table(meta: pd.DataFrame, decided: np.ndarray, P: np.ndarray, cv_y: np
         ci = bootstrap_shares(decided[idx], P[idx], rates, rng)
         for i, lab in enumerate(labels):
             rows.append([name, value, lab, int(len(idx)), point["cc"][i], point["acc"][i], ci["acc_lo"][i],
-                         ci["acc_hi"][i], point["pacc"][i], ci["pacc_lo"][i], ci["pacc_hi"][i]])
+                         ci["acc_hi"][i], point["pacc"][i], ci["pacc_lo"][i], ci["pacc_hi"][i], point["pcc"][i],
+                         ci["pcc_lo"][i], ci["pcc_hi"][i]])
     return pd.DataFrame(rows, columns=SHARE_COLUMNS)   # not rounded: the shares of a group sum to 1 (data test)

@@ -61,6 +61,7 @@ from pipeline.config import (
 )
 from pipeline.config import STANCE_MODEL_FILE as MODEL_FILE
 from pipeline.config import STANCE_PASSAGE_LABEL_FILE as PASSAGE_LABEL_FILE
+from pipeline.label_records import unmatched_note
 from pipeline.privacy import StoredKeys
 from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
 from pipeline.stance.annotate import suggest
@@ -179,6 +180,9 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     plab = read_passage_labels(passage_label_file, labels, key=key)
     plab = match_passages(plab, feats.meta[["doc_id", "source_file", "native_id", "text"]],
                           _spans(embed_db, plab, feats.meta))
+    note = unmatched_note(passage_label_file, plab.loc[plab["passage_id"].isna(), "line"].tolist(), "stance")
+    if note:
+        print(note, file=sys.stderr)
     # label texts: one cache with the narratives stage (data/cache/text_embeddings.duckdb beside cache_dir)
     text_cache = None if cache_dir is None else Path(cache_dir).parent / TEXT_CACHE_FILE.name
     PV = text_vectors(plab["passage"].tolist(), encoder_params, text_cache, known=known)

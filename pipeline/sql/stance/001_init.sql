@@ -71,7 +71,7 @@ CREATE TABLE stance_passage_labels (
 );
 
 -- Shares that can be quoted (pipeline/stance/quantify.py): classify-and-count (CC),
--- adjusted CC (ACC, Forman 2008) and probabilistic ACC (PACC, Bella et al. 2010) with the
+-- adjusted CC (ACC, Forman 2008), probabilistic CC (PCC) and probabilistic ACC (PACC, Bella et al. 2010) with the
 -- cross-validated error rates of the labelled documents, over the unlabelled documents;
 -- 95 % percentile bootstrap intervals (documents and error rates resampled).
 CREATE TABLE stance_shares (
@@ -86,6 +86,9 @@ CREATE TABLE stance_shares (
     share_pacc    DOUBLE NOT NULL,
     pacc_lo       DOUBLE NOT NULL,
     pacc_hi       DOUBLE NOT NULL,
+    share_pcc     DOUBLE NOT NULL,        -- probabilistic CC: mean probability (Bella et al. 2010)
+    pcc_lo        DOUBLE NOT NULL,        -- its interval: the documents resampled (sampling error only)
+    pcc_hi        DOUBLE NOT NULL,
     PRIMARY KEY (grouping, group_value, label)
 );
 
@@ -97,7 +100,7 @@ CREATE TABLE stance_codebook (
 
 -- Quantification error in the grouped cross-validation (metrics/stance.json "quantification"):
 -- absolute error of each label's share in each outer fold's test documents, by method
--- (cc, acc, pacc: pooling model; cc_max_rule, acc_max_rule: the max rule; cc_thresholds, acc_thresholds:
+-- (cc, acc, pacc, pcc: pooling model; cc_max_rule, acc_max_rule: the max rule; cc_thresholds, acc_thresholds:
 -- the thresholds pooler, pipeline/stance/docpool.py; stance.pooling picks the quoted one).
 CREATE TABLE stance_quantification_error (
     method          VARCHAR NOT NULL,

@@ -53,7 +53,8 @@ FROM stance_probabilities p JOIN report_unlabelled_stances s USING (doc_id)
 GROUP BY p.label;
 
 -- Grain: one row per (grouping, group, label) of table stance_shares (unlabelled documents).
--- Columns: those of stance_shares: n_docs, share_cc, share_acc with its interval lo-hi, share_pacc.
+-- Columns: those of stance_shares: n_docs, share_cc, share_acc with its interval lo-hi, share_pacc,
+-- share_pcc with its interval pcc_lo-pcc_hi.
 -- For: report section 3, "ACC share" (grouping 'all').
 CREATE OR REPLACE VIEW report_stance_shares AS
 SELECT * FROM stance_shares;
@@ -61,12 +62,14 @@ SELECT * FROM stance_shares;
 -- Grain: one row per label.
 -- Columns: label, acc_error and cc_error: mean absolute error of the quoted ACC share and of the CC
 -- share of the same decisions over the outer folds of the grouped cross-validation (table
--- stance_quantification_error: the method marked quoted, and its 'cc' counterpart).
+-- stance_quantification_error: the method marked quoted, and its 'cc' counterpart); pcc_error: that of
+-- the PCC share, the mean probability of the pooling model (method 'pcc'; NULL where not evaluated).
 -- For: report section 3, "CV share error".
 CREATE OR REPLACE VIEW report_stance_share_error AS
-SELECT a.label, a.mean_abs_error AS acc_error, c.mean_abs_error AS cc_error
+SELECT a.label, a.mean_abs_error AS acc_error, c.mean_abs_error AS cc_error, p.mean_abs_error AS pcc_error
 FROM stance_quantification_error a
 JOIN stance_quantification_error c ON c.label = a.label AND c.method = replace(a.method, 'acc', 'cc')
+LEFT JOIN stance_quantification_error p ON p.label = a.label AND p.method = 'pcc'
 WHERE a.quoted;
 
 -- Grain: one row per unlabelled document decided a stance by a citable evidence passage.

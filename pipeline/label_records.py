@@ -49,18 +49,28 @@ def label_records(path: Path, required: Sequence[str], what: str = "label") -> I
         yield n, record
 
 
-def unmatched_note(path: Path, lines: Sequence[int], what: str, shown: int = 10) -> str | None:
-    """A one-line warning naming the labels of ``path`` that match no current
-    passage (``lines``: their 1-based lines), or ``None`` when all match.
 
-    Such a label still trains its model from its own text, but it names no
-    passage of the warehouse (its document was re-cut, or its text changed
-    since it was read, e.g. a name pseudonymised since): the note lets the
-    annotator find and re-read it. At most ``shown`` lines are listed.
+def unmatched_note(path: Path, no_document: Sequence[int], no_passage: Sequence[int], what: str,
+                   shown: int = 10) -> str | None:
+    """A one-line warning naming the labels of ``path`` that name no current
+    passage, by their 1-based lines, or ``None`` when all do.
+
+    ``no_document``: labels whose document is not in the corpus (a duplicate
+    of another post, ``documents.duplicate_of``, or a document dropped since
+    it was read); ``no_passage``: labels whose text is not in their document
+    as stored (it was re-cut, or its text changed since it was read, e.g. a
+    name pseudonymised since). Such a label still trains its model from its
+    own text, but the warehouse cannot show it beside a passage: the note
+    lets the annotator find it. At most ``shown`` lines of each are listed.
     """
-    if not len(lines):
+    def lines(ns: Sequence[int]) -> str:
+        listed = ", ".join(f"{path.name}:{n}" for n in list(ns)[:shown])
+        return listed + (f" and {len(ns) - shown} more" if len(ns) > shown else "")
+
+    parts = ([f"{len(no_document)} name a document that is not in the corpus (a duplicate or dropped): "
+              f"{lines(no_document)}"] if len(no_document) else []) + \
+            ([f"{len(no_passage)} are not in their stored document's text: {lines(no_passage)}"]
+             if len(no_passage) else [])
+    if not parts:
         return None
-    listed = ", ".join(f"{path.name}:{n}" for n in list(lines)[:shown])
-    more = f" and {len(lines) - shown} more" if len(lines) > shown else ""
-    return (f"{what}: {len(lines)} labels match no current passage (their text is not in the stored document; "
-            f"they still train from their own text): {listed}{more}")
+    return f"{what}: labels that match no current passage (they still train from their own text): " + "; ".join(parts)

@@ -97,11 +97,14 @@ def test_a_label_joins_the_passage_it_overlaps_most():
     assert out["doc_id"].tolist() == ["d1", "d1", "d1", None]
     # the stage names the labels that match no passage by file and line, so they can be found and re-read
     out["line"] = [3, 7, 12, 40]
-    note = unmatched_note(STANCE_PASSAGE_LABEL_FILE, out.loc[out["passage_id"].isna(), "line"].tolist(), "stance")
-    assert note.startswith("stance: 2 labels match no current passage")
-    assert note.endswith("stance_passages_v1.jsonl:12, stance_passages_v1.jsonl:40")
-    assert unmatched_note(STANCE_PASSAGE_LABEL_FILE, [], "stance") is None
-    assert unmatched_note(STANCE_PASSAGE_LABEL_FILE, list(range(1, 15)), "stance").endswith(":10 and 4 more")
+    gone = out["doc_id"].isna()
+    note = unmatched_note(STANCE_PASSAGE_LABEL_FILE, out.loc[gone, "line"].tolist(),
+                          out.loc[~gone & out["passage_id"].isna(), "line"].tolist(), "stance")
+    assert note == ("stance: labels that match no current passage (they still train from their own text): 1 name a "
+                    "document that is not in the corpus (a duplicate or dropped): stance_passages_v1.jsonl:40; 1 are "
+                    "not in their stored document's text: stance_passages_v1.jsonl:12")
+    assert unmatched_note(STANCE_PASSAGE_LABEL_FILE, [], [], "stance") is None
+    assert unmatched_note(STANCE_PASSAGE_LABEL_FILE, [], list(range(1, 15)), "stance").endswith(":10 and 4 more")
 
 
 @pytest.mark.slow

@@ -89,8 +89,8 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     inp = read_inputs(embed_db, clean_db)
     dim = inp.X.shape[1]
     joined = labels.join_passages(gold, inp.documents, inp.passages)
-    note = unmatched_note(label_file, joined.loc[joined["match"].isin(["none", "no_document"]), "line"].tolist(),
-                          "narratives")
+    note = unmatched_note(label_file, joined.loc[joined["match"] == "no_document", "line"].tolist(),
+                          joined.loc[joined["match"] == "none", "line"].tolist(), "narratives")
     if note:
         print(note, file=sys.stderr)
     known = dict(zip((sha256(t) for t in inp.scored["text"]), inp.X))

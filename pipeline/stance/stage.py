@@ -180,7 +180,8 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     plab = read_passage_labels(passage_label_file, labels, key=key)
     plab = match_passages(plab, feats.meta[["doc_id", "source_file", "native_id", "text"]],
                           _spans(embed_db, plab, feats.meta))
-    note = unmatched_note(passage_label_file, plab.loc[plab["passage_id"].isna(), "line"].tolist(), "stance")
+    note = unmatched_note(passage_label_file, plab.loc[plab["doc_id"].isna(), "line"].tolist(),
+                          plab.loc[plab["doc_id"].notna() & plab["passage_id"].isna(), "line"].tolist(), "stance")
     if note:
         print(note, file=sys.stderr)
     # label texts: one cache with the narratives stage (data/cache/text_embeddings.duckdb beside cache_dir)

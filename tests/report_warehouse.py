@@ -207,8 +207,9 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
                                                   cv_y, cv_pred, np.eye(len(LABELS))[cv_pred], LABELS, reps=50,
                                                   seed=0))
         _insert(con, "stance_quantification_error", [
-            {"method": method, "label": lab, "mean_abs_error": err, "max_abs_error": 0.1, "quoted": quoted}
-            for method, err, quoted in (("acc_max_rule", 0.05, True), ("cc_max_rule", 0.08, False),
+            {"method": method, "label": lab, "mean_abs_error": err, "max_abs_error": 0.1, "stored": stored,
+             "quoted": method == "acc_max_rule"}
+            for method, err, stored in (("acc_max_rule", 0.05, True), ("cc_max_rule", 0.08, True),
                                         ("acc", 0.3, False), ("cc", 0.2, False), ("pcc", 0.06, False))
             for lab in LABELS])
         _insert(con, "stance_codebook", [{"label": lab, "description": f"the {lab} side"} for lab in LABELS])

@@ -17,6 +17,7 @@ from pipeline.label_records import unmatched_note
 from pipeline.stance import crossval
 from pipeline.stance.crossval import fold_of_sources, nested_cv
 from pipeline.stance.docpool import doc_table, threshold_decide
+from pipeline.stance.evaluate import error_rows
 from pipeline.stance.features import feature_frame
 from pipeline.stance.offsets import decide, tune_offsets
 from pipeline.stance.passage_labels import match_passages, read_passage_labels
@@ -325,3 +326,20 @@ def test_short_documents_are_one_short_passage_without_a_passage_label():
     p_rows, g_rows = short_documents(passage_doc, gold, words, {"labelled"}, 120)
     assert g_rows.tolist() == [1, 2] and p_rows.tolist() == [3, 0]     # title, post (gold order)
     assert short_documents(passage_doc, gold, words, set(), 0)[0].size == 0
+
+
+def test_the_quoted_share_is_the_stored_decisions_cc_or_acc_or_pcc_with_the_smallest_error():
+    """``stance_quantification_error.quoted`` marks, per label, the estimator the report's section 3
+    bolds: the smallest mean error of the stored decisions' CC and ACC and of PCC (session-31 review: it
+    marked the ACC for every label, while the report quoted CC or PCC)."""
+    labels = ["pro_open_source", "security_hawk"]
+    err = {"cc_thresholds": (0.013, 0.043), "acc_thresholds": (0.021, 0.139), "pcc": (0.031, 0.026),
+           "cc": (0.0, 0.0), "acc": (0.2, 0.2), "pacc": (0.3, 0.3), "cc_max_rule": (0.1, 0.1),
+           "acc_max_rule": (0.1, 0.1)}
+    true = {lab: 0.1 for lab in labels}
+    quant = {m: {"per_label_mean_abs_error": dict(zip(labels, e))} for m, e in err.items()}
+    quant["folds"] = [{"true": true, **{m: {lab: 0.1 + e[i] for i, lab in enumerate(labels)} for m, e in err.items()}}]
+    rows = error_rows(quant, "thresholds").set_index(["method", "label"])
+    assert set(rows.index[rows["stored"]].get_level_values(0)) == {"cc_thresholds", "acc_thresholds"}
+    assert sorted(rows.index[rows["quoted"]]) == [("cc_thresholds", "pro_open_source"), ("pcc", "security_hawk")]
+    assert rows.loc[("pcc", "security_hawk"), "max_abs_error"] == 0.026

@@ -89,14 +89,15 @@ def figure_stance_share(con: Any, path: Path, *, panel: Panel, min_docs: int, se
                         labels: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Monthly share of each stance in ``labels`` over the constant panel of
     sources (:mod:`pipeline.report.coverage`), the panel's documents per month
-    below; months not measured are hatched. Each line is the share the report
-    quotes: CC or ACC, whichever had the smaller cross-validated error
+    below; months not measured are hatched. Each line is the monthly share the report
+    quotes: CC or ACC, whichever had the smaller cross-validated error (PCC,
+    which section 3 may quote for the corpus as a whole, is not computed per month)
     (:func:`pipeline.report.stance_shares.quoted_shares`), with its 95 %
     band (Wilson for CC, bootstrap for ACC); the legend and the note name the estimator. ``quality``
     (:func:`pipeline.report.markdown.stance_quality`) goes into the note.
 
     Args:
-        errors: label → (ACC, CC) cross-validated share error
+        errors: label → (ACC, CC, PCC) cross-validated share error
             (:func:`pipeline.report.stance_shares.share_errors`).
         labels: the stances drawn (the measurable ones).
 
@@ -131,8 +132,8 @@ def figure_stance_share(con: Any, path: Path, *, panel: Panel, min_docs: int, se
     ax.set_ylabel("share of the month's documents (%)")
     one = len(panel.sources) == 1
     ax.set_title(f"Stance share by month over {panel.sources[0] + ', the only source' if one else 'the sources'} "
-                 f"collected in every month shown\n(the share the report quotes, with its 95 % interval; "
-                 "documents without a training label)")
+                 f"collected in every month shown\n(CC or ACC, the monthly share with the smaller CV error, with its "
+                 "95 % interval; documents without a training label)")
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, title="stance (estimator)")
     ax.grid(axis="y", color="#E0E0E0", linewidth=0.5)
     axn.bar(all_months, cells["n"].clip(lower=0.8).to_numpy(), width=20,

@@ -139,7 +139,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     measurable = measurable_stances(quality, min_recall)
     errors = share_errors(con)
     overall = overall_shares(con)
-    intervals = {lab: (float(r.pcc_lo), float(r.pcc_hi)) if best_estimator(errors, lab, with_cc=False) == "PCC"
+    intervals = {lab: (float(r.band_lo), float(r.band_hi)) if best_estimator(errors, lab, with_cc=False) == "PCC"
                  else (float(r.lo), float(r.hi)) for lab, r in overall.iterrows() if pd.notna(r.lo)}
     share_only, too_wide = share_only_stances(measurable, errors, float(params["max_share_error"]), intervals,
                                               float(params.get("max_share_halfwidth", 1.0)))

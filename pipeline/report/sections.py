@@ -221,7 +221,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
            f"labelled documents (table `stance_labels`) gives macro-F1 **{q['macro_f1_stances']:.3f} over the three "
            f"stances** and {q['macro_f1_all']:.3f} over all five labels.", "",
            "| label | CV precision | CV recall | documents | share classified (CC) | ACC share (95 % interval) "
-           "| PCC share (95 % interval) | CV share error, CC / ACC / PCC |",
+           "| PCC share (error band) | CV share error, CC / ACC / PCC |",
            "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for lab in LABELS:
         pc = q["per_class"][lab]
@@ -238,13 +238,14 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             "table `stance_shares`) corrects CC with the cross-validated error rates of the decisions; its interval "
             "is a bootstrap over the documents and the labelled documents behind the rates. The PCC share "
             "(probabilistic classify-and-count, Bella et al. 2010) is the mean of the document model's calibrated "
-            "probabilities (table `stance_probabilities`), which counts no decision; its interval resamples the "
-            "documents only, so it is sampling error, not the model's, and PCC leans toward the labelled "
+            "probabilities (table `stance_probabilities`), which counts no decision; its band is its 95 % "
+            "sampling interval (the documents resampled; `stance_shares.pcc_lo`–`pcc_hi`) widened on each side by "
+            "its largest error on a held-out fold, and PCC leans toward the labelled "
             "documents' label mix, so it can flatten a difference between months or sources. CV share error: the "
             "mean absolute error of the CC, ACC and PCC shares of each held-out fold in the grouped "
-            "cross-validation (table `stance_quantification_error`). The intervals do not include it. Each fold "
-            "holds other source files than the ones the error rates come from, so where ACC's error exceeds CC's, "
-            "the error rates do not carry over between sources. **Bold**: "
+            "cross-validation (table `stance_quantification_error`). The CC and ACC intervals do not include it. "
+            "Each fold holds other source files than the ones the error rates come from, so where ACC's error "
+            "exceeds CC's, the error rates do not carry over between sources. **Bold**: "
             "the share with the smallest cross-validated error, the one to quote (with that error)."
             + (f" The ACC intervals of **{', '.join(wide)}** span more than {100 * WIDE_INTERVAL:.0f} points: the "
                "error rates behind the correction are too uncertain for ACC to bound those shares." if wide else "")

@@ -56,18 +56,27 @@ def quantification_errors(cv: CVResult, labels: Sequence[str]) -> dict[str, Any]
 
 def error_rows(quantification: dict[str, Any], pooling: str) -> pd.DataFrame:
     """Rows of table ``stance_quantification_error`` (method, label, mean and
-    max absolute error over the outer folds, quoted) from
-    :func:`quantification_errors`; ``quoted`` marks the ACC of the stored
-    decisions (:data:`QUOTED`)."""
+    max absolute error over the outer folds, stored, quoted) from
+    :func:`quantification_errors`.
+
+    ``stored`` marks the CC and the ACC of the stored decisions
+    (:data:`QUOTED` and its ``cc`` counterpart); ``quoted``, per label, the
+    one of those two and ``pcc`` with the smallest mean error (ties: CC, ACC,
+    PCC), the share the report's section 3 bolds (for a stance whose
+    decisions the report finds not measurable it bolds the better of ACC and
+    PCC instead, :func:`pipeline.report.stance_shares.best_estimator`).
+    """
     rows = []
+    acc = QUOTED[pooling]
+    candidates = [acc.replace("acc", "cc", 1), acc, "pcc"]
     for method in METHODS:
         if not quantification["folds"]:
             break
         for label, mean in quantification[method]["per_label_mean_abs_error"].items():
             worst = max(abs(f[method][label] - f["true"][label]) for f in quantification["folds"])
-            rows.append([method, label, mean, round(float(worst), 4),
-                         method == QUOTED[pooling]])
-    return pd.DataFrame(rows, columns=["method", "label", "mean_abs_error", "max_abs_error", "quoted"])
+            best = min(candidates, key=lambda m: quantification[m]["per_label_mean_abs_error"][label])
+            rows.append([method, label, mean, round(float(worst), 4), method in candidates[:2], method == best])
+    return pd.DataFrame(rows, columns=["method", "label", "mean_abs_error", "max_abs_error", "stored", "quoted"])
 
 
 def stance_metrics(cv: CVResult, plab: pd.DataFrame, pfold: np.ndarray, gold: pd.DataFrame,

@@ -101,12 +101,13 @@ CREATE TABLE stance_codebook (
 -- Quantification error in the grouped cross-validation (metrics/stance.json "quantification"):
 -- absolute error of each label's share in each outer fold's test documents, by method
 -- (cc, acc, pacc, pcc: pooling model; cc_max_rule, acc_max_rule: the max rule; cc_thresholds, acc_thresholds:
--- the thresholds pooler, pipeline/stance/docpool.py; stance.pooling picks the quoted one).
+-- the thresholds pooler, pipeline/stance/docpool.py; stance.pooling picks the stored one).
 CREATE TABLE stance_quantification_error (
     method          VARCHAR NOT NULL,
     label           VARCHAR NOT NULL,
     mean_abs_error  DOUBLE NOT NULL,      -- mean over the outer folds
     max_abs_error   DOUBLE NOT NULL,      -- worst fold
-    quoted          BOOLEAN NOT NULL,     -- the share quoted by the report: ACC of the stored decisions
+    stored          BOOLEAN NOT NULL,     -- the CC or ACC of the stored decisions (stances.label)
+    quoted          BOOLEAN NOT NULL,     -- per label, the stored CC or ACC or pcc with the smallest mean error
     PRIMARY KEY (method, label)
 );

@@ -60,17 +60,19 @@ CREATE OR REPLACE VIEW report_stance_shares AS
 SELECT * FROM stance_shares;
 
 -- Grain: one row per label.
--- Columns: label, acc_error and cc_error: mean absolute error of the quoted ACC share and of the CC
--- share of the same decisions over the outer folds of the grouped cross-validation (table
--- stance_quantification_error: the method marked quoted, and its 'cc' counterpart); pcc_error: that of
--- the PCC share, the mean probability of the pooling model (method 'pcc'; NULL where not evaluated).
--- For: report section 3, "CV share error".
+-- Columns: label, acc_error and cc_error: mean absolute error of the ACC share and of the CC
+-- share of the stored decisions over the outer folds of the grouped cross-validation (table
+-- stance_quantification_error: the methods marked stored); pcc_error and pcc_worst: the mean and the
+-- largest fold's error of the PCC share, the mean probability of the pooling model (method 'pcc'; NULL
+-- where not evaluated).
+-- For: report section 3, "CV share error", and PCC's error band.
 CREATE OR REPLACE VIEW report_stance_share_error AS
-SELECT a.label, a.mean_abs_error AS acc_error, c.mean_abs_error AS cc_error, p.mean_abs_error AS pcc_error
+SELECT a.label, a.mean_abs_error AS acc_error, c.mean_abs_error AS cc_error, p.mean_abs_error AS pcc_error,
+       p.max_abs_error AS pcc_worst
 FROM stance_quantification_error a
-JOIN stance_quantification_error c ON c.label = a.label AND c.method = replace(a.method, 'acc', 'cc')
+JOIN stance_quantification_error c ON c.label = a.label AND c.stored AND c.method LIKE 'cc%'
 LEFT JOIN stance_quantification_error p ON p.label = a.label AND p.method = 'pcc'
-WHERE a.quoted;
+WHERE a.stored AND a.method LIKE 'acc%';
 
 -- Grain: one row per unlabelled document decided a stance by a citable evidence passage.
 -- Columns: label (the document's stance), doc_id, passage_id, text, url, published_at (the passage's

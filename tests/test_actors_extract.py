@@ -107,7 +107,7 @@ def test_the_cache_key_covers_the_modules_that_shape_the_rows(monkeypatch):
     extract_fingerprint(load_params("actors"), load_params("embed"))
     assert [m.__name__ for m in seen["modules"]] == ["pipeline.actors.registry", "pipeline.actors.recap_meta",
                                                       "pipeline.actors.quotes", "pipeline.actors.history",
-                                                      "pipeline.actors.spans",
+                                                      "pipeline.actors.roles", "pipeline.actors.spans",
                                                       "pipeline.actors.transcripts", "pipeline.actors.extract"]
     assert [f.name for f in seen["files"]] == ["actors.yaml", "organisation_handles.yaml"]
     assert "spacy" in seen["packages"]

@@ -666,3 +666,24 @@ def test_a_turn_over_several_passages_is_one_quote_cut_at_its_passage(finder):
     line_end = briefing.index("\n", long.start_char)
     assert [q.end_char for q in turn_parts(turns, briefing, 0, line_end - 5) if q.start_char == long.start_char] == [
         line_end]
+
+
+def test_a_role_that_one_listed_person_holds_is_that_persons_quote(finder):
+    """Real lines that name a speaker only by the role ("Anthropic's CEO says …" in a Reddit title,
+    "Nvidia CEO says that …" in an AINews recap) were the company's quotes (session-30
+    review); the listed person who holds that role (``roles`` in ``corpora/actors.yaml``) says them now.
+    Another person in the role, a plural, or a thing the role-holder has stays the company's or no one's."""
+    lines = {"social/reddit_ai_threads.jsonl": "[D] Anthropic's CEO says DeepSeek shows that U.S. export rules are "
+                                               "working as intended",
+             "social/ainews_social_recaps.jsonl": "Nvidia CEO says that Huawei's chip is comparable to Nvidia's "
+                                                  "H200."}
+    for path, line in lines.items():
+        assert line in (CORPORA_DIR / "demo" / path).read_text(encoding="utf-8")
+    got = [(q.speaker, q.speaker_actor) for line in lines.values() for q in finder.find(line)]
+    assert got == [("Anthropic's CEO", "Dario Amodei"), ("Nvidia CEO", "Jensen Huang")]
+    assert [q.speaker_actor for q in finder.find("The CEO of Deepseek said that the company has no plans to raise "
+                                                 "money. DeepMind CEO said that AGI is near.")] == [
+        "Liang Wenfeng", "Demis Hassabis"]   # "DeepMind" names Google's lab, whose CEO is not Google's
+    assert [q.speaker_actor for q in finder.find(
+        "OpenAI CEO Emmett Shear said that the board acted properly. The CEOs of OpenAI and Anthropic said that "
+        "China is close.")] == ["OpenAI", "OpenAI"]

@@ -34,6 +34,22 @@ def test_registry_is_consistent_and_conflicts_are_named(tmp_path):
     bad.write_text("actors:\n  - {actor: A, kind: lab, aliases: [Qwen], apps: [Qwen Chat]}\n")
     with pytest.raises(ConfigError, match=r"apps that are not aliases: \['Qwen Chat'\]"):
         load_actors(bad)
+    # roles: a person's, at their org, under the org's aliases, and one holder per role and alias
+    lab = "actors:\n  - {actor: Lab, kind: lab, aliases: [Lab, Lab Labs]}\n"
+    bad.write_text(lab + "  - {actor: Ann Bee, kind: person, aliases: [Ann Bee], roles: [CEO]}\n")
+    with pytest.raises(ConfigError, match=r"actors\[2\] \(Ann Bee\): roles need an org"):
+        load_actors(bad)
+    bad.write_text(lab + "  - {actor: Ann Bee, kind: person, org: Lab, aliases: [Ann Bee], roles: [CEO], "
+                         "role_of: [Labz]}\n")
+    with pytest.raises(ConfigError, match=r"\(Ann Bee\): role_of names that are not aliases of Lab: \['Labz'\]"):
+        load_actors(bad)
+    bad.write_text(lab + "  - {actor: Ann Bee, kind: person, org: Lab, aliases: [Ann Bee], roles: [CEO]}\n"
+                         "  - {actor: Cy Dee, kind: person, org: Lab, aliases: [Cy Dee], roles: [ceo], "
+                         "role_of: [Lab Labs]}\n")
+    with pytest.raises(ConfigError, match=r"actors\[3\] \(Cy Dee\): role 'ceo' of Lab \(lab labs\) is already "
+                                          r"Ann Bee's"):
+        load_actors(bad)
+    assert {a.actor for a in actors if "CEO" in a.roles} >= {"Dario Amodei", "Liang Wenfeng", "Jensen Huang"}
 
 
 def test_ruler_makes_nvidia_and_huawei_organisations_with_canonical_ids(finder):

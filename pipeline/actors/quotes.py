@@ -23,6 +23,7 @@ from typing import Any
 from pipeline.actors.history import SOMEONE, THING, History
 from pipeline.actors.recap_meta import RECAP_META as _RECAP_META
 from pipeline.actors.registry import Actor, actor_in, name_actor
+from pipeline.actors.roles import role_holder
 from pipeline.actors.spans import (
     COMMENTER_HEADS,
     adjacent,
@@ -148,6 +149,9 @@ class QuoteFinder:
             return "other:" + " ".join(span.text.split())  # "o3-mini plainly stated …": the model, not OpenAI
         if actor and not actor.is_person and former(span):
             actor = None  # "the former Director of the White House OSTP" does not speak for it
+        holder = role_holder(span, head, actor, self.registry) if actor and not actor.is_person and parsed else None
+        if holder:
+            return holder.actor  # "The CEO of Deepseek", "Anthropic CEO Dario": the listed person in that role
         own = next((e for e in span.ents if e.start <= head.i < e.end), None) if head is not None else None
         if actor and actor.is_person and own is not None and own.label_ == "PERSON" and own.ent_id_ != actor.actor:
             # "Donald Trump backer Peter Thiel", "Trump adviser David Sacks": the head, not a listed modifier

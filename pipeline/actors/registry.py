@@ -46,6 +46,12 @@ class Actor:
     #: aliases that name the maker and its chat app alike ("DeepSeek"): in a user's post (social, forum) the
     #: app ("my deepseek always says the servers busy"), elsewhere the maker
     apps: tuple[str, ...] = ()
+    #: a person's roles at ``org`` that only they hold ("CEO"): "The CEO of Deepseek said …" is their quote
+    #: (:func:`pipeline.actors.roles.role_holder`)
+    roles: tuple[str, ...] = ()
+    #: the aliases of ``org`` under which the role is theirs ("DeepMind" for Demis Hassabis, "Google" for Sundar
+    #: Pichai: both speak for Google); empty: every alias
+    role_of: tuple[str, ...] = ()
 
     @property
     def is_person(self) -> bool:
@@ -59,7 +65,9 @@ def load_actors(path: Path = ACTORS_FILE) -> list[Actor]:
         ConfigError: not YAML, an entry without ``actor``/``kind``/``aliases``,
             an unknown kind, a repeated actor, an alias claimed by two actors,
             ``case_sensitive``, ``products`` or ``apps`` names that are not aliases,
-            or an ``org`` that is not an actor (the message names the file
+            an ``org`` that is not an actor, ``roles`` without an ``org``,
+            ``role_of`` names that are not the org's aliases, or a role of an
+            org held by two people under one alias (the message names the file
             and the entry).
     """
     try:
@@ -88,14 +96,36 @@ def load_actors(path: Path = ACTORS_FILE) -> list[Actor]:
             if not set(names) <= set(aliases):
                 raise ConfigError(f"{where} ({entry['actor']}): {key} that are not aliases: "
                                   f"{sorted(set(names) - set(aliases))}")
-        actors.append(Actor(str(entry["actor"]), entry["kind"], aliases, entry.get("org"), exact, products, apps))
+        roles, role_of = (tuple(map(str, entry.get(k) or [])) for k in ("roles", "role_of"))
+        if (roles or role_of) and not entry.get("org"):
+            raise ConfigError(f"{where} ({entry['actor']}): roles need an org")
+        actors.append(Actor(str(entry["actor"]), entry["kind"], aliases, entry.get("org"), exact, products, apps,
+                            roles, role_of))
     names = [a.actor for a in actors]
     if len(set(names)) != len(names):
         raise ConfigError(f"{path}: actor names repeat: {sorted({x for x in names if names.count(x) > 1})}")
     unknown = {a.org for a in actors if a.org and a.org not in names}
     if unknown:
         raise ConfigError(f"{path}: org names that are not actors: {sorted(unknown)}")
+    _check_roles(path, actors)
     return actors
+
+
+def _check_roles(path: Path, actors: list[Actor]) -> None:
+    """``role_of`` names aliases of the org, and no role of an org is two people's under one alias."""
+    by_name = {a.actor: a for a in actors}
+    held: dict[tuple[str, str, str], str] = {}
+    for n, a in enumerate(actors, 1):
+        org_aliases = {x.lower() for x in by_name[a.org].aliases} if a.org else set()
+        if not {x.lower() for x in a.role_of} <= org_aliases:
+            raise ConfigError(f"{path}: actors[{n}] ({a.actor}): role_of names that are not aliases of {a.org}: "
+                              f"{sorted(x for x in a.role_of if x.lower() not in org_aliases)}")
+        for role in a.roles:
+            for alias in {x.lower() for x in a.role_of} or org_aliases:
+                other = held.setdefault((str(a.org), role.lower(), alias), a.actor)
+                if other != a.actor:
+                    raise ConfigError(f"{path}: actors[{n}] ({a.actor}): role {role!r} of {a.org} ({alias}) is "
+                                      f"already {other}'s")
 
 
 def add_actor_ruler(nlp: Any, actors: list[Actor]) -> Any:

@@ -662,3 +662,30 @@ def test_stance_examples_read_as_the_stance_come_from_different_documents_first(
     rows = _read_rows(con, "security_hawk", 3, width=300)
     assert rows["text"].tolist() == [texts[two], texts[other], texts[one]]
     con.close()
+
+
+def test_a_passage_cited_for_one_narrative_comes_after_others_for_the_next(tmp_path):
+    """Session-31 review: one AINews line was the example of three narratives. A passage read as two
+    claims is cited for the first (taxonomy order); the second cites another passage read as it, and
+    the first passage again only where no other is left."""
+    from pipeline.report.narrative_examples import examples
+    from tests.report_warehouse import build
+
+    db, ids = build(tmp_path)
+    con = duckdb.connect(str(db))
+    keys = [r[0] for r in con.execute("SELECT narrative FROM narrative_taxonomy ORDER BY position").fetchall()]
+    both, other = con.execute("SELECT passage_id FROM passages WHERE doc_id = ? AND citable ORDER BY idx LIMIT 1",
+                              [ids["news3"]]).fetchone()[0], \
+        con.execute("SELECT passage_id FROM passages WHERE doc_id = ? AND citable ORDER BY idx LIMIT 1",
+                    [ids["news1"]]).fetchone()[0]
+    con.execute("DELETE FROM narrative_labels")
+    con.executemany("INSERT INTO narrative_labels VALUES (?, 'extra.jsonl', ?, ?, 'exact', ?, [], ?, 'b')",
+                    [(1, ids["news3"], both, [keys[3], keys[4]], ["", ""]),
+                     (2, ids["news1"], other, [keys[4]], [""])])
+    one = examples(con, 1)
+    read = one[one["annotator"].notna()].set_index("narrative")["passage_id"]
+    assert read[keys[3]] == both and read[keys[4]] == other   # not `both` twice
+    two = examples(con, 2)
+    assert two[two["narrative"] == keys[4]]["passage_id"].tolist()[:2] == [other, both]   # reused last
+    assert list(dict.fromkeys(two["narrative"])) == [k for k in keys if k in set(two["narrative"])]  # taxonomy order
+    con.close()

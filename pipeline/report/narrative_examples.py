@@ -15,7 +15,10 @@ passage's own record has a URL and a date, ``passages.citable``) of corpus
 documents; within each kind examples are spread over outlets (each outlet's
 most probable, or for read ones most recent, passage first, then the
 outlets' second ones, and so on; ties: ``passage_id``); a text already cited
-for the narrative (same ``text_sha256``: reposts) is skipped.
+for the narrative (same ``text_sha256``: reposts) is skipped, and a passage
+already cited for an earlier narrative (taxonomy order) comes after the
+others of its kind (session-31 review: one AINews line was the example of
+three narratives, and 39 examples held 33 passages).
 
 The bold sentence of a model example is the passage's sentence that shares
 the most content words with the narrative's claim (table
@@ -57,11 +60,11 @@ def examples(con: Any, per_narrative: int = 3) -> pd.DataFrame:
     Returns:
         Rows ``narrative, rank, doc_id, passage_id, p, text, outlet,
         source_type, url, published_at, annotator, evidence, window_end`` ordered by
-        narrative and rank; a read example has ``annotator`` and the reader's
+        the narrative's taxonomy position and rank; a read example has ``annotator`` and the reader's
         ``evidence`` sentence (``None`` if the label gives none) and no ``p``,
         a model example ``p`` and no ``annotator``.
     """
-    return workspace.query(con, """
+    cands = workspace.query(con, """
         WITH read AS (
             SELECT l.passage_id, l.doc_id, l.annotator, unnest(l.narratives) AS narrative,
                    unnest(l.evidence) AS evidence
@@ -86,10 +89,22 @@ def examples(con: Any, per_narrative: int = 3) -> pd.DataFrame:
         r AS (SELECT *, row_number() OVER (PARTITION BY narrative, src, outlet
                                            ORDER BY p DESC, published_at DESC, passage_id) AS k
               FROM t)
-        SELECT narrative, row_number() OVER (PARTITION BY narrative
-                                             ORDER BY src, k, p DESC, published_at DESC, passage_id) AS rank,
+        SELECT narrative, src, row_number() OVER (PARTITION BY narrative
+                                                  ORDER BY src, k, p DESC, published_at DESC, passage_id) AS rank,
                doc_id, passage_id, p, text, outlet, source_type, url, published_at, annotator, evidence, window_end
-        FROM r QUALIFY rank <= ? ORDER BY narrative, rank""", [per_narrative])
+        FROM r ORDER BY narrative, rank""")
+    order = dict(con.execute("SELECT narrative, position FROM narrative_taxonomy").fetchall())
+    used: set[str] = set()
+    chosen = []
+    for narrative in sorted(cands["narrative"].unique(), key=lambda n: (order.get(n, len(order)), n)):
+        g = cands[cands["narrative"] == narrative]
+        g = g.assign(seen=g["passage_id"].isin(used)).sort_values(["src", "seen", "rank"], kind="stable")
+        g = g.head(per_narrative).assign(rank=range(1, min(per_narrative, len(g)) + 1))
+        used.update(g["passage_id"])
+        chosen.append(g)
+    columns = ["narrative", "rank", "doc_id", "passage_id", "p", "text", "outlet", "source_type", "url",
+               "published_at", "annotator", "evidence", "window_end"]
+    return pd.concat(chosen)[columns].reset_index(drop=True) if chosen else cands.reindex(columns=columns)
 
 
 @lru_cache(maxsize=1)

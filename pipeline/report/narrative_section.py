@@ -208,7 +208,8 @@ def claims_section(con: Any, panel: Panel, min_docs: int, *, figure: str, stance
             "automatic attribution, see section 4).", "", *source_table(con, keys), "",
             "### Examples", "",
             f"Up to {per_narrative} cited passages per narrative, citable (their own record's URL and date) and "
-            "spread over outlets. First, passages a reader labelled with the narrative (table `narrative_labels`; "
+            "spread over outlets, and over narratives (a passage cited above comes after the others). First, "
+            "passages a reader labelled with the narrative (table `narrative_labels`; "
             "\"read by\" names the annotator), with the reader's evidence sentence in **bold**: one reader's reading "
             "(an LLM annotator's), so read the passage before quoting "
             "it. Then, "

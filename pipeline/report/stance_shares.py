@@ -1,8 +1,9 @@
 """Adjusted stance shares for the report: ACC (adjusted classify-and-count,
 Forman 2008; :mod:`pipeline.stance.quantify`) of the monthly panel counts
-with bootstrap intervals, the overall ACC shares of the stance stage (view
-``report_stance_shares``), their cross-validated error (view
-``report_stance_share_error``) and the passages cited for each stance (read
+with bootstrap intervals, the overall CC, ACC and PCC shares of the stance
+stage (view ``report_stance_shares``), their cross-validated error (view
+``report_stance_share_error``), the one of them to quote
+(:func:`best_estimator`) and the passages cited for each stance (read
 passages first, table ``stance_passage_labels``; then the model's evidence
 passages, view ``report_stance_evidence``; only read ones for a stance whose
 decisions are not reliable).
@@ -104,8 +105,8 @@ def overall_shares(con: Any) -> pd.DataFrame:
 
 
 def share_errors(con: Any) -> dict[str, tuple[float, float, float | None]]:
-    """Label → cross-validated mean absolute error of the quoted ACC share,
-    of the CC share and of the PCC share (``None`` where the stage did not
+    """Label → cross-validated mean absolute error of the ACC share and of
+    the CC share of the stored decisions, and of the PCC share (``None`` where the stage did not
     evaluate it; view ``report_stance_share_error``)."""
     return {r[0]: (r[1], r[2], r[3]) for r in con.execute("SELECT label, acc_error, cc_error, pcc_error "
                                                           "FROM report_stance_share_error").fetchall()}

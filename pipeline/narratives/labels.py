@@ -89,18 +89,23 @@ def join_passages(labels: pd.DataFrame, documents: pd.DataFrame, passages: pd.Da
 
     Args:
         labels: :func:`read_labels`.
-        documents: ``doc_id, source_file, native_id`` of table ``documents``.
+        documents: ``doc_id, source_file, native_id`` of table ``documents``,
+            and ``duplicate_of`` where it has it: a label read on a copy of a
+            post (the X export's reposts) joins the canonical document, which
+            holds the same text and the passages.
         passages: ``passage_id, doc_id, text`` of every passage (``idx`` order).
 
     Returns:
         ``labels`` plus ``doc_id`` (None: the document is not in the
-        warehouse), ``passage_id`` (None: no current passage matches) and
+        warehouse; a copy's canonical document), ``passage_id`` (None: no current passage matches) and
         ``match``: ``exact`` (same text up to whitespace), ``contains`` (the
         label text contains the passage: the first such passage in the
         document), ``within`` (the passage contains the label text), ``none``
         or ``no_document``.
     """
-    docs = documents.set_index(["source_file", "native_id"])["doc_id"].to_dict()
+    canonical = documents["duplicate_of"].fillna(documents["doc_id"]) if "duplicate_of" in documents else \
+        documents["doc_id"]
+    docs = dict(zip(zip(documents["source_file"], documents["native_id"]), canonical))
     by_doc: dict[str, list[tuple[str, str]]] = {}
     for pid, did, text in zip(passages["passage_id"], passages["doc_id"], passages["text"]):
         by_doc.setdefault(did, []).append((pid, _norm(text)))

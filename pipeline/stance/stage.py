@@ -108,6 +108,20 @@ def cache_code(encoder_model: str) -> str:
                        packages=["scikit-learn", "numpy", "scipy", "torch", "sentence-transformers", "skops"])
 
 
+def _with_copies(clean_db: Path, meta: pd.DataFrame) -> pd.DataFrame:
+    """``meta`` (``doc_id, source_file, native_id, text`` of the corpus) plus one row per copy of a corpus
+    document (``documents.duplicate_of``: the X export's reposts) under the copy's own ``source_file,
+    native_id`` with the canonical ``doc_id`` and text: a passage label read on a copy joins the post it repeats."""
+    con = warehouse.connect(clean_db, read_only=True)
+    try:
+        copies = con.sql("SELECT source_file, native_id, duplicate_of AS doc_id FROM documents "
+                         "WHERE duplicate_of IS NOT NULL").df()
+    finally:
+        con.close()
+    return pd.concat([meta, copies.merge(meta[["doc_id", "text"]], on="doc_id")[list(meta.columns)]],
+                     ignore_index=True)
+
+
 def _spans(embed_db: Path, plab: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     """``passage_id, doc_id, char_start, char_end`` of every passage of the documents named by ``plab``."""
     docs = meta.merge(plab[["source_file", "native_id"]].drop_duplicates(), on=["source_file", "native_id"])
@@ -178,8 +192,8 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     known = dict(zip(narrative["text_sha256"], NV))
     # passage labels: embed the label text; join to the current passage it names
     plab = read_passage_labels(passage_label_file, labels, key=key)
-    plab = match_passages(plab, feats.meta[["doc_id", "source_file", "native_id", "text"]],
-                          _spans(embed_db, plab, feats.meta))
+    meta = _with_copies(clean_db, feats.meta[["doc_id", "source_file", "native_id", "text"]])
+    plab = match_passages(plab, meta, _spans(embed_db, plab, meta))
     note = unmatched_note(passage_label_file, plab.loc[plab["doc_id"].isna(), "line"].tolist(),
                           plab.loc[plab["doc_id"].notna() & plab["passage_id"].isna(), "line"].tolist(), "stance")
     if note:

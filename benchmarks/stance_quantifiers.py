@@ -7,8 +7,9 @@ prints for each estimator the mean absolute error of each label's share over
 the held-out folds (grouped by source file):
 
 * CC, ACC of the stored decisions (thresholds pooler), PACC and PCC of the
-  pooling model, as the stage computes them (``metrics/stance.json`` →
-  ``quantification``);
+  pooling model, and the training folds' label mix (``prior``, a baseline
+  that reads no document), as the stage computes them (``metrics/stance.json``
+  → ``quantification``);
 * EMQ (Saerens, Latinne and Decaestecker 2002, Neural Computation 14): EM
   re-estimation of the test priors from the pooling model's probabilities,
   starting from the training documents' label mix. Not kept (see
@@ -75,7 +76,7 @@ def main() -> None:
     for q in cv.quantification:
         test = dfold == q["fold"]
         prior = np.bincount(y[~test], minlength=len(labels)) / (~test).sum()
-        est = {m: q[m] for m in ("cc_thresholds", "acc_thresholds", "pacc", "pcc")}
+        est = {m: q[m] for m in ("cc_thresholds", "acc_thresholds", "pacc", "pcc", "prior")}
         est["emq"] = emq(cv.doc_oof[test], prior)
         for m, v in est.items():
             errors.setdefault(m, []).append(np.abs(v - q["true"]))

@@ -29,6 +29,7 @@ from pipeline.narratives.taxonomy import load_narratives
 from pipeline.publish import publish
 from pipeline.stance.predict import write_long
 from pipeline.stance.quantify import share_table
+from pipeline.stance.sample_shares import sample_shares
 
 LABELS = ("pro_open_source", "security_hawk", "pro_china_tools", "neutral", "off_topic")
 
@@ -210,8 +211,14 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
             {"method": method, "label": lab, "mean_abs_error": err, "max_abs_error": 0.1, "stored": stored,
              "quoted": method == "acc_max_rule"}
             for method, err, stored in (("acc_max_rule", 0.05, True), ("cc_max_rule", 0.08, True),
-                                        ("acc", 0.3, False), ("cc", 0.2, False), ("pcc", 0.06, False))
+                                        ("acc", 0.3, False), ("cc", 0.2, False), ("pcc", 0.06, False),
+                                        ("prior", 0.07, False))
             for lab in LABELS])
+        # shares by reading: the two labelled documents are their sources' samples
+        labelled = docs.set_index("doc_id").loc[[ids["news2"], ids["news3"]], "source_file"]
+        _insert(con, "stance_sample_shares", sample_shares(labelled, ["pro_open_source", "security_hawk"],
+                                                           docs.set_index("doc_id").loc[stance_rows["doc_id"],
+                                                                                        "source_file"], LABELS))
         _insert(con, "stance_codebook", [{"label": lab, "description": f"the {lab} side"} for lab in LABELS])
         _insert(con, "stance_labels", [{"doc_id": ids["news2"], "label": "pro_open_source", "annotator": "a",
                                         "cv_prediction": "pro_open_source"},

@@ -186,6 +186,12 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert re.search(r"\| pro_open_source \| 0\.50 \| 1\.00 \| 2 \| 33\.3 % \| ", text)
     assert ("| security_hawk | 0.00 | 0.00 | 1 | not measurable | not measurable | not measurable | 8.0 / 5.0 / 6.0 "
             "pts |") in text
+    # the shares by reading (no model): the labelled documents' mix, stratified by source, bold, to quote
+    read = {r[0]: r[1:] for r in con.execute("SELECT label, share, lo, hi FROM stance_sample_shares").fetchall()}
+    for lab, (share, lo, hi) in read.items():
+        assert f"| {lab} | **{_pct(share)} ({100 * lo:.1f}–{100 * hi:.1f})** |" in text
+    assert "**For the corpus as a whole, quote these**" in text
+    assert "guessing the training folds' mix errs by 7.0 points for pro_open_source against PCC's 6.0" in text
     # ACC share of stance_shares with its interval, and a citable evidence passage (never the URL-less window)
     row = con.execute("SELECT share_acc, lo, hi FROM stance_shares WHERE grouping = 'all' "
                       "AND label = 'pro_open_source'").fetchone()
@@ -374,7 +380,7 @@ def test_a_pcc_share_with_the_smallest_error_is_the_one_quoted(tmp_path):
     assert f"| {cc} | {acc} | **{pcc}** | 8.0 / 5.0 / 2.0 pts |" in section
     _, acc, pcc = cells["security_hawk"]
     assert f"| security_hawk | 0.00 | 0.00 | 1 | not measurable | {acc} | **{pcc}** | 8.0 / 5.0 / 2.0 pts |" in section
-    assert "the bold share (ACC corrects for those errors, PCC counts no decision)" in section
+    assert "the bold model share (ACC corrects for those errors, PCC counts no decision)" in section
     con.close()
 
 

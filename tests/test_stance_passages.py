@@ -343,3 +343,27 @@ def test_the_quoted_share_is_the_stored_decisions_cc_or_acc_or_pcc_with_the_smal
     assert set(rows.index[rows["stored"]].get_level_values(0)) == {"cc_thresholds", "acc_thresholds"}
     assert sorted(rows.index[rows["quoted"]]) == [("cc_thresholds", "pro_open_source"), ("pcc", "security_hawk")]
     assert rows.loc[("pcc", "security_hawk"), "max_abs_error"] == 0.026
+
+
+def test_shares_by_reading_weight_each_sources_label_mix_by_its_unlabelled_documents():
+    """The stratified estimate (:mod:`pipeline.stance.sample_shares`) on the real labels of two sources:
+    each source's label mix counts by its documents without a label, a source read in full counts not
+    at all, and the interval is the stratified sampling error (Cochran 1977, ch. 5)."""
+    from pipeline.stance.sample_shares import Z95, sample_shares
+
+    rows = [json.loads(x) for x in (DEMO_CORPUS_DIR.parent / "labels" / "stance_v1.jsonl").read_text().splitlines()]
+    reddit = [r["label"] for r in rows if r["source"].endswith("reddit_ai_threads.jsonl")]
+    rfi = [r["label"] for r in rows if r["source"].endswith("ai_action_plan_rfi_2025.jsonl")]
+    assert len(reddit) == 520 and len(rfi) == 360
+    N = {"reddit": 897, "rfi": 511, "ntia": 40}   # corpus documents per source; NTIA read in full
+    got = sample_shares(["reddit"] * 520 + ["rfi"] * 360 + ["ntia"] * 40, reddit + rfi + ["pro_open_source"] * 40,
+                        [s for s, n in N.items() for _ in range(n)], LABELS).set_index("label")
+    w = np.array([897 - 520, 511 - 360]) / (897 - 520 + 511 - 360)
+    for lab in LABELS:
+        p = np.array([np.mean([x == lab for x in reddit]), np.mean([x == lab for x in rfi])])
+        var = sum(w[i] ** 2 * n_all / (n_all - n) * n * p[i] * (1 - p[i]) / (n - 1) / n
+                  for i, (n_all, n) in enumerate(((897, 520), (511, 360))))
+        assert np.isclose(got.loc[lab, "share"], w @ p)   # NTIA's 40 pro_open_source labels weigh nothing
+        assert np.isclose(got.loc[lab, "hi"], min(1, w @ p + Z95 * np.sqrt(var)))
+    assert np.isclose(got["share"].sum(), 1)
+    assert got.loc["neutral", ["n_labelled", "n_docs", "n_unlabelled", "n_sources"]].tolist() == [880, 528, 528, 2]

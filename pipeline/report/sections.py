@@ -26,7 +26,7 @@ from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, acc_cell, month_heading
 from pipeline.report.coverage import NOT_MEASURED
 from pipeline.report.stance_shares import cc_better as _cc_better
-from pipeline.report.stance_shares import evidence_lines, read_example_lines, share_cells
+from pipeline.report.stance_shares import evidence_lines, prior_note, read_example_lines, sample_lines, share_cells
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -234,25 +234,29 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
     shared = [lab for lab in LABELS if lab not in STANCES or lab in measurable or lab in share_only]
     wide = [lab for lab in shared if pd.notna(overall.loc[lab, "hi"])
             and overall.loc[lab, "hi"] - overall.loc[lab, "lo"] > WIDE_INTERVAL]
-    out += ["", "CC counts each document's decided label. The ACC share (adjusted classify-and-count, Forman 2008; "
-            "table `stance_shares`) corrects CC with the cross-validated error rates of the decisions; its interval "
-            "is a bootstrap over the documents and the labelled documents behind the rates. The PCC share "
-            "(probabilistic classify-and-count, Bella et al. 2010) is the mean of the document model's calibrated "
-            "probabilities (table `stance_probabilities`), which counts no decision; its band is its 95 % "
-            "sampling interval (the documents resampled; `stance_shares.pcc_lo`–`pcc_hi`) widened on each side by "
-            "its largest error on a held-out fold, and PCC leans toward the labelled "
-            "documents' label mix, so it can flatten a difference between months or sources. CV share error: the "
-            "mean absolute error of the CC, ACC and PCC shares of each held-out fold in the grouped "
+    bands = [lab for lab in LABELS if overall.loc[lab, "band_hi"] - overall.loc[lab, "band_lo"] > WIDE_INTERVAL]
+    out += ["", "CC counts each document's decided label (the thresholds rule). The ACC share (adjusted "
+            "classify-and-count, Forman 2008; table `stance_shares`) corrects CC with the cross-validated error rates "
+            "of those decisions; its interval is a 95 % bootstrap over the documents and the labelled documents "
+            "behind the rates. The PCC share (probabilistic classify-and-count, Bella et al. 2010) is the mean "
+            "probability of a second document model, the pooling regression of `stance_probabilities`, and counts "
+            f"no decision; it stays near the labelled documents' label mix ({prior_note(con)}), so it flattens "
+            "differences between months or sources. Its band is no 95 % interval: its sampling interval "
+            "(`stance_shares.pcc_lo`–`pcc_hi`) widened on each side by its largest error on a held-out fold. CV "
+            "share error: the mean absolute error of the CC, ACC and PCC shares of each held-out fold in the grouped "
             "cross-validation (table `stance_quantification_error`). The CC and ACC intervals do not include it. "
             "Each fold holds other source files than the ones the error rates come from, so where ACC's error "
-            "exceeds CC's, the error rates do not carry over between sources. **Bold**: "
-            "the share with the smallest cross-validated error, the one to quote (with that error)."
+            "exceeds CC's, the error rates do not carry over between sources. **Bold**: the model share with the "
+            "smallest cross-validated error (five folds choose it, so that error is optimistic), the one for "
+            "months and sources; for the corpus as a whole, the shares by reading below."
             + (f" The ACC intervals of **{', '.join(wide)}** span more than {100 * WIDE_INTERVAL:.0f} points: the "
                "error rates behind the correction are too uncertain for ACC to bound those shares." if wide else "")
+            + (f" The PCC bands of **{', '.join(bands)}** span more than {100 * WIDE_INTERVAL:.0f} points: PCC "
+               "does not bound those shares either." if bands else "")
             + (f" **{', '.join(share_only)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
                "its documents are mostly misclassified and its CC share, months, quotes and topics are not given; "
-               "the bold share (ACC corrects for those errors, PCC counts no decision) has a cross-validated error "
-               "small enough to quote it for the corpus as a whole, with that error and its interval."
+               "the bold model share (ACC corrects for those errors, PCC counts no decision) has a cross-validated "
+               "error within `report.max_share_error`; quote the share by reading below instead."
                if share_only else "")
             + (f" **{', '.join(too_wide)}**: cross-validated recall or precision is under {min_recall:.2f}, and "
                "its better adjusted share (ACC or PCC), whose cross-validated error is small, has a 95 % interval "
@@ -262,7 +266,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
                if too_wide else "")
             + (f" **{', '.join(not_measurable)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
                "the classifier cannot measure it; no share or claim about it is made in this report."
-               if not_measurable else ""), "",
+               if not_measurable else ""), *sample_lines(con), "",
             "Examples of each stance, passages with their own URL and date: first passages a reader labelled with "
             "the stance whose out-of-fold prediction agrees (table `stance_passage_labels`; \"read by\" names the "
             "annotator, an LLM session; those whose document the shares count under the stance first, and a "

@@ -231,6 +231,44 @@ def share_cells(row: Any, label: str, errors: dict[str, tuple[float, float, floa
     return " | ".join(["not measurable", *adjusted]) + f" | {err}"
 
 
+def prior_note(con: Any) -> str:
+    """"guessing that mix errs by …": the cross-validated share error of the
+    training folds' label mix against PCC's, for the stances (view
+    ``report_stance_share_error``, ``prior_error``); a plainer phrase where the
+    stage has no ``prior`` rows."""
+    rows = con.execute("SELECT label, prior_error, pcc_error FROM report_stance_share_error "
+                       "WHERE prior_error IS NOT NULL AND pcc_error IS NOT NULL").fetchall()
+    found = {r[0]: (r[1], r[2]) for r in rows}
+    errs = {lab: found[lab] for lab in workspace.LABELS[:3] if lab in found}
+    if not errs:
+        return "a prior it inherits from its training documents"
+    return "in cross-validation, guessing the training folds' mix errs by " + ", ".join(
+        f"{100 * e[0]:.1f} points for {lab} against PCC's {100 * e[1]:.1f}" for lab, e in errs.items())
+
+
+def sample_lines(con: Any) -> list[str]:
+    """Section 3's shares by reading (table ``stance_sample_shares``,
+    :mod:`pipeline.stance.sample_shares`): a sentence and a table with each
+    label's share and 95 % interval; none without the table's rows."""
+    rows = workspace.query(con, "SELECT label, share, lo, hi, n_labelled, n_docs, n_unlabelled, n_sources "
+                                "FROM stance_sample_shares")
+    rows = rows.set_index("label").reindex(workspace.LABELS).dropna().reset_index()
+    if rows.empty:
+        return []
+    r0 = rows.iloc[0]
+    out = ["", f"**Shares by reading** (table `stance_sample_shares`; no model): the labelled documents are a random "
+           "sample within each source file (`corpora/labels/README.md`), so each source's label mix, weighted by its "
+           f"documents without a training label, estimates the shares of the {int(r0.n_docs):,} of those "
+           f"{int(r0.n_unlabelled):,} documents whose source was read ({int(r0.n_sources)} sources, "
+           f"{int(r0.n_labelled):,} labelled documents; stratified estimator, Cochran 1977, with the 95 % "
+           "interval of that sampling). These are the shares as the LLM annotators read the codebook. **For the "
+           "corpus as a whole, quote these**; the model's shares above are what months and sources break down "
+           "into, and where one falls outside this interval it is off.", "",
+           "| label | share by reading (95 % interval) |", "|---|---:|"]
+    out += [f"| {r.label} | **{_pct(r.share)} ({100 * r.lo:.1f}–{100 * r.hi:.1f})** |" for r in rows.itertuples()]
+    return out
+
+
 def cc_better(errors: dict[str, tuple[float, float]], label: str) -> bool:
     """Whether the CC share of ``label`` had a cross-validated error no larger
     than the ACC share's (``errors``: label → (ACC error, CC error),

@@ -102,7 +102,7 @@ class CVResult:
     doc_max_rule: np.ndarray                # (n_d,) strongest stance passage rule
     doc_offsets: dict[int, np.ndarray]
     final_doc_offsets: np.ndarray
-    quantification: list[dict[str, Any]]    # per outer fold: true, cc, acc, pacc, pcc shares of the test documents
+    quantification: list[dict[str, Any]]    # per outer fold: true, cc, acc, pacc, pcc, prior (training mix) shares
     rule_offsets: dict[int, np.ndarray] = field(default_factory=dict)  # max rule: passage offsets tuned per fold
     final_rule_offsets: np.ndarray | None = None                       # ... on every labelled document
     doc_max_rule_tuned: np.ndarray | None = None  # (n_d,) max rule with those offsets (a trial; the passage
@@ -235,7 +235,7 @@ def nested_cv(Fp: pd.DataFrame, yp: np.ndarray, pfold: np.ndarray, Fd: pd.DataFr
         thr_in = one_hot(threshold_decide(F_thr, thr[k], settings), k_lab)
         acc_thr = solve_simplex(confusion_rates(ydi[tr_docs], thr_in, k_lab), cc_thr)
         quant.append({"fold": int(k), "n_docs": int(len(te_docs)), "true": true, "cc": cc, "acc": acc, "pacc": pacc,
-                      "pcc": P_doc.mean(axis=0),
+                      "pcc": P_doc.mean(axis=0), "prior": np.bincount(ydi[tr_docs], minlength=k_lab) / len(tr_docs),
                       "cc_max_rule": cc_rule, "acc_max_rule": acc_rule, "cc_thresholds": cc_thr,
                       "acc_thresholds": acc_thr})
     b_final, _ = tune_offsets(P_oof, ypi, scored=scored_all, reference=neutral)

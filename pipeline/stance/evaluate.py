@@ -1,7 +1,8 @@
 """The stance stage's figures for ``metrics/stance.json``: passage and
 document scores from the nested grouped cross-validation
 (:mod:`pipeline.stance.crossval`), with and without decision offsets, and the
-quantification error of the shares (CC, ACC, PACC, PCC) in each outer fold.
+quantification error of the shares (CC, ACC, PACC, PCC) in each outer fold, against a
+baseline that guesses the training folds' label mix (``prior``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pipeline.stance.model import evaluation
 from pipeline.stance.offsets import decide
 
 #: share estimators scored in cross-validation (:func:`quantification_errors`)
-METHODS = ("cc", "acc", "pacc", "pcc", "cc_max_rule", "acc_max_rule", "cc_thresholds", "acc_thresholds")
+METHODS = ("cc", "acc", "pacc", "pcc", "cc_max_rule", "acc_max_rule", "cc_thresholds", "acc_thresholds", "prior")
 #: the ACC that the report quotes for each ``stance.pooling``
 QUOTED = {"max_rule": "acc_max_rule", "model": "acc", "thresholds": "acc_thresholds"}
 #: the document evaluation in ``metrics/stance.json`` → ``document`` behind each ``stance.pooling``

@@ -100,7 +100,7 @@ CREATE TABLE stance_codebook (
 
 -- Quantification error in the grouped cross-validation (metrics/stance.json "quantification"):
 -- absolute error of each label's share in each outer fold's test documents, by method
--- (cc, acc, pacc, pcc: pooling model; cc_max_rule, acc_max_rule: the max rule; cc_thresholds, acc_thresholds:
+-- (cc, acc, pacc, pcc: pooling model; prior: the training folds' label mix, a baseline; cc_max_rule, acc_max_rule: the max rule; cc_thresholds, acc_thresholds:
 -- the thresholds pooler, pipeline/stance/docpool.py; stance.pooling picks the stored one).
 CREATE TABLE stance_quantification_error (
     method          VARCHAR NOT NULL,
@@ -110,4 +110,18 @@ CREATE TABLE stance_quantification_error (
     stored          BOOLEAN NOT NULL,     -- the CC or ACC of the stored decisions (stances.label)
     quoted          BOOLEAN NOT NULL,     -- per label, the stored CC or ACC or pcc with the smallest mean error
     PRIMARY KEY (method, label)
+);
+
+-- Shares by reading (pipeline/stance/sample_shares.py): each label's share of the corpus documents
+-- without a training label, estimated from the labelled documents (a random sample within each source
+-- file), stratified by source file; 95 % normal interval of that sampling. No model.
+CREATE TABLE stance_sample_shares (
+    label         VARCHAR PRIMARY KEY,
+    share         DOUBLE NOT NULL,
+    lo            DOUBLE NOT NULL,
+    hi            DOUBLE NOT NULL,
+    n_labelled    INTEGER NOT NULL,       -- labelled documents of the sources counted
+    n_docs        INTEGER NOT NULL,       -- unlabelled documents of those sources: what the share is of
+    n_unlabelled  INTEGER NOT NULL,       -- all unlabelled corpus documents (the rest: sources nobody read)
+    n_sources     INTEGER NOT NULL
 );

@@ -46,7 +46,8 @@ SELECT label, count(*) AS n FROM report_unlabelled_stances GROUP BY 1;
 
 -- Grain: one row per stance label (all unlabelled documents of table stances).
 -- Columns: label, mean_p (the mean of its probability: probabilistic classify-and-count).
--- For: probabilistic classify-and-count (read by tests; report section 3 does not show it).
+-- For: probabilistic classify-and-count; equal to stance_shares.share_pcc (grouping 'all'), which report
+-- section 3 shows (read by tests).
 CREATE OR REPLACE VIEW report_stance_mean_probability AS
 SELECT p.label, avg(p.p) AS mean_p
 FROM stance_probabilities p JOIN report_unlabelled_stances s USING (doc_id)
@@ -64,14 +65,15 @@ SELECT * FROM stance_shares;
 -- share of the stored decisions over the outer folds of the grouped cross-validation (table
 -- stance_quantification_error: the methods marked stored); pcc_error and pcc_worst: the mean and the
 -- largest fold's error of the PCC share, the mean probability of the pooling model (method 'pcc'; NULL
--- where not evaluated).
+-- where not evaluated); prior_error: that of guessing the training folds' label mix (method 'prior').
 -- For: report section 3, "CV share error", and PCC's error band.
 CREATE OR REPLACE VIEW report_stance_share_error AS
 SELECT a.label, a.mean_abs_error AS acc_error, c.mean_abs_error AS cc_error, p.mean_abs_error AS pcc_error,
-       p.max_abs_error AS pcc_worst
+       p.max_abs_error AS pcc_worst, b.mean_abs_error AS prior_error
 FROM stance_quantification_error a
 JOIN stance_quantification_error c ON c.label = a.label AND c.stored AND c.method LIKE 'cc%'
 LEFT JOIN stance_quantification_error p ON p.label = a.label AND p.method = 'pcc'
+LEFT JOIN stance_quantification_error b ON b.label = a.label AND b.method = 'prior'
 WHERE a.stored AND a.method LIKE 'acc%';
 
 -- Grain: one row per unlabelled document decided a stance by a citable evidence passage.

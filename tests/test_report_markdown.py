@@ -695,3 +695,20 @@ def test_a_passage_cited_for_one_narrative_comes_after_others_for_the_next(tmp_p
     assert two[two["narrative"] == keys[4]]["passage_id"].tolist()[:2] == [other, both]   # reused last
     assert list(dict.fromkeys(two["narrative"])) == [k for k in keys if k in set(two["narrative"])]  # taxonomy order
     con.close()
+
+
+def test_a_bold_model_share_outside_the_interval_by_reading_is_named(wh):
+    """Section 3's shares by reading are the check on the model's: a bold model share outside the 95 %
+    interval by reading is named with its estimator (the session-31 build's `pro_open_source` CC share,
+    1.9 %, lay below its share by reading, 2.0–4.3 %)."""
+    from pipeline.report.stance_shares import sample_lines
+
+    con, _ = wh
+    share, lo, hi = con.execute("SELECT share, lo, hi FROM stance_sample_shares WHERE label = 'pro_open_source'"
+                                ).fetchone()
+    inside = {"pro_open_source": ("CC", (lo + hi) / 2)}
+    assert not any(line.startswith("Bold model shares outside") for line in sample_lines(con, inside))
+    below = {"pro_open_source": ("CC", lo - 0.001), "neutral": ("PCC", 0.5)}
+    lines = sample_lines(con, below)
+    assert lines[-1].startswith(f"Bold model shares outside the interval by reading: pro_open_source (CC "
+                                f"{_pct(lo - 0.001)})")

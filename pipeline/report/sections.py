@@ -25,8 +25,15 @@ import pandas as pd
 from pipeline import workspace
 from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, acc_cell, month_heading
 from pipeline.report.coverage import NOT_MEASURED
+from pipeline.report.stance_shares import (
+    bold_model_shares,
+    evidence_lines,
+    prior_note,
+    read_example_lines,
+    sample_lines,
+    share_cells,
+)
 from pipeline.report.stance_shares import cc_better as _cc_better
-from pipeline.report.stance_shares import evidence_lines, prior_note, read_example_lines, sample_lines, share_cells
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -266,7 +273,8 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
                if too_wide else "")
             + (f" **{', '.join(not_measurable)}**: cross-validated recall or precision is under {min_recall:.2f}, so "
                "the classifier cannot measure it; no share or claim about it is made in this report."
-               if not_measurable else ""), *sample_lines(con), "",
+               if not_measurable else ""), *sample_lines(con, bold_model_shares(overall, errors, measurable,
+                                                                             share_only)), "",
             "Examples of each stance, passages with their own URL and date: first passages a reader labelled with "
             "the stance whose out-of-fold prediction agrees (table `stance_passage_labels`; \"read by\" names the "
             "annotator, an LLM session; those whose document the shares count under the stance first, and a "

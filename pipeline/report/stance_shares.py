@@ -246,10 +246,26 @@ def prior_note(con: Any) -> str:
         f"{100 * e[0]:.1f} points for {lab} against PCC's {100 * e[1]:.1f}" for lab, e in errs.items())
 
 
-def sample_lines(con: Any) -> list[str]:
+def bold_model_shares(overall: pd.DataFrame, errors: dict[str, tuple[float, float, float | None]],
+                      measurable: Sequence[str], share_only: Sequence[str]) -> dict[str, tuple[str, float]]:
+    """Label → (estimator, share) of the model share section 3 bolds (:func:`best_estimator`; ``overall``:
+    :func:`overall_shares`); none for a stance whose decisions are not measurable and whose share is not quoted."""
+    column = {"CC": "share_cc", "ACC": "share_acc", "PCC": "share_pcc"}
+    out = {}
+    for lab in workspace.LABELS:
+        measured = lab not in workspace.LABELS[:3] or lab in measurable
+        if lab in overall.index and (measured or lab in share_only):
+            name = best_estimator(errors, lab, with_cc=measured)
+            out[lab] = (name, float(overall.loc[lab, column[name]]))
+    return out
+
+
+def sample_lines(con: Any, model: dict[str, tuple[str, float]] | None = None) -> list[str]:
     """Section 3's shares by reading (table ``stance_sample_shares``,
     :mod:`pipeline.stance.sample_shares`): a sentence and a table with each
-    label's share and 95 % interval; none without the table's rows."""
+    label's share and 95 % interval; none without the table's rows.
+    ``model``: label → (estimator, share) of the bold model share, named
+    where it falls outside the interval by reading."""
     rows = workspace.query(con, "SELECT label, share, lo, hi, n_labelled, n_docs, n_unlabelled, n_sources "
                                 "FROM stance_sample_shares")
     rows = rows.set_index("label").reindex(workspace.LABELS).dropna().reset_index()
@@ -266,7 +282,9 @@ def sample_lines(con: Any) -> list[str]:
            "into, and where one falls outside this interval it is off.", "",
            "| label | share by reading (95 % interval) |", "|---|---:|"]
     out += [f"| {r.label} | **{_pct(r.share)} ({100 * r.lo:.1f}–{100 * r.hi:.1f})** |" for r in rows.itertuples()]
-    return out
+    off = [f"{r.label} ({model[r.label][0]} {_pct(model[r.label][1])})" for r in rows.itertuples()
+           if model and r.label in model and not r.lo <= model[r.label][1] <= r.hi]
+    return out + (["", f"Bold model shares outside the interval by reading: {', '.join(off)}."] if off else [])
 
 
 def cc_better(errors: dict[str, tuple[float, float]], label: str) -> bool:

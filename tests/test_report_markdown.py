@@ -187,10 +187,12 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert ("| security_hawk | 0.00 | 0.00 | 1 | not measurable | not measurable | not measurable | 8.0 / 5.0 / 6.0 "
             "pts |") in text
     # the shares by reading (no model): the labelled documents' mix, stratified by source, bold, to quote
-    read = {r[0]: r[1:] for r in con.execute("SELECT label, share, lo, hi FROM stance_sample_shares").fetchall()}
-    for lab, (share, lo, hi) in read.items():
-        assert f"| {lab} | **{_pct(share)} ({100 * lo:.1f}–{100 * hi:.1f})** |" in text
-    assert "**For the corpus as a whole, quote these**" in text
+    read = {r[0]: r[1:] for r in con.execute("SELECT label, corpus_share, corpus_lo, corpus_hi, share, lo, hi "
+                                             "FROM stance_sample_shares").fetchall()}
+    for lab, (c, c_lo, c_hi, share, lo, hi) in read.items():
+        assert (f"| {lab} | **{_pct(c)} ({100 * c_lo:.1f}–{100 * c_hi:.1f})** | {_pct(share)} ({100 * lo:.1f}–"
+                f"{100 * hi:.1f}) |") in text
+    assert "**Quote the corpus share for the debate as a whole**" in text
     assert "guessing the training folds' mix errs by 7.0 points for pro_open_source against PCC's 6.0" in text
     # ACC share of stance_shares with its interval, and a citable evidence passage (never the URL-less window)
     row = con.execute("SELECT share_acc, lo, hi FROM stance_shares WHERE grouping = 'all' "
@@ -710,5 +712,6 @@ def test_a_bold_model_share_outside_the_interval_by_reading_is_named(wh):
     assert not any(line.startswith("Bold model shares outside") for line in sample_lines(con, inside))
     below = {"pro_open_source": ("CC", lo - 0.001), "neutral": ("PCC", 0.5)}
     lines = sample_lines(con, below)
-    assert lines[-1].startswith(f"Bold model shares outside the interval by reading: pro_open_source (CC "
+    assert lines[-1].startswith(f"Bold model shares outside the interval by reading of the same documents, so "
+                                f"likely off: pro_open_source (CC "
                                 f"{_pct(lo - 0.001)})")

@@ -335,7 +335,7 @@ def test_the_quoted_share_is_the_stored_decisions_cc_or_acc_or_pcc_with_the_smal
     labels = ["pro_open_source", "security_hawk"]
     err = {"cc_thresholds": (0.013, 0.043), "acc_thresholds": (0.021, 0.139), "pcc": (0.031, 0.026),
            "cc": (0.0, 0.0), "acc": (0.2, 0.2), "pacc": (0.3, 0.3), "cc_max_rule": (0.1, 0.1),
-           "acc_max_rule": (0.1, 0.1)}
+           "acc_max_rule": (0.1, 0.1), "prior": (0.06, 0.057)}
     true = {lab: 0.1 for lab in labels}
     quant = {m: {"per_label_mean_abs_error": dict(zip(labels, e))} for m, e in err.items()}
     quant["folds"] = [{"true": true, **{m: {lab: 0.1 + e[i] for i, lab in enumerate(labels)} for m, e in err.items()}}]
@@ -348,8 +348,9 @@ def test_the_quoted_share_is_the_stored_decisions_cc_or_acc_or_pcc_with_the_smal
 def test_shares_by_reading_weight_each_sources_label_mix_by_its_unlabelled_documents():
     """The stratified estimate (:mod:`pipeline.stance.sample_shares`) on the real labels of two sources:
     each source's label mix counts by its documents without a label, a source read in full counts not
-    at all, and the interval is the stratified sampling error (Cochran 1977, ch. 5)."""
-    from pipeline.stance.sample_shares import Z95, sample_shares
+    at all in that share but with its labels in the corpus share, and the interval is the Korn–Graubard
+    interval of the stratified sampling error (Cochran 1977, ch. 5)."""
+    from pipeline.stance.sample_shares import korn_graubard, sample_shares
 
     rows = [json.loads(x) for x in (DEMO_CORPUS_DIR.parent / "labels" / "stance_v1.jsonl").read_text().splitlines()]
     reddit = [r["label"] for r in rows if r["source"].endswith("reddit_ai_threads.jsonl")]
@@ -363,7 +364,14 @@ def test_shares_by_reading_weight_each_sources_label_mix_by_its_unlabelled_docum
         p = np.array([np.mean([x == lab for x in reddit]), np.mean([x == lab for x in rfi])])
         var = sum(w[i] ** 2 * n_all / (n_all - n) * n * p[i] * (1 - p[i]) / (n - 1) / n
                   for i, (n_all, n) in enumerate(((897, 520), (511, 360))))
-        assert np.isclose(got.loc[lab, "share"], w @ p)   # NTIA's 40 pro_open_source labels weigh nothing
-        assert np.isclose(got.loc[lab, "hi"], min(1, w @ p + Z95 * np.sqrt(var)))
-    assert np.isclose(got["share"].sum(), 1)
-    assert got.loc["neutral", ["n_labelled", "n_docs", "n_unlabelled", "n_sources"]].tolist() == [880, 528, 528, 2]
+        assert np.isclose(got.loc[lab, "share"], w @ p)   # NTIA's 40 pro_open_source labels weigh nothing here
+        assert np.allclose(got.loc[lab, ["lo", "hi"]].tolist(), korn_graubard(w @ p, var, 880))
+        known = 520 * p[0] + 360 * p[1] + 40 * (lab == "pro_open_source")   # ... but count in the corpus share
+        assert np.isclose(got.loc[lab, "corpus_share"], (known + 528 * (w @ p)) / (897 + 511 + 40))
+        assert got.loc[lab, "lo"] <= got.loc[lab, "share"] <= got.loc[lab, "hi"]
+    assert np.isclose(got["share"].sum(), 1) and np.isclose(got["corpus_share"].sum(), 1)
+    assert got.loc["neutral", ["n_labelled", "n_docs", "n_covered", "n_unlabelled", "n_sources"]].tolist() == [
+        880, 528, 1448, 528, 2]
+    # Korn-Graubard: wider than the normal interval at a share of a few per cent (the session-31 review's case)
+    lo, hi = korn_graubard(0.018, 0.0046 ** 2, 1925)
+    assert lo > 0.018 - 1.96 * 0.0046 and hi > 0.018 + 1.96 * 0.0046

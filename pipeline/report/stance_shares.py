@@ -263,28 +263,33 @@ def bold_model_shares(overall: pd.DataFrame, errors: dict[str, tuple[float, floa
 def sample_lines(con: Any, model: dict[str, tuple[str, float]] | None = None) -> list[str]:
     """Section 3's shares by reading (table ``stance_sample_shares``,
     :mod:`pipeline.stance.sample_shares`): a sentence and a table with each
-    label's share and 95 % interval; none without the table's rows.
-    ``model``: label → (estimator, share) of the bold model share, named
-    where it falls outside the interval by reading."""
-    rows = workspace.query(con, "SELECT label, share, lo, hi, n_labelled, n_docs, n_unlabelled, n_sources "
-                                "FROM stance_sample_shares")
+    label's share of the covered corpus and of its unlabelled documents, with
+    95 % intervals; none without the table's rows. ``model``: label →
+    (estimator, share) of the bold model share, named where it falls outside
+    the unlabelled documents' interval by reading."""
+    rows = workspace.query(con, "SELECT * FROM stance_sample_shares")
     rows = rows.set_index("label").reindex(workspace.LABELS).dropna().reset_index()
     if rows.empty:
         return []
     r0 = rows.iloc[0]
     out = ["", f"**Shares by reading** (table `stance_sample_shares`; no model): the labelled documents are a random "
-           "sample within each source file (`corpora/labels/README.md`), so each source's label mix, weighted by its "
-           f"documents without a training label, estimates the shares of the {int(r0.n_docs):,} of those "
-           f"{int(r0.n_unlabelled):,} documents whose source was read ({int(r0.n_sources)} sources, "
-           f"{int(r0.n_labelled):,} labelled documents; stratified estimator, Cochran 1977, with the 95 % "
-           "interval of that sampling). These are the shares as the LLM annotators read the codebook. **For the "
-           "corpus as a whole, quote these**; the model's shares above are what months and sources break down "
-           "into, and where one falls outside this interval it is off.", "",
-           "| label | share by reading (95 % interval) |", "|---|---:|"]
-    out += [f"| {r.label} | **{_pct(r.share)} ({100 * r.lo:.1f}–{100 * r.hi:.1f})** |" for r in rows.itertuples()]
+           "sample, within each source file, of the documents eligible then (relevant, not reserved; "
+           "`corpora/labels/README.md`), so each source's label mix estimates that of its other documents. Weighted "
+           f"by source, with the labelled documents as labelled, it gives the shares of the {int(r0.n_covered):,} "
+           f"corpus documents of the {int(r0.n_sources)} source files that were read, and of their "
+           f"{int(r0.n_docs):,} documents without a training label, the ones the model's shares above count "
+           f"({int(r0.n_unlabelled) - int(r0.n_docs):,} more are in files nobody read; stratified estimator, "
+           "Cochran 1977, with 95 % Korn–Graubard intervals of that sampling, which do not cover the readers' own "
+           "errors). These are the shares as the LLM annotators read the codebook. **Quote the corpus share for "
+           "the debate as a whole**; the model's shares above are what months and sources break down into.", "",
+           "| label | share of the corpus by reading (95 % interval) | of its documents without a training label |",
+           "|---|---:|---:|"]
+    out += [f"| {r.label} | **{_pct(r.corpus_share)} ({100 * r.corpus_lo:.1f}–{100 * r.corpus_hi:.1f})** | "
+            f"{_pct(r.share)} ({100 * r.lo:.1f}–{100 * r.hi:.1f}) |" for r in rows.itertuples()]
     off = [f"{r.label} ({model[r.label][0]} {_pct(model[r.label][1])})" for r in rows.itertuples()
            if model and r.label in model and not r.lo <= model[r.label][1] <= r.hi]
-    return out + (["", f"Bold model shares outside the interval by reading: {', '.join(off)}."] if off else [])
+    return out + (["", "Bold model shares outside the interval by reading of the same documents, so likely off: "
+                   f"{', '.join(off)}."] if off else [])
 
 
 def cc_better(errors: dict[str, tuple[float, float]], label: str) -> bool:

@@ -112,16 +112,21 @@ CREATE TABLE stance_quantification_error (
     PRIMARY KEY (method, label)
 );
 
--- Shares by reading (pipeline/stance/sample_shares.py): each label's share of the corpus documents
--- without a training label, estimated from the labelled documents (a random sample within each source
--- file), stratified by source file; 95 % normal interval of that sampling. No model.
+-- Shares by reading (pipeline/stance/sample_shares.py): each label's share of the corpus documents of
+-- the source files that were read, and of their documents without a training label, estimated from the
+-- labelled documents (a random sample within each source file), stratified by source file; 95 %
+-- Korn-Graubard intervals of that sampling. No model.
 CREATE TABLE stance_sample_shares (
     label         VARCHAR PRIMARY KEY,
-    share         DOUBLE NOT NULL,
+    corpus_share  DOUBLE NOT NULL,        -- of the n_covered corpus documents (labelled ones as labelled)
+    corpus_lo     DOUBLE NOT NULL,
+    corpus_hi     DOUBLE NOT NULL,
+    share         DOUBLE NOT NULL,        -- of the n_docs unlabelled documents (what the model's shares count)
     lo            DOUBLE NOT NULL,
     hi            DOUBLE NOT NULL,
-    n_labelled    INTEGER NOT NULL,       -- labelled documents of the sources counted
-    n_docs        INTEGER NOT NULL,       -- unlabelled documents of those sources: what the share is of
-    n_unlabelled  INTEGER NOT NULL,       -- all unlabelled corpus documents (the rest: sources nobody read)
+    n_labelled    INTEGER NOT NULL,       -- labels of the sources with unlabelled documents
+    n_docs        INTEGER NOT NULL,       -- unlabelled documents of the sources that were read
+    n_covered     INTEGER NOT NULL,       -- corpus documents of the sources that were read
+    n_unlabelled  INTEGER NOT NULL,       -- all unlabelled corpus documents (the rest: files nobody read)
     n_sources     INTEGER NOT NULL
 );

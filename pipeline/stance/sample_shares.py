@@ -39,7 +39,7 @@ def korn_graubard(share: float, var: float, n: int, level: float = LEVEL) -> tup
     proportions with small expected number of positive counts estimated from
     survey data", Survey Methodology 24), capped at ``n``; ``n`` itself where
     the variance is 0. Better than the normal interval for shares of a few
-    per cent (session-31 review: 0.9–2.7 % against 1.0–3.0 % for
+    per cent (session-31 review: 0.9–2.7 % against 1.0–2.9 % for
     ``security_hawk``)."""
     from scipy.stats import beta
 

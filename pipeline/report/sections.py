@@ -221,7 +221,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
            f"decides each narrative passage, and a document takes the stance whose best passage most exceeds a "
            f"per-stance threshold tuned in cross-validation (that passage is the evidence cited below). The "
            f"document decisions were checked against {q['n']:,} documents "
-           f"{LABELLED_NOTE}. Their own predictions are in-sample, so **every share below counts only the "
+           f"{LABELLED_NOTE}. Their own predictions are in-sample, so **every model share below counts only the "
            f"{n_unlabelled:,} documents without a training label**; a labelled passage inside them is decided "
            f"by its out-of-fold probabilities, so no decision rests on a passage the model was trained on. "
            f"Grouped 5-fold cross-validation on the "

@@ -18,6 +18,19 @@ from pipeline.report.markdown import measurable_stances, share_only_stances, sta
 from pipeline.report.sections import corpus_section, sources_section
 from pipeline.report.stance_shares import panel_shares, share_errors
 
+#: metrics/actors.json as the report reads it (attribution on a gold set), for the tests that write the report
+ACTOR_METRICS = {"quotes": 9, "evaluation": {
+    "attribution_partial_span": {"precision": 0.81, "recall": 0.62},
+    "attribution_exact_span": {"precision": 0.7, "recall": 0.5}, "gold_quotes": 40, "documents": 10,
+    "gold_documents_read": 9, "gold_documents_by_source_type": {"news": 10}}}
+
+
+def _figures(tmp_path: Path) -> dict[str, Path]:
+    """The report's figure paths under ``tmp_path``."""
+    return {n: tmp_path / "figures" / f"{n}.png" for n in ("narratives_by_month", "stance_share", "narrative_heatmap",
+                                                          "narrative_stance", "source_mix", "actor_stance")}
+
+
 PARAMS = {"seed": 0, "min_docs_per_month": 1, "top_narratives": 15, "min_docs_narrative": 1, "min_recall": 0.2,
           "max_share_error": 0.04,
           "min_membership": 0.5, "top_actors": 12, "min_quotes": 1, "min_stance_quotes": 1}
@@ -298,13 +311,7 @@ def test_a_stance_without_reliable_decisions_gets_only_its_acc_share_when_its_er
     assert share_only_stances(["pro_open_source"], errors, 0.05, intervals, 0.10) == (
         ["pro_china_tools"], ["security_hawk"])
     counts, _ = monthly_stance(con, 1)
-    figures = {n: tmp_path / "figures" / f"{n}.png" for n in ("narratives_by_month", "stance_share",
-                                                              "narrative_heatmap", "narrative_stance", "source_mix",
-                                                              "actor_stance")}
-    metrics = {"quotes": 9, "evaluation": {
-        "attribution_partial_span": {"precision": 0.81, "recall": 0.62},
-        "attribution_exact_span": {"precision": 0.7, "recall": 0.5}, "gold_quotes": 40, "documents": 10,
-        "gold_documents_read": 9, "gold_documents_by_source_type": {"news": 10}}}
+    figures, metrics = _figures(tmp_path), ACTOR_METRICS
     text = write_report(con, tmp_path / "report.md", topics=top_topics(con, 2),
                         shares=panel_shares(counts, stance_quality(con)["gold"], share_errors(con), seed=0),
                         params={**PARAMS, "max_share_error": 0.05}, figures=figures,
@@ -357,13 +364,7 @@ def test_a_pcc_share_with_the_smallest_error_is_the_one_quoted(tmp_path):
     # ACC 5.0 pts alone would not pass a 0.04 limit; PCC's 2.0 does
     assert share_only_stances(["pro_open_source"], errors, 0.04) == (["security_hawk", "pro_china_tools"], [])
     counts, _ = monthly_stance(con, 1)
-    figures = {n: tmp_path / "figures" / f"{n}.png" for n in ("narratives_by_month", "stance_share",
-                                                              "narrative_heatmap", "narrative_stance", "source_mix",
-                                                              "actor_stance")}
-    metrics = {"quotes": 9, "evaluation": {
-        "attribution_partial_span": {"precision": 0.81, "recall": 0.62},
-        "attribution_exact_span": {"precision": 0.7, "recall": 0.5}, "gold_quotes": 40, "documents": 10,
-        "gold_documents_read": 9, "gold_documents_by_source_type": {"news": 10}}}
+    figures, metrics = _figures(tmp_path), ACTOR_METRICS
     text = write_report(con, tmp_path / "report.md", topics=top_topics(con, 2),
                         shares=panel_shares(counts, stance_quality(con)["gold"], errors, seed=0),
                         params={**PARAMS, "max_share_error": 0.04}, figures=figures,

@@ -21,6 +21,7 @@ Usage (from the repository root, after ``make run``):
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -51,7 +52,8 @@ class _Captured(Exception):
     pass
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(prog=Path(__file__).name, description=__doc__.split("\n\n")[0]).parse_args(argv)
     params = load_params("stance", include=("privacy",))
     got = {}
 

@@ -44,7 +44,13 @@ from pipeline.report.sections import (
     sources_section,
     stance_section,
 )
-from pipeline.report.stance_shares import best_estimator, overall_shares, share_errors
+from pipeline.report.stance_shares import (
+    ESTIMATOR_COLUMNS,
+    best_estimator,
+    estimator_error,
+    overall_shares,
+    share_errors,
+)
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -107,11 +113,8 @@ def share_only_stances(measurable: list[str], errors: dict[str, tuple[float, flo
         (session 28: `pro_china_tools` 14.5 %, interval 0.3–29.0, after 5.8 %,
         0.0–14.5, in a build whose inputs differed by 18 passage texts).
     """
-    def error(s: str) -> float:
-        acc, _, pcc = errors[s]
-        return pcc if best_estimator(errors, s, with_cc=False) == "PCC" else acc
-
-    passing = [s for s in STANCES if s not in measurable and s in errors and error(s) <= max_error]
+    passing = [s for s in STANCES if s not in measurable and s in errors
+               and estimator_error(errors, s, best_estimator(errors, s, with_cc=False)) <= max_error]
     wide = [s for s in passing if intervals and s in intervals and
             (intervals[s][1] - intervals[s][0]) / 2 > max_halfwidth]
     return [s for s in passing if s not in wide], wide
@@ -139,8 +142,11 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
     measurable = measurable_stances(quality, min_recall)
     errors = share_errors(con)
     overall = overall_shares(con)
-    intervals = {lab: (float(r.band_lo), float(r.band_hi)) if best_estimator(errors, lab, with_cc=False) == "PCC"
-                 else (float(r.lo), float(r.hi)) for lab, r in overall.iterrows() if pd.notna(r.lo)}
+    intervals = {}   # each label's interval of its better adjusted share (ACC's, or PCC's error band)
+    for lab, r in overall.iterrows():
+        _, lo, hi = ESTIMATOR_COLUMNS[best_estimator(errors, lab, with_cc=False)]
+        if pd.notna(r.lo):
+            intervals[lab] = (float(r[lo]), float(r[hi]))
     share_only, too_wide = share_only_stances(measurable, errors, float(params["max_share_error"]), intervals,
                                               float(params.get("max_share_halfwidth", 1.0)))
     corpus = workspace.query(con, "SELECT n, first, last, sources, english FROM report_corpus_summary").iloc[0]

@@ -112,6 +112,19 @@ def share_errors(con: Any) -> dict[str, tuple[float, float, float | None]]:
                                                           "FROM report_stance_share_error").fetchall()}
 
 
+#: The columns of :func:`overall_shares` behind each estimator: its share and its interval (CC: none here; PCC:
+#: its error band).
+ESTIMATOR_COLUMNS = {"CC": ("share_cc", None, None), "ACC": ("share_acc", "lo", "hi"),
+                     "PCC": ("share_pcc", "band_lo", "band_hi")}
+
+
+def estimator_error(errors: dict[str, tuple[float, float, float | None]], label: str, name: str) -> float | None:
+    """The cross-validated error of estimator ``name`` (``"CC"``, ``"ACC"``, ``"PCC"``) for ``label``
+    (:func:`share_errors`; ``None`` where not evaluated)."""
+    acc, cc, pcc = errors[label]
+    return {"CC": cc, "ACC": acc, "PCC": pcc}[name]
+
+
 def best_estimator(errors: dict[str, tuple[float, float, float | None]], label: str, with_cc: bool = True) -> str:
     """``"CC"``, ``"ACC"`` or ``"PCC"``: the share of ``label`` with the
     smallest cross-validated error (:func:`share_errors`; ties go to the
@@ -121,9 +134,9 @@ def best_estimator(errors: dict[str, tuple[float, float, float | None]], label: 
     against 4.3 and 6.8 for CC), whose decisions over-count them."""
     if label not in errors:
         return "CC" if with_cc else "ACC"
-    acc, cc, pcc = errors[label]
-    options = [("CC", cc)] * with_cc + [("ACC", acc)] + ([("PCC", pcc)] if pcc is not None else [])
-    return min(options, key=lambda o: o[1])[0]
+    names = ["CC"] * with_cc + ["ACC", "PCC"]
+    options = [(n, estimator_error(errors, label, n)) for n in names]
+    return min([o for o in options if o[1] is not None], key=lambda o: o[1])[0]
 
 
 def _quote(text: Any, width: int) -> str:
@@ -214,8 +227,8 @@ def share_cells(row: Any, label: str, errors: dict[str, tuple[float, float, floa
     share is bold, if ``too_wide`` that share is given only as the reason it
     is not quoted, else none is given.
     """
-    acc_e, cc_e, pcc_e = errors.get(label, (None, None, None))
-    err = " / ".join("n/a" if e is None else f"{100 * e:.1f}" for e in (cc_e, acc_e, pcc_e)) + " pts"
+    errs = [estimator_error(errors, label, n) if label in errors else None for n in ("CC", "ACC", "PCC")]
+    err = " / ".join("n/a" if e is None else f"{100 * e:.1f}" for e in errs) + " pts"
     cells = {"CC": _pct(row["share_cc"]), "ACC": acc_cell(row["share_acc"], row["lo"], row["hi"]),
              "PCC": acc_cell(row["share_pcc"], row["band_lo"], row["band_hi"]) if pd.notna(row["share_pcc"]) else "n/a"}
     if measured and pd.notna(row["share_acc"]):
@@ -250,13 +263,12 @@ def bold_model_shares(overall: pd.DataFrame, errors: dict[str, tuple[float, floa
                       measurable: Sequence[str], share_only: Sequence[str]) -> dict[str, tuple[str, float]]:
     """Label → (estimator, share) of the model share section 3 bolds (:func:`best_estimator`; ``overall``:
     :func:`overall_shares`); none for a stance whose decisions are not measurable and whose share is not quoted."""
-    column = {"CC": "share_cc", "ACC": "share_acc", "PCC": "share_pcc"}
     out = {}
     for lab in workspace.LABELS:
         measured = lab not in workspace.LABELS[:3] or lab in measurable
         if lab in overall.index and (measured or lab in share_only):
             name = best_estimator(errors, lab, with_cc=measured)
-            out[lab] = (name, float(overall.loc[lab, column[name]]))
+            out[lab] = (name, float(overall.loc[lab, ESTIMATOR_COLUMNS[name][0]]))
     return out
 
 

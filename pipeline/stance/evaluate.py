@@ -70,13 +70,15 @@ def error_rows(quantification: dict[str, Any], pooling: str) -> pd.DataFrame:
     rows = []
     acc = QUOTED[pooling]
     candidates = [acc.replace("acc", "cc", 1), acc, "pcc"]
+    best = {label: min(candidates, key=lambda m: quantification[m]["per_label_mean_abs_error"][label])
+            for label in quantification[acc]["per_label_mean_abs_error"]}
     for method in METHODS:
         if not quantification["folds"]:
             break
         for label, mean in quantification[method]["per_label_mean_abs_error"].items():
             worst = max(abs(f[method][label] - f["true"][label]) for f in quantification["folds"])
-            best = min(candidates, key=lambda m: quantification[m]["per_label_mean_abs_error"][label])
-            rows.append([method, label, mean, round(float(worst), 4), method in candidates[:2], method == best])
+            rows.append([method, label, mean, round(float(worst), 4), method in candidates[:2],
+                         method == best[label]])
     return pd.DataFrame(rows, columns=["method", "label", "mean_abs_error", "max_abs_error", "stored", "quoted"])
 
 

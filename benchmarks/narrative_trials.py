@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.config import CLEAN_DB, EMBED_DB, NARRATIVE_PASSAGE_LABEL_FILE, TEXT_CACHE_FILE, load_params
+from pipeline.label_match import match_labels, read_targets
 from pipeline.narratives import evaluate, labels, model
 from pipeline.narratives.inputs import read_inputs
 from pipeline.narratives.stage import threshold_grid
@@ -161,7 +162,7 @@ def load(encoder: str | None = None) -> Data:
     gold = labels.read_labels(NARRATIVE_PASSAGE_LABEL_FILE, keys, key=key)
     labels.check_not_reserved(gold, labels.reserved_pairs(key=key), NARRATIVE_PASSAGE_LABEL_FILE)
     inp = read_inputs(EMBED_DB, CLEAN_DB)
-    joined = labels.join_passages(gold, inp.documents, inp.passages)
+    joined = match_labels(gold, *read_targets(CLEAN_DB, EMBED_DB, gold))
     known = dict(zip((text_sha256(t) for t in inp.scored["text"]), inp.X))
     dim = inp.X.shape[1]
     if encoder:

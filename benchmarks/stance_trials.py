@@ -43,13 +43,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import CLEAN_DB, EMBED_DB, TEXT_CACHE_FILE, load_params  # noqa: E402
+from pipeline.label_match import match_labels, read_targets  # noqa: E402
 from pipeline.stance import crossval  # noqa: E402
 from pipeline.stance.docpool import POOLERS, pool_cv  # noqa: E402
 from pipeline.stance.features import feature_frame, read_doc_features, read_narrative_passages  # noqa: E402
 from pipeline.stance.labels import LABEL_FILE, join_labels, read_labels  # noqa: E402
 from pipeline.stance.model import STANCES  # noqa: E402
-from pipeline.stance.passage_labels import match_passages, read_passage_labels  # noqa: E402
-from pipeline.stance.stage import _settings, _spans  # noqa: E402
+from pipeline.stance.passage_labels import read_passage_labels  # noqa: E402
+from pipeline.stance.stage import _settings  # noqa: E402
 
 HYPOTHESES = ROOT / "corpora" / "stance_hypotheses.yaml"
 CACHE = ROOT / "data" / "cache" / "stance_trials"
@@ -99,8 +100,7 @@ def load(params: dict[str, Any], encoder: dict[str, Any]) -> dict[str, Any]:
     known = dict(zip(narrative["text_sha256"], NV))
     from pipeline.config import STANCE_PASSAGE_LABEL_FILE
     plab = read_passage_labels(STANCE_PASSAGE_LABEL_FILE, labels, key=key)
-    plab = match_passages(plab, feats.meta[["doc_id", "source_file", "native_id", "text"]],
-                          _spans(EMBED_DB, plab, feats.meta))
+    plab = match_labels(plab, *read_targets(CLEAN_DB, EMBED_DB, plab), text="passage")
     PV = text_vectors(plab["passage"].tolist(), encoder, ROOT / "data" / "cache" / TEXT_CACHE_FILE.name, known=known)
     fold = crossval.fold_of_sources(list(plab["label"]) + list(gold["label"]),
                                     list(plab["source_file"]) + list(gold["source_file"]),

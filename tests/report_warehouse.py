@@ -227,7 +227,8 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
         # passages read as security_hawk: news3's second one (predicted so out of fold), news1's (not)
         _insert(con, "stance_passage_labels", [
             {"line": i + 1, "source_file": "stance_passages_v1.jsonl", "native_id": n, "doc_id": ids[n],
-             "passage_id": pid[n, k], "label": "security_hawk", "annotator": "b", "cv_prediction": pred}
+             "passage_id": pid[n, k], "match": "exact", "label": "security_hawk", "annotator": "b",
+             "cv_prediction": pred}
             for i, (n, k, pred) in enumerate((("news3", 1, "security_hawk"), ("news1", 0, "neutral")))])
 
     # quotes: Meta (3 pro_open_source, 1 security_hawk), NVIDIA (2 security_hawk, one in an undated document)

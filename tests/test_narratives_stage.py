@@ -330,35 +330,3 @@ def test_renaming_a_narrative_and_adding_one_with_labels_is_data_only(project, s
             assert got["labels"]["positives"]["added.claim"] == metrics["labels"]["positives"][old]
             new = _probabilities(out, "added.claim")
             assert all(new[p] == pytest.approx(renamed[p], abs=1e-9) for p in renamed)
-
-
-def test_a_label_read_on_a_copy_of_a_post_joins_the_post_it_repeats(tmp_path):
-    """The X export's reposts are copies (``documents.duplicate_of``) with no passages of their own; 9
-    stance and 9 narrative labels were read on such copies and named no passage (session 31). A label
-    on a copy joins the canonical document, whose text and passage are the same; the stance stage's
-    document list gets a row for each copy (``_with_copies``) for the same join."""
-    from pipeline.stance.passage_labels import match_passages, read_passage_labels
-    from pipeline.stance.stage import _with_copies
-
-    line = json.loads(NARRATIVE_PASSAGE_LABEL_FILE.read_text(encoding="utf-8").splitlines()[204])
-    assert line["native_id"] == "1886401051919605902" and line["passage"].startswith("Don't support OpenAi")
-    gold = labels.read_labels(NARRATIVE_PASSAGE_LABEL_FILE, list(load_narratives(sides=SIDES).keys)).iloc[[204]]
-    documents = pd.DataFrame({"doc_id": ["canon", "copy"], "source_file": [line["source"]] * 2,
-                              "native_id": ["1886000000000000001", line["native_id"]],
-                              "published_at": [None, None], "duplicate_of": [None, "canon"]})
-    passages = pd.DataFrame({"passage_id": ["canon-0000"], "doc_id": ["canon"], "text": [line["passage"]]})
-    joined = labels.join_passages(gold, documents, passages)
-    assert joined[["doc_id", "passage_id", "match"]].values.tolist() == [["canon", "canon-0000", "exact"]]
-    # the stance stage: the copy's keys name the canonical document and its text
-    clean = tmp_path / "clean.duckdb"
-    with duckdb.connect(str(clean)) as con:
-        con.register("frame", documents)
-        con.execute("CREATE TABLE documents AS SELECT source_file, native_id, duplicate_of FROM frame")
-    meta = _with_copies(clean, pd.DataFrame({"doc_id": ["canon"], "source_file": [line["source"]],
-                                             "native_id": ["1886000000000000001"], "text": [line["passage"]]}))
-    assert meta.values.tolist()[1] == ["canon", line["source"], line["native_id"], line["passage"]]
-    plab = read_passage_labels(labels=list(load_params("stance")["labels"]))
-    plab = plab[plab["native_id"] == line["native_id"]]
-    spans = pd.DataFrame({"passage_id": ["canon-0000"], "doc_id": ["canon"], "char_start": [0],
-                          "char_end": [len(line["passage"])]})
-    assert match_passages(plab, meta, spans)["passage_id"].tolist() == ["canon-0000"]

@@ -658,8 +658,8 @@ def test_stance_examples_read_as_the_stance_come_from_different_documents_first(
     # news3's passage 1 is read security_hawk (and so predicted out of fold); add its passage 0 and news1's 1
     one, other = f"{ids['news3']}-0000", f"{ids['news1']}-0001"
     assert one < f"{ids['news3']}-0001" < other  # by passage id alone, news3's two passages would come first
-    con.execute("INSERT INTO stance_passage_labels VALUES (3, 'x.jsonl', 'news3', ?, ?, 'security_hawk', 'b', "
-                "'security_hawk'), (4, 'x.jsonl', 'news1', ?, ?, 'security_hawk', 'b', 'security_hawk')",
+    con.execute("INSERT INTO stance_passage_labels VALUES (3, 'x.jsonl', 'news3', ?, ?, 'exact', 'security_hawk', "
+                "'b', 'security_hawk'), (4, 'x.jsonl', 'news1', ?, ?, 'within', 'security_hawk', 'b', 'security_hawk')",
                 [ids["news3"], one, ids["news1"], other])
     texts = dict(con.execute("SELECT passage_id, text FROM passages").fetchall())
     rows = _read_rows(con, "security_hawk", 3, width=100_000)
@@ -670,6 +670,10 @@ def test_stance_examples_read_as_the_stance_come_from_different_documents_first(
     assert len(texts[one]) == 400 and len(texts[two]) == len(texts[other]) == 300  # tests/report_warehouse.py
     rows = _read_rows(con, "security_hawk", 3, width=300)
     assert rows["text"].tolist() == [texts[two], texts[other], texts[one]]
+    # a passage that only overlaps the text read, or lies inside it, is not cited for words nobody read
+    con.execute("UPDATE stance_passage_labels SET match = 'overlap' WHERE passage_id = ?", [other])
+    con.execute("UPDATE stance_passage_labels SET match = 'contains' WHERE passage_id = ?", [one])
+    assert _read_rows(con, "security_hawk", 3, width=300)["text"].tolist() == [texts[two]]
     con.close()
 
 

@@ -1,4 +1,4 @@
-"""Passage stance (issue 18): the passage label file, its join to passages,
+"""Passage stance (issue 18): the passage label file,
 offsets tuned on inner folds only, pooling with its evidence passage, and
 adjusted classify-and-count, on real labelled passages embedded with the
 project's encoder."""
@@ -13,14 +13,13 @@ import pytest
 
 from pipeline.config import DEMO_CORPUS_DIR, STANCE_PASSAGE_LABEL_FILE, load_params
 from pipeline.encoder import encode, load_encoder
-from pipeline.label_records import unmatched_note
 from pipeline.stance import crossval
 from pipeline.stance.crossval import fold_of_sources, nested_cv
 from pipeline.stance.docpool import doc_table, threshold_decide
 from pipeline.stance.evaluate import error_rows
 from pipeline.stance.features import feature_frame
 from pipeline.stance.offsets import decide, tune_offsets
-from pipeline.stance.passage_labels import match_passages, read_passage_labels
+from pipeline.stance.passage_labels import read_passage_labels
 from pipeline.stance.pooling import evidence, max_rule
 from pipeline.stance.predict import reorder, with_out_of_fold
 from pipeline.stance.quantify import confusion_rates, one_hot, shares, solve_simplex
@@ -85,30 +84,6 @@ def test_the_label_file_reads_and_a_reserved_document_fails(tmp_path):
         read_passage_labels(path, LABELS)
 
 
-def test_a_label_joins_the_passage_it_overlaps_most():
-    body = json.loads((DEMO_CORPUS_DIR / "jsonl/technews_articles.jsonl").read_text().splitlines()[0])["body"]
-    cut = len(body) // 2
-    docs = pd.DataFrame({"doc_id": ["d1"], "source_file": ["s"], "native_id": ["n"], "text": [body]})
-    passages = pd.DataFrame({"passage_id": ["p1", "p2"], "doc_id": ["d1", "d1"], "char_start": [0, cut],
-                             "char_end": [cut, len(body)]})
-    labels = pd.DataFrame({"source_file": ["s", "s", "s", "other"], "native_id": ["n", "n", "n", "n"],
-                           "passage": [body[cut - 10:cut + 200], body[5:60], "not in the text", body[:50]]})
-    out = match_passages(labels, docs, passages)
-    assert out["passage_id"].tolist() == ["p2", "p1", None, None]
-    assert out["doc_id"].tolist() == ["d1", "d1", "d1", None]
-    # the stage names the labels that match no passage by file and line, so they can be found and re-read
-    out["line"] = [3, 7, 12, 40]
-    gone = out["doc_id"].isna()
-    note = unmatched_note(STANCE_PASSAGE_LABEL_FILE, out.loc[gone, "line"].tolist(),
-                          out.loc[~gone & out["passage_id"].isna(), "line"].tolist(), "stance")
-    assert note == ("stance: labels that match no current passage (they still train from their own text): 1 name a "
-                    "document that is not in the corpus (a duplicate or dropped): stance_passages_v1.jsonl:40; 1 are "
-                    "not in their stored document's text: stance_passages_v1.jsonl:12")
-    assert unmatched_note(STANCE_PASSAGE_LABEL_FILE, [], [], "stance") is None
-    assert unmatched_note(STANCE_PASSAGE_LABEL_FILE, [], list(range(1, 15)), "stance").endswith(":10 and 4 more")
-
-
-@pytest.mark.slow
 def test_offsets_never_see_the_outer_test_fold(sample, fitted):
     frame, V = sample
     y = frame["label"].to_numpy(dtype=object)

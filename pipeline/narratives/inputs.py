@@ -20,7 +20,7 @@ class Inputs:
     """What the stage reads.
 
     ``passages``: every passage (``passage_id, doc_id, idx, text,
-    in_narratives``), for joining labels; ``scored``: the narrative passages
+    in_narratives``); ``scored``: the narrative passages
     (``in_narratives``, the ones with a vector) in ``passage_id`` order, with
     ``doc_id, text``; ``X``: ``(len(scored), d)`` their unit-norm float32
     vectors; ``documents``: ``doc_id, source_file, native_id, published_at``
@@ -53,7 +53,7 @@ def read_inputs(embed_db: Path = EMBED_DB, clean_db: Path = CLEAN_DB) -> Inputs:
                            "ORDER BY doc_id, idx").to_arrow_table().to_pandas()
         table = con.sql("SELECT p.passage_id, p.doc_id, p.text, e.vector FROM passages p "
                         "JOIN embeddings e USING (passage_id) ORDER BY p.passage_id").to_arrow_table()
-        documents = con.sql("SELECT doc_id, source_file, native_id, published_at, duplicate_of FROM clean.documents "
+        documents = con.sql("SELECT doc_id, source_file, native_id, published_at FROM clean.documents "
                             "ORDER BY doc_id").to_arrow_table().to_pandas()
     finally:
         con.close()

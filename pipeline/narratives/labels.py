@@ -7,25 +7,24 @@ corpus's id), ``passage`` (verbatim text, a slice of ``documents.text`` when it
 was labelled), ``narratives`` (keys of the taxonomy; ``[]`` is a label: no
 narrative), ``annotator``. Documents may have been re-cut since: a label's text
 need not be one current passage, so the classifier trains on the label text
-itself (:mod:`pipeline.narratives.model`) and :func:`join_passages` only finds
+itself (:mod:`pipeline.narratives.model`) and :mod:`pipeline.label_match` only finds
 which current passage, if any, each label covers.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.config import NARRATIVE_PASSAGE_LABEL_FILE
+from pipeline.label_match import collapse_space
 from pipeline.label_records import label_records
 from pipeline.reserved import reserved_pairs  # noqa: F401  (labels.reserved_pairs: the stage reads it here)
 
 #: Columns of :func:`read_labels`.
 LABEL_COLUMNS = ["line", "source_file", "native_id", "text", "narratives", "evidence", "annotator"]
-_SPACE = re.compile(r"\s+")
 
 
 def read_labels(path: Path = NARRATIVE_PASSAGE_LABEL_FILE, keys: Sequence[str] = (),
@@ -63,7 +62,7 @@ def read_labels(path: Path = NARRATIVE_PASSAGE_LABEL_FILE, keys: Sequence[str] =
         if unknown:
             raise ValueError(f"{path}:{n}: narrative(s) {unknown} are not keys of the taxonomy "
                              f"(corpora/narratives.yaml: {list(keys)}); relabel or map them")
-        ident = (source, native_id, _norm(text))
+        ident = (source, native_id, collapse_space(text))
         if ident in seen:
             raise ValueError(f"{path}:{n}: passage labelled twice (first at line {seen[ident]})")
         seen[ident] = n
@@ -82,58 +81,3 @@ def check_not_reserved(labels: pd.DataFrame, reserved: set[tuple[str, str]], pat
     if bad:
         raise ValueError(f"{path}: lines {bad[:10]} label documents reserved for evaluation "
                          "(corpora/demo/EVAL_RESERVED.tsv); never label, train or tune on them")
-
-
-def join_passages(labels: pd.DataFrame, documents: pd.DataFrame, passages: pd.DataFrame) -> pd.DataFrame:
-    """Each label's document and the current passage it covers.
-
-    Args:
-        labels: :func:`read_labels`.
-        documents: ``doc_id, source_file, native_id`` of table ``documents``,
-            and ``duplicate_of`` where it has it: a label read on a copy of a
-            post (the X export's reposts) joins the canonical document, which
-            holds the same text and the passages.
-        passages: ``passage_id, doc_id, text`` of every passage (``idx`` order).
-
-    Returns:
-        ``labels`` plus ``doc_id`` (None: the document is not in the
-        warehouse; a copy's canonical document), ``passage_id`` (None: no current passage matches) and
-        ``match``: ``exact`` (same text up to whitespace), ``contains`` (the
-        label text contains the passage: the first such passage in the
-        document), ``within`` (the passage contains the label text), ``none``
-        or ``no_document``.
-    """
-    canonical = documents["duplicate_of"].fillna(documents["doc_id"]) if "duplicate_of" in documents else \
-        documents["doc_id"]
-    docs = dict(zip(zip(documents["source_file"], documents["native_id"]), canonical))
-    by_doc: dict[str, list[tuple[str, str]]] = {}
-    for pid, did, text in zip(passages["passage_id"], passages["doc_id"], passages["text"]):
-        by_doc.setdefault(did, []).append((pid, _norm(text)))
-    doc_ids, pids, kinds = [], [], []
-    for r in labels.itertuples():
-        did = docs.get((r.source_file, r.native_id))
-        doc_ids.append(did)
-        if did is None:
-            pids.append(None)
-            kinds.append("no_document")
-            continue
-        text, found = _norm(r.text), (None, "none")
-        cands = by_doc.get(did, [])
-        for kind in ("exact", "contains", "within"):
-            hit = next((pid for pid, p in cands if p and _matches(kind, p, text)), None)
-            if hit is not None:
-                found = (hit, kind)
-                break
-        pids.append(found[0])
-        kinds.append(found[1])
-    return labels.assign(doc_id=doc_ids, passage_id=pids, match=kinds)
-
-
-def _matches(kind: str, passage: str, label: str) -> bool:
-    """Whether a (normalised) passage matches a label text in the sense ``kind`` of :func:`join_passages`."""
-    return passage == label if kind == "exact" else passage in label if kind == "contains" else label in passage
-
-
-def _norm(text: str) -> str:
-    """Whitespace-collapsed, stripped text (label texts were copied with their line breaks)."""
-    return _SPACE.sub(" ", text).strip()

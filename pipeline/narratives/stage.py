@@ -5,8 +5,8 @@ This module reads the parameters (``params.yaml`` ``narratives``), wires the
 library modules and writes the outputs:
 
 * :mod:`pipeline.narratives.taxonomy`: ``corpora/narratives.yaml``;
-* :mod:`pipeline.narratives.labels`: the passage labels, the reserved
-  documents, and the current passage of each label;
+* :mod:`pipeline.narratives.labels`: the passage labels and the reserved
+  documents; :mod:`pipeline.label_match`: the current passage of each label;
 * :mod:`pipeline.narratives.inputs`: passages, vectors and documents;
 * :mod:`pipeline.narratives.model`: the classifier, tuned and evaluated by
   grouped cross-validation, and the zero-shot scores;
@@ -48,6 +48,7 @@ from pipeline.config import (
     TEXT_CACHE_FILE,
     load_params,
 )
+from pipeline.label_match import match_labels, read_targets
 from pipeline.label_records import unmatched_note
 from pipeline.narratives import evaluate, labels, model, tables
 from pipeline.narratives.inputs import read_inputs
@@ -88,7 +89,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     labels.check_not_reserved(gold, labels.reserved_pairs(key=key), label_file)
     inp = read_inputs(embed_db, clean_db)
     dim = inp.X.shape[1]
-    joined = labels.join_passages(gold, inp.documents, inp.passages)
+    joined = match_labels(gold, *read_targets(clean_db, embed_db, gold))
     note = unmatched_note(label_file, joined.loc[joined["match"] == "no_document", "line"].tolist(),
                           joined.loc[joined["match"] == "none", "line"].tolist(), "narratives")
     if note:

@@ -103,7 +103,7 @@ def write_documents(con: Any, scored: pd.DataFrame, published: pd.DataFrame) -> 
 
 def write_labels(con: Any, joined: pd.DataFrame, keys: Sequence[str], Y: np.ndarray, D: np.ndarray) -> None:
     """Table ``narrative_labels``: the joined labels
-    (:func:`pipeline.narratives.labels.join_passages`) with gold ``Y`` and
+    (:func:`pipeline.label_match.match_labels`) with gold ``Y`` and
     honest decisions ``D`` (``(n, K)``, columns in the order of ``keys``);
     ``evidence`` is the reader's sentence for each gold narrative, in the
     order of ``narratives`` (``''`` where the label gives none)."""

@@ -148,8 +148,10 @@ def _quote(text: Any, width: int) -> str:
 
 def _read_rows(con: Any, stance: str, limit: int, width: int) -> pd.DataFrame:
     """Up to ``limit`` citable passages read as ``stance`` (table ``stance_passage_labels``) whose
-    out-of-fold prediction agrees, one per document before a second of the same document (session-27
-    re-review: both `pro_open_source` examples were one NTIA comment), passages that fit in ``width``
+    out-of-fold prediction agrees and which hold the whole text read (``match`` ``exact`` or ``within``:
+    a passage that only overlaps the read text would be cited for words nobody read), one per document
+    before a second of the same document (session-27 re-review: both `pro_open_source` examples were one
+    NTIA comment), passages that fit in ``width``
     characters before longer ones (session-28 review: two examples were cut before the sentence that
     carries their stance; a passage label marks no evidence span), passages whose document the
     shares count under ``stance`` (``stances.label``) before others (session-29 review: two cited
@@ -163,6 +165,7 @@ def _read_rows(con: Any, stance: str, limit: int, width: int) -> pd.DataFrame:
                                 "LEFT JOIN stances s ON s.doc_id = p.doc_id "
                                 "LEFT JOIN report_window_ends we ON we.doc_id = p.doc_id "
                                 "WHERE l.label = ? AND l.cv_prediction = l.label AND p.citable "
+                                "AND l.match IN ('exact', 'within') "
                                 "ORDER BY row_number() OVER (PARTITION BY p.doc_id ORDER BY length(p.text) > ?, "
                                 "p.passage_id), s.label IS DISTINCT FROM l.label, length(p.text) > ?, p.passage_id "
                                 "LIMIT ?", [stance, width, width, limit])

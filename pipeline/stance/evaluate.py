@@ -7,6 +7,7 @@ baseline that guesses the training folds' label mix (``prior``).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -111,7 +112,8 @@ def stance_metrics(cv: CVResult, plab: pd.DataFrame, pfold: np.ndarray, gold: pd
         "passage_label_counts": {lab: int(pc.get(lab, 0)) for lab in labels},
         "passage_labels_matched": {"document_found": int(plab["doc_id"].notna().sum()),
                                    "passage_found": int(plab["passage_id"].notna().sum()),
-                                   "passage_not_found": int(plab["passage_id"].isna().sum())},
+                                   "passage_not_found": int(plab["passage_id"].isna().sum()),
+                                   "by_match": {k: int(n) for k, n in sorted(Counter(plab["match"]).items())}},
         "passage": {"offsets": evaluation(yp, names[passage_cv_decisions(cv, pfold)], labels),
                     "argmax": evaluation(yp, names[cv.passage_oof.argmax(axis=1)], labels)},
         "document": doc,

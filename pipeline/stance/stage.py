@@ -61,6 +61,7 @@ from pipeline.config import (
 )
 from pipeline.config import STANCE_MODEL_FILE as MODEL_FILE
 from pipeline.config import STANCE_PASSAGE_LABEL_FILE as PASSAGE_LABEL_FILE
+from pipeline.label_match import match_labels, read_targets
 from pipeline.label_records import unmatched_note
 from pipeline.privacy import StoredKeys
 from pipeline.stage_cache import KeyedStore, drop_legacy, fingerprint
@@ -73,7 +74,7 @@ from pipeline.stance.features import feature_frame, read_doc_features, read_narr
 from pipeline.stance.labels import LABEL_FILE, join_labels, read_labels
 from pipeline.stance.model import STANCES, save_bytes
 from pipeline.stance.offsets import decide
-from pipeline.stance.passage_labels import match_passages, read_passage_labels
+from pipeline.stance.passage_labels import read_passage_labels
 from pipeline.stance.pooling import evidence, max_rule, pooled_features
 from pipeline.stance.predict import decision_frame, predict_cached, prob_frame, reorder, with_out_of_fold, write_long
 from pipeline.stance.quantify import share_table
@@ -107,32 +108,6 @@ def cache_code(encoder_model: str) -> str:
                        modules=[features, model, predict, zero_shot_module, pipeline.encoder, crossval, offsets,
                                 pooling, docpool],
                        packages=["scikit-learn", "numpy", "scipy", "torch", "sentence-transformers", "skops"])
-
-
-def _with_copies(clean_db: Path, meta: pd.DataFrame) -> pd.DataFrame:
-    """``meta`` (``doc_id, source_file, native_id, text`` of the corpus) plus one row per copy of a corpus
-    document (``documents.duplicate_of``: the X export's reposts) under the copy's own ``source_file,
-    native_id`` with the canonical ``doc_id`` and text: a passage label read on a copy joins the post it repeats."""
-    con = warehouse.connect(clean_db, read_only=True)
-    try:
-        copies = con.sql("SELECT source_file, native_id, duplicate_of AS doc_id FROM documents "
-                         "WHERE duplicate_of IS NOT NULL").df()
-    finally:
-        con.close()
-    return pd.concat([meta, copies.merge(meta[["doc_id", "text"]], on="doc_id")[list(meta.columns)]],
-                     ignore_index=True)
-
-
-def _spans(embed_db: Path, plab: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
-    """``passage_id, doc_id, char_start, char_end`` of every passage of the documents named by ``plab``."""
-    docs = meta.merge(plab[["source_file", "native_id"]].drop_duplicates(), on=["source_file", "native_id"])
-    con = warehouse.connect(embed_db, read_only=True)
-    try:
-        con.register("wanted", pd.DataFrame({"doc_id": docs["doc_id"].astype(str)}))
-        return con.sql("SELECT passage_id, doc_id, char_start, char_end FROM passages "
-                       "WHERE doc_id IN (SELECT doc_id FROM wanted) ORDER BY passage_id").df()
-    finally:
-        con.close()
 
 
 def _passage_texts(embed_db: Path, ids: list[str]) -> list[str]:
@@ -193,10 +168,9 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     known = dict(zip(narrative["text_sha256"], NV))
     # passage labels: embed the label text; join to the current passage it names
     plab = read_passage_labels(passage_label_file, labels, key=key)
-    meta = _with_copies(clean_db, feats.meta[["doc_id", "source_file", "native_id", "text"]])
-    plab = match_passages(plab, meta, _spans(embed_db, plab, meta))
-    note = unmatched_note(passage_label_file, plab.loc[plab["doc_id"].isna(), "line"].tolist(),
-                          plab.loc[plab["doc_id"].notna() & plab["passage_id"].isna(), "line"].tolist(), "stance")
+    plab = match_labels(plab, *read_targets(clean_db, embed_db, plab), text="passage")
+    note = unmatched_note(passage_label_file, plab.loc[plab["match"] == "no_document", "line"].tolist(),
+                          plab.loc[plab["match"] == "none", "line"].tolist(), "stance")
     if note:
         print(note, file=sys.stderr)
     # label texts: one cache with the narratives stage (data/cache/text_embeddings.duckdb beside cache_dir)
@@ -300,7 +274,8 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
                 cv_prediction=[labels[i] for i in cv_decided]),
             "stance_codebook": pd.DataFrame({"label": labels, "description": [params["labels"][k] for k in labels]}),
             "stance_passage_labels": plab.assign(cv_prediction=[labels[i] for i in _passage_cv_decisions(cv, pfold)])[
-                ["line", "source_file", "native_id", "doc_id", "passage_id", "label", "annotator", "cv_prediction"]],
+                ["line", "source_file", "native_id", "doc_id", "passage_id", "match", "label", "annotator",
+                 "cv_prediction"]],
             "stance_shares": share_rows,
             "stance_quantification_error": error_rows(metrics["quantification"], pooling),
             "stance_sample_shares": read_shares,

@@ -264,3 +264,39 @@ def test_a_labs_app_name_in_a_users_post_speaks_as_the_app(finder):
     assert "social" in USER_POSTS and "news" not in USER_POSTS
     assert speakers == {"social": ["other:Deepseek"], "news": ["DeepSeek"]}
     assert finder.user_post is False
+
+
+def test_a_comment_with_no_passage_at_the_threshold_still_gives_its_most_relevant_one(tmp_path):
+    """Session-32 review: 91 public comments admitted to the corpus (80 named RFI submitters such as
+    ServiceNow and Verizon) had every passage under ``min_passage_relevance``, so the stage read none of
+    them and their submitter had no quote. ``read_passages`` now adds each comment's most relevant
+    passage; other sources keep the threshold or are read whole."""
+    import duckdb
+
+    from pipeline.actors.extract import read_passages
+
+    with (DEMO / "policy/ai_action_plan_rfi_2025.jsonl").open(encoding="utf-8") as lines:  # texts hold U+2028
+        comment = next(r for r in map(json.loads, lines) if r["id"] == "ServiceNow-AI-RFI-2025")
+    article = next(r for r in map(json.loads, (DEMO / "jsonl/technews_articles.jsonl").read_text().splitlines())
+                   if r["source_url"] == VERGE)["body"]
+    rows = (_passages("c-rfi", comment["text"][:3000], "ai_action_plan_rfi", "ServiceNow", None)
+            + _passages("v-verge", article[:2000], "technews", None, "The Verge")
+            + _passages("r-thread", article[2000:4000], "reddit_ai", None, None))
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["relevance"] = [0.1 + 0.05 * (i % 5) for i in range(len(frame))]  # all under 0.5 ...
+    top = frame[frame["doc_id"] == "c-rfi"].sort_values(["relevance", "idx"], ascending=[False, True]).iloc[0]
+    frame.loc[frame["doc_id"].eq("r-thread") & frame["idx"].eq(1), "relevance"] = 0.6  # ... but one
+    frame["url"], frame["title"] = None, None
+    embed, clean = tmp_path / "embed.duckdb", tmp_path / "clean.duckdb"
+    with duckdb.connect(str(embed)) as con:
+        con.register("f", frame)
+        con.execute("CREATE TABLE passages AS SELECT passage_id, doc_id, idx, text, char_start, relevance, url FROM f")
+    with duckdb.connect(str(clean)) as con:
+        con.register("f", frame.drop_duplicates("doc_id"))
+        con.execute("CREATE TABLE corpus AS SELECT doc_id, source, author, outlet, title, 'web' AS source_type FROM f")
+    got = read_passages(embed, clean, 0.5, ["technews"], ["ai_action_plan_rfi"])
+    assert got.loc[got["doc_id"] == "c-rfi", "passage_id"].tolist() == [top["passage_id"]]
+    assert got.loc[got["doc_id"] == "v-verge", "idx"].tolist() == list(range((frame["doc_id"] == "v-verge").sum()))
+    assert got.loc[got["doc_id"] == "r-thread", "idx"].tolist() == [1]
+    before = read_passages(embed, clean, 0.5, ["technews"])  # as it was: the comment is not read at all
+    assert "c-rfi" not in set(before["doc_id"])

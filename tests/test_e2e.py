@@ -401,7 +401,8 @@ def test_stage_caches_give_what_a_fresh_computation_gives(project):
     assert cached == list(split_corpus(docs, query=query, params=pparams, sentences=sentences))
 
     a = params["actors"]
-    passages = read_passages(embed_db, clean_db, float(a["min_passage_relevance"]), a["whole_document_sources"])
+    passages = read_passages(embed_db, clean_db, float(a["min_passage_relevance"]), a["whole_document_sources"],
+                             a["author_is_speaker"])
     documents = read_documents(clean_db, passages["doc_id"])
     spec = load_actors(project / "corpora/actors.yaml")
     finder = QuoteFinder(load_nlp(e["spacy_model"], spec), spec)

@@ -63,11 +63,15 @@ def quote_id(doc_id: str, start: int, end: int, cue: str) -> str:
 
 
 def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
-                  whole_document_sources: Sequence[str] = ()) -> pd.DataFrame:
+                  whole_document_sources: Sequence[str] = (), author_sources: Sequence[str] = ()) -> pd.DataFrame:
     """Passages the stage reads: those of corpus documents (relevant, not
-    duplicates) whose own relevance is at least ``min_relevance``, and every
+    duplicates) whose own relevance is at least ``min_relevance``, every
     passage of a corpus document from ``whole_document_sources`` (articles
-    quote people in passages that do not name a model).
+    quote people in passages that do not name a model), and the most relevant
+    passage (ties: the first) of each corpus document from ``author_sources``,
+    the public comments whose submitter is their speaker (:func:`extract`; before
+    session 32, 91 comments admitted to the corpus had no passage at
+    ``min_relevance`` and so no quote of their named submitter).
 
     Returns:
         One row per passage, ordered by ``doc_id, idx``: ``passage_id, doc_id,
@@ -83,12 +87,15 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
     con = warehouse.connect(embed_db, attach={"clean": clean_db})
     try:
         return con.sql(
+            "SELECT passage_id, doc_id, idx, text, char_start, relevance, source, author, outlet, title, url, "
+            "source_type FROM ("
             "SELECT p.passage_id, p.doc_id, p.idx, p.text, p.char_start, p.relevance, c.source, c.author, c.outlet, "
-            "c.title, p.url, c.source_type "
-            "FROM passages p JOIN clean.corpus c USING (doc_id) "
-            "WHERE p.relevance >= ? OR list_contains(?, c.source) "
-            "ORDER BY p.doc_id, p.idx",
-            params=[min_relevance, list(whole_document_sources)]).to_arrow_table().to_pandas()
+            "c.title, p.url, c.source_type, "
+            "row_number() OVER (PARTITION BY p.doc_id ORDER BY p.relevance DESC, p.idx) AS relevance_rank "
+            "FROM passages p JOIN clean.corpus c USING (doc_id)) "
+            "WHERE relevance >= ? OR list_contains(?, source) OR (list_contains(?, source) AND relevance_rank = 1) "
+            "ORDER BY doc_id, idx",
+            params=[min_relevance, list(whole_document_sources), list(author_sources)]).to_arrow_table().to_pandas()
     finally:
         con.close()
 

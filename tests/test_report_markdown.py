@@ -205,7 +205,14 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     for lab, (c, c_lo, c_hi, share, lo, hi) in read.items():
         assert (f"| {lab} | **{_pct(c)} ({100 * c_lo:.1f}–{100 * c_hi:.1f})** | {_pct(share)} ({100 * lo:.1f}–"
                 f"{100 * hi:.1f}) |") in text
-    assert "**Quote the corpus share for the debate as a whole**" in text
+    assert "**Quote the corpus share for this corpus as a whole**" in text
+    # ... weighted by what was collected: the largest labelled source file is named with its weight
+    files = con.execute("SELECT d.source_file, count(*) FROM stances s JOIN documents d USING (doc_id) WHERE "
+                        "d.source_file IN (SELECT d.source_file FROM stance_labels JOIN documents d USING (doc_id)) "
+                        "GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    total = sum(n for _, n in files)
+    assert (f"`{files[0][0].rsplit('/', 1)[-1]}` alone holds {files[0][1]:,} of the {total:,} "
+            f"({_pct(files[0][1] / total)})") in text
     assert "guessing the training folds' mix errs by 7.0 points for pro_open_source against PCC's 6.0" in text
     # ACC share of stance_shares with its interval, and a citable evidence passage (never the URL-less window)
     row = con.execute("SELECT share_acc, lo, hi FROM stance_shares WHERE grouping = 'all' "
@@ -270,6 +277,18 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert "9 quotes in 7 documents" in text and "precision 0.81 and recall 0.62" in text
     assert "7 by actors listed in `corpora/actors.yaml`, 1 by named speakers not on that list" in text
     assert "1 by speakers the finder could not name" in text  # 7 + 1 + 1: every quote is counted once
+    # session-32 review: "each public comment is one quote of its submitter" held for 329 of 563; now counted
+    docs = con.execute("SELECT d.doc_id, d.source, d.author, d.doc_id IN (SELECT doc_id FROM stances) "
+                       "FROM documents d").fetchall()
+    quoted = {r[0] for r in con.execute("SELECT doc_id FROM quotes WHERE cue = 'comment_author'").fetchall()}
+    sources = {src for d, src, _, _ in docs if d in quoted}
+    comments = [(d, a) for d, src, a, corpus in docs if corpus and src in sources]
+    unnamed = sum(1 for _, a in comments if not (a or "").strip())
+    assert comments and (f"{sum(1 for d, _ in comments if d in quoted)} of the {len(comments)} comments; "
+                         f"{unnamed} name no submitter") in text
+    # the outlet table says how many of the listed actors' quotes its rows hold (own publications left out)
+    rows = re.findall(r"^\| ([^|]+) \| (\d+) \| \d+ \(", text[text.index("**Which outlets quote"):], flags=re.M)
+    assert rows and f"its rows count {sum(int(n) for _, n in rows)} of the 7 quotes of listed actors" in text
     # Meta's example is the quote read as pro_open_source, marked so; the precision on read quotes beside the table
     assert re.search(r"\| Meta \| company \| 3/4 \| 2 \| 1/1 \| “[^|]+” \(said_direct; read by q\) \|", text)
     assert ("of the 10 quotes of listed actors decided pro_open_source that a reader read "
@@ -720,3 +739,14 @@ def test_a_bold_model_share_outside_the_interval_by_reading_is_named(wh):
     assert lines[-1].startswith(f"Bold model shares outside the interval by reading of the same documents, so "
                                 f"likely off: pro_open_source (CC "
                                 f"{_pct(lo - 0.001)})")
+
+
+def test_a_top_list_names_the_rows_that_tie_with_its_last():
+    """Session-32 review: `control.ban`'s "top 3 listed actors" showed three actors with 1 quote each and
+    silently dropped a fourth with 1; the name order decided. The rows tied with the last shown are counted."""
+    from pipeline.report.narrative_carriers import _tied
+
+    assert _tied(pd.Series([3, 1, 1, 1]), 3) == ", and 1 more with 1"
+    assert _tied(pd.Series([1, 1, 1, 1, 1]), 3) == ", and 2 more with 1"
+    assert _tied(pd.Series([3, 2, 1, 1]), 2) == ""
+    assert _tied(pd.Series([3, 2]), 3) == ""

@@ -21,6 +21,12 @@ STANCES = LABELS[:3]
 REPORTED = frozenset({"reported", "according_to"})
 
 
+#: Characters of an example quote printed before it is cut with "…". Transcript turns run to 700 characters and
+#: carry their stance anywhere in them: at 220 (before session 32) Nathan Lambert's and Jake Sullivan's examples
+#: were cut before the words that argue it (review).
+QUOTE_WIDTH = 720
+
+
 def _actor_scope(con: Any, min_quotes: int) -> str:
     """The sources and quarters of figure ``actor_stance`` (view ``actor_stance``,
     listed actors), stated above it."""
@@ -67,7 +73,7 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
            "(`speaker_actor` `other:<name>`: people, outlets, pseudonymised accounts, groups such as "
            "\"Commenters\", and models or apps whose output a writer quotes, \"other:DeepSeek R1\", "
            f"\"other:o3-mini\"), {int(totals.unknown):,} by speakers the finder could not name. "
-           "Each public comment is one quote of its submitter (its most relevant passage). "
+           f"{_comment_sentence(con)}"
            f"On the quote gold set ({ev['gold_quotes']} quotes in {ev['documents']} documents, "
            f"{ev['gold_documents_read']} of them read by the stage; LLM-labelled, `corpora/labels/quotes_v1.jsonl`) "
            f"the stage's attribution has **precision {part['precision']:.2f} and recall {part['recall']:.2f}** "
@@ -99,12 +105,28 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
     shown = f"the {len(outlets)} with most quotes of {n_outlets} outlets" if n_outlets > len(outlets) else \
         f"all {n_outlets} outlets"
     out += [f"**Which outlets quote listed actors, and with which stance** ({shown}; view `outlet_quotes`: quotes "
-            "found by the quote finder; an actor's own public comments are not an outlet quoting it):", "",
+            "found by the quote finder; an actor speaking in its own publication is not an outlet quoting it, so "
+            "its public comments and its words in its own outlet, the White House's in the White House's briefings, "
+            f"are left out: its rows count {int(outlets['n'].sum()):,} of the {int(totals.listed):,} quotes of listed "
+            "actors):", "",
             "| outlet | quotes of listed actors | pro_open_source | security_hawk |", "|---|---:|---:|---:|"]
     for r in outlets.itertuples():
         pos, sh = int(0 if pd.isna(r.pos) else r.pos), int(0 if pd.isna(r.sh) else r.sh)
         out.append(f"| {_md_cell(r.outlet)} | {int(r.n):,} | {pos} ({_pct(pos / r.n)}) | {sh} ({_pct(sh / r.n)}) |")
     return out + [""]
+
+
+def _comment_sentence(con: Any) -> str:
+    """"Each public comment with a named submitter is one quote …" with the counts of view
+    ``report_comment_quotes``; empty without comments."""
+    r = workspace.query(con, "SELECT comments, quoted, unnamed FROM report_comment_quotes").iloc[0]
+    if not r.comments:
+        return ""
+    other = int(r.comments - r.quoted - r.unnamed)
+    return (f"Each public comment with a named submitter is one quote of the submitter (its most relevant passage): "
+            f"{int(r.quoted):,} of the {int(r.comments):,} comments; {int(r.unnamed):,} name no submitter"
+            + (f", and {other:,} name one the quote finder does not take as a speaker (a platform or a "
+               "subreddit)" if other > 0 else "") + ". ")
 
 
 def _precision_sentence(stance: str, read: dict[str, Any] | None) -> str:
@@ -152,7 +174,7 @@ def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int,
     for r in rows.itertuples():
         if isinstance(r.quote_text, str):
             text = " ".join(r.quote_text.split())
-            text = text if len(text) <= 220 else text[:217].rsplit(" ", 1)[0] + " …"
+            text = text if len(text) <= QUOTE_WIDTH else text[:QUOTE_WIDTH - 3].rsplit(" ", 1)[0] + " …"
             reading = "not read" if not isinstance(r.read_label, str) else \
                 f"read by {r.annotator}" if r.read_label == stance else f"read by {r.annotator} as {r.read_label}"
             if bool(r.cut) and not text.endswith("…"):

@@ -74,10 +74,21 @@ def source_table(con: Any, claims: list[str], top: int = 3) -> list[str]:
     out = [f"| narrative | top {top} outlets: documents (% of the outlet's documents) | "
            f"top {top} listed actors: quotes in its passages |", "|---|---|---|"]
     for key in claims:
-        top_o = ", ".join(f"{_md_cell(r.outlet)} {int(r.n):,} ({_pct(r.n / base[r.outlet])})"
-                          if base.get(r.outlet) else f"{_md_cell(r.outlet)} {int(r.n):,}"
-                          for r in outlets[outlets["narrative"] == key].head(top).itertuples()) or "–"
-        top_a = ", ".join(f"{_md_cell(r.actor)} {int(r.n):,}" for r in actors[actors["narrative"] == key]
-                          .head(top).itertuples()) or "–"
+        mine = outlets[outlets["narrative"] == key]
+        top_o = (", ".join(f"{_md_cell(r.outlet)} {int(r.n):,} ({_pct(r.n / base[r.outlet])})"
+                           if base.get(r.outlet) else f"{_md_cell(r.outlet)} {int(r.n):,}"
+                           for r in mine.head(top).itertuples()) + _tied(mine["n"], top)) or "–"
+        mine = actors[actors["narrative"] == key]
+        top_a = (", ".join(f"{_md_cell(r.actor)} {int(r.n):,}" for r in mine.head(top).itertuples())
+                 + _tied(mine["n"], top)) or "–"
         out.append(f"| `{key}` | {top_o} | {top_a} |")
     return out
+
+
+def _tied(counts: pd.Series, top: int) -> str:
+    """", and k more with n" when rows after the first ``top`` of ``counts`` (sorted, largest first) tie
+    with the last shown (a name order would otherwise drop them silently; session-32 review); else ""."""
+    if len(counts) <= top:
+        return ""
+    more = int((counts.iloc[top:] == counts.iloc[top - 1]).sum())
+    return f", and {more} more with {int(counts.iloc[top - 1]):,}" if more else ""

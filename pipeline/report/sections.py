@@ -254,8 +254,9 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             "cross-validation (table `stance_quantification_error`). The CC and ACC intervals do not include it. "
             "Each fold holds other source files than the ones the error rates come from, so where ACC's error "
             "exceeds CC's, the error rates do not carry over between sources. **Bold**: the model share with the "
-            "smallest cross-validated error (five folds choose it, so that error is optimistic), the one for "
-            "months and sources; for the corpus as a whole, the shares by reading below."
+            "smallest cross-validated error (five folds choose it, so that error is optimistic). Months and "
+            "sources use the better of CC and ACC by the same errors (PCC is not computed per month or source); "
+            "for the corpus as a whole, the shares by reading below."
             + (f" The ACC intervals of **{', '.join(wide)}** span more than {100 * WIDE_INTERVAL:.0f} points: the "
                "error rates behind the correction are too uncertain for ACC to bound those shares." if wide else "")
             + (f" The PCC bands of **{', '.join(bands)}** span more than {100 * WIDE_INTERVAL:.0f} points: PCC "
@@ -344,6 +345,8 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
         top_share = cand.sort_values(["share", "topic_key"], ascending=[False, True]).iloc[0]
         top_count = cand.sort_values(["n_docs", "topic_key"], ascending=[False, True]).iloc[0]
         all_s = int(nstance.loc[nstance["label"] == s, "n_docs"].sum())
+        tied = sorted(cand.loc[(cand["share"] == top_share.share) & (cand["topic_key"] != top_share.topic_key),
+                               "topic_key"])
         in_fig = "" if top_share.topic_key in keys else " (not among the topics in the figure)"
         ex = workspace.query(con, """
             SELECT outlet, published_at, url, source_type, window_end FROM report_topic_stance_examples
@@ -352,7 +355,8 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
         out.append(f"- **{s}** has its largest share in **{top_share.topic_key}** "
                    f"({_md_cell(topic_label[top_share.topic_key])}){in_fig}: {int(top_share.n_docs)} of its "
                    f"{int(ntot[top_share.topic_key]):,} documents ({_pct(top_share.share)}; no other topic has a "
-                   f"larger share of {s}, whatever the topic's other labels). Most {s} documents sit "
+                   f"larger share of {s}, whatever the topic's other labels"
+                   + (f"; {', '.join(tied)} as large" if tied else "") + f"). Most {s} documents sit "
                    f"in **{top_count.topic_key}**: {int(top_count.n_docs)} of the {all_s:,} topic memberships of {s} "
                    f"documents (a document counts once per topic). Examples from {top_share.topic_key}: "
                    + ("; ".join(_cite(r) for r in ex.itertuples()) or "none citable") + ".")

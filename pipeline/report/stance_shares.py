@@ -12,6 +12,7 @@ decisions are not reliable).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -287,16 +288,27 @@ def sample_lines(con: Any, model: dict[str, tuple[str, float]] | None = None) ->
     if rows.empty:
         return []
     r0 = rows.iloc[0]
+    big = workspace.query(con, """
+        WITH read AS (SELECT DISTINCT d.source_file FROM stance_labels l JOIN documents d USING (doc_id)),
+             files AS (SELECT d.source_file, count(*) AS n FROM stances s JOIN documents d USING (doc_id)
+                       WHERE d.source_file IN (SELECT source_file FROM read) GROUP BY 1)
+        SELECT source_file, n, sum(n) OVER () AS total FROM files ORDER BY n DESC, source_file LIMIT 1""")
+    weight = "" if big.empty else (
+        f" Each source file counts by the documents collected from it: `{Path(big.source_file[0]).name}` alone "
+        f"holds {int(big.n[0]):,} of the {int(big.total[0]):,} ({_pct(big.n[0] / big.total[0])}), and the label mix "
+        "differs widely between files (table `stance_labels`), so these are shares **of this corpus as "
+        "collected**, not of the debate at large (section 1).")
     out = ["", f"**Shares by reading** (table `stance_sample_shares`; no model): the labelled documents are a random "
            "sample, within each source file, of the documents eligible then (relevant, not reserved; "
            "`corpora/labels/README.md`), so each source's label mix estimates that of its other documents. Weighted "
            f"by source, with the labelled documents as labelled, it gives the shares of the {int(r0.n_covered):,} "
-           f"corpus documents of the {int(r0.n_sources)} source files that were read, and of their "
-           f"{int(r0.n_docs):,} documents without a training label, the ones the model's shares above count "
-           f"({int(r0.n_unlabelled) - int(r0.n_docs):,} more are in files nobody read; stratified estimator, "
-           "Cochran 1977, with 95 % Korn–Graubard intervals of that sampling, which do not cover the readers' own "
-           "errors). These are the shares as the LLM annotators read the codebook. **Quote the corpus share for "
-           "the debate as a whole**; the model's shares above are what months and sources break down into.", "",
+           f"corpus documents of the source files that hold a label, and of the {int(r0.n_docs):,} documents "
+           f"without a training label in the {int(r0.n_sources)} of those files that were not read whole, the ones "
+           f"the model's shares above count ({int(r0.n_unlabelled) - int(r0.n_docs):,} more are in files nobody "
+           "read; stratified estimator, Cochran 1977, with 95 % Korn–Graubard intervals of that sampling, which do "
+           "not cover the readers' own errors). These are the shares as the LLM annotators read the codebook."
+           + weight + " **Quote the corpus share for this corpus as a whole**; the model's shares above are what "
+           "months and sources break down into.", "",
            "| label | share of the corpus by reading (95 % interval) | of its documents without a training label |",
            "|---|---:|---:|"]
     out += [f"| {r.label} | **{_pct(r.corpus_share)} ({100 * r.corpus_lo:.1f}–{100 * r.corpus_hi:.1f})** | "

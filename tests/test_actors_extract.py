@@ -267,9 +267,9 @@ def test_a_labs_app_name_in_a_users_post_speaks_as_the_app(finder):
 
 
 def test_a_comment_with_no_passage_at_the_threshold_still_gives_its_most_relevant_one(tmp_path):
-    """Session-32 review: 91 public comments admitted to the corpus (80 named RFI submitters such as
-    ServiceNow and Verizon) had every passage under ``min_passage_relevance``, so the stage read none of
-    them and their submitter had no quote. ``read_passages`` now adds each comment's most relevant
+    """Session-32 review: 85 public comments with a named submitter (80 AI Action Plan comments such as
+    ServiceNow's and Verizon's, 5 NTIA ones) had every passage under ``min_passage_relevance``, so the stage
+    read none of them and their submitter had no quote. ``read_passages`` now adds each comment's most relevant
     passage; other sources keep the threshold or are read whole."""
     import duckdb
 

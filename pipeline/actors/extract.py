@@ -70,8 +70,8 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
     quote people in passages that do not name a model), and the most relevant
     passage (ties: the first) of each corpus document from ``author_sources``,
     the public comments whose submitter is their speaker (:func:`extract`; before
-    session 32, 91 comments admitted to the corpus had no passage at
-    ``min_relevance`` and so no quote of their named submitter).
+    session 32, 85 comments with a named submitter had no passage at
+    ``min_relevance`` and so no quote of the submitter).
 
     Returns:
         One row per passage, ordered by ``doc_id, idx``: ``passage_id, doc_id,

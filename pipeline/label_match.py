@@ -144,7 +144,8 @@ def _overlapping(spans: list[tuple[str, int, int, str]], doc_text: str, start: i
     if hit is None:
         return None, "none"
     pid, a, b = hit
-    a, b = _trim(doc_text, a, b)
+    seg = doc_text[a:b]  # the passage's span without the whitespace at either end
+    a, b = a + len(seg) - len(seg.lstrip()), b - len(seg) + len(seg.rstrip())
     inside, covers = a <= start and end <= b, start <= a and b <= end
     return pid, "exact" if inside and covers else "within" if inside else "contains" if covers else "overlap"
 
@@ -152,12 +153,3 @@ def _overlapping(spans: list[tuple[str, int, int, str]], doc_text: str, start: i
 def collapse_space(text: str) -> str:
     """Whitespace-collapsed, stripped text."""
     return " ".join(text.split())
-
-
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    """``[a, b)`` without the whitespace at either end."""
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b

@@ -18,9 +18,11 @@ passages. In that document the label names, in this order:
    the label text's first occurrence in the document text, found verbatim or
    with any run of whitespace standing for any other (label texts were copied
    with their line breaks);
-3. else the first passage whose text lies inside the label text
-   (``contains``): the document was cleaned differently since it was read,
-   for example leading ``@`` accounts cut.
+3. else the first passage whose text lies inside the label text and is at
+   least half as long (``contains``): the document was cleaned differently
+   since it was read, for example leading ``@`` accounts cut (the four such
+   labels of session 32 are 78-93 % passage; a short passage, "AI", would
+   otherwise match inside any word of any label).
 """
 
 from __future__ import annotations
@@ -47,8 +49,11 @@ def read_targets(clean_db: Path, embed_db: Path, labels: pd.DataFrame) -> tuple[
 
     Returns:
         ``documents``: ``source_file, native_id, doc_id, text`` for each
-        labelled pair found in table ``documents``, ``doc_id`` and ``text``
-        those of the canonical post for a copy; ``passages``:
+        labelled pair whose document is in the corpus (view ``corpus``: the
+        passages are cut from its documents), ``doc_id`` and ``text`` those of
+        the canonical post for a copy (``duplicate_of`` followed to the corpus
+        document, at most 16 steps); a pair of a dropped document is left out
+        (its labels are ``no_document``); ``passages``:
         ``passage_id, doc_id, char_start, char_end, text`` (offsets into
         ``documents.text``, end exclusive) of those documents.
 
@@ -59,11 +64,16 @@ def read_targets(clean_db: Path, embed_db: Path, labels: pd.DataFrame) -> tuple[
     con = warehouse.connect(embed_db, read_only=True, attach={"clean": clean_db})
     try:
         con.register("wanted", pairs)
-        documents = con.sql(
-            "SELECT d.source_file, d.native_id, c.doc_id, c.text FROM clean.documents d "
-            "JOIN wanted w USING (source_file, native_id) "
-            "JOIN clean.documents c ON c.doc_id = coalesce(d.duplicate_of, d.doc_id) "
-            "ORDER BY d.source_file, d.native_id").df()
+        documents = con.sql("""
+            WITH RECURSIVE chain(source_file, native_id, doc_id, depth) AS (
+                SELECT d.source_file, d.native_id, d.doc_id, 0 FROM clean.documents d
+                JOIN wanted w USING (source_file, native_id)
+                UNION ALL
+                SELECT c.source_file, c.native_id, d.duplicate_of, c.depth + 1 FROM chain c
+                JOIN clean.documents d ON d.doc_id = c.doc_id WHERE d.duplicate_of IS NOT NULL AND c.depth < 16)
+            SELECT c.source_file, c.native_id, k.doc_id, k.text FROM chain c JOIN clean.corpus k USING (doc_id)
+            QUALIFY row_number() OVER (PARTITION BY c.source_file, c.native_id ORDER BY c.depth) = 1
+            ORDER BY c.source_file, c.native_id""").df()
         con.register("docs", documents[["doc_id"]].drop_duplicates())
         passages = con.sql("SELECT passage_id, doc_id, char_start, char_end, text FROM passages "
                            "WHERE doc_id IN (SELECT doc_id FROM docs) ORDER BY doc_id, char_start").df()
@@ -116,7 +126,7 @@ def _name(spans: list[tuple[str, int, int, str]], doc_text: str, label_text: str
     found = _find(doc_text, label_text)
     if found is not None:
         return _overlapping(spans, doc_text, *found)
-    pid = next((p for p, _, _, t in spans if t and t in norm), None)
+    pid = next((p for p, _, _, t in spans if t and 2 * len(t) >= len(norm) and t in norm), None)
     return (pid, "contains") if pid is not None else (None, "none")
 
 

@@ -26,10 +26,13 @@ def _body() -> str:
 def _databases(tmp_path, documents: pd.DataFrame, passages: pd.DataFrame):
     """A clean and an embed database holding ``documents`` and ``passages`` (the columns the matcher reads)."""
     clean, embed = tmp_path / "clean.duckdb", tmp_path / "embed.duckdb"
+    documents = documents.assign(is_relevant=documents.get("is_relevant", True))
     for path, table, frame in ((clean, "documents", documents), (embed, "passages", passages)):
         with duckdb.connect(str(path)) as con:
             con.register("frame", frame)
             con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
+    with duckdb.connect(str(clean)) as con:  # as pipeline/sql/clean/001_init.sql defines it
+        con.execute("CREATE VIEW corpus AS SELECT * FROM documents WHERE is_relevant AND duplicate_of IS NULL")
     return clean, embed
 
 
@@ -40,16 +43,18 @@ def test_a_label_names_the_passage_that_covers_it_and_says_how(tmp_path):
     again = " ".join(second.split()[:12])  # words that the second document below holds twice
     lead = again + " " + first
     twice = lead + "\n\n" + again
-    documents = pd.DataFrame({"doc_id": ["d1", "d2", "d1-copy"], "source_file": ["s", "s", "s"],
-                              "native_id": ["n", "n2", "copy"], "text": [body, twice, body],
-                              "duplicate_of": [None, None, "d1"]})
+    documents = pd.DataFrame({"doc_id": ["d1", "d2", "d1-copy", "d1-copy2", "gone"],
+                              "source_file": ["s"] * 5, "native_id": ["n", "n2", "copy", "copy2", "dropped"],
+                              "text": [body, twice, body, body, body],
+                              "duplicate_of": [None, None, "d1", "d1-copy", None],  # copy2 repeats the copy
+                              "is_relevant": [True, True, False, False, False]})  # "dropped": not relevant
     passages = pd.DataFrame({"passage_id": ["p1", "p2", "q1", "q2"], "doc_id": ["d1", "d1", "d2", "d2"],
                              "char_start": [0, cut, 0, len(lead) + 2],
                              "char_end": [cut, len(body), len(lead), len(twice)],
                              "text": [first, second, lead, again]})
     clean, embed = _databases(tmp_path, documents, passages)
-    labels = pd.DataFrame({"source_file": ["s"] * 8 + ["other"],
-                           "native_id": ["n", "n", "n", "n", "n", "copy", "n2", "n", "n"],
+    labels = pd.DataFrame({"source_file": ["s"] * 8 + ["other", "s", "s", "s"],
+                           "native_id": ["n", "n", "n", "n", "n", "copy", "n2", "n", "n", "copy2", "dropped", "n"],
                            "passage": [body[cut - 10:cut + 200],  # across the cut, mostly the second passage
                                        body[5:60],  # inside the first
                                        "\n".join(first.split()),  # the first passage, its line breaks changed
@@ -58,22 +63,26 @@ def test_a_label_names_the_passage_that_covers_it_and_says_how(tmp_path):
                                        body[5:60],  # read on a copy of the post
                                        again,  # first inside q1, but q2 is this text
                                        body,  # the whole document: more than either passage
-                                       body[:50]]})
+                                       body[:50],
+                                       body[5:60],  # read on a copy of the copy
+                                       body[5:60],  # a document no longer in the corpus
+                                       "@someone " + second.strip() + " " + second.strip()]})  # p2 under half
     docs, spans = read_targets(clean, embed, labels)
-    assert sorted(docs["native_id"]) == ["copy", "n", "n2"]
-    assert set(docs.loc[docs["native_id"] == "copy", "doc_id"]) == {"d1"}
+    assert sorted(docs["native_id"]) == ["copy", "copy2", "n", "n2"]
+    assert set(docs.loc[docs["native_id"].isin(["copy", "copy2"]), "doc_id"]) == {"d1"}
     out = match_labels(labels, docs, spans, text="passage")
     assert out[["doc_id", "passage_id", "match"]].values.tolist() == [
         ["d1", "p2", "overlap"], ["d1", "p1", "within"], ["d1", "p1", "exact"], ["d1", None, "none"],
         ["d1", "p2", "contains"], ["d1", "p1", "within"], ["d2", "q2", "exact"], ["d1", "p1", "contains"],
-        [None, None, "no_document"]]
+        [None, None, "no_document"], ["d1", "p1", "within"], [None, None, "no_document"], ["d1", None, "none"]]
     # the stages name the labels that match no passage by file and line, so they can be found and re-read
     out["line"] = range(1, len(out) + 1)
     note = unmatched_note(STANCE_PASSAGE_LABEL_FILE, out.loc[out["match"] == "no_document", "line"].tolist(),
                           out.loc[out["match"] == "none", "line"].tolist(), "stance")
-    assert note == ("stance: labels that match no current passage (they still train from their own text): 1 name a "
-                    "document that is not in the corpus (a duplicate or dropped): stance_passages_v1.jsonl:9; 1 are "
-                    "not in their stored document's text: stance_passages_v1.jsonl:4")
+    assert note == ("stance: labels that match no current passage (they still train from their own text): 2 name a "
+                    "document that is not in the corpus (a duplicate or dropped): stance_passages_v1.jsonl:9, "
+                    "stance_passages_v1.jsonl:11; 2 are not in their stored document's text: "
+                    "stance_passages_v1.jsonl:4, stance_passages_v1.jsonl:12")
     assert unmatched_note(STANCE_PASSAGE_LABEL_FILE, [], [], "stance") is None
     assert unmatched_note(STANCE_PASSAGE_LABEL_FILE, [], list(range(1, 15)), "stance").endswith(":10 and 4 more")
 

@@ -288,7 +288,7 @@ def test_write_report_assembles_every_section(wh, tmp_path):
                          f"{unnamed} name no submitter") in text
     # the outlet table says how many of the listed actors' quotes its rows hold (own publications left out)
     rows = re.findall(r"^\| ([^|]+) \| (\d+) \| \d+ \(", text[text.index("**Which outlets quote"):], flags=re.M)
-    assert rows and f"its rows count {sum(int(n) for _, n in rows)} of the 7 quotes of listed actors" in text
+    assert rows and f"the outlets count {sum(int(n) for _, n in rows)} of the 7 quotes of listed actors" in text
     # Meta's example is the quote read as pro_open_source, marked so; the precision on read quotes beside the table
     assert re.search(r"\| Meta \| company \| 3/4 \| 2 \| 1/1 \| “[^|]+” \(said_direct; read by q\) \|", text)
     assert ("of the 10 quotes of listed actors decided pro_open_source that a reader read "

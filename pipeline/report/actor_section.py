@@ -99,16 +99,16 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
             continue
         read = metrics.get("quote_stance_evaluation", {}).get("by_decision", {}).get(st)
         out += stance_table(con, st, min_quotes=min_q, limit=n, read=read)
-    outlets = workspace.query(con, "SELECT outlet, n, pos, sh, count(*) OVER () AS n_outlets "
-                                   "FROM report_outlet_listed_quotes ORDER BY n DESC, outlet LIMIT ?", [n])
+    outlets = workspace.query(con, "SELECT outlet, n, pos, sh, count(*) OVER () AS n_outlets, sum(n) OVER () AS "
+                                   "n_total FROM report_outlet_listed_quotes ORDER BY n DESC, outlet LIMIT ?", [n])
     n_outlets = int(outlets["n_outlets"].iloc[0]) if len(outlets) else 0
     shown = f"the {len(outlets)} with most quotes of {n_outlets} outlets" if n_outlets > len(outlets) else \
         f"all {n_outlets} outlets"
     out += [f"**Which outlets quote listed actors, and with which stance** ({shown}; view `outlet_quotes`: quotes "
             "found by the quote finder; an actor speaking in its own publication is not an outlet quoting it, so "
             "its public comments and its words in its own outlet, the White House's in the White House's briefings, "
-            f"are left out: its rows count {int(outlets['n'].sum()):,} of the {int(totals.listed):,} quotes of listed "
-            "actors):", "",
+            f"are left out: the outlets count {int(outlets['n_total'].iloc[0]) if len(outlets) else 0:,} of the "
+            f"{int(totals.listed):,} quotes of listed actors):", "",
             "| outlet | quotes of listed actors | pro_open_source | security_hawk |", "|---|---:|---:|---:|"]
     for r in outlets.itertuples():
         pos, sh = int(0 if pd.isna(r.pos) else r.pos), int(0 if pd.isna(r.sh) else r.sh)

@@ -255,7 +255,8 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             "Each fold holds other source files than the ones the error rates come from, so where ACC's error "
             "exceeds CC's, the error rates do not carry over between sources. **Bold**: the model share with the "
             "smallest cross-validated error (five folds choose it, so that error is optimistic). Months and "
-            "sources use the better of CC and ACC by the same errors (PCC is not computed per month or source); "
+            "sources use the better of CC and ACC by the same errors (PCC, in `stance_shares.share_pcc` for them "
+            "too, is not used there: it flattens their differences); "
             "for the corpus as a whole, the shares by reading below."
             + (f" The ACC intervals of **{', '.join(wide)}** span more than {100 * WIDE_INTERVAL:.0f} points: the "
                "error rates behind the correction are too uncertain for ACC to bound those shares." if wide else "")

@@ -149,8 +149,9 @@ def _quote(text: Any, width: int) -> str:
 
 def _read_rows(con: Any, stance: str, limit: int, width: int) -> pd.DataFrame:
     """Up to ``limit`` citable passages read as ``stance`` (table ``stance_passage_labels``) whose
-    out-of-fold prediction agrees and which hold the whole text read (``match`` ``exact`` or ``within``:
-    a passage that only overlaps the read text would be cited for words nobody read), one per document
+    out-of-fold prediction agrees and which hold the whole text read (``match`` ``exact`` or ``within``, as
+    the narrative examples: a passage that only overlaps the read text, or lies inside it, would be cited for
+    a stance read in words it lacks), one per document
     before a second of the same document (session-27 re-review: both `pro_open_source` examples were one
     NTIA comment), passages that fit in ``width``
     characters before longer ones (session-28 review: two examples were cut before the sentence that

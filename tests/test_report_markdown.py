@@ -723,6 +723,35 @@ def test_a_passage_cited_for_one_narrative_comes_after_others_for_the_next(tmp_p
     con.close()
 
 
+def test_a_document_cited_for_one_narrative_comes_after_other_documents_for_the_next(tmp_path):
+    """Session-32 review: 11 of section 2's 39 examples came from 5 documents. After the passages not yet
+    cited, a passage of a document not yet cited comes before one of a document already cited."""
+    from pipeline.report.narrative_examples import examples
+    from tests.report_warehouse import build
+
+    db, ids = build(tmp_path)
+    con = duckdb.connect(str(db))
+    keys = [r[0] for r in con.execute("SELECT narrative FROM narrative_taxonomy ORDER BY position").fetchall()]
+    first = {n: con.execute("SELECT passage_id FROM passages WHERE doc_id = ? AND citable ORDER BY idx",
+                            [ids[n]]).fetchall() for n in ("news1", "news3")}
+    assert all(len(v) >= 2 for v in first.values())
+    con.execute("DELETE FROM narrative_labels")
+    con.executemany("INSERT INTO narrative_labels VALUES (?, 'extra.jsonl', ?, ?, 'exact', ?, [], [''], 'b')",
+                    [(1, ids["news1"], first["news1"][0][0], [keys[4]]),
+                     (2, ids["news3"], first["news3"][0][0], [keys[4]])])
+    alone = examples(con, 2)
+    order = alone[alone["narrative"] == keys[4]][["doc_id", "passage_id"]].values.tolist()
+    assert len(order) == 2
+    # an earlier narrative cites another passage of the document that came first
+    other = next(p for (p,) in first["news1" if order[0][0] == ids["news1"] else "news3"] if p != order[0][1])
+    con.execute("INSERT INTO narrative_labels VALUES (3, 'extra.jsonl', ?, ?, 'exact', ?, [], [''], 'b')",
+                [order[0][0], other, [keys[3]]])
+    got = examples(con, 2)
+    assert got[got["narrative"] == keys[3]]["passage_id"].tolist() == [other]
+    assert got[got["narrative"] == keys[4]]["passage_id"].tolist() == [order[1][1], order[0][1]]
+    con.close()
+
+
 def test_a_bold_model_share_outside_the_interval_by_reading_is_named(wh):
     """Section 3's shares by reading are the check on the model's: a bold model share outside the 95 %
     interval by reading is named with its estimator (the session-31 build's `pro_open_source` CC share,

@@ -18,7 +18,9 @@ outlets' second ones, and so on; ties: ``passage_id``); a text already cited
 for the narrative (same ``text_sha256``: reposts) is skipped, and a passage
 already cited for an earlier narrative (taxonomy order) comes after the
 others of its kind (session-31 review: one AINews line was the example of
-three narratives, and 39 examples held 33 passages).
+three narratives, and 39 examples held 33 passages), and so, after it, does
+a passage of a document already cited, for this narrative or an earlier one
+(session-32 review: 11 of the 39 examples came from 5 documents).
 
 The bold sentence of a model example is the passage's sentence that shares
 the most content words with the narrative's claim (table
@@ -95,13 +97,19 @@ def examples(con: Any, per_narrative: int = 3) -> pd.DataFrame:
         FROM r ORDER BY narrative, rank""")
     order = dict(con.execute("SELECT narrative, position FROM narrative_taxonomy").fetchall())
     used: set[str] = set()
+    used_docs: set[str] = set()
     chosen = []
     for narrative in sorted(cands["narrative"].unique(), key=lambda n: (order.get(n, len(order)), n)):
-        g = cands[cands["narrative"] == narrative]
-        g = g.assign(seen=g["passage_id"].isin(used)).sort_values(["src", "seen", "rank"], kind="stable")
-        g = g.head(per_narrative).assign(rank=range(1, min(per_narrative, len(g)) + 1))
-        used.update(g["passage_id"])
-        chosen.append(g)
+        rows = list(cands[cands["narrative"] == narrative].itertuples(index=False))
+        picked: list[Any] = []
+        while rows and len(picked) < per_narrative:  # greedy: the sets grow with each pick
+            best = min(rows, key=lambda r: (r.src, r.passage_id in used, r.doc_id in used_docs, r.rank))
+            rows.remove(best)
+            picked.append(best)
+            used.add(best.passage_id)
+            used_docs.add(best.doc_id)
+        g = pd.DataFrame(picked, columns=cands.columns)
+        chosen.append(g.assign(rank=range(1, len(g) + 1)))
     columns = ["narrative", "rank", "doc_id", "passage_id", "p", "text", "outlet", "source_type", "url",
                "published_at", "annotator", "evidence", "window_end"]
     return pd.concat(chosen)[columns].reset_index(drop=True) if chosen else cands.reindex(columns=columns)

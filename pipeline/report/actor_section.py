@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import _cite, _md_cell, _pct
+from pipeline.report.cells import _cite, _md_cell, _pct, cut_words
 from pipeline.workspace import LABELS
 
 STANCES = LABELS[:3]
@@ -174,7 +174,7 @@ def stance_table(con: Any, stance: str, *, min_quotes: int, limit: int,
     for r in rows.itertuples():
         if isinstance(r.quote_text, str):
             text = " ".join(r.quote_text.split())
-            text = text if len(text) <= QUOTE_WIDTH else text[:QUOTE_WIDTH - 3].rsplit(" ", 1)[0] + " …"
+            text = text if len(text) <= QUOTE_WIDTH else cut_words(text, QUOTE_WIDTH - 3)
             reading = "not read" if not isinstance(r.read_label, str) else \
                 f"read by {r.annotator}" if r.read_label == stance else f"read by {r.annotator} as {r.read_label}"
             if bool(r.cut) and not text.endswith("…"):

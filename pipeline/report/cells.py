@@ -95,6 +95,12 @@ def _cite(r: Any) -> str:
     return f"{where}, {when}{day}, <{r.url}>"
 
 
+def cut_words(text: str, limit: int) -> str:
+    """``text`` whole when it has at most ``limit`` characters, else its first ``limit`` cut back to the last
+    whole word, with " …" after it."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def without_recap_meta(text: str) -> str:
     """``text`` with each recap metadata bracket (:data:`RECAP_META`) replaced by
     the elision mark " […]", for quoting: "…DeepSeek ban (Score: 458, Comments:

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, without_recap_meta
+from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, cut_words, without_recap_meta
 from pipeline.report.sections import representatives
 
 #: Characters of an example passage quoted in the table.
@@ -36,7 +36,7 @@ def _excerpt(text: str, n: int = EXCERPT_CHARS) -> str:
     """The first ``n`` characters of ``text`` on one line, cut at a word with an ellipsis (recap
     metadata brackets elided, :func:`pipeline.report.cells.without_recap_meta`)."""
     flat = without_recap_meta(" ".join(str(text).split()))
-    return flat if len(flat) <= n else flat[:n].rsplit(" ", 1)[0] + " …"
+    return cut_words(flat, n)
 
 
 def name_share_line(metrics: dict[str, Any]) -> str:

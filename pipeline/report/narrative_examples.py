@@ -46,7 +46,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import without_recap_meta
+from pipeline.report.cells import cut_words, without_recap_meta
 
 #: Characters of a quoted example (the bold sentence and its context).
 QUOTE_CHARS = 320
@@ -131,10 +131,6 @@ def _stems(text: str) -> set[str]:
     return {w[:_STEM] for w in _WORD.findall(text.lower()) if w not in STOP_WORDS}
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
-
-
 def _around(text: str, spans: list[tuple[int, int]], evidence: str | None
             ) -> tuple[list[tuple[int, int]], int | None]:
     """``(spans, index)``: the sentence spans of ``text`` with the reader's
@@ -193,7 +189,7 @@ def quote(text: str, claim: str, limit: int = QUOTE_CHARS, evidence: str | None 
         want = _stems(evidence or claim)
         scores = [len(_stems(s) & want) for s in sents]
         if not sents or max(scores) == 0:
-            return _cut(text, limit).replace("|", "\\|")
+            return cut_words(text, limit).replace("|", "\\|")
         best = scores.index(max(scores))  # ties: the earlier sentence
     first = last = best
     used = len(sents[best])
@@ -212,7 +208,7 @@ def quote(text: str, claim: str, limit: int = QUOTE_CHARS, evidence: str | None 
                 break
         if not grown:
             break
-    best_text = _cut(sents[best], limit)
+    best_text = cut_words(sents[best], limit)
     if len(sents) > 1:  # a one-sentence passage is quoted plain
         core, tail = re.fullmatch(r"(.*?)([\s(\[{“‘\"']*)", best_text, re.S).groups()
         best_text = f"**{core}**{tail}" if core else best_text  # "**… closed-source?** (I think": not "(**"

@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline import workspace
 from pipeline.intervals import wilson_interval
-from pipeline.report.cells import _cite, _pct, acc_cell, without_recap_meta
+from pipeline.report.cells import _cite, _pct, acc_cell, cut_words, without_recap_meta
 from pipeline.stance.quantify import confusion_rates, one_hot, solve_simplex
 
 
@@ -143,8 +143,7 @@ def best_estimator(errors: dict[str, tuple[float, float, float | None]], label: 
 def _quote(text: Any, width: int) -> str:
     """A passage for a bullet: one line, recap metadata elided, cut at ``width`` characters, ``|`` escaped."""
     text = without_recap_meta(" ".join(str(text).split()))
-    text = text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
-    return text.replace("|", "\\|")
+    return cut_words(text, width).replace("|", "\\|")
 
 
 def _read_rows(con: Any, stance: str, limit: int, width: int) -> pd.DataFrame:

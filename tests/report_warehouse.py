@@ -256,6 +256,7 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
                                 {"actor": "NTIA", "kind": "government", "org": None, "aliases": ["NTIA"]}])
         _insert(con, "quotes", quotes)
         write_long(con, pd.DataFrame(qstances), "quote_stances", "quote_stance_probabilities")
+        _insert(con, "comment_sources", [{"source": docs.set_index("name").at["window", "source"]}])
         # read: Meta's less probable pro_open_source quote (agrees), its security_hawk one (read as neutral)
         _insert(con, "quote_stance_labels", [
             {"quote_id": quotes[0]["quote_id"], "label": "pro_open_source", "annotator": "q", "note": None},

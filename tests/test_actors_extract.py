@@ -202,6 +202,34 @@ def test_a_recap_records_title_and_summary_that_restate_one_quote_count_once(fin
     assert drop_restatements(quotes.assign(speaker_actor="unknown"))[1] == 0  # unnamed speakers: all kept
 
 
+def test_a_headline_that_restates_the_articles_quote_counts_once(finder, tmp_path, sources, clean_params):
+    """Session-31 review: restatements in other passages of one document stayed (an AINews issue page gives
+    Liang Wenfeng's "R1 was a side project" in two channels' digests). TechCrunch's brief of 2025-08-24 (line
+    64) heads "Elon Musk says xAI has open sourced Grok 2.5" and quotes "The @xAI Grok 2.5 model, which was our
+    best model last year, is now open source," in another passage: one claim of Elon Musk's, kept once (the
+    longer)."""
+    from pipeline.actors.repeats import drop_restatements
+    from pipeline.clean import clean
+    from tests.conftest import spec_for
+
+    lines = (DEMO / "jsonl/technews_articles.jsonl").read_text(encoding="utf-8").splitlines()
+    assert "elon-musk-says-xai-has-open-sourced-grok-2-5" in lines[63]
+    (tmp_path / "demo/jsonl").mkdir(parents=True)
+    (tmp_path / "demo/jsonl/technews_articles.jsonl").write_text(lines[63] + "\n", encoding="utf-8")
+    docs, _ = clean([spec_for(sources, "technews")], clean_params, manifest=[], root=tmp_path)
+    rows = [p for d in docs for p in _passages(d.doc_id, d.text, "technews", None, "TechCrunch")]
+    _, quotes = extract(pd.DataFrame(rows, columns=COLUMNS), {d.doc_id: d.text for d in docs}, finder,
+                        author_sources=[], progress=False)
+    musk = quotes[quotes["speaker_actor"] == "Elon Musk"]
+    restated = musk[musk["quote_text"].str.contains("Grok 2.5")]
+    assert len(restated) == 2 and restated["passage_id"].nunique() == 2
+    kept, dropped = drop_restatements(quotes)
+    assert dropped == 1 and len(kept) == len(quotes) - 1
+    left = kept[kept["speaker_actor"] == "Elon Musk"]["quote_text"].tolist()
+    assert max(restated["quote_text"], key=len) in left and min(restated["quote_text"], key=len) not in left
+    assert len(left) == len(musk) - 1
+
+
 def test_a_repeat_of_the_same_record_that_differs_by_punctuation_is_counted_once(tmp_path, sources, clean_params,
                                                                                   finder):
     """Session-24 review: two AINews recap lines of one Reddit thread (2025-09-26
@@ -270,7 +298,8 @@ def test_a_comment_with_no_passage_at_the_threshold_still_gives_its_most_relevan
     """Session-32 review: 85 public comments with a named submitter (80 AI Action Plan comments such as
     ServiceNow's and Verizon's, 5 NTIA ones) had every passage under ``min_passage_relevance``, so the stage
     read none of them and their submitter had no quote. ``read_passages`` now adds each comment's most relevant
-    passage; other sources keep the threshold or are read whole."""
+    passage; other sources keep the threshold or are read whole. A comment that names no submitter gives no
+    such quote, so it keeps the threshold (session 33: 118 such comments were read for nothing)."""
     import duckdb
 
     from pipeline.actors.extract import read_passages
@@ -281,7 +310,8 @@ def test_a_comment_with_no_passage_at_the_threshold_still_gives_its_most_relevan
                    if r["source_url"] == VERGE)["body"]
     rows = (_passages("c-rfi", comment["text"][:3000], "ai_action_plan_rfi", "ServiceNow", None)
             + _passages("v-verge", article[:2000], "technews", None, "The Verge")
-            + _passages("r-thread", article[2000:4000], "reddit_ai", None, None))
+            + _passages("r-thread", article[2000:4000], "reddit_ai", None, None)
+            + _passages("u-rfi", comment["text"][:3000], "ai_action_plan_rfi", " ", None))
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["relevance"] = [0.1 + 0.05 * (i % 5) for i in range(len(frame))]  # all under 0.5 ...
     top = frame[frame["doc_id"] == "c-rfi"].sort_values(["relevance", "idx"], ascending=[False, True]).iloc[0]
@@ -298,5 +328,6 @@ def test_a_comment_with_no_passage_at_the_threshold_still_gives_its_most_relevan
     assert got.loc[got["doc_id"] == "c-rfi", "passage_id"].tolist() == [top["passage_id"]]
     assert got.loc[got["doc_id"] == "v-verge", "idx"].tolist() == list(range((frame["doc_id"] == "v-verge").sum()))
     assert got.loc[got["doc_id"] == "r-thread", "idx"].tolist() == [1]
+    assert "u-rfi" not in set(got["doc_id"])  # no submitter named: no quote to find, and no passage at 0.5
     before = read_passages(embed, clean, 0.5, ["technews"])  # as it was: the comment is not read at all
     assert "c-rfi" not in set(before["doc_id"])

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.e2e
 TABLES = ("documents", "rejects", "manifest", "passages", "embeddings", "topics", "passage_topics", "doc_topics",
           "topics_over_time", "topic_key_history", "topic_representatives", "stances", "passage_stances",
           "zero_shot_stances", "stance_labels", "actors", "entities", "quotes", "quote_stances", "quote_stance_labels",
+          "comment_sources",
           "narrative_taxonomy", "passage_narratives", "passage_narrative_probabilities", "doc_narratives",
           "narratives_over_time", "narrative_labels")
 VIEWS = ("corpus", "source_summary", "topic_passages", "stance_over_time", "stance_over_time_by_source_type",

@@ -281,7 +281,8 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     docs = con.execute("SELECT d.doc_id, d.source, d.author, d.doc_id IN (SELECT doc_id FROM stances) "
                        "FROM documents d").fetchall()
     quoted = {r[0] for r in con.execute("SELECT doc_id FROM quotes WHERE cue = 'comment_author'").fetchall()}
-    sources = {src for d, src, _, _ in docs if d in quoted}
+    sources = {r[0] for r in con.execute("SELECT source FROM comment_sources").fetchall()}
+    assert sources == {src for d, src, _, _ in docs if d in quoted}
     comments = [(d, a) for d, src, a, corpus in docs if corpus and src in sources]
     unnamed = sum(1 for _, a in comments if not (a or "").strip())
     assert comments and (f"{sum(1 for d, _ in comments if d in quoted)} of the {len(comments)} comments; "

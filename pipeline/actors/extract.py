@@ -68,10 +68,11 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
     duplicates) whose own relevance is at least ``min_relevance``, every
     passage of a corpus document from ``whole_document_sources`` (articles
     quote people in passages that do not name a model), and the most relevant
-    passage (ties: the first) of each corpus document from ``author_sources``,
+    passage (ties: the first) of each corpus document from ``author_sources`` that names its author,
     the public comments whose submitter is their speaker (:func:`extract`; before
     session 32, 85 comments with a named submitter had no passage at
-    ``min_relevance`` and so no quote of the submitter).
+    ``min_relevance`` and so no quote of the submitter; a comment with no named submitter gives no such
+    quote, so its passages are read only where relevant enough, session 33).
 
     Returns:
         One row per passage, ordered by ``doc_id, idx``: ``passage_id, doc_id,
@@ -93,7 +94,8 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
             "c.title, p.url, c.source_type, "
             "row_number() OVER (PARTITION BY p.doc_id ORDER BY p.relevance DESC, p.idx) AS relevance_rank "
             "FROM passages p JOIN clean.corpus c USING (doc_id)) "
-            "WHERE relevance >= ? OR list_contains(?, source) OR (list_contains(?, source) AND relevance_rank = 1) "
+            "WHERE relevance >= ? OR list_contains(?, source) "
+            "OR (list_contains(?, source) AND relevance_rank = 1 AND nullif(trim(author), '') IS NOT NULL) "
             "ORDER BY doc_id, idx",
             params=[min_relevance, list(whole_document_sources), list(author_sources)]).to_arrow_table().to_pandas()
     finally:

@@ -112,6 +112,8 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
             con.execute(f"INSERT INTO {name} SELECT * FROM frame")
             con.unregister("frame")
         write_long(con, stances, "quote_stances", "quote_stance_probabilities")
+        con.executemany("INSERT INTO comment_sources VALUES (?)",
+                        [(s,) for s in sorted(set(params.get("author_is_speaker") or []))])
 
     evaluation = evaluate_stage(quotes, passages["doc_id"], clean_db, gold_file)
     return {
@@ -124,7 +126,7 @@ def run(params: dict[str, Any], embed_params: dict[str, Any], encoder_params: di
         "quotes": int(len(quotes)),
         "quotes_repeating_another_source": repeats,
         "quotes_repeating_a_record_in_another_document": record_repeats,
-        "quotes_restating_a_longer_one_in_the_passage": restated,
+        "quotes_restating_a_longer_one_in_the_document": restated,
         "quotes_by_cue": {k: int(v) for k, v in quotes["cue"].value_counts().sort_index().items()},
         "quotes_listed_actor": int(listed.sum()),
         "quotes_unknown_speaker": int((quotes["speaker_actor"] == "unknown").sum()),

@@ -255,16 +255,15 @@ SELECT count(*) AS quotes, count(DISTINCT doc_id) AS docs,
 FROM quotes q;
 
 -- Grain: one row (the public comments: the corpus documents, table stances, of the sources whose
--- documents give their submitter's quote, cue 'comment_author', params actors.author_is_speaker).
+-- documents give their submitter's quote, cue 'comment_author': table comment_sources, params
+-- actors.author_is_speaker, so a source none of whose comments gives a quote is still counted).
 -- Columns: comments, quoted (comments with a submitter quote), unnamed (comments with no author).
 -- For: report section 4, first paragraph ("each public comment is one quote of its submitter").
 CREATE OR REPLACE VIEW report_comment_quotes AS
-WITH sources AS (SELECT DISTINCT d.source FROM quotes q JOIN documents d USING (doc_id)
-                 WHERE q.cue = 'comment_author')
 SELECT count(*) AS comments,
        count(*) FILTER (WHERE d.doc_id IN (SELECT doc_id FROM quotes WHERE cue = 'comment_author')) AS quoted,
        count(*) FILTER (WHERE nullif(trim(d.author), '') IS NULL) AS unnamed
-FROM documents d JOIN stances s USING (doc_id) WHERE d.source IN (SELECT source FROM sources);
+FROM documents d JOIN stances s USING (doc_id) WHERE d.source IN (SELECT source FROM comment_sources);
 
 -- Grain: one row per (listed actor with a classified quote, stance) for the
 -- stance labels of stance_codebook other than neutral and off_topic.

@@ -204,6 +204,18 @@ def test_a_listed_person_who_only_modifies_the_speaker_is_not_the_speaker(finder
     assert [q.speaker_actor for q in quotes] == ["other:Peter Thiel", "Alibaba", "David Sacks"]
 
 
+def test_a_shared_headlines_site_name_is_not_part_of_the_quote(finder):
+    """A real X post (x_deepseek 1886378603912233409) shares a headline with its site's name, "Anthropic's CEO
+    says DeepSeek shows US export rules are working | TechCrunch https://t.co/…": Dario Amodei's quote ended
+    in "| TechCrunch" (session-31 review). The reported clause stops at the bar."""
+    with (CORPORA_DIR / "demo/social/x_posts_deepseek_2025-02-03.csv").open(encoding="utf-8", newline="") as f:
+        post = next(cell for row in csv.reader(f) for cell in row if "export rules are working | TechCrunch" in cell)
+    quotes = finder.find(post)
+    assert [(q.speaker_actor, q.quote_text) for q in quotes] == [
+        ("Dario Amodei", "DeepSeek shows US export rules are working")]
+    assert post[quotes[0].start_char:quotes[0].end_char] == quotes[0].quote_text
+
+
 def test_the_president_of_a_transcript_is_the_one_its_title_names(finder):
     """The real White House transcript "Remarks by President Trump at
     Executive Order Signing" has 87 "THE PRESIDENT:" turns, which were

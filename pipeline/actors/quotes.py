@@ -367,6 +367,8 @@ class QuoteFinder:
                 span = [t for t in clause.subtree if t.dep_ != "mark" or t.head != clause]
                 span = [t for t in span if not (t.is_punct and t.i == clause.right_edge.i)]
                 cut = [t for t in span if t.idx + len(t) <= seg[1]]
+                # a shared headline's site name ("… export rules are working | TechCrunch"; session-31 review)
+                cut = cut[:next((k for k, t in enumerate(cut) if t.text == "|"), len(cut))]
                 if len(cut) < len(span) and len(cut) < MIN_QUOTE_WORDS:
                     break  # only recap metadata after a short title fragment
                 if len(cut) >= MIN_QUOTE_WORDS:

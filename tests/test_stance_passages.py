@@ -191,6 +191,12 @@ def test_labelled_passages_are_decided_out_of_fold(sample, fitted):
     assert n == len(ids) - 1
     assert np.array_equal(P[1:-1], a.passage_oof[1:]) and np.array_equal(P[[0, -1]], final[[0, 0]])
     assert (decide(P[:-1], a.final_passage_offsets)[1:] == y[1:]).mean() < in_sample
+    # a passage two label rows name takes the closer one's row (rank: MATCH_KINDS index), else the first
+    twice = ["p0", "p0"]
+    assert np.array_equal(with_out_of_fold(final[:1], ["p0"], twice, a.passage_oof[:2], rank=[3, 0])[0],
+                          a.passage_oof[1:2])
+    assert np.array_equal(with_out_of_fold(final[:1], ["p0"], twice, a.passage_oof[:2])[0], a.passage_oof[:1])
+    assert not np.array_equal(a.passage_oof[0], a.passage_oof[1])
 
 
 def test_acc_recovers_a_prevalence_shift_on_real_labels(sample):

@@ -111,8 +111,8 @@ def predict_cached(clf: Any, X: np.ndarray, texts: Sequence[str], store: KeyedSt
     return np.array(rows, dtype=np.float64).reshape(len(keys), len(clf.classes_))
 
 
-def with_out_of_fold(P: np.ndarray, ids: Sequence[str], labelled_ids: Sequence[Any], oof: np.ndarray
-                     ) -> tuple[np.ndarray, int]:
+def with_out_of_fold(P: np.ndarray, ids: Sequence[str], labelled_ids: Sequence[Any], oof: np.ndarray,
+                     rank: Sequence[int] | None = None) -> tuple[np.ndarray, int]:
     """``P`` with the rows of labelled passages replaced by their out-of-fold
     probabilities: the final passage model was fitted on those passages, so
     its own probabilities for them are in-sample (issue 18: a document whose
@@ -125,14 +125,21 @@ def with_out_of_fold(P: np.ndarray, ids: Sequence[str], labelled_ids: Sequence[A
         oof: ``(len(labelled_ids), k)`` outer out-of-fold probabilities
             (:class:`pipeline.stance.crossval.CVResult` ``passage_oof``), in
             the same label order as ``P``.
+        rank: per label row, how closely it names its passage (smaller is closer: the index of its
+            ``match`` in :data:`pipeline.label_match.MATCH_KINDS`, ``exact`` first); ``None``: all alike.
 
     Returns:
-        ``(copy of P, rows replaced)``. A passage labelled twice takes its
-        first label row (both are in one source file, so one fold).
+        ``(copy of P, rows replaced)``. A passage that several label rows name takes the row of the smallest
+        ``rank``, the first of those on a tie: the label closest to its text (session-32 review: two passages
+        labelled ``neutral`` verbatim took the rows of longer ``pro_china_tools`` and ``security_hawk``
+        readings that merely overlap them). All such rows are in one source file, so one fold.
     """
+    ranks = list(rank) if rank is not None else [0] * len(labelled_ids)
+    if len(ranks) != len(labelled_ids):
+        raise ValueError(f"rank has {len(ranks)} rows for {len(labelled_ids)} label rows")
     first: dict[str, int] = {}
     for i, p in enumerate(labelled_ids):
-        if isinstance(p, str) and p not in first:
+        if isinstance(p, str) and (p not in first or ranks[i] < ranks[first[p]]):
             first[p] = i
     hit = [(j, first[p]) for j, p in enumerate(ids) if p in first]
     out = np.array(P, dtype=np.float64, copy=True)

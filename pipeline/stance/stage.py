@@ -229,9 +229,8 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     probs = predict_cached(cv.passage_clf, XV, ptexts, KeyedStore(cache_dir, "predictions", code), fit_key)
     # labelled passages keep their out-of-fold probabilities: the final model was fitted on them; a passage that
     # several labels name takes the row of the label closest to its text (exact, then within, …: session-32 review)
-    order = plab["match"].map(MATCH_KINDS.index).to_numpy().argsort(kind="stable")
     P, n_oof = with_out_of_fold(reorder(probs, cv.passage_clf.classes_, labels), pids,
-                                plab["passage_id"].to_numpy(dtype=object)[order].tolist(), cv.passage_oof[order])
+                                plab["passage_id"].tolist(), cv.passage_oof, plab["match"].map(MATCH_KINDS.index))
     version = (f"stance-passages-lr-C{settings['C']}-pooled-{feats.model}-{passage_label_file.name}-{len(plab)}"
                f"-short{len(s_docs)}")
     passage_stances = decision_frame(pids, P, decide(P, cv.final_passage_offsets), labels, "passage_id", version)

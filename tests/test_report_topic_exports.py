@@ -29,9 +29,10 @@ def exported(tmp_path_factory):
 
 
 def test_snippet_cuts_real_text_at_a_word():
+    """The CSV and topics.md excerpts use the report's cut (cells.cut_words: " …" after the last whole word)."""
     body = json.loads(next(open(DEMO_CORPUS_DIR / "jsonl" / "technews_articles.jsonl", encoding="utf-8")))["body"]
     cut = _snippet(body)
-    assert len(cut) <= 280 and cut.endswith("…") and "  " not in cut and "\n" not in cut
+    assert len(cut) <= 280 and cut.endswith(" …") and "  " not in cut and "\n" not in cut
     assert " ".join(body.split()).startswith(cut[:-1])
     assert body.split()[len(cut[:-1].split()) - 1] == cut[:-1].split()[-1]  # the last word is whole
     assert _snippet("short  text\n here") == "short text here"

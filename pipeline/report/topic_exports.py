@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import _month_label, cited_day, recap_source, without_recap_meta
+from pipeline.report.cells import _month_label, cited_day, cut_words, recap_source, without_recap_meta
 
 #: Sources listed per topic, and representative passages per topic in the CSV.
 N_SOURCES = 3
@@ -34,9 +34,9 @@ def _month_str(value: Any) -> str | None:
 def _snippet(text: str, limit: int = 280) -> str:
     """``text`` with its whitespace collapsed and recap metadata ("(Score: 134,
     Comments: 26)") elided as "[…]" (:func:`~pipeline.report.cells.without_recap_meta`),
-    cut at a word boundary to under ``limit`` characters with an ellipsis."""
-    text = without_recap_meta(" ".join(text.split()))
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    cut at a word boundary to at most ``limit`` characters with " …" (:func:`~pipeline.report.cells.cut_words`,
+    the report's cut)."""
+    return cut_words(without_recap_meta(" ".join(text.split())), limit - 2)
 
 
 def read_topics(con: Any) -> pd.DataFrame:

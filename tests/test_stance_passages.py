@@ -356,3 +356,35 @@ def test_shares_by_reading_weight_each_sources_label_mix_by_its_unlabelled_docum
     # Korn-Graubard: wider than the normal interval at a share of a few per cent (the session-31 review's case)
     lo, hi = korn_graubard(0.018, 0.0046 ** 2, 1925)
     assert lo > 0.018 - 1.96 * 0.0046 and hi > 0.018 + 1.96 * 0.0046
+
+
+def test_shares_by_reading_per_source_type_are_the_estimate_within_that_types_files():
+    """Session 33: the labelled documents are a random sample within each file, so each source type's share
+    by reading is the same estimator over that type's files alone (real labels of the Reddit threads, a forum,
+    and of the AI Action Plan and NTIA comments, policy). A type with no label is left out."""
+    from pipeline.stance.sample_shares import sample_shares, sample_shares_by_type
+
+    rows = [json.loads(x) for x in (DEMO_CORPUS_DIR.parent / "labels" / "stance_v1.jsonl").read_text().splitlines()]
+    by_file = {f: [r["label"] for r in rows if r["source"].endswith(f)]
+               for f in ("reddit_ai_threads.jsonl", "ai_action_plan_rfi_2025.jsonl")}
+    types = {"reddit_ai_threads.jsonl": "forum", "ai_action_plan_rfi_2025.jsonl": "policy", "ntia": "policy",
+             "x.csv": "social"}
+    N = {"reddit_ai_threads.jsonl": 897, "ai_action_plan_rfi_2025.jsonl": 511, "ntia": 40, "x.csv": 5971}
+    files = [f for f, labels in by_file.items() for _ in labels] + ["ntia"] * 40
+    labels = [x for f in by_file for x in by_file[f]] + ["security_hawk"] * 40
+    corpus = [f for f, n in N.items() for _ in range(n)]
+    got = sample_shares_by_type(types, files, labels, corpus, LABELS)
+    assert sorted(set(got["source_type"])) == ["forum", "policy"]   # no social document was read
+    for kind in ("forum", "policy"):
+        mine = [f for f in N if types[f] == kind]
+        pick = [i for i, f in enumerate(files) if f in mine]
+        alone = sample_shares([files[i] for i in pick], [labels[i] for i in pick], [f for f in corpus if f in mine],
+                              LABELS)
+        part = got[got["source_type"] == kind].drop(columns="source_type").reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, alone)
+    policy = got[got["source_type"] == "policy"].set_index("label")
+    assert policy.at["security_hawk", "n_covered"] == 511 + 40
+    rfi_hawk = np.mean([x == "security_hawk" for x in by_file["ai_action_plan_rfi_2025.jsonl"]])
+    assert np.isclose(policy.at["security_hawk", "corpus_share"], (511 * rfi_hawk + 40) / 551)
+    with pytest.raises(KeyError):
+        sample_shares_by_type({"ntia": "policy"}, files, labels, corpus, LABELS)

@@ -21,6 +21,7 @@ import pandas as pd
 from pipeline import workspace
 from pipeline.intervals import wilson_interval
 from pipeline.report.cells import _cite, _pct, acc_cell, cut_words, without_recap_meta
+from pipeline.report.sample_types import sample_type_lines
 from pipeline.stance.quantify import confusion_rates, one_hot, solve_simplex
 
 
@@ -280,7 +281,8 @@ def sample_lines(con: Any, model: dict[str, tuple[str, float]] | None = None) ->
     """Section 3's shares by reading (table ``stance_sample_shares``,
     :mod:`pipeline.stance.sample_shares`): a sentence and a table with each
     label's share of the covered corpus and of its unlabelled documents, with
-    95 % intervals; none without the table's rows. ``model``: label →
+    95 % intervals, then the same per source type (:func:`pipeline.report.sample_types.sample_type_lines`);
+    none without the table's rows. ``model``: label →
     (estimator, share) of the bold model share, named where it falls outside
     the unlabelled documents' interval by reading."""
     rows = workspace.query(con, "SELECT * FROM stance_sample_shares")
@@ -307,8 +309,8 @@ def sample_lines(con: Any, model: dict[str, tuple[str, float]] | None = None) ->
            f"the model's shares above count ({int(r0.n_unlabelled) - int(r0.n_docs):,} more are in files nobody "
            "read; stratified estimator, Cochran 1977, with 95 % Korn–Graubard intervals of that sampling, which do "
            "not cover the readers' own errors). These are the shares as the LLM annotators read the codebook."
-           + weight + " **Quote the corpus share for this corpus as a whole**; the model's shares above are what "
-           "months and sources break down into.", "",
+           + weight + " **Quote the corpus share for this corpus as a whole**, and the shares by source type below "
+           "for a kind of source; the model's shares above are what months and single sources break down into.", "",
            "| label | share of the corpus by reading (95 % interval) | of its documents without a training label |",
            "|---|---:|---:|"]
     out += [f"| {r.label} | **{_pct(r.corpus_share)} ({100 * r.corpus_lo:.1f}–{100 * r.corpus_hi:.1f})** | "
@@ -316,7 +318,7 @@ def sample_lines(con: Any, model: dict[str, tuple[str, float]] | None = None) ->
     off = [f"{r.label} ({model[r.label][0]} {_pct(model[r.label][1])})" for r in rows.itertuples()
            if model and r.label in model and not r.lo <= model[r.label][1] <= r.hi]
     return out + (["", "Bold model shares outside the interval by reading of the same documents, so likely off: "
-                   f"{', '.join(off)}."] if off else [])
+                   f"{', '.join(off)}."] if off else []) + sample_type_lines(con)
 
 
 def cc_better(errors: dict[str, tuple[float, float]], label: str) -> bool:

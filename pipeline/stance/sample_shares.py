@@ -18,11 +18,16 @@ No classifier is involved: the interval is the sampling error of the reading,
 not a model's. The readers are LLM annotator sessions (two blind readings
 agree at kappa 0.85, ``benchmarks/label_agreement.py``), so these are shares
 "as a careful reader of the codebook labels them".
+
+The same estimator within the source files of one source type (:func:`sample_shares_by_type`) gives each
+type's shares by reading: the labelled documents of a file are a random sample of that file, so any union
+of files is a stratified sample too (session 33; before, only the corpus as a whole was estimated, and
+months, which cut across the files' samples, still have too few labels).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -108,3 +113,30 @@ def sample_shares(labelled_sources: Sequence[str], labelled_labels: Sequence[str
     out = pd.DataFrame(rows, columns=SAMPLE_COLUMNS)
     return out.astype({c: float for c in SAMPLE_COLUMNS[1:7]})
 
+
+
+def sample_shares_by_type(file_types: Mapping[str, str], labelled_sources: Sequence[str],
+                          labelled_labels: Sequence[str], corpus_sources: Sequence[str],
+                          labels: Sequence[str]) -> pd.DataFrame:
+    """:func:`sample_shares` within each source type: the labelled and corpus documents of the source files
+    of that type only.
+
+    Args:
+        file_types: source file → source type (every file of ``corpus_sources``).
+        labelled_sources, labelled_labels, corpus_sources, labels: as :func:`sample_shares`.
+
+    Returns:
+        ``source_type`` and the :data:`SAMPLE_COLUMNS`, one row per (type, label), types in name order;
+        a type none of whose files holds a label is left out.
+
+    Raises:
+        KeyError: a file of ``corpus_sources`` or ``labelled_sources`` has no type.
+    """
+    lab = pd.DataFrame({"source": list(labelled_sources), "label": list(labelled_labels)})
+    corpus = pd.Series(list(corpus_sources), dtype=object)
+    lab["type"], kinds = lab["source"].map(lambda f: file_types[f]), corpus.map(lambda f: file_types[f])
+    parts = [sample_shares(group["source"], group["label"], corpus[kinds == kind], labels).assign(source_type=kind)
+             for kind, group in lab.groupby("type", sort=True)]
+    if not parts:
+        return pd.DataFrame(columns=["source_type", *SAMPLE_COLUMNS])
+    return pd.concat(parts, ignore_index=True)[["source_type", *SAMPLE_COLUMNS]]

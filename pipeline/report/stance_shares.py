@@ -310,7 +310,7 @@ def sample_lines(con: Any, model: dict[str, tuple[str, float]] | None = None) ->
            "read; stratified estimator, Cochran 1977, with 95 % Korn–Graubard intervals of that sampling, which do "
            "not cover the readers' own errors). These are the shares as the LLM annotators read the codebook."
            + weight + " **Quote the corpus share for this corpus as a whole**, and the shares by source type below "
-           "for a kind of source; the model's shares above are what months and single sources break down into.", "",
+           "for a kind of source; the model's shares above are what months break down into.", "",
            "| label | share of the corpus by reading (95 % interval) | of its documents without a training label |",
            "|---|---:|---:|"]
     out += [f"| {r.label} | **{_pct(r.corpus_share)} ({100 * r.corpus_lo:.1f}–{100 * r.corpus_hi:.1f})** | "

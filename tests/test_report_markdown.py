@@ -777,9 +777,9 @@ def test_a_bold_model_share_outside_the_interval_by_reading_is_named(wh):
     assert not any(line.startswith("Bold model shares outside") for line in sample_lines(con, inside))
     below = {"pro_open_source": ("CC", lo - 0.001), "neutral": ("PCC", 0.5)}
     lines = [line for line in sample_lines(con, below) if line.startswith("Bold model shares outside")]
-    assert len(lines) == 1 and lines[0].startswith(f"Bold model shares outside the interval by reading of the same documents, so "
-                                f"likely off: pro_open_source (CC "
-                                f"{_pct(lo - 0.001)})")
+    assert len(lines) == 1 and lines[0].startswith(
+        f"Bold model shares outside the interval by reading of the same documents, so likely off: pro_open_source "
+        f"(CC {_pct(lo - 0.001)})")
 
 
 def test_a_top_list_names_the_rows_that_tie_with_its_last():

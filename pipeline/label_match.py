@@ -22,7 +22,12 @@ passages. In that document the label names, in this order:
    least half as long (``contains``): the document was cleaned differently
    since it was read, for example leading ``@`` accounts cut (the four such
    labels of session 32 are 78-93 % passage; a short passage, "AI", would
-   otherwise match inside any word of any label).
+   otherwise match inside any word of any label);
+4. else a passage with the same text once leading reply accounts ("@user_… ") and the codes of t.co short
+   links are set aside (``variant``): a label read on a repost whose canonical post replies to another
+   account and links through other short links (session 33: the last 4 stance and 4 narrative labels that
+   named no passage). The report does not cite such a passage for the label: its words are not the label's
+   verbatim.
 """
 
 from __future__ import annotations
@@ -35,8 +40,13 @@ import pandas as pd
 from pipeline import warehouse
 
 #: The ``match`` values of :func:`match_labels`: the label span equals the passage span (up to surrounding
-#: whitespace), lies within it, contains it, overlaps it partly; no span found; no document.
-MATCH_KINDS = ("exact", "within", "contains", "overlap", "none", "no_document")
+#: whitespace), lies within it, contains it, overlaps it partly; the same words up to reply accounts and
+#: short links; no span found; no document.
+MATCH_KINDS = ("exact", "within", "contains", "overlap", "variant", "none", "no_document")
+
+#: Leading reply accounts of a post, and the code of a t.co short link: what a repost changes (step 4).
+_REPLY = re.compile(r"^(?:@\w+\s+)+")
+_SHORT_LINK = re.compile(r"(https?://t\.co/)\w+")
 
 
 def read_targets(clean_db: Path, embed_db: Path, labels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -127,7 +137,16 @@ def _name(spans: list[tuple[str, int, int, str]], doc_text: str, label_text: str
     if found is not None:
         return _overlapping(spans, doc_text, *found)
     pid = next((p for p, _, _, t in spans if t and 2 * len(t) >= len(norm) and t in norm), None)
-    return (pid, "contains") if pid is not None else (None, "none")
+    if pid is not None:
+        return pid, "contains"
+    key = _variant_key(norm)
+    pid = next((p for p, _, _, t in spans if key and _variant_key(t) == key), None)
+    return (pid, "variant") if pid is not None else (None, "none")
+
+
+def _variant_key(text: str) -> str:
+    """Whitespace-collapsed ``text`` without its leading reply accounts and with t.co link codes dropped."""
+    return _SHORT_LINK.sub(r"\1", _REPLY.sub("", text))
 
 
 def _find(doc_text: str, label_text: str) -> tuple[int, int] | None:

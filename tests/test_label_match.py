@@ -111,3 +111,35 @@ def test_both_label_files_join_a_repost_to_the_post_it_repeats(tmp_path):
     assert plab["passage"].tolist() == [line["passage"]]
     joined = match_labels(plab, *read_targets(clean, embed, plab), text="passage")
     assert joined[["doc_id", "passage_id", "match"]].values.tolist() == [["canon", "canon-0001", "exact"]]
+
+
+def test_a_label_read_on_a_repost_that_replies_to_another_account_names_the_canonical_post(tmp_path):
+    """Session 33: line 1579 of both label files was read on an X repost ("@user_50d4809608 O3-mini was just
+    exposed …") whose canonical post replies to another account and names no passage: 4 stance and 4
+    narrative labels matched none. The same words up to leading reply accounts and t.co link codes name the
+    canonical post's passage, as a ``variant`` (the report does not cite it as the label's words)."""
+    import csv
+
+    line = json.loads(STANCE_PASSAGE_LABEL_FILE.read_text(encoding="utf-8").splitlines()[1578])
+    assert line["native_id"] == "1886262578093117701" and line["passage"].startswith("@user_50d4809608 O3-mini")
+    words = line["passage"].split(" ", 1)[1]
+    with (DEMO_CORPUS_DIR / "social/x_posts_deepseek_2025-02-03.csv").open(encoding="utf-8", newline="") as f:
+        posts = {r["id_str"]: r["full_text"] for r in csv.DictReader(f) if words[:60] in r["full_text"]}
+    assert len(posts) >= 2 and line["native_id"] in posts  # the repost and the post it repeats
+    canon_id = next(i for i, t in posts.items() if not t.startswith("@user_50d4809608"))
+    canon = posts[canon_id].strip()
+    documents = pd.DataFrame({"doc_id": ["canon", "copy"], "source_file": [line["source"]] * 2,
+                              "native_id": [canon_id, line["native_id"]],
+                              "text": [canon, posts[line["native_id"]]], "duplicate_of": [None, "canon"]})
+    passages = pd.DataFrame({"passage_id": ["canon-0000"], "doc_id": ["canon"], "char_start": [0],
+                             "char_end": [len(canon)], "text": [canon]})
+    clean, embed = _databases(tmp_path, documents, passages)
+    for labels, column in ((read_passage_labels(labels=STANCES), "passage"),
+                           (narrative_labels.read_labels(NARRATIVE_PASSAGE_LABEL_FILE,
+                                                         list(load_narratives(sides=STANCES).keys)), "text")):
+        gold = labels[labels["line"] == 1579]
+        out = match_labels(gold, *read_targets(clean, embed, gold), text=column)
+        assert out[["doc_id", "passage_id", "match"]].values.tolist() == [["canon", "canon-0000", "variant"]]
+    other = pd.DataFrame({"source_file": [line["source"]], "native_id": [line["native_id"]],
+                          "passage": ["@user_50d4809608 O3-mini was exposed for something else entirely"]})
+    assert match_labels(other, *read_targets(clean, embed, other), text="passage")["match"].tolist() == ["none"]

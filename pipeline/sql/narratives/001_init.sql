@@ -61,7 +61,7 @@ CREATE TABLE narrative_labels (
     source_file    VARCHAR NOT NULL,
     doc_id         VARCHAR,                 -- NULL: the document is not in documents
     passage_id     VARCHAR,                 -- the current passage it covers; NULL: none
-    match          VARCHAR NOT NULL,        -- exact | within | contains | overlap | none | no_document (label_match.py)
+    match          VARCHAR NOT NULL,        -- exact | within | contains | overlap | variant | none | no_document (label_match.py)
     narratives     VARCHAR[] NOT NULL,      -- gold keys ([] = no narrative)
     cv_narratives  VARCHAR[] NOT NULL,      -- predicted keys
     evidence       VARCHAR[] NOT NULL,      -- the reader's evidence sentence of each gold key, in its order ('' none)

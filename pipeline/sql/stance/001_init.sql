@@ -64,7 +64,7 @@ CREATE TABLE stance_passage_labels (
     native_id     VARCHAR NOT NULL,       -- stored (pseudonymised) id
     doc_id        VARCHAR,                -- NULL: the document is not in the corpus
     passage_id    VARCHAR,                -- the current passage the label names (pipeline/label_match.py); NULL: none
-    "match"       VARCHAR NOT NULL,       -- exact, within, contains, overlap, none, no_document (label_match.MATCH_KINDS)
+    "match"       VARCHAR NOT NULL,       -- exact, within, contains, overlap, variant, none, no_document (label_match.MATCH_KINDS)
     label         VARCHAR NOT NULL,
     annotator     VARCHAR NOT NULL,
     cv_prediction VARCHAR NOT NULL,       -- grouped cross-validation decision (with the fold's offsets)

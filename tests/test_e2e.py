@@ -229,9 +229,11 @@ def test_actor_tables_cite_their_text_and_views_add_up(project):
     assert not sums
     total = con.sql("SELECT sum(n) FROM outlet_quotes").fetchall()[0][0]
     assert total == con.sql("SELECT count(*) FROM quotes q JOIN documents d USING (doc_id) "
-                            "LEFT JOIN actors a ON a.actor = q.speaker_actor WHERE speaker_actor <> 'unknown' "
-                            "AND cue <> 'comment_author' AND NOT coalesce(list_contains(a.aliases, "
-                            "regexp_replace(d.outlet, '^The ', '')), false)").fetchall()[0][0]
+                            "LEFT JOIN actors a ON a.actor = q.speaker_actor LEFT JOIN actors o ON o.actor = a.org "
+                            "WHERE speaker_actor <> 'unknown' AND cue <> 'comment_author' AND NOT coalesce("
+                            "list_contains(a.aliases, regexp_replace(d.outlet, '^The ', '')), false) AND NOT "
+                            "coalesce(list_contains(o.aliases, regexp_replace(d.outlet, '^The ', '')), false)"
+                            ).fetchall()[0][0]
     # a public comment is one quote of its submitter
     assert con.sql("SELECT max(n) FROM (SELECT count(*) AS n FROM quotes WHERE cue = 'comment_author' "
                    "GROUP BY doc_id)").fetchall()[0][0] == 1

@@ -423,3 +423,29 @@ def test_a_topics_examples_are_its_cluster_members_before_outliers_given_to_it(t
     row = next(line for line in lines if line.startswith("| N-02 |"))
     assert row.count("not a cluster member: given to the topic by outlier reduction") == 1
     con.close()
+
+
+def test_an_outlet_quoting_its_own_people_is_not_an_outlet_quoting_them(tmp_path):
+    """Session-33 review: the White House row of section 4's outlet table counted 304 quotes of listed actors,
+    all of them its own officials (Jake Sullivan, Karoline Leavitt, Donald Trump: `org: White House`) in its own
+    transcripts. A quote whose speaker's `org` has the outlet as an alias is now left out, as the org's own
+    quotes were; the same person quoted by another outlet still counts."""
+    import duckdb
+
+    from tests.report_warehouse import build
+
+    db, ids = build(tmp_path)
+    con = duckdb.connect(str(db))
+    con.execute("INSERT INTO actors VALUES ('White House', 'government', NULL, ['White House', 'The White House']),"
+                " ('Jake Sullivan', 'official', 'White House', ['Jake Sullivan'])")
+    con.execute("UPDATE documents SET outlet = 'The White House' WHERE doc_id = ?", [ids["news4"]])
+    con.execute("UPDATE quotes SET speaker_actor = 'Jake Sullivan' WHERE doc_id IN (?, ?) AND speaker_actor <> "
+                "'unknown' OR doc_id = ?", [ids["news1"], ids["news4"], ids["news4"]])
+    moved = dict(con.execute("SELECT doc_id, count(*) FROM quotes WHERE speaker_actor = 'Jake Sullivan' GROUP BY 1"
+                             ).fetchall())
+    assert moved[ids["news4"]] >= 1 and moved[ids["news1"]] >= 1
+    rows = dict(con.execute("SELECT outlet, sum(n) FROM outlet_quotes WHERE actor = 'Jake Sullivan' GROUP BY 1"
+                            ).fetchall())
+    zdnet = con.execute("SELECT coalesce(outlet, platform, source) FROM documents WHERE doc_id = ?",
+                        [ids["news1"]]).fetchone()[0]
+    assert rows == {zdnet: moved[ids["news1"]]}   # none in the White House's own document

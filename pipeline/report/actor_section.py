@@ -106,8 +106,9 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
         f"all {n_outlets} outlets"
     out += [f"**Which outlets quote listed actors, and with which stance** ({shown}; view `outlet_quotes`: quotes "
             "found by the quote finder; an actor speaking in its own publication is not an outlet quoting it, so "
-            "its public comments and its words in its own outlet, the White House's in the White House's briefings, "
-            f"are left out: the outlets count {int(outlets['n_total'].iloc[0]) if len(outlets) else 0:,} of the "
+            "its public comments, its words in its own outlet and those of its people (actors whose `org` in "
+            "`corpora/actors.yaml` it is, such as the White House's officials in its transcripts) are left out: "
+            f"the outlets count {int(outlets['n_total'].iloc[0]) if len(outlets) else 0:,} of the "
             f"{int(totals.listed):,} quotes of listed actors):", "",
             "| outlet | quotes of listed actors | pro_open_source | security_hawk |", "|---|---:|---:|---:|"]
     for r in outlets.itertuples():

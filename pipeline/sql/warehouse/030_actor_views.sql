@@ -16,12 +16,16 @@ SELECT actor, period, label, n AS n_quotes, n / sum(n) OVER (PARTITION BY actor,
 -- Which outlets quote which actor with which stance (outlet: the document's
 -- outlet, else its platform, else its source). An actor speaking in its own
 -- publication is not an outlet quoting it and is left out: public comments
--- (cue 'comment_author') and quotes whose actor has the outlet as an alias
--- (a White House briefing's staff, 'The White House').
+-- (cue 'comment_author'), quotes whose actor has the outlet as an alias
+-- (a White House briefing's staff, 'The White House'), and, since session 33, quotes of a person whose
+-- org (corpora/actors.yaml) has it (Jake Sullivan, Karoline Leavitt and Donald Trump in the White House's
+-- own transcripts, and David Sacks and Joe Biden: all 304 quotes of listed actors the White House row counted).
 CREATE OR REPLACE VIEW outlet_quotes AS
 SELECT coalesce(d.outlet, d.platform, d.source) AS outlet, q.speaker_actor AS actor, s.label, count(*) AS n
 FROM quotes q JOIN quote_stances s USING (quote_id) JOIN documents d USING (doc_id)
 LEFT JOIN actors a ON a.actor = q.speaker_actor
+LEFT JOIN actors o ON o.actor = a.org
 WHERE q.speaker_actor <> 'unknown' AND q.cue <> 'comment_author'
   AND NOT coalesce(list_contains(a.aliases, regexp_replace(d.outlet, '^The ', '')), false)
+  AND NOT coalesce(list_contains(o.aliases, regexp_replace(d.outlet, '^The ', '')), false)
 GROUP BY ALL;

@@ -145,7 +145,8 @@ def _name(spans: list[tuple[str, int, int, str]], doc_text: str, label_text: str
 
 
 def _variant_key(text: str) -> str:
-    """Whitespace-collapsed ``text`` without its leading reply accounts and with t.co link codes dropped."""
+    """``text`` (whitespace-collapsed by the caller) without its leading reply accounts and with t.co link
+    codes dropped."""
     return _SHORT_LINK.sub(r"\1", _REPLY.sub("", text))
 
 

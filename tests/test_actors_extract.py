@@ -228,6 +228,13 @@ def test_a_headline_that_restates_the_articles_quote_counts_once(finder, tmp_pat
     left = kept[kept["speaker_actor"] == "Elon Musk"]["quote_text"].tolist()
     assert max(restated["quote_text"], key=len) in left and min(restated["quote_text"], key=len) not in left
     assert len(left) == len(musk) - 1
+    # of two as long, the one later in the text goes, whatever the row order
+    first = restated.loc[restated["quote_text"].str.len().idxmax()]
+    again = first.copy()
+    again["quote_id"], again["start_char"] = "again", first["start_char"] + 900
+    twice = pd.concat([pd.DataFrame([again]), quotes], ignore_index=True)
+    kept, dropped = drop_restatements(twice)
+    assert "again" not in set(kept["quote_id"]) and first["quote_id"] in set(kept["quote_id"]) and dropped == 2
 
 
 def test_a_repeat_of_the_same_record_that_differs_by_punctuation_is_counted_once(tmp_path, sources, clean_params,

@@ -217,6 +217,8 @@ def test_write_report_assembles_every_section(wh, tmp_path):
     assert (f"| news | {n_news} | 2 | {cells['pro_open_source']} | {cells['security_hawk']} | "
             f"{cells['pro_china_tools']} |") in text
     assert "Too few labelled documents to compare (fewer than 30): news (2)." in text
+    assert "Most of a row is one file: news, all in `technews.jsonl`." in text  # what the row rests on
+    assert "No labelled document, so no row: recap (2 documents), policy (1 document)." in text
     # ... weighted by what was collected: the largest labelled source file is named with its weight
     files = con.execute("SELECT d.source_file, count(*) FROM stances s JOIN documents d USING (doc_id) WHERE "
                         "d.source_file IN (SELECT d.source_file FROM stance_labels JOIN documents d USING (doc_id)) "
@@ -791,3 +793,24 @@ def test_a_top_list_names_the_rows_that_tie_with_its_last():
     assert _tied(pd.Series([1, 1, 1, 1, 1]), 3) == ", and 2 more with 1"
     assert _tied(pd.Series([3, 2, 1, 1]), 2) == ""
     assert _tied(pd.Series([3, 2]), 3) == ""
+
+
+def test_shares_by_source_type_name_what_each_row_leaves_out(tmp_path):
+    """Session-33 review: "592 of 622" policy documents left the reader guessing which 30 are missing (20 NTIA
+    comments reserved for evaluation: each is its own file, so it holds no label). The table says the
+    documents are those in files with labels, and a note lists the rest by source."""
+    import duckdb
+
+    from pipeline.report.sample_types import sample_type_lines
+    from tests.report_warehouse import build
+
+    db, ids = build(tmp_path)
+    con = duckdb.connect(str(db))
+    recap = con.execute("SELECT doc_id FROM documents d JOIN stances USING (doc_id) WHERE d.source = 'ainews' "
+                        "ORDER BY doc_id LIMIT 1").fetchone()[0]
+    con.execute("UPDATE documents SET source_type = 'news' WHERE doc_id = ?", [recap])  # a news file with no label
+    text = "\n".join(sample_type_lines(con))
+    assert re.search(r"^\| news \| 5 \(of 6\) \| 2 \| ", text, flags=re.M)
+    assert "Left out, in files that hold no label" in text and "news 1 (ainews 1)." in text
+    assert "Most of a row is one file: news, all in `technews.jsonl`." in text
+    assert "No labelled document, so no row: policy (1 document), recap (1 document)." in text

@@ -449,3 +449,25 @@ def test_an_outlet_quoting_its_own_people_is_not_an_outlet_quoting_them(tmp_path
     zdnet = con.execute("SELECT coalesce(outlet, platform, source) FROM documents WHERE doc_id = ?",
                         [ids["news1"]]).fetchone()[0]
     assert rows == {zdnet: moved[ids["news1"]]}   # none in the White House's own document
+
+
+def test_comment_counts_come_from_the_comment_sources_not_from_their_quotes(tmp_path):
+    """Code review, session 33: view ``report_comment_quotes`` found the comment sources from the quotes they
+    gave, so a source none of whose comments gave a quote fell out of the counts. Its sources are now table
+    ``comment_sources`` (``params.yaml`` ``actors.author_is_speaker``): such a source's documents count as
+    comments with no quote, and one with a blank author (spaces, a tab) as unnamed."""
+    import duckdb
+
+    from tests.report_warehouse import build
+
+    db, _ = build(tmp_path)
+    con = duckdb.connect(str(db))
+    before = con.execute("SELECT comments, quoted, unnamed FROM report_comment_quotes").fetchone()
+    recaps = con.execute("SELECT count(*) FROM stances JOIN documents d USING (doc_id) WHERE d.source = 'ainews'"
+                         ).fetchone()[0]
+    assert recaps and not con.execute("SELECT count(*) FROM quotes JOIN documents d USING (doc_id) WHERE "
+                                      "d.source = 'ainews' AND cue = 'comment_author'").fetchone()[0]
+    con.execute("INSERT INTO comment_sources VALUES ('ainews')")
+    con.execute("UPDATE documents SET author = ' \t' WHERE source = 'ainews'")
+    after = con.execute("SELECT comments, quoted, unnamed FROM report_comment_quotes").fetchone()
+    assert after == (before[0] + recaps, before[1], before[2] + recaps)

@@ -197,6 +197,8 @@ def test_labelled_passages_are_decided_out_of_fold(sample, fitted):
                           a.passage_oof[1:2])
     assert np.array_equal(with_out_of_fold(final[:1], ["p0"], twice, a.passage_oof[:2])[0], a.passage_oof[:1])
     assert not np.array_equal(a.passage_oof[0], a.passage_oof[1])
+    with pytest.raises(ValueError):  # an unknown match kind would map to NaN: no silent first-row pick
+        with_out_of_fold(final[:1], ["p0"], twice, a.passage_oof[:2], rank=[float("nan"), 0])
 
 
 def test_acc_recovers_a_prevalence_shift_on_real_labels(sample):
@@ -349,6 +351,9 @@ def test_shares_by_reading_weight_each_sources_label_mix_by_its_unlabelled_docum
         assert np.allclose(got.loc[lab, ["lo", "hi"]].tolist(), korn_graubard(w @ p, var, 880))
         known = 520 * p[0] + 360 * p[1] + 40 * (lab == "pro_open_source")   # ... but count in the corpus share
         assert np.isclose(got.loc[lab, "corpus_share"], (known + 528 * (w @ p)) / (897 + 511 + 40))
+        # the labelled documents are known: only the unlabelled remainder's interval carries into the corpus's
+        assert np.allclose(got.loc[lab, ["corpus_lo", "corpus_hi"]].tolist(),
+                           [(known + 528 * b) / 1448 for b in got.loc[lab, ["lo", "hi"]]])
         assert got.loc[lab, "lo"] <= got.loc[lab, "share"] <= got.loc[lab, "hi"]
     assert np.isclose(got["share"].sum(), 1) and np.isclose(got["corpus_share"].sum(), 1)
     assert got.loc["neutral", ["n_labelled", "n_docs", "n_covered", "n_unlabelled", "n_sources"]].tolist() == [
@@ -388,3 +393,13 @@ def test_shares_by_reading_per_source_type_are_the_estimate_within_that_types_fi
     assert np.isclose(policy.at["security_hawk", "corpus_share"], (511 * rfi_hawk + 40) / 551)
     with pytest.raises(KeyError):
         sample_shares_by_type({"ntia": "policy"}, files, labels, corpus, LABELS)
+    # the file → type map comes from the documents; a file of two types cannot be one type's stratum
+    from pipeline.stance.sample_shares import file_types
+    assert file_types(["x.csv", "x.csv", "ntia"], ["social", "social", "policy"]) == {"x.csv": "social",
+                                                                                     "ntia": "policy"}
+    with pytest.raises(ValueError, match=r"x\.csv: documents of source types \['news', 'social'\]"):
+        file_types(["x.csv", "x.csv"], ["social", "news"])
+    # a type whose documents were all read: its share is a count, with no sampling interval
+    whole = sample_shares_by_type({"ntia": "comments"}, ["ntia"] * 40, ["security_hawk"] * 30 + ["neutral"] * 10,
+                                  ["ntia"] * 40, LABELS).set_index("label")
+    assert whole.loc["security_hawk", ["corpus_share", "corpus_lo", "corpus_hi"]].tolist() == [0.75, 0.75, 0.75]

@@ -95,7 +95,7 @@ def read_passages(embed_db: Path, clean_db: Path, min_relevance: float,
             "row_number() OVER (PARTITION BY p.doc_id ORDER BY p.relevance DESC, p.idx) AS relevance_rank "
             "FROM passages p JOIN clean.corpus c USING (doc_id)) "
             "WHERE relevance >= ? OR list_contains(?, source) "
-            "OR (list_contains(?, source) AND relevance_rank = 1 AND nullif(trim(author), '') IS NOT NULL) "
+            "OR (list_contains(?, source) AND relevance_rank = 1 AND regexp_matches(coalesce(author, ''), '\\S')) "
             "ORDER BY doc_id, idx",
             params=[min_relevance, list(whole_document_sources), list(author_sources)]).to_arrow_table().to_pandas()
     finally:

@@ -36,7 +36,8 @@ def _snippet(text: str, limit: int = 280) -> str:
     Comments: 26)") elided as "[…]" (:func:`~pipeline.report.cells.without_recap_meta`),
     cut at a word boundary to at most ``limit`` characters with " …" (:func:`~pipeline.report.cells.cut_words`,
     the report's cut)."""
-    return cut_words(without_recap_meta(" ".join(text.split())), limit - 2)
+    text = without_recap_meta(" ".join(text.split()))
+    return text if len(text) <= limit else cut_words(text, limit - 2)
 
 
 def read_topics(con: Any) -> pd.DataFrame:

@@ -133,8 +133,11 @@ def with_out_of_fold(P: np.ndarray, ids: Sequence[str], labelled_ids: Sequence[A
         ``rank``, the first of those on a tie: the label closest to its text (session-32 review: two passages
         labelled ``neutral`` verbatim took the rows of longer ``pro_china_tools`` and ``security_hawk``
         readings that merely overlap them). All such rows are in one source file, so one fold.
+
+    Raises:
+        ValueError: ``rank`` has another length than ``labelled_ids``, or a value that is not a number (NaN).
     """
-    ranks = list(rank) if rank is not None else [0] * len(labelled_ids)
+    ranks = [int(r) for r in rank] if rank is not None else [0] * len(labelled_ids)  # NaN: ValueError
     if len(ranks) != len(labelled_ids):
         raise ValueError(f"rank has {len(ranks)} rows for {len(labelled_ids)} label rows")
     first: dict[str, int] = {}

@@ -74,7 +74,7 @@ def sample_shares(labelled_sources: Sequence[str], labelled_labels: Sequence[str
         (``corpus_lo``–``corpus_hi``), of the ``n_covered`` corpus documents
         of the sources with labels (the labelled ones counted as labelled);
         ``share`` (``lo``–``hi``), of their ``n_docs`` unlabelled documents,
-        the population the model's shares count; ``n_labelled`` (the labels
+        the population the model's shares count (NaN where ``n_docs`` is 0); ``n_labelled`` (the labels
         behind it); ``n_unlabelled`` (all unlabelled corpus documents: the
         rest are in files nobody read) and ``n_sources``.
 
@@ -83,7 +83,11 @@ def sample_shares(labelled_sources: Sequence[str], labelled_labels: Sequence[str
     ``p`` with variance ``N / (N - n) * S^2 / n``, ``S^2 = n p (1 - p) /
     (n - 1)`` (a source read once contributes ``S^2 = 1/4``, the largest);
     the unlabelled shares weight sources by ``N - n``, the corpus shares add
-    the ``n p`` labelled documents and divide by the covered ``N``.
+    the ``n p`` labelled documents and divide by the covered ``N``. The labelled documents' labels are
+    known, so the corpus interval is the unlabelled share's interval carried through the same sum
+    (session-33 review: a Korn–Graubard interval on the corpus share with the labels as sample size gave
+    bounds the counts rule out, 10.9 % for a type whose read documents alone make 28 %); where every
+    document of the covered sources is labelled, the share is a count and its interval has no width.
     """
     labels = list(labels)
     lab = pd.DataFrame({"source": list(labelled_sources), "label": list(labelled_labels)})
@@ -107,12 +111,13 @@ def sample_shares(labelled_sources: Sequence[str], labelled_labels: Sequence[str
             share += w * p
             var += w * w * N / (N - n) * s2 / n
         corpus = (known + rest * share) / n_cov
-        lo, hi = korn_graubard(share, var, n_lab)
-        c_lo, c_hi = korn_graubard(corpus, var * (rest / n_cov) ** 2, int(sum(n for _, _, n in covered)))
+        lo, hi = korn_graubard(share, var, n_lab) if rest else (share, share)
+        c_lo, c_hi = (known + rest * lo) / n_cov, (known + rest * hi) / n_cov
+        if not rest:  # no unlabelled document: no share of them (NULL in the tables)
+            share = lo = hi = float("nan")
         rows.append([label, corpus, c_lo, c_hi, share, lo, hi, n_lab, rest, n_cov, n_unl, len(strata)])
     out = pd.DataFrame(rows, columns=SAMPLE_COLUMNS)
     return out.astype({c: float for c in SAMPLE_COLUMNS[1:7]})
-
 
 
 def sample_shares_by_type(file_types: Mapping[str, str], labelled_sources: Sequence[str],
@@ -140,3 +145,18 @@ def sample_shares_by_type(file_types: Mapping[str, str], labelled_sources: Seque
     if not parts:
         return pd.DataFrame(columns=["source_type", *SAMPLE_COLUMNS])
     return pd.concat(parts, ignore_index=True)[["source_type", *SAMPLE_COLUMNS]]
+
+
+def file_types(source_files: Sequence[str], source_types: Sequence[str]) -> dict[str, str]:
+    """Source file → source type, from the documents' columns (``(n,)`` each).
+
+    Raises:
+        ValueError: a file holds documents of two types (names the file and the types): its labels could
+            not be put in one type's strata.
+    """
+    pairs = pd.DataFrame({"file": list(source_files), "type": list(source_types)}).drop_duplicates()
+    twice = pairs[pairs["file"].duplicated(keep=False)]
+    if len(twice):
+        f = twice["file"].iloc[0]
+        raise ValueError(f"{f}: documents of source types {sorted(twice.loc[twice['file'] == f, 'type'])}")
+    return dict(zip(pairs["file"], pairs["type"]))

@@ -78,7 +78,7 @@ from pipeline.stance.passage_labels import read_passage_labels
 from pipeline.stance.pooling import evidence, max_rule, pooled_features
 from pipeline.stance.predict import decision_frame, predict_cached, prob_frame, reorder, with_out_of_fold, write_long
 from pipeline.stance.quantify import share_table
-from pipeline.stance.sample_shares import sample_shares, sample_shares_by_type
+from pipeline.stance.sample_shares import file_types, sample_shares, sample_shares_by_type
 from pipeline.stance.shortdocs import short_documents
 from pipeline.stance.zero_shot import description_vectors, zero_shot
 from pipeline.text_vectors import text_vectors
@@ -264,7 +264,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
 
     metrics = stance_metrics(cv, plab, pfold, gold, labels, zs_pred, pooling)
     read_shares = sample_shares(gold["source_file"], gold["label"], feats.meta["source_file"], labels)
-    type_shares = sample_shares_by_type(dict(zip(feats.meta["source_file"], feats.meta["source_type"])),
+    type_shares = sample_shares_by_type(file_types(feats.meta["source_file"], feats.meta["source_type"]),
                                         gold["source_file"], gold["label"], feats.meta["source_file"], labels)
     metrics["sample_shares"] = {r["label"]: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()
                                              if k != "label"} for r in read_shares.to_dict("records")}

@@ -7,9 +7,9 @@ CREATE TABLE stance_sample_shares_by_type (
     corpus_share  DOUBLE NOT NULL,        -- of the type's n_covered documents in files that hold labels
     corpus_lo     DOUBLE NOT NULL,
     corpus_hi     DOUBLE NOT NULL,
-    share         DOUBLE NOT NULL,        -- of their n_docs unlabelled documents
-    lo            DOUBLE NOT NULL,
-    hi            DOUBLE NOT NULL,
+    share         DOUBLE,                 -- of their n_docs unlabelled documents (NULL: none)
+    lo            DOUBLE,
+    hi            DOUBLE,
     n_labelled    INTEGER NOT NULL,       -- labels of the type's files with unlabelled documents
     n_docs        INTEGER NOT NULL,
     n_covered     INTEGER NOT NULL,

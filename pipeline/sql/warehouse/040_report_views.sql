@@ -262,7 +262,7 @@ FROM quotes q;
 CREATE OR REPLACE VIEW report_comment_quotes AS
 SELECT count(*) AS comments,
        count(*) FILTER (WHERE d.doc_id IN (SELECT doc_id FROM quotes WHERE cue = 'comment_author')) AS quoted,
-       count(*) FILTER (WHERE nullif(trim(d.author), '') IS NULL) AS unnamed
+       count(*) FILTER (WHERE NOT regexp_matches(coalesce(d.author, ''), '\S')) AS unnamed
 FROM documents d JOIN stances s USING (doc_id) WHERE d.source IN (SELECT source FROM comment_sources);
 
 -- Grain: one row per (listed actor with a classified quote, stance) for the

@@ -32,8 +32,8 @@ def sample_type_lines(con: Any) -> list[str]:
     documents), its labelled documents and the share by reading of each of the three stances
     (``workspace.LABELS[:3]``) with its 95 % interval; then the file that holds most of a type, the documents
     left out by source, the types with fewer than :data:`FEW_LABELS` labelled documents and those with none
-    (no row). Empty without
-    the table's rows (a warehouse built before session 33 has no such table: also empty)."""
+    (no row). Empty without the table's rows (a warehouse built before session 33 has no such table: also
+    empty)."""
     if workspace.query(con, "SELECT 1 FROM duckdb_tables() WHERE table_name = 'stance_sample_shares_by_type'"
                        ).empty:
         return []

@@ -393,7 +393,7 @@ def test_a_pcc_share_with_the_smallest_error_is_the_one_quoted(tmp_path):
         rw.execute("UPDATE stance_quantification_error SET mean_abs_error = 0.02 WHERE method = 'pcc'")
     con = workspace.open_warehouse(db)
     errors = share_errors(con)
-    assert errors["security_hawk"] == (0.05, 0.08, 0.02)
+    assert errors["security_hawk"] == (0.05, 0.08, 0.02, 0.07)   # ACC, CC, PCC and the prior baseline
     # ACC 5.0 pts alone would not pass a 0.04 limit; PCC's 2.0 does
     assert share_only_stances(["pro_open_source"], errors, 0.04) == (["security_hawk", "pro_china_tools"], [])
     counts, _ = monthly_stance(con, 1)

@@ -46,6 +46,7 @@ from pipeline.report.sections import (
 )
 from pipeline.report.stance_shares import (
     ESTIMATOR_COLUMNS,
+    ShareErrors,
     best_estimator,
     estimator_error,
     overall_shares,
@@ -91,7 +92,7 @@ def measurable_stances(quality: dict[str, Any], min_recall: float) -> list[str]:
             and quality["per_class"][s]["precision"] >= min_recall]
 
 
-def share_only_stances(measurable: list[str], errors: dict[str, tuple[float, float, float | None]],
+def share_only_stances(measurable: list[str], errors: ShareErrors,
                        max_error: float, intervals: dict[str, tuple[float, float]] | None = None,
                        max_halfwidth: float = 1.0) -> tuple[list[str], list[str]]:
     """The stances that are not measurable by their decisions but whose

@@ -247,7 +247,7 @@ def stance_section(con: Any, quality: dict[str, Any], shares: pd.DataFrame, last
             "of those decisions; its interval is a 95 % bootstrap over the documents and the labelled documents "
             "behind the rates. The PCC share (probabilistic classify-and-count, Bella et al. 2010) is the mean "
             "probability of a second document model, the pooling regression of `stance_probabilities`, and counts "
-            f"no decision; it stays near the labelled documents' label mix ({prior_note(con)}), so it flattens "
+            f"no decision; it stays near the labelled documents' label mix ({prior_note(errors)}), so it flattens "
             "differences between months or sources. Its band is no 95 % interval: its sampling interval "
             "(`stance_shares.pcc_lo`–`pcc_hi`) widened on each side by its largest error on a held-out fold. CV "
             "share error: the mean absolute error of the CC, ACC and PCC shares of each held-out fold in the grouped "

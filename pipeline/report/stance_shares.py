@@ -24,6 +24,10 @@ from pipeline.report.cells import _cite, _pct, acc_cell, cut_words, without_reca
 from pipeline.report.sample_types import sample_type_lines
 from pipeline.stance.quantify import confusion_rates, one_hot, solve_simplex
 
+#: Label → cross-validated share errors ``(ACC, CC, PCC, prior)`` (:func:`share_errors`; PCC and prior ``None``
+#: where not evaluated). Functions that read only ACC and CC take 2-tuples too.
+ShareErrors = dict[str, tuple[float, ...]]
+
 
 def cc_shares(counts: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
     """Classify-and-count shares per period with 95 % Wilson intervals
@@ -106,12 +110,12 @@ def overall_shares(con: Any) -> pd.DataFrame:
                                 "WHERE s.grouping = 'all'").set_index("label")
 
 
-def share_errors(con: Any) -> dict[str, tuple[float, float, float | None]]:
+def share_errors(con: Any) -> ShareErrors:
     """Label → cross-validated mean absolute error of the ACC share and of
-    the CC share of the stored decisions, and of the PCC share (``None`` where the stage did not
-    evaluate it; view ``report_stance_share_error``)."""
-    return {r[0]: (r[1], r[2], r[3]) for r in con.execute("SELECT label, acc_error, cc_error, pcc_error "
-                                                          "FROM report_stance_share_error").fetchall()}
+    the CC share of the stored decisions, of the PCC share and of the ``prior`` baseline, the training folds'
+    label mix (``None`` where the stage did not evaluate them; view ``report_stance_share_error``)."""
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in con.execute(
+        "SELECT label, acc_error, cc_error, pcc_error, prior_error FROM report_stance_share_error").fetchall()}
 
 
 #: The columns of :func:`overall_shares` behind each estimator: its share and its interval (CC: none here; PCC:
@@ -120,14 +124,14 @@ ESTIMATOR_COLUMNS = {"CC": ("share_cc", None, None), "ACC": ("share_acc", "lo", 
                      "PCC": ("share_pcc", "band_lo", "band_hi")}
 
 
-def estimator_error(errors: dict[str, tuple[float, float, float | None]], label: str, name: str) -> float | None:
+def estimator_error(errors: ShareErrors, label: str, name: str) -> float | None:
     """The cross-validated error of estimator ``name`` (``"CC"``, ``"ACC"``, ``"PCC"``) for ``label``
     (:func:`share_errors`; ``None`` where not evaluated)."""
-    acc, cc, pcc = errors[label]
-    return {"CC": cc, "ACC": acc, "PCC": pcc}[name]
+    e = errors[label]
+    return {"CC": e[1], "ACC": e[0], "PCC": e[2] if len(e) > 2 else None}[name]
 
 
-def best_estimator(errors: dict[str, tuple[float, float, float | None]], label: str, with_cc: bool = True) -> str:
+def best_estimator(errors: ShareErrors, label: str, with_cc: bool = True) -> str:
     """``"CC"``, ``"ACC"`` or ``"PCC"``: the share of ``label`` with the
     smallest cross-validated error (:func:`share_errors`; ties go to the
     first of that order), CC only ``with_cc`` (a stance whose decisions are
@@ -221,7 +225,7 @@ def evidence_lines(con: Any, stances: Sequence[str], per_stance: int = 2, width:
     return out
 
 
-def share_cells(row: Any, label: str, errors: dict[str, tuple[float, float, float | None]], *, measured: bool,
+def share_cells(row: Any, label: str, errors: ShareErrors, *, measured: bool,
                 share_only: bool, too_wide: bool) -> str:
     """The CC, ACC and PCC cells and the CV error cell of ``label``'s row in
     section 3's table (``row``: :func:`overall_shares`' row), joined by ``|``.
@@ -249,22 +253,19 @@ def share_cells(row: Any, label: str, errors: dict[str, tuple[float, float, floa
     return " | ".join(["not measurable", *adjusted]) + f" | {err}"
 
 
-def prior_note(con: Any) -> str:
+def prior_note(errors: ShareErrors) -> str:
     """"guessing that mix errs by …": the cross-validated share error of the
-    training folds' label mix against PCC's, for the stances (view
-    ``report_stance_share_error``, ``prior_error``); a plainer phrase where the
-    stage has no ``prior`` rows."""
-    rows = con.execute("SELECT label, prior_error, pcc_error FROM report_stance_share_error "
-                       "WHERE prior_error IS NOT NULL AND pcc_error IS NOT NULL").fetchall()
-    found = {r[0]: (r[1], r[2]) for r in rows}
-    errs = {lab: found[lab] for lab in workspace.LABELS[:3] if lab in found}
+    training folds' label mix against PCC's, for the stances (``errors``: :func:`share_errors`); a plainer
+    phrase where the stage has no ``prior`` rows."""
+    errs = {lab: (errors[lab][3], errors[lab][2]) for lab in workspace.LABELS[:3]
+            if lab in errors and len(errors[lab]) > 3 and errors[lab][3] is not None and errors[lab][2] is not None}
     if not errs:
         return "a prior it inherits from its training documents"
     return "in cross-validation, guessing the training folds' mix errs by " + ", ".join(
         f"{100 * e[0]:.1f} points for {lab} against PCC's {100 * e[1]:.1f}" for lab, e in errs.items())
 
 
-def bold_model_shares(overall: pd.DataFrame, errors: dict[str, tuple[float, float, float | None]],
+def bold_model_shares(overall: pd.DataFrame, errors: ShareErrors,
                       measurable: Sequence[str], share_only: Sequence[str]) -> dict[str, tuple[str, float]]:
     """Label → (estimator, share) of the model share section 3 bolds (:func:`best_estimator`; ``overall``:
     :func:`overall_shares`); none for a stance whose decisions are not measurable and whose share is not quoted."""

@@ -38,17 +38,15 @@ def sample_type_lines(con: Any) -> list[str]:
                        ).empty:
         return []
     stances = list(workspace.LABELS[:3])
-    rows = workspace.query(con, """
-        WITH labelled AS (SELECT d.source_type, count(*) AS n FROM stance_labels l JOIN documents d USING (doc_id)
-                          GROUP BY 1),
-             docs AS (SELECT d.source_type, count(*) AS n FROM stances s JOIN documents d USING (doc_id) GROUP BY 1)
-        SELECT t.source_type, t.label, t.corpus_share, t.corpus_lo, t.corpus_hi, t.n_covered,
-               docs.n AS n_type, labelled.n AS n_read
-        FROM stance_sample_shares_by_type t JOIN docs USING (source_type) JOIN labelled USING (source_type)
-        ORDER BY docs.n DESC, t.source_type""")
+    files = _files(con)
+    per_type = files.groupby("source_type")[["n", "labelled"]].sum().rename(
+        columns={"n": "n_type", "labelled": "n_read"})
+    rows = workspace.query(con, "SELECT source_type, label, corpus_share, corpus_lo, corpus_hi, n_covered "
+                                "FROM stance_sample_shares_by_type")
+    rows = rows.join(per_type, on="source_type", how="inner").sort_values(["n_type", "source_type"],
+                                                                           ascending=[False, True], kind="stable")
     if rows.empty:
         return []
-    files = _files(con)
     out = ["", "**By source type, by reading** (table `stance_sample_shares_by_type`; no classifier: the LLM "
            "annotators' readings, as above): the same estimate within the source files of each type, so each row "
            "is the stance mix of that kind of source as collected here. A share is of the type's documents in "
@@ -84,12 +82,12 @@ def sample_type_lines(con: Any) -> list[str]:
                 "document): " + "; ".join(left) + "."]
     if few:
         out += ["", f"Too few labelled documents to compare (fewer than {FEW_LABELS}): {', '.join(few)}."]
-    unread = files.groupby("source_type")[["n", "labelled"]].sum()
-    unread = unread[unread["labelled"] == 0].reset_index().sort_values(["n", "source_type"], ascending=[False, True])
+    unread = per_type[per_type["n_read"] == 0].reset_index().sort_values(["n_type", "source_type"],
+                                                                           ascending=[False, True])
     if len(unread):
         out += ["", "No labelled document, so no row: " + ", ".join(
-            f"{kind} ({int(n):,} document{'s' * (n != 1)})" for kind, n in zip(unread["source_type"], unread["n"]))
-            + "."]
+            f"{kind} ({int(n):,} document{'s' * (n != 1)})" for kind, n in zip(unread["source_type"],
+                                                                               unread["n_type"])) + "."]
     return out
 
 
@@ -101,7 +99,7 @@ def _cell(share: pd.DataFrame, label: str) -> str:
 
 def _files(con: Any) -> pd.DataFrame:
     """``source_type, source, source_file, n, labelled``: the corpus documents (table ``stances``) and the
-    labelled ones per source file."""
+    labelled ones per source file; the per-type counts of the table are their sums."""
     return workspace.query(con, """
         SELECT d.source_type, d.source, d.source_file, count(*) AS n, count(l.doc_id) AS labelled
         FROM stances s JOIN documents d USING (doc_id) LEFT JOIN stance_labels l USING (doc_id)

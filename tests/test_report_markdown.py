@@ -471,8 +471,7 @@ def test_quotes_elide_the_recap_metadata_of_real_recap_lines():
     import json
 
     from pipeline.config import CORPORA_DIR
-    from pipeline.report.cells import without_recap_meta
-    from pipeline.report.discovery_section import _excerpt
+    from pipeline.report.cells import excerpt, without_recap_meta
     from pipeline.report.narrative_examples import quote
 
     recaps = CORPORA_DIR / "demo" / "social" / "ainews_social_recaps.jsonl"
@@ -480,7 +479,7 @@ def test_quotes_elide_the_recap_metadata_of_real_recap_lines():
     with_meta = [t for t in texts if re.search(r"\((?:Score|Activity): \d", t)]
     assert len(with_meta) > 100
     for t in with_meta[:50]:
-        for out in (without_recap_meta(t), quote(t, claim="models"), _excerpt(t, 400)):
+        for out in (without_recap_meta(t), quote(t, claim="models"), excerpt(t, 400)):
             assert "Score:" not in out and "Activity:" not in out, out
         assert without_recap_meta(t).count("[…]") == len(re.findall(r"\((?:Score|Activity):", t))
     title = next(t for t in with_meta if t.startswith("Trump administration reportedly considers a US DeepSeek ban"))

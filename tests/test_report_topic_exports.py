@@ -10,7 +10,8 @@ import pytest
 
 from pipeline import workspace
 from pipeline.config import DEMO_CORPUS_DIR
-from pipeline.report.topic_exports import _month_str, _snippet, read_topics, top_sources, write_topic_exports
+from pipeline.report.cells import excerpt
+from pipeline.report.topic_exports import SNIPPET_CHARS, _month_str, read_topics, top_sources, write_topic_exports
 from tests.report_warehouse import build
 
 METRICS = {"n_passages": 1234, "n_topics": 3, "outlier_share_before": 0.4123, "outlier_share_after": 0.1,
@@ -31,11 +32,14 @@ def exported(tmp_path_factory):
 def test_snippet_cuts_real_text_at_a_word():
     """The CSV and topics.md excerpts use the report's cut (cells.cut_words: " …" after the last whole word)."""
     body = json.loads(next(open(DEMO_CORPUS_DIR / "jsonl" / "technews_articles.jsonl", encoding="utf-8")))["body"]
-    cut = _snippet(body)
-    assert len(cut) <= 280 and cut.endswith(" …") and "  " not in cut and "\n" not in cut
+    cut = excerpt(body, SNIPPET_CHARS, mark_within=True)
+    assert len(cut) <= SNIPPET_CHARS and cut.endswith(" …") and "  " not in cut and "\n" not in cut
     assert " ".join(body.split()).startswith(cut[:-1])
     assert body.split()[len(cut[:-1].split()) - 1] == cut[:-1].split()[-1]  # the last word is whole
-    assert _snippet("short  text\n here") == "short text here"
+    assert excerpt("short  text\n here", SNIPPET_CHARS, mark_within=True) == "short text here"
+    # the report's excerpts put " …" after the first n characters instead
+    report_cut = excerpt(body, SNIPPET_CHARS)
+    assert report_cut.startswith(cut[:-2]) and len(cut) <= len(report_cut) <= SNIPPET_CHARS + 2
 
 
 def test_snippet_elides_the_metadata_of_a_real_recap_line():
@@ -43,7 +47,8 @@ def test_snippet_elides_the_metadata_of_a_real_recap_line():
     text = next(r["text"] for r in map(json.loads, path.open(encoding="utf-8"))
                 if r["text"].startswith("GLM 4.5 possibly releasing today"))
     assert "(Score: 134, Comments: 26)" in text
-    assert _snippet(text).startswith("GLM 4.5 possibly releasing today according to Bloomberg […]: Bloomberg reports")
+    cut = excerpt(text, SNIPPET_CHARS, mark_within=True)
+    assert cut.startswith("GLM 4.5 possibly releasing today according to Bloomberg […]: Bloomberg reports")
 
 
 def test_month_str():

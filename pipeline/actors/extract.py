@@ -25,7 +25,7 @@ from pipeline import warehouse
 from pipeline.actors import history as history_module
 from pipeline.actors import quotes as quotes_module
 from pipeline.actors import recap_meta, registry, roles, spans, transcripts
-from pipeline.actors.quotes import MIN_QUOTE_WORDS, SPEECH_LEMMAS, History, Quote, QuoteFinder
+from pipeline.actors.quotes import SPEECH_LEMMAS, History, Quote, QuoteFinder
 from pipeline.actors.registry import ACTORS_FILE, ner_only
 from pipeline.config import ORGANISATION_HANDLES_FILE
 from pipeline.stage_cache import KeyedStore, fingerprint
@@ -212,7 +212,7 @@ def turn_parts(turns: list[Quote], text: str, lo: int, hi: int) -> list[Quote]:
     quotes, 45 of them of listed actors: Karoline Leavitt 21, Donald Trump 16, Jake Sullivan 7)."""
     out = []
     for q in turns:
-        if len(re.findall(r"\w+", q.quote_text)) < MIN_QUOTE_WORDS:
+        if quotes_module.too_short(q.quote_text):
             continue
         if lo <= q.start_char < hi:
             line_end = text.find("\n", q.start_char)

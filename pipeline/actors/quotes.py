@@ -72,8 +72,13 @@ PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "
 #: wrong" after "DeepSeek sent shock waves …" is the poster's; session-25 review).
 FIRST_PERSON = frozenset({"i", "me", "we", "us"})
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{2,}?)[\"“”]")
-#: Word tokens, to count a quote's words against MIN_QUOTE_WORDS.
 _WORD = re.compile(r"\w+")
+
+
+def too_short(text: str) -> bool:
+    """Whether ``text`` has fewer than :data:`MIN_QUOTE_WORDS` word tokens (``\\w+``): no quote, whether a
+    quotation, a reported clause or a transcript turn."""
+    return len(_WORD.findall(text)) < MIN_QUOTE_WORDS
 
 
 @dataclass
@@ -205,7 +210,7 @@ class QuoteFinder:
         if not inside or covered < 0.7 * len(text):
             return []
         return [Quote(last.speaker, last.speaker_actor, sent.doc.text[a:b], last.cue, a, b) for a, b in inside
-                if len(_WORD.findall(sent.doc.text[a:b])) >= MIN_QUOTE_WORDS]
+                if not too_short(sent.doc.text[a:b])]
 
     def _subject(self, sent: Any, history: list[Actor]) -> Actor | None:
         """The actor the sentence's main subject names (for later pronouns), :data:`SOMEONE` for an
@@ -352,7 +357,7 @@ class QuoteFinder:
                 for a, b in near:
                     meta = _RECAP_META.search(sent.doc.text, a, b)  # a quotation may span sentences, not metadata
                     b = meta.start() if meta else b
-                    if len(_WORD.findall(sent.doc.text[a:b])) < MIN_QUOTE_WORDS:
+                    if too_short(sent.doc.text[a:b]):
                         continue  # a scare quote or a name in quotation marks
                     before = sent.doc.text[max(sent.start_char, a - 3):a - 1].rstrip()
                     cue = "colon_direct" if before.endswith(":") else (

@@ -101,6 +101,18 @@ def cut_words(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
+def excerpt(text: Any, limit: int, *, mark_within: bool = False) -> str:
+    """``text`` on one line (whitespace collapsed), each recap metadata bracket
+    elided (:func:`without_recap_meta`), cut at a word by :func:`cut_words`.
+
+    ``mark_within``: the result, " …" included, has at most ``limit``
+    characters (CSV cells, chart tooltips); otherwise " …" follows the first
+    ``limit`` characters (the report's excerpts).
+    """
+    flat = without_recap_meta(" ".join(str(text).split()))
+    return flat if len(flat) <= limit else cut_words(flat, limit - 2 if mark_within else limit)
+
+
 def without_recap_meta(text: str) -> str:
     """``text`` with each recap metadata bracket (:data:`RECAP_META`) replaced by
     the elision mark " […]", for quoting: "…DeepSeek ban (Score: 458, Comments:

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, cut_words, without_recap_meta
+from pipeline.report.cells import _cite, _md_cell, _month_label, _pct, excerpt
 from pipeline.report.sections import representatives
 
 #: Characters of an example passage quoted in the table.
@@ -30,13 +30,6 @@ N_TERMS = 6
 #: Passages of a topic a month needs to be its peak month over the panel (session-27 re-review: N-12, 404 of
 #: whose 409 passages are X posts of one day, "peaked" in 2026-05 on 1 passage of the panel's 127).
 MIN_PEAK_PASSAGES = 5
-
-
-def _excerpt(text: str, n: int = EXCERPT_CHARS) -> str:
-    """The first ``n`` characters of ``text`` on one line, cut at a word with an ellipsis (recap
-    metadata brackets elided, :func:`pipeline.report.cells.without_recap_meta`)."""
-    flat = without_recap_meta(" ".join(str(text).split()))
-    return cut_words(flat, n)
 
 
 def name_share_line(metrics: dict[str, Any]) -> str:
@@ -135,7 +128,7 @@ def discovery_section(con: Any, topics: pd.DataFrame, topic_metrics: dict[str, A
            "|---|---|---|---:|---:|---|---|---|"]
     for t in topics.itertuples():
         rows = reps[reps["topic_key"] == t.topic_key].itertuples()
-        ex = " ".join(f"“{_excerpt(r.text)}” ({_cite(r)}"
+        ex = " ".join(f"“{excerpt(r.text, EXCERPT_CHARS)}” ({_cite(r)}"
                       + ("" if r.member else "; not a cluster member: given to the topic by outlier reduction")
                       + ")." for r in rows)
         top = ", ".join(list(terms.get(t.topic_key, []))[:N_TERMS])

@@ -19,25 +19,18 @@ from typing import Any
 import pandas as pd
 
 from pipeline import workspace
-from pipeline.report.cells import _month_label, cited_day, cut_words, recap_source, without_recap_meta
+from pipeline.report.cells import _month_label, cited_day, excerpt, recap_source
 
 #: Sources listed per topic, and representative passages per topic in the CSV.
 N_SOURCES = 3
 N_PASSAGES = 3
+#: Most characters of a passage excerpt in ``topics.csv`` and the chart tooltips, " …" included.
+SNIPPET_CHARS = 280
 
 
 def _month_str(value: Any) -> str | None:
     """``YYYY-MM`` of a date, or ``None`` for a missing one (``None``, ``NaT``)."""
     return None if value is None or pd.isna(value) else _month_label(value)
-
-
-def _snippet(text: str, limit: int = 280) -> str:
-    """``text`` with its whitespace collapsed and recap metadata ("(Score: 134,
-    Comments: 26)") elided as "[…]" (:func:`~pipeline.report.cells.without_recap_meta`),
-    cut at a word boundary to at most ``limit`` characters with " …" (:func:`~pipeline.report.cells.cut_words`,
-    the report's cut)."""
-    text = without_recap_meta(" ".join(text.split()))
-    return text if len(text) <= limit else cut_words(text, limit - 2)
 
 
 def read_topics(con: Any) -> pd.DataFrame:
@@ -126,7 +119,8 @@ def export_reports(topics: pd.DataFrame, reps: dict[str, list[dict[str, Any]]],
                _month_str(t.peak_month), _month_str(t.last_month),
                "; ".join(f"{s} ({n})" for s, n in top_sources.get(t.topic_key, []))]
         for r in reps.get(t.topic_key, [])[:N_PASSAGES]:
-            row += [_snippet(r["text"]), r["outlet"], r["date"], r["url"], r["passage_id"]]
+            row += [excerpt(r["text"], SNIPPET_CHARS, mark_within=True), r["outlet"], r["date"], r["url"],
+                    r["passage_id"]]
         w.writerow(row + [""] * (len(header) - len(row)))
     (out_dir / "topics.csv").write_text(buf.getvalue(), encoding="utf-8")
 
@@ -157,7 +151,7 @@ def export_reports(topics: pd.DataFrame, reps: dict[str, list[dict[str, Any]]],
                   + ", ".join(f"{s} ({n})" for s, n in top_sources.get(t.topic_key, [])), "",
                   "Representative passages:", ""]
         for r in reps.get(t.topic_key, []):
-            text = _snippet(r["text"]).replace('"', "'")
+            text = excerpt(r["text"], SNIPPET_CHARS, mark_within=True).replace('"', "'")
             cited = f"Recap paraphrase (not a quote): {text}" if r["paraphrase"] else f'"{text}"'
             day = r.get("date_words", r["date"])
             lines.append(f"- {cited} ({r['outlet']}, {day}, <{r['url']}>, passage `{r['passage_id']}`)")

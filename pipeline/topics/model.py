@@ -195,8 +195,42 @@ def signatures(fit: Fit, embeddings: np.ndarray, n_terms: int) -> list[TopicSign
         centroid /= np.linalg.norm(centroid) or 1.0
         terms = ctfidf_terms(fit.model, topic_id, n_terms)
         rep = [w for w, _ in fit.model.get_topic(topic_id) or []]
-        out.append(TopicSignature(topic_id, centroid, terms, int(mask.sum()), ", ".join(rep[:4])))
+        out.append(TopicSignature(topic_id, centroid, terms, int(mask.sum()), topic_label(rep)))
     return sorted(out, key=lambda t: (-t.size, t.topic_id))
+
+
+def _stems(term: str) -> frozenset[str]:
+    """The words of a topic term with a plural ``s`` dropped (``"benchmarks"``
+    → ``{"benchmark"}``; words of 3 letters or fewer and ``-ss`` kept)."""
+    return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                     for w in term.split())
+
+
+def topic_label(words: Sequence[str], n: int = 4) -> str:
+    """A topic's label: its first ``n`` representation words (KeyBERTInspired
+    + MMR order) that do not repeat one another, joined by ", ".
+
+    A term whose words an earlier pick already has, singular or plural, is
+    skipped (``deep research, deep`` → ``deep research``; ``benchmark,
+    benchmarks`` → ``benchmark``); a term that holds an earlier pick's words
+    takes that pick's place (``deep, deep research`` → ``deep research``).
+    MMR (``representation.mmr_diversity``) scores terms by embedding, so it
+    keeps such pairs.
+    """
+    picked: list[str] = []
+    for word in words:
+        stems = _stems(word)
+        if not stems or any(stems <= _stems(p) for p in picked):
+            continue
+        covered = [i for i, p in enumerate(picked) if _stems(p) <= stems]
+        if covered:
+            picked[covered[0]] = word
+            picked = [p for i, p in enumerate(picked) if i not in covered[1:]]
+        else:
+            picked.append(word)
+        if len(picked) == n:
+            break
+    return ", ".join(picked)
 
 
 def save_model(model: Any, path: Path, embedding_model_name: str) -> None:

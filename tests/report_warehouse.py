@@ -29,7 +29,7 @@ from pipeline.narratives.taxonomy import load_narratives
 from pipeline.publish import publish
 from pipeline.stance.predict import write_long
 from pipeline.stance.quantify import share_table
-from pipeline.stance.sample_shares import sample_shares, sample_shares_by_type
+from pipeline.stance.sample_shares import period_start, sample_shares, sample_shares_by_period, sample_shares_by_type
 
 LABELS = ("pro_open_source", "security_hawk", "pro_china_tools", "neutral", "off_topic")
 
@@ -223,6 +223,11 @@ def build(tmp: Path) -> tuple[Path, dict[str, str]]:
         _insert(con, "stance_sample_shares_by_type", sample_shares_by_type(
             dict(zip(files["source_file"], files["source_type"])), labelled, ["pro_open_source", "security_hawk"],
             files["source_file"], LABELS))
+        dated = files.reset_index()[["doc_id", "source", "source_file", "published_at"]]
+        dated = dated.assign(period=period_start(dated["published_at"], "quarter")).drop(columns="published_at")
+        by_period = sample_shares_by_period(dated.set_index("doc_id").loc[labelled.index].assign(
+            label=["pro_open_source", "security_hawk"]), dated, LABELS)
+        _insert(con, "stance_sample_shares_by_period", by_period.assign(unit="quarter"))
         _insert(con, "stance_codebook", [{"label": lab, "description": f"the {lab} side"} for lab in LABELS])
         _insert(con, "stance_labels", [{"doc_id": ids["news2"], "label": "pro_open_source", "annotator": "a",
                                         "cv_prediction": "pro_open_source"},

@@ -813,3 +813,32 @@ def test_shares_by_source_type_name_what_each_row_leaves_out(tmp_path):
     assert "Left out, in files that hold no label" in text and "news 1 (ainews 1)." in text
     assert "Most of a row is one file: news, all in `technews.jsonl`." in text
     assert "No labelled document, so no row: policy (1 document), recap (1 document)." in text
+
+
+def test_shares_by_reading_per_quarter_name_each_periods_counts_and_intervals(wh):
+    """Session 34: per trend source, each quarter's documents, labelled documents and the three stances' shares
+    by reading (table ``stance_sample_shares_by_period``), a partial last quarter marked, few labels named; a
+    source outside the panel or without labels gets no table."""
+    from pipeline.report.sample_periods import period_heading, sample_period_lines
+
+    con, _ = wh
+    rows = con.execute("SELECT period, label, corpus_share, corpus_lo, corpus_hi, n_covered FROM "
+                       "stance_sample_shares_by_period WHERE source = 'technews' ORDER BY period").fetchall()
+    assert len({r[0] for r in rows}) == 2   # the two labelled articles fall in two quarters
+    text = "\n".join(sample_period_lines(con, ["technews", "ainews"], "2026-02-10"))
+    assert "**Per quarter, by reading** (table `stance_sample_shares_by_period`" in text
+    assert "`technews`:" in text and "`ainews`" not in text   # no recap was labelled
+    labelled = dict(con.execute("SELECT date_trunc('quarter', timezone('UTC', d.published_at))::DATE, count(*) "
+                                "FROM stance_labels JOIN documents d USING (doc_id) GROUP BY 1").fetchall())
+    for when in sorted({r[0] for r in rows}):
+        got = {lab: (c, lo, hi, n) for p, lab, c, lo, hi, n in rows if p == when}
+        cells = [f"{100 * got[s][0]:.1f} %" + ("" if got[s][2] - got[s][1] < 1e-12 else
+                                                f" ({100 * got[s][1]:.1f}–{100 * got[s][2]:.1f})")
+                 for s in ("pro_open_source", "security_hawk", "pro_china_tools")]
+        heading = period_heading(when, "quarter", "2026-02-10")
+        assert f"| {heading} | {got['neutral'][3]} | {labelled[when]} | {' | '.join(cells)} |" in text
+    assert "| 2026 Q1 (to 02-10) |" in text   # the corpus ends inside the quarter
+    assert "too few to compare: 2025 Q4, 2026 Q1 (to 02-10)." in text
+    assert sample_period_lines(con, ["regulations"], "2026-02-10") == []
+    assert period_heading("2025-03-01", "month", "2025-03-31") == "2025-03"   # a whole month
+    assert period_heading("2025-01-01", "year", "2025-06-30") == "2025 (to 06-30)"

@@ -403,3 +403,37 @@ def test_shares_by_reading_per_source_type_are_the_estimate_within_that_types_fi
     whole = sample_shares_by_type({"ntia": "comments"}, ["ntia"] * 40, ["security_hawk"] * 30 + ["neutral"] * 10,
                                   ["ntia"] * 40, LABELS).set_index("label")
     assert whole.loc["security_hawk", ["corpus_share", "corpus_lo", "corpus_hi"]].tolist() == [0.75, 0.75, 0.75]
+
+
+def test_shares_by_reading_per_period_are_the_estimate_within_each_source_and_period():
+    """Session 34: within a source, the labelled documents dated in a period are a random sample of that
+    period's documents, so each (source, period) share by reading is the estimator over those documents alone.
+    Real recap labels and real recap issue dates (paired in file order), quarters by ``period_start``."""
+    from pipeline.stance.sample_shares import period_start, sample_shares, sample_shares_by_period
+
+    rows = [json.loads(x) for x in (DEMO_CORPUS_DIR.parent / "labels" / "stance_v1.jsonl").read_text().splitlines()]
+    recap = [r["label"] for r in rows if r["source"].endswith("ainews_social_recaps.jsonl")][:300]
+    raw = (DEMO_CORPUS_DIR / "social" / "ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+    dates = [json.loads(x)["issue_date"] for x in raw[::3][:900]]
+    quarters = period_start(dates + [None], "quarter")
+    assert quarters.iloc[-1] is pd.NaT or pd.isna(quarters.iloc[-1])
+    assert str(quarters.iloc[0]) == "2024-01-01" and dates[0] == "2024-03-04"
+    assert len(set(quarters.dropna())) >= 4
+    corpus = pd.DataFrame({"source": "ainews_recaps", "source_file": "recaps.jsonl", "period": quarters})
+    # the first 300 documents are read; a second source of one read document has a share by count
+    labelled = corpus.iloc[:300].assign(label=recap)
+    other = pd.DataFrame({"source": "blog", "source_file": "b.md", "period": quarters.iloc[:1], "label": "neutral"})
+    got = sample_shares_by_period(pd.concat([labelled, other]), pd.concat([corpus, other.drop(columns="label")]),
+                                  LABELS)
+    assert got.groupby(["source", "period"]).size().eq(len(LABELS)).all()
+    for when, part in got[got["source"] == "ainews_recaps"].groupby("period"):
+        mine = corpus["period"] == when
+        pick = labelled[labelled["period"] == when]
+        alone = sample_shares(pick["source_file"], pick["label"], corpus.loc[mine, "source_file"], LABELS)
+        pd.testing.assert_frame_equal(part.drop(columns=["source", "period"]).reset_index(drop=True), alone)
+        assert int(part["n_covered"].iloc[0]) == int(mine.sum())
+    assert set(got.loc[got["source"] == "ainews_recaps", "period"]) == set(labelled["period"].dropna())
+    blog = got[got["source"] == "blog"].set_index("label")
+    assert blog.loc["neutral", ["corpus_share", "corpus_lo", "corpus_hi"]].tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="stance.sample_period: 'week'"):
+        period_start(dates, "week")

@@ -35,6 +35,7 @@ from pipeline.report.coverage import coverage_line, load_coverage, panel_narrati
 from pipeline.report.discovery_section import discovery_section, panel_peaks
 from pipeline.report.narrative_section import claims_section
 from pipeline.report.relevance_line import relevance_lines
+from pipeline.report.sample_periods import sample_period_lines
 from pipeline.report.sections import (
     corpus_section,
     earliest_section,
@@ -169,6 +170,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
                           cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"),
                           overall=overall, errors=errors, share_only=share_only, too_wide=too_wide,
                           max_halfwidth=float(params.get("max_share_halfwidth", 1.0)))
+    out += sample_period_lines(con, panel.sources, corpus["last"])
     out += actor_section(con, params, figures, rel, measurable, actor_metrics)
     # discovery (BERTopic topics on the passages with no taxonomy narrative): what the taxonomy may miss
     out += discovery_section(con, topics, topic_metrics or {}, rel(figures["narrative_heatmap"]),

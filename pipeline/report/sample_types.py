@@ -61,7 +61,7 @@ def sample_type_lines(con: Any) -> list[str]:
         share, r = group.set_index("label"), group.iloc[0]
         docs = f"{int(r.n_type):,}" if r.n_covered == r.n_type else f"{int(r.n_covered):,} (of {int(r.n_type):,})"
         out.append(f"| {kind} | {docs} | {int(r.n_read):,} | "
-                   + " | ".join(_cell(share, s) if s in share.index else "—" for s in stances) + " |")
+                   + " | ".join(read_share_cell(share, s) if s in share.index else "—" for s in stances) + " |")
         if r.n_read < FEW_LABELS:
             few.append(f"{kind} ({int(r.n_read)})")
         mine = files[files["source_type"] == kind]
@@ -91,7 +91,7 @@ def sample_type_lines(con: Any) -> list[str]:
     return out
 
 
-def _cell(share: pd.DataFrame, label: str) -> str:
+def read_share_cell(share: pd.DataFrame, label: str) -> str:
     """"22.8 % (19.0–27.0)", or the share alone where its interval has no width (every document read)."""
     c, lo, hi = (float(share.at[label, k]) for k in ("corpus_share", "corpus_lo", "corpus_hi"))
     return _pct(c) if hi - lo < 1e-12 else f"{_pct(c)} ({100 * lo:.1f}–{100 * hi:.1f})"

@@ -21,13 +21,15 @@ agree at kappa 0.85, ``benchmarks/label_agreement.py``), so these are shares
 
 The same estimator within the source files of one source type (:func:`sample_shares_by_type`) gives each
 type's shares by reading: the labelled documents of a file are a random sample of that file, so any union
-of files is a stratified sample too (session 33; before, only the corpus as a whole was estimated, and
-months, which cut across the files' samples, still have too few labels).
+of files is a stratified sample too (session 33; before, only the corpus as a whole was estimated). Within
+a source, the documents of one month, quarter or year are a domain of the same sample
+(:func:`sample_shares_by_period`, session 34).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -145,6 +147,52 @@ def sample_shares_by_type(file_types: Mapping[str, str], labelled_sources: Seque
     if not parts:
         return pd.DataFrame(columns=["source_type", *SAMPLE_COLUMNS])
     return pd.concat(parts, ignore_index=True)[["source_type", *SAMPLE_COLUMNS]]
+
+
+#: ``params.yaml`` ``stance.sample_period`` → pandas period alias.
+PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
+
+
+def period_start(dates: Sequence[Any], period: str) -> pd.Series:
+    """The first day (``datetime.date``) of each date's calendar ``period`` in UTC; a missing date stays
+    missing (``NaT``).
+
+    Raises:
+        ValueError: ``period`` is not one of :data:`PERIODS` (names the ``params.yaml`` key).
+    """
+    if period not in PERIODS:
+        raise ValueError(f"params.yaml stance.sample_period: {period!r} is not one of {sorted(PERIODS)}")
+    days = pd.to_datetime(pd.Series(list(dates), dtype=object), utc=True).dt.tz_convert(None)
+    return days.dt.to_period(PERIODS[period]).dt.start_time.dt.date
+
+
+def sample_shares_by_period(labelled: pd.DataFrame, corpus: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
+    """:func:`sample_shares` within each source and period: the shares by reading of one source's documents
+    dated in one month, quarter or year.
+
+    Within a source file the labelled documents are a simple random sample, so those dated in a period are a
+    simple random sample of the file's documents of that period, given how many fell in it (a domain of the
+    sample; Cochran 1977, section 2.13). That holds for months as well as for whole files: what a period lacks is
+    labels, not randomness (about 45 per quarter in the newsletter recaps before session 34's second round).
+
+    Args:
+        labelled: one row per labelled corpus document, ``source, source_file, period, label``.
+        corpus: one row per corpus document, labelled ones included, ``source, source_file, period``; a
+            document with no period (``NaT``/``None``) counts in no period.
+        labels: the label order of the result.
+
+    Returns:
+        ``source, period`` and the :data:`SAMPLE_COLUMNS`, one row per (source, period, label), sorted by
+        source and period; a (source, period) with no labelled document is left out.
+    """
+    labelled, corpus = labelled.dropna(subset=["period"]), corpus.dropna(subset=["period"])
+    parts = [sample_shares(group["source_file"], group["label"],
+                           corpus.loc[(corpus["source"] == src) & (corpus["period"] == when), "source_file"],
+                           labels).assign(source=src, period=when)
+             for (src, when), group in labelled.groupby(["source", "period"], sort=True)]
+    if not parts:
+        return pd.DataFrame(columns=["source", "period", *SAMPLE_COLUMNS])
+    return pd.concat(parts, ignore_index=True)[["source", "period", *SAMPLE_COLUMNS]]
 
 
 def file_types(source_files: Sequence[str], source_types: Sequence[str]) -> dict[str, str]:

@@ -78,7 +78,13 @@ from pipeline.stance.passage_labels import read_passage_labels
 from pipeline.stance.pooling import evidence, max_rule, pooled_features
 from pipeline.stance.predict import decision_frame, predict_cached, prob_frame, reorder, with_out_of_fold, write_long
 from pipeline.stance.quantify import share_table
-from pipeline.stance.sample_shares import file_types, sample_shares, sample_shares_by_type
+from pipeline.stance.sample_shares import (
+    file_types,
+    period_start,
+    sample_shares,
+    sample_shares_by_period,
+    sample_shares_by_type,
+)
 from pipeline.stance.shortdocs import short_documents
 from pipeline.stance.zero_shot import description_vectors, zero_shot
 from pipeline.text_vectors import text_vectors
@@ -266,6 +272,10 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
     read_shares = sample_shares(gold["source_file"], gold["label"], feats.meta["source_file"], labels)
     type_shares = sample_shares_by_type(file_types(feats.meta["source_file"], feats.meta["source_type"]),
                                         gold["source_file"], gold["label"], feats.meta["source_file"], labels)
+    dated = feats.meta[["doc_id", "source", "source_file"]].assign(
+        period=period_start(feats.meta["published_at"], params["sample_period"]))
+    period_shares = sample_shares_by_period(dated.merge(gold[["doc_id", "label"]], on="doc_id"), dated, labels)
+    period_shares.insert(2, "unit", params["sample_period"])
     metrics["sample_shares"] = {r["label"]: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()
                                              if k != "label"} for r in read_shares.to_dict("records")}
     with warehouse.build(out_db, SQL_DIR / "stance", fresh=True) as con:
@@ -283,6 +293,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
             "stance_quantification_error": error_rows(metrics["quantification"], pooling),
             "stance_sample_shares": read_shares,
             "stance_sample_shares_by_type": type_shares,
+            "stance_sample_shares_by_period": period_shares,
         }
         for table, frame in frames.items():
             con.register("frame", frame)

@@ -1,0 +1,106 @@
+"""More newsletter recaps for stance labelling by reading: the round-1 document sample continued (session 34).
+
+Usage (from the repository root, after a full build)::
+
+    python corpora/labels/sampling/recap_pool.py [N [WAREHOUSE]] > candidates.jsonl
+    python corpora/labels/sampling/recap_pool.py relabel [WAREHOUSE] > relabel.jsonl
+
+``relabel`` proposes round-1 labelled recaps again, without their labels, for a blind second reading (the
+session-34 check of whether the two rounds read the codebook alike): every ``pro_open_source``,
+``security_hawk`` and ``pro_china_tools`` label, 40 ``off_topic`` and 30 ``neutral`` ones at random (seed 34),
+shuffled.
+
+Round 1 labelled the first 360 eligible documents of ``demo/social/ainews_social_recaps.jsonl`` (relevant,
+non-duplicate, not reserved) in the fixed pseudo-random order ``sha256(doc_id || 'label-sample-v1')``
+(``corpora/labels/README.md``, "Which documents"). This script proposes the next N (default 600) unlabelled
+eligible documents of that file in the same order, so the labelled documents stay the head of one random order:
+a simple random sample of the file, and within each month a simple random sample of that month's documents
+(the domain estimate of ``pipeline.stance.sample_shares.sample_shares_by_period``). It checks first that the
+labelled documents are the head of the order, and says how far they are not. It proposes documents only: the
+label is the annotator's reading (``recap_instructions.md``). Texts over 8,000 characters are cut, with a marker.
+"""
+
+import hashlib
+import json
+import random
+import sys
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[3]  # the repository
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "corpora" / "labels" / "sampling"))
+
+from relevance_pool import MAX_CHARS, _pairs, corpus_id  # noqa: E402
+
+from pipeline.config import load_params  # noqa: E402
+from pipeline.privacy import StoredKeys  # noqa: E402
+from pipeline.reserved import reserved_pairs  # noqa: E402
+
+FILE = "demo/social/ainews_social_recaps.jsonl"
+
+
+def order_key(doc_id: str) -> str:
+    """The round-1 sampling order of a document (``corpora/labels/README.md``)."""
+    return hashlib.sha256((doc_id + "label-sample-v1").encode("utf-8")).hexdigest()
+
+
+def _labels_of(keys: StoredKeys) -> dict[tuple[str, str], str]:
+    """``(source_file, stored native id)`` → label of the recaps in ``stance_v1.jsonl``."""
+    with open(ROOT / "corpora/labels/stance_v1.jsonl", encoding="utf-8") as fh:
+        rows = [r for r in map(json.loads, fh) if r["source"].endswith(FILE.rsplit("/", 1)[1])]
+    return {("demo/" + r["source"].removeprefix("demo/"), keys(r["native_id"])): r["label"] for r in rows}
+
+
+def main(n: int, db: str, relabel: bool = False) -> None:
+    keys = StoredKeys.from_params(load_params("privacy"))
+    reserved = reserved_pairs(key=keys)
+    labelled = _pairs("stance_v1.jsonl", keys)
+    con = duckdb.connect(db, read_only=True)
+    df = con.execute("""SELECT doc_id, source_file, native_id, line, source_type, url,
+      published_at::DATE::VARCHAR AS date, title, n_chars, text FROM corpus WHERE source_file = ?""",
+                     [FILE]).fetchdf()
+    df = df[[(s, x) not in reserved for s, x in zip(df.source_file, df.native_id)]].copy()
+    df["order"] = [order_key(d) for d in df.doc_id]
+    df = df.sort_values("order").reset_index(drop=True)
+    is_lab = [(s, x) in labelled for s, x in zip(df.source_file, df.native_id)]
+    n_lab = sum(is_lab)
+    print(f"{len(df)} eligible, {n_lab} labelled; labelled among the first {n_lab} in order: "
+          f"{sum(is_lab[:n_lab])}", file=sys.stderr)
+    if relabel:
+        label_of = _labels_of(keys)
+        df["label"] = [label_of.get((s, x)) for s, x in zip(df.source_file, df.native_id)]
+        rng = random.Random(34)
+        pick = [i for lab in ("pro_open_source", "security_hawk", "pro_china_tools") for i in df.index[df.label == lab]]
+        for lab, k in (("off_topic", 40), ("neutral", 30)):
+            pick += rng.sample(list(df.index[df.label == lab]), k)
+        rng.shuffle(pick)
+        df, is_lab, n_lab = df.loc[pick].drop(columns="label").reset_index(drop=True), [False] * len(pick), 0
+        n = len(pick)
+    out = []
+    for i, r in df.iterrows():
+        if is_lab[i]:
+            continue
+        native = corpus_id(r.source_file, r.line, r.native_id, keys)
+        if native is None:
+            print("skip (no corpus id):", r.native_id, file=sys.stderr)
+            continue
+        text = r.text if len(r.text) <= MAX_CHARS else \
+            r.text[:MAX_CHARS] + f"\n[... {len(r.text) - MAX_CHARS} more characters not shown]"
+        out.append(dict(doc_id=r.doc_id, source=r.source_file, native_id=native, source_type=r.source_type,
+                        url=r.url, date=r.date, title=r.title, n_chars=int(r.n_chars), order=len(out) + n_lab,
+                        text=text))
+        if len(out) == n:
+            break
+    print(len(out), "candidates", file=sys.stderr)
+    for o in out:
+        print(json.dumps(o, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["relabel"]:
+        main(0, sys.argv[2] if len(sys.argv) > 2 else str(ROOT / "data" / "debate.duckdb"), relabel=True)
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 600,
+             sys.argv[2] if len(sys.argv) > 2 else str(ROOT / "data" / "debate.duckdb"))

@@ -309,9 +309,9 @@ def test_write_report_assembles_every_section(wh, tmp_path):
             "(`corpora/labels/quote_stance_v1.jsonl`") in text
     assert "7 argue it: **precision 0.70** (95 % interval 0.40–0.89)" in text
     # a stance whose document decisions are not measurable gets no table, but its quotes' precision where read
-    assert ("**security_hawk**: its document decisions are not measurable; section 3 gives at most a corpus-wide "
-            "share. Of the 4 quotes of listed actors decided security_hawk that a reader read, 1 argues it (precision "
-            "0.25, 95 % interval 0.05–0.70); no quote table is given for it.") in text
+    assert ("**security_hawk**: its document decisions are not measurable; section 3 gives only shares by reading "
+            "and a corpus-wide model share. Of the 4 quotes of listed actors decided security_hawk that a reader "
+            "read, 1 argues it (precision 0.25, 95 % interval 0.05–0.70); no quote table is given for it.") in text
     # without read quotes of a stance, the table says its precision is not measured; a read quote of another label
     from pipeline.report.actor_section import stance_table
     hawk = "\n".join(stance_table(con, "security_hawk", min_quotes=1, limit=5, read=None))
@@ -815,30 +815,50 @@ def test_shares_by_source_type_name_what_each_row_leaves_out(tmp_path):
     assert "No labelled document, so no row: policy (1 document), recap (1 document)." in text
 
 
-def test_shares_by_reading_per_quarter_name_each_periods_counts_and_intervals(wh):
+def test_shares_by_reading_per_quarter_name_each_periods_counts_intervals_and_a_test(tmp_path):
     """Session 34: per trend source, each quarter's documents, labelled documents and the three stances' shares
-    by reading (table ``stance_sample_shares_by_period``), a partial last quarter marked, few labels named; a
-    source outside the panel or without labels gets no table."""
+    by reading (table ``stance_sample_shares_by_period``); a quarter with fewer than 30 labels shows no share;
+    partial first and last quarters are marked; a permutation test of equal shares follows. Real recap labels
+    and real recap issue dates (paired in file order) in a real DuckDB; a source outside the panel: no table."""
+    from pipeline.config import DEMO_CORPUS_DIR
     from pipeline.report.sample_periods import period_heading, sample_period_lines
+    from pipeline.stance.sample_shares import period_start, sample_shares_by_period
 
-    con, _ = wh
-    rows = con.execute("SELECT period, label, corpus_share, corpus_lo, corpus_hi, n_covered FROM "
-                       "stance_sample_shares_by_period WHERE source = 'technews' ORDER BY period").fetchall()
-    assert len({r[0] for r in rows}) == 2   # the two labelled articles fall in two quarters
-    text = "\n".join(sample_period_lines(con, ["technews", "ainews"], "2026-02-10"))
-    assert "**Per quarter, by reading** (table `stance_sample_shares_by_period`" in text
-    assert "`technews`:" in text and "`ainews`" not in text   # no recap was labelled
-    labelled = dict(con.execute("SELECT date_trunc('quarter', timezone('UTC', d.published_at))::DATE, count(*) "
-                                "FROM stance_labels JOIN documents d USING (doc_id) GROUP BY 1").fetchall())
-    for when in sorted({r[0] for r in rows}):
-        got = {lab: (c, lo, hi, n) for p, lab, c, lo, hi, n in rows if p == when}
-        cells = [f"{100 * got[s][0]:.1f} %" + ("" if got[s][2] - got[s][1] < 1e-12 else
-                                                f" ({100 * got[s][1]:.1f}–{100 * got[s][2]:.1f})")
-                 for s in ("pro_open_source", "security_hawk", "pro_china_tools")]
-        heading = period_heading(when, "quarter", "2026-02-10")
-        assert f"| {heading} | {got['neutral'][3]} | {labelled[when]} | {' | '.join(cells)} |" in text
-    assert "| 2026 Q1 (to 02-10) |" in text   # the corpus ends inside the quarter
-    assert "too few to compare: 2025 Q4, 2026 Q1 (to 02-10)." in text
-    assert sample_period_lines(con, ["regulations"], "2026-02-10") == []
-    assert period_heading("2025-03-01", "month", "2025-03-31") == "2025-03"   # a whole month
-    assert period_heading("2025-01-01", "year", "2025-06-30") == "2025 (to 06-30)"
+    LABELS = workspace.LABELS
+    rows = [json.loads(x) for x in (DEMO_CORPUS_DIR.parent / "labels" / "stance_v1.jsonl").read_text().splitlines()]
+    recap = [r["label"] for r in rows if r["source"].endswith("ainews_social_recaps.jsonl")][:400]
+    raw = (DEMO_CORPUS_DIR / "social" / "ainews_social_recaps.jsonl").read_text(encoding="utf-8").splitlines()
+    dates = pd.to_datetime([json.loads(x)["issue_date"] for x in raw[::2][:800]], utc=True)
+    docs = pd.DataFrame({"doc_id": [f"d{i:04d}" for i in range(800)], "source": "ainews_recaps",
+                         "source_file": "demo/social/ainews_social_recaps.jsonl", "published_at": dates})
+    labelled = docs.iloc[::2].assign(label=recap)   # every other document read
+    dated = docs.assign(period=period_start(docs["published_at"], "quarter"))
+    shares = sample_shares_by_period(dated.merge(labelled[["doc_id", "label"]]), dated, LABELS).assign(unit="quarter")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    for name, frame in (("documents", docs), ("stances", docs[["doc_id"]]),
+                        ("stance_labels", labelled[["doc_id", "label"]]), ("stance_sample_shares_by_period", shares)):
+        con.register("f", frame)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM f")
+        con.unregister("f")
+    text = "\n".join(sample_period_lines(con, ["ainews_recaps", "other"]))
+    assert "**Per quarter, by reading** (table `stance_sample_shares_by_period`" in text and "`other`" not in text
+    n_read = labelled.groupby(period_start(labelled["published_at"], "quarter")).size()   # aligned by index
+    n_docs = dated.groupby("period").size()
+    first, last = docs["published_at"].min(), docs["published_at"].max()
+    assert n_read.min() < 30 <= n_read.max()
+    for when, k in n_read.items():
+        got = shares[shares["period"] == when].set_index("label")
+        heading = period_heading(when, "quarter", first, last)
+        c, lo, hi = (100 * got[col].reindex(LABELS[:3]) for col in ("corpus_share", "corpus_lo", "corpus_hi"))
+        cells = ["—"] * 3 if k < 30 else [
+            f"{c[s]:.1f} % ({lo[s]:.1f}–{hi[s]:.1f})" if hi[s] > lo[s] else f"{c[s]:.1f} %" for s in LABELS[:3]]
+        assert f"| {heading} | {n_docs[when]:,} | {k} | {' | '.join(cells)} |" in text, heading
+    assert f"| {period_heading(n_read.index[0], 'quarter')} (from {first:%m-%d}) |" in text   # issues begin 03-04
+    assert "No share where fewer than 30 documents are labelled: " in text
+    tested = int(n_read[n_read >= 30].sum())
+    assert re.search(rf"\(\d+ quarters, {tested:,} labels; permutation test .*\): pro_open_source p = 0\.\d{{3}}, "
+                     r"security_hawk p [=<] [\d.]+, pro_china_tools p = 0\.\d{3}\.", text)
+    assert period_heading("2025-03-01", "month", last="2025-03-31") == "2025-03"   # a whole month
+    assert period_heading("2025-01-01", "year", last="2025-06-30T23:30:00-02:00") == "2025 (to 07-01)"  # in UTC
+    con.close()
+

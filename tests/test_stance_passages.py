@@ -437,3 +437,56 @@ def test_shares_by_reading_per_period_are_the_estimate_within_each_source_and_pe
     assert blog.loc["neutral", ["corpus_share", "corpus_lo", "corpus_hi"]].tolist() == [1.0, 1.0, 1.0]
     with pytest.raises(ValueError, match="stance.sample_period: 'week'"):
         period_start(dates, "week")
+
+
+def test_a_period_counts_only_files_with_labels_in_it_and_undated_labels_count_in_none():
+    """Code review, session 34: a source's second file with no label in a period is left out of that period's
+    covered documents (the report prints "n (of N)"); a labelled document with no date counts in no period;
+    ``period_start`` keeps a Series' index."""
+    from pipeline.stance.sample_shares import period_start, sample_shares_by_period
+
+    dates = pd.Series(["2025-01-05", "2025-02-01", "2025-04-02", None, "2025-05-09"], index=[10, 12, 14, 16, 18])
+    quarters = period_start(dates, "quarter")
+    assert list(quarters.index) == [10, 12, 14, 16, 18] and str(quarters[14]) == "2025-04-01" and pd.isna(quarters[16])
+    corpus = pd.DataFrame({"source": "reddit", "source_file": ["a", "a", "a", "a", "b"], "period": quarters})
+    corpus = pd.concat([corpus, pd.DataFrame({"source": "reddit", "source_file": "b", "period": [quarters[10]] * 3})])
+    labelled = corpus.iloc[[0, 2, 3]].assign(label=["neutral", "pro_china_tools", "neutral"])   # one undated
+    got = sample_shares_by_period(labelled, corpus, LABELS)
+    first, second = (got[got["period"] == q].set_index("label") for q in (quarters[10], quarters[14]))
+    assert first.at["neutral", "n_covered"] == 2   # file a's two documents of Q1, not file b's three
+    assert first.at["neutral", "n_unlabelled"] == 1 + 3 and first.at["neutral", "corpus_share"] == 1.0   # b counts here
+    assert second.at["pro_china_tools", "n_covered"] == 1 and set(got["period"]) == {quarters[10], quarters[14]}
+
+
+def test_equal_shares_test_rejects_a_real_difference_and_agrees_with_the_chi_square_on_real_labels():
+    """The permutation p-value of equal shares: near 0 for a large difference, near the asymptotic chi-square
+    p on the real recap labels (hundreds per period), 1 with one period."""
+    from scipy.stats import chi2_contingency, permutation_test
+
+    from pipeline.stance.sample_shares import equal_shares_p
+
+    assert equal_shares_p(["q1"] * 50 + ["q2"] * 50, ["f"] * 100, [True] * 30 + [False] * 70) < 0.001
+    assert equal_shares_p(["q1"] * 10, ["f"] * 10, [True, False] * 5) == 1.0
+    rows = [json.loads(x) for x in (DEMO_CORPUS_DIR.parent / "labels" / "stance_v1.jsonl").read_text().splitlines()]
+    recap = [r["label"] for r in rows if r["source"].endswith("ainews_social_recaps.jsonl")]
+    periods = [f"p{i % 3}" for i in range(len(recap))]
+    off = [x == "off_topic" for x in recap]   # 89 hits: the asymptotic chi-square holds
+    table = pd.crosstab(pd.Series(periods), pd.Series(off))
+    assert abs(equal_shares_p(periods, ["f"] * len(recap), off) - chi2_contingency(table)[1]) < 0.03
+    # few hits: against scipy's own permutation test of the same statistic (Monte Carlo, so within 0.02)
+    codes = np.array([int(p[1]) for p in periods])
+
+    def chi2(x, y):   # Pearson's statistic of the 3 × 2 table, written out
+        x = np.asarray(x).astype(int)
+        got, size = np.bincount(x, weights=y, minlength=3), np.bincount(x, minlength=3)
+        expect = size * y.mean()
+        return (((got - expect) ** 2) * (1 / expect + 1 / (size - expect))).sum()
+
+    for lab in ("pro_open_source", "pro_china_tools"):
+        hits = np.array([x == lab for x in recap])
+        ref = permutation_test((codes, hits.astype(float)), chi2, permutation_type="pairings", n_resamples=5000,
+                               alternative="greater", random_state=1).pvalue
+        assert abs(equal_shares_p(periods, ["f"] * len(recap), hits) - ref) < 0.03, lab
+    # shuffling within files: a file whose every label is a hit, in one period, explains that period's excess
+    per, files = ["q1"] * 40 + ["q2"] * 40, ["a"] * 20 + ["b"] * 20 + ["b"] * 40
+    assert equal_shares_p(per, files, [True] * 20 + [False] * 60) == 1.0

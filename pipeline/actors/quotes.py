@@ -76,8 +76,8 @@ _WORD = re.compile(r"\w+")
 
 
 def too_short(text: str) -> bool:
-    """Whether ``text`` has fewer than :data:`MIN_QUOTE_WORDS` word tokens (``\\w+``): no quote, whether a
-    quotation, a reported clause or a transcript turn."""
+    """Whether ``text`` has fewer than :data:`MIN_QUOTE_WORDS` word tokens (``\\w+``): no quotation or
+    transcript turn (a reported clause counts spaCy tokens of its span instead)."""
     return len(_WORD.findall(text)) < MIN_QUOTE_WORDS
 
 

@@ -94,8 +94,8 @@ def actor_section(con: Any, params: dict[str, Any], figures: dict[str, Path], re
                       f"{read['argue_it'] / read['read']:.2f}, 95 % interval "
                       f"{read['precision_lo']:.2f}–{read['precision_hi']:.2f}); no quote table is given for it."
                       if read.get("read") else "")
-            out += [f"**{st}**: its document decisions are not measurable; section 3 gives at most a corpus-wide "
-                    f"share.{quotes}", ""]
+            out += [f"**{st}**: its document decisions are not measurable; section 3 gives only shares by reading "
+                    f"and a corpus-wide model share.{quotes}", ""]
             continue
         read = metrics.get("quote_stance_evaluation", {}).get("by_decision", {}).get(st)
         out += stance_table(con, st, min_quotes=min_q, limit=n, read=read)

@@ -170,7 +170,7 @@ def write_report(con: Any, path: Path, *, topics: pd.DataFrame, shares: pd.DataF
                           cells=stance_cells, scope=coverage_line(panel, stance_cells, "documents"),
                           overall=overall, errors=errors, share_only=share_only, too_wide=too_wide,
                           max_halfwidth=float(params.get("max_share_halfwidth", 1.0)))
-    out += sample_period_lines(con, panel.sources, corpus["last"])
+    out += sample_period_lines(con, panel.sources)
     out += actor_section(con, params, figures, rel, measurable, actor_metrics)
     # discovery (BERTopic topics on the passages with no taxonomy narrative): what the taxonomy may miss
     out += discovery_section(con, topics, topic_metrics or {}, rel(figures["narrative_heatmap"]),

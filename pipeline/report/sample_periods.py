@@ -1,10 +1,12 @@
 """Section 3's shares by reading per period: the stance mix of the trend panel's sources quarter by quarter (or
 month or year, ``params.yaml`` ``stance.sample_period``) as the annotators read it, with no classifier (table
-``stance_sample_shares_by_period``, :func:`pipeline.stance.sample_shares.sample_shares_by_period`).
+``stance_sample_shares_by_period``, :func:`pipeline.stance.sample_shares.sample_shares_by_period`), and a
+permutation test of equal shares across the periods (:func:`pipeline.stance.sample_shares.equal_shares_p`).
 
-Within a source file the labelled documents are a random sample, so those dated in a period are a random sample
-of that period's documents. The model's monthly shares above carry the classifier's errors (CV precision 0.18
-for ``pro_china_tools``); these carry only the sampling error, and fewer labels make it wider.
+Within a source file the labelled documents are a random sample of the eligible ones (relevant, not reserved),
+so those dated in a period are a random sample of that period's eligible documents. The intervals and the test
+cover that sampling only, not the readers' disagreement (``corpora/labels/README.md``, the second reading of the
+recaps).
 """
 
 from __future__ import annotations
@@ -16,27 +18,39 @@ import pandas as pd
 
 from pipeline import workspace
 from pipeline.report.sample_types import FEW_LABELS, read_share_cell
+from pipeline.stance.sample_shares import PERIODS, equal_shares_p
 
-#: DuckDB ``date_trunc`` part of each ``stance.sample_period`` value.
-UNITS = ("month", "quarter", "year")
-
-
-def period_heading(start: Any, unit: str, last: Any) -> str:
-    """``2025 Q1``, ``2025-03`` or ``2025`` for the period of ``unit`` starting ``start``, with " (to MM-DD)"
-    when the corpus's latest ``published_at`` (``last``) falls inside it before its last day."""
-    d, last_day = pd.Timestamp(start), pd.Timestamp(last).tz_localize(None) if pd.Timestamp(last).tzinfo else \
-        pd.Timestamp(last)
-    label = {"month": f"{d:%Y-%m}", "quarter": f"{d.year} Q{(d.month - 1) // 3 + 1}", "year": f"{d.year}"}[unit]
-    end = d + {"month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3),
-               "year": pd.DateOffset(years=1)}[unit] - pd.Timedelta(days=1)
-    return label + (f" (to {last_day:%m-%d})" if d <= last_day.normalize() < end else "")
+#: The ``stance.sample_period`` values (DuckDB ``date_trunc`` parts too).
+UNITS = tuple(PERIODS)
 
 
-def sample_period_lines(con: Any, sources: Sequence[str], last: Any) -> list[str]:
+def _naive_utc(t: Any) -> pd.Timestamp:
+    """``t`` as a time-zone-free UTC timestamp (a naive ``t`` is taken as UTC)."""
+    t = pd.Timestamp(t)
+    return t.tz_convert("UTC").tz_localize(None) if t.tzinfo else t
+
+
+def period_heading(start: Any, unit: str, first: Any = None, last: Any = None) -> str:
+    """``2025 Q1``, ``2025-03`` or ``2025`` for the period of ``unit`` starting ``start``, with " (from MM-DD)"
+    when the source's first document (``first``) falls inside it after its first day and " (to MM-DD)" when
+    its last (``last``) falls inside it before its last day: a partial period's share is of fewer days."""
+    p = pd.Period(pd.Timestamp(start), freq=PERIODS[unit])
+    out = {"month": f"{p.start_time:%Y-%m}", "quarter": f"{p.year} Q{p.quarter}", "year": f"{p.year}"}[unit]
+    lo, hi = p.start_time.normalize(), p.end_time.normalize()
+    if first is not None and lo < _naive_utc(first).normalize() <= hi:
+        out += f" (from {_naive_utc(first):%m-%d})"
+    if last is not None and lo <= _naive_utc(last).normalize() < hi:
+        out += f" (to {_naive_utc(last):%m-%d})"
+    return out
+
+
+def sample_period_lines(con: Any, sources: Sequence[str]) -> list[str]:
     """A sentence and, per source of ``sources`` (the trend panel) with rows in the table, a table of its
-    periods: documents, labelled documents and the share by reading of each of the three stances
-    (``workspace.LABELS[:3]``) with its 95 % interval; periods with fewer than :data:`FEW_LABELS` labelled
-    documents are marked. Empty without the table (a warehouse built before session 34) or its rows.
+    periods: documents in files that hold labels (of all the source's documents of the period, where fewer),
+    labelled documents and the share by reading of each of the three stances (``workspace.LABELS[:3]``) with
+    its 95 % interval; a period with fewer than :data:`FEW_LABELS` labelled documents shows no share. Then,
+    per stance, the permutation p-value of equal shares across the periods with at least :data:`FEW_LABELS`
+    labels. Empty without the table (a warehouse built before session 34) or its rows.
 
     Raises:
         ValueError: the table's ``unit`` is not one of :data:`UNITS`.
@@ -49,32 +63,54 @@ def sample_period_lines(con: Any, sources: Sequence[str], last: Any) -> list[str
                                 "ORDER BY source, period", [list(sources)])
     if rows.empty:
         return []
-    unit = str(rows["unit"].iloc[0])
-    if unit not in UNITS or rows["unit"].nunique() > 1:
-        raise ValueError(f"stance_sample_shares_by_period.unit: {sorted(set(rows['unit']))}, not one of {UNITS}")
-    read = workspace.query(con, f"""
-        SELECT d.source, date_trunc('{unit}', timezone('UTC', d.published_at))::DATE AS period, count(*) AS n
-        FROM stance_labels l JOIN documents d USING (doc_id) GROUP BY ALL""")
-    read = read.assign(period=pd.to_datetime(read["period"])).set_index(["source", "period"])["n"]
+    units = sorted(set(rows["unit"]))
+    if len(units) > 1 or units[0] not in UNITS:
+        raise ValueError(f"stance_sample_shares_by_period.unit: {units}, not one of {UNITS}")
+    unit = units[0]
+    docs = workspace.query(con, f"""
+        SELECT d.source, d.source_file, date_trunc('{unit}', timezone('UTC', d.published_at))::DATE AS period,
+               d.published_at, l.label
+        FROM stances s JOIN documents d USING (doc_id) LEFT JOIN stance_labels l USING (doc_id)
+        WHERE list_contains(?, d.source) AND d.published_at IS NOT NULL""", [list(sources)])
+    docs["period"] = pd.to_datetime(docs["period"])
     stances = list(workspace.LABELS[:3])
     out = ["", f"**Per {unit}, by reading** (table `stance_sample_shares_by_period`; no classifier): within the "
            "trend's sources, the labelled documents dated in a period are a random sample of that period's "
-           "documents, so each row is the period's stance mix as the annotators read it, with the 95 % interval of "
-           "the sampling only. The model's months above carry its classification errors as well; these do not, "
-           "and they are the figures to compare between periods: where two periods' intervals overlap, the "
-           "labels do not show a change."]
+           "eligible documents (relevant, not reserved for evaluation; the reserved ones, never labelled, are "
+           "taken to be like them), so each row is the stance mix of that source as collected, as the "
+           "annotators read it. The 95 % interval covers the sampling only, not the readers' disagreement: on "
+           "the recaps a blind second reading kept half of the first round's `pro_china_tools` labels before "
+           "adjudication (`corpora/labels/README.md`). Overlapping intervals do not show that two periods are "
+           "alike, and with many periods one pair will differ by chance: the test below asks whether the "
+           f"shares differ between the {unit}s at all."]
     for source, mine in rows.groupby("source", sort=True):
+        own = docs[docs["source"] == source]
+        first, last = own["published_at"].min(), own["published_at"].max()
+        n_all = own.groupby("period").size()
+        n_read = own[own["label"].notna()].groupby("period").size()
         out += ["", f"`{source}`:", "", f"| {unit} | documents | labelled | " + " | ".join(stances) + " |",
                 "|---|---:|---:|" + "---:|" * len(stances)]
         few = []
         for when, part in mine.groupby("period", sort=True):
-            share = part.set_index("label")
-            n_read = int(read.get((source, pd.Timestamp(when)), 0))
-            heading = period_heading(when, unit, last)
-            if n_read < FEW_LABELS:
+            key, share = pd.Timestamp(when), part.set_index("label")
+            covered, total, read = int(part["n_covered"].iloc[0]), int(n_all.get(key, 0)), int(n_read.get(key, 0))
+            heading = period_heading(when, unit, first, last)
+            docs_cell = f"{covered:,}" if covered == total else f"{covered:,} (of {total:,})"
+            if read < FEW_LABELS:
                 few.append(heading)
-            out.append(f"| {heading} | {int(part['n_covered'].iloc[0]):,} | {n_read:,} | "
-                       + " | ".join(read_share_cell(share, s) if s in share.index else "—" for s in stances) + " |")
+                cells = ["—"] * len(stances)
+            else:
+                cells = [read_share_cell(share, s) if s in share.index else "—" for s in stances]
+            out.append(f"| {heading} | {docs_cell} | {read:,} | " + " | ".join(cells) + " |")
         if few:
-            out += ["", f"Fewer than {FEW_LABELS} labelled documents, too few to compare: {', '.join(few)}."]
+            out += ["", f"No share where fewer than {FEW_LABELS} documents are labelled: {', '.join(few)}."]
+        tested = own[own["label"].notna() & own["period"].isin(n_read[n_read >= FEW_LABELS].index)]
+        if tested["period"].nunique() >= 2:
+            ps = {s: equal_shares_p(tested["period"], tested["source_file"], tested["label"] == s) for s in stances}
+            tests = ", ".join(f"{s} p {'< 0.001' if p < 0.001 else f'= {p:.3f}'}" for s, p in ps.items())
+            out += ["", f"Equal shares in every {unit} with at least {FEW_LABELS} labels "
+                    f"({tested['period'].nunique()} {unit}s, {len(tested):,} labels; permutation test of the "
+                    f"chi-square statistic, the labels' {unit}s shuffled within each source file, 10,000 "
+                    f"draws): {tests}. A p under 0.05 says that stance's share differs between these {unit}s "
+                    "more than sampling explains; a larger one gives no evidence of a change."]
     return out

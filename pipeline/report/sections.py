@@ -336,7 +336,8 @@ def narrative_stance_section(con: Any, keys: list[str], measurable: list[str], m
            ""]
     for s in STANCES:
         if s not in measurable:
-            out.append(f"- **{s}**: its decisions are not measurable (section 3 gives at most a corpus-wide share).")
+            out.append(f"- **{s}**: its decisions are not measurable (section 3 gives only shares by reading and a "
+                       "corpus-wide model share).")
             continue
         cand = nstance[(nstance["label"] == s) & nstance["topic_key"].map(ntot).ge(min_docs)]
         if cand.empty:

@@ -311,7 +311,8 @@ def sample_lines(con: Any, model: dict[str, tuple[str, float]] | None = None) ->
            "read; stratified estimator, Cochran 1977, with 95 % Korn–Graubard intervals of that sampling, which do "
            "not cover the readers' own errors). These are the shares as the LLM annotators read the codebook."
            + weight + " **Quote the corpus share for this corpus as a whole**, and the shares by source type below "
-           "for a kind of source; the model's shares above are what months break down into.", "",
+           "for a kind of source; for the trend's sources the shares by reading per quarter close the section, and the "
+           "model's shares above give the months.", "",
            "| label | share of the corpus by reading (95 % interval) | of its documents without a training label |",
            "|---|---:|---:|"]
     out += [f"| {r.label} | **{_pct(r.corpus_share)} ({100 * r.corpus_lo:.1f}–{100 * r.corpus_hi:.1f})** | "

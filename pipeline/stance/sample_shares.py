@@ -155,14 +155,16 @@ PERIODS = {"month": "M", "quarter": "Q", "year": "Y"}
 
 def period_start(dates: Sequence[Any], period: str) -> pd.Series:
     """The first day (``datetime.date``) of each date's calendar ``period`` in UTC; a missing date stays
-    missing (``NaT``).
+    missing (``NaT``). A date without a time zone is read as UTC; where every date is missing the result is
+    all ``NaT`` (dtype ``datetime64``). A Series keeps its index, so the result aligns with its frame.
 
     Raises:
         ValueError: ``period`` is not one of :data:`PERIODS` (names the ``params.yaml`` key).
     """
     if period not in PERIODS:
         raise ValueError(f"params.yaml stance.sample_period: {period!r} is not one of {sorted(PERIODS)}")
-    days = pd.to_datetime(pd.Series(list(dates), dtype=object), utc=True).dt.tz_convert(None)
+    index = dates.index if isinstance(dates, pd.Series) else None
+    days = pd.to_datetime(pd.Series(list(dates), index=index, dtype=object), utc=True).dt.tz_convert(None)
     return days.dt.to_period(PERIODS[period]).dt.start_time.dt.date
 
 
@@ -208,3 +210,43 @@ def file_types(source_files: Sequence[str], source_types: Sequence[str]) -> dict
         f = twice["file"].iloc[0]
         raise ValueError(f"{f}: documents of source types {sorted(twice.loc[twice['file'] == f, 'type'])}")
     return dict(zip(pairs["file"], pairs["type"]))
+
+
+def equal_shares_p(periods: Sequence[Any], strata: Sequence[str], hits: Sequence[bool], *, reps: int = 10_000,
+                   seed: int = 0) -> float:
+    """Permutation p-value of "the label's share is the same in every period": Pearson's chi-square of the
+    period × (label, other) counts of the labelled documents, against the same statistic with the documents'
+    periods shuffled within each stratum (source file), so each file keeps its labels and its periods' sizes.
+
+    Args:
+        periods, strata, hits: per labelled document (``(n,)`` each), its period, its source file and whether
+            its label is the one tested.
+        reps: permutations (10,000: the p-value's own standard error is at most 0.005).
+        seed: of the permutations (numpy ``default_rng``), for a deterministic report.
+
+    Returns:
+        ``(1 + #{permuted >= observed}) / (1 + reps)``; 1.0 with fewer than two periods or no hit at all.
+    """
+    import numpy as np
+
+    period_codes, period_index = np.unique(np.asarray([str(x) for x in periods]), return_inverse=True)
+    y = np.asarray(hits, dtype=float)
+    if len(period_codes) < 2 or y.sum() == 0 or y.sum() == len(y):
+        return 1.0
+    size = np.bincount(period_index).astype(float)
+    expect = size * y.mean()
+
+    def stat(index: np.ndarray) -> float:
+        got = np.bincount(index, weights=y, minlength=len(size))
+        return float((((got - expect) ** 2) / expect + ((got - expect) ** 2) / (size - expect)).sum())
+
+    observed = stat(period_index)
+    rng = np.random.default_rng(seed)
+    groups = [np.flatnonzero(np.asarray(list(strata)) == s) for s in sorted(set(strata))]
+    shuffled, beats = period_index.copy(), 0
+    for _ in range(reps):
+        for g in groups:
+            shuffled[g] = period_index[g][rng.permutation(len(g))]
+        beats += stat(shuffled) >= observed - 1e-9
+    return (1 + beats) / (1 + reps)
+

@@ -297,7 +297,7 @@ def run(params: dict[str, Any], encoder_params: dict[str, Any], *, embed_db: Pat
         }
         for table, frame in frames.items():
             con.register("frame", frame)
-            con.execute(f"INSERT INTO {table} SELECT * FROM frame")
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
             con.unregister("frame")
 
     # the passage decision travels with the classifier: actors decides quotes as the stage decides passages

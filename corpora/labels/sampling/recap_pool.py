@@ -8,7 +8,9 @@ Usage (from the repository root, after a full build)::
 ``relabel`` proposes round-1 labelled recaps again, without their labels, for a blind second reading (the
 session-34 check of whether the two rounds read the codebook alike): every ``pro_open_source``,
 ``security_hawk`` and ``pro_china_tools`` label, 40 ``off_topic`` and 30 ``neutral`` ones at random (seed 34),
-shuffled.
+shuffled. Round 1's labels are rebuilt from the annotators' ids and ``recap_check_v1.jsonl``; the 120 drawn
+on the build of 8df1353 are the ones that file records, and a later build whose eligible documents differ
+draws others.
 
 Round 1 labelled the first 360 eligible documents of ``demo/social/ainews_social_recaps.jsonl`` (relevant,
 non-duplicate, not reserved) in the fixed pseudo-random order ``sha256(doc_id || 'label-sample-v1')``
@@ -17,7 +19,8 @@ eligible documents of that file in the same order, so the labelled documents sta
 a simple random sample of the file, and within each month a simple random sample of that month's documents
 (the domain estimate of ``pipeline.stance.sample_shares.sample_shares_by_period``). It checks first that the
 labelled documents are the head of the order, and says how far they are not. It proposes documents only: the
-label is the annotator's reading (``recap_instructions.md``). Texts over 8,000 characters are cut, with a marker.
+label is the annotator's reading (``recap_instructions.md``). Texts over 8,000 characters are cut, with a marker
+(session 34 then had the 25 such recaps read again in full: the 40 % rule of a recap is over its whole text).
 """
 
 import hashlib
@@ -32,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[3]  # the repository
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "corpora" / "labels" / "sampling"))
 
-from relevance_pool import MAX_CHARS, _pairs, corpus_id  # noqa: E402
+from relevance_pool import _pairs, candidate  # noqa: E402
 
 from pipeline.config import load_params  # noqa: E402
 from pipeline.privacy import StoredKeys  # noqa: E402
@@ -46,11 +49,23 @@ def order_key(doc_id: str) -> str:
     return hashlib.sha256((doc_id + "label-sample-v1").encode("utf-8")).hexdigest()
 
 
-def _labels_of(keys: StoredKeys) -> dict[tuple[str, str], str]:
-    """``(source_file, stored native id)`` → label of the recaps in ``stance_v1.jsonl``."""
+def _round1_labels(keys: StoredKeys) -> dict[tuple[str, str], str]:
+    """``(source_file, stored native id)`` → round-1 label of each round-1 recap: its label in
+    ``stance_v1.jsonl`` where a round-1 annotator (``…/recaps``, ``…/recaps2``) still holds it, else the
+    ``first_label`` that ``recap_check_v1.jsonl`` kept of it (session 34 replaced those by adjudication)."""
+    def pair(r: dict) -> tuple[str, str]:
+        return "demo/" + r["source"].removeprefix("demo/"), keys(r["native_id"])
+
+    out = {}
     with open(ROOT / "corpora/labels/stance_v1.jsonl", encoding="utf-8") as fh:
-        rows = [r for r in map(json.loads, fh) if r["source"].endswith(FILE.rsplit("/", 1)[1])]
-    return {("demo/" + r["source"].removeprefix("demo/"), keys(r["native_id"])): r["label"] for r in rows}
+        for r in map(json.loads, fh):
+            if r["source"] == FILE and r["annotator"].rsplit("/", 1)[-1] in ("recaps", "recaps2"):
+                out[pair(r)] = r["label"]
+    check = ROOT / "corpora/labels/recap_check_v1.jsonl"
+    if check.exists():
+        with open(check, encoding="utf-8") as fh:
+            out.update({pair(r): r["first_label"] for r in map(json.loads, fh)})
+    return out
 
 
 def main(n: int, db: str, relabel: bool = False) -> None:
@@ -69,12 +84,13 @@ def main(n: int, db: str, relabel: bool = False) -> None:
     print(f"{len(df)} eligible, {n_lab} labelled; labelled among the first {n_lab} in order: "
           f"{sum(is_lab[:n_lab])}", file=sys.stderr)
     if relabel:
-        label_of = _labels_of(keys)
+        label_of = _round1_labels(keys)
         df["label"] = [label_of.get((s, x)) for s, x in zip(df.source_file, df.native_id)]
         rng = random.Random(34)
         pick = [i for lab in ("pro_open_source", "security_hawk", "pro_china_tools") for i in df.index[df.label == lab]]
         for lab, k in (("off_topic", 40), ("neutral", 30)):
-            pick += rng.sample(list(df.index[df.label == lab]), k)
+            pool = list(df.index[df.label == lab])
+            pick += rng.sample(pool, min(k, len(pool)))
         rng.shuffle(pick)
         df, is_lab, n_lab = df.loc[pick].drop(columns="label").reset_index(drop=True), [False] * len(pick), 0
         n = len(pick)
@@ -82,15 +98,10 @@ def main(n: int, db: str, relabel: bool = False) -> None:
     for i, r in df.iterrows():
         if is_lab[i]:
             continue
-        native = corpus_id(r.source_file, r.line, r.native_id, keys)
-        if native is None:
-            print("skip (no corpus id):", r.native_id, file=sys.stderr)
+        c = candidate(r, keys, n_chars=int(r.n_chars), order=len(out) + n_lab)
+        if c is None:
             continue
-        text = r.text if len(r.text) <= MAX_CHARS else \
-            r.text[:MAX_CHARS] + f"\n[... {len(r.text) - MAX_CHARS} more characters not shown]"
-        out.append(dict(doc_id=r.doc_id, source=r.source_file, native_id=native, source_type=r.source_type,
-                        url=r.url, date=r.date, title=r.title, n_chars=int(r.n_chars), order=len(out) + n_lab,
-                        text=text))
+        out.append(c)
         if len(out) == n:
             break
     print(len(out), "candidates", file=sys.stderr)

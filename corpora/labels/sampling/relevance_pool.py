@@ -58,6 +58,19 @@ def corpus_id(source_file: str, line: object, stored: str, keys: StoredKeys) -> 
     return found[0] if found else None
 
 
+def candidate(r, keys: StoredKeys, **extra) -> dict | None:
+    """A document row of the warehouse as a candidate line for the annotators: ids, URL, date, title, ``extra``
+    and its text cut at MAX_CHARS with a marker; None (and a note on stderr) when its corpus id is not found."""
+    native = corpus_id(r.source_file, r.line, r.native_id, keys)
+    if native is None:
+        print("skip (no corpus id):", r.native_id, file=sys.stderr)
+        return None
+    text = r.text if len(r.text) <= MAX_CHARS else \
+        r.text[:MAX_CHARS] + f"\n[... {len(r.text) - MAX_CHARS} more characters not shown]"
+    return dict(doc_id=r.doc_id, source=r.source_file, native_id=native, source_type=r.source_type, url=r.url,
+                date=r.date, title=r.title, **extra, text=text)
+
+
 def _pairs(name: str, keys: StoredKeys) -> set[tuple[str, str]]:
     """``(source_file, stored native id)`` of the documents a label file holds."""
     with open(ROOT / "corpora/labels" / name, encoding="utf-8") as fh:
@@ -93,16 +106,10 @@ def main(per: int, db: str, round_: int = 1) -> None:
         pick = sorted(rng.sample(fresh, min(per, len(fresh))))
         for i in pick:
             r = df.loc[i]
-            native = corpus_id(r.source_file, r.line, r.native_id, keys)
-            if native is None:
-                print("skip (no corpus id):", r.native_id, file=sys.stderr)
-                continue
-            text = r.text if len(r.text) <= MAX_CHARS else \
-                r.text[:MAX_CHARS] + f"\n[... {len(r.text) - MAX_CHARS} more characters not shown]"
-            out.append(dict(doc_id=r.doc_id, source=r.source_file, native_id=native, source_type=r.source_type,
-                            url=r.url, date=r.date, title=r.title, relevance=float(r.relevance),
-                            relevance_terms=list(r.relevance_terms), stratum=f"{fam}|{b}", stratum_size=len(idx),
-                            n_sampled=len(pick), n_chars=int(r.n_chars), text=text))
+            c = candidate(r, keys, relevance=float(r.relevance), relevance_terms=list(r.relevance_terms),
+                          stratum=f"{fam}|{b}", stratum_size=len(idx), n_sampled=len(pick), n_chars=int(r.n_chars))
+            if c is not None:
+                out.append(c)
         print(f"{fam}|{b}: {len(idx)} -> {len(pick)}", file=sys.stderr)
     rng.shuffle(out)
     print(len(out), "candidates", file=sys.stderr)

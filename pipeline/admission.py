@@ -109,7 +109,9 @@ def labelled_documents(docs: pd.DataFrame, kept_labels: pd.DataFrame, dropped_la
         docs: ``doc_id, source_file, native_id, relevance, duplicate_of``
             of every document.
         kept_labels: :func:`read_document_labels` of ``stance_v1.jsonl``
-            (drawn from the documents the query kept, per source file).
+            (drawn from the documents the query kept, per source file; a label
+            on a document the query drops, drawn when the classifier had
+            admitted it, is left out: it is no sample of the dropped stratum).
         dropped_labels: :func:`read_document_labels` of ``relevance_v1.jsonl``.
         threshold: the query threshold.
         reserved: reserved ``(source_file, native_id)`` pairs (default:
@@ -127,7 +129,8 @@ def labelled_documents(docs: pd.DataFrame, kept_labels: pd.DataFrame, dropped_la
         ValueError: a labelled document is reserved for evaluation.
     """
     reserved = reserved_pairs(key=key) if reserved is None else reserved
-    both = pd.concat([kept_labels.assign(stratum=None, stratum_size=0), dropped_labels], ignore_index=True)
+    both = pd.concat([kept_labels.assign(stratum=None, stratum_size=0, from_kept=True),
+                      dropped_labels.assign(from_kept=False)], ignore_index=True)
     both["stratum_size"] = both["stratum_size"].astype(float)
     leaked = [k for k in zip(both["source_file"], both["native_id"]) if k in reserved]
     if leaked:
@@ -135,6 +138,9 @@ def labelled_documents(docs: pd.DataFrame, kept_labels: pd.DataFrame, dropped_la
     both = both.drop_duplicates(["source_file", "native_id"], keep="last")
     out = both.merge(docs[["doc_id", "source_file", "native_id", "relevance"]], on=["source_file", "native_id"])
     out["kept"] = out["relevance"] >= threshold
+    # a stance label on a document the query drops (one the classifier had admitted when it was drawn,
+    # session 34's recaps) was not drawn from the dropped stratum: it would bias the admission figures
+    out = out[out["kept"] | ~out["from_kept"].astype(bool)].copy()
     out["on_topic"] = out["label"] != OFF_TOPIC
     live = docs[docs["duplicate_of"].isna() & (docs["relevance"] >= threshold)]
     live = live[[k not in reserved for k in zip(live["source_file"], live["native_id"])]]

@@ -19,7 +19,10 @@ eligible documents of that file in the same order, so the labelled documents sta
 a simple random sample of the file, and within each month a simple random sample of that month's documents
 (the domain estimate of ``pipeline.stance.sample_shares.sample_shares_by_period``). It checks first that the
 labelled documents are the head of the order, and says how far they are not. It proposes documents only: the
-label is the annotator's reading (``recap_instructions.md``). Texts over 8,000 characters are cut, with a marker
+label is the annotator's reading (``recap_instructions.md``). Only documents the keyword query keeps are
+proposed, as in round 1: round 2 drew from the whole corpus view, and 29 of its 600 were documents the
+relevance classifier had admitted, which the admission stage now leaves out of its figures
+(``pipeline.admission.labelled_documents``). Texts over 8,000 characters are cut, with a marker
 (session 34 then had the 25 such recaps read again in full: the 40 % rule of a recap is over its whole text).
 """
 
@@ -74,7 +77,8 @@ def main(n: int, db: str, relabel: bool = False) -> None:
     labelled = _pairs("stance_v1.jsonl", keys)
     con = duckdb.connect(db, read_only=True)
     df = con.execute("""SELECT doc_id, source_file, native_id, line, source_type, url,
-      published_at::DATE::VARCHAR AS date, title, n_chars, text FROM corpus WHERE source_file = ?""",
+      published_at::DATE::VARCHAR AS date, title, n_chars, text FROM corpus
+      WHERE source_file = ? AND admitted_by = 'query'""",
                      [FILE]).fetchdf()
     df = df[[(s, x) not in reserved for s, x in zip(df.source_file, df.native_id)]].copy()
     df["order"] = [order_key(d) for d in df.doc_id]

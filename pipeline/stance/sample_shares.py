@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 #: Two-sided level of the intervals.
@@ -225,10 +226,9 @@ def equal_shares_p(periods: Sequence[Any], strata: Sequence[str], hits: Sequence
         seed: of the permutations (numpy ``default_rng``), for a deterministic report.
 
     Returns:
-        ``(1 + #{permuted >= observed}) / (1 + reps)``; 1.0 with fewer than two periods or no hit at all.
+        ``(1 + #{permuted >= observed}) / (1 + reps)``; 1.0 with fewer than two periods, or where no label or
+        every label is a hit (nothing to compare).
     """
-    import numpy as np
-
     period_codes, period_index = np.unique(np.asarray([str(x) for x in periods]), return_inverse=True)
     y = np.asarray(hits, dtype=float)
     if len(period_codes) < 2 or y.sum() == 0 or y.sum() == len(y):

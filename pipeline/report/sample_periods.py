@@ -18,9 +18,9 @@ import pandas as pd
 
 from pipeline import workspace
 from pipeline.report.sample_types import FEW_LABELS, read_share_cell
-from pipeline.stance.sample_shares import PERIODS, equal_shares_p
+from pipeline.stance.sample_shares import PERIODS, equal_shares_p, period_start
 
-#: The ``stance.sample_period`` values (DuckDB ``date_trunc`` parts too).
+#: The ``stance.sample_period`` values.
 UNITS = tuple(PERIODS)
 
 
@@ -67,12 +67,11 @@ def sample_period_lines(con: Any, sources: Sequence[str]) -> list[str]:
     if len(units) > 1 or units[0] not in UNITS:
         raise ValueError(f"stance_sample_shares_by_period.unit: {units}, not one of {UNITS}")
     unit = units[0]
-    docs = workspace.query(con, f"""
-        SELECT d.source, d.source_file, date_trunc('{unit}', timezone('UTC', d.published_at))::DATE AS period,
-               d.published_at, l.label
+    docs = workspace.query(con, """
+        SELECT d.source, d.source_file, d.published_at, l.label
         FROM stances s JOIN documents d USING (doc_id) LEFT JOIN stance_labels l USING (doc_id)
         WHERE list_contains(?, d.source) AND d.published_at IS NOT NULL""", [list(sources)])
-    docs["period"] = pd.to_datetime(docs["period"])
+    docs["period"] = pd.to_datetime(period_start(docs["published_at"], unit))   # the stage's own periods
     stances = list(workspace.LABELS[:3])
     out = ["", f"**Per {unit}, by reading** (table `stance_sample_shares_by_period`; no classifier): within the "
            "trend's sources, the labelled documents dated in a period are a random sample of that period's "

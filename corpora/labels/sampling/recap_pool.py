@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[3]  # the repository
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "corpora" / "labels" / "sampling"))
 
-from relevance_pool import _pairs, candidate  # noqa: E402
+from relevance_pool import _pairs, candidate, label_pair  # noqa: E402
 
 from pipeline.config import load_params  # noqa: E402
 from pipeline.privacy import StoredKeys  # noqa: E402
@@ -56,18 +56,15 @@ def _round1_labels(keys: StoredKeys) -> dict[tuple[str, str], str]:
     """``(source_file, stored native id)`` → round-1 label of each round-1 recap: its label in
     ``stance_v1.jsonl`` where a round-1 annotator (``…/recaps``, ``…/recaps2``) still holds it, else the
     ``first_label`` that ``recap_check_v1.jsonl`` kept of it (session 34 replaced those by adjudication)."""
-    def pair(r: dict) -> tuple[str, str]:
-        return "demo/" + r["source"].removeprefix("demo/"), keys(r["native_id"])
-
     out = {}
     with open(ROOT / "corpora/labels/stance_v1.jsonl", encoding="utf-8") as fh:
         for r in map(json.loads, fh):
             if r["source"] == FILE and r["annotator"].rsplit("/", 1)[-1] in ("recaps", "recaps2"):
-                out[pair(r)] = r["label"]
+                out[label_pair(r, keys)] = r["label"]
     check = ROOT / "corpora/labels/recap_check_v1.jsonl"
     if check.exists():
         with open(check, encoding="utf-8") as fh:
-            out.update({pair(r): r["first_label"] for r in map(json.loads, fh)})
+            out.update({label_pair(r, keys): r["first_label"] for r in map(json.loads, fh)})
     return out
 
 

@@ -71,10 +71,15 @@ def candidate(r, keys: StoredKeys, **extra) -> dict | None:
                 date=r.date, title=r.title, **extra, text=text)
 
 
+def label_pair(r: dict, keys: StoredKeys) -> tuple[str, str]:
+    """``(source_file, stored native id)`` of a label record: the key of its document in the warehouse."""
+    return "demo/" + r["source"].removeprefix("demo/"), keys(r["native_id"])
+
+
 def _pairs(name: str, keys: StoredKeys) -> set[tuple[str, str]]:
     """``(source_file, stored native id)`` of the documents a label file holds."""
     with open(ROOT / "corpora/labels" / name, encoding="utf-8") as fh:
-        return {("demo/" + r["source"].removeprefix("demo/"), keys(r["native_id"])) for r in map(json.loads, fh)}
+        return {label_pair(r, keys) for r in map(json.loads, fh)}
 
 
 def main(per: int, db: str, round_: int = 1) -> None:

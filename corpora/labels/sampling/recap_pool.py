@@ -3,14 +3,15 @@
 Usage (from the repository root, after a full build)::
 
     python corpora/labels/sampling/recap_pool.py [N [WAREHOUSE]] > candidates.jsonl
-    python corpora/labels/sampling/recap_pool.py relabel [WAREHOUSE] > relabel.jsonl
+    python corpora/labels/sampling/recap_pool.py relabel [rest] [WAREHOUSE] > relabel.jsonl
 
 ``relabel`` proposes round-1 labelled recaps again, without their labels, for a blind second reading (the
 session-34 check of whether the two rounds read the codebook alike): every ``pro_open_source``,
 ``security_hawk`` and ``pro_china_tools`` label, 40 ``off_topic`` and 30 ``neutral`` ones at random (seed 34),
 shuffled. Round 1's labels are rebuilt from the annotators' ids and ``recap_check_v1.jsonl``; the 120 drawn
 on the build of 8df1353 are the ones that file records, and a later build whose eligible documents differ
-draws others.
+draws others. ``relabel rest`` proposes the round-1 ``off_topic`` recaps that check left out (session 35), shuffled
+(seed 35), for the same blind second reading.
 
 Round 1 labelled the first 360 eligible documents of ``demo/social/ainews_social_recaps.jsonl`` (relevant,
 non-duplicate, not reserved) in the fixed pseudo-random order ``sha256(doc_id || 'label-sample-v1')``
@@ -68,7 +69,30 @@ def _round1_labels(keys: StoredKeys) -> dict[tuple[str, str], str]:
     return out
 
 
-def main(n: int, db: str, relabel: bool = False) -> None:
+def _relabel_pick(df, keys: StoredKeys, rest: bool) -> list:
+    """Row labels of ``df`` (eligible recaps) to read again: session 34's check (every round-1 ``pro_*``
+    label, 40 ``off_topic`` and 30 ``neutral`` at random, seed 34, shuffled), or with ``rest`` the round-1
+    ``off_topic`` labels that check left out (shuffled, seed 35)."""
+    label_of = _round1_labels(keys)
+    label = [label_of.get((s, x)) for s, x in zip(df.source_file, df.native_id)]
+    if rest:
+        with open(ROOT / "corpora/labels/recap_check_v1.jsonl", encoding="utf-8") as fh:
+            checked = {label_pair(r, keys) for r in map(json.loads, fh)}
+        pick = [i for i, lab in zip(df.index, label)
+                if lab == "off_topic" and (df.at[i, "source_file"], df.at[i, "native_id"]) not in checked]
+        random.Random(35).shuffle(pick)
+        return pick
+    rng = random.Random(34)
+    pick = [i for want in ("pro_open_source", "security_hawk", "pro_china_tools")
+            for i, lab in zip(df.index, label) if lab == want]
+    for want, k in (("off_topic", 40), ("neutral", 30)):
+        pool = [i for i, lab in zip(df.index, label) if lab == want]
+        pick += rng.sample(pool, min(k, len(pool)))
+    rng.shuffle(pick)
+    return pick
+
+
+def main(n: int, db: str, relabel: bool = False, rest: bool = False) -> None:
     keys = StoredKeys.from_params(load_params("privacy"))
     reserved = reserved_pairs(key=keys)
     labelled = _pairs("stance_v1.jsonl", keys)
@@ -85,15 +109,8 @@ def main(n: int, db: str, relabel: bool = False) -> None:
     print(f"{len(df)} eligible, {n_lab} labelled; labelled among the first {n_lab} in order: "
           f"{sum(is_lab[:n_lab])}", file=sys.stderr)
     if relabel:
-        label_of = _round1_labels(keys)
-        df["label"] = [label_of.get((s, x)) for s, x in zip(df.source_file, df.native_id)]
-        rng = random.Random(34)
-        pick = [i for lab in ("pro_open_source", "security_hawk", "pro_china_tools") for i in df.index[df.label == lab]]
-        for lab, k in (("off_topic", 40), ("neutral", 30)):
-            pool = list(df.index[df.label == lab])
-            pick += rng.sample(pool, min(k, len(pool)))
-        rng.shuffle(pick)
-        df, is_lab, n_lab = df.loc[pick].drop(columns="label").reset_index(drop=True), [False] * len(pick), 0
+        pick = _relabel_pick(df, keys, rest)
+        df, is_lab, n_lab = df.loc[pick].reset_index(drop=True), [False] * len(pick), 0
         n = len(pick)
     out = []
     for i, r in df.iterrows():
@@ -112,7 +129,9 @@ def main(n: int, db: str, relabel: bool = False) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["relabel"]:
-        main(0, sys.argv[2] if len(sys.argv) > 2 else str(ROOT / "data" / "debate.duckdb"), relabel=True)
+        rest = sys.argv[2:3] == ["rest"]
+        args = sys.argv[3:] if rest else sys.argv[2:]
+        main(0, args[0] if args else str(ROOT / "data" / "debate.duckdb"), relabel=True, rest=rest)
     else:
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 600,
              sys.argv[2] if len(sys.argv) > 2 else str(ROOT / "data" / "debate.duckdb"))

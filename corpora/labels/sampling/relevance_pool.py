@@ -11,6 +11,11 @@ stratum's size and the number sampled, so recall can be weighted back to the cor
 (``pipeline/relevance_eval.py``). It proposes documents only: the label is the annotator's reading
 (``relevance_instructions.md``). Texts over 8,000 characters are cut, with a marker.
 
+``python corpora/labels/sampling/relevance_pool.py relabel [WAREHOUSE] > relabel.jsonl`` proposes every document
+of ``relevance_v1.jsonl`` again, without its label, shuffled (seed 35), for a blind second reading (session 35:
+round 1's readers called release, setup and tooling news of the debate's models ``off_topic``, the adjudicated
+recap conventions call it ``neutral``); the second readings go to ``relevance_check_v1.jsonl``.
+
 ROUND 1 (default; seed 20261202): both bins. ROUND 2 (seed 20261203, session 12): the ``low`` bin
 only (the documents the on-topic classifier may admit), drawn from the stratum's documents that
 ``relevance_v1.jsonl`` does not yet hold, so that the two rounds together are one simple random
@@ -122,7 +127,34 @@ def main(per: int, db: str, round_: int = 1) -> None:
         print(json.dumps(o, ensure_ascii=False))
 
 
-if __name__ == "__main__":
+def relabel(db: str) -> None:
+    """Print every labelled document of ``relevance_v1.jsonl`` as a candidate line (its stratum fields, no
+    label), shuffled with seed 35."""
+    keys = StoredKeys.from_params(load_params("privacy"))
+    with open(ROOT / "corpora/labels/relevance_v1.jsonl", encoding="utf-8") as fh:
+        labels = {label_pair(r, keys): r for r in map(json.loads, fh)}
+    con = duckdb.connect(db, read_only=True)
+    df = con.execute("""SELECT doc_id, source_file, native_id, line, source_type, url,
+      published_at::DATE::VARCHAR AS date, title, relevance, relevance_terms, n_chars, text FROM documents
+      ORDER BY doc_id""").fetchdf()
+    out = []
+    for _, r in df.iterrows():
+        lab = labels.get((r.source_file, r.native_id))
+        if lab is None:
+            continue
+        c = candidate(r, keys, relevance=float(r.relevance), relevance_terms=list(r.relevance_terms),
+                      stratum=lab["stratum"], stratum_size=lab["stratum_size"], n_chars=int(r.n_chars))
+        if c is not None:
+            out.append(c)
+    random.Random(35).shuffle(out)
+    print(f"{len(labels)} labels, {len(out)} candidates", file=sys.stderr)
+    for o in out:
+        print(json.dumps(o, ensure_ascii=False))
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["relabel"]:
+    relabel(sys.argv[2] if len(sys.argv) > 2 else str(ROOT / "data" / "debate.duckdb"))
+elif __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 20,
          sys.argv[2] if len(sys.argv) > 2 else str(ROOT / "data" / "debate.duckdb"),
          int(sys.argv[3]) if len(sys.argv) > 3 else 1)

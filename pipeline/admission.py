@@ -14,6 +14,11 @@ Labels (on topic = any label except ``off_topic``):
 * ``corpora/labels/relevance_v1.jsonl``: documents it dropped, sampled per
   stratum (``stratum``, ``stratum_size``; see ``corpora/labels/README.md``).
 
+Admitted documents read afterwards (``corpora/labels/admitted_check_v1.jsonl``,
+and the stance labels on documents the query drops, which stay out of
+training) measure the admissions' precision by reading
+(:func:`read_after_admission`); they never train the classifier.
+
 Reserved documents (``corpora/demo/EVAL_RESERVED.tsv``) are never used:
 a labelled reserved document raises.
 
@@ -258,8 +263,57 @@ def admit(docs: pd.DataFrame, labelled: pd.DataFrame, params: dict[str, Any], th
     return Admission(lab, t, p_of, admitted, {"folds": folds, "n_source_files": int(len(set(groups)))})
 
 
+def read_after_admission(frame: pd.DataFrame, admitted: set[str], kept_labels: pd.DataFrame,
+                         check_labels: pd.DataFrame | None, threshold: float,
+                         reserved: set | None = None) -> dict[str, Any]:
+    """How many admitted documents a reader found on topic, out of training.
+
+    Args:
+        frame: ``doc_id, source_file, native_id, relevance`` of every document.
+        admitted: doc_ids the classifier admitted.
+        kept_labels: :func:`read_document_labels` of ``stance_v1.jsonl``; its
+            labels on documents the query drops (drawn while the classifier
+            had admitted them) count here, as :func:`labelled_documents`
+            leaves them out of training.
+        check_labels: :func:`read_document_labels` of
+            ``admitted_check_v1.jsonl`` (admitted documents read afterwards;
+            None: no such file).
+        threshold: the query threshold.
+        reserved: reserved ``(source_file, native_id)`` pairs (default: none
+            checked).
+
+    Returns:
+        ``n_admitted, n_read, n_on_topic, n_reserved`` (admitted documents
+        reserved for evaluation, never read), ``precision`` (None with
+        nothing read), ``precision_ci`` (95 % Wilson) and ``labels`` (what
+        was counted). A document in both files counts once, by the check file.
+
+    Raises:
+        ValueError: the check file labels a reserved document.
+    """
+    from pipeline.relevance_eval import wilson
+
+    ids, on = frame[["doc_id", "source_file", "native_id", "relevance"]], ["source_file", "native_id"]
+    dropped = kept_labels.merge(ids, on=on)
+    check = check_labels if check_labels is not None else kept_labels.iloc[:0]
+    leaked = [k for k in zip(check["source_file"], check["native_id"]) if k in (reserved or set())]
+    if leaked:
+        raise ValueError(f"admitted check labels: reserved documents must not be labelled: {leaked[:5]}")
+    read = pd.concat([dropped[dropped["relevance"] < threshold], check.merge(ids, on=on)], ignore_index=True)
+    read = read.drop_duplicates("doc_id", keep="last")
+    read = read[read["doc_id"].isin(admitted)]
+    n, k = len(read), int((read["label"] != OFF_TOPIC).sum())
+    pairs = frame[frame["doc_id"].isin(admitted)]
+    n_reserved = sum(p in (reserved or set()) for p in zip(pairs["source_file"], pairs["native_id"]))
+    return {"n_admitted": len(admitted), "n_read": n, "n_on_topic": k, "n_reserved": n_reserved,
+            "precision": round(k / n, 4) if n else None, "precision_ci": wilson(k, n),
+            "labels": "admitted_check_v1.jsonl, and stance_v1.jsonl labels on documents the query drops; neither "
+                      "trains the classifier"}
+
+
 def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any], *, kept_file: Path,
-        dropped_file: Path, key: Any = None, reserved: set | None = None) -> dict[str, Any]:
+        dropped_file: Path, check_file: Path | None = None, key: Any = None,
+        reserved: set | None = None) -> dict[str, Any]:
     """Admit documents of ``docs`` (the clean stage's
     :class:`pipeline.documents.Document` list, changed in place) and measure.
 
@@ -273,6 +327,8 @@ def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any
         params: the ``admission`` section of ``params.yaml``.
         relevance_params: the ``relevance`` section (its ``threshold``).
         kept_file, dropped_file: ``stance_v1.jsonl`` and ``relevance_v1.jsonl``.
+        check_file: ``admitted_check_v1.jsonl`` (:func:`read_after_admission`;
+            None or a missing file: no such labels).
         key: :class:`pipeline.privacy.StoredKeys` (label native ids → stored ids).
 
     Returns:
@@ -290,7 +346,9 @@ def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any
                           "relevance_terms": [list(d.relevance_terms) for d in docs],
                           "source_type": [d.source_type for d in docs],
                           "duplicate_of": [d.duplicate_of for d in docs]})
-    labelled = labelled_documents(frame, read_document_labels(kept_file, key), read_document_labels(dropped_file, key),
+    reserved = reserved_pairs(key=key) if reserved is None else reserved
+    kept_labels = read_document_labels(kept_file, key)
+    labelled = labelled_documents(frame, kept_labels, read_document_labels(dropped_file, key),
                                   threshold, key=key, reserved=reserved)
     result = admit(frame, labelled, params, threshold, tuple(relevance_params.get("terms") or ()))
     admitted = set(result.admitted)
@@ -325,5 +383,8 @@ def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any
         },
         "scored_documents": len(result.p),
         "admitted_documents": len(admitted),
+        "admitted_read_after": read_after_admission(
+            frame, admitted, kept_labels, read_document_labels(check_file, key) if check_file else None, threshold,
+            reserved),
         "admitted_by_source_type": {k: int(v) for k, v in by_type.items()},
     }

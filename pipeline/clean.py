@@ -34,6 +34,7 @@ from tqdm import tqdm
 from pipeline import admission, warehouse
 from pipeline.account_names import AccountNames, corpus_accounts
 from pipeline.config import (
+    ADMITTED_CHECK_FILE,
     CLEAN_CACHE_DIR,
     CLEAN_DB,
     METRICS_DIR,
@@ -280,7 +281,8 @@ def main(argv: list[str] | None = None) -> None:
     manifest = read_manifest()
     docs, rejects = clean(load_sources(), params, manifest=manifest, cache_dir=CLEAN_CACHE_DIR)
     relevance = admission.run(docs, load_params("admission"), params["relevance"], kept_file=STANCE_LABEL_FILE,
-                              dropped_file=RELEVANCE_LABEL_FILE, key=StoredKeys.from_params(params["privacy"]))
+                              dropped_file=RELEVANCE_LABEL_FILE, check_file=ADMITTED_CHECK_FILE,
+                              key=StoredKeys.from_params(params["privacy"]))
     with warehouse.build(CLEAN_DB, SQL_DIR / "clean", fresh=True) as con:
         write_warehouse(con, docs, rejects, manifest)
         summary = summarise(con)

@@ -58,6 +58,8 @@ ORGANISATION_HANDLES_FILE = CORPORA_DIR / "organisation_handles.yaml"  # account
 PERSON_NAMES_FILE = CORPORA_DIR / "person_names.yaml"           # people named bare that the account rules miss (clean)
 STANCE_LABEL_FILE = CORPORA_DIR / "labels" / "stance_v1.jsonl"  # stance training labels
 RELEVANCE_LABEL_FILE = CORPORA_DIR / "labels" / "relevance_v1.jsonl"  # documents the query drops (clean: admission)
+# documents the classifier admitted, read afterwards (clean: admission's precision by reading; never trained on)
+ADMITTED_CHECK_FILE = CORPORA_DIR / "labels" / "admitted_check_v1.jsonl"
 QUOTE_GOLD_FILE = CORPORA_DIR / "labels" / "quotes_v1.jsonl"    # quote attribution gold set
 QUOTE_STANCE_LABEL_FILE = CORPORA_DIR / "labels" / "quote_stance_v1.jsonl"  # quotes read for their stance (actors)
 STANCE_PASSAGE_LABEL_FILE = CORPORA_DIR / "labels" / "stance_passages_v1.jsonl"        # passage stance labels

@@ -28,9 +28,9 @@ def slice_docs(corpus_slice, sources):
     return docs, rejects, params
 
 
-def _run(docs, params, **over):
+def _run(docs, params, check_file=None, **over):
     return admission.run(docs, {**load_params("admission"), "bootstrap_reps": 50, **over}, params["relevance"],
-                         kept_file=STANCE_LABEL_FILE, dropped_file=RELEVANCE_LABEL_FILE,
+                         kept_file=STANCE_LABEL_FILE, dropped_file=RELEVANCE_LABEL_FILE, check_file=check_file,
                          key=StoredKeys.from_params(params["privacy"]))
 
 
@@ -116,6 +116,42 @@ def test_weights_stand_for_their_stratum_and_reserved_labels_raise(slice_docs, t
     with pytest.raises(ValueError, match="reserved"):
         admission.labelled_documents(frame, dropped.iloc[:0], admission.read_document_labels(bad, key), 0.5, key=key)
 
+
+def test_admitted_documents_read_afterwards_measure_precision_out_of_training(slice_docs, tmp_path):
+    docs, _, params = slice_docs
+    docs = [type(d)(**vars(d)) for d in docs]
+    key = StoredKeys.from_params(params["privacy"])
+    threshold = params["relevance"]["threshold"]
+    base = _run(docs, params, min_precision=0.0, min_admitted_cv=1)
+    admitted = sorted((d for d in docs if d.admitted_by == "classifier"), key=lambda d: d.doc_id)
+    assert len(admitted) >= 3
+    # the stance labels on documents the query drops (drawn while the classifier admitted them) count already
+    kept = admission.read_document_labels(STANCE_LABEL_FILE, key)
+    stance_read = {d.doc_id: r.label for d in admitted for r in kept.itertuples()
+                   if (r.source_file, r.native_id) == (d.source_file, d.native_id)}
+    assert base["admitted_read_after"]["n_read"] == len(stance_read)
+    assert base["admitted_read_after"]["n_admitted"] == len(admitted)
+    # two unread admitted documents read afterwards, one on topic and one not; one outside the admitted: ignored
+    unread = [d for d in admitted if d.doc_id not in stance_read][:2]
+    assert len(unread) == 2
+    not_admitted = next(d for d in docs if d.duplicate_of is None and 0 < d.relevance < threshold
+                        and d.admitted_by is None)
+    check = tmp_path / "admitted_check_v1.jsonl"
+    check.write_text("".join(json.dumps({"source": d.source_file, "native_id": d.native_id, "label": lab}) + "\n"
+                             for d, lab in zip(unread + [not_admitted], ["neutral", "off_topic", "neutral"])))
+    again = [type(d)(**vars(d)) for d in slice_docs[0]]
+    m = _run(again, params, min_precision=0.0, min_admitted_cv=1, check_file=check)["admitted_read_after"]
+    on = sum(v != "off_topic" for v in stance_read.values()) + 1
+    assert (m["n_read"], m["n_on_topic"]) == (len(stance_read) + 2, on)
+    assert m["precision"] == round(on / m["n_read"], 4) and m["precision_ci"] == wilson(on, m["n_read"])
+    # the classifier's p does not change: the check file never trains it
+    assert [d.admission_p for d in again] == [d.admission_p for d in docs]
+    # a reserved document in the check file is refused
+    from pipeline.config import DEMO_CORPUS_DIR
+    first = (DEMO_CORPUS_DIR / "EVAL_RESERVED.tsv").read_text().splitlines()[1].split("\t")
+    check.write_text(json.dumps({"source": "demo/" + first[0], "native_id": first[1], "label": "neutral"}) + "\n")
+    with pytest.raises(ValueError, match="reserved"):
+        _run([type(d)(**vars(d)) for d in slice_docs[0]], params, check_file=check)
 
 
 def test_intervals():

@@ -511,6 +511,24 @@ def test_relevance_lines_quote_the_metrics_and_count_admissions(wh, tmp_path):
     (tmp_path / "relevance.json").write_text(json.dumps(m))
     assert "together" not in relevance_lines(con, tmp_path / "relevance.json")[0]  # nothing admitted, no such line
     assert "not found" in relevance_lines(con, tmp_path / "missing.json")[0]
+    # admitted documents read afterwards: the fixture's real documents, three of them marked admitted
+    import duckdb
+
+    docs = con.execute("SELECT doc_id, source_type, duplicate_of FROM documents WHERE duplicate_of IS NULL "
+                       "ORDER BY doc_id LIMIT 3").df().assign(admitted_by="classifier")
+    mem = duckdb.connect()
+    mem.register("admitted_docs", docs)
+    mem.execute("CREATE TABLE documents AS SELECT * FROM admitted_docs")
+    m["admitted_read_after"] = {"n_admitted": 3, "n_read": 2, "n_on_topic": 2, "n_reserved": 1, "precision": 1.0,
+                                "precision_ci": [0.342, 1.0]}
+    (tmp_path / "relevance.json").write_text(json.dumps(m))
+    text = relevance_lines(mem, tmp_path / "relevance.json")[0]
+    assert "**3 documents** below the threshold" in text
+    assert "2 of 2 read admitted documents are on topic (precision 1.00, 95 % Wilson 0.34–1.00); of the other 1, " \
+           "1 are reserved" in text
+    m["admitted_read_after"]["n_read"] = 0
+    (tmp_path / "relevance.json").write_text(json.dumps(m))
+    assert "Read after admission" not in relevance_lines(mem, tmp_path / "relevance.json")[0]
 
 
 def test_a_quoted_example_keeps_the_passages_own_characters():

@@ -25,8 +25,10 @@ def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json
     """One paragraph (and a blank line): the query's weighted precision and
     recall with 95 % intervals, the unweighted ones, the number of
     documents the classifier admitted by source type and, when it admits,
-    the weighted recall and precision of query and classifier together. A
-    missing metrics file says so instead of the figures."""
+    the weighted recall and precision of query and classifier together, and
+    how many admitted documents a reader found on topic out of training
+    (``admitted_read_after``). A missing metrics file says so instead of
+    the figures."""
     admitted = workspace.query(con, "SELECT source_type, count(*) AS n FROM documents WHERE admitted_by = "
                                     "'classifier' AND duplicate_of IS NULL GROUP BY 1 ORDER BY 2 DESC, 1")
     n = int(admitted["n"].sum())
@@ -42,6 +44,14 @@ def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json
     after = (f" Query and classifier together (out-of-fold admissions) reach recall {both['recall']:.3f} "
              f"({_ci(both['recall_ci'])}), against {w['recall']:.3f} for the query alone, at precision "
              f"{_f(both['precision'])}, weighted." if t is not None and both else "")
+    read = m.get("admitted_read_after") or {}
+    if n and read.get("n_read"):
+        after += (f" Read after admission (labels that never trained the classifier: "
+                  f"`corpora/labels/admitted_check_v1.jsonl` and stance labels drawn while it admitted them): "
+                  f"{read['n_on_topic']:,} of {read['n_read']:,} read admitted documents are on topic (precision "
+                  f"{_f(read['precision'])}, 95 % Wilson {_ci(read['precision_ci'])}); "
+                  f"of the other {read['n_admitted'] - read['n_read']:,}, {read.get('n_reserved', 0):,} are "
+                  f"reserved for evaluation and the rest unread or training labels.")
     return [f"**Relevance filter.** The keyword query keeps documents at relevance ≥ {m['query_threshold']}. Against "
             f"{q['n_labels']:,} read documents ({lab['n_kept_labels']:,} it kept, {lab['n_dropped_labels']:,} it "
             f"dropped, sampled per source and score), its precision for on-topic documents (any label but "

@@ -40,17 +40,18 @@ OFF = "off_topic"
 ALL = ["pro_open_source", "security_hawk", "pro_china_tools", "neutral", "off_topic"]
 
 
-def main(which: str = "recap") -> dict:
-    """The figures of one check file (``which``: a key of :data:`FILES`).
+def round_of(first_annotator: str) -> str:
+    """The recap labelling round of an annotator id (``corpora/labels/README.md``): ``…/recaps`` and
+    ``…/recaps2`` are round 1, ``…/recap2-N`` and ``…/recap2-full-N`` round 2."""
+    return "round 2" if first_annotator.rsplit("/", 1)[-1].startswith("recap2-") else "round 1"
 
-    Raises:
-        FileNotFoundError: the check file is missing; ValueError: a record misses a key.
-    """
-    rows = [r for _, r in label_records(FILES[which], ("source", "native_id", "label", "first_label"),
-                                        f"{which} check")]
+
+def figures(rows: list[dict]) -> dict:
+    """Agreement figures of check records (each with ``label``, ``first_label`` and, where decided,
+    ``adjudicated_label``)."""
     y1, y2 = [r["first_label"] for r in rows], [r["label"] for r in rows]
     adj = [r for r in rows if r.get("adjudicated_label")]
-    out = {
+    return {
         "n_documents": len(rows),
         "first_labels": dict(Counter(y1)),
         "kept_by_second_reader": {a: f"{sum(x == y == a for x, y in zip(y1, y2))} of {y1.count(a)}"
@@ -70,6 +71,22 @@ def main(which: str = "recap") -> dict:
             "second" if r["adjudicated_label"] == r["label"] else "neither" for r in adj)),
         "adjudicated_first_to_final": dict(Counter(f"{r['first_label']} -> {r['adjudicated_label']}" for r in adj)),
     }
+
+
+def main(which: str = "recap") -> dict:
+    """The figures of one check file (``which``: a key of :data:`FILES`); for ``recap`` also per labelling
+    round (``by_round``).
+
+    Raises:
+        FileNotFoundError: the check file is missing; ValueError: a record misses a key.
+    """
+    rows = [r for _, r in label_records(FILES[which], ("source", "native_id", "label", "first_label"),
+                                        f"{which} check")]
+    out = figures(rows)
+    if which == "recap":
+        rounds = sorted({round_of(r.get("first_annotator", "")) for r in rows})
+        out["by_round"] = {g: figures([r for r in rows if round_of(r.get("first_annotator", "")) == g])
+                           for g in rounds}
     (ROOT / "reports" / f"{which}_label_check.json").write_text(json.dumps(out, indent=1) + "\n")
     print(f"{len(rows)} {which} labels read again blind (first labels {out['first_labels']})")
     print(f"kept by the second reader: {out['kept_by_second_reader']}; kappa on this sample "
@@ -78,8 +95,11 @@ def main(which: str = "recap") -> dict:
     print("  " + " " * 9 + " ".join(f"{b[:8]:>8}" for b in ALL))
     for a, row in out["confusion_first_rows_second_cols"].items():
         print(f"  {a[:8]:>8} " + " ".join(f"{row[b]:>8}" for b in ALL))
-    print(f"{len(adj)} disagreements adjudicated on the full text: followed {out['adjudication_followed']}; "
+    print(f"{out['adjudicated']} disagreements adjudicated on the full text: followed {out['adjudication_followed']}; "
           f"{out['adjudicated_first_to_final']}")
+    for g, f in out.get("by_round", {}).items():
+        print(f"{g}: {f['n_documents']} read again; kept {f['kept_by_second_reader']}; kappa "
+              f"{f['cohen_kappa_on_sample']}; adjudicated {f['adjudicated']}: {f['adjudicated_first_to_final']}")
     return out
 
 

@@ -3,7 +3,7 @@
 Usage (from the repository root, after a full build)::
 
     python corpora/labels/sampling/recap_pool.py [N [WAREHOUSE]] > candidates.jsonl
-    python corpora/labels/sampling/recap_pool.py relabel [rest] [WAREHOUSE] > relabel.jsonl
+    python corpora/labels/sampling/recap_pool.py relabel [rest|round2] [WAREHOUSE] > relabel.jsonl
 
 ``relabel`` proposes round-1 labelled recaps again, without their labels, for a blind second reading (the
 session-34 check of whether the two rounds read the codebook alike): every ``pro_open_source``,
@@ -11,7 +11,9 @@ session-34 check of whether the two rounds read the codebook alike): every ``pro
 shuffled. Round 1's labels are rebuilt from the annotators' ids and ``recap_check_v1.jsonl``; the 120 drawn
 on the build of 8df1353 are the ones that file records, and a later build whose eligible documents differ
 draws others. ``relabel rest`` proposes the round-1 ``off_topic`` recaps that check left out (session 35), shuffled
-(seed 35), for the same blind second reading.
+(seed 35), for the same blind second reading. ``relabel round2`` proposes round 2's labels for the same check
+(session 35, so that both rounds are read twice): every ``pro_*`` label, every ``off_topic`` one and 60
+``neutral`` ones at random (seed 35), shuffled.
 
 Round 1 labelled the first 360 eligible documents of ``demo/social/ainews_social_recaps.jsonl`` (relevant,
 non-duplicate, not reserved) in the fixed pseudo-random order ``sha256(doc_id || 'label-sample-v1')``
@@ -69,10 +71,27 @@ def _round1_labels(keys: StoredKeys) -> dict[tuple[str, str], str]:
     return out
 
 
-def _relabel_pick(df, keys: StoredKeys, rest: bool) -> list:
+def _round2_labels(keys: StoredKeys) -> dict[tuple[str, str], str]:
+    """``(source_file, stored native id)`` → label of each round-2 recap (annotators ``…/recap2-N`` and
+    ``…/recap2-full-N``)."""
+    with open(ROOT / "corpora/labels/stance_v1.jsonl", encoding="utf-8") as fh:
+        return {label_pair(r, keys): r["label"] for r in map(json.loads, fh)
+                if r["source"] == FILE and r["annotator"].rsplit("/", 1)[-1].startswith("recap2-")}
+
+
+def _relabel_pick(df, keys: StoredKeys, rest: bool | str) -> list:
     """Row labels of ``df`` (eligible recaps) to read again: session 34's check (every round-1 ``pro_*``
     label, 40 ``off_topic`` and 30 ``neutral`` at random, seed 34, shuffled), or with ``rest`` the round-1
-    ``off_topic`` labels that check left out (shuffled, seed 35)."""
+    ``off_topic`` labels that check left out (shuffled, seed 35), or with ``rest == "round2"`` round 2's
+    labels (every ``pro_*`` and ``off_topic`` one, 60 ``neutral`` at random; seed 35, shuffled)."""
+    if rest == "round2":
+        label_of = _round2_labels(keys)
+        label = [label_of.get((s, x)) for s, x in zip(df.source_file, df.native_id)]
+        rng = random.Random(35)
+        pick = [i for i, lab in zip(df.index, label) if lab not in (None, "neutral")]
+        pick += rng.sample([i for i, lab in zip(df.index, label) if lab == "neutral"], 60)
+        rng.shuffle(pick)
+        return pick
     label_of = _round1_labels(keys)
     label = [label_of.get((s, x)) for s, x in zip(df.source_file, df.native_id)]
     if rest:
@@ -92,7 +111,7 @@ def _relabel_pick(df, keys: StoredKeys, rest: bool) -> list:
     return pick
 
 
-def main(n: int, db: str, relabel: bool = False, rest: bool = False) -> None:
+def main(n: int, db: str, relabel: bool = False, rest: bool | str = False) -> None:
     keys = StoredKeys.from_params(load_params("privacy"))
     reserved = reserved_pairs(key=keys)
     labelled = _pairs("stance_v1.jsonl", keys)
@@ -129,7 +148,8 @@ def main(n: int, db: str, relabel: bool = False, rest: bool = False) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["relabel"]:
-        rest = sys.argv[2:3] == ["rest"]
+        rest = sys.argv[2] if sys.argv[2:3] in (["rest"], ["round2"]) else False
+        rest = True if rest == "rest" else rest
         args = sys.argv[3:] if rest else sys.argv[2:]
         main(0, args[0] if args else str(ROOT / "data" / "debate.duckdb"), relabel=True, rest=rest)
     else:

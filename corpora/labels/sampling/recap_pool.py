@@ -11,7 +11,8 @@ session-34 check of whether the two rounds read the codebook alike): every ``pro
 shuffled. Round 1's labels are rebuilt from the annotators' ids and ``recap_check_v1.jsonl``; the 120 drawn
 on the build of 8df1353 are the ones that file records, and a later build whose eligible documents differ
 draws others. ``relabel rest`` proposes the round-1 ``off_topic`` recaps that check left out (session 35), shuffled
-(seed 35), for the same blind second reading. ``relabel round2`` proposes round 2's labels for the same check
+(seed 35), for the same blind second reading (none now: they are all in ``recap_check_v1.jsonl``).
+``relabel round2`` proposes round 2's labels for the same check
 (session 35, so that both rounds are read twice): every ``pro_*`` label, every ``off_topic`` one and 60
 ``neutral`` ones at random (seed 35), shuffled.
 
@@ -34,6 +35,7 @@ import json
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -64,19 +66,31 @@ def _round1_labels(keys: StoredKeys) -> dict[tuple[str, str], str]:
         for r in map(json.loads, fh):
             if r["source"] == FILE and r["annotator"].rsplit("/", 1)[-1] in ("recaps", "recaps2"):
                 out[label_pair(r, keys)] = r["label"]
-    check = ROOT / "corpora/labels/recap_check_v1.jsonl"
-    if check.exists():
-        with open(check, encoding="utf-8") as fh:
-            out.update({label_pair(r, keys): r["first_label"] for r in map(json.loads, fh)})
+    out.update(_checked_first_labels(keys, lambda a: a in ("recaps", "recaps2")))
     return out
+
+
+def _checked_first_labels(keys: StoredKeys, first: Any) -> dict[tuple[str, str], str]:
+    """``(source_file, stored native id)`` → ``first_label`` of the ``recap_check_v1.jsonl`` records whose
+    ``first_annotator``'s batch (its last part, e.g. ``recaps``) satisfies ``first``: the label before
+    adjudication replaced it in ``stance_v1.jsonl``."""
+    check = ROOT / "corpora/labels/recap_check_v1.jsonl"
+    if not check.exists():
+        return {}
+    with open(check, encoding="utf-8") as fh:
+        return {label_pair(r, keys): r["first_label"] for r in map(json.loads, fh)
+                if first(r["first_annotator"].rsplit("/", 1)[-1])}
 
 
 def _round2_labels(keys: StoredKeys) -> dict[tuple[str, str], str]:
     """``(source_file, stored native id)`` → label of each round-2 recap (annotators ``…/recap2-N`` and
-    ``…/recap2-full-N``)."""
+    ``…/recap2-full-N``; where adjudication replaced one, the ``first_label`` that ``recap_check_v1.jsonl``
+    kept)."""
     with open(ROOT / "corpora/labels/stance_v1.jsonl", encoding="utf-8") as fh:
-        return {label_pair(r, keys): r["label"] for r in map(json.loads, fh)
-                if r["source"] == FILE and r["annotator"].rsplit("/", 1)[-1].startswith("recap2-")}
+        out = {label_pair(r, keys): r["label"] for r in map(json.loads, fh)
+               if r["source"] == FILE and r["annotator"].rsplit("/", 1)[-1].startswith("recap2-")}
+    out.update(_checked_first_labels(keys, lambda a: a.startswith("recap2-")))
+    return out
 
 
 def _relabel_pick(df, keys: StoredKeys, rest: bool | str) -> list:

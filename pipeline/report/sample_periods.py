@@ -78,9 +78,10 @@ def sample_period_lines(con: Any, sources: Sequence[str]) -> list[str]:
            "eligible documents (relevant, not reserved for evaluation; the reserved ones, never labelled, are "
            "taken to be like them), so each row is the stance mix of that source as collected, as the "
            "annotators read it. The 95 % interval covers the sampling only, not the readers' disagreement: on "
-           "the recaps a blind second reading kept half of the first round's `pro_china_tools` labels before "
-           "adjudication (`corpora/labels/README.md`). Overlapping intervals do not show that two periods are "
-           "alike, and with many periods one pair will differ by chance: the test below asks whether the "
+           "the recaps a blind second reading kept half of the first round's `pro_china_tools` labels and all "
+           "of the second round's before adjudication (`corpora/labels/README.md`). Overlapping intervals do "
+           "not show that two periods are alike, and with many periods one pair will differ by chance: the test "
+           "below asks whether the "
            f"shares differ between the {unit}s at all."]
     for source, mine in rows.groupby("source", sort=True):
         own = docs[docs["source"] == source]

@@ -264,8 +264,8 @@ def admit(docs: pd.DataFrame, labelled: pd.DataFrame, params: dict[str, Any], th
 
 
 def read_after_admission(frame: pd.DataFrame, admitted: set[str], kept_labels: pd.DataFrame,
-                         check_labels: pd.DataFrame | None, threshold: float,
-                         reserved: set | None = None) -> dict[str, Any]:
+                         check_labels: pd.DataFrame | None, threshold: float, reserved: set | None = None,
+                         training: set[str] | None = None) -> dict[str, Any]:
     """How many admitted documents a reader found on topic, out of training.
 
     Args:
@@ -281,12 +281,16 @@ def read_after_admission(frame: pd.DataFrame, admitted: set[str], kept_labels: p
         threshold: the query threshold.
         reserved: reserved ``(source_file, native_id)`` pairs (default: none
             checked).
+        training: doc_ids whose label trains the classifier (a document
+            ``relevance_v1.jsonl`` holds too is in sample, so it is left out
+            here even where another reader's label exists).
 
     Returns:
         ``n_admitted, n_read, n_on_topic, n_reserved`` (admitted documents
-        reserved for evaluation, never read), ``precision`` (None with
-        nothing read), ``precision_ci`` (95 % Wilson) and ``labels`` (what
-        was counted). A document in both files counts once, by the check file.
+        reserved for evaluation, never read), ``n_training`` (admitted
+        documents with a training label), ``precision`` (None with nothing
+        read), ``precision_ci`` (95 % Wilson) and ``labels`` (what was
+        counted). A document in both files counts once, by the check file.
 
     Raises:
         ValueError: the check file labels a reserved document.
@@ -301,14 +305,15 @@ def read_after_admission(frame: pd.DataFrame, admitted: set[str], kept_labels: p
         raise ValueError(f"admitted check labels: reserved documents must not be labelled: {leaked[:5]}")
     read = pd.concat([dropped[dropped["relevance"] < threshold], check.merge(ids, on=on)], ignore_index=True)
     read = read.drop_duplicates("doc_id", keep="last")
-    read = read[read["doc_id"].isin(admitted)]
+    read = read[read["doc_id"].isin(admitted) & ~read["doc_id"].isin(training or set())]
     n, k = len(read), int((read["label"] != OFF_TOPIC).sum())
     pairs = frame[frame["doc_id"].isin(admitted)]
     n_reserved = sum(p in (reserved or set()) for p in zip(pairs["source_file"], pairs["native_id"]))
     return {"n_admitted": len(admitted), "n_read": n, "n_on_topic": k, "n_reserved": n_reserved,
+            "n_training": len(admitted & set(training or ())),
             "precision": round(k / n, 4) if n else None, "precision_ci": wilson(k, n),
-            "labels": "admitted_check_v1.jsonl, and stance_v1.jsonl labels on documents the query drops; neither "
-                      "trains the classifier"}
+            "labels": "admitted_check_v1.jsonl, and stance_v1.jsonl labels on documents the query drops; "
+                      "documents with a training label (relevance_v1.jsonl) are left out"}
 
 
 def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any], *, kept_file: Path,
@@ -385,6 +390,6 @@ def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any
         "admitted_documents": len(admitted),
         "admitted_read_after": read_after_admission(
             frame, admitted, kept_labels, read_document_labels(check_file, key) if check_file else None, threshold,
-            reserved),
+            reserved, set(lab["doc_id"])),
         "admitted_by_source_type": {k: int(v) for k, v in by_type.items()},
     }

@@ -129,10 +129,17 @@ def test_admitted_documents_read_afterwards_measure_precision_out_of_training(sl
     kept = admission.read_document_labels(STANCE_LABEL_FILE, key)
     stance_read = {d.doc_id: r.label for d in admitted for r in kept.itertuples()
                    if (r.source_file, r.native_id) == (d.source_file, d.native_id)}
+    # ... except on documents relevance_v1.jsonl holds too: those trained the classifier (in sample)
+    dropped = admission.read_document_labels(RELEVANCE_LABEL_FILE, key)
+    training = {d.doc_id for d in admitted for r in dropped.itertuples()
+                if (r.source_file, r.native_id) == (d.source_file, d.native_id)}
+    assert set(stance_read) & training   # session 34's recaps include documents relevance_v1.jsonl labels too
+    stance_read = {d: lab for d, lab in stance_read.items() if d not in training}
     assert base["admitted_read_after"]["n_read"] == len(stance_read)
+    assert base["admitted_read_after"]["n_training"] == len(training)
     assert base["admitted_read_after"]["n_admitted"] == len(admitted)
     # two unread admitted documents read afterwards, one on topic and one not; one outside the admitted: ignored
-    unread = [d for d in admitted if d.doc_id not in stance_read][:2]
+    unread = [d for d in admitted if d.doc_id not in stance_read and d.doc_id not in training][:2]
     assert len(unread) == 2
     not_admitted = next(d for d in docs if d.duplicate_of is None and 0 < d.relevance < threshold
                         and d.admitted_by is None)

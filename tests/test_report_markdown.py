@@ -519,13 +519,13 @@ def test_relevance_lines_quote_the_metrics_and_count_admissions(wh, tmp_path):
     mem = duckdb.connect()
     mem.register("admitted_docs", docs)
     mem.execute("CREATE TABLE documents AS SELECT * FROM admitted_docs")
-    m["admitted_read_after"] = {"n_admitted": 3, "n_read": 2, "n_on_topic": 2, "n_reserved": 1, "precision": 1.0,
-                                "precision_ci": [0.342, 1.0]}
+    m["admitted_read_after"] = {"n_admitted": 3, "n_read": 1, "n_on_topic": 1, "n_reserved": 1, "n_training": 1,
+                                "precision": 1.0, "precision_ci": [0.207, 1.0]}
     (tmp_path / "relevance.json").write_text(json.dumps(m))
     text = relevance_lines(mem, tmp_path / "relevance.json")[0]
     assert "**3 documents** below the threshold" in text
-    assert "2 of 2 read admitted documents are on topic (precision 1.00, 95 % Wilson 0.34–1.00); of the other 1, " \
-           "1 are reserved" in text
+    assert "1 of 1 are on topic (precision 1.00, 95 % Wilson 0.21–1.00); of the other 2 admitted, 1 are its " \
+           "training labels (in sample), 1 are reserved for evaluation and 0 were not read." in text
     m["admitted_read_after"]["n_read"] = 0
     (tmp_path / "relevance.json").write_text(json.dumps(m))
     assert "Read after admission" not in relevance_lines(mem, tmp_path / "relevance.json")[0]

@@ -46,12 +46,14 @@ def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json
              f"{_f(both['precision'])}, weighted." if t is not None and both else "")
     read = m.get("admitted_read_after") or {}
     if n and read.get("n_read"):
-        after += (f" Read after admission (labels that never trained the classifier: "
-                  f"`corpora/labels/admitted_check_v1.jsonl` and stance labels drawn while it admitted them): "
-                  f"{read['n_on_topic']:,} of {read['n_read']:,} read admitted documents are on topic (precision "
-                  f"{_f(read['precision'])}, 95 % Wilson {_ci(read['precision_ci'])}); "
-                  f"of the other {read['n_admitted'] - read['n_read']:,}, {read.get('n_reserved', 0):,} are "
-                  f"reserved for evaluation and the rest unread or training labels.")
+        rest = read["n_admitted"] - read["n_read"] - read.get("n_training", 0) - read.get("n_reserved", 0)
+        after += (f" Read after admission (documents that never trained the classifier, read in "
+                  f"`corpora/labels/admitted_check_v1.jsonl` or drawn for the stance labels while it admitted "
+                  f"them): {read['n_on_topic']:,} of {read['n_read']:,} are on topic (precision "
+                  f"{_f(read['precision'])}, 95 % Wilson {_ci(read['precision_ci'])}); of the other "
+                  f"{read['n_admitted'] - read['n_read']:,} admitted, {read.get('n_training', 0):,} are its "
+                  f"training labels (in sample), {read.get('n_reserved', 0):,} are reserved for evaluation and "
+                  f"{rest:,} were not read.")
     return [f"**Relevance filter.** The keyword query keeps documents at relevance ≥ {m['query_threshold']}. Against "
             f"{q['n_labels']:,} read documents ({lab['n_kept_labels']:,} it kept, {lab['n_dropped_labels']:,} it "
             f"dropped, sampled per source and score), its precision for on-topic documents (any label but "

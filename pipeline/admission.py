@@ -106,6 +106,13 @@ def read_document_labels(path: Path, key: Any = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def refuse_reserved(labels: pd.DataFrame, reserved: set, what: str) -> None:
+    """Raise ValueError (naming ``what`` and up to five pairs) if a label names a reserved document."""
+    leaked = [k for k in zip(labels["source_file"], labels["native_id"]) if k in reserved]
+    if leaked:
+        raise ValueError(f"{what}: reserved documents must not be labelled: {leaked[:5]}")
+
+
 def labelled_documents(docs: pd.DataFrame, kept_labels: pd.DataFrame, dropped_labels: pd.DataFrame,
                        threshold: float, key: Any = None, reserved: set | None = None) -> pd.DataFrame:
     """Join both label files to the documents and weight each label.
@@ -137,9 +144,7 @@ def labelled_documents(docs: pd.DataFrame, kept_labels: pd.DataFrame, dropped_la
     both = pd.concat([kept_labels.assign(stratum=None, stratum_size=0, from_kept=True),
                       dropped_labels.assign(from_kept=False)], ignore_index=True)
     both["stratum_size"] = both["stratum_size"].astype(float)
-    leaked = [k for k in zip(both["source_file"], both["native_id"]) if k in reserved]
-    if leaked:
-        raise ValueError(f"label files: reserved documents must not be labelled: {leaked[:5]}")
+    refuse_reserved(both, reserved, "label files")
     both = both.drop_duplicates(["source_file", "native_id"], keep="last")
     out = both.merge(docs[["doc_id", "source_file", "native_id", "relevance"]], on=["source_file", "native_id"])
     out["kept"] = out["relevance"] >= threshold
@@ -300,9 +305,7 @@ def read_after_admission(frame: pd.DataFrame, admitted: set[str], kept_labels: p
     ids, on = frame[["doc_id", "source_file", "native_id", "relevance"]], ["source_file", "native_id"]
     dropped = kept_labels.merge(ids, on=on)
     check = check_labels if check_labels is not None else kept_labels.iloc[:0]
-    leaked = [k for k in zip(check["source_file"], check["native_id"]) if k in (reserved or set())]
-    if leaked:
-        raise ValueError(f"admitted check labels: reserved documents must not be labelled: {leaked[:5]}")
+    refuse_reserved(check, reserved or set(), "admitted check labels")
     read = pd.concat([dropped[dropped["relevance"] < threshold], check.merge(ids, on=on)], ignore_index=True)
     read = read.drop_duplicates("doc_id", keep="last")
     read = read[read["doc_id"].isin(admitted) & ~read["doc_id"].isin(training or set())]

@@ -30,12 +30,13 @@ sys.path.insert(0, str(ROOT / "corpora" / "labels" / "sampling"))
 from relevance_pool import label_pair  # noqa: E402
 
 from pipeline.config import load_params  # noqa: E402
+from pipeline.label_records import label_records  # noqa: E402
 from pipeline.privacy import StoredKeys  # noqa: E402
 
 
 def _read(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(x) for x in fh if x.strip()]
+    """The records of a label file (:func:`pipeline.label_records.label_records`: errors name file and line)."""
+    return [r for _, r in label_records(Path(path), ("source", "native_id", "label"))]
 
 
 def _write(path: str, rows: list[dict]) -> None:

@@ -30,13 +30,19 @@ embedding, so it runs in the clean stage, before the corpus is cut into
 passages: admitted documents reach embed, topics, stance, narratives and
 actors as the query's documents do.
 
-Threshold: grouped CV by source file (``StratifiedGroupKFold``, seed
-``admission.seed``) gives each labelled document an out-of-fold p. The
-admission threshold is the lowest p on the grid 0.50, 0.51, ..., 0.99 at
-which the out-of-fold admissions among labelled documents with
-``0 < relevance < threshold`` (the ones it applies to) reach precision
-``admission.min_precision``, weighted by the stratum weights, with at least
-``admission.min_admitted_cv`` of them; none reaching it admits nothing.
+Thresholds, one per source type: grouped CV by source file
+(``StratifiedGroupKFold``, seed ``admission.seed``) gives each labelled
+document an out-of-fold p. A source type's admission threshold is the lowest
+p on the grid 0.50, 0.51, ..., 0.99 at which the out-of-fold admissions among
+its labelled documents with ``0 < relevance < threshold`` (the ones it
+applies to) reach precision ``admission.min_precision``, weighted by the
+stratum weights, with at least ``admission.min_admitted_cv`` of them; a type
+that reaches it nowhere, or has no such labels, admits nothing. Per type
+because the classifier's precision differs by kind of text (session 36: 360
+more Reddit and X labels): on newsletter recaps it reaches 0.90 from p 0.64,
+while Reddit titles that ask which open model to use (``off_topic``, codebook
+tie-break 10) score as high as on-topic ones, so one threshold for all types
+either admits none or takes their errors.
 """
 
 from __future__ import annotations
@@ -64,16 +70,17 @@ class Admission:
             ``doc_id, source_file, label, on_topic (bool), kept (query
             decision, bool), relevance, stratum, weight, oof_p`` (``oof_p``:
             out-of-fold p of on topic).
-        threshold: p at or above which a document is admitted, or ``None``
-            (no grid value reached the precision).
+        thresholds: source type → p at or above which a document of that
+            type is admitted, or ``None`` (no grid value reached the
+            precision); one entry per type with low-relevance labels.
         p: doc_id → p of every scored document (``0 < relevance < query
             threshold``, not a duplicate).
-        admitted: doc_ids admitted (p >= threshold), sorted.
+        admitted: doc_ids admitted (p >= their type's threshold), sorted.
         cv: the figures of the grouped CV (for ``metrics/relevance.json``).
     """
 
     labelled: pd.DataFrame
-    threshold: float | None
+    thresholds: dict[str, float | None]
     p: dict[str, float] = field(default_factory=dict)
     admitted: list[str] = field(default_factory=list)
     cv: dict[str, Any] = field(default_factory=dict)
@@ -224,8 +231,8 @@ def admit(docs: pd.DataFrame, labelled: pd.DataFrame, params: dict[str, Any], th
     """Grouped CV, threshold, final fit and admission.
 
     Args:
-        docs: every document: ``doc_id, source_file, title, text, relevance,
-            relevance_terms, duplicate_of``.
+        docs: every document: ``doc_id, source_file, source_type, title,
+            text, relevance, relevance_terms, duplicate_of``.
         labelled: :func:`labelled_documents`.
         params: the ``admission`` section (``C``, ``ngram_max``,
             ``max_chars``, ``max_features``, ``folds``, ``seed``,
@@ -233,14 +240,16 @@ def admit(docs: pd.DataFrame, labelled: pd.DataFrame, params: dict[str, Any], th
         threshold: the query threshold; terms: the query's phrases.
 
     Returns:
-        :class:`Admission`. Fewer than two source files or one class among
-        the labels admits nothing (``cv`` says why).
+        :class:`Admission` (``labelled`` gains ``source_type``). Fewer than
+        two source files or one class among the labels admits nothing
+        (``cv`` says why).
     """
     from sklearn.model_selection import StratifiedGroupKFold
 
     by_id = docs.set_index("doc_id")
     lab = labelled.copy()
     rows = by_id.loc[lab["doc_id"]]
+    lab["source_type"] = rows["source_type"].to_numpy()
     texts, matched = doc_texts(rows, int(params["max_chars"])), [list(m) for m in rows["relevance_terms"]]
     y = lab["on_topic"].to_numpy(dtype=int)
     r = lab["relevance"].to_numpy(dtype=float)
@@ -248,7 +257,7 @@ def admit(docs: pd.DataFrame, labelled: pd.DataFrame, params: dict[str, Any], th
     folds = min(int(params["folds"]), len(set(groups)))
     lab["oof_p"] = np.nan
     if folds < 2 or len(set(y)) < 2:
-        return Admission(lab, None, cv={"skipped": f"{len(set(groups))} source files, classes {sorted(set(y))}"})
+        return Admission(lab, {}, cv={"skipped": f"{len(set(groups))} source files, classes {sorted(set(y))}"})
     oof = np.zeros(len(lab))
     cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=int(params["seed"]))
     for train, test in cv.split(texts, y, groups):
@@ -258,13 +267,17 @@ def admit(docs: pd.DataFrame, labelled: pd.DataFrame, params: dict[str, Any], th
     lab["oof_p"] = oof
     low = ((lab["relevance"] > 0) & ~lab["kept"]).to_numpy()
     w = lab["weight"].to_numpy(dtype=float)
-    t = choose_threshold(oof[low], y[low], w[low], float(params["min_precision"]), int(params["min_admitted_cv"]))
+    types = lab["source_type"].to_numpy()
+    t = {str(k): choose_threshold(oof[low & (types == k)], y[low & (types == k)], w[low & (types == k)],
+                                  float(params["min_precision"]), int(params["min_admitted_cv"]))
+         for k in sorted(set(types[low]))}
     model = OnTopicModel.fit(texts, r, matched, y, params, terms)
     scored = docs[(docs["relevance"] > 0) & (docs["relevance"] < threshold) & docs["duplicate_of"].isna()]
     p = model.p(doc_texts(scored, int(params["max_chars"])), scored["relevance"].to_numpy(dtype=float),
                 [list(m) for m in scored["relevance_terms"]]) if len(scored) else np.zeros(0)
     p_of = dict(zip(scored["doc_id"], np.round(p, 4).tolist()))
-    admitted = sorted(d for d, v in p_of.items() if t is not None and v >= t)
+    cut = dict(zip(scored["doc_id"], (t.get(k) for k in scored["source_type"])))
+    admitted = sorted(d for d, v in p_of.items() if cut[d] is not None and v >= cut[d])
     return Admission(lab, t, p_of, admitted, {"folds": folds, "n_source_files": int(len(set(groups)))})
 
 
@@ -367,10 +380,13 @@ def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any
             d.admission_p = result.p[d.doc_id]
         if d.doc_id in admitted:
             d.admitted_by, d.is_relevant = "classifier", True
-    lab, t = result.labelled, result.threshold
+    lab, t = result.labelled, result.thresholds
     reps, seed = int(params.get("bootstrap_reps", 1000)), int(params["seed"])
     low = ((lab["relevance"] > 0) & ~lab["kept"]).to_numpy()
-    cv_admit = low & (lab["oof_p"].to_numpy() >= t) if t is not None else np.zeros(len(lab), bool)
+    # a label's type threshold (1.01: its type admits nothing)
+    cut = np.array([1.01 if t.get(k) is None else t[k] for k in lab.get("source_type", pd.Series(dtype=str))])
+    at_cut = lab["oof_p"].to_numpy() >= cut if len(cut) else np.zeros(len(lab), bool)
+    cv_admit = low & at_cut
     by_type = frame[frame["doc_id"].isin(admitted)]["source_type"].value_counts().sort_index()
     return {
         "on_topic": "any stance label except off_topic",
@@ -383,9 +399,9 @@ def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any
         "query": precision_recall(lab, lab["kept"].to_numpy(), reps=reps, seed=seed),
         "query_plus_classifier_cv": precision_recall(lab, lab["kept"].to_numpy() | cv_admit, reps=reps, seed=seed),
         "classifier_cv": {
-            **result.cv, "threshold": t, "min_precision": float(params["min_precision"]),
-            "all_labels_at_threshold": precision_recall(lab, lab["oof_p"].to_numpy() >= (t or 1.01),
-                                                        reps=reps, seed=seed),
+            **result.cv, "thresholds": t, "threshold_per": "source_type",
+            "min_precision": float(params["min_precision"]),
+            "all_labels_at_threshold": precision_recall(lab, at_cut, reps=reps, seed=seed),
             "all_labels_at_0.5": precision_recall(lab, lab["oof_p"].to_numpy() >= 0.5, reps=reps, seed=seed),
             "low_relevance_labels_at_threshold": precision_recall(lab[low], cv_admit[low], reps=reps, seed=seed),
         },

@@ -299,10 +299,10 @@ def main(argv: list[str] | None = None) -> None:
     (METRICS_DIR / "clean.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (METRICS_DIR / "relevance.json").write_text(json.dumps(relevance, indent=2, sort_keys=True) + "\n",
                                                 encoding="utf-8")
-    cut = relevance["classifier_cv"]["threshold"]
+    cuts = relevance["classifier_cv"].get("thresholds") or {}
     print(f"relevance: {relevance['admitted_documents']} of {relevance['scored_documents']} documents with "
-          f"0 < relevance < threshold admitted by the classifier "
-          + (f"(p >= {cut})" if cut is not None else "(no threshold reached the precision bar in grouped CV)"))
+          f"0 < relevance < threshold admitted by the classifier (p at or above, per source type: "
+          + ", ".join(f"{k} {'none' if v is None else v}" for k, v in cuts.items()) + ")")
 
 
 if __name__ == "__main__":

@@ -40,14 +40,16 @@ def test_admission_marks_why_each_document_is_in_the_corpus(slice_docs, tmp_path
     threshold = params["relevance"]["threshold"]
     # min_precision 0: the lowest grid threshold (0.5) is taken, so some documents are admitted
     m = _run(docs, params, min_precision=0.0, min_admitted_cv=1)
-    assert m["classifier_cv"]["threshold"] == 0.5
+    cuts = m["classifier_cv"]["thresholds"]
+    assert cuts and set(cuts.values()) == {0.5}
     live = [d for d in docs if d.duplicate_of is None]
     for d in live:
         if d.relevance >= threshold:
             assert (d.admitted_by, d.admission_p, d.is_relevant) == ("query", None, True)
         elif d.relevance > 0:
             assert 0 <= d.admission_p <= 1
-            assert (d.admitted_by == "classifier") == (d.admission_p >= 0.5) == d.is_relevant
+            admits = cuts.get(d.source_type) is not None and d.admission_p >= cuts[d.source_type]
+            assert (d.admitted_by == "classifier") == admits == d.is_relevant
         else:
             assert (d.admitted_by, d.admission_p, d.is_relevant) == (None, None, False)
     admitted = [d.doc_id for d in live if d.admitted_by == "classifier"]
@@ -63,6 +65,33 @@ def test_admission_marks_why_each_document_is_in_the_corpus(slice_docs, tmp_path
         assert con.execute(sql).fetchall() == []
         con.execute("UPDATE documents SET admission_p = NULL WHERE doc_id = ?", [admitted[0]])
         assert len(con.execute(sql).fetchall()) == 1
+
+
+def test_each_source_type_gets_its_own_threshold(slice_docs):
+    """A type's threshold comes from its own low-relevance labels' out-of-fold p; a type without one admits nothing,
+    however high its documents score."""
+    docs, _, params = slice_docs
+    docs = [type(d)(**vars(d)) for d in docs]
+    key, threshold = StoredKeys.from_params(params["privacy"]), params["relevance"]["threshold"]
+    frame = pd.DataFrame([{**vars(d), "relevance_terms": list(d.relevance_terms)} for d in docs])
+    labelled = admission.labelled_documents(frame, admission.read_document_labels(STANCE_LABEL_FILE, key),
+                                            admission.read_document_labels(RELEVANCE_LABEL_FILE, key), threshold,
+                                            key=key)
+    # precision bar 0, at least 5 out-of-fold admissions: in the slice only news has that many low-relevance labels
+    ap = {**load_params("admission"), "min_precision": 0.0, "min_admitted_cv": 5}
+    res = admission.admit(frame, labelled, ap, threshold)
+    lab = res.labelled
+    low = lab[(lab["relevance"] > 0) & ~lab["kept"]]
+    assert set(res.thresholds) == set(low["source_type"]) and len(res.thresholds) >= 2
+    assert None in res.thresholds.values() and {v for v in res.thresholds.values() if v is not None}
+    for typ, g in low.groupby("source_type"):
+        assert res.thresholds[typ] == admission.choose_threshold(
+            g["oof_p"].to_numpy(), g["on_topic"].to_numpy(dtype=int), g["weight"].to_numpy(), 0.0, 5)
+    type_of = frame.set_index("doc_id")["source_type"]
+    for d, p in res.p.items():
+        t = res.thresholds.get(type_of[d])
+        assert (d in res.admitted) == (t is not None and p >= t)
+    assert res.admitted and {type_of[d] for d in res.admitted} == {k for k, v in res.thresholds.items() if v}
 
 
 def test_query_figures_count_the_labels(slice_docs):

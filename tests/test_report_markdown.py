@@ -496,18 +496,20 @@ def test_relevance_lines_quote_the_metrics_and_count_admissions(wh, tmp_path):
     con, _ = wh
     m = json.loads((METRICS_DIR / "relevance.json").read_text())
     w = m["query"]["weighted"]
-    m["classifier_cv"]["threshold"] = 0.73
+    m["classifier_cv"]["thresholds"] = {"recap": 0.73, "forum": None, "news": 0.8}
     (tmp_path / "relevance.json").write_text(json.dumps(m))
     text = relevance_lines(con, tmp_path / "relevance.json")[0]
     assert f"precision for on-topic documents (any label but `off_topic`) is {w['precision']:.2f} " \
            f"(95 % CI {w['precision_ci'][0]:.2f}–{w['precision_ci'][1]:.2f})" in text
-    assert f"{m['query']['n_labels']:,} read documents" in text and "p ≥ 0.73" in text
+    assert f"{m['query']['n_labels']:,} read documents" in text
+    assert "p ≥ 0.80 for news, 0.73 for recap, the grouped-CV thresholds per source type for precision ≥ 0.90; " \
+           "no threshold reached it for forum)." in text
     assert "**0 documents** below the threshold" in text  # the fixture's documents have no admission
     both = m["query_plus_classifier_cv"]["weighted"]
     assert f"together (out-of-fold admissions) reach recall {both['recall']:.3f} " \
            f"({both['recall_ci'][0]:.2f}–{both['recall_ci'][1]:.2f}), against {w['recall']:.3f} for the query " \
            f"alone, at precision {both['precision']:.2f}" in text
-    m["classifier_cv"]["threshold"] = None
+    m["classifier_cv"]["thresholds"] = {"recap": None, "forum": None}
     (tmp_path / "relevance.json").write_text(json.dumps(m))
     assert "together" not in relevance_lines(con, tmp_path / "relevance.json")[0]  # nothing admitted, no such line
     assert "not found" in relevance_lines(con, tmp_path / "missing.json")[0]

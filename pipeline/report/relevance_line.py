@@ -25,7 +25,8 @@ def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json
     """One paragraph (and a blank line): the query's weighted precision and
     recall with 95 % intervals, the unweighted ones, the number of
     documents the classifier admitted by source type and, when it admits,
-    the weighted recall and precision of query and classifier together, and
+    the thresholds per source type (``classifier_cv.thresholds``), the
+    weighted recall and precision of query and classifier together, and
     how many admitted documents a reader found on topic out of training
     (``admitted_read_after``). A missing metrics file says so instead of
     the figures."""
@@ -39,7 +40,9 @@ def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json
     m: dict[str, Any] = json.loads(metrics_file.read_text(encoding="utf-8"))
     q, lab, cv = m["query"], m["labels"], m["classifier_cv"]
     w, u = q["weighted"], q["unweighted"]
-    t = cv.get("threshold")
+    cuts = {k: v for k, v in (cv.get("thresholds") or {}).items() if v is not None}
+    none = sorted(k for k, v in (cv.get("thresholds") or {}).items() if v is None)
+    t = cuts or None
     both = m.get("query_plus_classifier_cv", {}).get("weighted")
     after = (f" Query and classifier together (out-of-fold admissions) reach recall {both['recall']:.3f} "
              f"({_ci(both['recall_ci'])}), against {w['recall']:.3f} for the query alone, at precision "
@@ -61,6 +64,9 @@ def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json
             f"{_f(w['recall'])} ({_ci(w['recall_ci'])}), weighted by the sampling strata (unweighted "
             f"{_f(u['precision'])} and {_f(u['recall'])}). **{n:,} documents** below the threshold were admitted "
             f"by the on-topic classifier (`documents.admitted_by`{by_type}; "
-            + (f"p ≥ {t:.2f}, the grouped-CV threshold for precision ≥ {cv['min_precision']:.2f})."
-               if t is not None else f"no threshold reached precision {cv['min_precision']:.2f} in grouped CV).")
+            + (("p ≥ " + ", ".join(f"{v:.2f} for {k}" for k, v in sorted(cuts.items())) + ", the grouped-CV "
+                f"thresholds per source type for precision ≥ {cv['min_precision']:.2f}"
+                + (f"; no threshold reached it for {', '.join(none)}" if none else "") + ").")
+               if cuts else f"no threshold reached precision {cv['min_precision']:.2f} in grouped CV for any "
+                            f"source type).")
             + after + " See `metrics/relevance.json`.", ""]

@@ -20,6 +20,13 @@ ROUND 1 (default; seed 20261202): both bins. ROUND 2 (seed 20261203, session 12)
 only (the documents the on-topic classifier may admit), drawn from the stratum's documents that
 ``relevance_v1.jsonl`` does not yet hold, so that the two rounds together are one simple random
 sample of the stratum; ``stratum_size`` still counts the whole stratum.
+
+ROUND 3 (seed 20261207, session 36): more documents in the strata where one label weighed most
+(:data:`ROUND3`: the Reddit and X strata; PER_STRATUM is ignored), drawn like round 2 from the documents
+the earlier rounds did not label. The population is every query-dropped document (``relevance <
+threshold``), including those the on-topic classifier has since admitted (rounds 1 and 2 drew before
+admission existed), and ``stratum_size`` is the size rounds 1 and 2 recorded, so each stratum keeps one
+weight; the size counted now is printed beside it.
 """
 
 import json
@@ -38,6 +45,12 @@ from pipeline.privacy import StoredKeys  # noqa: E402
 from pipeline.reserved import reserved_pairs  # noqa: E402
 
 MAX_CHARS = 8000
+
+#: round 3's draws: stratum -> documents. Reddit's ``zero`` stratum (17,834 documents, 20 labels) decided
+#: the query's weighted recall through one on-topic label (weight 892); Reddit's ``low`` stratum (737, 60
+#: labels, weight 12.3) decided the admission threshold through two labels; X's ``zero`` (760, 20 labels).
+ROUND3 = {"demo/social/reddit_ai_threads.jsonl|zero": 180, "demo/social/reddit_ai_threads.jsonl|low": 120,
+          "demo/social/x_posts_deepseek_2025-02-03.csv|zero": 60}
 
 
 def _strings(o):
@@ -92,10 +105,15 @@ def main(per: int, db: str, round_: int = 1) -> None:
     reserved = reserved_pairs(key=keys)
     labelled = _pairs("stance_v1.jsonl", keys)
     earlier = _pairs("relevance_v1.jsonl", keys) if round_ > 1 else set()
+    sizes = {}
+    with open(ROOT / "corpora/labels/relevance_v1.jsonl", encoding="utf-8") as fh:
+        for r in map(json.loads, fh):
+            sizes.setdefault(r["stratum"], r["stratum_size"])
+    dropped = "NOT is_relevant" if round_ < 3 else f"relevance < {float(load_params('relevance')['threshold'])}"
     con = duckdb.connect(db, read_only=True)
-    df = con.execute("""SELECT doc_id, source_file, native_id, line, source_type, url,
+    df = con.execute(f"""SELECT doc_id, source_file, native_id, line, source_type, url,
       published_at::DATE::VARCHAR AS date, title, relevance, relevance_terms, n_chars, text FROM documents
-      WHERE NOT is_relevant AND duplicate_of IS NULL ORDER BY doc_id""").fetchdf()
+      WHERE {dropped} AND duplicate_of IS NULL ORDER BY doc_id""").fetchdf()
     df = df[[(s, n) not in reserved and (s, n) not in labelled for s, n in zip(df.source_file, df.native_id)]]
     counts = df.source_file.value_counts()
 
@@ -104,23 +122,26 @@ def main(per: int, db: str, round_: int = 1) -> None:
 
     df["family"] = [family(s) for s in df.source_file]
     df["bin"] = ["zero" if r == 0 else "low" for r in df.relevance]
-    rng = random.Random(20261202 if round_ == 1 else 20261203)
+    rng = random.Random({1: 20261202, 2: 20261203, 3: 20261207}[round_])
     strata = defaultdict(list)
     for i, r in df.iterrows():
         strata[(r.family, r.bin)].append(i)
     out = []
     for (fam, b), idx in sorted(strata.items()):
-        if round_ > 1 and b != "low":
+        name = f"{fam}|{b}"
+        if (round_ == 2 and b != "low") or (round_ == 3 and name not in ROUND3):
             continue
+        n = ROUND3[name] if round_ == 3 else per
+        size = sizes[name] if round_ == 3 else len(idx)
         fresh = [i for i in idx if (df.at[i, "source_file"], df.at[i, "native_id"]) not in earlier]
-        pick = sorted(rng.sample(fresh, min(per, len(fresh))))
+        pick = sorted(rng.sample(fresh, min(n, len(fresh))))
         for i in pick:
             r = df.loc[i]
             c = candidate(r, keys, relevance=float(r.relevance), relevance_terms=list(r.relevance_terms),
-                          stratum=f"{fam}|{b}", stratum_size=len(idx), n_sampled=len(pick), n_chars=int(r.n_chars))
+                          stratum=name, stratum_size=size, n_sampled=len(pick), n_chars=int(r.n_chars))
             if c is not None:
                 out.append(c)
-        print(f"{fam}|{b}: {len(idx)} -> {len(pick)}", file=sys.stderr)
+        print(f"{name}: {len(idx)} now, {size} recorded -> {len(pick)}", file=sys.stderr)
     rng.shuffle(out)
     print(len(out), "candidates", file=sys.stderr)
     for o in out:

@@ -526,8 +526,12 @@ def test_relevance_lines_quote_the_metrics_and_count_admissions(wh, tmp_path):
     (tmp_path / "relevance.json").write_text(json.dumps(m))
     text = relevance_lines(mem, tmp_path / "relevance.json")[0]
     assert "**3 documents** below the threshold" in text
-    assert "1 of 1 are on topic (precision 1.00, 95 % Wilson 0.21–1.00); of the other 2 admitted, 1 are its " \
-           "training labels (in sample), 1 are reserved for evaluation and 0 were not read." in text
+    assert "1 of 1 are on topic (precision 1.00, 95 % Wilson 0.21–1.00); of the other 2 admitted, 1 is its " \
+           "training label (in sample), 1 is reserved for evaluation and 0 were not read." in text
+    m["admitted_read_after"].update(n_admitted=5, n_training=2)
+    (tmp_path / "relevance.json").write_text(json.dumps(m))
+    assert "of the other 4 admitted, 2 are its training labels (in sample), 1 is reserved for evaluation and 1 " \
+           "was not read." in relevance_lines(mem, tmp_path / "relevance.json")[0]
     m["admitted_read_after"]["n_read"] = 0
     (tmp_path / "relevance.json").write_text(json.dumps(m))
     assert "Read after admission" not in relevance_lines(mem, tmp_path / "relevance.json")[0]

@@ -17,6 +17,11 @@ def _f(x: float | None) -> str:
     return "–" if x is None else f"{x:.2f}"
 
 
+def _n(n: int, one: str, many: str) -> str:
+    """``n`` and the verb phrase that agrees with it: ``_n(1, "is", "are")`` → ``"1 is"``."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def _ci(ci: list[float | None]) -> str:
     return f"{_f(ci[0])}–{_f(ci[1])}"
 
@@ -54,9 +59,10 @@ def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json
                   f"`corpora/labels/admitted_check_v1.jsonl` or drawn for the stance labels while it admitted "
                   f"them): {read['n_on_topic']:,} of {read['n_read']:,} are on topic (precision "
                   f"{_f(read['precision'])}, 95 % Wilson {_ci(read['precision_ci'])}); of the other "
-                  f"{read['n_admitted'] - read['n_read']:,} admitted, {read.get('n_training', 0):,} are its "
-                  f"training labels (in sample), {read.get('n_reserved', 0):,} are reserved for evaluation and "
-                  f"{rest:,} were not read.")
+                  f"{read['n_admitted'] - read['n_read']:,} admitted, "
+                  + _n(read.get("n_training", 0), "is its training label", "are its training labels")
+                  + " (in sample), " + _n(read.get("n_reserved", 0), "is", "are") + " reserved for evaluation and "
+                  + _n(rest, "was", "were") + " not read.")
     return [f"**Relevance filter.** The keyword query keeps documents at relevance ≥ {m['query_threshold']}. Against "
             f"{q['n_labels']:,} read documents ({lab['n_kept_labels']:,} it kept, {lab['n_dropped_labels']:,} it "
             f"dropped, sampled per source and score), its precision for on-topic documents (any label but "

@@ -17,7 +17,8 @@ Labels (on topic = any label except ``off_topic``):
 Admitted documents read afterwards (``corpora/labels/admitted_check_v1.jsonl``,
 and the stance labels on documents the query drops, which stay out of
 training) measure the admissions' precision by reading
-(:func:`read_after_admission`); they never train the classifier.
+(:func:`pipeline.admission_check.read_after_admission`); they never train
+the classifier.
 
 Reserved documents (``corpora/demo/EVAL_RESERVED.tsv``) are never used:
 a labelled reserved document raises.
@@ -281,57 +282,6 @@ def admit(docs: pd.DataFrame, labelled: pd.DataFrame, params: dict[str, Any], th
     return Admission(lab, t, p_of, admitted, {"folds": folds, "n_source_files": int(len(set(groups)))})
 
 
-def read_after_admission(frame: pd.DataFrame, admitted: set[str], kept_labels: pd.DataFrame,
-                         check_labels: pd.DataFrame | None, threshold: float, reserved: set | None = None,
-                         training: set[str] | None = None) -> dict[str, Any]:
-    """How many admitted documents a reader found on topic, out of training.
-
-    Args:
-        frame: ``doc_id, source_file, native_id, relevance`` of every document.
-        admitted: doc_ids the classifier admitted.
-        kept_labels: :func:`read_document_labels` of ``stance_v1.jsonl``; its
-            labels on documents the query drops (drawn while the classifier
-            had admitted them) count here, as :func:`labelled_documents`
-            leaves them out of training.
-        check_labels: :func:`read_document_labels` of
-            ``admitted_check_v1.jsonl`` (admitted documents read afterwards;
-            None: no such file).
-        threshold: the query threshold.
-        reserved: reserved ``(source_file, native_id)`` pairs (default: none
-            checked).
-        training: doc_ids whose label trains the classifier (a document
-            ``relevance_v1.jsonl`` holds too is in sample, so it is left out
-            here even where another reader's label exists).
-
-    Returns:
-        ``n_admitted, n_read, n_on_topic, n_reserved`` (admitted documents
-        reserved for evaluation, never read), ``n_training`` (admitted
-        documents with a training label), ``precision`` (None with nothing
-        read), ``precision_ci`` (95 % Wilson) and ``labels`` (what was
-        counted). A document in both files counts once, by the check file.
-
-    Raises:
-        ValueError: the check file labels a reserved document.
-    """
-    from pipeline.relevance_eval import wilson
-
-    ids, on = frame[["doc_id", "source_file", "native_id", "relevance"]], ["source_file", "native_id"]
-    dropped = kept_labels.merge(ids, on=on)
-    check = check_labels if check_labels is not None else kept_labels.iloc[:0]
-    refuse_reserved(check, reserved or set(), "admitted check labels")
-    read = pd.concat([dropped[dropped["relevance"] < threshold], check.merge(ids, on=on)], ignore_index=True)
-    read = read.drop_duplicates("doc_id", keep="last")
-    read = read[read["doc_id"].isin(admitted) & ~read["doc_id"].isin(training or set())]
-    n, k = len(read), int((read["label"] != OFF_TOPIC).sum())
-    pairs = frame[frame["doc_id"].isin(admitted)]
-    n_reserved = sum(p in (reserved or set()) for p in zip(pairs["source_file"], pairs["native_id"]))
-    return {"n_admitted": len(admitted), "n_read": n, "n_on_topic": k, "n_reserved": n_reserved,
-            "n_training": len(admitted & set(training or ())),
-            "precision": round(k / n, 4) if n else None, "precision_ci": wilson(k, n),
-            "labels": "admitted_check_v1.jsonl, and stance_v1.jsonl labels on documents the query drops; "
-                      "documents with a training label (relevance_v1.jsonl) are left out"}
-
-
 def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any], *, kept_file: Path,
         dropped_file: Path, check_file: Path | None = None, key: Any = None,
         reserved: set | None = None) -> dict[str, Any]:
@@ -348,7 +298,7 @@ def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any
         params: the ``admission`` section of ``params.yaml``.
         relevance_params: the ``relevance`` section (its ``threshold``).
         kept_file, dropped_file: ``stance_v1.jsonl`` and ``relevance_v1.jsonl``.
-        check_file: ``admitted_check_v1.jsonl`` (:func:`read_after_admission`;
+        check_file: ``admitted_check_v1.jsonl`` (:func:`pipeline.admission_check.read_after_admission`;
             None or a missing file: no such labels).
         key: :class:`pipeline.privacy.StoredKeys` (label native ids → stored ids).
 
@@ -358,6 +308,7 @@ def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any
     Raises:
         ValueError: a bad label file, or a labelled reserved document.
     """
+    from pipeline.admission_check import read_after_admission
     from pipeline.relevance_eval import precision_recall
 
     threshold = float(relevance_params.get("threshold", 0.5))

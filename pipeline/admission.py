@@ -227,6 +227,13 @@ def choose_threshold(p: np.ndarray, y: np.ndarray, w: np.ndarray, min_precision:
     return None
 
 
+def at_threshold(thresholds: dict[str, float | None], types: Any, p: Any) -> np.ndarray:
+    """Bool per row: ``p`` at or above the threshold of the row's source type
+    (``types``, same length); False where the type has none."""
+    cut = np.array([np.inf if thresholds.get(k) is None else thresholds[k] for k in types], dtype=float)
+    return np.asarray(p, dtype=float) >= cut
+
+
 def admit(docs: pd.DataFrame, labelled: pd.DataFrame, params: dict[str, Any], threshold: float,
           terms: tuple[str, ...] = ()) -> Admission:
     """Grouped CV, threshold, final fit and admission.
@@ -269,16 +276,18 @@ def admit(docs: pd.DataFrame, labelled: pd.DataFrame, params: dict[str, Any], th
     low = ((lab["relevance"] > 0) & ~lab["kept"]).to_numpy()
     w = lab["weight"].to_numpy(dtype=float)
     types = lab["source_type"].to_numpy()
-    t = {str(k): choose_threshold(oof[low & (types == k)], y[low & (types == k)], w[low & (types == k)],
-                                  float(params["min_precision"]), int(params["min_admitted_cv"]))
-         for k in sorted(set(types[low]))}
+    t = {}
+    for k in sorted(set(types[low])):
+        of_type = low & (types == k)
+        t[str(k)] = choose_threshold(oof[of_type], y[of_type], w[of_type], float(params["min_precision"]),
+                                     int(params["min_admitted_cv"]))
     model = OnTopicModel.fit(texts, r, matched, y, params, terms)
     scored = docs[(docs["relevance"] > 0) & (docs["relevance"] < threshold) & docs["duplicate_of"].isna()]
     p = model.p(doc_texts(scored, int(params["max_chars"])), scored["relevance"].to_numpy(dtype=float),
                 [list(m) for m in scored["relevance_terms"]]) if len(scored) else np.zeros(0)
-    p_of = dict(zip(scored["doc_id"], np.round(p, 4).tolist()))
-    cut = dict(zip(scored["doc_id"], (t.get(k) for k in scored["source_type"])))
-    admitted = sorted(d for d, v in p_of.items() if cut[d] is not None and v >= cut[d])
+    p = np.round(p, 4)
+    p_of = dict(zip(scored["doc_id"], p.tolist()))
+    admitted = sorted(scored["doc_id"][at_threshold(t, scored["source_type"], p)])
     return Admission(lab, t, p_of, admitted, {"folds": folds, "n_source_files": int(len(set(groups)))})
 
 
@@ -334,9 +343,7 @@ def run(docs: list[Any], params: dict[str, Any], relevance_params: dict[str, Any
     lab, t = result.labelled, result.thresholds
     reps, seed = int(params.get("bootstrap_reps", 1000)), int(params["seed"])
     low = ((lab["relevance"] > 0) & ~lab["kept"]).to_numpy()
-    # a label's type threshold (1.01: its type admits nothing)
-    cut = np.array([1.01 if t.get(k) is None else t[k] for k in lab.get("source_type", pd.Series(dtype=str))])
-    at_cut = lab["oof_p"].to_numpy() >= cut if len(cut) else np.zeros(len(lab), bool)
+    at_cut = at_threshold(t, lab["source_type"], lab["oof_p"])
     cv_admit = low & at_cut
     by_type = frame[frame["doc_id"].isin(admitted)]["source_type"].value_counts().sort_index()
     return {

@@ -47,11 +47,10 @@ def relevance_lines(con: Any, metrics_file: Path = METRICS_DIR / "relevance.json
     w, u = q["weighted"], q["unweighted"]
     cuts = {k: v for k, v in (cv.get("thresholds") or {}).items() if v is not None}
     none = sorted(k for k, v in (cv.get("thresholds") or {}).items() if v is None)
-    t = cuts or None
     both = m.get("query_plus_classifier_cv", {}).get("weighted")
     after = (f" Query and classifier together (out-of-fold admissions) reach recall {both['recall']:.3f} "
              f"({_ci(both['recall_ci'])}), against {w['recall']:.3f} for the query alone, at precision "
-             f"{_f(both['precision'])}, weighted." if t is not None and both else "")
+             f"{_f(both['precision'])}, weighted." if cuts and both else "")
     read = m.get("admitted_read_after") or {}
     if n and read.get("n_read"):
         rest = read["n_admitted"] - read["n_read"] - read.get("n_training", 0) - read.get("n_reserved", 0)
